@@ -1,0 +1,50 @@
+# 一张表 — the two set-up commands are `make run` and `make test`; everything else is a helper.
+SHELL := /bin/bash
+PY ?= python3
+VENV := .venv
+VPY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# Debian packages: QR fallback decoder, Qt multimedia and xcb, a CJK font, PostgreSQL for tests.
+SYSPKGS := libzbar0 libpulse0 libxcb-icccm4 libxcb-keysyms1 libxkbcommon-x11-0 libegl1 \
+           libgl1 libfontconfig1 libdbus-1-3 fonts-wqy-microhei postgresql
+PG_BIN := $(shell ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+
+.PHONY: run test soak sysdeps venv demo server client screenshots bench lint clean
+
+sysdeps:
+	@missing=$$(for p in $(SYSPKGS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "安装系统依赖 / installing system packages: $$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+$(STAMP): pyproject.toml
+	@[ -x $(VPY) ] || $(PY) -m venv $(VENV)
+	$(VPY) -m pip install -q --upgrade pip
+	$(VPY) -m pip install -q -e '.[dev]'
+	@touch $(STAMP)
+
+venv: sysdeps $(STAMP)
+
+demo: venv
+	@[ -f data/.demo-built ] || { $(VPY) -m sync_server.demo --scale $${DEMO_SCALE:-1} && touch data/.demo-built; }
+
+run: venv demo
+	$(VPY) packaging/run.py
+
+test: venv
+	PG_BIN=$(PG_BIN) QT_QPA_PLATFORM=offscreen $(VPY) -m pytest -n 2 --dist loadgroup -q -m "not slow"
+	$(VENV)/bin/lint-imports
+
+soak: venv
+	PG_BIN=$(PG_BIN) QT_QPA_PLATFORM=offscreen SOAK=1 $(VPY) -m pytest -q -m slow
+
+screenshots: venv
+	QT_QPA_PLATFORM=offscreen $(VPY) -m tests.screenshots
+
+bench: venv
+	PG_BIN=$(PG_BIN) $(VPY) -m benchmarks
+
+clean:
+	rm -rf $(VENV) data .pytest_cache

@@ -1,0 +1,1 @@
+"""The desktop/field client: PySide6 over an encrypted local SQLCipher database."""

@@ -1,0 +1,1 @@
+"""Server-side database: engine factory and server-only tables (beside common's schema)."""
