@@ -90,3 +90,10 @@ def code_for(dict_code: str, text: str) -> str | None:
         if t in (lab, c):
             return c
     return None
+
+
+# The ledgers' option lists (common/ledger_types.py) are dictionaries like the rest: seeded,
+# labelled and read back through the same two functions.
+from .ledger_types import LEDGER_DICTIONARIES  # noqa: E402
+
+DEFAULTS.update(LEDGER_DICTIONARIES)
