@@ -1,0 +1,144 @@
+"""The door-plate QR payload: a versioned, compact, signed reference to one house.
+
+Format (version 1), one line of UTF-8 text, fields separated by "|", the door-plate text last so
+that it may itself contain "|":
+
+    YZ1|<key id>|<house id>|<grid id>|<signature>|<door-plate text>
+
+- ids that are UUIDs are packed into 22 base64url characters (16 bytes); any other id is kept as
+  text behind a "~" so that imported ids still round-trip;
+- the signature is HMAC-SHA256 over every other field (version, key id, ids, text), truncated to
+  12 bytes (96 bits, 16 base64url characters): far beyond guessing, while the QR stays small
+  enough (version 5-7) to read from a blurred phone or laptop photo.
+
+Key handling. There is one county *plate key* (32 random bytes) with a short key id. The server
+hands it to a device together with its scope data; the client keeps it in its settings table
+inside the encrypted SQLCipher database (never in a clear file), and a new profile without a key
+makes one (desktop/storage/settings.py). The key id in every plate lets the county rotate keys:
+a device verifies with whichever of its keys matches the id and says so plainly when it holds
+none. The key is symmetric (HMAC) rather than Ed25519 because township offices print plates
+offline on their own devices; the signature therefore proves "printed by a device of this
+county", which is what stops hand-made or altered plates and catches damaged ones. It does not
+defend against a device holder who leaks the key; rotation does.
+
+What verification tells apart (each is a DomainError code with its own Chinese message):
+- `plate_damaged`: not a door plate of this system, or cannot be decoded (torn, mis-read);
+- `plate_version_unsupported`: a newer plate format than this client understands;
+- `plate_key_unknown`: signed with a key this device does not hold (sync to get it);
+- `plate_forged`: the signature does not match: the plate was altered or made by hand;
+- `plate_other_grid`: genuine, but the house belongs to a grid outside this device's scope.
+
+Pure: no clock, no files, no database; the caller passes the keys.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import uuid
+from dataclasses import dataclass
+from typing import Iterable, Mapping
+
+from .errors import DomainError
+
+VERSION = "YZ1"
+SIG_BYTES = 12
+KEY_BYTES = 32
+_SEP = "|"
+
+
+@dataclass(frozen=True)
+class DoorPlate:
+    """What a verified plate says: which house, in which grid, and the text printed on it."""
+
+    house_id: str
+    grid_id: str
+    text: str
+    key_id: str
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _unb64(text: str) -> bytes:
+    pad = "=" * (-len(text) % 4)
+    return base64.urlsafe_b64decode(text + pad)
+
+
+def pack_id(record_id: str) -> str:
+    """A UUID as 22 characters; anything else kept as "~" + text."""
+    try:
+        u = uuid.UUID(record_id)
+    except (ValueError, AttributeError, TypeError):
+        u = None
+    if u is not None and str(u) == record_id.lower():
+        return _b64(u.bytes)
+    return "~" + record_id
+
+
+def unpack_id(packed: str) -> str:
+    if packed.startswith("~"):
+        if len(packed) < 2:
+            raise DomainError("plate_damaged")
+        return packed[1:]
+    try:
+        raw = _unb64(packed)
+    except (binascii.Error, ValueError):
+        raise DomainError("plate_damaged") from None
+    if len(raw) != 16:
+        raise DomainError("plate_damaged")
+    return str(uuid.UUID(bytes=raw))
+
+
+def _signature(key: bytes, signed: str) -> str:
+    return _b64(hmac.new(key, signed.encode("utf-8"), hashlib.sha256).digest()[:SIG_BYTES])
+
+
+def _check_key_id(key_id: str) -> None:
+    if not key_id or _SEP in key_id or len(key_id) > 16 or not key_id.isascii():
+        raise ValueError("a key id is 1-16 ASCII characters without '|'")
+
+
+def encode(house_id: str, grid_id: str, text: str, *, key: bytes, key_id: str) -> str:
+    """The QR payload for one house's plate, signed with the county plate key."""
+    if len(key) != KEY_BYTES:
+        raise ValueError("the plate key must be 32 bytes")
+    _check_key_id(key_id)
+    text = " ".join(text.split())  # line breaks would not survive a sticker printer's driver
+    head = _SEP.join((VERSION, key_id, pack_id(house_id), pack_id(grid_id)))
+    signed = head + _SEP + text
+    return _SEP.join((head, _signature(key, signed), text))
+
+
+def verify(payload: str, keys: Mapping[str, bytes]) -> DoorPlate:
+    """Read and check a scanned payload against the device's plate keys (key id -> key).
+
+    Raises DomainError with one of the codes in the module docstring."""
+    if not isinstance(payload, str):
+        raise DomainError("plate_damaged")
+    payload = payload.strip()
+    parts = payload.split(_SEP, 5)
+    if len(parts) != 6 or not parts[0].startswith("YZ"):
+        raise DomainError("plate_damaged")
+    version, key_id, house_p, grid_p, sig, text = parts
+    if version != VERSION:
+        if version[2:].isdigit():
+            raise DomainError("plate_version_unsupported", version=version)
+        raise DomainError("plate_damaged")
+    house_id, grid_id = unpack_id(house_p), unpack_id(grid_p)
+    key = keys.get(key_id)
+    if key is None:
+        raise DomainError("plate_key_unknown", key_id=key_id)
+    signed = _SEP.join((version, key_id, house_p, grid_p, text))
+    if not hmac.compare_digest(_signature(key, signed).encode(), sig.encode("utf-8")):
+        raise DomainError("plate_forged")
+    return DoorPlate(house_id=house_id, grid_id=grid_id, text=text, key_id=key_id)
+
+
+def check_scope(plate: DoorPlate, grid_ids: Iterable[str]) -> DoorPlate:
+    """The plate itself if its grid is in the device's scope, else `plate_other_grid`."""
+    if plate.grid_id not in set(grid_ids):
+        raise DomainError("plate_other_grid", door_plate=plate.text)
+    return plate
