@@ -2,7 +2,10 @@
 `[common.schema.Base.metadata, ServerBase.metadata]`."""
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, MetaData, String
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, Integer, MetaData, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from common.schema.base import NAMING
@@ -19,3 +22,47 @@ class Counter(ServerBase):
 
     name: Mapped[str] = mapped_column(String(32), primary_key=True)
     value: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class Credential(ServerBase):
+    """A user's password, as an Argon2id hash. Kept apart from the synced `users` record so that
+    no hash ever reaches a device."""
+
+    __tablename__ = "credentials"
+
+    user_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+class RefreshToken(ServerBase):
+    """One issued refresh token, stored as a SHA-256 hash. Rotated on use (the old one is revoked
+    and points at its replacement); a reused revoked token revokes the whole family."""
+
+    __tablename__ = "refresh_tokens"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(36), index=True)
+    family_id: Mapped[str] = mapped_column(String(36), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    issued_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    replaced_by: Mapped[str | None] = mapped_column(
+        String(36), ForeignKey("refresh_tokens.id", ondelete="SET NULL"))
+
+
+class OpLog(ServerBase):
+    """The operation log (操作明细): every write, every export, every reveal of an ID number."""
+
+    __tablename__ = "op_log"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"),
+                                    primary_key=True, autoincrement=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+    user_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    username: Mapped[str | None] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(32), index=True)
+    entity: Mapped[str | None] = mapped_column(String(32), index=True)
+    record_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

@@ -1,0 +1,59 @@
+"""Typed server settings read from the environment, built once and passed into create_app."""
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite:///data/yizhangbiao.db"
+
+
+def _dev_secret() -> str:
+    # A fresh random secret per process: tokens do not survive a dev restart, which is fine;
+    # production must set SECRET_KEY (checked below).
+    return "dev-" + secrets.token_urlsafe(32)
+
+
+class Settings(BaseSettings):
+    """What the server needs to know about its surroundings. `DATABASE_URL` selects the database
+    for every server command (serve, migrate, demo)."""
+
+    model_config = SettingsConfigDict(env_prefix="", extra="ignore", case_sensitive=False)
+
+    environment: Literal["development", "test", "production"] = "development"
+    database_url: str = DEFAULT_DATABASE_URL
+    secret_key: str = Field(default_factory=_dev_secret)
+    access_token_minutes: int = 15
+    refresh_token_days: int = 30
+    sql_echo: bool = False
+
+    @model_validator(mode="after")
+    def _refuse_default_secret_in_production(self) -> "Settings":
+        if self.environment == "production" and (
+                self.secret_key.startswith("dev-") or len(self.secret_key) < 32):
+            raise ValueError("生产环境必须设置 SECRET_KEY（至少 32 个字符的随机串）"
+                             " / SECRET_KEY must be set to a random value of 32+ characters"
+                             " when ENVIRONMENT=production")
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def ensure_data_folder(self) -> None:
+        """Create the folder of a SQLite file URL (the default lives in data/)."""
+        if not self.is_sqlite:
+            return
+        path = self.database_url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build the settings from the environment, with explicit overrides (tests, CLI options)."""
+    settings = Settings(**overrides)  # type: ignore[arg-type]
+    settings.ensure_data_folder()
+    return settings
