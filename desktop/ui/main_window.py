@@ -1,0 +1,122 @@
+"""The main window: a navigation list on the left, the pages of the registry on the right."""
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (QLabel, QListWidget, QListWidgetItem, QMainWindow, QSplitter,
+                               QStackedWidget, QWidget)
+
+from common.errors import DomainError
+
+from .context import AppContext
+from .pages import PAGES, PageSpec, load_page_class
+
+log = logging.getLogger(__name__)
+
+
+class MainWindow(QMainWindow):
+    """Builds each page the first time it is shown (fast cold start) and keeps it after."""
+
+    def __init__(self, ctx: AppContext, pages: list[PageSpec] | None = None) -> None:
+        super().__init__()
+        self.ctx = ctx
+        ctx.navigate = self.navigate
+        self.setWindowTitle(f"一张表 — {ctx.user.display_name}")
+        self.resize(1280, 800)
+        self._specs: list[PageSpec] = []
+        self._classes: dict[str, type] = {}
+        self._pages: dict[str, QWidget] = {}
+        self.last_error: str = ""
+
+        self.nav = QListWidget()
+        self.nav.setObjectName("navigation")
+        self.nav.setAccessibleName("功能导航")
+        self.nav.setMaximumWidth(180)
+        self.stack = QStackedWidget()
+        splitter = QSplitter()
+        splitter.addWidget(self.nav)
+        splitter.addWidget(self.stack)
+        splitter.setStretchFactor(1, 1)
+        self.setCentralWidget(splitter)
+
+        for spec in pages if pages is not None else PAGES:
+            cls = load_page_class(spec)
+            if cls is None:
+                continue
+            self._specs.append(spec)
+            self._classes[spec.key] = cls
+            item = QListWidgetItem(spec.title)
+            item.setData(Qt.ItemDataRole.UserRole, spec.key)
+            if spec.shortcut:
+                item.setToolTip(f"{spec.title}（{spec.shortcut}）")
+                QShortcut(QKeySequence(spec.shortcut), self,
+                          activated=lambda k=spec.key: self.navigate(k))
+            self.nav.addItem(item)
+            placeholder = QWidget()
+            self.stack.addWidget(placeholder)
+        QShortcut(QKeySequence("Ctrl+L"), self, activated=self.nav.setFocus)
+
+        self._busy = QLabel("")
+        self.statusBar().addPermanentWidget(self._busy)
+        ctx.tasks.task_failed.connect(self.show_error)
+        ctx.tasks.busy_changed.connect(lambda b: self._busy.setText("处理中…" if b else ""))
+        self.nav.currentRowChanged.connect(self._show_row)
+        if self._specs:
+            self.nav.setCurrentRow(0)
+
+    # -- navigation ----------------------------------------------------------------------------
+    def page_keys(self) -> list[str]:
+        return [s.key for s in self._specs]
+
+    def page(self, key: str) -> QWidget:
+        """The page for `key`, built on first use."""
+        if key not in self._pages:
+            row = self.page_keys().index(key)
+            page = self._classes[key](self.ctx, self)
+            page.setObjectName(f"page_{key}")
+            old = self.stack.widget(row)
+            self.stack.insertWidget(row, page)
+            self.stack.removeWidget(old)
+            old.deleteLater()
+            self._pages[key] = page
+        return self._pages[key]
+
+    def navigate(self, key: str, **kw: object) -> None:
+        """Show the page `key`; pass `kw` to its `open_record` if it has one."""
+        if key not in self._classes:
+            self.statusBar().showMessage("该功能暂不可用", 5000)
+            return
+        row = self.page_keys().index(key)
+        if self.nav.currentRow() != row:
+            self.nav.setCurrentRow(row)
+        page = self.page(key)
+        if kw and hasattr(page, "open_record"):
+            page.open_record(**kw)
+
+    def current_page(self) -> QWidget | None:
+        row = self.nav.currentRow()
+        return self.page(self._specs[row].key) if row >= 0 else None
+
+    def _show_row(self, row: int) -> None:
+        if row < 0:
+            return
+        page = self.page(self._specs[row].key)
+        self.stack.setCurrentIndex(row)
+        if hasattr(page, "refresh"):
+            page.refresh()
+
+    # -- errors ----------------------------------------------------------------------------
+    def show_error(self, exc: object) -> None:
+        """Errors nobody else handled: a domain error's Chinese text, or a generic line."""
+        if isinstance(exc, DomainError):
+            text = exc.message()
+        else:
+            text = "操作失败，请重试；如果问题重复出现，请联系管理员"
+        self.last_error = text
+        self.statusBar().showMessage(text, 10000)
+
+    def closeEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt's name
+        self.ctx.tasks.shutdown(wait=True)
+        super().closeEvent(event)
