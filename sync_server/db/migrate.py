@@ -1,0 +1,29 @@
+"""Bring a server database to the current schema and seed its reference data."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from .. import migrations
+from .engine import make_engine
+
+
+def migrate(url: str | None = None, *, engine: Engine | None = None,
+            now: dt.datetime | None = None) -> int:
+    """Run Alembic to head, then add missing default dictionary entries (idempotent).
+
+    Pass a database URL or an engine. Returns the number of dictionary entries added.
+    """
+    from ..services.dictionaries import seed_dictionaries
+
+    own = engine is None
+    engine = engine or make_engine(url or "")
+    try:
+        migrations.upgrade(engine=engine)
+        with Session(engine) as session, session.begin():
+            return seed_dictionaries(session, now=now or dt.datetime.now(dt.UTC).replace(tzinfo=None))
+    finally:
+        if own:
+            engine.dispose()
