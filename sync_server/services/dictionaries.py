@@ -24,7 +24,7 @@ def dict_entry_id(dict_code: str, code: str) -> str:
 def seed_dictionaries(session: Session, *, now: dt.datetime) -> int:
     """Add every default entry that is missing (idempotent; never overwrites an admin's edits).
     Returns how many were added. Never commits."""
-    present = set(session.execute(select(DictEntry.dict_code, DictEntry.code)).tuples())
+    present = {(d, c) for d, c in session.execute(select(DictEntry.dict_code, DictEntry.code))}
     added = 0
     for dict_code, entries in DEFAULTS.items():
         for sort, (code, label) in enumerate(entries):
