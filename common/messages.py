@@ -63,6 +63,17 @@ MESSAGES: dict[str, str] = {
     "worklog_exists": "{date} 已经填写过工作日志，请修改原日志",
     "worklog_future": "不能为将来的日期（{date}）填写工作日志",
     "sync_busy": "正在同步，请稍候",
+    # attachments (photos) and revoked devices
+    "attachment_bad_hash": "附件编号无效：{value}",
+    "attachment_empty": "附件是空文件",
+    "attachment_too_large": "照片太大（{size_mb} MB），最大允许 {limit_mb} MB，请压缩后再添加",
+    "attachment_not_image": "该文件不是照片：只能添加 JPEG、PNG 或 WebP 格式的图片",
+    "attachment_hash_mismatch": "附件上传后校验失败（内容与编号不符），将重新上传",
+    "attachment_offset_mismatch": "附件续传位置不一致（服务器已收到 {received} 字节），将从该位置继续",
+    "attachment_missing": "找不到该附件（{sha256}），可能尚未上传",
+    "attachment_corrupt": "本机保存的附件已损坏或被改动（{sha256}）",
+    "device_revoked": "本设备已被管理员停用，本机数据已清除。如需继续使用，请联系管理员",
+    "device_not_found": "找不到该设备",
 }
 
 
