@@ -1,0 +1,243 @@
+"""Door plates: a PDF sheet of QR labels for houses, decoding plates from photos and camera
+frames (zxing-cpp first, pyzbar as the fallback), and QR check-in that starts a visit.
+
+Runs on the client's worker threads (never on the GUI thread): label sheets and check-in write
+(they may create the plate key, and check-in records a visit), decoding only reads pixels.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+from PIL import Image, UnidentifiedImageError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from common import doorplate
+from common.errors import DomainError
+from common.schema import House, Person, Visit
+from desktop.storage.changes import record_change
+from desktop.storage.settings import ensure_plate_key, plate_keys
+
+from .work_context import Worker, grids_in_scope
+
+log = logging.getLogger(__name__)
+
+BUNDLED_FONT = Path(__file__).resolve().parents[2] / "resources" / "fonts" / "wqy-microhei.ttc"
+SYSTEM_FONT = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
+FONT_NAME = "WenQuanYiMicroHei"
+
+
+# -- decoding ---------------------------------------------------------------------------------
+def decode_image(image: Image.Image) -> list[str]:
+    """Every QR text found in a picture: zxing-cpp first (reads blurred, skewed photos), then
+    pyzbar when zxing-cpp finds nothing (../shared/FACTS.md has the measured difference)."""
+    gray = image.convert("L")
+    texts = _decode_zxing(gray)
+    if not texts:
+        texts = _decode_pyzbar(gray)
+    return texts
+
+
+def decode_file(path: str | Path) -> list[str]:
+    try:
+        with Image.open(path) as img:
+            img.load()
+            return decode_image(img)
+    except (UnidentifiedImageError, OSError):
+        raise DomainError("image_unreadable", path=str(path)) from None
+
+
+def decode_gray_frame(width: int, height: int, data: bytes, stride: int | None = None
+                      ) -> list[str]:
+    """Decode one 8-bit grayscale camera frame (the camera page converts a QVideoFrame)."""
+    stride = stride or width
+    img = Image.frombuffer("L", (width, height), data, "raw", "L", stride, 1)
+    return decode_image(img)
+
+
+def _decode_zxing(gray: Image.Image) -> list[str]:
+    try:
+        import zxingcpp
+    except ImportError:  # pragma: no cover - a broken install falls back to pyzbar
+        return []
+    found = zxingcpp.read_barcodes(gray, formats=zxingcpp.BarcodeFormat.QRCode,
+                                   try_rotate=True, try_downscale=True)
+    return [r.text for r in found if r.valid and r.text]
+
+
+def _decode_pyzbar(gray: Image.Image) -> list[str]:
+    try:
+        from pyzbar import pyzbar
+        results = pyzbar.decode(gray, symbols=[pyzbar.ZBarSymbol.QRCODE])
+    except (ImportError, OSError):  # libzbar0 missing: zxing-cpp was the only chance
+        return []
+    out = []
+    for r in results:
+        try:
+            out.append(r.data.decode("utf-8"))
+        except UnicodeDecodeError:
+            continue
+    return out
+
+
+# -- check-in ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class CheckIn:
+    """A started visit: which house, its plate, the visit's id and check-in time."""
+
+    visit_id: str
+    house_id: str
+    door_plate: str
+    checkin_at: dt.datetime
+    kind: str
+    residents: tuple[tuple[str, str], ...]  # (person id, name) living in the house
+
+
+def read_plate(session: Session, worker: Worker, texts: Iterable[str]) -> doorplate.DoorPlate:
+    """The verified, in-scope plate among decoded texts; the most telling error otherwise."""
+    texts = list(texts)
+    if not texts:
+        raise DomainError("plate_not_found_in_image")
+    _current, keys = plate_keys(session)
+    first_error: DomainError | None = None
+    for text in texts:
+        try:
+            plate = doorplate.verify(text, keys)
+            return doorplate.check_scope(plate, grids_in_scope(session, worker.scope_node_id))
+        except DomainError as err:
+            first_error = first_error or err
+    assert first_error is not None
+    raise first_error
+
+
+def check_in(session: Session, worker: Worker, texts: Iterable[str], *,
+             now: dt.datetime) -> CheckIn:
+    """Verify a scanned plate and start a visit at that house with the check-in time."""
+    plate = read_plate(session, worker, texts)
+    house = session.get(House, plate.house_id)
+    if house is None or house.deleted:
+        raise DomainError("plate_house_missing", door_plate=plate.text)
+    kind = "shop" if house.house_type == "shop_front" or house.use == "business" else "person"
+    visit = record_change(session, Visit, None, {
+        "kind": kind, "house_id": house.id, "visitor_id": worker.user_id, "visited_at": now,
+        "checkin_at": now, "checkin_method": "qr", "grid_id": house.grid_id, "photos": [],
+        "follow_up": False,
+    }, now=now)
+    residents = tuple((pid, name) for pid, name in session.execute(
+        select(Person.id, Person.name).where(Person.house_id == house.id,
+                                             Person.deleted.is_(False)).order_by(Person.name)))
+    return CheckIn(visit_id=visit.id, house_id=house.id, door_plate=house.door_plate,
+                   checkin_at=now, kind=kind, residents=residents)
+
+
+def check_in_from_file(session: Session, worker: Worker, path: str | Path, *,
+                       now: dt.datetime) -> CheckIn:
+    return check_in(session, worker, decode_file(path), now=now)
+
+
+# -- label sheets -----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class LabelLayout:
+    """A sticker sheet: A4 by default, 3 x 8 labels of 70 x 37 mm (a common sticker stock)."""
+
+    page_w_mm: float = 210
+    page_h_mm: float = 297
+    cols: int = 3
+    rows: int = 8
+    label_w_mm: float = 70
+    label_h_mm: float = 37
+    margin_left_mm: float = 0
+    margin_top_mm: float = 0.5
+
+
+def font_path() -> Path:
+    return BUNDLED_FONT if BUNDLED_FONT.exists() else SYSTEM_FONT
+
+
+def _register_font() -> str:
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+    if FONT_NAME not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(TTFont(FONT_NAME, str(font_path()), subfontIndex=0))
+    return FONT_NAME
+
+
+def plate_payloads(session: Session, house_ids: Iterable[str], *, now: dt.datetime
+                   ) -> list[tuple[House, str]]:
+    """Each house with its signed QR payload (making the profile's plate key if needed)."""
+    key_id, key = ensure_plate_key(session, now=now)
+    ids = list(house_ids)  # repeats are copies of the same sticker, printed as asked
+    houses = {h.id: h for h in session.scalars(select(House).where(House.id.in_(set(ids))))}
+    out = []
+    for hid in ids:
+        house = houses.get(hid)
+        if house is None or house.deleted:
+            raise DomainError("not_found")
+        text = house.door_plate if not house.address else f"{house.address} {house.door_plate}"
+        out.append((house, doorplate.encode(house.id, house.grid_id or "", text,
+                                             key=key, key_id=key_id)))
+    return out
+
+
+def write_label_sheet(session: Session, house_ids: Iterable[str], out_path: str | Path, *,
+                      now: dt.datetime, layout: LabelLayout = LabelLayout()) -> int:
+    """Write a PDF of door-plate stickers (QR + door-plate text) for the houses; pages made."""
+    import qrcode
+    from reportlab.lib.units import mm
+    from reportlab.lib.utils import ImageReader
+    from reportlab.pdfgen import canvas
+
+    items = plate_payloads(session, house_ids, now=now)
+    font = _register_font()
+    pdf = canvas.Canvas(str(out_path), pagesize=(layout.page_w_mm * mm, layout.page_h_mm * mm))
+    pdf.setTitle("门牌二维码")
+    per_page = layout.cols * layout.rows
+    pages = 0
+    for i, (house, payload) in enumerate(items):
+        slot = i % per_page
+        if slot == 0:
+            if i:
+                pdf.showPage()
+            pages += 1
+        col, row = slot % layout.cols, slot // layout.cols
+        x = (layout.margin_left_mm + col * layout.label_w_mm) * mm
+        y = (layout.page_h_mm - layout.margin_top_mm - (row + 1) * layout.label_h_mm) * mm
+        qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_Q, border=2)
+        qr.add_data(payload.encode("utf-8"))
+        qr.make(fit=True)
+        img = qr.make_image().get_image().convert("L")
+        side = (layout.label_h_mm - 4) * mm
+        pdf.drawImage(ImageReader(img), x + 2 * mm, y + 2 * mm, side, side)
+        text_x = x + side + 4 * mm
+        width = layout.label_w_mm * mm - side - 6 * mm
+        _draw_wrapped(pdf, font, house.door_plate, text_x, y + layout.label_h_mm * mm - 9 * mm,
+                      width, 12)
+        if house.address:
+            _draw_wrapped(pdf, font, house.address, text_x, y + 12 * mm, width, 7)
+    if not items:
+        pdf.setFont(font, 12)
+        pdf.drawString(20 * mm, (layout.page_h_mm - 20) * mm, "没有选择房屋")
+        pages = 1
+    pdf.save()
+    return pages
+
+
+def _draw_wrapped(pdf, font: str, text: str, x: float, y: float, width: float,
+                  size: float) -> None:
+    """Chinese has no spaces to break at: wrap by measured characters, at most three lines."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+    pdf.setFont(font, size)
+    line, lines = "", []
+    for ch in text:
+        if stringWidth(line + ch, font, size) > width and line:
+            lines.append(line)
+            line = ch
+        else:
+            line += ch
+    lines.append(line)
+    for n, part in enumerate(lines[:3]):
+        pdf.drawString(x, y - n * size * 1.2, part)

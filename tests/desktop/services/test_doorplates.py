@@ -1,0 +1,134 @@
+"""Door plates: label sheets, decoding photo-like pictures, and QR check-in over a real
+encrypted database."""
+from __future__ import annotations
+
+import io
+
+import pytest
+from PIL import Image, ImageFilter
+from sqlalchemy import select
+
+from common import doorplate
+from common.errors import DomainError
+from common.schema import Visit
+from desktop.services import doorplates
+from desktop.storage.settings import plate_keys
+from desktop.storage.tables import OutboxEntry
+from tests.desktop.work_fixtures import (GRID, KEY, NOW, OTHER_GRID, engine,  # noqa: F401
+                                         seeded, session)
+
+
+def plate_image(payload: str, box: int = 6) -> Image.Image:
+    import qrcode
+    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_Q, border=4,
+                       box_size=box)
+    qr.add_data(payload.encode("utf-8"))
+    return qr.make_image().get_image().convert("RGB")
+
+
+def photo_like(img: Image.Image, *, angle: float, blur: float, quality: int,
+               scale: float = 1.0) -> Image.Image:
+    """A phone photo of a sticker: on a grey wall, scaled, rotated, blurred, JPEG-compressed."""
+    wall = Image.new("RGB", (img.width * 2, img.height * 2), (150, 140, 130))
+    wall.paste(img, (img.width // 2, img.height // 3))
+    if scale != 1.0:
+        wall = wall.resize((int(wall.width * scale), int(wall.height * scale)))
+    wall = wall.rotate(angle, expand=True, fillcolor=(150, 140, 130))
+    wall = wall.filter(ImageFilter.GaussianBlur(blur))
+    buf = io.BytesIO()
+    wall.save(buf, "JPEG", quality=quality)
+    return Image.open(io.BytesIO(buf.getvalue()))
+
+
+def signed(seeded, key: str = "h12", grid: str = GRID, text: str = "幸福路12号") -> str:
+    return doorplate.encode(seeded.houses[key], grid, text, key=KEY, key_id="k1")
+
+
+@pytest.mark.parametrize("angle,blur,quality,scale", [
+    (0, 0, 90, 1.0), (8, 1.0, 50, 1.0), (-12, 1.2, 40, 0.8), (25, 0.8, 60, 1.3),
+    (45, 1.0, 50, 1.0), (-5, 1.6, 35, 1.5),
+])
+def test_a_skewed_blurred_compressed_photo_of_a_plate_still_decodes(seeded, angle, blur,
+                                                                    quality, scale):
+    payload = signed(seeded)
+    img = photo_like(plate_image(payload), angle=angle, blur=blur, quality=quality,
+                     scale=scale)
+    assert payload in doorplates.decode_image(img)
+
+
+def test_pyzbar_reads_a_clean_plate_when_zxing_finds_nothing(seeded, monkeypatch):
+    payload = signed(seeded)
+    monkeypatch.setattr(doorplates, "_decode_zxing", lambda gray: [])
+    assert doorplates.decode_image(plate_image(payload)) == [payload]
+
+
+def test_check_in_from_a_photo_starts_a_qr_visit_at_the_house(seeded, session, tmp_path):
+    path = tmp_path / "plate.jpg"
+    photo_like(plate_image(signed(seeded)), angle=10, blur=1, quality=50).save(path)
+    result = doorplates.check_in_from_file(session, seeded.worker, path, now=NOW)
+    session.commit()
+    assert result.house_id == seeded.houses["h12"] and result.door_plate == "幸福路12号"
+    assert [name for _, name in result.residents] == ["吐尔逊·买买提"]
+    visit = session.get(Visit, result.visit_id)
+    assert (visit.checkin_method, visit.checkin_at, visit.kind) == ("qr", NOW, "person")
+    assert visit.visitor_id == seeded.worker.user_id and visit.grid_id == GRID
+    queued = session.scalars(select(OutboxEntry).where(OutboxEntry.record_id == visit.id))
+    assert len(list(queued)) == 1
+
+
+def test_checking_in_at_a_shop_front_starts_a_shop_visit(seeded, session):
+    payload = signed(seeded, "shop", text="幸福路1号商铺")
+    assert doorplates.check_in(session, seeded.worker, [payload], now=NOW).kind == "shop"
+
+
+@pytest.mark.parametrize("make,code", [
+    (lambda s: signed(s, "other", grid=OTHER_GRID, text="团结路3号"), "plate_other_grid"),
+    (lambda s: signed(s).replace("12号", "18号"), "plate_forged"),
+    (lambda s: "https://weixin.qq.com/x", "plate_damaged"),
+])
+def test_a_wrong_plate_gives_its_own_reason_and_records_nothing(seeded, session, make, code):
+    with pytest.raises(DomainError) as err:
+        doorplates.check_in(session, seeded.worker, [make(seeded)], now=NOW)
+    assert err.value.code == code
+    assert session.scalars(select(Visit)).first() is None
+
+
+def test_a_photo_without_any_code_says_no_code_was_found(seeded, session, tmp_path):
+    path = tmp_path / "wall.png"
+    Image.new("RGB", (300, 200), (120, 120, 120)).save(path)
+    with pytest.raises(DomainError) as err:
+        doorplates.check_in_from_file(session, seeded.worker, path, now=NOW)
+    assert err.value.code == "plate_not_found_in_image"
+
+
+def test_a_file_that_is_not_a_picture_is_refused_plainly(seeded, session, tmp_path):
+    path = tmp_path / "notes.txt"
+    path.write_text("不是图片")
+    with pytest.raises(DomainError) as err:
+        doorplates.check_in_from_file(session, seeded.worker, path, now=NOW)
+    assert err.value.code == "image_unreadable"
+
+
+def test_a_label_sheet_is_a_pdf_whose_codes_check_in_to_their_houses(seeded, session,
+                                                                     tmp_path):
+    ids = [seeded.houses["h12"], seeded.houses["h14"]] * 13  # 26 labels: two A4 pages
+    out = tmp_path / "labels.pdf"
+    assert doorplates.write_label_sheet(session, ids, out, now=NOW) == 2
+    data = out.read_bytes()
+    assert data.startswith(b"%PDF") and b"WenQuanYi" in data
+    payloads = [p for _, p in doorplates.plate_payloads(session, ids[:2], now=NOW)]
+    plates = [doorplate.verify(p, plate_keys(session)[1]) for p in payloads]
+    assert [p.house_id for p in plates] == ids[:2]
+
+
+def test_a_profile_without_a_plate_key_makes_one_and_keeps_it(engine, tmp_path):
+    from sqlalchemy.orm import Session as S
+
+    from tests.desktop.work_fixtures import make_house
+    with S(engine) as s, s.begin():
+        hid = make_house(s, "新村1号")
+        first = doorplates.plate_payloads(s, [hid], now=NOW)[0][1]
+    with S(engine) as s:
+        again = doorplates.plate_payloads(s, [hid], now=NOW)[0][1]
+        current, keys = plate_keys(s)
+    assert first == again and current in keys and len(keys[current]) == 32
