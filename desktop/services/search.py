@@ -1,0 +1,209 @@
+"""全息检索: multi-condition search over people (PeopleQuery → SQL), on any database.
+
+On the client the free text also matches pinyin and pinyin initials through the client-only index
+(desktop/storage/search_index.py). On a database without that index (the server's plain SQLite or
+PostgreSQL) free text matches the name, an ID-number fragment or a phone fragment only. Runs on a
+reader thread (or the server's request thread); never writes.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Select, and_, exists, func, inspect, or_, select, tuple_
+from sqlalchemy.orm import Session
+
+from common.schema import House, OrgNode, Person, PersonTag
+from desktop.storage.search_index import PersonSearchKey, prefix_match
+
+_ASCII_LETTERS = re.compile(r"^[A-Za-z]+$")
+_ID_FRAGMENT = re.compile(r"^[0-9]+[Xx]?$")
+
+
+@dataclass(frozen=True)
+class PeopleQuery:
+    """The conditions of a search; every condition left empty is ignored.
+
+    Ages are whole years on the `today` given to the search. Codes are dictionary codes
+    (common/dictionaries.py). `tags_any`: has at least one of these tags; `tags_all`: has every
+    one. `org_node_id`: anywhere below this org node (a grid, village or township).
+    `statuses` defaults to nothing, i.e. every status.
+    """
+
+    text: str = ""
+    age_min: int | None = None
+    age_max: int | None = None
+    sex: str | None = None
+    ethnicities: tuple[str, ...] = ()
+    tags_any: tuple[str, ...] = ()
+    tags_all: tuple[str, ...] = ()
+    resident_types: tuple[str, ...] = ()
+    statuses: tuple[str, ...] = ()
+    grid_ids: tuple[str, ...] = ()
+    org_node_id: str | None = None
+    building_id: str | None = None
+    house_id: str | None = None
+    household_id: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {k: (list(v) if isinstance(v, tuple) else v)
+                for k, v in dataclasses.asdict(self).items()
+                if v not in (None, "", ())}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "PeopleQuery":
+        names = {f.name: f for f in dataclasses.fields(cls)}
+        kw = {k: (tuple(v) if isinstance(v, list) else v) for k, v in data.items() if k in names}
+        return cls(**kw)
+
+    def is_empty(self) -> bool:
+        return not self.to_json()
+
+
+@dataclass
+class PersonRow:
+    """What a list of people shows (ID and phone still in clear: the model masks them)."""
+
+    id: str
+    name: str
+    sex: str
+    birth_date: dt.date | None
+    ethnicity: str | None
+    id_number: str
+    phone: str | None
+    resident_type: str
+    status: str
+    grid_id: str | None
+    household_id: str | None
+    house_id: str | None
+    address: str | None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+ROW_COLUMNS = (Person.id, Person.name, Person.sex, Person.birth_date, Person.ethnicity,
+               Person.id_number, Person.phone, Person.resident_type, Person.status,
+               Person.grid_id, Person.household_id, Person.house_id, Person.address)
+
+
+def has_pinyin_index(session: Session) -> bool:
+    """Whether this database carries the client's pinyin index (cached per engine)."""
+    bind = session.get_bind()
+    cached = getattr(bind, "_yzb_has_pinyin", None)
+    if cached is None:
+        cached = inspect(bind).has_table(PersonSearchKey.__tablename__)
+        try:
+            bind._yzb_has_pinyin = cached  # type: ignore[attr-defined]
+        except AttributeError:
+            pass
+    return cached
+
+
+def _years_before(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February in a non-leap year
+        return day.replace(year=day.year - years, day=28)
+
+
+def conditions(q: PeopleQuery, *, today: dt.date, pinyin: bool) -> list[Any]:
+    """The WHERE conditions of `q` over `Person` (tombstoned people never match)."""
+    c: list[Any] = [Person.deleted.is_(False)]
+    if q.age_min is not None:
+        c.append(Person.birth_date <= _years_before(today, q.age_min))
+    if q.age_max is not None:
+        c.append(Person.birth_date > _years_before(today, q.age_max + 1))
+    if q.sex:
+        c.append(Person.sex == q.sex)
+    if q.ethnicities:
+        c.append(Person.ethnicity.in_(q.ethnicities))
+    if q.resident_types:
+        c.append(Person.resident_type.in_(q.resident_types))
+    if q.statuses:
+        c.append(Person.status.in_(q.statuses))
+    if q.grid_ids:
+        c.append(Person.grid_id.in_(q.grid_ids))
+    if q.org_node_id:
+        below = select(OrgNode.path).where(OrgNode.id == q.org_node_id).scalar_subquery()
+        grids = select(OrgNode.id).where(OrgNode.path.startswith(below),
+                                         OrgNode.deleted.is_(False))
+        c.append(or_(Person.grid_id == q.org_node_id, Person.grid_id.in_(grids)))
+    if q.household_id:
+        c.append(Person.household_id == q.household_id)
+    if q.house_id:
+        c.append(Person.house_id == q.house_id)
+    if q.building_id:
+        c.append(Person.house_id.in_(
+            select(House.id).where(House.building_id == q.building_id,
+                                   House.deleted.is_(False))))
+    if q.tags_any:
+        c.append(exists().where(PersonTag.person_id == Person.id,
+                                PersonTag.tag_code.in_(q.tags_any),
+                                PersonTag.deleted.is_(False)))
+    for tag in q.tags_all:
+        c.append(exists().where(PersonTag.person_id == Person.id, PersonTag.tag_code == tag,
+                                PersonTag.deleted.is_(False)))
+    text = (q.text or "").strip()
+    if text:
+        c.append(_text_condition(text, pinyin))
+    return c
+
+
+def _text_condition(text: str, pinyin: bool) -> Any:
+    like = f"%{_escape(text)}%"
+    alternatives = [Person.name.like(like, escape="\\")]
+    if _ID_FRAGMENT.match(text):
+        alternatives.append(Person.id_number.like(f"%{_escape(text.upper())}%", escape="\\"))
+        if text.isdigit():
+            alternatives.append(Person.phone.like(like, escape="\\"))
+    if pinyin and _ASCII_LETTERS.match(text):
+        alternatives.append(Person.id.in_(prefix_match(text)))
+    return or_(*alternatives)
+
+
+def _escape(s: str) -> str:
+    return s.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def people_select(q: PeopleQuery, *, today: dt.date, pinyin: bool | None = None,
+                  session: Session | None = None) -> Select:
+    """SELECT of the listed columns of every matching person (no order, no limit)."""
+    if pinyin is None:
+        pinyin = has_pinyin_index(session) if session is not None else False
+    return select(*ROW_COLUMNS).where(and_(*conditions(q, today=today, pinyin=pinyin)))
+
+
+def count_people(session: Session, q: PeopleQuery, *, today: dt.date) -> int:
+    """How many people match `q`."""
+    pinyin = has_pinyin_index(session)
+    stmt = select(func.count()).select_from(Person).where(
+        and_(*conditions(q, today=today, pinyin=pinyin)))
+    return session.execute(stmt).scalar_one()
+
+
+def search_people(session: Session, q: PeopleQuery, *, today: dt.date, limit: int = 200,
+                  after: tuple[str, str] | None = None) -> list[PersonRow]:
+    """Up to `limit` matching people ordered by (name, id).
+
+    `after` is the (name, id) of the last row already shown: keyset paging, so fetching the
+    next window costs the same deep in a 130,000-row list as at its top.
+    """
+    stmt = people_select(q, today=today, session=session)
+    if after is not None:
+        stmt = stmt.where(tuple_(Person.name, Person.id) > tuple_(*after))
+    stmt = stmt.order_by(Person.name, Person.id).limit(limit)
+    return [PersonRow(*r) for r in session.execute(stmt).all()]
+
+
+def search_person_ids(session: Session, q: PeopleQuery, *, today: dt.date) -> list[str]:
+    """The ids of every matching person (for exports and the assistant's population)."""
+    pinyin = has_pinyin_index(session)
+    stmt = select(Person.id).where(and_(*conditions(q, today=today, pinyin=pinyin))) \
+        .order_by(Person.name, Person.id)
+    return list(session.execute(stmt).scalars())
+
+
+__all__ = ["PeopleQuery", "PersonRow", "count_people", "search_people", "search_person_ids",
+           "people_select", "conditions", "has_pinyin_index"]

@@ -1,0 +1,112 @@
+"""Client-only pinyin search index over people's names (never synced; rebuilt from `people`).
+
+One row per (key, person): the full pinyin and the initials of a name, with EVERY reading of the
+first character (surnames like 单 曾 解 read shan/zeng/xie, pypinyin's default says dan/ceng/jie),
+so a prefix range scan on the primary key finds "zs" or "zhangs" in a county-sized profile fast.
+`person_search_names` remembers which name each person was indexed under, so a refresh after
+sync touches only new or renamed people.
+"""
+from __future__ import annotations
+
+import re
+from typing import Iterable
+
+from pypinyin import Style, lazy_pinyin, pinyin
+from sqlalchemy import String, delete, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from common.schema import Person
+
+from .migrations import migration
+from .tables import ClientBase
+
+_LETTERS = re.compile(r"[^a-z]")
+
+
+class PersonSearchKey(ClientBase):
+    __tablename__ = "person_search_keys"
+
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    person_id: Mapped[str] = mapped_column(String(36), primary_key=True, index=True)
+
+
+class PersonSearchName(ClientBase):
+    __tablename__ = "person_search_names"
+
+    person_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+
+
+def name_keys(name: str) -> set[str]:
+    """Full pinyin and initials of `name` for every reading of its first character."""
+    name = (name or "").strip()
+    if not name:
+        return set()
+    first = pinyin(name[0], style=Style.NORMAL, heteronym=True, errors="ignore")
+    readings = [r for r in (first[0] if first else []) if r] or [""]
+    rest = [_LETTERS.sub("", p.lower()) for p in lazy_pinyin(name[1:], errors="ignore")]
+    rest = [p for p in rest if p]
+    keys = set()
+    for r in readings:
+        r = _LETTERS.sub("", r.lower())
+        full = r + "".join(rest)
+        initials = (r[:1] if r else "") + "".join(p[0] for p in rest)
+        if full:
+            keys.add(full[:80])
+        if initials:
+            keys.add(initials[:80])
+    return keys
+
+
+@migration("0101_person_search_index")
+def create_tables(connection) -> None:  # noqa: ANN001 - a SQLAlchemy Connection
+    """The client migration that adds the index tables (registered on import of this module)."""
+    ClientBase.metadata.create_all(connection, tables=[PersonSearchKey.__table__,
+                                                       PersonSearchName.__table__])
+
+
+def index_people(session: Session, people: Iterable[tuple[str, str]]) -> int:
+    """(Re)index the given (person_id, name) pairs; never commits."""
+    n = 0
+    for person_id, name in people:
+        session.execute(delete(PersonSearchKey).where(PersonSearchKey.person_id == person_id))
+        session.merge(PersonSearchName(person_id=person_id, name=name or ""))
+        for key in name_keys(name):
+            session.add(PersonSearchKey(key=key, person_id=person_id))
+        n += 1
+    session.flush()
+    return n
+
+
+def refresh_index(session: Session, batch: int = 2000) -> int:
+    """Index every person not indexed yet or renamed since (e.g. after a sync); never commits.
+
+    Returns how many people were (re)indexed.
+    """
+    stale = session.execute(
+        select(Person.id, Person.name)
+        .outerjoin(PersonSearchName, PersonSearchName.person_id == Person.id)
+        .where((PersonSearchName.name.is_(None)) | (PersonSearchName.name != Person.name))
+    ).all()
+    conn = session.connection()
+    done = 0
+    for start in range(0, len(stale), batch):
+        chunk = stale[start:start + batch]
+        ids = [pid for pid, _ in chunk]
+        conn.execute(delete(PersonSearchKey).where(PersonSearchKey.person_id.in_(ids)))
+        conn.execute(delete(PersonSearchName).where(PersonSearchName.person_id.in_(ids)))
+        keys = [{"key": k, "person_id": pid} for pid, name in chunk for k in name_keys(name)]
+        if keys:
+            conn.execute(PersonSearchKey.__table__.insert(), keys)
+        conn.execute(PersonSearchName.__table__.insert(),
+                     [{"person_id": pid, "name": name or ""} for pid, name in chunk])
+        done += len(chunk)
+    return done
+
+
+def prefix_match(prefix: str):  # noqa: ANN201 - a SQLAlchemy Select of person ids
+    """Person ids having a key that starts with `prefix` (lower-case letters)."""
+    p = _LETTERS.sub("", prefix.lower())
+    upper = p[:-1] + chr(ord(p[-1]) + 1) if p else "{"
+    return (select(PersonSearchKey.person_id)
+            .where(PersonSearchKey.key >= p, PersonSearchKey.key < upper))
