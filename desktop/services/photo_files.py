@@ -1,66 +1,32 @@
-"""Photo files of visits and events: stored content-addressed by SHA-256 in the profile folder.
+"""Photos attached to visits and events: read picture files into the profile's encrypted blob
+store (desktop/storage/blobs.py) and build the records' photo references (common/attachments).
 
-A photo is copied to `<profile>/photos/<first two hex>/<sha256><ext>` (the same picture added
-twice is stored once) with a small JPEG thumbnail beside it in `photos/thumbs/`, and referenced
-from a record's `photos` list as {"sha256", "ext", "bytes"}; the photo sync (issue 6) moves files
-by that hash. Runs on the writer thread (it is called from inside the record's transaction).
+Runs on the writer thread, inside the record's transaction: a photo that cannot be read stops
+the whole save, so a visit is never saved with half of its photos.
 """
 from __future__ import annotations
 
-import hashlib
-import shutil
 from pathlib import Path
 from typing import Any
 
-from PIL import Image, UnidentifiedImageError
-
+from common.attachments import photo_ref
 from common.errors import DomainError
-
-THUMB_SIZE = (240, 240)
-_EXTS = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".gif", ".tif", ".tiff"}
+from desktop.storage.blobs import BlobStore
 
 
-def photo_path(profile_dir: Path, ref: dict[str, Any]) -> Path:
-    sha = ref["sha256"]
-    return Path(profile_dir) / "photos" / sha[:2] / f"{sha}{ref.get('ext', '.jpg')}"
-
-
-def thumb_path(profile_dir: Path, ref: dict[str, Any]) -> Path:
-    return Path(profile_dir) / "photos" / "thumbs" / f"{ref['sha256']}.jpg"
-
-
-def store_photo(profile_dir: Path, source: str | Path) -> dict[str, Any]:
-    """Copy one picture into the profile's photo store; its reference for a `photos` list."""
-    source = Path(source)
+def add_photo(store: BlobStore, source: str | Path) -> dict[str, Any]:
+    """Store one picture file (once, by content) and return its reference."""
     try:
-        data = source.read_bytes()
+        data = Path(source).read_bytes()
     except OSError:
         raise DomainError("image_unreadable", path=str(source)) from None
-    sha = hashlib.sha256(data).hexdigest()
-    ext = source.suffix.lower() if source.suffix.lower() in _EXTS else ".jpg"
-    ref = {"sha256": sha, "ext": ext, "bytes": len(data)}
-    target = photo_path(profile_dir, ref)
-    thumb = thumb_path(profile_dir, ref)
-    try:
-        with Image.open(source) as img:
-            img.thumbnail(THUMB_SIZE)
-            small = img.convert("RGB")
-    except (UnidentifiedImageError, OSError):
-        raise DomainError("image_unreadable", path=str(source)) from None
-    if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_suffix(target.suffix + ".part")
-        shutil.copyfile(source, tmp)
-        tmp.replace(target)  # never leave a half-written file under its final name
-    if not thumb.exists():
-        thumb.parent.mkdir(parents=True, exist_ok=True)
-        small.save(thumb, "JPEG", quality=80)
-    return ref
+    sha, mime, thumb = store.put_photo(data)
+    return photo_ref(sha, len(data), mime, thumb)
 
 
-def store_photos(profile_dir: Path | None, sources: list[str | Path]) -> list[dict[str, Any]]:
+def add_photos(store: BlobStore | None, sources: list[str | Path]) -> list[dict[str, Any]]:
     if not sources:
         return []
-    if profile_dir is None:
-        raise ValueError("no profile folder to store photos in")
-    return [store_photo(profile_dir, s) for s in sources]
+    if store is None:
+        raise ValueError("no photo store open for this profile")
+    return [add_photo(store, s) for s in sources]
