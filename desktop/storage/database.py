@@ -21,12 +21,20 @@ def open_database(path: str | Path, key: bytes) -> Engine:
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _record):  # noqa: ANN001
+        # The driver's own transaction handling skips BEGIN before DDL, so a failed migration
+        # would leave half its tables; SQLAlchemy emits BEGIN itself (see _on_begin).
+        dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
         cur.execute(f"PRAGMA key = \"x'{hex_key}'\"")
         cur.execute("PRAGMA cache_size = -65536")
         cur.execute("PRAGMA journal_mode = WAL")
         cur.execute("PRAGMA synchronous = NORMAL")
         cur.execute("PRAGMA foreign_keys = OFF")
+        cur.execute("PRAGMA busy_timeout = 10000")
         cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):  # noqa: ANN001
+        conn.exec_driver_sql("BEGIN")
 
     return engine

@@ -1,0 +1,121 @@
+"""Wire types of the sync protocol (see docs/SYNC.md): one exchange = push then pull.
+
+A device sends one `SyncRequest` (its unsent changes, its cursor, a byte budget); the server
+answers one `SyncResponse` (an acknowledgement per change, then the first batch of everything in
+the device's scope past the cursor). Bodies travel as zstd-compressed JSON.
+"""
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+PROTOCOL_VERSION = 1
+"""Bumped when the messages change shape."""
+MIN_PROTOCOL_VERSION = 1
+"""The oldest client protocol the server still speaks; older clients are told to update."""
+SCHEMA_VERSION = 1
+"""Bumped when a synced entity gains or loses a field; older clients are told to update."""
+MIN_SCHEMA_VERSION = 1
+
+MEDIA_TYPE = "application/vnd.yzb.sync+zstd"
+CONFLICTS = "_conflicts"
+"""Pseudo-entity of a change that resolves a conflict (record_id = the conflict's id)."""
+
+
+class Change(BaseModel):
+    """One local change: new values for some fields of one record. `values` may hold `deleted`
+    (True: tombstone, False: restore). `base` holds the field stamps the device held when the
+    user edited (the merge rule uses them to tell a follow-up from a concurrent edit)."""
+
+    id: str
+    entity: str
+    record_id: str
+    values: dict[str, Any]
+    clock: str
+    base: dict[str, str] = Field(default_factory=dict)
+
+
+class PushRequest(BaseModel):
+    changes: list[Change] = Field(default_factory=list)
+
+
+class Ack(BaseModel):
+    """The server's answer to one change. `status`: accepted, or refused with an error dict
+    (code, field, params, message). `rev` is the record's rev after the change. `settled`: the
+    device already holds the server's state of that record (nothing lost, no other edits), so
+    the pull leaves it out."""
+
+    change_id: str
+    status: Literal["accepted", "refused"]
+    rev: int | None = None
+    settled: bool = False
+    clocks: dict[str, str] = Field(default_factory=dict)
+    error: dict[str, Any] | None = None
+
+
+class PushResponse(BaseModel):
+    acks: list[Ack] = Field(default_factory=list)
+
+
+class PullRequest(BaseModel):
+    cursor: int = 0
+    max_bytes: int = 200_000
+
+
+class EntityRows(BaseModel):
+    """Rows of one entity, column-wise names once, then one list of values per row."""
+
+    cols: list[str]
+    rows: list[list[Any]]
+
+
+class ConflictWire(BaseModel):
+    id: str
+    rev: int
+    entity: str
+    record_id: str
+    field: str
+    winner_value: Any = None
+    winner_clock: str = ""
+    loser_value: Any = None
+    loser_clock: str = ""
+    loser_actor: str | None = None
+    created_at: str
+    resolved: bool = False
+    resolution: str | None = None
+
+
+class PullResponse(BaseModel):
+    """One batch. `data`: rows by entity. `exits`: records that left the device's scope (moved
+    to another grid): the device drops them once nothing of its own waits to be sent.
+    `cursor`: where the next pull starts; `more`: another batch is waiting."""
+
+    cursor: int
+    more: bool = False
+    data: dict[str, EntityRows] = Field(default_factory=dict)
+    exits: list[tuple[str, str]] = Field(default_factory=list)
+    conflicts: list[ConflictWire] = Field(default_factory=list)
+
+
+class SyncRequest(BaseModel):
+    protocol: int = PROTOCOL_VERSION
+    schema_version: int = SCHEMA_VERSION
+    device_id: str
+    push: PushRequest = Field(default_factory=PushRequest)
+    pull: PullRequest = Field(default_factory=PullRequest)
+
+
+class SyncResponse(BaseModel):
+    protocol: int = PROTOCOL_VERSION
+    schema_version: int = SCHEMA_VERSION
+    server_time: str
+    push: PushResponse = Field(default_factory=PushResponse)
+    pull: PullResponse
+
+
+__all__ = [
+    "PROTOCOL_VERSION", "MIN_PROTOCOL_VERSION", "SCHEMA_VERSION", "MIN_SCHEMA_VERSION",
+    "MEDIA_TYPE", "CONFLICTS", "Change", "PushRequest", "Ack", "PushResponse", "PullRequest",
+    "EntityRows", "ConflictWire", "PullResponse", "SyncRequest", "SyncResponse",
+]

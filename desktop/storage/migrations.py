@@ -1,0 +1,82 @@
+"""Client database migrations: named, ordered, recorded, each in its own transaction.
+
+In the style of sqlite-utils' migrations: a migration is a function registered under a unique
+name, applied once, in order, and recorded in `_migrations`. SQLite DDL is transactional, so a
+migration that fails leaves the database as it was. A migration added later must work on both a
+database created by an older release and one created fresh (check before altering).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Callable
+
+from sqlalchemy import Connection, Engine, inspect, text
+
+from common.schema import Base
+
+from .tables import ClientBase
+
+Migration = Callable[[Connection], None]
+MIGRATIONS: list[tuple[str, Migration]] = []
+
+
+def migration(name: str) -> Callable[[Migration], Migration]:
+    def register(fn: Migration) -> Migration:
+        if any(n == name for n, _ in MIGRATIONS):
+            raise ValueError(f"duplicate migration {name}")
+        MIGRATIONS.append((name, fn))
+        return fn
+    return register
+
+
+@migration("0001_initial")
+def _initial(conn: Connection) -> None:
+    """The synced entities (as declared in common.schema) and the client's own tables."""
+    Base.metadata.create_all(conn)
+    ClientBase.metadata.create_all(conn)
+
+
+@migration("0002_add_missing_columns")
+def _add_missing_columns(conn: Connection) -> None:
+    """Columns added to the schema since a database was created: added, empty (never dropped)."""
+    insp = inspect(conn)
+    for metadata in (Base.metadata, ClientBase.metadata):
+        existing_tables = set(insp.get_table_names())
+        for table in metadata.sorted_tables:
+            if table.name not in existing_tables:
+                table.create(conn)
+                continue
+            have = {c["name"] for c in insp.get_columns(table.name)}
+            for col in table.columns:
+                if col.name not in have:
+                    ddl = col.type.compile(dialect=conn.dialect)
+                    conn.execute(text(f'ALTER TABLE "{table.name}" ADD COLUMN "{col.name}" {ddl}'))
+
+
+def applied(engine: Engine) -> list[str]:
+    with engine.begin() as conn:
+        _ensure_table(conn)
+        return [r[0] for r in conn.execute(text("SELECT name FROM _migrations ORDER BY seq"))]
+
+
+def migrate(engine: Engine, *, now: dt.datetime | None = None) -> list[str]:
+    """Apply every pending migration in order; return the names applied now."""
+    done = set(applied(engine))
+    ran = []
+    for name, fn in MIGRATIONS:
+        if name in done:
+            continue
+        with engine.begin() as conn:
+            fn(conn)
+            conn.execute(text("INSERT INTO _migrations (name, applied_at) VALUES (:n, :t)"),
+                         {"n": name, "t": (now or dt.datetime.now(dt.timezone.utc)).isoformat()})
+        ran.append(name)
+    return ran
+
+
+def _ensure_table(conn: Connection) -> None:
+    conn.execute(text("CREATE TABLE IF NOT EXISTS _migrations (seq INTEGER PRIMARY KEY "
+                      "AUTOINCREMENT, name TEXT UNIQUE NOT NULL, applied_at TEXT NOT NULL)"))
+
+
+__all__ = ["MIGRATIONS", "migration", "migrate", "applied"]

@@ -1,0 +1,95 @@
+"""Profiles: encrypted at rest, password wraps the key, offline sign-in, kept apart."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from common.errors import DomainError
+from common.schema import Household
+from desktop.storage import profiles
+from desktop.storage.changes import record_change
+
+from .conftest import FAST_KDF
+
+NOW = dt.datetime(2026, 11, 20, 9, 0)
+
+
+def test_a_profile_opens_again_with_its_password_and_keeps_what_was_written(yzb_home):
+    p = profiles.create_profile("ali", "pässwörd", server_url="http://x", username="ali",
+                                kdf=FAST_KDF)
+    with Session(p.engine) as s, s.begin():
+        record_change(s, Household, "p1", {"household_no": "阿里木", "grid_id": "g1"}, now=NOW)
+    p.close()
+    again = profiles.open_profile("ali", "pässwörd")
+    with Session(again.engine) as s:
+        assert s.get(Household, "p1").household_no == "阿里木"
+    assert again.username == "ali" and again.server_url == "http://x"
+    again.close()
+
+
+def test_a_wrong_password_is_refused_with_a_code(yzb_home):
+    profiles.create_profile("ali", "right", kdf=FAST_KDF).close()
+    with pytest.raises(DomainError) as e:
+        profiles.open_profile("ali", "wrong")
+    assert e.value.code == "wrong_password"
+
+
+def test_the_database_file_and_key_file_hold_nothing_in_the_clear(yzb_home):
+    p = profiles.create_profile("ali", "secret-pw", kdf=FAST_KDF)
+    with Session(p.engine) as s, s.begin():
+        record_change(s, Household, "p1", {"household_no": "UNIQUE_NAME_MARKER", "grid_id": "g1"}, now=NOW)
+    p.close()
+    raw = (p.path / "local.db").read_bytes() + (p.path / "local.db-wal").read_bytes() \
+        if (p.path / "local.db-wal").exists() else (p.path / "local.db").read_bytes()
+    assert b"UNIQUE_NAME_MARKER" not in raw
+    assert b"SQLite format 3" not in raw[:16]
+    key_text = (p.path / "key.json").read_text()
+    assert "secret-pw" not in key_text
+    with pytest.raises(sqlite3.DatabaseError):
+        sqlite3.connect(p.path / "local.db").execute("select * from people").fetchall()
+
+
+def test_a_password_change_rewraps_the_key_without_touching_the_database(yzb_home):
+    p = profiles.create_profile("ali", "old", kdf=FAST_KDF)
+    p.close()
+    before = (p.path / "local.db").read_bytes()
+    profiles.change_password("ali", "old", "new")
+    assert (p.path / "local.db").read_bytes() == before
+    with pytest.raises(DomainError):
+        profiles.open_profile("ali", "old")
+    profiles.open_profile("ali", "new").close()
+
+
+def test_profiles_are_kept_apart_and_listed_without_secrets(yzb_home):
+    a = profiles.create_profile("ali", "pw-a", username="ali", kdf=FAST_KDF)
+    b = profiles.create_profile("bai", "pw-b", username="bai", kdf=FAST_KDF)
+    with Session(a.engine) as s, s.begin():
+        record_change(s, Household, "p1", {"household_no": "甲", "grid_id": "g1"}, now=NOW)
+    with Session(b.engine) as s:
+        assert s.get(Household, "p1") is None
+    assert a.device_id() != b.device_id()
+    assert [p["name"] for p in profiles.list_profiles()] == ["ali", "bai"]
+    assert "pw-a" not in json.dumps(profiles.list_profiles())
+    with pytest.raises(DomainError):
+        profiles.open_profile("bai", "pw-a")
+    a.close(), b.close()
+
+
+def test_a_profile_name_cannot_escape_the_profiles_folder(yzb_home):
+    with pytest.raises(DomainError):
+        profiles.create_profile("../evil", "pw", kdf=FAST_KDF)
+
+
+def test_opening_records_every_migration_once(yzb_home):
+    p = profiles.create_profile("ali", "pw", kdf=FAST_KDF)
+    p.close()
+    p = profiles.open_profile("ali", "pw")
+    with p.engine.connect() as c:
+        names = [r[0] for r in c.execute(text("select name from _migrations"))]
+    assert names == ["0001_initial", "0002_add_missing_columns"]
+    p.close()
