@@ -1,0 +1,153 @@
+"""Attachments on the server: resumable chunked upload, verification, dedupe and download.
+
+Files live under the ATTACHMENTS_DIR setting:
+    staging/<sha256>.part   an upload in progress; its length is the received offset
+    <ab>/<sha256>           a complete, verified original (named by its hash, so stored once)
+The staging file is the truth about progress: it only ever holds a prefix of the upload, so a
+cut mid-chunk loses at most that chunk, and a restarted server resumes where the file ends. An
+exclusive file lock serialises two devices uploading the same photo. On the last chunk the whole
+file is hashed and checked to be a real image before it is moved into place; a bad upload is
+thrown away with a reason. Never commits: the route owns the transaction.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import hashlib
+import io
+import os
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from common.attachments import (MAX_ATTACHMENT_BYTES, MAX_CHUNK_BODY, AttachmentState,
+                                ChunkReceipt, check_attachment, require_sha256)
+from common.errors import DomainError
+
+from ..db.attachment_tables import Attachment
+
+
+class AttachmentFiles:
+    """The attachment folder of one server. Owns `root`; any thread (file locks serialise)."""
+
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root)
+        (self.root / "staging").mkdir(parents=True, exist_ok=True)
+
+    def final(self, sha256: str) -> Path:
+        return self.root / sha256[:2] / sha256
+
+    def staging(self, sha256: str) -> Path:
+        return self.root / "staging" / f"{sha256}.part"
+
+
+def status(session: Session, files: AttachmentFiles, hashes: list[str]) -> list[AttachmentState]:
+    """How much of each attachment the server holds (one answer for many hashes)."""
+    out = []
+    for sha in dict.fromkeys(hashes):
+        require_sha256(sha)
+        row = session.get(Attachment, sha)
+        if row is not None and row.complete and files.final(sha).exists():
+            out.append(AttachmentState(sha256=sha, received=row.size, size=row.size,
+                                       complete=True))
+            continue
+        part = files.staging(sha)
+        received = part.stat().st_size if part.exists() else 0
+        out.append(AttachmentState(sha256=sha, received=received,
+                                   size=row.size if row is not None else None))
+    return out
+
+
+def receive_chunk(session: Session, files: AttachmentFiles, sha256: str, *, offset: int,
+                  total: int, body: bytes, user_id: str | None, device_id: str | None,
+                  now: dt.datetime) -> ChunkReceipt:
+    """Append one chunk at `offset` of an upload of `total` bytes; finish it on the last one.
+
+    Refusals (DomainError): attachment_too_large, attachment_not_image (checked on the first
+    chunk by its magic bytes and on the last by decoding), attachment_offset_mismatch (with the
+    received offset, so the client continues from there), attachment_hash_mismatch.
+    """
+    require_sha256(sha256)
+    if total > MAX_ATTACHMENT_BYTES or len(body) > MAX_CHUNK_BODY:
+        raise DomainError("attachment_too_large", size_mb=f"{total / 1048576:.1f}",
+                          limit_mb=MAX_ATTACHMENT_BYTES // 1048576)
+    row = session.get(Attachment, sha256)
+    if row is not None and row.complete and files.final(sha256).exists():
+        return ChunkReceipt(sha256=sha256, received=row.size, size=row.size, complete=True)
+    if offset == 0:
+        mime = check_attachment(total, body[:16])
+    elif row is None:
+        # Only the first chunk creates an upload; anything else means the client lost track.
+        raise DomainError("attachment_offset_mismatch", received=0)
+    else:
+        mime = row.mime
+    if offset < 0 or offset + len(body) > total or (row is not None and row.size != total):
+        raise DomainError("attachment_offset_mismatch", received=0)
+    if row is None:
+        row = Attachment(sha256=sha256, size=total, mime=mime, complete=False,
+                         uploaded_by=user_id, device_id=device_id, created_at=now)
+        session.add(row)
+    received = _append(files.staging(sha256), offset, body)
+    if received == total:
+        _finish(files, sha256)
+        row.complete = True
+        row.completed_at = now
+    session.flush()
+    return ChunkReceipt(sha256=sha256, received=received, size=total, complete=received == total)
+
+
+def _append(part: Path, offset: int, body: bytes) -> int:
+    """Write `body` at `offset` of the staging file if that is where it ends; return its length."""
+    fd = os.open(part, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        size = os.fstat(fd).st_size
+        if offset != size:
+            raise DomainError("attachment_offset_mismatch", received=size)
+        os.lseek(fd, offset, os.SEEK_SET)
+        view = memoryview(body)
+        while view:
+            view = view[os.write(fd, view):]
+        os.fsync(fd)
+        return offset + len(body)
+    finally:
+        os.close(fd)  # also releases the lock
+
+
+def _finish(files: AttachmentFiles, sha256: str) -> None:
+    part = files.staging(sha256)
+    digest = hashlib.sha256()
+    with open(part, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    if digest.hexdigest() != sha256:
+        part.unlink(missing_ok=True)
+        raise DomainError("attachment_hash_mismatch")
+    try:
+        _verify_image(part)
+    except DomainError:
+        part.unlink(missing_ok=True)
+        raise
+    target = files.final(sha256)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(part, target)
+
+
+def _verify_image(path: Path) -> None:
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(path.read_bytes())) as img:
+            img.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise DomainError("attachment_not_image") from exc
+
+
+def original_path(session: Session, files: AttachmentFiles, sha256: str) -> tuple[Path, str]:
+    """The file of a complete attachment and its MIME type; attachment_missing otherwise."""
+    require_sha256(sha256)
+    row = session.get(Attachment, sha256)
+    path = files.final(sha256)
+    if row is None or not row.complete or not path.exists():
+        raise DomainError("attachment_missing", sha256=sha256)
+    return path, row.mime
