@@ -13,11 +13,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Select, and_, exists, func, inspect, or_, select, tuple_
+from sqlalchemy import Select, and_, exists, func, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from common.schema import House, OrgNode, Person, PersonTag
-from desktop.storage.search_index import PersonSearchKey, prefix_match
+from desktop.storage.search_index import has_index_tables, prefix_match
 
 _ASCII_LETTERS = re.compile(r"^[A-Za-z]+$")
 _ID_FRAGMENT = re.compile(r"^[0-9]+[Xx]?$")
@@ -90,15 +90,7 @@ ROW_COLUMNS = (Person.id, Person.name, Person.sex, Person.birth_date, Person.eth
 
 def has_pinyin_index(session: Session) -> bool:
     """Whether this database carries the client's pinyin index (cached per engine)."""
-    bind = session.get_bind()
-    cached = getattr(bind, "_yzb_has_pinyin", None)
-    if cached is None:
-        cached = inspect(bind).has_table(PersonSearchKey.__tablename__)
-        try:
-            bind._yzb_has_pinyin = cached  # type: ignore[attr-defined]
-        except AttributeError:
-            pass
-    return cached
+    return has_index_tables(session)
 
 
 def _years_before(day: dt.date, years: int) -> dt.date:

@@ -110,3 +110,17 @@ def prefix_match(prefix: str):  # noqa: ANN201 - a SQLAlchemy Select of person i
     upper = p[:-1] + chr(ord(p[-1]) + 1) if p else "{"
     return (select(PersonSearchKey.person_id)
             .where(PersonSearchKey.key >= p, PersonSearchKey.key < upper))
+
+
+def has_index_tables(session: Session) -> bool:
+    """Whether this database carries the index (the client's yes; the server's plain one no)."""
+    bind = session.get_bind()
+    cached = getattr(bind, "_yzb_has_pinyin", None)
+    if cached is None:
+        from sqlalchemy import inspect
+        cached = inspect(bind).has_table(PersonSearchKey.__tablename__)
+        try:
+            bind._yzb_has_pinyin = cached  # type: ignore[attr-defined]
+        except AttributeError:
+            pass
+    return cached

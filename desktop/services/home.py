@@ -1,0 +1,66 @@
+"""The home page's figures (首页): counts for the scope, visits due, open events, sync state."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import distinct, func, select
+from sqlalchemy.orm import Session
+
+from common.schema import (Event, Household, House, Organisation, Person, PersonTag,
+                           VisitTask)
+from desktop.storage.tables import OutboxEntry, SyncState
+
+
+@dataclass(frozen=True)
+class HomeFigures:
+    people: int
+    households: int
+    houses: int
+    organisations: int
+    tagged_people: int
+    visits_due_today: int
+    visits_overdue: int
+    open_events: int
+    last_sync_at: dt.datetime | None
+    pending_changes: int
+
+
+def _count(session: Session, stmt) -> int:  # noqa: ANN001
+    return session.execute(stmt).scalar_one() or 0
+
+
+def home_figures(session: Session, *, today: dt.date) -> HomeFigures:
+    """Every figure of the home page in one read (a handful of indexed counts)."""
+    alive = (Person.deleted.is_(False), Person.status == "normal")
+    open_task = (VisitTask.deleted.is_(False), VisitTask.status == "open")
+    state = session.get(SyncState, 1)
+    return HomeFigures(
+        people=_count(session, select(func.count()).select_from(Person).where(*alive)),
+        households=_count(session, select(func.count()).select_from(Household)
+                          .where(Household.deleted.is_(False))),
+        houses=_count(session, select(func.count()).select_from(House)
+                      .where(House.deleted.is_(False))),
+        organisations=_count(session, select(func.count()).select_from(Organisation)
+                             .where(Organisation.deleted.is_(False))),
+        tagged_people=_count(session, select(func.count(distinct(PersonTag.person_id)))
+                             .where(PersonTag.deleted.is_(False))),
+        visits_due_today=_count(session, select(func.count()).select_from(VisitTask)
+                                .where(*open_task, VisitTask.due_date == today)),
+        visits_overdue=_count(session, select(func.count()).select_from(VisitTask)
+                              .where(*open_task, VisitTask.due_date < today)),
+        open_events=_count(session, select(func.count()).select_from(Event)
+                           .where(Event.deleted.is_(False), Event.status != "closed")),
+        last_sync_at=state.last_sync_at if state else None,
+        pending_changes=_count(session, select(func.count()).select_from(OutboxEntry)),
+    )
+
+
+def tag_counts(session: Session) -> dict[str, int]:
+    """People per tag (for the home page's group list)."""
+    return dict(session.execute(
+        select(PersonTag.tag_code, func.count(distinct(PersonTag.person_id)))
+        .join(Person, Person.id == PersonTag.person_id)
+        .where(PersonTag.deleted.is_(False), Person.deleted.is_(False),
+               Person.status == "normal")
+        .group_by(PersonTag.tag_code)).all())

@@ -1,0 +1,150 @@
+"""People use cases: read a person with tags, create/edit with validation, mark deceased or moved
+out, reveal a masked ID number or phone (logged), mask values for lists.
+
+Writes run on the client's one writer thread and go through `records.save_record` →
+storage's `record_change`; the pinyin index is kept current in the same transaction.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from common.errors import DomainError, ValidationError, ValidationErrors
+from common.schema import Household, House, Person, PersonTag, user_fields
+from desktop.storage.changes import record_change
+from desktop.storage.search_index import has_index_tables, index_people
+
+from .records import load_dictionaries, log_operation, save_record
+
+
+def mask_id_number(value: str | None) -> str:
+    """652123********1234: region kept (it says where), birth date and sequence hidden."""
+    if not value:
+        return ""
+    v = str(value)
+    return v[:6] + "*" * max(len(v) - 10, 0) + v[-4:] if len(v) > 10 else "*" * len(v)
+
+
+def mask_phone(value: str | None) -> str:
+    """138****5678."""
+    if not value:
+        return ""
+    v = str(value)
+    return v[:3] + "****" + v[-4:] if len(v) >= 8 else "*" * len(v)
+
+
+@dataclass
+class PersonDetail:
+    """A person as a form shows it: every user field, the tag codes, and labels of references."""
+
+    id: str | None
+    values: dict[str, Any]
+    tags: list[str] = field(default_factory=list)
+    household_no: str | None = None
+    house_plate: str | None = None
+
+
+def get_person(session: Session, person_id: str) -> PersonDetail:
+    p = session.get(Person, person_id)
+    if p is None or p.deleted:
+        raise DomainError("not_found")
+    values = {k: getattr(p, k) for k in user_fields(Person)}
+    tags = list(session.execute(
+        select(PersonTag.tag_code).where(PersonTag.person_id == person_id,
+                                         PersonTag.deleted.is_(False))
+        .order_by(PersonTag.tag_code)).scalars())
+    hh = session.get(Household, p.household_id) if p.household_id else None
+    house = session.get(House, p.house_id) if p.house_id else None
+    return PersonDetail(p.id, values, tags, hh.household_no if hh else None,
+                        house.door_plate if house else None)
+
+
+def save_person(session: Session, person_id: str | None, values: dict[str, Any],
+                tags: list[str] | None = None, *, now: dt.datetime, actor_id: str) -> str:
+    """Create or edit a person (and set their tags); returns the id. Never commits.
+
+    Refuses a second person with the same ID number in this profile (id_duplicate).
+    """
+    dictionaries = load_dictionaries(session)
+    number = values.get("id_number")
+    if number:
+        _refuse_duplicate(session, person_id, str(number))
+    row = save_record(session, Person, person_id, values, now=now, actor_id=actor_id,
+                      dictionaries=dictionaries)
+    if tags is not None:
+        _set_tags(session, row, tags, now=now, dictionaries=dictionaries)
+    if has_index_tables(session):
+        index_people(session, [(row.id, row.name)])
+    return row.id
+
+
+def _refuse_duplicate(session: Session, person_id: str | None, number: str) -> None:
+    from common.validation import normalise_id_number
+    n = normalise_id_number(number)
+    other = session.execute(select(Person.id, Person.name).where(
+        Person.id_number == n, Person.deleted.is_(False),
+        Person.id != (person_id or ""))).first()
+    if other is not None:
+        raise ValidationErrors([ValidationError("id_duplicate", "id_number",
+                                                label="公民身份号码", value=n,
+                                                name=other.name)])
+
+
+def _set_tags(session: Session, person: Person, tags: list[str], *, now: dt.datetime,
+              dictionaries: dict[str, list[tuple[str, str]]]) -> None:
+    known = {c for c, _ in dictionaries.get("tag", [])}
+    unknown = [t for t in tags if t not in known]
+    if unknown:
+        raise ValidationErrors([ValidationError("not_in_dict", "tags", label="标签", value=t)
+                                for t in unknown])
+    current = {t.tag_code: t for t in session.execute(
+        select(PersonTag).where(PersonTag.person_id == person.id,
+                                PersonTag.deleted.is_(False))).scalars()}
+    for code in set(tags) - set(current):
+        record_change(session, PersonTag, None, {"person_id": person.id, "tag_code": code,
+                                                 "grid_id": person.grid_id}, now=now)
+    for code in set(current) - set(tags):
+        record_change(session, PersonTag, current[code].id, {}, now=now, deleted=True)
+
+
+def mark_status(session: Session, person_id: str, status: str, *, now: dt.datetime,
+                actor_id: str, note: str = "") -> None:
+    """Mark a person deceased or moved out (or back to normal): a status change, never a
+    deletion, so the register keeps them."""
+    if status not in ("deceased", "moved_out", "normal"):
+        raise ValidationErrors([ValidationError("not_in_dict", "status", label="人员状态",
+                                                value=status)])
+    values: dict[str, Any] = {"status": status}
+    if note:
+        p = session.get(Person, person_id)
+        old = (p.notes or "") if p else ""
+        values["notes"] = (old + "\n" if old else "") + note
+    save_record(session, Person, person_id, values, now=now, actor_id=actor_id)
+
+
+def reveal(session: Session, person_id: str, field_name: str, *, now: dt.datetime,
+           actor_id: str) -> str:
+    """The clear value of a masked field (ID number or phone); the reveal is logged."""
+    if field_name not in ("id_number", "phone"):
+        raise DomainError("unknown_field", field=field_name)
+    p = session.get(Person, person_id)
+    if p is None:
+        raise DomainError("not_found")
+    log_operation(session, "reveal", "people", person_id, {"field": field_name}, now=now,
+                  actor_id=actor_id)
+    return getattr(p, field_name) or ""
+
+
+def tags_of(session: Session, person_ids: list[str]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    if not person_ids:
+        return out
+    for pid, code in session.execute(
+            select(PersonTag.person_id, PersonTag.tag_code)
+            .where(PersonTag.person_id.in_(person_ids), PersonTag.deleted.is_(False))):
+        out.setdefault(pid, []).append(code)
+    return out
