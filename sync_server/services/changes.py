@@ -1,27 +1,35 @@
 """The one write path for synced records on the server.
 
 Every write to a synced table, whether from a REST call, a sync push or an import, goes through
-`apply_change`: it validates, stamps, numbers the change with the next `rev` and updates the
-record's field clocks. Scope is checked by the caller (it knows the actor). Never commits: the
-caller owns the transaction, so a batch is all-or-nothing where it needs to be.
+`apply_change` (or `merge_change_into`, which also says what the merge decided): it validates,
+merges field by field (common.sync.merge), numbers the change with the next `rev`, keeps the
+record's field clocks, writes the field-level change log, records conflicts and scope exits.
+Scope is checked by the caller (it knows the actor). Never commits: the caller owns the
+transaction, so a batch is all-or-nothing where it needs to be.
 """
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from common.errors import DomainError, ValidationError, ValidationErrors
-from common.schema import SYNC_COLUMNS, Base, Person, user_fields
-from common.validation import validate_person
+from common.schema import SYNC_COLUMNS, Base, Person, new_id, user_fields
+from common.sync import FieldConflict, hlc, merge_change
+from common.sync.codec import to_wire
 
+from ..db.sync_tables import ChangeLog, ScopeExit, SyncConflict
 from ..db.tables import Counter
+
+SERVER_NODE = "server"
 
 
 def next_rev(session: Session) -> int:
-    """Take the next change number (serialised by the row lock on PostgreSQL)."""
+    """Take the next change number (serialised by the row lock on PostgreSQL, by the write lock
+    on SQLite): revs therefore become visible in order, which the pull cursor relies on."""
     value = session.execute(
         update(Counter).where(Counter.name == "rev").values(value=Counter.value + 1)
         .returning(Counter.value)
@@ -33,24 +41,61 @@ def next_rev(session: Session) -> int:
     return value
 
 
+def current_rev(session: Session) -> int:
+    return session.scalar(select(Counter.value).where(Counter.name == "rev")) or 0
+
+
+@dataclass
+class Applied:
+    """What one change did: the row, the rev it got, the conflicts it produced, whether any of
+    its own values lost, and whether the stamps stored differ from the ones sent."""
+
+    row: Base
+    rev: int
+    created: bool
+    conflicts: list[FieldConflict] = field(default_factory=list)
+    lost: bool = False
+    restamped: bool = False
+    moved_from: str | None = None
+
+
 def apply_change(session: Session, entity: type[Base], record_id: str | None,
                  values: dict[str, Any], *, now: dt.datetime, deleted: bool = False,
-                 clock: str | None = None) -> Base:
+                 clock: str | None = None, base: dict[str, str] | None = None,
+                 actor_id: str | None = None, device_id: str | None = None,
+                 change_id: str | None = None) -> Base:
     """Create or update one record (or tombstone it with `deleted=True`) and return it.
 
-    `values` holds user fields only; unknown fields are refused. `clock` is the change's
-    clock stamp (the server's own writes pass None and get one from `now`).
+    `values` holds user fields only (plus `deleted` from a sync push); unknown fields are
+    refused. `clock` is the change's clock stamp and `base` the field stamps its author had seen
+    (a sync push passes both); the server's own writes pass neither: they are stamped after
+    everything the record holds, so they never conflict.
     """
-    allowed = set(user_fields(entity))
+    return merge_change_into(session, entity, record_id, values, now=now, deleted=deleted,
+                             clock=clock, base=base, actor_id=actor_id, device_id=device_id,
+                             change_id=change_id).row
+
+
+def merge_change_into(session: Session, entity: type[Base], record_id: str | None,
+                      values: dict[str, Any], *, now: dt.datetime, deleted: bool = False,
+                      clock: str | None = None, base: dict[str, str] | None = None,
+                      actor_id: str | None = None, device_id: str | None = None,
+                      change_id: str | None = None) -> Applied:
+    """`apply_change`, also reporting what the merge decided (see Applied)."""
+    values = dict(values)
+    if deleted:
+        values["deleted"] = True
+    allowed = set(user_fields(entity)) | {"deleted"}
     unknown = [k for k in values if k not in allowed]
     if unknown:
         raise ValidationErrors([ValidationError("unknown_field", k, field=k) for k in unknown])
     row = session.get(entity, record_id) if record_id else None
     creating = row is None
     if entity is Person:
-        values = validate_person(values if not creating else _with_defaults(values),
-                                 today=now.date())
-    stamp = clock or now.isoformat(timespec="microseconds")
+        user_values = {k: v for k, v in values.items() if k != "deleted"}
+        checked = _validate_person(user_values if not creating else _with_defaults(user_values),
+                                   now)
+        values = {**checked, **({"deleted": values["deleted"]} if "deleted" in values else {})}
     if creating:
         row = entity(id=record_id) if record_id else entity()
         row.created_at = now
@@ -58,17 +103,70 @@ def apply_change(session: Session, entity: type[Base], record_id: str | None,
         row.deleted = False
         session.add(row)
     clocks = dict(row.field_clock or {})
-    for key, value in values.items():
+    if clock is None:
+        top = max(clocks.values(), default=None)
+        clock = hlc.tick(top, _ms(now), SERVER_NODE)
+        base = dict(clocks)
+    current = {k: getattr(row, k, None) for k in values}
+    current["deleted"] = bool(row.deleted)
+    result = merge_change(_wire_dict(current), clocks, _wire_dict(values), clock, base or {})
+    old_grid = getattr(row, "grid_id", None)
+    applied_old, applied_new = {}, {}
+    restamped = False
+    for key, (_, stamp) in result.apply.items():
+        value = values[key]
+        if not creating:
+            applied_old[key] = to_wire(getattr(row, key, None))
         setattr(row, key, value)
+        applied_new[key] = to_wire(value)
         clocks[key] = stamp
-    if deleted:
-        row.deleted = True
-        clocks["deleted"] = stamp
+        restamped = restamped or stamp != clock
     row.field_clock = clocks
     row.updated_at = now
-    row.rev = next_rev(session)
+    rev = row.rev = next_rev(session)
+    grid = getattr(row, "grid_id", None)
+    session.add(ChangeLog(rev=rev, entity=entity.__tablename__, record_id=row.id, grid_id=grid,
+                          actor_id=actor_id, device_id=device_id, change_id=change_id,
+                          values=applied_new, old_values=applied_old, clock=clock, at=now))
+    for c in result.conflicts:
+        session.add(SyncConflict(
+            id=new_id(), rev=rev, entity=entity.__tablename__, record_id=row.id, grid_id=grid,
+            field=c.field, winner_value=c.winner_value, winner_clock=c.winner_clock,
+            loser_value=c.loser_value, loser_clock=c.loser_clock,
+            loser_actor=actor_id if c.incoming_lost else _last_actor(session, row.id, c.field),
+            created_at=now, resolved=False))
+    moved_from = None
+    if not creating and "grid_id" in result.apply and old_grid != grid:
+        moved_from = old_grid
+        session.add(ScopeExit(rev=rev, entity=entity.__tablename__, record_id=row.id,
+                              old_grid_id=old_grid, new_grid_id=grid, at=now))
     session.flush()
-    return row
+    return Applied(row, rev, creating, result.conflicts, result.incoming_lost_any, restamped,
+                   moved_from)
+
+
+def _last_actor(session: Session, record_id: str, field_name: str) -> str | None:
+    """Who wrote the value that just lost (from the change log), for the conflict list."""
+    for log in session.scalars(select(ChangeLog).where(ChangeLog.record_id == record_id)
+                               .order_by(ChangeLog.rev.desc()).limit(50)):
+        if field_name in (log.values or {}):
+            return log.actor_id
+    return None
+
+
+def _wire_dict(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: to_wire(v) for k, v in values.items()}
+
+
+def _ms(now: dt.datetime) -> int:
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=dt.timezone.utc)
+    return int(now.timestamp() * 1000)
+
+
+def _validate_person(values: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
+    from common.validation import validate_person
+    return validate_person(values, today=now.date())
 
 
 def _with_defaults(values: dict[str, Any]) -> dict[str, Any]:
@@ -79,4 +177,5 @@ def _with_defaults(values: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-__all__ = ["apply_change", "next_rev", "DomainError", "SYNC_COLUMNS", "select"]
+__all__ = ["apply_change", "merge_change_into", "Applied", "next_rev", "current_rev",
+           "DomainError", "SYNC_COLUMNS", "select"]
