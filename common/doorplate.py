@@ -6,7 +6,7 @@ that it may itself contain "|":
     YZ1|<key id>|<house id>|<grid id>|<signature>|<door-plate text>
 
 - ids that are UUIDs are packed into 22 base64url characters (16 bytes); any other id is kept as
-  text behind a "~" so that imported ids still round-trip;
+  "~" + base64url of its UTF-8 text, so that imported ids of any shape still round-trip;
 - the signature is HMAC-SHA256 over every other field (version, key id, ids, text), truncated to
   12 bytes (96 bits, 16 base64url characters): far beyond guessing, while the QR stays small
   enough (version 5-7) to read from a blurred phone or laptop photo.
@@ -68,24 +68,22 @@ def _unb64(text: str) -> bytes:
 
 
 def pack_id(record_id: str) -> str:
-    """A UUID as 22 characters; anything else kept as "~" + text."""
+    """A UUID as 22 characters; anything else as "~" + base64url of its text."""
     try:
         u = uuid.UUID(record_id)
     except (ValueError, AttributeError, TypeError):
         u = None
     if u is not None and str(u) == record_id.lower():
         return _b64(u.bytes)
-    return "~" + record_id
+    return "~" + _b64(record_id.encode("utf-8"))
 
 
 def unpack_id(packed: str) -> str:
-    if packed.startswith("~"):
-        if len(packed) < 2:
-            raise DomainError("plate_damaged")
-        return packed[1:]
     try:
+        if packed.startswith("~") and len(packed) > 1:
+            return _unb64(packed[1:]).decode("utf-8")
         raw = _unb64(packed)
-    except (binascii.Error, ValueError):
+    except (binascii.Error, ValueError):  # UnicodeDecodeError is a ValueError
         raise DomainError("plate_damaged") from None
     if len(raw) != 16:
         raise DomainError("plate_damaged")

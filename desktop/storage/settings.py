@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import JSON, DateTime, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from .migrations import migration
 from .tables import ClientBase
 
 PLATE_KEYS = "plate_keys"
@@ -28,13 +29,26 @@ class ClientSetting(ClientBase):
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime)
 
 
+@migration("0110_client_settings")
+def create_table(connection) -> None:  # noqa: ANN001 - a SQLAlchemy Connection
+    """The client migration that adds the settings table (registered on import of this module)."""
+    ClientBase.metadata.create_all(connection, tables=[ClientSetting.__table__])
+
+
+def _ensure_table(session: Session) -> None:
+    # A profile migrated before this module was imported lacks the table; DDL is transactional.
+    ClientSetting.__table__.create(session.connection(), checkfirst=True)
+
+
 def get_setting(session: Session, name: str, default: Any = None) -> Any:
+    _ensure_table(session)
     row = session.get(ClientSetting, name)
     return default if row is None else row.value
 
 
 def put_setting(session: Session, name: str, value: Any, *, now: dt.datetime) -> None:
     """Set one setting; never commits (the caller's transaction holds it)."""
+    _ensure_table(session)
     row = session.get(ClientSetting, name)
     if row is None:
         session.add(ClientSetting(name=name, value=value, updated_at=now))
@@ -76,4 +90,5 @@ def ensure_plate_key(session: Session, *, now: dt.datetime) -> tuple[str, bytes]
 
 
 def all_settings(session: Session) -> dict[str, Any]:
+    _ensure_table(session)
     return {r.name: r.value for r in session.scalars(select(ClientSetting))}
