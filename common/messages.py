@@ -105,6 +105,13 @@ MESSAGES: dict[str, str] = {
     "ledger_bool_invalid": "{label}应填“是”或“否”，填的是“{value}”",
     "ledger_year_invalid": "年度“{value}”不是有效的年份",
     "ledger_duplicate": "第 {other} 行已有同一对象同一年度的记录",
+    # desktop sign-in and core pages
+    "server_unreachable": "无法连接服务器 {url}：请检查网络和服务器地址（已在本机登录过的账号可以离线登录）",
+    "server_error": "服务器出错（{status}），请稍后重试",
+    "profile_missing": "本机没有账号“{value}”的数据，请先联网登录一次",
+    "profile_exists": "本机已有账号“{value}”的数据",
+    "bad_profile_name": "账号“{value}”含有不能使用的字符",
+    "server_url_invalid": "服务器地址“{value}”不对，应如 http://192.168.1.10:8000",
 }
 
 

@@ -1,0 +1,1 @@
+"""HTTP to the server (sign-in, sync transport); never holds the database."""

@@ -1,0 +1,34 @@
+"""Signing in against the server: POST {server}/api/auth/login → tokens and who the user is.
+
+Tiny on purpose (the sync engineer's HTTP client may absorb it): network failures become
+DomainError("server_unreachable"), refusals keep the server's code (wrong_password …).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import requests
+
+from common.errors import DomainError
+
+TIMEOUT = (5, 30)  # connect, read: a slow 2G link still signs in; a dead one fails fast
+
+
+def login(server_url: str, username: str, password: str, *,
+          session: requests.Session | None = None) -> dict[str, Any]:
+    """The server's TokenResponse as a dict: access_token, refresh_token, expires_in, user{…}."""
+    url = server_url.rstrip("/") + "/api/auth/login"
+    http = session or requests
+    try:
+        resp = http.post(url, json={"username": username, "password": password},
+                         timeout=TIMEOUT)
+    except requests.RequestException:
+        raise DomainError("server_unreachable", url=server_url) from None
+    if resp.status_code == 200:
+        return resp.json()
+    try:
+        body = resp.json()
+        code = body.get("code") or "server_error"
+    except ValueError:
+        code = "server_error"
+    raise DomainError(code, status=resp.status_code)

@@ -1,0 +1,128 @@
+"""Signing in: the first time online against the server (creates the encrypted local profile and
+downloads the scope), afterwards offline with the same password. Profiles are kept apart, one
+folder per server account (storage/profiles.py).
+
+Runs on the network lane (it may do HTTP and then open the database before any window exists).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from sqlalchemy.orm import Session
+
+from common.errors import DomainError
+from desktop.net import auth
+from desktop.storage import local_log, search_index  # noqa: F401 - registers client migrations
+from desktop.storage.changes import sync_state
+from desktop.storage.profiles import (Profile, create_profile, list_profiles, open_profile,
+                                      profile_dir)
+
+log = logging.getLogger(__name__)
+
+_URL = re.compile(r"^https?://[^\s/]+(:\d+)?(/.*)?$")
+
+InitialSync = Callable[[Profile, Any], None]
+"""Pulls the user's scope into a fresh profile: (profile, progress or None)."""
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """The outcome of signing in: the open profile and whether it was created just now."""
+
+    profile: Profile
+    created: bool
+    offline: bool
+
+    @property
+    def user(self) -> dict[str, Any]:
+        return self.profile.info
+
+
+def known_profiles() -> list[dict[str, Any]]:
+    """Profiles on this machine (name, server_url, display_name …) for the sign-in form."""
+    return list_profiles()
+
+
+def profile_name_for(username: str) -> str:
+    return username.strip()
+
+
+def sign_in(server_url: str, username: str, password: str, *, now: dt.datetime,
+            initial_sync: InitialSync | None = None, progress: Any = None,
+            login: Callable[..., dict[str, Any]] = auth.login) -> SignedIn:
+    """Open the local profile of `username` with `password`, or create it online first.
+
+    Offline sign-in needs no server at all: the password unwraps the profile's data key
+    (DomainError("wrong_password") if it does not). The first sign-in on a machine asks the
+    server, creates the profile under the same password, stores the access token inside the
+    encrypted file and runs `initial_sync`.
+    """
+    username = username.strip()
+    if not username:
+        raise DomainError("required", "username", label="账号")
+    if not password:
+        raise DomainError("required", "password", label="密码")
+    name = profile_name_for(username)
+    if (profile_dir(name) / "key.json").exists():
+        profile = open_profile(name, password)
+        _refresh_index(profile)
+        return SignedIn(profile, created=False, offline=True)
+    server_url = server_url.strip()
+    if not _URL.match(server_url):
+        raise DomainError("server_url_invalid", "server_url", value=server_url)
+    if progress is not None:
+        progress.report(0, 0, "正在连接服务器…")
+    answer = login(server_url, username, password)
+    user = answer.get("user") or {}
+    profile = create_profile(
+        name, password, server_url=server_url, username=username, user_id=user.get("id"),
+        display_name=user.get("display_name") or username, role=user.get("role"),
+        scope_node_id=user.get("scope_node_id"), scope_node_name=user.get("scope_node_name"))
+    with Session(profile.engine) as s:
+        state = sync_state(s)
+        state.access_token = answer.get("access_token")
+        state.server_url = server_url
+        state.user_id = user.get("id")
+        s.commit()
+    if initial_sync is not None:
+        if progress is not None:
+            progress.report(0, 0, "正在下载辖区数据…")
+        initial_sync(profile, progress)
+    _refresh_index(profile)
+    return SignedIn(profile, created=True, offline=False)
+
+
+def _refresh_index(profile: Profile) -> None:
+    """Index people who arrived by sync since the last sign-in (cheap when nothing changed)."""
+    with Session(profile.engine) as s:
+        n = search_index.refresh_index(s)
+        s.commit()
+    if n:
+        log.info("pinyin index refreshed for %d people", n)
+
+
+def default_initial_sync(profile: Profile, progress: Any = None) -> None:
+    """The sync engineer's SyncService, when present, pulls the scope; else nothing happens
+    (the sync page can be used later)."""
+    try:
+        from desktop.services import sync as sync_service
+    except ImportError:
+        log.warning("no sync service: the profile starts empty")
+        return
+    runner = getattr(sync_service, "initial_sync", None)
+    if runner is not None:
+        runner(profile, progress)
+        return
+    cls = getattr(sync_service, "SyncService", None)
+    if cls is None:
+        log.warning("sync service has neither initial_sync nor SyncService")
+        return
+    service = cls(profile)
+    for method in ("sync_now", "sync", "run"):
+        if hasattr(service, method):
+            getattr(service, method)()
+            return
