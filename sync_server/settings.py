@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     access_token_minutes: int = 15
     refresh_token_days: int = 30
     sql_echo: bool = False
+    # Where photo attachments are stored (content-addressed files; see services/attachments.py).
+    attachments_dir: Path = Path("data/attachments")
+    max_body_bytes: int = 16 * 1024 * 1024
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> "Settings":

@@ -4,6 +4,9 @@ from __future__ import annotations
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+WRITE = {"sqlite_immediate": True}
+"""Execution options of a session that will write: on SQLite it starts with BEGIN IMMEDIATE."""
+
 
 def _normalise_url(url: str) -> str:
     # Accept the usual "postgresql://" and "postgres://" and use psycopg 3 (the installed driver).
@@ -14,24 +17,39 @@ def _normalise_url(url: str) -> str:
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
-    """An engine for `url`. SQLite gets WAL, a busy timeout and foreign keys on every connection
-    so that the API and a sync push running at once wait for each other instead of failing."""
+    """An engine for `url`.
+
+    SQLite gets WAL and a busy timeout. Writing transactions (sessions bound with `WRITE`) begin
+    IMMEDIATE: a deferred transaction that reads and then writes cannot wait for another writer
+    (SQLite answers "database is locked" at once), an immediate one queues for the write lock.
+    """
     url = _normalise_url(url)
-    if url.startswith("sqlite"):
-        engine = create_engine(url, echo=echo, connect_args={"timeout": 30,
-                                                             "check_same_thread": False})
+    if not url.startswith("sqlite"):
+        return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    engine = create_engine(url, echo=echo, connect_args={"timeout": 30,
+                                                         "check_same_thread": False})
 
-        @event.listens_for(engine, "connect")
-        def _pragmas(dbapi_conn, _record):  # noqa: ANN001
-            cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA synchronous=NORMAL")
-            cur.execute("PRAGMA busy_timeout=30000")
-            cur.close()
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_conn, _record):  # noqa: ANN001
+        dbapi_conn.isolation_level = None  # we issue BEGIN ourselves (below)
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.close()
 
-        return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    @event.listens_for(engine, "begin")
+    def _begin(conn):  # noqa: ANN001
+        immediate = conn.get_execution_options().get("sqlite_immediate")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
+
+
+def write_session(factory: sessionmaker[Session]) -> Session:
+    """A session whose transaction takes the write lock up front on SQLite."""
+    return factory(bind=factory.kw["bind"].execution_options(**WRITE))

@@ -1,0 +1,1 @@
+"""The HTTP layer: thin routes that parse, call a service and answer."""

@@ -1,0 +1,85 @@
+"""FastAPI dependencies: settings, clock, database session, the signed-in user, their scope and
+role checks, as `Annotated` aliases routes declare as parameters."""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+
+from common.errors import DomainError
+from common.schema import User
+
+from ..db.engine import write_session
+from ..services.auth import read_access_token
+from ..services.scope import Scope
+from ..settings import Settings
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_now(request: Request) -> dt.datetime:
+    """The request's `now` (naive UTC) from the app's clock, read once per request."""
+    return request.app.state.clock()
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """A session for this request. Writing methods take the write lock up front on SQLite.
+    Routes commit explicitly once everything succeeded; anything unfinished is rolled back."""
+    factory = request.app.state.sessions
+    session = factory() if request.method in ("GET", "HEAD") else write_session(factory)
+    try:
+        yield session
+    finally:
+        session.close()
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+NowDep = Annotated[dt.datetime, Depends(get_now)]
+SessionDep = Annotated[Session, Depends(get_session)]
+_bearer = HTTPBearer(auto_error=False, description="POST /api/auth/login 得到的 access_token")
+
+
+def get_current_user(session: SessionDep, settings: SettingsDep, now: NowDep,
+                     credentials: Annotated[HTTPAuthorizationCredentials | None,
+                                            Depends(_bearer)]) -> User:
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise DomainError("not_authenticated")
+    user_id = read_access_token(credentials.credentials, settings, now)
+    user = session.get(User, user_id)
+    if user is None or user.deleted:
+        raise DomainError("token_invalid")
+    if not user.active:
+        raise DomainError("account_disabled")
+    return user
+
+
+CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+def get_scope(session: SessionDep, user: CurrentUser) -> Scope:
+    return Scope.of(session, user)
+
+
+ScopeDep = Annotated[Scope, Depends(get_scope)]
+
+
+def require_role(*roles: str) -> Callable[[User], User]:
+    """A dependency that lets only `roles` through (403 forbidden otherwise):
+    `Depends(require_role("county_admin"))` or `AdminUser` below."""
+
+    def check(user: CurrentUser) -> User:
+        if user.role not in roles:
+            raise DomainError("forbidden")
+        return user
+
+    return check
+
+
+AdminUser = Annotated[User, Depends(require_role("county_admin"))]
+OfficeUser = Annotated[User, Depends(require_role("county_admin", "township_office"))]

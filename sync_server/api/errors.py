@@ -1,0 +1,157 @@
+"""Turns refusals into HTTP answers: {code, message (Chinese), errors: [{field, message}]}.
+
+Domain codes map to statuses here (and only here); malformed requests become 4xx with the field or
+the position named, never a 500.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from common.errors import DomainError, ValidationError, ValidationErrors
+from common.messages import MESSAGES
+
+from .wire import field_labels
+
+log = logging.getLogger(__name__)
+
+STATUS: dict[str, int] = {
+    "not_found": 404, "out_of_scope": 403, "forbidden": 403, "account_disabled": 403,
+    "id_duplicate": 409, "username_taken": 409, "record_conflict": 409,
+    "wrong_password": 401, "token_invalid": 401, "token_expired": 401,
+    "not_authenticated": 401, "body_too_large": 413,
+}
+HTTP_MESSAGES = {404: "找不到该地址", 405: "不支持该请求方法", 413: "请求内容过大",
+                 401: "请先登录", 403: "您没有执行此操作的权限"}
+
+_LABELS: dict[str, str] | None = None
+
+
+def _label(field: str) -> str:
+    global _LABELS
+    if _LABELS is None:
+        _LABELS = field_labels()
+    return _LABELS.get(field, field)
+
+
+def status_of(err: DomainError) -> int:
+    if err.code in STATUS:
+        return STATUS[err.code]
+    if isinstance(err, (ValidationError, ValidationErrors)):
+        return 422
+    return 400
+
+
+def body_of(err: DomainError) -> dict[str, Any]:
+    items = err.errors if isinstance(err, ValidationErrors) else [err]
+    errors = [{"field": e.field, "code": e.code, "message": e.message()} for e in items
+              if e.field]
+    return {"code": err.code, "message": err.message(), "errors": errors}
+
+
+_REASONS = {
+    "string_type": "应为文字", "int_type": "应为整数", "int_parsing": "应为整数",
+    "int_from_float": "应为整数", "float_type": "应为数字", "float_parsing": "应为数字",
+    "bool_type": "应为“是”或“否”", "bool_parsing": "应为“是”或“否”",
+    "date_type": "应为日期（如 1980-01-31）", "date_parsing": "应为日期（如 1980-01-31）",
+    "date_from_datetime_parsing": "不是真实的日期（应如 1980-01-31）",
+    "date_from_datetime_inexact": "应为日期（如 1980-01-31）",
+    "datetime_type": "应为日期时间", "datetime_parsing": "应为日期时间",
+    "datetime_from_date_parsing": "应为日期时间", "model_type": "应为对象",
+    "model_attributes_type": "应为 JSON 对象", "dict_type": "应为 JSON 对象",
+    "list_type": "应为列表", "greater_than_equal": "不能小于 {ge}",
+    "less_than_equal": "不能大于 {le}", "greater_than": "应大于 {gt}", "less_than": "应小于 {lt}",
+    "literal_error": "应为以下之一：{expected}", "enum": "应为以下之一：{expected}",
+    "string_pattern_mismatch": "格式不对", "uuid_parsing": "应为编号",
+}
+
+
+def _one(error: dict[str, Any]) -> dict[str, Any]:
+    loc = [str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path")]
+    field = ".".join(loc) or None
+    label = _label(loc[-1]) if loc else "请求内容"
+    kind = error.get("type", "")
+    ctx = error.get("ctx") or {}
+    if kind == "missing":
+        return {"field": field, "code": "field_missing",
+                "message": MESSAGES["field_missing"].format(label=label)}
+    if kind == "extra_forbidden":
+        return {"field": field, "code": "field_extra",
+                "message": MESSAGES["field_extra"].format(label=loc[-1] if loc else "")}
+    if kind == "string_too_long":
+        length = len(error.get("input") or "") if isinstance(error.get("input"), str) else "?"
+        return {"field": field, "code": "too_long",
+                "message": MESSAGES["too_long"].format(label=label, max=ctx.get("max_length"),
+                                                       length=length)}
+    if kind == "json_invalid":
+        pos = error.get("loc", ("body", 0))[-1]
+        return {"field": None, "code": "json_invalid",
+                "message": f"请求内容不是有效的 JSON：第 {pos} 个字符附近有错误"
+                           f"（{ctx.get('error', '')}）"}
+    reason = _REASONS.get(kind)
+    if reason:
+        try:
+            reason = reason.format(**ctx)
+        except (KeyError, IndexError):
+            pass
+    else:
+        reason = "值不符合要求"
+    return {"field": field, "code": "field_type",
+            "message": MESSAGES["field_type"].format(label=label, reason=reason)}
+
+
+async def _domain(_: Request, err: DomainError) -> JSONResponse:
+    return JSONResponse(body_of(err), status_code=status_of(err))
+
+
+async def _request_invalid(_: Request, err: RequestValidationError) -> JSONResponse:
+    errors = [_one(e) for e in err.errors()]
+    code = "json_invalid" if any(e["code"] == "json_invalid" for e in errors) else "request_invalid"
+    message = "；".join(e["message"] for e in errors[:5]) or MESSAGES["request_invalid"]
+    status = 400 if code == "json_invalid" else 422
+    return JSONResponse({"code": code, "message": message, "errors": errors}, status_code=status)
+
+
+async def _http(_: Request, err: StarletteHTTPException) -> JSONResponse:
+    detail = err.detail if isinstance(err.detail, str) and not err.detail.isascii() else None
+    message = detail or HTTP_MESSAGES.get(err.status_code, "请求有误")
+    return JSONResponse({"code": f"http_{err.status_code}", "message": message, "errors": []},
+                        status_code=err.status_code, headers=getattr(err, "headers", None))
+
+
+async def _bug(_: Request, err: Exception) -> JSONResponse:
+    log.exception("unhandled error", exc_info=err)
+    return JSONResponse({"code": "server_error", "message": "服务器内部错误，请稍后重试",
+                         "errors": []}, status_code=500)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(DomainError, _domain)
+    app.add_exception_handler(RequestValidationError, _request_invalid)
+    app.add_exception_handler(StarletteHTTPException, _http)
+    app.add_exception_handler(Exception, _bug)
+
+
+class BodySizeLimit:
+    """Refuses a request whose declared body is larger than `limit` bytes with 413, before it is
+    read (ASGI middleware)."""
+
+    def __init__(self, app: Any, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            for name, value in scope.get("headers", ()):
+                if name == b"content-length" and value.isdigit() and int(value) > self.limit:
+                    response = JSONResponse({"code": "body_too_large",
+                                             "message": MESSAGES["body_too_large"],
+                                             "errors": []}, status_code=413)
+                    await response(scope, receive, send)
+                    return
+        await self.app(scope, receive, send)

@@ -1,0 +1,94 @@
+"""Attachment endpoints: which hashes the server lacks, raw chunk upload, original download.
+
+    POST /api/attachments/status            {"hashes": [...]} -> how much of each is held
+    PUT  /api/attachments/{sha256}?offset=&size=   raw bytes (application/octet-stream)
+    GET  /api/attachments/{sha256}?offset=  the original (from `offset`, to resume)
+Chunks travel as raw bodies (no base64, no multipart) so the wire carries little more than the
+file. Knowing a photo's SHA-256 is the capability to fetch it: hashes only reach devices inside
+records of their scope, and 256 bits cannot be guessed.
+"""
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse, Response
+
+from common.attachments import (MAX_ATTACHMENT_BYTES, MAX_CHUNK_BODY, AttachmentStatusRequest,
+                                AttachmentStatusResponse, ChunkReceipt)
+from common.errors import DomainError
+
+from ...services import attachments as service
+from ...services.devices import token_device
+from ..deps import CurrentUser, NowDep, SessionDep, SettingsDep
+from ..errors import body_of
+
+router = APIRouter(prefix="/api/attachments", tags=["附件"])
+
+_STATUS = {"attachment_too_large": 413, "attachment_not_image": 415,
+           "attachment_offset_mismatch": 409, "attachment_hash_mismatch": 422,
+           "attachment_missing": 404, "attachment_bad_hash": 400}
+
+
+def get_files(request: Request, settings: SettingsDep) -> service.AttachmentFiles:
+    files = getattr(request.app.state, "attachment_files", None)
+    if files is None:
+        files = service.AttachmentFiles(settings.attachments_dir)
+        request.app.state.attachment_files = files
+    return files
+
+
+FilesDep = Annotated[service.AttachmentFiles, Depends(get_files)]
+
+
+def _refusal(err: DomainError) -> JSONResponse:
+    body = body_of(err)
+    if "received" in err.params:
+        body["received"] = err.params["received"]
+    return JSONResponse(body, status_code=_STATUS.get(err.code, 400))
+
+
+@router.post("/status", response_model=AttachmentStatusResponse)
+def attachment_status(body: AttachmentStatusRequest, session: SessionDep, user: CurrentUser,
+                      files: FilesDep) -> AttachmentStatusResponse | JSONResponse:
+    try:
+        items = service.status(session, files, body.hashes)
+    except DomainError as err:
+        return _refusal(err)
+    return AttachmentStatusResponse(items=items)
+
+
+@router.put("/{sha256}", response_model=ChunkReceipt)
+async def upload_chunk(sha256: str, request: Request, session: SessionDep, user: CurrentUser,
+                       files: FilesDep, settings: SettingsDep, now: NowDep,
+                       offset: Annotated[int, Query(ge=0, le=MAX_ATTACHMENT_BYTES)],
+                       size: Annotated[int, Query(ge=1)]) -> ChunkReceipt | JSONResponse:
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > MAX_CHUNK_BODY:
+        return _refusal(DomainError("attachment_too_large", size_mb=f"{size / 1048576:.1f}",
+                                    limit_mb=MAX_ATTACHMENT_BYTES // 1048576))
+    body = await request.body()
+    token = request.headers.get("authorization", "").partition(" ")[2]
+    try:
+        receipt = service.receive_chunk(session, files, sha256, offset=offset, total=size,
+                                        body=body, user_id=user.id,
+                                        device_id=token_device(token, settings), now=now)
+    except DomainError as err:
+        session.rollback()
+        return _refusal(err)
+    session.commit()
+    return receipt
+
+
+@router.get("/{sha256}")
+def download(sha256: str, session: SessionDep, user: CurrentUser, files: FilesDep,
+             offset: Annotated[int, Query(ge=0)] = 0) -> Response:
+    try:
+        path, mime = service.original_path(session, files, sha256)
+    except DomainError as err:
+        return _refusal(err)
+    with open(path, "rb") as f:
+        f.seek(offset)
+        data = f.read()
+    return Response(content=data, media_type=mime,
+                    headers={"Cache-Control": "private, max-age=31536000, immutable"})

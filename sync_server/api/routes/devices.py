@@ -1,0 +1,59 @@
+"""Admin endpoints for devices: list the devices in one's scope, revoke a lost one.
+
+    GET  /api/admin/devices                 devices of users in the caller's scope
+    POST /api/admin/devices/{id}/revoke     {"reason": "..."} (optional)
+County admin: any device; township office: devices of users in its scope.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from common.errors import DomainError
+
+from ...services import devices as service
+from ..deps import NowDep, OfficeUser, SessionDep
+from ..errors import body_of
+
+router = APIRouter(prefix="/api/admin/devices", tags=["设备管理"])
+
+
+class RevokeRequest(BaseModel):
+    reason: str | None = Field(default=None, max_length=200)
+
+
+class DevicePublic(BaseModel):
+    device_id: str
+    user_id: str
+    username: str | None = None
+    display_name: str | None = None
+    last_sign_in: dt.datetime | None = None
+    revoked_at: dt.datetime | None = None
+
+
+class RevokeResponse(BaseModel):
+    device_id: str
+    user_id: str | None
+    revoked_at: dt.datetime
+
+
+@router.get("", response_model=list[DevicePublic])
+def list_devices(session: SessionDep, user: OfficeUser) -> list[dict]:
+    return service.list_devices(session, user)
+
+
+@router.post("/{device_id}/revoke", response_model=RevokeResponse)
+def revoke(device_id: str, session: SessionDep, user: OfficeUser, now: NowDep,
+           body: RevokeRequest | None = None) -> RevokeResponse | JSONResponse:
+    try:
+        row = service.revoke_device(session, device_id, actor=user, now=now,
+                                    reason=body.reason if body else None)
+    except DomainError as err:
+        session.rollback()
+        status = {"device_not_found": 404, "forbidden": 403}.get(err.code, 400)
+        return JSONResponse(body_of(err), status_code=status)
+    session.commit()
+    return RevokeResponse(device_id=row.device_id, user_id=row.user_id, revoked_at=row.revoked_at)

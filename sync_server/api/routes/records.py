@@ -1,0 +1,147 @@
+"""Scoped REST endpoints for the main records: list, read, create, update, tombstone-delete.
+
+One router per entity, made by `records_router` from the entity's wire types and filters; the
+work happens in services.records. Lists mask ID numbers and phones; a single read masks the ID
+number; GET /api/people/{id}/id-number reveals it (logged).
+"""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, create_model
+
+from common.schema import Base, Person
+
+from ...services import records as svc
+from ...services.masking import mask_field
+from ..deps import CurrentUser, NowDep, ScopeDep, SessionDep, require_role
+from ..wire import (BUILDING, HOUSE, HOUSEHOLD, ORG_NODE, ORGANISATION, PERSON,
+                    IdNumberReveal, WireTypes)
+
+Text64 = Annotated[str, StringConstraints(max_length=64, strip_whitespace=True)]
+
+
+class _Filters(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    q: Text64 | None = Field(default=None, title="关键字")
+    grid_id: Text64 | None = Field(default=None, title="组织/网格（含下级）")
+    limit: int = Field(default=50, ge=1, le=500, title="每页条数")
+    offset: int = Field(default=0, ge=0, le=10_000_000, title="起始位置")
+
+
+# Exact-match filters per entity (beyond q, grid_id and paging).
+FILTERS: dict[str, tuple[str, ...]] = {
+    "org_nodes": ("parent_id", "level"),
+    "people": ("status", "resident_type", "sex", "ethnicity", "household_id", "house_id",
+               "tag"),
+    "households": ("house_id", "household_no"),
+    "houses": ("building_id", "house_type", "use"),
+    "buildings": ("park_id", "building_type", "use"),
+    "organisations": ("kind", "industry", "tax_status", "house_id"),
+}
+
+
+def _filters_model(name: str, table: str) -> type[_Filters]:
+    fields: dict[str, Any] = {k: (Text64 | None, Field(default=None)) for k in FILTERS[table]}
+    return create_model(f"{name}Filters", __base__=_Filters, **fields)
+
+
+def to_public(wire: WireTypes, row: Base, *, masked: tuple[str, ...],
+              tags: list[str] | None = None) -> BaseModel:
+    data = {c.key: getattr(row, c.key) for c in row.__table__.columns if c.key != "field_clock"}
+    for key in masked:
+        if key in data:
+            data[key] = mask_field(key, data[key])
+    if tags is not None:
+        data["tags"] = tags
+    return wire.Public.model_validate(data)
+
+
+def _sensitive(entity: type[Base]) -> tuple[str, ...]:
+    return tuple(c.key for c in entity.__table__.columns if c.info.get("sensitive"))
+
+
+def records_router(path: str, name: str, wire: WireTypes, *, label: str,
+                   write_roles: tuple[str, ...] | None = None) -> APIRouter:
+    """The five endpoints of one entity under /api/{path}."""
+    entity = wire.entity
+    table = entity.__tablename__
+    Filters = _filters_model(name, table)
+    Page = create_model(f"{name}Page", items=(list[wire.Public], ...), total=(int, ...),
+                        limit=(int, ...), offset=(int, ...))
+    in_list = _sensitive(entity)
+    in_read = tuple(k for k in in_list if k == "id_number")
+    writer = [Depends(require_role(*write_roles))] if write_roles else []
+    router = APIRouter(prefix=f"/api/{path}", tags=[path])
+
+    def public(session: SessionDep, rows: list[Base], masked: tuple[str, ...]) -> list:
+        tags = svc.tags_of(session, [r.id for r in rows]) if entity is Person else None
+        return [to_public(wire, r, masked=masked, tags=tags[r.id] if tags else None)
+                for r in rows]
+
+    @router.get("", response_model=Page, summary=f"{label}列表")
+    def list_(filters: Annotated[Filters, Query()], session: SessionDep,
+              scope: ScopeDep) -> Any:
+        exact = {k: getattr(filters, k) for k in FILTERS[table] if k != "tag"}
+        query = svc.RecordFilters(filters=exact, q=filters.q, under=filters.grid_id,
+                                  tag=getattr(filters, "tag", None), limit=filters.limit,
+                                  offset=filters.offset)
+        rows, total = svc.list_records(session, scope, entity, query)
+        return Page(items=public(session, rows, in_list), total=total, limit=filters.limit,
+                    offset=filters.offset)
+
+    @router.get("/{record_id}", response_model=wire.Public, summary=f"查看{label}")
+    def read(record_id: Text64, session: SessionDep, scope: ScopeDep) -> Any:
+        return public(session, [svc.get_record(session, scope, entity, record_id)], in_read)[0]
+
+    @router.post("", response_model=wire.Public, status_code=201, summary=f"新增{label}",
+                 dependencies=writer)
+    def create(body: wire.Create, session: SessionDep, scope: ScopeDep, user: CurrentUser,
+               now: NowDep) -> Any:
+        row = svc.create_record(session, scope, user, entity, body.model_dump(exclude_unset=True),
+                                now=now)
+        answer = public(session, [row], in_read)[0]
+        session.commit()
+        return answer
+
+    @router.patch("/{record_id}", response_model=wire.Public, summary=f"修改{label}",
+                  dependencies=writer)
+    def update(record_id: Text64, body: wire.Update, session: SessionDep, scope: ScopeDep,
+               user: CurrentUser, now: NowDep) -> Any:
+        row = svc.update_record(session, scope, user, entity, record_id,
+                                body.model_dump(exclude_unset=True), now=now)
+        answer = public(session, [row], in_read)[0]
+        session.commit()
+        return answer
+
+    @router.delete("/{record_id}", response_model=wire.Public, summary=f"删除{label}（标记删除）",
+                   dependencies=writer)
+    def delete(record_id: Text64, session: SessionDep, scope: ScopeDep, user: CurrentUser,
+               now: NowDep) -> Any:
+        row = svc.delete_record(session, scope, user, entity, record_id, now=now)
+        answer = public(session, [row], in_read)[0]
+        session.commit()
+        return answer
+
+    if entity is Person:
+        @router.get("/{record_id}/id-number", response_model=IdNumberReveal,
+                    summary="查看完整身份证号（记入操作日志）")
+        def reveal(record_id: Text64, session: SessionDep, scope: ScopeDep, user: CurrentUser,
+                   now: NowDep) -> Any:
+            number = svc.reveal_id_number(session, scope, user, record_id, now=now)
+            session.commit()
+            return IdNumberReveal(id=record_id, id_number=number)
+
+    return router
+
+
+def routers() -> list[APIRouter]:
+    office = ("county_admin", "township_office")
+    return [
+        records_router("org-nodes", "OrgNode", ORG_NODE, label="组织", write_roles=office),
+        records_router("people", "Person", PERSON, label="人口"),
+        records_router("households", "Household", HOUSEHOLD, label="户"),
+        records_router("houses", "House", HOUSE, label="房屋"),
+        records_router("buildings", "Building", BUILDING, label="建筑"),
+        records_router("organisations", "Organisation", ORGANISATION, label="单位"),
+    ]

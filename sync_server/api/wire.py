@@ -1,0 +1,155 @@
+"""Wire types of the REST API (PersonCreate / PersonUpdate / PersonPublic …), derived from the one
+declaration of each entity in common.schema, so a column added there appears here with its type,
+length limit and Chinese label (as the field's title)."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, create_model
+from sqlalchemy import JSON, Boolean, Date, DateTime, Float, Integer, String, Text
+
+from common.schema import (SYNC_COLUMNS, Base, Building, House, Household, Organisation,
+                           OrgNode, Person, user_fields)
+
+TEXT_MAX = 20_000
+
+# Fields the server fills in itself, by entity: never accepted from a client.
+SERVER_FIELDS: dict[type[Base], set[str]] = {OrgNode: {"path", "grid_id"}}
+# Fields that are NOT NULL in the table but derived or defaulted by the server on create.
+DERIVED_ON_CREATE: dict[type[Base], set[str]] = {
+    Person: {"sex", "birth_date", "resident_type", "status"},
+}
+# Every record belongs to a grid, so grid_id is required on create (org nodes excepted).
+REQUIRED_ON_CREATE = {"grid_id"}
+
+
+def _py_type(column: Any) -> Any:
+    t = column.type
+    if isinstance(t, Boolean):
+        return bool
+    if isinstance(t, Integer):
+        return int
+    if isinstance(t, Float):
+        return float
+    if isinstance(t, DateTime):
+        return dt.datetime
+    if isinstance(t, Date):
+        return dt.date
+    if isinstance(t, JSON):
+        return Any
+    if isinstance(t, Text):
+        return Annotated[str, StringConstraints(max_length=TEXT_MAX)]
+    if isinstance(t, String):
+        return Annotated[str, StringConstraints(max_length=t.length)] if t.length else str
+    return Any
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class WireTypes:
+    """The Create, Update and Public models of one entity."""
+
+    def __init__(self, entity: type[Base], name: str,
+                 extra_public: dict[str, Any] | None = None) -> None:
+        self.entity = entity
+        cols = entity.__table__.columns
+        writable = [f for f in user_fields(entity) if f not in SERVER_FIELDS.get(entity, set())]
+        self.writable = writable
+        create: dict[str, Any] = {}
+        update: dict[str, Any] = {}
+        for key in writable:
+            col = cols[key]
+            typ = _py_type(col)
+            label = col.info.get("label", key)
+            nullable = col.nullable and key not in REQUIRED_ON_CREATE
+            required = (not nullable and col.default is None
+                        and key not in DERIVED_ON_CREATE.get(entity, set()))
+            if required:
+                create[key] = (typ, Field(title=label))
+            elif col.nullable:
+                create[key] = (typ | None, Field(default=None, title=label))
+            else:
+                create[key] = (typ, Field(default=None, title=label))
+            # On update a NOT NULL column may be left out but not set to null.
+            update[key] = ((typ | None) if col.nullable and key != "grid_id" else typ,
+                           Field(default=None, title=label))
+        public: dict[str, Any] = {}
+        for col in cols:
+            if col.key == "field_clock":
+                continue
+            public[col.key] = (_py_type(col) | None, Field(default=None,
+                                                           title=col.info.get("label", col.key)))
+        public.update(extra_public or {})
+        self.Create = create_model(f"{name}Create", __base__=_In, **create)
+        self.Update = create_model(f"{name}Update", __base__=_In, **update)
+        self.Public = create_model(f"{name}Public", __base__=_Out, **public)
+
+
+ORG_NODE = WireTypes(OrgNode, "OrgNode")
+PERSON = WireTypes(Person, "Person",
+                   extra_public={"tags": (list[str], Field(default_factory=list, title="标签"))})
+HOUSEHOLD = WireTypes(Household, "Household")
+HOUSE = WireTypes(House, "House")
+BUILDING = WireTypes(Building, "Building")
+ORGANISATION = WireTypes(Organisation, "Organisation")
+
+OrgNodeCreate, OrgNodeUpdate, OrgNodePublic = ORG_NODE.Create, ORG_NODE.Update, ORG_NODE.Public
+PersonCreate, PersonUpdate, PersonPublic = PERSON.Create, PERSON.Update, PERSON.Public
+HouseholdCreate, HouseholdUpdate, HouseholdPublic = (HOUSEHOLD.Create, HOUSEHOLD.Update,
+                                                     HOUSEHOLD.Public)
+HouseCreate, HouseUpdate, HousePublic = HOUSE.Create, HOUSE.Update, HOUSE.Public
+BuildingCreate, BuildingUpdate, BuildingPublic = BUILDING.Create, BUILDING.Update, BUILDING.Public
+OrganisationCreate, OrganisationUpdate, OrganisationPublic = (
+    ORGANISATION.Create, ORGANISATION.Update, ORGANISATION.Public)
+
+
+def field_labels() -> dict[str, str]:
+    """Field name -> Chinese label over every entity (people's labels win), for error texts."""
+    from common.schema import ENTITIES
+    out: dict[str, str] = {}
+    for entity in [Person, *ENTITIES.values()]:
+        for col in entity.__table__.columns:
+            out.setdefault(col.key, col.info.get("label", col.key))
+    out.update({"username": "账号", "password": "密码", "refresh_token": "刷新令牌",
+                "limit": "每页条数", "offset": "起始位置"})
+    return out
+
+
+class LoginRequest(_In):
+    username: Annotated[str, StringConstraints(max_length=64)] = Field(title="账号")
+    password: Annotated[str, StringConstraints(max_length=256)] = Field(title="密码")
+
+
+class RefreshRequest(_In):
+    refresh_token: Annotated[str, StringConstraints(max_length=256)] = Field(title="刷新令牌")
+
+
+class UserPublic(_Out):
+    id: str
+    username: str
+    display_name: str
+    role: str
+    role_label: str | None = None
+    scope_node_id: str
+    scope_node_name: str | None = None
+    scope_node_level: str | None = None
+
+
+class TokenResponse(BaseModel):
+    access_token: str
+    refresh_token: str
+    token_type: str = "bearer"
+    expires_in: int
+    user: UserPublic
+
+
+class IdNumberReveal(BaseModel):
+    id: str
+    id_number: str

@@ -1,0 +1,255 @@
+"""Scoped use cases on the main records (org nodes, people, households, houses, buildings,
+organisations): list, read, create, update, tombstone-delete, reveal an ID number.
+
+No FastAPI here. Every write goes through `changes.apply_change` and then the operation log, in
+the caller's transaction (never commits). Out-of-scope rules, the same for every entity:
+- reading, updating or deleting an id outside the scope answers `not_found`, exactly as for an id
+  that does not exist (ids cannot be probed);
+- creating in, or moving to, a grid outside the scope answers `out_of_scope` on `grid_id`, exactly
+  as for a grid that does not exist.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from common.errors import DomainError, ValidationError, ValidationErrors
+from common.schema import (ENTITIES, LEVELS, Base, OrgNode, Person, PersonTag, User,
+                           label_of, new_id)
+from common.validation import validate_person
+
+from .changes import _with_defaults, apply_change
+from .oplog import log_operation
+from .scope import Scope
+
+
+@dataclass(frozen=True)
+class RecordFilters:
+    """A list query: exact-match `filters`, a name fragment `q`, a subtree `under` (org node id),
+    a person tag, and the page."""
+
+    filters: dict[str, Any] = field(default_factory=dict)
+    q: str | None = None
+    under: str | None = None
+    tag: str | None = None
+    limit: int = 50
+    offset: int = 0
+
+
+# Columns searched by the fragment `q`, and the listing order, per entity.
+SEARCH_COLUMNS: dict[str, tuple[str, ...]] = {
+    "org_nodes": ("name", "code"), "people": ("name",),
+    "households": ("household_no", "address"), "houses": ("door_plate", "address"),
+    "buildings": ("name", "address"), "organisations": ("name", "address"),
+}
+ORDER_COLUMNS: dict[str, tuple[str, ...]] = {
+    "org_nodes": ("path",), "people": ("name",), "households": ("household_no",),
+    "houses": ("door_plate",), "buildings": ("name",), "organisations": ("name",),
+}
+
+
+def _like(fragment: str) -> str:
+    return "%" + fragment.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def list_records(session: Session, scope: Scope, entity: type[Base],
+                 query: RecordFilters) -> tuple[list[Base], int]:
+    """One page of live records in scope matching `query`, and the total count."""
+    table = entity.__tablename__
+    conds = [scope.condition(entity), entity.deleted.is_(False)]
+    for key, value in query.filters.items():
+        if value is not None:
+            conds.append(getattr(entity, key) == value)
+    if query.q:
+        pattern = _like(query.q.strip())
+        conds.append(or_(*(getattr(entity, c).like(pattern, escape="\\")
+                           for c in SEARCH_COLUMNS.get(table, ("name",)))))
+    if query.under:
+        node = session.get(OrgNode, query.under)
+        if node is None or not node.path:
+            return [], 0
+        if entity is OrgNode:
+            conds.append(OrgNode.path.startswith(node.path, autoescape=True))
+        else:
+            conds.append(entity.grid_id.in_(
+                select(OrgNode.id).where(OrgNode.path.startswith(node.path, autoescape=True))))
+    if query.tag and entity is Person:
+        conds.append(Person.id.in_(select(PersonTag.person_id).where(
+            PersonTag.tag_code == query.tag, PersonTag.deleted.is_(False))))
+    total = session.scalar(select(func.count()).select_from(entity).where(*conds)) or 0
+    order = [getattr(entity, c) for c in ORDER_COLUMNS.get(table, ())] + [entity.id]
+    rows = session.scalars(select(entity).where(*conds).order_by(*order)
+                           .limit(query.limit).offset(query.offset)).all()
+    return list(rows), total
+
+
+def get_record(session: Session, scope: Scope, entity: type[Base], record_id: str) -> Base:
+    """A live record in scope, or `not_found` (also when it exists outside the scope)."""
+    row = session.get(entity, record_id)
+    if row is None or row.deleted or not scope.contains(session, row):
+        raise DomainError("not_found", entity=entity.__tablename__)
+    return row
+
+
+def tags_of(session: Session, person_ids: list[str]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {pid: [] for pid in person_ids}
+    if person_ids:
+        for pid, code in session.execute(
+                select(PersonTag.person_id, PersonTag.tag_code).where(
+                    PersonTag.person_id.in_(person_ids), PersonTag.deleted.is_(False))
+                .order_by(PersonTag.tag_code)):
+            out[pid].append(code)
+    return out
+
+
+def _check_grid(session: Session, scope: Scope, entity: type[Base], grid_id: Any) -> None:
+    label = label_of(entity, "grid_id")
+    node = session.get(OrgNode, grid_id) if isinstance(grid_id, str) else None
+    if node is None or node.deleted or not scope.contains_path(node.path):
+        raise DomainError("out_of_scope", "grid_id", label=label)
+    if node.level != "grid":
+        from common.dictionaries import label as dict_label
+        raise ValidationErrors([ValidationError("not_a_grid", "grid_id", label=label,
+                                                level=dict_label("org_level", node.level))])
+
+
+def _check_references(session: Session, scope: Scope, entity: type[Base],
+                      values: dict[str, Any]) -> None:
+    """Every soft reference must name a live record the user may see (else bad_reference,
+    the same answer whether the target is missing or out of scope)."""
+    errors = []
+    for key, value in values.items():
+        if key == "grid_id" or value is None:
+            continue
+        ref = entity.__table__.columns[key].info.get("ref")
+        target = ENTITIES.get(ref) if ref else None
+        if target is None or target is User:
+            continue
+        row = session.get(target, value)
+        if row is None or row.deleted or not scope.contains(session, row):
+            errors.append(ValidationError("bad_reference", key, label=label_of(entity, key)))
+    if errors:
+        raise ValidationErrors(errors)
+
+
+def _check_duplicate_id_number(session: Session, scope: Scope, id_number: str,
+                               own_id: str | None) -> None:
+    conds = [Person.id_number == id_number, Person.deleted.is_(False), scope.condition(Person)]
+    if own_id:
+        conds.append(Person.id != own_id)
+    other = session.scalar(select(Person).where(*conds).limit(1))
+    if other is not None:
+        # A plain ValidationError (not a list): its own code, id_duplicate, answers 409.
+        raise ValidationError("id_duplicate", "id_number", label=label_of(Person, "id_number"),
+                              value=id_number, name=other.name, person_id=other.id)
+
+
+def _person_values(session: Session, scope: Scope, values: dict[str, Any],
+                   row: Person | None, now: dt.datetime) -> dict[str, Any]:
+    """Validate a person's values against the whole record and refuse a duplicate ID number."""
+    if row is None:
+        merged = _with_defaults(values)
+    else:
+        merged = {k: getattr(row, k) for k in ("id_number", "name", "sex", "birth_date",
+                                               "resident_type", "status", "phone")}
+        # A changed ID number re-derives sex and birth date unless they are given too.
+        if "id_number" in values:
+            merged.pop("sex"), merged.pop("birth_date")
+        merged.update(values)
+    cleaned = validate_person(merged, today=now.date())
+    if row is None or "id_number" in values:
+        _check_duplicate_id_number(session, scope, cleaned["id_number"],
+                                   row.id if row else None)
+    out = {k: cleaned[k] for k in values}
+    if "id_number" in values:
+        out.update(sex=cleaned["sex"], birth_date=cleaned["birth_date"])
+    return out
+
+
+def _org_node_create(session: Session, scope: Scope, values: dict[str, Any]) -> dict[str, Any]:
+    parent = session.get(OrgNode, values.get("parent_id")) if values.get("parent_id") else None
+    if parent is None or parent.deleted or not scope.contains_path(parent.path):
+        raise DomainError("out_of_scope", "parent_id", label=label_of(OrgNode, "parent_id"))
+    level = values.get("level")
+    if parent.level not in LEVELS[:-1] or level != LEVELS[LEVELS.index(parent.level) + 1]:
+        raise ValidationErrors([ValidationError("node_level_invalid", "level",
+                                                label=parent.name, level=level)])
+    node_id = new_id()
+    return {"id": node_id, **values, "path": f"{parent.path}{node_id}/",
+            "grid_id": node_id if level == "grid" else None}
+
+
+def create_record(session: Session, scope: Scope, user: User, entity: type[Base],
+                  values: dict[str, Any], *, now: dt.datetime) -> Base:
+    values = dict(values)
+    record_id = None
+    if entity is OrgNode:
+        values = _org_node_create(session, scope, values)
+        record_id = values.pop("id")
+    else:
+        _check_grid(session, scope, entity, values.get("grid_id"))
+        _check_references(session, scope, entity, values)
+        if entity is Person:
+            values = {**values, **_person_values(session, scope, values, None, now)}
+    row = apply_change(session, entity, record_id, values, now=now, actor_id=user.id)
+    log_operation(session, user=user, action="create", now=now, entity=entity.__tablename__,
+                  record_id=row.id, details={"fields": sorted(values), "grid_id": row.grid_id})
+    return row
+
+
+ORG_NODE_READONLY = ("parent_id", "level")
+
+
+def update_record(session: Session, scope: Scope, user: User, entity: type[Base],
+                  record_id: str, values: dict[str, Any], *, now: dt.datetime) -> Base:
+    row = get_record(session, scope, entity, record_id)
+    values = {k: v for k, v in values.items() if getattr(row, k) != v}
+    details: dict[str, Any] = {"fields": sorted(values)}
+    if entity is OrgNode:
+        fixed = [k for k in ORG_NODE_READONLY if k in values]
+        if fixed:
+            raise ValidationErrors([ValidationError("field_readonly", k,
+                                                    label=label_of(OrgNode, k)) for k in fixed])
+    else:
+        if "grid_id" in values:
+            _check_grid(session, scope, entity, values["grid_id"])
+            details.update(from_grid=row.grid_id, to_grid=values["grid_id"])
+        _check_references(session, scope, entity, values)
+        if entity is Person and values:
+            values = {**values, **_person_values(session, scope, values, row, now)}
+    if not values:
+        return row
+    row = apply_change(session, entity, record_id, values, now=now, actor_id=user.id)
+    log_operation(session, user=user, action="update", now=now, entity=entity.__tablename__,
+                  record_id=row.id, details=details)
+    return row
+
+
+def delete_record(session: Session, scope: Scope, user: User, entity: type[Base],
+                  record_id: str, *, now: dt.datetime) -> Base:
+    """Tombstone a record (the row stays with deleted=True so devices learn of the deletion)."""
+    row = get_record(session, scope, entity, record_id)
+    if entity is OrgNode:
+        if row.path == scope.path:
+            raise DomainError("forbidden")
+        children = session.scalar(select(func.count()).select_from(OrgNode).where(
+            OrgNode.parent_id == row.id, OrgNode.deleted.is_(False)))
+        if children:
+            raise DomainError("node_has_children")
+    row = apply_change(session, entity, record_id, {}, now=now, deleted=True, actor_id=user.id)
+    log_operation(session, user=user, action="delete", now=now, entity=entity.__tablename__,
+                  record_id=row.id, details={"grid_id": row.grid_id})
+    return row
+
+
+def reveal_id_number(session: Session, scope: Scope, user: User, person_id: str, *,
+                     now: dt.datetime) -> str:
+    """The full ID number of a person in scope; the reveal is logged."""
+    row = get_record(session, scope, Person, person_id)
+    log_operation(session, user=user, action="reveal_id_number", now=now, entity="people",
+                  record_id=row.id)
+    return row.id_number
