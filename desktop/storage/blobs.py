@@ -18,6 +18,7 @@ import os
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -27,6 +28,9 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from common.attachments import (THUMB_MAX_BYTES, THUMB_MAX_PX, check_attachment, is_sha256,
                                 require_sha256, sha256_hex)
 from common.errors import DomainError
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 _MAGIC = b"YZB1"
 _NONCE = 12
@@ -174,3 +178,18 @@ class BlobStore:
     def delete(self, sha256: str) -> None:
         for suffix in ("blob", "thumb", "sent"):
             self._path(sha256, suffix).unlink(missing_ok=True)
+
+
+def referenced_photo_hashes(session: "Session") -> list[str]:
+    """Every photo hash the local visits and events refer to (what the device should upload,
+    and which originals it may fetch)."""
+    from sqlalchemy import select
+
+    from common.attachments import photo_hashes
+    from common.schema import Event, Visit
+
+    out: dict[str, None] = {}
+    for entity in (Visit, Event):
+        for photos in session.scalars(select(entity.photos).where(entity.deleted.is_(False))):
+            out.update(dict.fromkeys(photo_hashes(photos)))
+    return list(out)

@@ -9,7 +9,8 @@ import importlib
 
 from . import tables  # noqa: F401
 
-for _name in ("sync_server.db.sync_tables", "sync_server.db.attachment_tables"):
+for _name in ("sync_server.db.sync_tables", "sync_server.db.attachment_tables",
+              "sync_server.db.device_tables"):
     try:
         importlib.import_module(_name)
     except ModuleNotFoundError as exc:  # not written yet

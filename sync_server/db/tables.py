@@ -50,6 +50,8 @@ class RefreshToken(ServerBase):
     revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     replaced_by: Mapped[str | None] = mapped_column(
         String(36), ForeignKey("refresh_tokens.id", ondelete="SET NULL"))
+    # The device the token was issued to (revocation of a lost laptop revokes its tokens).
+    device_id: Mapped[str | None] = mapped_column(String(36), index=True)
 
 
 class OpLog(ServerBase):
