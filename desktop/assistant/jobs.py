@@ -1,0 +1,262 @@
+"""The three jobs on a user's workbook: fill (表头填表), complete (补全) and check (核对).
+
+Each works on the workbook in memory (opened by sheets.open_workbook), changes only the cells it
+must, adds a legend or summary sheet, and returns a JobReport; the caller saves to a new file.
+"""
+from __future__ import annotations
+
+from copy import copy
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from openpyxl.comments import Comment
+from openpyxl.styles import Font, PatternFill
+from openpyxl.workbook import Workbook
+from openpyxl.worksheet.worksheet import Worksheet
+
+from .catalogue import BY_KEY
+from .mapping import Column
+from .matching import Match, match_row
+from .records import PeopleIndex
+from .sheets import Table
+from .values import display, display_text, is_blank, parse_cell, same
+
+FILLED = PatternFill("solid", start_color="FFC6EFCE", end_color="FFC6EFCE")     # light green
+NOT_FOUND = PatternFill("solid", start_color="FFFFC7CE", end_color="FFFFC7CE")  # light red
+UNSURE = PatternFill("solid", start_color="FFFFEB9C", end_color="FFFFEB9C")     # light yellow
+DIFF_COLOUR = "FFC00000"                                                          # dark red font
+AUTHOR = "一张表助手"
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class Problem:
+    row: int
+    code: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class JobReport:
+    """What a job did, as counts (the summary sheet and the command line print them)."""
+
+    job: str
+    sheet: str
+    columns: list[Column]
+    rows: int = 0
+    matched: int = 0
+    missing: int = 0
+    ambiguous: int = 0
+    insufficient: int = 0
+    damaged_ids: int = 0
+    filled_cells: int = 0
+    differing_cells: int = 0
+    differing_rows: int = 0
+    problems: list[Problem] = field(default_factory=list)
+
+    def counts(self) -> list[tuple[str, int]]:
+        """(Chinese label, count) pairs in the order the summary shows them."""
+        rows = [("数据行", self.rows)]
+        if self.job == "fill":
+            return rows + [("填入单元格", self.filled_cells)]
+        rows += [("匹配成功", self.matched), ("未找到", self.missing),
+                 ("匹配到多人（未填）", self.ambiguous), ("信息不足（未填）", self.insufficient),
+                 ("身份证号损坏", self.damaged_ids)]
+        if self.job == "complete":
+            rows.append(("补全单元格", self.filled_cells))
+        rows += [("与数据库不一致的单元格", self.differing_cells),
+                 ("与数据库不一致的行", self.differing_rows)]
+        return rows
+
+
+def _row_cells(ws: Worksheet, table: Table) -> dict[int, dict[str, Any]]:
+    """Raw values of every data row's mapped cells, keyed by row then field (first column)."""
+    mapped = table.mapped()
+    lo = min(c.index for c in mapped)
+    hi = max(c.index for c in mapped)
+    wanted = set(table.data_rows)
+    out: dict[int, dict[str, Any]] = {}
+    for r, values in enumerate(ws.iter_rows(min_row=table.data_start, max_row=max(wanted),
+                                            min_col=lo, max_col=hi, values_only=True),
+                               start=table.data_start):
+        if r not in wanted:
+            continue
+        cells: dict[str, Any] = {}
+        for c in mapped:
+            cells.setdefault(c.field, values[c.index - lo])
+        out[r] = cells
+    return out
+
+
+def _mark_diff(cell, key: str, db: Any) -> None:
+    font = copy(cell.font)
+    font.color = DIFF_COLOUR
+    cell.font = font
+    cell.comment = _comment(f"数据库：{display_text(key, db)}")
+
+
+def _comment(text: str) -> Comment:
+    c = Comment(text, AUTHOR)
+    c.width, c.height = 220, 60
+    return c
+
+
+def write_value(cell, key: str, db: Any) -> None:
+    """A database value into a cell the way people expect to read it."""
+    value = display(key, db)
+    kind = BY_KEY[key].kind
+    if kind == "id" or key == "phone":
+        cell.number_format = "@"  # text, so Excel never turns it into 6.52123E+17
+        cell.value = str(value)
+    elif kind == "date":
+        cell.value = value
+        if cell.number_format == "General":
+            cell.number_format = "yyyy-mm-dd"
+    else:
+        cell.value = value
+
+
+def _compare_and_fill(ws: Worksheet, table: Table, job: str, index: PeopleIndex,
+                      report: JobReport, progress: Progress | None) -> None:
+    rows = _row_cells(ws, table)
+    mapped = [c for c in table.mapped() if c.field != "seq"]
+    total = len(rows)
+    for n, (r, cells) in enumerate(rows.items(), start=1):
+        if progress and n % 500 == 0:
+            progress(n, total)
+        report.rows += 1
+        m = match_row(cells, index)
+        if m.id_problem:
+            report.damaged_ids += 1
+            _flag_id(ws, table, r, m)
+        if m.status != "matched":
+            _flag_row(ws, table, r, m, report)
+            continue
+        report.matched += 1
+        differs = False
+        for col in mapped:
+            cell = ws.cell(r, col.index)
+            db = m.person.get(col.field)
+            if is_blank(cell.value):
+                if job == "complete" and db is not None and db != frozenset():
+                    write_value(cell, col.field, db)
+                    cell.fill = FILLED
+                    report.filled_cells += 1
+                elif job == "check" and db is not None and db != frozenset():
+                    differs = True
+                    report.differing_cells += 1
+                    cell.fill = UNSURE
+                    cell.comment = _comment(f"表中为空，数据库：{display_text(col.field, db)}")
+                continue
+            if col.field == "id_number" and m.id_problem:
+                continue  # already flagged as damaged
+            if not same(col.field, parse_cell(col.field, cell.value), db):
+                differs = True
+                report.differing_cells += 1
+                _mark_diff(cell, col.field, db)
+        if differs:
+            report.differing_rows += 1
+    if progress:
+        progress(total, total)
+
+
+def _flag_id(ws: Worksheet, table: Table, r: int, m: Match) -> None:
+    col = next(c for c in table.mapped() if c.field == "id_number")
+    cell = ws.cell(r, col.index)
+    cell.fill = NOT_FOUND
+    text = _message(m.id_problem, {})
+    if m.person is not None:
+        text += f"；按姓名等信息匹配到：{m.person['id_number']}"
+    cell.comment = _comment(text)
+
+
+def _flag_row(ws: Worksheet, table: Table, r: int, m: Match, report: JobReport) -> None:
+    counter = {"missing": "missing", "bad_id": "missing", "ambiguous": "ambiguous",
+               "insufficient": "insufficient"}[m.status]
+    setattr(report, counter, getattr(report, counter) + 1)
+    report.problems.append(Problem(r, m.code or m.status, m.params))
+    fill = UNSURE if m.status in ("ambiguous", "insufficient") else NOT_FOUND
+    key_cols = [c for c in table.mapped() if c.field in ("name", "id_number")] or table.mapped()
+    for c in key_cols:
+        ws.cell(r, c.index).fill = fill
+    first = ws.cell(r, key_cols[0].index)
+    if first.comment is None:
+        first.comment = _comment(_message(m.code or m.status, m.params))
+
+
+def _message(code: str, params: dict[str, Any]) -> str:
+    from common.errors import DomainError
+    return DomainError(code, **params).message()
+
+
+def complete(wb: Workbook, table: Table, index: PeopleIndex, *,
+             progress: Progress | None = None) -> JobReport:
+    """Fill the empty recognised cells of matched rows, colour them, mark disagreements."""
+    report = JobReport("complete", table.sheet, table.columns)
+    _compare_and_fill(wb[table.sheet], table, "complete", index, report, progress)
+    from .summary import add_legend
+    add_legend(wb, report)
+    return report
+
+
+def check(wb: Workbook, table: Table, index: PeopleIndex, *,
+          progress: Progress | None = None) -> JobReport:
+    """Compare every recognised cell with the database; mark differences and missing rows."""
+    report = JobReport("check", table.sheet, table.columns)
+    _compare_and_fill(wb[table.sheet], table, "check", index, report, progress)
+    from .summary import add_summary
+    add_summary(wb, report)
+    return report
+
+
+def fill(wb: Workbook, table: Table, people: list[dict[str, Any]], *,
+         progress: Progress | None = None) -> JobReport:
+    """One row per person below the header, every recognised column filled."""
+    ws = wb[table.sheet]
+    report = JobReport("fill", table.sheet, table.columns)
+    start = table.data_start
+    _make_room(ws, table, len(people))
+    template = {c.index: ws.cell(start, c.index) for c in table.columns}
+    styles = {i: copy(cell._style) for i, cell in template.items() if cell.has_style}
+    mapped = table.mapped()
+    for n, person in enumerate(people):
+        r = start + n
+        for i, style in styles.items():
+            if n:
+                ws.cell(r, i)._style = copy(style)
+        for c in mapped:
+            cell = ws.cell(r, c.index)
+            if c.field == "seq":
+                cell.value = n + 1
+                continue
+            db = person.get(c.field)
+            if db is not None and db != frozenset():
+                write_value(cell, c.field, db)
+                report.filled_cells += 1
+        report.rows += 1
+        if progress and (n + 1) % 500 == 0:
+            progress(n + 1, len(people))
+    from .summary import add_fill_note
+    add_fill_note(wb, report)
+    return report
+
+
+def _make_room(ws: Worksheet, table: Table, n: int) -> None:
+    """Move a footer (填表人, 合计 …) down so that n rows fit above it, merges included."""
+    if table.footer_row is None:
+        return
+    space = table.footer_row - table.data_start
+    extra = n - space
+    if extra <= 0:
+        return
+    at = table.footer_row
+    moved = [rng for rng in list(ws.merged_cells.ranges) if rng.min_row >= at]
+    for rng in moved:
+        ws.merged_cells.remove(rng)
+    ws.insert_rows(at, extra)
+    for rng in moved:
+        rng.shift(0, extra)
+        ws.merged_cells.add(rng)
+    table.footer_row = at + extra
+

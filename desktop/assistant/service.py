@@ -1,0 +1,106 @@
+"""AssistantService: the one entry point of the 一张表 assistant for the page and the CLI.
+
+Two steps so a person can confirm the mapping before anything is written: `inspect` opens the
+file and guesses the table and the column mapping (a Plan); `run` applies the (corrected) plan,
+reads the database once, writes the result to a new file and logs the export.
+Runs on a worker thread (never the GUI thread); reads the database, writes only the log line.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Callable
+
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.orm import Session
+from openpyxl.workbook import Workbook
+
+from common.errors import DomainError
+
+from . import jobs
+from .jobs import JobReport, Progress
+from .mapping import Column, apply_overrides, describe
+from .population import Conditions, population
+from .records import PeopleIndex, load_people
+from .sheets import Table, find_tables, open_workbook, pick_table
+
+JOBS = ("fill", "complete", "check")
+
+
+@dataclass
+class Plan:
+    """An opened workbook, the table to work on and its column mapping (editable)."""
+
+    path: Path
+    workbook: Workbook
+    table: Table
+    tables: list[Table]
+
+    @property
+    def columns(self) -> list[Column]:
+        return self.table.columns
+
+    def describe(self) -> list[tuple[str, str, str]]:
+        return describe(self.table.columns)
+
+    def set_field(self, index: int, field: str | None) -> None:
+        """The user's correction of one column (by column number)."""
+        self.table.columns = [replace(c, field=field, how="user", score=1.0)
+                              if c.index == index else c for c in self.table.columns]
+
+    def override(self, overrides: dict[str, str]) -> None:
+        self.table.columns = apply_overrides(self.table.columns, overrides)
+
+
+class AssistantService:
+    """Owns nothing long-lived: a session factory over the common schema and who is working."""
+
+    def __init__(self, sessions: Callable[[], Session], *, user_id: str | None = None) -> None:
+        self._sessions = sessions
+        self._user_id = user_id
+
+    def inspect(self, path: str | Path, *, sheet: str | None = None) -> Plan:
+        wb = open_workbook(path)
+        table = pick_table(wb, sheet)
+        return Plan(Path(path), wb, table, find_tables(wb))
+
+    def run(self, job: str, plan: Plan, output: str | Path, *, today: dt.date,
+            now: dt.datetime, conditions: Conditions | None = None,
+            progress: Progress | None = None) -> JobReport:
+        if job not in JOBS:
+            raise ValueError(job)
+        out = Path(output)
+        if out.resolve() == plan.path.resolve():
+            raise DomainError("sheet_same_output", value=str(out))
+        mapped = [c for c in plan.table.mapped() if c.field != "seq"]
+        if not mapped:
+            raise DomainError("assistant_no_columns")
+        with_tags = any(c.field == "tags" for c in mapped)
+        with self._sessions() as session:
+            if job == "fill":
+                people = population(session, conditions or Conditions(), today=today)
+                report = jobs.fill(plan.workbook, plan.table, people, progress=progress)
+            else:
+                index = PeopleIndex.build(load_people(session, today=today,
+                                                      with_tags=with_tags))
+                run = jobs.complete if job == "complete" else jobs.check
+                report = run(plan.workbook, plan.table, index, progress=progress)
+            plan.workbook.save(out)
+            self._log_export(session, job, plan, out, report, now)
+        return report
+
+    def _log_export(self, session: Session, job: str, plan: Plan, out: Path,
+                    report: JobReport, now: dt.datetime) -> None:
+        """PIPL: every export of personal data is logged (on a client database that has the
+        operation log; the server's audit of CLI use is its own business)."""
+        if not sa_inspect(session.get_bind()).has_table("operation_log"):
+            return
+        from desktop.storage.local_log import OperationLog
+        session.add(OperationLog(at=now, user_id=self._user_id or "", action="export",
+                                 entity="people", detail={
+                                     "tool": "assistant", "job": job, "input": plan.path.name,
+                                     "output": out.name, "rows": report.rows,
+                                     "matched": report.matched,
+                                     "fields": sorted({c.field for c in plan.table.mapped()})}))
+        session.commit()

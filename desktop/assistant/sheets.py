@@ -1,0 +1,232 @@
+"""Opening users' workbooks and finding the table in a sheet as sheets really are.
+
+Handles title rows above the header, merged cells, two-row headers (a group header over its
+columns), blank, total and footer rows, and refuses .xls, encrypted and corrupt files with a
+code. A CSV is read into a fresh workbook (the result is always an .xlsx).
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import openpyxl
+from openpyxl.workbook import Workbook
+from openpyxl.worksheet.worksheet import Worksheet
+
+from common.errors import DomainError
+
+from .mapping import Column, map_headers
+from .values import text_of
+
+HEADER_SCAN_ROWS = 30
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ENCRYPTED_MARK = "EncryptionInfo".encode("utf-16-le")
+_TOTAL = re.compile(r"^(合\s*计|总\s*计|小\s*计|共\s*计|总数)")
+_FOOTER = re.compile(r"(填表人|制表人|审核人|负责人|填报单位|填表日期|制表日期|联系人|注[:：]|说明[:：])")
+
+
+@dataclass
+class Table:
+    """Where the data table of one sheet is: header rows, first data row, mapped columns."""
+
+    sheet: str
+    header_first: int
+    header_last: int
+    columns: list[Column]
+    data_rows: list[int] = field(default_factory=list)   # data rows that hold something
+    footer_row: int | None = None                        # first total/footer row after the data
+    skipped: dict[str, int] = field(default_factory=dict)  # "blank"/"total"/"footer" counts
+
+    @property
+    def data_start(self) -> int:
+        return self.header_last + 1
+
+    def mapped(self) -> list[Column]:
+        return [c for c in self.columns if c.field]
+
+
+def open_workbook(path: str | Path) -> Workbook:
+    """The workbook at `path` for editing; DomainError on a file it cannot read."""
+    p = Path(path)
+    try:
+        head = p.open("rb").read(8)
+    except FileNotFoundError:
+        raise DomainError("sheet_missing", value=str(p)) from None
+    if head.startswith(_OLE_MAGIC):
+        data = p.read_bytes()
+        if _ENCRYPTED_MARK in data:
+            raise DomainError("sheet_encrypted", value=p.name)
+        raise DomainError("sheet_xls", value=p.name)
+    if p.suffix.lower() in (".csv", ".txt"):
+        return _read_csv(p)
+    if not head.startswith(b"PK"):
+        raise DomainError("sheet_corrupt", value=p.name)
+    try:
+        return openpyxl.load_workbook(p)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as e:
+        raise DomainError("sheet_corrupt", value=p.name, detail=type(e).__name__) from None
+
+
+def _read_csv(p: Path) -> Workbook:
+    raw = p.read_bytes()
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = raw.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise DomainError("sheet_corrupt", value=p.name)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = p.stem[:31] or "Sheet1"
+    for row in csv.reader(io.StringIO(text)):
+        # every CSV cell stays text: ID numbers and phones must not turn into numbers
+        ws.append([v if v != "" else None for v in row])
+    return wb
+
+
+def _merged_values(ws: Worksheet, last_row: int) -> tuple[dict, set, set]:
+    """Values of merged cells spread over their range (top rows only), plus the cells that
+    sit in a horizontal merge and the rows where a vertical merge starts."""
+    spread: dict[tuple[int, int], object] = {}
+    horizontal: set[tuple[int, int]] = set()
+    vertical_starts: set[int] = set()
+    for rng in ws.merged_cells.ranges:
+        if rng.min_row > last_row:
+            continue
+        value = ws.cell(rng.min_row, rng.min_col).value
+        for r in range(rng.min_row, min(rng.max_row, last_row) + 1):
+            for c in range(rng.min_col, rng.max_col + 1):
+                spread[(r, c)] = value
+                if rng.max_col > rng.min_col:
+                    horizontal.add((r, c))
+        if rng.max_row > rng.min_row:
+            vertical_starts.add(rng.min_row)
+    return spread, horizontal, vertical_starts
+
+
+def find_table(ws: Worksheet) -> Table | None:
+    """The header and data rows of the sheet's table, or None if no header is recognised."""
+    last = min(ws.max_row, HEADER_SCAN_ROWS)
+    spread, horizontal, vstarts = _merged_values(ws, last + 1)
+    width = ws.max_column
+    rows: dict[int, dict[int, str]] = {}
+    for r, values in enumerate(ws.iter_rows(min_row=1, max_row=last + 1, max_col=width,
+                                            values_only=True), start=1):
+        rows[r] = {c: text_of(spread.get((r, c), v)) for c, v in enumerate(values, start=1)}
+    best_row, best_score = 0, 0.0
+    for r in range(1, last + 1):
+        score = _header_score(rows[r], horizontal, r)
+        if score > best_score + 0.01:
+            best_row, best_score = r, score
+    if best_score < 2:
+        return None
+    first = best_row
+    if best_row > 1 and _is_group_row(rows[best_row - 1], rows[best_row], horizontal,
+                                      best_row - 1, vstarts):
+        first = best_row - 1
+    elif best_row + 1 in rows and _is_group_row(rows[best_row], rows[best_row + 1], horizontal,
+                                                best_row, vstarts) \
+            and _header_score(rows[best_row + 1], horizontal, best_row + 1) >= 1:
+        first, best_row = best_row, best_row + 1
+    headers = {}
+    for c in range(1, width + 1):
+        low = rows[best_row].get(c, "")
+        up = rows[first].get(c, "") if first < best_row else ""
+        if up and low and up != low:
+            headers[c] = f"{up}/{low}"
+        elif low or up:
+            headers[c] = low or up
+    table = Table(ws.title, first, best_row, map_headers(headers))
+    _scan_data(ws, table)
+    return table
+
+
+def _header_score(row: dict[int, str], horizontal: set, r: int) -> float:
+    from .mapping import guess_field
+    seen: dict[str, float] = {}
+    for c, text in row.items():
+        if not text or len(text) > 30 or (r, c) in horizontal and _wide(row, c):
+            continue
+        key, how, _ = guess_field(text)
+        if key:
+            seen[key] = max(seen.get(key, 0), 1.0 if how == "exact" else 0.5)
+    return sum(seen.values())
+
+
+def _wide(row: dict[int, str], c: int) -> bool:
+    """A merged cell spread over three or more columns is a title or a group, not a header."""
+    text = row[c]
+    return row.get(c - 1) == text and row.get(c + 1) == text or \
+        row.get(c + 1) == text and row.get(c + 2) == text or \
+        row.get(c - 1) == text and row.get(c - 2) == text
+
+
+def _is_group_row(upper: dict[int, str], lower: dict[int, str], horizontal: set, r: int,
+                  vstarts: set) -> bool:
+    distinct = {t for t in upper.values() if t}
+    if len(distinct) < 2:
+        return False  # a title row has one text across the sheet
+    spans = any((r, c) in horizontal for c in upper if upper[c])
+    holes = any(upper.get(c) and not lower.get(c) for c in upper)
+    return r in vstarts or spans or holes
+
+
+def _scan_data(ws: Worksheet, table: Table) -> None:
+    cols = [c.index for c in table.columns]
+    if not cols:
+        return
+    lo, hi = min(cols), max(cols)
+    table.skipped = {"blank": 0, "total": 0, "footer": 0}
+    notes_seen = False
+    for r, values in enumerate(ws.iter_rows(min_row=table.data_start, min_col=lo, max_col=hi,
+                                            values_only=True), start=table.data_start):
+        texts = [text_of(v) for v in values]
+        filled = [t for t in texts if t]
+        if not filled:
+            table.skipped["blank"] += 1
+            continue
+        if any(_TOTAL.match(t) for t in filled[:3]):
+            table.skipped["total"] += 1
+            table.footer_row = table.footer_row or r
+            continue
+        if _FOOTER.search(filled[0]) and len(filled) <= 3:
+            table.skipped["footer"] += 1
+            table.footer_row = table.footer_row or r
+            notes_seen = True
+            continue
+        if not notes_seen:
+            # subtotal rows may sit between villages: data goes on after them
+            table.data_rows.append(r)
+            table.footer_row = None
+
+
+def find_tables(wb: Workbook) -> list[Table]:
+    """The recognised tables of every sheet, in sheet order."""
+    out = []
+    for ws in wb.worksheets:
+        t = find_table(ws)
+        if t is not None:
+            out.append(t)
+    return out
+
+
+def pick_table(wb: Workbook, sheet: str | None = None) -> Table:
+    """The table to work on: the named sheet's, else the first sheet with a recognised header."""
+    if sheet is not None:
+        if sheet not in wb.sheetnames:
+            raise DomainError("sheet_not_found", value=sheet)
+        t = find_table(wb[sheet])
+        if t is None:
+            raise DomainError("sheet_no_header", value=sheet)
+        return t
+    for ws in wb.worksheets:
+        t = find_table(ws)
+        if t is not None:
+            return t
+    raise DomainError("sheet_no_header", value=wb.sheetnames[0] if wb.sheetnames else "")

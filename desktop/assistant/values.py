@@ -1,0 +1,164 @@
+"""Reading cells as people type them and writing database values back as people expect them.
+
+Every field kind has a canonical form (ID number: 18-char str; date: (date, precision); dict: a
+code; tags: a frozenset of codes; phone: digits; text: collapsed whitespace) so that a cell and
+a database value compare equal whenever a person would say they are the same.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+from common.dictionaries import code_for
+from common.dictionaries import label as dict_label
+from common.validation import id_check_digit, normalise_phone
+
+from .catalogue import BY_KEY
+
+_EXCEL_EPOCH = dt.date(1899, 12, 30)
+_SCI = re.compile(r"^\d(\.\d+)?[eE]\+?\d+$")
+_DATE_PARTS = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})(?:\s*[-/.月]\s*(\d{1,2})\s*日?|\s*月?)$")
+_NAME_DOTS = re.compile(r"[\s·•‧・.．\u00b7\u2022\u2027\u30fb\u0387]+")
+_TAG_SPLIT = re.compile(r"[,，、;；/\s]+")
+
+DAY, MONTH = "day", "month"
+
+
+def is_blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def text_of(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    return re.sub(r"\s+", " ", str(value)).strip()
+
+
+def normalise_name(value: Any) -> str:
+    """Names compare without blanks and with every kind of middle dot made one (艾合买提·吐尔逊)."""
+    return _NAME_DOTS.sub("·", text_of(value)).strip("·")
+
+
+def id_problem(value: Any) -> str | None:
+    """Why a cell's ID number cannot be trusted, as a message code, or None if it can."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return "assistant_id_numeric"  # Excel kept only 15 significant digits
+    s = re.sub(r"\s+", "", str(value)).upper()
+    if _SCI.match(s):
+        return "assistant_id_numeric"
+    if len(s) != 18 or not s[:17].isdigit() or not (s[17].isdigit() or s[17] == "X"):
+        return "assistant_id_malformed"
+    if id_check_digit(s[:17]) != s[17]:
+        return "assistant_id_checksum"
+    return None
+
+
+def parse_id(value: Any) -> str | None:
+    if is_blank(value) or id_problem(value):
+        return None
+    return re.sub(r"\s+", "", str(value)).upper()
+
+
+def parse_date(value: Any) -> tuple[dt.date, str] | None:
+    """A date in the usual forms: a real date, an Excel serial, 19900102, 1990-01-02, 1990/1/2,
+    1990.01 (month precision), 1990年1月2日."""
+    if isinstance(value, dt.datetime):
+        return value.date(), DAY
+    if isinstance(value, dt.date):
+        return value, DAY
+    if isinstance(value, float) and not value.is_integer() and 1900 <= value < 2100:
+        value = f"{value:.2f}"  # 1990.01 typed as a number means January 1990
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        if 1 <= value < 80000:
+            return _EXCEL_EPOCH + dt.timedelta(days=int(value)), DAY
+        value = text_of(value)
+    s = text_of(value)
+    if re.fullmatch(r"\d{8}", s):
+        s = f"{s[:4]}-{s[4:6]}-{s[6:]}"
+    elif re.fullmatch(r"\d{6}", s):
+        s = f"{s[:4]}-{s[4:]}"
+    m = _DATE_PARTS.match(s) or re.match(r"^(\d{4})-(\d{1,2})-(\d{1,2})[T ]", s)
+    if not m:
+        return None
+    try:
+        if m.group(3):
+            return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3))), DAY
+        return dt.date(int(m.group(1)), int(m.group(2)), 1), MONTH
+    except ValueError:
+        return None
+
+
+def parse_int(value: Any) -> int | None:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return int(value)
+    m = re.match(r"^\s*(\d+)\s*(岁|周岁)?\s*$", text_of(value))
+    return int(m.group(1)) if m else None
+
+
+def parse_cell(key: str, value: Any) -> Any:
+    """A cell's canonical value for field `key` (None when blank or unreadable)."""
+    if is_blank(value):
+        return None
+    kind = BY_KEY[key].kind
+    if kind == "id":
+        return parse_id(value)
+    if kind == "date":
+        return parse_date(value)
+    if kind == "int":
+        return parse_int(value)
+    if kind == "phone":
+        return normalise_phone(text_of(value)).replace("-", "")
+    if kind == "dict":
+        t = text_of(value)
+        return code_for(BY_KEY[key].dict_code, t) or t
+    if kind == "tags":
+        return frozenset(code_for("tag", t) or t for t in _TAG_SPLIT.split(text_of(value)) if t)
+    if key in ("name", "head_name"):
+        return normalise_name(value)
+    return text_of(value)
+
+
+def same(key: str, cell: Any, db: Any) -> bool:
+    """Whether a cell's canonical value agrees with the database's canonical value."""
+    kind = BY_KEY[key].kind
+    if kind == "date":
+        if cell is None or db is None:
+            return cell is None and db is None
+        day, precision = cell
+        if precision == MONTH:
+            return (day.year, day.month) == (db.year, db.month)
+        return day == db
+    if kind == "phone" and db is not None:
+        db = normalise_phone(db).replace("-", "")
+    if kind == "text" and db is not None:
+        db = normalise_name(db) if key in ("name", "head_name") else text_of(db)
+    if kind == "tags":
+        return (cell or frozenset()) == (db or frozenset())
+    return (cell or None) == (db or None)
+
+
+def display(key: str, db: Any) -> Any:
+    """The value to write into a cell for a database value (labels for codes, text for IDs)."""
+    if db is None:
+        return None
+    f = BY_KEY[key]
+    if f.kind == "dict":
+        return dict_label(f.dict_code, db)
+    if f.kind == "tags":
+        return "、".join(sorted(dict_label("tag", c) or c for c in db))
+    return db
+
+
+def display_text(key: str, db: Any) -> str:
+    """A database value as text for a comment or a summary line."""
+    v = display(key, db)
+    if v is None:
+        return "（空）"
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    return str(v)
