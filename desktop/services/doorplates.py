@@ -241,3 +241,14 @@ def _draw_wrapped(pdf, font: str, text: str, x: float, y: float, width: float,
     lines.append(line)
     for n, part in enumerate(lines[:3]):
         pdf.drawString(x, y - n * size * 1.2, part)
+
+
+def list_houses(session: Session, text: str = "", *, limit: int = 500
+                ) -> list[tuple[str, str, str]]:
+    """(id, door plate, address) of houses matching `text`, for choosing plates to print."""
+    q = select(House.id, House.door_plate, House.address).where(House.deleted.is_(False))
+    if text.strip():
+        like = f"%{text.strip()}%"
+        q = q.where(House.door_plate.like(like) | House.address.like(like))
+    return [(i, p, a or "") for i, p, a in session.execute(
+        q.order_by(House.address, House.door_plate).limit(limit))]

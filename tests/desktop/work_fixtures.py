@@ -114,3 +114,23 @@ def session(seeded):
     with Session(seeded.engine) as s:
         yield s
         s.rollback()
+
+
+@pytest.fixture
+def ctx(seeded, qtbot, tmp_path):
+    """An AppContext over the seeded database, signed in as the grid worker, clock fixed."""
+    import os
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from desktop.storage.blobs import BlobStore
+    from desktop.tasks import TaskManager
+    from desktop.ui.context import AppContext, CurrentUser
+    tasks = TaskManager(seeded.engine)
+    nav: list = []
+    c = AppContext(tasks=tasks, user=CurrentUser(WORKER_ID, "ayguli", "阿依古丽", "grid_worker",
+                                                 GRID),
+                   profile_dir=tmp_path, now=lambda: NOW,
+                   navigate=lambda key, **kw: nav.append((key, kw)),
+                   services={"blobs": BlobStore(tmp_path / "blobs", b"b" * 32)})
+    c.navigated = nav  # type: ignore[attr-defined]  (what the page asked the window to show)
+    yield c
+    tasks.shutdown()

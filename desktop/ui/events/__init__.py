@@ -1,0 +1,1 @@
+"""The events page of the desktop client."""

@@ -1,0 +1,1 @@
+"""The qr page of the desktop client."""

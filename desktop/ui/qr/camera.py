@@ -1,0 +1,108 @@
+"""The laptop camera: a live preview that hands grayscale frames to the QR decoder a few times a
+second, and can keep the current frame as a photo. QtMultimedia is imported only here, lazily,
+so a machine without it (or without a camera) still runs every other page."""
+from __future__ import annotations
+
+import tempfile
+import time
+from pathlib import Path
+
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+FRAME_INTERVAL_S = 0.3
+"""Decode at most ~3 frames a second: enough to catch a plate held still, light on a cheap CPU."""
+
+
+def gray_bytes(image: QImage) -> tuple[int, int, bytes, int]:
+    """(width, height, pixels, stride) of an image as 8-bit grayscale, for the decoder."""
+    gray = image.convertToFormat(QImage.Format.Format_Grayscale8)
+    return gray.width(), gray.height(), bytes(gray.constBits()), gray.bytesPerLine()
+
+
+class CameraWidget(QWidget):
+    """Owns one QCamera while started. Signals: `frame_ready(QImage)` (throttled),
+    `camera_failed(str)` (no camera, or it stopped with an error, in Chinese)."""
+
+    frame_ready = Signal(QImage)
+    camera_failed = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._camera = None
+        self._session = None
+        self._video = None
+        self._last_emit = 0.0
+        self._latest: QImage | None = None
+        self._layout = QVBoxLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+        self._hint = QLabel("摄像头未启动")
+        self._layout.addWidget(self._hint)
+
+    def is_running(self) -> bool:
+        return self._camera is not None
+
+    def start(self) -> bool:
+        """Start the default camera; False (and `camera_failed`) when there is none."""
+        if self._camera is not None:
+            return True
+        try:
+            from PySide6.QtMultimedia import QCamera, QMediaCaptureSession, QMediaDevices
+            from PySide6.QtMultimediaWidgets import QVideoWidget
+        except ImportError:
+            self.camera_failed.emit("本机缺少摄像头组件，可以改为打开门牌照片")
+            return False
+        device = QMediaDevices.defaultVideoInput()
+        if device.isNull():
+            self.camera_failed.emit("没有找到可用的摄像头，可以改为打开门牌照片")
+            return False
+        self._camera = QCamera(device)
+        self._session = QMediaCaptureSession()
+        self._session.setCamera(self._camera)
+        self._video = QVideoWidget()
+        self._video.setMinimumSize(320, 240)
+        self._layout.addWidget(self._video)
+        self._session.setVideoOutput(self._video)
+        self._video.videoSink().videoFrameChanged.connect(self._on_frame)
+        self._camera.errorOccurred.connect(lambda _e, text: self._fail(text))
+        self._hint.setText("请将门牌二维码对准摄像头")
+        self._camera.start()
+        return True
+
+    def stop(self) -> None:
+        if self._camera is not None:
+            self._camera.stop()
+            self._camera.deleteLater()
+            self._camera = None
+        if self._video is not None:
+            self._video.deleteLater()
+            self._video = None
+        self._session = None
+        self._hint.setText("摄像头未启动")
+
+    def latest_image(self) -> QImage | None:
+        return self._latest
+
+    def grab_photo(self) -> str | None:
+        """Save the current frame as a JPEG in the temp folder; its path (or None)."""
+        if self._latest is None or self._latest.isNull():
+            return None
+        path = Path(tempfile.mkstemp(prefix="yzb_camera_", suffix=".jpg")[1])
+        self._latest.save(str(path), "JPG", 90)
+        return str(path)
+
+    def _on_frame(self, frame) -> None:  # noqa: ANN001 - a QVideoFrame
+        now = time.monotonic()
+        if now - self._last_emit < FRAME_INTERVAL_S:
+            return
+        image = frame.toImage()
+        if image.isNull():
+            return
+        self._last_emit = now
+        self._latest = image
+        self.frame_ready.emit(image)
+
+    def _fail(self, text: str) -> None:
+        self.stop()
+        self.camera_failed.emit(f"摄像头出错：{text}" if text else "摄像头出错")

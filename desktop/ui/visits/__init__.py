@@ -1,0 +1,1 @@
+"""The visits page of the desktop client."""

@@ -1,0 +1,118 @@
+"""Small pieces the work pages share: the acting worker, the photo store, error text, a table
+model over plain rows, and a keyboard-friendly photo list."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QListWidget, QPushButton, QVBoxLayout,
+                               QWidget)
+
+from common.errors import DomainError
+from desktop.services.work_context import Worker
+
+from ..context import AppContext
+
+PHOTO_FILTER = "图片 (*.jpg *.jpeg *.png *.webp)"
+Index = QModelIndex | QPersistentModelIndex
+
+
+def worker_of(ctx: AppContext) -> Worker:
+    return Worker(ctx.user.id, ctx.user.role, ctx.user.scope_node_id)
+
+
+def blob_store(ctx: AppContext):  # noqa: ANN201 - a BlobStore or None
+    """The profile's encrypted photo store, shared by name in the context (set up at sign-in)."""
+    return ctx.services.get("blobs")
+
+
+def error_text(exc: BaseException) -> str:
+    if isinstance(exc, DomainError):
+        return exc.message()
+    return "操作失败，请重试；如果问题重复出现，请联系管理员"
+
+
+class RowsModel(QAbstractTableModel):
+    """A read-only table over a list of row objects; `columns` are (header, getter) pairs.
+    Lists here are bounded (a day's tasks, a scope's open events), so rows are held whole."""
+
+    def __init__(self, columns: Sequence[tuple[str, Callable[[Any], Any]]],
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._columns = list(columns)
+        self._rows: list[Any] = []
+
+    def set_rows(self, rows: list[Any]) -> None:
+        self.beginResetModel()
+        self._rows = list(rows)
+        self.endResetModel()
+
+    def row_at(self, row: int) -> Any:
+        return self._rows[row] if 0 <= row < len(self._rows) else None
+
+    def rows(self) -> list[Any]:
+        return list(self._rows)
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008
+        return 0 if parent.isValid() else len(self._columns)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role != Qt.ItemDataRole.DisplayRole or not index.isValid():
+            return None
+        value = self._columns[index.column()][1](self._rows[index.row()])
+        return "" if value is None else str(value)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return self._columns[section][0]
+        return None
+
+
+class PhotoListWidget(QWidget):
+    """Photos chosen for a record: add from a file (Alt+P) or the camera, remove (Delete)."""
+
+    def __init__(self, parent: QWidget | None = None, camera_grab: Callable[[], str | None]
+                 | None = None) -> None:
+        super().__init__(parent)
+        self.list = QListWidget()
+        self.list.setAccessibleName("照片")
+        self.list.setMaximumHeight(90)
+        add = QPushButton("添加照片(&P)…")
+        add.clicked.connect(self._choose)
+        remove = QPushButton("移除照片")
+        remove.clicked.connect(self._remove)
+        buttons = QVBoxLayout()
+        buttons.addWidget(add)
+        if camera_grab is not None:
+            shot = QPushButton("拍照(&C)")
+            shot.clicked.connect(lambda: self._add_path(camera_grab()))
+            buttons.addWidget(shot)
+        buttons.addWidget(remove)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.list, 1)
+        layout.addLayout(buttons)
+
+    def paths(self) -> list[str]:
+        return [self.list.item(i).text() for i in range(self.list.count())]
+
+    def add_paths(self, paths: list[str | Path]) -> None:
+        for p in paths:
+            self._add_path(str(p))
+
+    def _add_path(self, path: str | None) -> None:
+        if path and path not in self.paths():
+            self.list.addItem(path)
+
+    def _choose(self) -> None:
+        files, _ = QFileDialog.getOpenFileNames(self, "选择照片", "", PHOTO_FILTER)
+        self.add_paths(files)
+
+    def _remove(self) -> None:
+        for item in self.list.selectedItems():
+            self.list.takeItem(self.list.row(item))

@@ -1,0 +1,1 @@
+"""The worklog page of the desktop client."""
