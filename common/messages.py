@@ -112,6 +112,8 @@ MESSAGES: dict[str, str] = {
     "profile_exists": "本机已有账号“{value}”的数据",
     "bad_profile_name": "账号“{value}”含有不能使用的字符",
     "server_url_invalid": "服务器地址“{value}”不对，应如 http://192.168.1.10:8000",
+    # demo county (sync_server/demo)
+    "demo_database_populated": "数据库中已有组织架构数据，未生成演示数据；如确需覆盖，请加 --force（将清空全部数据）",
 }
 
 
