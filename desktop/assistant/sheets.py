@@ -116,7 +116,8 @@ def find_table(ws: Worksheet) -> Table | None:
     spread, horizontal, vstarts = _merged_values(ws, last + 1)
     width = ws.max_column
     rows: dict[int, dict[int, str]] = {}
-    for r, values in enumerate(ws.iter_rows(min_row=1, max_row=last + 1, max_col=width,
+    # never iterate past max_row: on an editable sheet that would create empty rows
+    for r, values in enumerate(ws.iter_rows(min_row=1, max_row=last, max_col=width,
                                             values_only=True), start=1):
         rows[r] = {c: text_of(spread.get((r, c), v)) for c, v in enumerate(values, start=1)}
     best_row, best_score = 0, 0.0
