@@ -112,6 +112,19 @@ MESSAGES: dict[str, str] = {
     "profile_exists": "本机已有账号“{value}”的数据",
     "bad_profile_name": "账号“{value}”含有不能使用的字符",
     "server_url_invalid": "服务器地址“{value}”不对，应如 http://192.168.1.10:8000",
+    # sync (docs/SYNC.md)
+    "client_too_old": "客户端版本过旧，请更新到最新版本后再同步（未上传的修改仍安全地保存在本机）",
+    "server_too_old": "服务器版本比客户端旧，请联系管理员升级服务器（未上传的修改仍保存在本机）",
+    "device_mismatch": "本设备已登记在另一个账号下，不能用当前账号同步",
+    "duplicate_change": "该修改的编号与他人的修改重复，未被接受",
+    "read_only_entity": "“{value}”只能由管理员在服务器上修改",
+    "unknown_entity": "服务器不认识数据类型“{value}”，请更新客户端",
+    "bad_clock": "修改的时间戳格式不对",
+    "bad_sync_message": "同步数据格式不对，请更新客户端",
+    "too_many_changes": "一次上传的修改过多（最多 {max} 条）",
+    "sign_in_required": "登录已过期，请输入密码重新联网登录后再同步",
+    "bad_choice": "不认识的处理方式：{value}",
+    "unknown_kdf": "本机账号的密钥格式（{kdf}）不受支持，请更新客户端",
     # demo county (sync_server/demo)
     "demo_database_populated": "数据库中已有组织架构数据，未生成演示数据；如确需覆盖，请加 --force（将清空全部数据）",
 }

@@ -60,7 +60,8 @@ def applied(engine: Engine) -> list[str]:
 
 
 def migrate(engine: Engine, *, now: dt.datetime | None = None) -> list[str]:
-    """Apply every pending migration in order; return the names applied now."""
+    """Apply every pending migration in order, then add any table or column declared since
+    (additive only, never a drop); return the names applied now."""
     done = set(applied(engine))
     ran = []
     for name, fn in MIGRATIONS:
@@ -71,6 +72,8 @@ def migrate(engine: Engine, *, now: dt.datetime | None = None) -> list[str]:
             conn.execute(text("INSERT INTO _migrations (name, applied_at) VALUES (:n, :t)"),
                          {"n": name, "t": (now or dt.datetime.now(dt.timezone.utc)).isoformat()})
         ran.append(name)
+    with engine.begin() as conn:
+        _add_missing_columns(conn)
     return ran
 
 

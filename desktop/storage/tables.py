@@ -68,6 +68,7 @@ class SyncState(ClientBase):
     last_sync_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     server_url: Mapped[str | None] = mapped_column(String(200))
     access_token: Mapped[str | None] = mapped_column(Text)
+    refresh_token: Mapped[str | None] = mapped_column(Text)
     user_id: Mapped[str | None] = mapped_column(String(36))
 
 

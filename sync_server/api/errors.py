@@ -25,6 +25,8 @@ STATUS: dict[str, int] = {
     "id_duplicate": 409, "username_taken": 409, "record_conflict": 409,
     "wrong_password": 401, "token_invalid": 401, "token_expired": 401,
     "not_authenticated": 401, "body_too_large": 413,
+    "client_too_old": 426, "device_mismatch": 403,  # sync (added by the sync engineer)
+    "device_revoked": 403, "device_not_found": 404,
 }
 HTTP_MESSAGES = {404: "找不到该地址", 405: "不支持该请求方法", 413: "请求内容过大",
                  401: "请先登录", 403: "您没有执行此操作的权限"}
@@ -64,7 +66,7 @@ _REASONS = {
     "datetime_type": "应为日期时间", "datetime_parsing": "应为日期时间",
     "datetime_from_date_parsing": "应为日期时间", "model_type": "应为对象",
     "model_attributes_type": "应为 JSON 对象", "dict_type": "应为 JSON 对象",
-    "list_type": "应为列表", "greater_than_equal": "不能小于 {ge}",
+    "list_type": "应为列表", "finite_number": "应为有限的数字", "greater_than_equal": "不能小于 {ge}",
     "less_than_equal": "不能大于 {le}", "greater_than": "应大于 {gt}", "less_than": "应小于 {lt}",
     "literal_error": "应为以下之一：{expected}", "enum": "应为以下之一：{expected}",
     "string_pattern_mismatch": "格式不对", "uuid_parsing": "应为编号",
@@ -118,6 +120,10 @@ async def _request_invalid(_: Request, err: RequestValidationError) -> JSONRespo
 
 
 async def _http(_: Request, err: StarletteHTTPException) -> JSONResponse:
+    if err.status_code == 400:  # FastAPI could not even decode the body
+        return JSONResponse({"code": "json_invalid", "errors": [],
+                             "message": "请求内容无法解析：应为 UTF-8 编码的 JSON"},
+                            status_code=400)
     detail = err.detail if isinstance(err.detail, str) and not err.detail.isascii() else None
     message = detail or HTTP_MESSAGES.get(err.status_code, "请求有误")
     return JSONResponse({"code": f"http_{err.status_code}", "message": message, "errors": []},

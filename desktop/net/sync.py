@@ -1,0 +1,96 @@
+"""The sync transport: one interface (`SyncTransport`), spoken over HTTP here.
+
+`HttpSyncTransport` keeps one persistent connection (a new TCP connection costs a round trip on
+2G), sends zstd-compressed JSON and retries with backoff (tenacity) when the link drops: an
+exchange is idempotent (push receipts, cursor-bounded pull), so resending it is always safe.
+Refusals keep the server's code (DomainError); a link that stays down is
+DomainError("server_unreachable"). Never touches the database.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any, Protocol
+
+import httpx
+from tenacity import (retry, retry_if_exception_type, stop_after_attempt,
+                      wait_exponential)
+
+from common.errors import DomainError
+from common.sync.codec import pack, unpack
+from common.sync.messages import MEDIA_TYPE, SyncRequest, SyncResponse
+
+
+class SyncTransport(Protocol):
+    """What the sync engine needs from the network (tests provide an in-process one)."""
+
+    def exchange(self, request: SyncRequest, token: str | None) -> SyncResponse: ...
+
+    def login(self, username: str, password: str) -> dict[str, Any]: ...
+
+    def refresh(self, refresh_token: str) -> dict[str, Any]: ...
+
+
+class _Retryable(Exception):
+    """The link failed (connect, read, reset, 5xx): try again."""
+
+
+class HttpSyncTransport:
+    """HTTP client of one server. Thread: the network lane; one instance per sync run."""
+
+    def __init__(self, server_url: str, *, timeout: float = 60.0, attempts: int = 4,
+                 client: httpx.Client | None = None) -> None:
+        self.base = server_url.rstrip("/")
+        self.attempts = attempts
+        self.client = client or httpx.Client(timeout=httpx.Timeout(timeout, connect=15.0),
+                                             headers={"User-Agent": "yzb-desktop"})
+
+    def close(self) -> None:
+        self.client.close()
+
+    def exchange(self, request: SyncRequest, token: str | None) -> SyncResponse:
+        body = pack(request.model_dump(mode="json"), level=6)
+        headers = {"Content-Type": MEDIA_TYPE, "Accept-Encoding": "identity"}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        resp = self._post("/api/sync", content=body, headers=headers)
+        return SyncResponse.model_validate(unpack(resp.content))
+
+    def login(self, username: str, password: str) -> dict[str, Any]:
+        return self._post("/api/auth/login",
+                          json={"username": username, "password": password}).json()
+
+    def refresh(self, refresh_token: str) -> dict[str, Any]:
+        return self._post("/api/auth/refresh", json={"refresh_token": refresh_token}).json()
+
+    def _post(self, path: str, **kw: Any) -> httpx.Response:
+        @retry(retry=retry_if_exception_type(_Retryable), stop=stop_after_attempt(self.attempts),
+               wait=wait_exponential(multiplier=0.5, max=8), reraise=True)
+        def attempt() -> httpx.Response:
+            try:
+                resp = self.client.post(self.base + path, **kw)
+            except httpx.TransportError as exc:
+                raise _Retryable(str(exc)) from None
+            if resp.status_code >= 500:
+                raise _Retryable(f"HTTP {resp.status_code}")
+            return resp
+
+        try:
+            resp = attempt()
+        except _Retryable:
+            raise DomainError("server_unreachable", url=self.base) from None
+        if resp.status_code != 200:
+            raise refusal(resp)
+        return resp
+
+
+def refusal(resp: httpx.Response) -> DomainError:
+    """The server's refusal as a DomainError with its code (client_too_old, token_expired …)."""
+    try:
+        body = resp.json()
+    except (ValueError, json.JSONDecodeError):
+        body = {}
+    code = body.get("code") or ("client_too_old" if resp.status_code == 426 else "server_error")
+    return DomainError(code, status=resp.status_code, detail=body.get("message"))
+
+
+__all__ = ["SyncTransport", "HttpSyncTransport", "refusal"]

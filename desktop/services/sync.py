@@ -1,0 +1,195 @@
+"""The sync engine the desktop client and `python -m desktop sync` share (no Qt).
+
+`SyncService.sync_now()` runs exchanges until the outbox is empty and the server has nothing
+more: each exchange pushes up to `PUSH_BATCH` outbox entries and pulls one batch of at most
+`max_bytes`; its answer is applied in one local transaction (acks, quarantine, rows, cursor), so
+a cut link costs at most the exchange in flight and resending it is harmless. The network call
+never holds the database. Progress goes to `on_progress(SyncProgress)` after every exchange.
+
+Thread: run it on the network lane; it opens its own short write transactions (the app's writer
+lane must not hold a transaction open across a sync).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from common.errors import DomainError
+from common.sync import hlc
+from common.sync.messages import PullRequest, PushRequest, SyncRequest, SyncResponse
+from desktop.net.sync import HttpSyncTransport, SyncTransport
+from desktop.storage import outbox, replica
+from desktop.storage.changes import sync_state, wall_ms
+
+PUSH_BATCH = 500
+MAX_EXCHANGES = 10_000
+MAX_AHEAD_MS = 60_000
+
+
+@dataclass
+class SyncProgress:
+    """Where a sync run stands (cumulative over the run)."""
+
+    exchanges: int = 0
+    sent: int = 0
+    accepted: int = 0
+    refused: int = 0
+    received: int = 0
+    left_scope: int = 0
+    conflicts: int = 0
+    pending: int = 0
+    more: bool = True
+    cursor: int = 0
+    bytes_hint: int = 0
+    log: list[str] = field(default_factory=list)
+
+    def text(self) -> str:
+        return (f"已上传 {self.accepted} 条，被拒 {self.refused} 条，已下载 {self.received} 条，"
+                f"待上传 {self.pending} 条")
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+class SyncService:
+    """Syncs one open profile (or bare engine) with its server through a transport.
+
+    `profile`: desktop.storage.profiles.Profile (or anything with `.engine` and `.server_url`).
+    `transport`: defaults to HTTP to the profile's server. `clock`: the laptop's clock (tests
+    skew it). `on_progress(SyncProgress)`: called after every exchange, on this thread.
+    """
+
+    def __init__(self, profile: Any, transport: SyncTransport | None = None, *,
+                 clock: Callable[[], dt.datetime] = utc_now,
+                 on_progress: Callable[[SyncProgress], None] | None = None,
+                 max_bytes: int = 200_000, password: str | None = None) -> None:
+        self.profile = profile
+        self.sessions = sessionmaker(profile.engine, expire_on_commit=False)
+        self.transport = transport or HttpSyncTransport(profile.server_url)
+        self.clock = clock
+        self.on_progress = on_progress
+        self.max_bytes = max_bytes
+        self.password = password
+
+    # -- signing in ---------------------------------------------------------------------------
+    def sign_in(self, username: str, password: str) -> dict[str, Any]:
+        """Online sign-in: keeps the tokens inside the encrypted database."""
+        answer = self.transport.login(username, password)
+        self._store_tokens(answer)
+        return answer
+
+    def _store_tokens(self, answer: dict[str, Any]) -> None:
+        with self.sessions.begin() as s:
+            state = sync_state(s)
+            state.access_token = answer.get("access_token")
+            if answer.get("refresh_token"):
+                state.refresh_token = answer["refresh_token"]
+            user = answer.get("user") or {}
+            state.user_id = user.get("id") or state.user_id
+
+    def _renew_token(self) -> None:
+        with self.sessions() as s:
+            state = sync_state(s)
+            refresh_token = state.refresh_token
+        if refresh_token:
+            try:
+                self._store_tokens(self.transport.refresh(refresh_token))
+                return
+            except DomainError as err:
+                if err.code == "server_unreachable":
+                    raise
+        username = getattr(self.profile, "username", None)
+        if self.password and username:
+            self.sign_in(username, self.password)
+            return
+        raise DomainError("sign_in_required")
+
+    # -- syncing ------------------------------------------------------------------------------
+    def sync_now(self) -> SyncProgress:
+        """Push everything, pull everything. Raises DomainError (server_unreachable,
+        client_too_old, sign_in_required …); what was done before the error stays done."""
+        progress = SyncProgress()
+        renewed = False
+        for _ in range(MAX_EXCHANGES):
+            request, sent = self._build_request()
+            started = self.clock()
+            try:
+                response = self.transport.exchange(request, self._token())
+            except DomainError as err:
+                if err.code in ("token_expired", "token_invalid", "not_authenticated") \
+                        and not renewed:
+                    renewed = True
+                    self._renew_token()
+                    continue
+                raise
+            self._apply(response, sent, started, progress)
+            progress.exchanges += 1
+            progress.sent += len(sent)
+            if self.on_progress:
+                self.on_progress(progress)
+            if not response.pull.more and progress.pending == 0:
+                break
+            if not response.pull.more and not sent:
+                break  # nothing could be sent (all refused earlier): do not spin
+        return progress
+
+    def _token(self) -> str | None:
+        with self.sessions() as s:
+            return sync_state(s).access_token
+
+    def _build_request(self) -> tuple[SyncRequest, dict[str, tuple[str, str]]]:
+        with self.sessions() as s:
+            state = sync_state(s)
+            entries = outbox.pending(s, PUSH_BATCH)
+            changes = [outbox.as_change(e) for e in entries]
+            request = SyncRequest(device_id=state.device_id, push=PushRequest(changes=changes),
+                                  pull=PullRequest(cursor=state.cursor or 0,
+                                                   max_bytes=self.max_bytes))
+        return request, {c.id: (c.entity, c.record_id) for c in changes}
+
+    def _apply(self, response: SyncResponse, sent: dict[str, tuple[str, str]],
+               started: dt.datetime, progress: SyncProgress) -> None:
+        now = self.clock()
+        with self.sessions.begin() as s:
+            state = sync_state(s)
+            server_ms = wall_ms(dt.datetime.fromisoformat(response.server_time))
+            local_ms = (wall_ms(started) + wall_ms(now)) // 2
+            state.clock_offset_ms = server_ms - local_ms
+            if state.last_clock and hlc.parse(state.last_clock)[0] > server_ms + MAX_AHEAD_MS:
+                # Stamps made while the laptop's clock ran ahead: forget them, so this device's
+                # next edits are stamped with the server-corrected time.
+                state.last_clock = None
+            accepted, refused = outbox.settle(s, response.push.acks, now=now)
+            replica.apply_acks(s, response.push.acks, sent)
+            counts = replica.apply_pull(s, response.pull, now=now)
+            replica.drop_settled_departures(s)
+            state.last_sync_at = now
+            progress.accepted += accepted
+            progress.refused += refused
+            progress.received += counts["rows"]
+            progress.left_scope += counts["exits"]
+            progress.conflicts += counts["conflicts"]
+            progress.pending = outbox.pending_count(s)
+            progress.more = response.pull.more
+            progress.cursor = state.cursor
+
+
+def initial_sync(profile: Any, progress: Any = None) -> SyncProgress:
+    """Hook for the sign-in service: the first full download of a new profile.
+    `progress.report(done, total, text)` is called after every batch when given."""
+    def report(p: SyncProgress) -> None:
+        if progress is not None:
+            progress.report(p.exchanges, 0, f"正在下载辖区数据… 已收到 {p.received} 条")
+    return SyncService(profile, on_progress=report).sync_now()
+
+
+def wait_backoff(attempt: int) -> None:
+    time.sleep(min(30.0, 0.5 * 2 ** attempt))
+
+
+__all__ = ["SyncService", "SyncProgress", "initial_sync", "PUSH_BATCH"]

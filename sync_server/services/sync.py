@@ -1,0 +1,191 @@
+"""The sync exchange on the server: versions, device, push (idempotent), then the first pull
+batch. One call = one request = one transaction (the caller commits). Protocol: docs/SYNC.md.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from common.errors import DomainError
+from common.schema import ENTITIES, OrgNode, User
+from common.sync import hlc
+from common.sync.codec import values_from_wire
+from common.sync.messages import (CONFLICTS, MIN_PROTOCOL_VERSION, MIN_SCHEMA_VERSION,
+                                  PROTOCOL_VERSION, SCHEMA_VERSION, Ack, Change, PushResponse,
+                                  SyncRequest, SyncResponse)
+
+from ..db.sync_tables import PushReceipt, ScopeExit, SyncConflict, SyncDevice
+from .changes import _ms, merge_change_into, next_rev
+from .scope import Scope
+from .sync_pull import pull_batch
+
+MAX_AHEAD_MS = 60_000
+"""A change stamped more than a minute past the server's clock is brought back to it."""
+MAX_CHANGES = 2000
+READ_ONLY = frozenset({"org_nodes", "users", "dict_entries", "ledger_types", "ledger_fields"})
+"""Entities a device reads but never writes through sync (admins change them on the server)."""
+
+
+def check_versions(protocol: int, schema_version: int) -> None:
+    """A client too old for this server is told to update (its unsent changes stay with it)."""
+    if protocol < MIN_PROTOCOL_VERSION or schema_version < MIN_SCHEMA_VERSION:
+        raise DomainError("client_too_old", protocol=protocol, schema_version=schema_version,
+                          min_protocol=MIN_PROTOCOL_VERSION, min_schema=MIN_SCHEMA_VERSION)
+    if protocol > PROTOCOL_VERSION or schema_version > SCHEMA_VERSION:
+        raise DomainError("server_too_old", protocol=protocol, schema_version=schema_version)
+
+
+def exchange(session: Session, user: User, request: SyncRequest, *,
+             now: dt.datetime) -> SyncResponse:
+    """Push the device's changes, then answer the first pull batch. Never commits."""
+    check_versions(request.protocol, request.schema_version)
+    if len(request.push.changes) > MAX_CHANGES:
+        raise DomainError("too_many_changes", max=MAX_CHANGES)
+    device = register_device(session, user, request, now=now)
+    scope = Scope.of(session, user)
+    acks, settled = push(session, user, scope, device.id, request.push.changes,
+                         cursor=request.pull.cursor, now=now)
+    pull = pull_batch(session, scope, request.pull.cursor, request.pull.max_bytes,
+                      skip=settled)
+    device.cursor = max(device.cursor or 0, request.pull.cursor)
+    return SyncResponse(server_time=now.isoformat(), push=PushResponse(acks=acks), pull=pull)
+
+
+def register_device(session: Session, user: User, request: SyncRequest, *,
+                    now: dt.datetime) -> SyncDevice:
+    device = session.get(SyncDevice, request.device_id)
+    if device is None:
+        device = SyncDevice(id=request.device_id, user_id=user.id, first_seen=now, cursor=0)
+        session.add(device)
+    elif device.user_id != user.id:
+        raise DomainError("device_mismatch")
+    device.last_seen = now
+    device.protocol = request.protocol
+    device.schema_version = request.schema_version
+    return device
+
+
+def push(session: Session, user: User, scope: Scope, device_id: str, changes: list[Change], *,
+         cursor: int, now: dt.datetime) -> tuple[list[Ack], dict[tuple[str, str], int]]:
+    """Apply each change in its own savepoint: one refused change never blocks the others.
+    Returns the acks and the records the device already holds exactly as the server now does
+    (settled: left out of the pull)."""
+    acks: list[Ack] = []
+    touched: dict[tuple[str, str], dict[str, Any]] = {}
+    for change in changes:
+        receipt = session.get(PushReceipt, change.id)
+        if receipt is not None:
+            acks.append(_replayed(receipt, user))
+            continue
+        key = (change.entity, change.record_id)
+        info = touched.setdefault(key, {"ok": True, "rev": None, "pre": None})
+        try:
+            with session.begin_nested():
+                ack, applied = _apply_one(session, user, scope, device_id, change,
+                                          cursor=cursor, now=now)
+        except DomainError as err:
+            ack, applied = Ack(change_id=change.id, status="refused", error=err.as_dict()), None
+        if applied is None:
+            info["ok"] = False
+        else:
+            if info["pre"] is None:
+                info["pre"] = applied["pre_rev"]
+            info["rev"] = ack.rev
+            info["ok"] = info["ok"] and applied["clean"]
+        session.add(PushReceipt(change_id=change.id, device_id=device_id, user_id=user.id,
+                                received_at=now, ack=ack.model_dump()))
+        acks.append(ack)
+    settled = {k: v["rev"] for k, v in touched.items()
+               if v["ok"] and v["rev"] is not None and (v["pre"] or 0) <= cursor}
+    for ack, change in zip(acks, changes):
+        if ack.status == "accepted" and (change.entity, change.record_id) in settled:
+            ack.settled = True
+    session.flush()
+    return acks, settled
+
+
+def _replayed(receipt: PushReceipt, user: User) -> Ack:
+    """A change seen before: the same answer, no further effect."""
+    if receipt.user_id != user.id:
+        return Ack(change_id=receipt.change_id, status="refused",
+                   error=DomainError("duplicate_change").as_dict())
+    ack = Ack(**receipt.ack)
+    ack.settled = False  # the device's state is unknown now: let the pull send the record
+    return ack
+
+
+def _apply_one(session: Session, user: User, scope: Scope, device_id: str, change: Change, *,
+               cursor: int, now: dt.datetime) -> tuple[Ack, dict[str, Any] | None]:
+    if change.entity == CONFLICTS:
+        rev = _resolve_conflict(session, user, scope, change, now=now)
+        return Ack(change_id=change.id, status="accepted", rev=rev), {"pre_rev": 0,
+                                                                       "clean": False}
+    entity = ENTITIES.get(change.entity)
+    if entity is None:
+        raise DomainError("unknown_entity", value=change.entity)
+    if change.entity in READ_ONLY:
+        raise DomainError("read_only_entity", value=change.entity)
+    try:
+        hlc.parse(change.clock)
+    except ValueError:
+        raise DomainError("bad_clock") from None
+    row = session.get(entity, change.record_id)
+    values = values_from_wire(entity, change.values)
+    _check_scope(session, scope, entity, row, values, change, cursor)
+    pre_rev = row.rev if row is not None else 0
+    clock = hlc.clamp(change.clock, _ms(now), MAX_AHEAD_MS)
+    applied = merge_change_into(session, entity, change.record_id, values, now=now,
+                                clock=clock, base=change.base, actor_id=user.id,
+                                device_id=device_id, change_id=change.id)
+    clean = (not applied.conflicts and not applied.restamped and clock == change.clock
+             and applied.moved_from is None)
+    return (Ack(change_id=change.id, status="accepted", rev=applied.rev),
+            {"pre_rev": pre_rev, "clean": clean})
+
+
+def _check_scope(session: Session, scope: Scope, entity: type, row: Any,
+                 values: dict[str, Any], change: Change, cursor: int) -> None:
+    """Refuse (with a reason) a change to a record outside the user's scope. A record that
+    moved out of scope after the device last pulled still takes the device's edits: they were
+    made while it was in the device's scope, and must not be lost."""
+    if row is None:
+        grid = values.get("grid_id")
+        if grid is None or not scope.contains_grid(session, grid):
+            raise DomainError("out_of_scope", field="grid_id")
+        return
+    if scope.contains(session, row):
+        return
+    moved = session.scalar(
+        select(ScopeExit.id).where(ScopeExit.record_id == row.id, ScopeExit.rev > cursor,
+                                   ScopeExit.old_grid_id.in_(_nodes(scope))).limit(1))
+    if moved is None:
+        raise DomainError("out_of_scope")
+    if "grid_id" in values and values["grid_id"] != row.grid_id:
+        raise DomainError("out_of_scope", field="grid_id")
+
+
+def _nodes(scope: Scope) -> Any:
+    return select(OrgNode.id).where(OrgNode.path.startswith(scope.path or "\x00",
+                                                            autoescape=True))
+
+
+def _resolve_conflict(session: Session, user: User, scope: Scope, change: Change, *,
+                      now: dt.datetime) -> int:
+    conflict = session.get(SyncConflict, change.record_id)
+    if conflict is None:
+        raise DomainError("not_found")
+    if not scope.contains_grid(session, conflict.grid_id):
+        raise DomainError("out_of_scope")
+    choice = str(change.values.get("resolution") or "accept")
+    if not conflict.resolved:
+        conflict.resolved = True
+        conflict.resolution = choice[:16]
+        conflict.resolved_by = user.id
+        conflict.rev = next_rev(session)
+    return conflict.rev
+
+
+__all__ = ["exchange", "push", "register_device", "check_versions", "MAX_AHEAD_MS"]

@@ -1,0 +1,33 @@
+"""A record's field-level history (who changed which fields to what, when), for the UI."""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from common.errors import DomainError
+from common.schema import ENTITIES, User
+
+from ..db.sync_tables import ChangeLog
+from .scope import Scope
+
+
+def record_history(session: Session, scope: Scope, entity: str, record_id: str,
+                   limit: int = 200) -> list[dict[str, Any]]:
+    """Newest first. Only for a record in the caller's scope (its whole history, including the
+    time before it moved into this scope)."""
+    model = ENTITIES.get(entity)
+    row = session.get(model, record_id) if model else None
+    if row is None or not scope.contains(session, row):
+        raise DomainError("not_found")
+    logs = session.scalars(select(ChangeLog).where(ChangeLog.record_id == record_id)
+                           .order_by(ChangeLog.rev.desc()).limit(limit)).all()
+    names = {u.id: u.display_name for u in session.scalars(
+        select(User).where(User.id.in_({log.actor_id for log in logs if log.actor_id})))}
+    return [{"rev": log.rev, "at": log.at.isoformat(), "actor_id": log.actor_id,
+             "actor_name": names.get(log.actor_id), "device_id": log.device_id,
+             "values": log.values, "old_values": log.old_values} for log in logs]
+
+
+__all__ = ["record_history"]

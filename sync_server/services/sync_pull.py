@@ -1,0 +1,116 @@
+"""The pull half of a sync exchange: everything in a device's scope past its cursor, in rev
+order, cut into batches by a byte budget.
+
+Revs are taken under the counter's lock and committed in order, and every query of one batch is
+bounded by the counter's value read first (the high-water mark), so a change committing while
+the batch is read is never skipped: it has a higher rev and comes in the next batch.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import and_, not_, select
+from sqlalchemy.orm import Session
+
+from common.schema import ENTITIES, OrgNode
+from common.sync.codec import to_wire
+from common.sync.messages import ConflictWire, EntityRows, PullResponse
+
+from ..db.sync_tables import ScopeExit, SyncConflict
+from .changes import current_rev
+from .scope import Scope
+
+MIN_BYTES, MAX_BYTES = 4_000, 4_000_000
+
+
+def pull_batch(session: Session, scope: Scope, cursor: int, max_bytes: int,
+               skip: dict[tuple[str, str], int] | None = None) -> PullResponse:
+    """One batch past `cursor`. `skip`: records (with their rev) the device already holds in
+    the server's state (it has just pushed them), left out to save bytes."""
+    cursor = max(0, int(cursor))
+    high = current_rev(session)
+    if scope.empty or cursor >= high:
+        return PullResponse(cursor=cursor)
+    budget = max(MIN_BYTES, min(MAX_BYTES, max_bytes))
+    limit = max(50, budget // 120)
+    items: list[tuple[int, str, Any, int]] = []   # (rev, kind, payload, size)
+    bound = high
+    for name, entity in ENTITIES.items():
+        table = entity.__table__
+        rows = session.execute(
+            select(table).where(table.c.rev > cursor, table.c.rev <= high,
+                                scope.condition(entity))
+            .order_by(table.c.rev).limit(limit)).mappings().all()
+        if len(rows) == limit:
+            bound = min(bound, rows[-1]["rev"])
+        for r in rows:
+            if skip and skip.get((name, r["id"])) == r["rev"]:
+                items.append((r["rev"], "skip", None, 0))
+                continue
+            values = [to_wire(r[c.name]) for c in table.columns]
+            items.append((r["rev"], name, values, _size(values)))
+    nodes = select(OrgNode.id).where(OrgNode.path.startswith(scope.path, autoescape=True))
+    exits = session.execute(
+        select(ScopeExit.rev, ScopeExit.entity, ScopeExit.record_id)
+        .where(ScopeExit.rev > cursor, ScopeExit.rev <= high, ScopeExit.old_grid_id.in_(nodes),
+               not_(and_(ScopeExit.new_grid_id.is_not(None), ScopeExit.new_grid_id.in_(nodes))))
+        .order_by(ScopeExit.rev).limit(limit)).all()
+    if len(exits) == limit:
+        bound = min(bound, exits[-1].rev)
+    items += [(e.rev, "exit", (e.entity, e.record_id), 80) for e in exits]
+    conflicts = session.scalars(
+        select(SyncConflict).where(SyncConflict.rev > cursor, SyncConflict.rev <= high,
+                                   SyncConflict.grid_id.in_(nodes))
+        .order_by(SyncConflict.rev).limit(limit)).all()
+    if len(conflicts) == limit:
+        bound = min(bound, conflicts[-1].rev)
+    for c in conflicts:
+        wire = _conflict_wire(c)
+        items.append((c.rev, "conflict", wire, _size(wire.model_dump())))
+    return _cut(items, cursor, bound, high, budget)
+
+
+def _cut(items: list[tuple[int, str, Any, int]], cursor: int, bound: int, high: int,
+         budget: int) -> PullResponse:
+    """Take items in rev order up to the budget, never splitting one rev across batches."""
+    items.sort(key=lambda i: i[0])
+    out = PullResponse(cursor=cursor)
+    data: dict[str, list[list[Any]]] = {}
+    used, last_rev, more = 0, cursor, bound < high
+    for rev, kind, payload, size in items:
+        if rev > bound:
+            more = True
+            break
+        if used + size > budget and rev != last_rev and used > 0:
+            more = True
+            break
+        used += size
+        last_rev = rev
+        if kind == "exit":
+            out.exits.append(payload)
+        elif kind == "conflict":
+            out.conflicts.append(payload)
+        elif kind != "skip":
+            data.setdefault(kind, []).append(payload)
+    out.cursor = last_rev if more else high
+    out.more = more
+    for name, rows in data.items():
+        out.data[name] = EntityRows(cols=[c.name for c in ENTITIES[name].__table__.columns],
+                                    rows=rows)
+    return out
+
+
+def _conflict_wire(c: SyncConflict) -> ConflictWire:
+    return ConflictWire(id=c.id, rev=c.rev, entity=c.entity, record_id=c.record_id,
+                        field=c.field, winner_value=c.winner_value, winner_clock=c.winner_clock,
+                        loser_value=c.loser_value, loser_clock=c.loser_clock,
+                        loser_actor=c.loser_actor, created_at=c.created_at.isoformat(),
+                        resolved=c.resolved, resolution=c.resolution)
+
+
+def _size(values: Any) -> int:
+    return len(json.dumps(values, ensure_ascii=False, default=str))
+
+
+__all__ = ["pull_batch"]
