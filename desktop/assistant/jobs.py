@@ -53,6 +53,7 @@ class JobReport:
     filled_cells: int = 0
     differing_cells: int = 0
     differing_rows: int = 0
+    blank_cells: int = 0
     problems: list[Problem] = field(default_factory=list)
 
     def counts(self) -> list[tuple[str, int]]:
@@ -67,6 +68,8 @@ class JobReport:
             rows.append(("补全单元格", self.filled_cells))
         rows += [("与数据库不一致的单元格", self.differing_cells),
                  ("与数据库不一致的行", self.differing_rows)]
+        if self.job == "check":
+            rows.append(("表中为空而数据库有值的单元格", self.blank_cells))
         return rows
 
 
@@ -144,8 +147,7 @@ def _compare_and_fill(ws: Worksheet, table: Table, job: str, index: PeopleIndex,
                     cell.fill = FILLED
                     report.filled_cells += 1
                 elif job == "check" and db is not None and db != frozenset():
-                    differs = True
-                    report.differing_cells += 1
+                    report.blank_cells += 1
                     cell.fill = UNSURE
                     cell.comment = _comment(f"表中为空，数据库：{display_text(col.field, db)}")
                 continue

@@ -1,0 +1,68 @@
+"""`python -m desktop.ledger`: the same jobs from a command line, asking nothing."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import openpyxl
+
+from desktop.ledger.cli import main
+from tests.desktop.assistant.builders import sheet_with_title, two_row_header_sheet
+from tests.desktop.assistant.conftest import county, county_file  # noqa: F401 - fixtures
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def test_complete_prints_the_mapping_and_the_counts_and_writes_a_new_file(county, tmp_path,
+                                                                         capsys):
+    url, c = county
+    p = c.people[0]
+    src = sheet_with_title(tmp_path / "in.xlsx", ["姓名", "身份证号", "联系方式", "工作单位"],
+                           [[p["name"], p["id_number"], None, "县医院"]], footer=False)
+    code = main(["complete", str(src), "-o", str(tmp_path / "out.xlsx"), "--database", url,
+                 "--map", "工作单位=-", "--today", "2026-11-24"])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "联系方式 → 联系电话（同义词）" in out
+    assert "工作单位 → （不处理）（用户指定）" in out
+    assert "匹配成功：1" in out
+    ws = openpyxl.load_workbook(tmp_path / "out.xlsx")["花名册"]
+    assert ws["C4"].value == p["phone"] and ws["D4"].value == "县医院"
+
+
+def test_fill_takes_the_population_as_search_conditions(county, tmp_path, capsys):
+    url, _ = county
+    src = sheet_with_title(tmp_path / "in.xlsx", ["序号", "姓名", "年龄"], [], footer=False)
+    code = main(["fill", str(src), "-o", str(tmp_path / "out.xlsx"), "--database", url,
+                 "--age", "80-", "--today", "2026-11-24"])
+    assert code == 0
+    ws = openpyxl.load_workbook(tmp_path / "out.xlsx")["花名册"]
+    ages = [ws.cell(r, 3).value for r in range(4, ws.max_row + 1) if ws.cell(r, 2).value]
+    assert ages and min(ages) >= 80
+    assert f"数据行：{len(ages)}" in capsys.readouterr().out
+
+
+def test_an_unreadable_file_exits_non_zero_with_a_chinese_message(county, tmp_path):
+    url, _ = county
+    bad = tmp_path / "旧表.xls"
+    bad.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    r = subprocess.run([sys.executable, "-m", "desktop.ledger", "check", str(bad), "-o",
+                        str(tmp_path / "o.xlsx"), "--database", url], capture_output=True,
+                       text=True, env=env, cwd=ROOT)
+    assert r.returncode != 0
+    assert "另存为 .xlsx" in r.stderr
+    assert not (tmp_path / "o.xlsx").exists()
+
+
+def test_check_against_the_database_reports_the_summary_counts(county, tmp_path, capsys):
+    url, c = county
+    p = c.people[1]
+    rows = [[1, p["name"], p["id_number"], "女" if p["sex"] == "male" else "男", None, None, None,
+             None]]
+    src = two_row_header_sheet(tmp_path / "in.xlsx", rows)
+    assert main(["check", str(src), "-o", str(tmp_path / "out.xlsx"), "--database", url]) == 0
+    out = capsys.readouterr().out
+    assert "与数据库不一致的单元格：1" in out and "表头在第 2-3 行" in out
