@@ -15,6 +15,7 @@ from common.schema import User
 
 from ..db.engine import write_session
 from ..services.auth import read_access_token
+from ..services.devices import DEVICE_HEADER, check_request
 from ..services.scope import Scope
 from ..settings import Settings
 
@@ -45,12 +46,13 @@ SessionDep = Annotated[Session, Depends(get_session)]
 _bearer = HTTPBearer(auto_error=False, description="POST /api/auth/login 得到的 access_token")
 
 
-def get_current_user(session: SessionDep, settings: SettingsDep, now: NowDep,
+def get_current_user(request: Request, session: SessionDep, settings: SettingsDep, now: NowDep,
                      credentials: Annotated[HTTPAuthorizationCredentials | None,
                                             Depends(_bearer)]) -> User:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise DomainError("not_authenticated")
     user_id = read_access_token(credentials.credentials, settings, now)
+    check_request(session, credentials.credentials, settings, request.headers.get(DEVICE_HEADER))
     user = session.get(User, user_id)
     if user is None or user.deleted:
         raise DomainError("token_invalid")

@@ -125,6 +125,8 @@ def field_labels() -> dict[str, str]:
 class LoginRequest(_In):
     username: Annotated[str, StringConstraints(max_length=64)] = Field(title="账号")
     password: Annotated[str, StringConstraints(max_length=256)] = Field(title="密码")
+    device_id: Annotated[str, StringConstraints(max_length=36)] | None = Field(
+        default=None, title="设备编号")  # carried in the tokens, so a lost device can be revoked
 
 
 class RefreshRequest(_In):

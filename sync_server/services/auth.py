@@ -20,6 +20,7 @@ from common.schema import User
 
 from ..db.tables import Credential, RefreshToken
 from ..settings import Settings
+from .devices import check_device
 from .oplog import log_operation
 from .passwords import verify_password
 from .users import get_by_username
@@ -43,10 +44,13 @@ def _epoch(t: dt.datetime) -> int:
     return int(t.replace(tzinfo=dt.UTC).timestamp())
 
 
-def make_access_token(user: User, settings: Settings, now: dt.datetime) -> str:
+def make_access_token(user: User, settings: Settings, now: dt.datetime,
+                      device_id: str | None = None) -> str:
     exp = now + dt.timedelta(minutes=settings.access_token_minutes)
     claims = {"sub": user.id, "role": user.role, "scope": user.scope_node_id,
               "iat": _epoch(now), "exp": _epoch(exp), "typ": "access"}
+    if device_id:
+        claims["dev"] = device_id  # revocation of a lost device (services/devices.py)
     return jwt.encode(claims, settings.secret_key, algorithm=ALGORITHM)
 
 
@@ -66,10 +70,11 @@ def read_access_token(token: str, settings: Settings, now: dt.datetime) -> str:
 
 
 def _issue(session: Session, user: User, settings: Settings, now: dt.datetime,
-           family_id: str | None = None) -> tuple[str, RefreshToken]:
+           family_id: str | None = None, device_id: str | None = None) -> tuple[str, RefreshToken]:
     token = secrets.token_urlsafe(32)
     row = RefreshToken(id=str(uuid.uuid4()), user_id=user.id,
                        family_id=family_id or str(uuid.uuid4()), token_hash=_hash(token),
+                       device_id=device_id,
                        issued_at=now,
                        expires_at=now + dt.timedelta(days=settings.refresh_token_days))
     session.add(row)
@@ -78,15 +83,16 @@ def _issue(session: Session, user: User, settings: Settings, now: dt.datetime,
 
 
 def _pair(session: Session, user: User, settings: Settings, now: dt.datetime,
-          family_id: str | None = None) -> tuple[TokenPair, RefreshToken]:
-    refresh, row = _issue(session, user, settings, now, family_id)
-    pair = TokenPair(make_access_token(user, settings, now), refresh,
+          family_id: str | None = None, device_id: str | None = None
+          ) -> tuple[TokenPair, RefreshToken]:
+    refresh, row = _issue(session, user, settings, now, family_id, device_id)
+    pair = TokenPair(make_access_token(user, settings, now, device_id), refresh,
                      settings.access_token_minutes * 60, user)
     return pair, row
 
 
 def login(session: Session, username: str, password: str, *, settings: Settings,
-          now: dt.datetime) -> TokenPair:
+          now: dt.datetime, device_id: str | None = None) -> TokenPair:
     """Check the password and issue tokens; DomainError wrong_password / account_disabled."""
     user = get_by_username(session, (username or "").strip())
     cred = session.get(Credential, user.id) if user else None
@@ -95,7 +101,8 @@ def login(session: Session, username: str, password: str, *, settings: Settings,
         raise DomainError("wrong_password")
     if not user.active or user.deleted:
         raise DomainError("account_disabled")
-    pair, _ = _pair(session, user, settings, now)
+    check_device(session, device_id)
+    pair, _ = _pair(session, user, settings, now, device_id=device_id)
     log_operation(session, user=user, action="login", now=now, entity="users",
                   record_id=user.id)
     return pair
@@ -107,6 +114,7 @@ def refresh(session: Session, token: str, *, settings: Settings, now: dt.datetim
     row = session.scalar(select(RefreshToken).where(RefreshToken.token_hash == _hash(token or "")))
     if row is None:
         raise DomainError("token_invalid")
+    check_device(session, row.device_id)  # a revoked device is told so, to wipe itself
     if row.revoked_at is not None:
         revoke_family(session, row.family_id, now=now)
         # `keep`: the caller commits the revocation even though the request is refused.
@@ -116,7 +124,8 @@ def refresh(session: Session, token: str, *, settings: Settings, now: dt.datetim
     user = session.get(User, row.user_id)
     if user is None or not user.active or user.deleted:
         raise DomainError("account_disabled")
-    pair, new_row = _pair(session, user, settings, now, family_id=row.family_id)
+    pair, new_row = _pair(session, user, settings, now, family_id=row.family_id,
+                          device_id=row.device_id)
     row.revoked_at = now
     row.replaced_by = new_row.id
     session.flush()

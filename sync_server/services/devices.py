@@ -12,7 +12,7 @@ import datetime as dt
 from typing import Any
 
 import jwt
-from sqlalchemy import select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from common.errors import DomainError
@@ -28,15 +28,37 @@ DEVICE_HEADER = "X-Device-Id"
 """Clients also name their device in this header; the token's claim is what binds."""
 
 
+def _claims(token: str, settings: Settings) -> dict[str, Any]:
+    try:
+        return jwt.decode(token, settings.secret_key, algorithms=["HS256"],
+                          options={"verify_exp": False, "verify_iat": False})
+    except jwt.PyJWTError:
+        return {}
+
+
 def token_device(token: str, settings: Settings) -> str | None:
     """The device id claim of an (already verified) access token, if any."""
-    try:
-        claims = jwt.decode(token, settings.secret_key, algorithms=["HS256"],
-                            options={"verify_exp": False, "verify_iat": False})
-    except jwt.PyJWTError:
-        return None
-    dev = claims.get("dev")
+    dev = _claims(token, settings).get("dev")
     return dev if isinstance(dev, str) and dev else None
+
+
+def check_request(session: Session, token: str, settings: Settings,
+                  header_device: str | None = None) -> None:
+    """Refuse a request from a revoked device (its token's claim or its header).
+
+    A token issued without a device (an older client) cannot be tied to one device, so once any
+    device of its user is revoked, such tokens issued before the revocation stop working too
+    (`token_invalid`: the other devices simply sign in again)."""
+    claims = _claims(token, settings)
+    dev = claims.get("dev") if isinstance(claims.get("dev"), str) else None
+    check_device(session, dev, header_device)
+    if dev is None and isinstance(claims.get("sub"), str) and isinstance(claims.get("iat"), int):
+        issued = dt.datetime.fromtimestamp(claims["iat"], dt.UTC).replace(tzinfo=None)
+        hit = session.scalar(select(DeviceRevocation.device_id).where(
+            DeviceRevocation.user_id == claims["sub"], DeviceRevocation.revoked_at >= issued)
+            .limit(1))
+        if hit is not None:
+            raise DomainError("token_invalid")
 
 
 def is_revoked(session: Session, device_id: str | None) -> bool:
@@ -85,9 +107,11 @@ def revoke_device(session: Session, device_id: str, *, actor: User, now: dt.date
         row = DeviceRevocation(device_id=device_id, user_id=owner.id, revoked_at=now,
                                revoked_by=actor.id, reason=(reason or "")[:200] or None)
         session.add(row)
-    session.execute(update(RefreshToken).where(RefreshToken.device_id == device_id,
-                                               RefreshToken.revoked_at.is_(None))
-                    .values(revoked_at=now))
+    # Its own refresh tokens, and the user's tokens not tied to any device (they may be its).
+    session.execute(update(RefreshToken).where(
+        or_(RefreshToken.device_id == device_id,
+            and_(RefreshToken.user_id == owner.id, RefreshToken.device_id.is_(None))),
+        RefreshToken.revoked_at.is_(None)).values(revoked_at=now))
     log_operation(session, user=actor, action="revoke_device", now=now, entity="devices",
                   record_id=device_id, details={"user_id": owner.id, "reason": reason})
     session.flush()

@@ -31,7 +31,8 @@ def _answer(session: SessionDep, pair: auth.TokenPair) -> TokenResponse:
 @router.post("/login", response_model=TokenResponse, summary="账号密码登录")
 def login(body: LoginRequest, session: SessionDep, settings: SettingsDep,
           now: NowDep) -> TokenResponse:
-    pair = auth.login(session, body.username, body.password, settings=settings, now=now)
+    pair = auth.login(session, body.username, body.password, settings=settings, now=now,
+                      device_id=body.device_id)
     answer = _answer(session, pair)
     session.commit()
     return answer
