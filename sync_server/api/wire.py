@@ -6,7 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, create_model
+from pydantic import (BaseModel, ConfigDict, Field, FiniteFloat, StringConstraints,
+                      create_model)
 from sqlalchemy import JSON, Boolean, Date, DateTime, Float, Integer, String, Text
 
 from common.schema import (SYNC_COLUMNS, Base, Building, House, Household, Organisation,
@@ -31,7 +32,7 @@ def _py_type(column: Any) -> Any:
     if isinstance(t, Integer):
         return int
     if isinstance(t, Float):
-        return float
+        return FiniteFloat  # Python's json accepts NaN/Infinity; a register must not
     if isinstance(t, DateTime):
         return dt.datetime
     if isinstance(t, Date):
