@@ -19,6 +19,7 @@ from common.sync.messages import (CONFLICTS, MIN_PROTOCOL_VERSION, MIN_SCHEMA_VE
 
 from ..db.sync_tables import PushReceipt, ScopeExit, SyncConflict, SyncDevice
 from .changes import _ms, merge_change_into, next_rev
+from .devices import check_device
 from .scope import Scope
 from .sync_pull import pull_batch
 
@@ -42,6 +43,7 @@ def exchange(session: Session, user: User, request: SyncRequest, *,
              now: dt.datetime) -> SyncResponse:
     """Push the device's changes, then answer the first pull batch. Never commits."""
     check_versions(request.protocol, request.schema_version)
+    check_device(session, request.device_id)  # a lost laptop is told to wipe itself
     if len(request.push.changes) > MAX_CHANGES:
         raise DomainError("too_many_changes", max=MAX_CHANGES)
     device = register_device(session, user, request, now=now)
