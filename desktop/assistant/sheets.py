@@ -49,22 +49,29 @@ class Table:
         return [c for c in self.columns if c.field]
 
 
-def open_workbook(path: str | Path) -> Workbook:
-    """The workbook at `path` for editing; DomainError on a file it cannot read."""
+def sniff(path: str | Path) -> Path:
+    """Refuse, with a code, a file no reader here can open (missing, .xls, encrypted, not a
+    zip); returns the path of a file that looks like .xlsx or .csv."""
     p = Path(path)
     try:
-        head = p.open("rb").read(8)
-    except FileNotFoundError:
+        with p.open("rb") as fh:
+            head = fh.read(8)
+    except (FileNotFoundError, IsADirectoryError):
         raise DomainError("sheet_missing", value=str(p)) from None
     if head.startswith(_OLE_MAGIC):
-        data = p.read_bytes()
-        if _ENCRYPTED_MARK in data:
+        if _ENCRYPTED_MARK in p.read_bytes():
             raise DomainError("sheet_encrypted", value=p.name)
         raise DomainError("sheet_xls", value=p.name)
+    if p.suffix.lower() not in (".csv", ".txt") and not head.startswith(b"PK"):
+        raise DomainError("sheet_corrupt", value=p.name)
+    return p
+
+
+def open_workbook(path: str | Path) -> Workbook:
+    """The workbook at `path` for editing; DomainError on a file it cannot read."""
+    p = sniff(path)
     if p.suffix.lower() in (".csv", ".txt"):
         return _read_csv(p)
-    if not head.startswith(b"PK"):
-        raise DomainError("sheet_corrupt", value=p.name)
     try:
         return openpyxl.load_workbook(p)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as e:

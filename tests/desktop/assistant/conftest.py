@@ -35,3 +35,29 @@ def service(county):
     engine = create_engine(county[0])
     yield AssistantService(sessionmaker(engine, expire_on_commit=False))
     engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def demo_client_template(tmp_path_factory):
+    """The demo county (sync_server.demo, small scale) in a real encrypted client database."""
+    from sync_server.demo.core import generate
+    from tests.desktop.people_factories import make_database
+    from .county import NOW
+    path = tmp_path_factory.mktemp("demo") / "local.db"
+    engine = make_database(path)
+    with engine.begin() as conn:
+        generate(conn, scale=0.01, seed=5, now=NOW)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture
+def demo_client(demo_client_template, tmp_path):
+    """A session factory over this test's own copy of the encrypted demo database."""
+    from tests.desktop.people_factories import KEY
+    from desktop.storage.database import open_database
+    dst = tmp_path / "local.db"
+    shutil.copyfile(demo_client_template, dst)
+    engine = open_database(dst, KEY)
+    yield sessionmaker(engine, expire_on_commit=False)
+    engine.dispose()

@@ -1,0 +1,306 @@
+"""Ledgers (台账) to and from .xlsx: export one ledger type, import it back with validation.
+
+Ledger types are data (LedgerType/LedgerField records, defaults in common/ledger_types.py): the
+sheet's columns come from the type's fields, so a field an admin adds appears without code.
+Import reports every bad row with its row number and the reason, and keeps the good rows:
+each written through the client's one write path (row + outbox entry), so rows sync like any
+record. Export runs on a reader; import on the writer thread.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from python_calamine import CalamineError, CalamineWorkbook
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from common import ledger_types as defaults
+from common.dictionaries import code_for
+from common.dictionaries import label as dict_label
+from common.errors import DomainError, ValidationError
+from common.schema import House, Household, LedgerField, LedgerRow, LedgerType, Person
+
+from .values import parse_date, text_of
+
+KEYS = {"household": ("户号", "户主姓名"), "person": ("公民身份号码", "姓名"),
+        "house": ("门牌号", "房屋地址")}
+YEAR = "年度"
+
+
+@dataclass
+class LedgerDef:
+    id: str
+    code: str
+    name: str
+    binding: str
+    per_year: bool
+    fields: list[defaults.FieldDef]
+
+    def headers(self) -> list[str]:
+        cols = list(KEYS[self.binding]) + ([YEAR] if self.per_year else [])
+        return cols + [_header(f) for f in self.fields]
+
+
+def _header(f: defaults.FieldDef) -> str:
+    return f"{f.label}({f.unit})" if f.unit else f.label
+
+
+def list_ledgers(session: Session) -> list[LedgerDef]:
+    """Every ledger type the database defines (the defaults when it defines none)."""
+    types = session.scalars(select(LedgerType).where(LedgerType.deleted.is_(False))
+                            .order_by(LedgerType.sort)).all()
+    if not types:
+        return [_from_default(t) for t in defaults.LEDGER_TYPES]
+    return [_from_record(session, t) for t in types]
+
+
+def ledger(session: Session, code_or_name: str) -> LedgerDef:
+    for d in list_ledgers(session):
+        if code_or_name in (d.code, d.name, d.name.removesuffix("台账")):
+            return d
+    raise DomainError("ledger_unknown_type", value=code_or_name)
+
+
+def _from_default(t: defaults.LedgerTypeDef) -> LedgerDef:
+    return LedgerDef(defaults.ledger_type_id(t.code), t.code, t.name, t.binding, t.per_year,
+                     list(t.fields))
+
+
+def _from_record(session: Session, t: LedgerType) -> LedgerDef:
+    known = {}
+    try:
+        known = {f.code: f for f in defaults.by_code(t.code).fields}
+    except KeyError:
+        pass
+    rows = session.scalars(select(LedgerField).where(LedgerField.ledger_type_id == t.id,
+                                                     LedgerField.deleted.is_(False))
+                           .order_by(LedgerField.sort)).all()
+    fields = []
+    for r in rows:
+        d = known.get(r.code)  # bounds are only in the defaults; an admin's field has none
+        fields.append(defaults.FieldDef(r.code, r.label, r.field_type, r.unit, r.dict_code,
+                                        bool(r.required), d.low if d else None,
+                                        d.high if d else None))
+    return LedgerDef(t.id, t.code, t.name, t.binding, t.per_year, fields)
+
+
+def _cell(f: defaults.FieldDef, value: Any) -> Any:
+    if value is None:
+        return None
+    if f.field_type == "dict":
+        return dict_label(f.dict_code, value)
+    if f.field_type == "bool":
+        return "是" if value else "否"
+    if f.field_type == "date":
+        return parse_date(value)[0] if parse_date(value) else value
+    return value
+
+
+def _binding_keys(session: Session, d: LedgerDef, ids: set[str]) -> dict[str, tuple]:
+    if d.binding == "household":
+        head = select(Person.name).where(Person.id == Household.head_person_id) \
+            .scalar_subquery()
+        q = select(Household.id, Household.household_no, head).where(Household.id.in_(ids))
+    elif d.binding == "person":
+        q = select(Person.id, Person.id_number, Person.name).where(Person.id.in_(ids))
+    else:
+        q = select(House.id, House.door_plate, House.address).where(House.id.in_(ids))
+    out = {}
+    chunk = list(ids)
+    for i in range(0, len(chunk), 900):
+        for rid, a, b in session.execute(q.where(q.selected_columns[0].in_(chunk[i:i + 900]))):
+            out[rid] = (a, b)
+    return out
+
+
+def export_ledger(session: Session, code: str, path: str | Path, *,
+                  year: int | None = None) -> int:
+    """Write one ledger type's rows to a new .xlsx; returns the number of rows."""
+    d = ledger(session, code)
+    q = select(LedgerRow).where(LedgerRow.ledger_type_id == d.id, LedgerRow.deleted.is_(False))
+    if year is not None:
+        q = q.where(LedgerRow.year == year)
+    rows = session.scalars(q).all()
+    bind_col = f"{d.binding}_id"
+    keys = _binding_keys(session, d, {getattr(r, bind_col) for r in rows if getattr(r, bind_col)})
+    wb = Workbook()
+    ws = wb.active
+    ws.title = d.name[:31]
+    ws.append(d.headers())
+    for c in ws[1]:
+        c.font = Font(bold=True)
+    out = []
+    for r in rows:
+        key = keys.get(getattr(r, bind_col), (None, None))
+        line = list(key) + ([r.year] if d.per_year else [])
+        line += [_cell(f, (r.data or {}).get(f.code)) for f in d.fields]
+        out.append(line)
+    out.sort(key=lambda line: tuple(str(v or "") for v in line[:3]))
+    for line in out:
+        ws.append(line)
+        ws.cell(ws.max_row, 1).number_format = "@"  # 户号 / ID numbers stay text
+    for i, h in enumerate(d.headers(), start=1):
+        ws.column_dimensions[ws.cell(1, i).column_letter].width = max(10, len(h) * 2 + 2)
+    ws.freeze_panes = "A2"
+    wb.save(path)
+    return len(out)
+
+
+@dataclass
+class ImportReport:
+    ledger: str
+    created: int = 0
+    updated: int = 0
+    errors: list[tuple[int, str]] = field(default_factory=list)  # (row number, reason)
+
+
+def _parse(f: defaults.FieldDef, raw: Any) -> Any:
+    """A cell's value for field f, or raise ValidationError."""
+    t = text_of(raw)
+    if f.field_type == "text":
+        return t
+    if f.field_type == "dict":
+        c = code_for(f.dict_code, t)
+        if c is None:
+            raise ValidationError("not_in_dict", f.code, label=f.label, value=t)
+        return c
+    if f.field_type == "bool":
+        if t in ("是", "有", "1", "true", "True", "Y", "√"):
+            return True
+        if t in ("否", "无", "0", "false", "False", "N", "×"):
+            return False
+        raise ValidationError("ledger_bool_invalid", f.code, label=f.label, value=t)
+    if f.field_type == "date":
+        d = parse_date(raw)
+        if d is None:
+            raise ValidationError("date_invalid", f.code, label=f.label, value=t)
+        return d[0].isoformat()
+    try:
+        n = float(t.replace(",", ""))
+    except ValueError:
+        raise ValidationError("number_invalid", f.code, label=f.label, value=t) from None
+    if f.field_type == "int":
+        if not n.is_integer():
+            raise ValidationError("number_invalid", f.code, label=f.label, value=t)
+        n = int(n)
+    if (f.low is not None and n < f.low) or (f.high is not None and n > f.high):
+        raise ValidationError("ledger_number_range", f.code, label=f.label, low=f.low,
+                              high=f.high, value=t)
+    return n
+
+
+def import_ledger(session: Session, code: str, path: str | Path, *,
+                  now: dt.datetime) -> ImportReport:
+    """Validate every row of the sheet; write the good ones (create or update by binding and
+    year) through record_change; list the bad ones. The caller commits."""
+    from desktop.storage.changes import record_change
+    from .sheets import open_workbook, sniff
+    d = ledger(session, code)
+    p = sniff(path)
+    if p.suffix.lower() in (".csv", ".txt"):
+        values = [list(r) for r in open_workbook(p).active.iter_rows(values_only=True)]
+    else:
+        try:  # read only: calamine is several times faster than openpyxl here
+            values = CalamineWorkbook.from_path(str(p)).get_sheet_by_index(0).to_python()
+        except CalamineError:
+            raise DomainError("sheet_corrupt", value=p.name) from None
+    header_at, cols = _find_columns(d, values)
+    report = ImportReport(d.name)
+    resolve = _resolver(session, d)
+    existing = {(getattr(r, f"{d.binding}_id"), r.year): r for r in session.scalars(
+        select(LedgerRow).where(LedgerRow.ledger_type_id == d.id,
+                                LedgerRow.deleted.is_(False)))}
+    seen: dict[tuple, int] = {}
+    for n, row in enumerate(values[header_at + 1:], start=header_at + 2):
+        cells = {k: (row[i] if i < len(row) else None) for k, i in cols.items()}
+        if all(text_of(v) == "" for v in cells.values()):
+            continue
+        errors, data, target, year = _validate(d, cells, resolve)
+        if not errors and (target, year) in seen:
+            errors.append(DomainError("ledger_duplicate", other=seen[(target, year)]).message())
+        if errors:
+            report.errors.append((n, "；".join(errors)))
+            continue
+        seen[(target, year)] = n
+        grid_id, target_id = target
+        old = existing.get((target_id, year))
+        values_out = {"data": data}
+        if old is None:
+            values_out.update({"ledger_type_id": d.id, f"{d.binding}_id": target_id,
+                               "year": year, "grid_id": grid_id})
+            report.created += 1
+        else:
+            values_out["data"] = {**(old.data or {}), **data}
+            report.updated += 1
+        record_change(session, LedgerRow, old.id if old else None, values_out, now=now)
+    return report
+
+
+def _find_columns(d: LedgerDef, values: list[list[Any]]) -> tuple[int, dict[str, int]]:
+    key = KEYS[d.binding][0]
+    by_label = {_header(f): f.code for f in d.fields} | {f.label: f.code for f in d.fields}
+    for r, row in enumerate(values[:10]):
+        texts = [text_of(v) for v in row]
+        if key in texts:
+            cols = {"_key": texts.index(key)}
+            if YEAR in texts:
+                cols["_year"] = texts.index(YEAR)
+            for i, t in enumerate(texts):
+                if t in by_label:
+                    cols[by_label[t]] = i
+            missing = [f.label for f in d.fields if f.required and f.code not in cols]
+            if missing or (d.per_year and "_year" not in cols):
+                raise DomainError("ledger_bad_header", value=d.name)
+            return r, cols
+    raise DomainError("ledger_bad_header", value=d.name)
+
+
+def _resolver(session: Session, d: LedgerDef):  # noqa: ANN202 - key text -> (grid, id) | None
+    if d.binding == "household":
+        q = select(Household.household_no, Household.grid_id, Household.id) \
+            .where(Household.deleted.is_(False))
+    elif d.binding == "person":
+        q = select(Person.id_number, Person.grid_id, Person.id).where(Person.deleted.is_(False))
+    else:
+        q = select(House.door_plate, House.grid_id, House.id).where(House.deleted.is_(False))
+    table = {k: (g, i) for k, g, i in session.execute(q)}
+    return lambda key: table.get(key)
+
+
+def _validate(d: LedgerDef, cells: dict[str, Any], resolve) -> tuple:  # noqa: ANN001
+    errors: list[str] = []
+    key = text_of(cells["_key"]).upper() if d.binding == "person" else text_of(cells["_key"])
+    target = resolve(key)
+    if target is None:
+        errors.append(DomainError("ledger_binding_not_found", label=KEYS[d.binding][0],
+                                  value=key or "（空）").message())
+    year = None
+    if d.per_year:
+        try:
+            year = int(float(text_of(cells["_year"])))
+            if not 1950 <= year <= 2100:
+                raise ValueError
+        except ValueError:
+            errors.append(DomainError("ledger_year_invalid", value=text_of(cells["_year"]))
+                          .message())
+    data: dict[str, Any] = {}
+    for f in d.fields:
+        raw = cells.get(f.code)
+        if raw is None or text_of(raw) == "":
+            if f.required:
+                errors.append(ValidationError("required", f.code, label=f.label).message())
+            continue
+        try:
+            data[f.code] = _parse(f, raw)
+        except ValidationError as e:
+            errors.append(e.message())
+    return errors, data, target, year
+
+
+__all__ = ["LedgerDef", "ImportReport", "list_ledgers", "ledger", "export_ledger",
+           "import_ledger"]
