@@ -158,12 +158,14 @@ class FamilyMaker:
         kids_family = head.given if style == UYGHUR else fam
         if shape == "young_couple":
             return shape, [head, wife]
+        # Children's ages are set from the younger parent so that they fit both.
+        younger = min(head_age, wife_age)
         if shape == "couple_kids":
-            return shape, [head, wife] + self._kids(group, style, wife_age, kids_family)
+            return shape, [head, wife] + self._kids(group, style, younger, kids_family)
         # three generations: either the head's parents live with the family, or the elder
         # couple heads the household with a married son and grandchildren.
         if rng.random() < 0.55:
-            out = [head, wife] + self._kids(group, style, wife_age, kids_family, max_age=22)
+            out = [head, wife] + self._kids(group, style, younger, kids_family, max_age=22)
             father_age = head_age + rng.randrange(22, 35)
             if father_age < 92 and rng.random() < 0.7:
                 father = self._person(group, "father", "male", father_age, fam, "married")
@@ -186,8 +188,8 @@ class FamilyMaker:
         dil_age = max(20, son_age - rng.randrange(0, 5))
         dil = self._person(group, "daughter_in_law", "female", dil_age, other_family(), "married")
         grand_family = son.given if style == UYGHUR else fam
-        grandkids = self._kids(group, style, dil_age, grand_family, "grandson", "granddaughter",
-                               max_age=20)
+        grandkids = self._kids(group, style, min(son_age, dil_age), grand_family, "grandson",
+                               "granddaughter", max_age=20)
         return "elder_headed", [elder, elder_wife, son, dil] + grandkids
 
     # -- writing a household ---------------------------------------------------------------

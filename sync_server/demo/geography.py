@@ -72,7 +72,8 @@ def build_org(w: Writer, inputs: Inputs, namer: Namer, *, scale: float,
     c = inputs.county
     county_id = w.new_id()
     w.add("org_nodes", None, created, {"level": "county", "name": c["name"], "code": c["code"],
-                                        "path": f"/{county_id}/", "kind": "县", "parent_id": None})
+                                        "path": f"/{county_id}/", "kind": "县", "parent_id": None},
+          record_id=county_id)
     admin_id = w.add("users", None, created, {
         "username": "admin", "display_name": "县级管理员", "role": "county_admin",
         "scope_node_id": county_id, "phone": None})
@@ -83,7 +84,8 @@ def build_org(w: Writer, inputs: Inputs, namer: Namer, *, scale: float,
         t_path = f"/{county_id}/{t_id}/"
         w.add("org_nodes", None, created, {
             "parent_id": county_id, "level": "township", "name": town["name"],
-            "code": town["code"], "path": t_path, "kind": town["name"][-1], "sort": t_sort})
+            "code": town["code"], "path": t_path, "kind": town["name"][-1], "sort": t_sort},
+            record_id=t_id)
         office_id = w.add("users", None, created, {
             "username": f"xz_{town['pinyin']}", "display_name": f"{town['name']}办公室",
             "role": "township_office", "scope_node_id": t_id, "phone": None})
@@ -103,7 +105,7 @@ def build_org(w: Writer, inputs: Inputs, namer: Namer, *, scale: float,
             v_path = f"{t_path}{v_id}/"
             w.add("org_nodes", None, created, {
                 "parent_id": t_id, "level": "village", "name": v_name, "code": v_code,
-                "path": v_path, "kind": kind, "sort": v_sort})
+                "path": v_path, "kind": kind, "sort": v_sort}, record_id=v_id)
             households = max(1, round(population * scale / MEAN_HOUSEHOLD[kind]))
             for g_no, size in enumerate(grid_sizes(households), start=1):
                 g_id = w.new_id()
