@@ -84,6 +84,16 @@ class BlobStore:
         self.root = Path(root)
         self._aead = AESGCM(derive_blob_key(data_key))
 
+    @classmethod
+    def from_blob_key(cls, root: str | Path, blob_key: bytes) -> "BlobStore":
+        """A store from an already derived blob key (what an open Profile keeps in memory)."""
+        if len(blob_key) != 32:
+            raise ValueError("the blob key must be 32 bytes")
+        store = cls.__new__(cls)
+        store.root = Path(root)
+        store._aead = AESGCM(blob_key)
+        return store
+
     # -- paths --------------------------------------------------------------------------------
     def _path(self, sha256: str, suffix: str) -> Path:
         require_sha256(sha256)

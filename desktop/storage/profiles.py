@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from common.errors import DomainError
 
 from . import keys
+from .blobs import derive_blob_key
 from .database import open_database
 from .migrations import migrate
 from .tables import SyncState
@@ -52,6 +53,12 @@ class Profile:
     path: Path
     engine: Engine
     info: dict[str, Any] = field(default_factory=dict)
+    blob_key: bytes = field(default=b"", repr=False)  # photo-store key, derived from the data key
+
+    def blob_store(self) -> Any:
+        """The profile's encrypted photo store (desktop/storage/blobs.py), under `<path>/blobs`."""
+        from .blobs import BlobStore
+        return BlobStore.from_blob_key(self.path / "blobs", self.blob_key)
 
     @property
     def db_path(self) -> Path:
@@ -114,7 +121,7 @@ def create_profile(name: str, password: str, *, server_url: str | None = None,
         if s.get(SyncState, 1) is None:
             s.add(SyncState(id=1, device_id=str(uuid.uuid4()), cursor=0, clock_offset_ms=0,
                             server_url=server_url, user_id=user_info.get("user_id")))
-    return Profile(name, path, engine, info)
+    return Profile(name, path, engine, info, blob_key=derive_blob_key(data_key))
 
 
 def open_profile(name: str, password: str) -> Profile:
@@ -127,7 +134,7 @@ def open_profile(name: str, password: str) -> Profile:
     migrate(engine)
     info = json.loads((path / "profile.json").read_text("utf-8")) \
         if (path / "profile.json").exists() else {}
-    return Profile(name, path, engine, info)
+    return Profile(name, path, engine, info, blob_key=derive_blob_key(data_key))
 
 
 def change_password(name: str, old_password: str, new_password: str) -> None:

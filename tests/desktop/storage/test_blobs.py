@@ -99,3 +99,20 @@ def test_any_bytes_round_trip_through_the_store_unchanged(tmp_path_factory, data
     sha = store.put(data)
     assert store.get(sha) == data
     assert store.size(sha) == len(data)
+
+
+def test_a_profiles_photo_store_opens_again_with_the_password_and_only_with_it(tmp_path,
+                                                                                monkeypatch):
+    from desktop.storage.profiles import create_profile, open_profile
+
+    monkeypatch.setenv("YZB_HOME", str(tmp_path))
+    profile = create_profile("worker1a", "Secret#2026", server_url="http://127.0.0.1:9",
+                             kdf={"name": "argon2id", "time_cost": 1, "memory_cost": 8192,
+                                  "parallelism": 1})
+    photo = make_photo(40_000, seed=9)
+    sha = profile.blob_store().put_photo(photo)[0]
+    assert (profile.path / "blobs").is_dir()
+    profile.engine.dispose()
+    again = open_profile("worker1a", "Secret#2026")
+    assert again.blob_store().get(sha) == photo
+    again.engine.dispose()
