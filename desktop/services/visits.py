@@ -343,3 +343,45 @@ def _grid_of_target(session: Session, values: dict[str, Any]) -> str | None:
         if row is not None:
             return row.grid_id
     return None
+
+
+def find_targets(session: Session, text: str, *, house_id: str | None = None,
+                 limit: int = 30) -> list[tuple[str, str, str]]:
+    """Whom a visit can be to: (field, id, label) for people, houses and organisations matching
+    `text` (name, door plate); with `house_id`, that house and the people living in it."""
+    from common.schema import Organisation
+    out: list[tuple[str, str, str]] = []
+    if house_id:
+        house = session.get(House, house_id)
+        if house is not None:
+            out.append(("house_id", house.id, f"房屋 {house.door_plate}"))
+        out += [("person_id", pid, f"{name}（住户）") for pid, name in session.execute(
+            select(Person.id, Person.name).where(Person.house_id == house_id,
+                                                 Person.deleted.is_(False)))]
+        return out
+    text = text.strip()
+    if not text:
+        return out
+    like = f"%{text}%"
+    out += [("person_id", pid, name) for pid, name in session.execute(
+        select(Person.id, Person.name).where(Person.deleted.is_(False), Person.name.like(like))
+        .order_by(Person.name).limit(limit))]
+    out += [("house_id", hid, f"房屋 {plate}") for hid, plate in session.execute(
+        select(House.id, House.door_plate).where(House.deleted.is_(False),
+                                                 House.door_plate.like(like)).limit(limit))]
+    out += [("organisation_id", oid, f"单位 {name}") for oid, name in session.execute(
+        select(Organisation.id, Organisation.name).where(Organisation.deleted.is_(False),
+                                                         Organisation.name.like(like))
+        .limit(limit))]
+    return out[:limit]
+
+
+def visit_values(session: Session, visit_id: str) -> dict[str, Any]:
+    """A visit's editable fields (to reopen one a check-in started)."""
+    v = session.get(Visit, visit_id)
+    if v is None:
+        raise DomainError("not_found")
+    return {"kind": v.kind, "person_id": v.person_id, "house_id": v.house_id,
+            "organisation_id": v.organisation_id, "notes": v.notes or "",
+            "follow_up": bool(v.follow_up), "checkin_at": v.checkin_at,
+            "photos": len(v.photos or []), "task_id": v.task_id}

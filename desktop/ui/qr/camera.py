@@ -106,3 +106,26 @@ class CameraWidget(QWidget):
     def _fail(self, text: str) -> None:
         self.stop()
         self.camera_failed.emit(f"摄像头出错：{text}" if text else "摄像头出错")
+
+
+def take_photo(parent: QWidget | None = None) -> str | None:
+    """A small dialog with the live camera and a 拍摄 button; the saved photo's path or None."""
+    from PySide6.QtWidgets import QDialog, QDialogButtonBox, QMessageBox
+
+    dialog = QDialog(parent)
+    dialog.setWindowTitle("拍照")
+    cam = CameraWidget(dialog)
+    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+    shoot = buttons.addButton("拍摄(&S)", QDialogButtonBox.ButtonRole.AcceptRole)
+    shoot.setDefault(True)
+    buttons.accepted.connect(dialog.accept)
+    buttons.rejected.connect(dialog.reject)
+    layout = QVBoxLayout(dialog)
+    layout.addWidget(cam, 1)
+    layout.addWidget(buttons)
+    if not cam.start():
+        QMessageBox.information(parent, "拍照", "没有找到可用的摄像头，请改用“添加照片”选择照片文件")
+        return None
+    path = cam.grab_photo() if dialog.exec() == QDialog.DialogCode.Accepted else None
+    cam.stop()
+    return path
