@@ -65,6 +65,7 @@ class TaskManager(QObject):
         self._sessions: sessionmaker[Session] | None = None
         self._engine: Engine | None = None
         self._running = 0
+        self._closed = False
         self._lock = threading.Lock()
         # Queued: the closure runs on the thread this object lives on (the GUI thread).
         self._closure_posted.connect(self._run_closure, Qt.ConnectionType.QueuedConnection)
@@ -123,6 +124,8 @@ class TaskManager(QObject):
 
     # -- shutting down -----------------------------------------------------------------------
     def shutdown(self, wait: bool = True) -> None:
+        """Stop the lanes; tasks submitted afterwards (a late timer) are dropped, not run."""
+        self._closed = True
         for pool in (self._network, self._readers, self._writer):
             pool.shutdown(wait=wait, cancel_futures=not wait)
 
@@ -134,6 +137,10 @@ class TaskManager(QObject):
     def _submit(self, pool: ThreadPoolExecutor, job: Callable[..., Any],
                 fn: Callable[..., Any], on_success: Callback | None,
                 on_failure: Callback | None, name: str) -> Future:
+        if self._closed:
+            dropped: Future = Future()
+            dropped.cancel()
+            return dropped
         kwargs: dict[str, Any] = {}
         if _wants_progress(fn):
             kwargs["progress"] = Progress(self, name or getattr(fn, "__name__", "task"))

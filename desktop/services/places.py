@@ -164,3 +164,11 @@ def house_detail(session: Session, house_id: str) -> dict:
     if h is None:
         raise DomainError("not_found")
     return {"id": h.id, **{f: getattr(h, f) for f in user_fields(House)}}
+
+
+def grid_options(session: Session) -> list[tuple[str, str]]:
+    """(id, name) of every grid this profile holds, for choosing a record's grid."""
+    return [(r[0], r[1]) for r in session.execute(
+        select(OrgNode.id, OrgNode.name).where(OrgNode.level == "grid",
+                                                OrgNode.deleted.is_(False))
+        .order_by(OrgNode.path))]

@@ -1,0 +1,95 @@
+"""The client's entry point: QApplication with the bundled Chinese font, sign-in, main window."""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QLocale
+from PySide6.QtGui import QFont, QFontDatabase
+from PySide6.QtWidgets import QApplication
+
+log = logging.getLogger(__name__)
+
+FONT_FILE = Path(__file__).resolve().parent.parent / "resources" / "fonts" / "wqy-microhei.ttc"
+
+
+def load_fonts(app: QApplication) -> str | None:
+    """Load the bundled CJK font (Chinese renders on a machine with no CJK font) and make it
+    the default family, keeping the system's point size so fonts scale with its setting."""
+    fid = QFontDatabase.addApplicationFont(str(FONT_FILE))
+    if fid < 0:
+        log.warning("bundled font %s could not be loaded", FONT_FILE)
+        return None
+    families = QFontDatabase.applicationFontFamilies(fid)
+    if not families:
+        return None
+    font = QFont(app.font())
+    font.setFamilies([families[0], *QFont(app.font()).families()])
+    app.setFont(font)
+    return families[0]
+
+
+def make_application(argv: list[str] | None = None) -> QApplication:
+    app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv)
+    app.setApplicationName("一张表")
+    app.setOrganizationName("yizhangbiao")
+    QLocale.setDefault(QLocale(QLocale.Language.Chinese, QLocale.Country.China))
+    load_fonts(app)
+    return app
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+def build_main_window(signed: Any, tasks: Any = None, now: Any = utcnow) -> Any:
+    """The main window for a signed-in profile (the dictionaries are read once, here)."""
+    from sqlalchemy.orm import Session
+
+    from desktop.services.records import load_dictionaries
+    from desktop.tasks import TaskManager
+    from desktop.ui.context import AppContext, CurrentUser
+    from desktop.ui.main_window import MainWindow
+
+    profile = signed.profile
+    info = profile.info
+    tasks = tasks or TaskManager()
+    tasks.set_engine(profile.engine)
+    with Session(profile.engine) as s:
+        dictionaries = load_dictionaries(s)
+    user = CurrentUser(id=info.get("user_id") or "", username=info.get("username") or "",
+                       display_name=info.get("display_name") or info.get("username") or "",
+                       role=info.get("role") or "grid_worker",
+                       scope_node_id=info.get("scope_node_id"))
+    ctx = AppContext(tasks=tasks, user=user, profile_dir=profile.path, now=now,
+                     services={"dictionaries": dictionaries, "profile": profile})
+    return MainWindow(ctx)
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO)
+    app = make_application(argv)
+    from desktop.tasks import TaskManager
+    from desktop.ui.signin.dialog import SignInDialog
+
+    tasks = TaskManager()
+    dialog = SignInDialog(tasks, utcnow)
+    windows: list[Any] = []
+    dialog.signed_in.connect(lambda signed: windows.append(_show(signed, tasks)))
+    if dialog.exec() != SignInDialog.DialogCode.Accepted:
+        tasks.shutdown(wait=False)
+        return 0
+    return app.exec()
+
+
+def _show(signed: Any, tasks: Any) -> Any:
+    window = build_main_window(signed, tasks)
+    window.show()
+    return window
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""全息检索: the multi-condition people search page."""
