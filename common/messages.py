@@ -104,7 +104,7 @@ MESSAGES: dict[str, str] = {
     "ledger_number_range": "{label}应在 {low} 到 {high} 之间，填的是 {value}",
     "ledger_bool_invalid": "{label}应填“是”或“否”，填的是“{value}”",
     "ledger_year_invalid": "年度“{value}”不是有效的年份",
-    "ledger_duplicate": "第 {other} 行已有同一对象同一年度的记录",
+    "ledger_duplicate": "与第 {other} 行的记录编号相同（同一条记录只能出现一次）",
     "ledger_import_profile_only": "台账导入请使用本机档案（--profile），导入的记录随同步上传到服务器",
     # desktop sign-in and core pages
     "server_unreachable": "无法连接服务器 {url}：请检查网络和服务器地址（已在本机登录过的账号可以离线登录）",

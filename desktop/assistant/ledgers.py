@@ -30,6 +30,9 @@ from .values import parse_date, text_of
 KEYS = {"household": ("户号", "户主姓名"), "person": ("公民身份号码", "姓名"),
         "house": ("门牌号", "房屋地址")}
 YEAR = "年度"
+RECORD = "记录编号"
+"""The row's id, exported as the last column: an import updates the row it names and creates
+a row where it is empty (several rows may share a household and year: one per crop, animal)."""
 
 
 @dataclass
@@ -43,7 +46,7 @@ class LedgerDef:
 
     def headers(self) -> list[str]:
         cols = list(KEYS[self.binding]) + ([YEAR] if self.per_year else [])
-        return cols + [_header(f) for f in self.fields]
+        return cols + [_header(f) for f in self.fields] + [RECORD]
 
 
 def _header(f: defaults.FieldDef) -> str:
@@ -138,7 +141,7 @@ def export_ledger(session: Session, code: str, path: str | Path, *,
     for r in rows:
         key = keys.get(getattr(r, bind_col), (None, None))
         line = list(key) + ([r.year] if d.per_year else [])
-        line += [_cell(f, (r.data or {}).get(f.code)) for f in d.fields]
+        line += [_cell(f, (r.data or {}).get(f.code)) for f in d.fields] + [r.id]
         out.append(line)
     out.sort(key=lambda line: tuple(str(v or "") for v in line[:3]))
     for line in out:
@@ -212,30 +215,33 @@ def import_ledger(session: Session, code: str, path: str | Path, *,
     header_at, cols = _find_columns(d, values)
     report = ImportReport(d.name)
     resolve = _resolver(session, d)
-    existing = {(getattr(r, f"{d.binding}_id"), r.year): r for r in session.scalars(
+    existing = {r.id: r for r in session.scalars(
         select(LedgerRow).where(LedgerRow.ledger_type_id == d.id,
                                 LedgerRow.deleted.is_(False)))}
-    seen: dict[tuple, int] = {}
+    seen: dict[str, int] = {}
     for n, row in enumerate(values[header_at + 1:], start=header_at + 2):
         cells = {k: (row[i] if i < len(row) else None) for k, i in cols.items()}
-        if all(text_of(v) == "" for v in cells.values()):
+        if all(text_of(v) == "" for k, v in cells.items() if k != "_id"):
             continue
         errors, data, target, year = _validate(d, cells, resolve)
-        if not errors and (target, year) in seen:
-            errors.append(DomainError("ledger_duplicate", other=seen[(target, year)]).message())
+        record_id = text_of(cells.get("_id")) or None
+        if record_id and record_id in seen:
+            errors.append(DomainError("ledger_duplicate", other=seen[record_id]).message())
         if errors:
             report.errors.append((n, "；".join(errors)))
             continue
-        seen[(target, year)] = n
         grid_id, target_id = target
-        old = existing.get((target_id, year))
-        values_out = {"data": data}
+        old = existing.get(record_id) if record_id else None
+        if record_id:
+            seen[record_id] = n
+        values_out: dict[str, Any] = {"data": data}
         if old is None:
             values_out.update({"ledger_type_id": d.id, f"{d.binding}_id": target_id,
                                "year": year, "grid_id": grid_id})
             report.created += 1
         else:
-            values_out["data"] = {**(old.data or {}), **data}
+            values_out.update({"data": {**(old.data or {}), **data}, "year": year,
+                               f"{d.binding}_id": target_id})
             report.updated += 1
         record_change(session, LedgerRow, old.id if old else None, values_out, now=now)
     return report
@@ -250,6 +256,8 @@ def _find_columns(d: LedgerDef, values: list[list[Any]]) -> tuple[int, dict[str,
             cols = {"_key": texts.index(key)}
             if YEAR in texts:
                 cols["_year"] = texts.index(YEAR)
+            if RECORD in texts:
+                cols["_id"] = texts.index(RECORD)
             for i, t in enumerate(texts):
                 if t in by_label:
                     cols[by_label[t]] = i

@@ -66,3 +66,43 @@ def test_check_against_the_database_reports_the_summary_counts(county, tmp_path,
     assert main(["check", str(src), "-o", str(tmp_path / "out.xlsx"), "--database", url]) == 0
     out = capsys.readouterr().out
     assert "与数据库不一致的单元格：1" in out and "表头在第 2-3 行" in out
+
+
+def test_ledger_export_and_import_round_trip_through_a_local_profile(tmp_path, monkeypatch,
+                                                                   capsys):
+    import datetime as dt
+    from desktop.storage.profiles import create_profile
+    from sync_server.demo.core import generate
+    monkeypatch.setenv("YZB_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("YZB_PASSWORD", "Demo@2026")
+    profile = create_profile("wg_test", "Demo@2026", username="wg_test", user_id="u1")
+    with profile.engine.begin() as conn:
+        generate(conn, scale=0.01, seed=3, now=dt.datetime(2026, 11, 24, 9))
+    profile.close()
+    assert main(["types", "--profile", "wg_test"]) == 0
+    assert "种植台账" in capsys.readouterr().out
+    out = tmp_path / "crops.xlsx"
+    assert main(["export", "crops", "-o", str(out), "--profile", "wg_test"]) == 0
+    exported = int(capsys.readouterr().out.split()[1])
+    wb = openpyxl.load_workbook(out)
+    ws = wb.active
+    ws.cell(ws.max_row + 1, 1, "不存在的户号")
+    ws.cell(ws.max_row, 3, 2025)
+    ws.cell(ws.max_row, 4, "葡萄")
+    ws.cell(ws.max_row, 5, 3)
+    wb.save(out)
+    code = main(["import", "crops", str(out), "--profile", "wg_test"])
+    captured = capsys.readouterr()
+    assert code == 1  # some rows refused
+    assert f"更新 {exported} 行" in captured.out
+    assert f"第 {ws.max_row} 行：找不到户号" in captured.err
+
+
+def test_ledger_import_into_the_servers_database_is_refused(county, tmp_path, capsys):
+    url, _ = county
+    from openpyxl import Workbook
+    wb = Workbook()
+    wb.active.append(["户号", "户主姓名", "年度"])
+    wb.save(tmp_path / "x.xlsx")
+    assert main(["import", "land", str(tmp_path / "x.xlsx"), "--database", url]) == 3
+    assert "本机档案" in capsys.readouterr().err
