@@ -48,6 +48,7 @@ class SignInDialog(QDialog):
         self.button = QPushButton("登录(&L)", objectName="signin")
         self.button.setDefault(True)
         self.button.clicked.connect(self.submit)
+        self.password.returnPressed.connect(self.button.click)
         form = QFormLayout()
         for text, widget in (("服务器地址(&U)", self.server), ("账号(&A)", self.account),
                              ("密码(&P)", self.password)):
@@ -66,6 +67,8 @@ class SignInDialog(QDialog):
         (self.password if profiles else self.server).setFocus()
 
     def submit(self) -> None:
+        if not self.button.isEnabled():
+            return
         server, account = self.server.text(), self.account.currentText()
         password, now, initial = self.password.text(), self.now(), self.initial_sync
         self.button.setEnabled(False)

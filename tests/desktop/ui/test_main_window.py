@@ -1,0 +1,79 @@
+"""The main window: pages from the registry, keyboard navigation, drill-down, home figures."""
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from desktop.ui.main_window import MainWindow
+from desktop.ui.pages import PAGES, PageSpec
+from tests.desktop.ui.conftest import wait_idle
+
+
+def test_a_missing_page_is_skipped_and_the_window_still_starts(ctx, qtbot):
+    pages = [PAGES[0], PageSpec("nope", "不存在", "desktop.ui.does_not_exist", "NopePage")]
+    window = MainWindow(ctx, pages)
+    qtbot.addWidget(window)
+    assert window.page_keys() == ["home"]
+
+
+def test_every_core_page_is_reachable_from_the_keyboard(ctx, qtbot):
+    window = MainWindow(ctx)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.wait_exposed(window)
+    wait_idle(qtbot, ctx)
+    for key, shortcut_key in (("search", Qt.Key.Key_2), ("people", Qt.Key.Key_3),
+                              ("households", Qt.Key.Key_4), ("organisations", Qt.Key.Key_5),
+                              ("places", Qt.Key.Key_6), ("home", Qt.Key.Key_1)):
+        qtbot.keyClick(window, shortcut_key, Qt.KeyboardModifier.ControlModifier)
+        wait_idle(qtbot, ctx)
+        assert window.current_page().objectName() == f"page_{key}"
+    # Ctrl+L focuses the navigation list; arrows move between pages
+    qtbot.keyClick(window, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    assert QApplication.focusWidget() is window.nav
+    qtbot.keyClick(window.nav, Qt.Key.Key_Down)
+    wait_idle(qtbot, ctx)
+    assert window.current_page().objectName() == "page_search"
+
+
+def test_home_shows_the_scope_figures(ctx, qtbot):
+    window = MainWindow(ctx)
+    qtbot.addWidget(window)
+    wait_idle(qtbot, ctx)
+    home = window.page("home")
+    qtbot.wait_until(lambda: home.figures is not None, timeout=5000)
+    assert home.cards["people"].text().startswith("5\n")
+    assert home.cards["households"].text().startswith("1\n")
+    assert "60岁以上老人 2 人" in home.tags.text()
+
+
+def test_drill_down_shows_counts_and_enter_on_a_house_lists_its_people(ctx, scope, qtbot):
+    window = MainWindow(ctx)
+    qtbot.addWidget(window)
+    window.show()
+    window.navigate("places")
+    page = window.page("places")
+    wait_idle(qtbot, ctx)
+    tree = page.tree
+    assert page.node_texts() == [("托克逊县", "5")]
+    county = page.model.index(0, 0)
+    qtbot.wait_until(lambda: page.node_texts(county) == [("托克逊镇", "5")], timeout=5000)
+    township = page.model.index(0, 0, county)
+    tree.expand(township)
+    wait_idle(qtbot, ctx)
+    village = page.model.index(0, 0, township)
+    tree.expand(village)
+    wait_idle(qtbot, ctx)
+    assert sorted(page.node_texts(village)) == [("第一网格", "3"), ("第二网格", "2")]
+    grid = [page.model.index(r, 0, village) for r in range(2)
+            if page.model.index(r, 0, village).data() == "第一网格"][0]
+    tree.expand(grid)
+    wait_idle(qtbot, ctx)
+    assert sorted(page.node_texts(grid)) == [("幸福小区", "2"), ("英阿瓦提村3组12号", "1")]
+    rural = [page.model.index(r, 0, grid) for r in range(2)
+             if page.model.index(r, 0, grid).data() == "英阿瓦提村3组12号"][0]
+    tree.setCurrentIndex(rural)
+    tree.setFocus()
+    qtbot.keyClick(tree, Qt.Key.Key_Return)
+    wait_idle(qtbot, ctx)
+    search = window.current_page()
+    assert search.objectName() == "page_search"
+    qtbot.wait_until(lambda: search.count.text() == "符合条件：1 人", timeout=5000)

@@ -1,0 +1,63 @@
+"""The sign-in dialog against a real server on 127.0.0.1, then offline; wrong password."""
+import pytest
+from PySide6.QtCore import Qt
+
+from desktop.app import build_main_window
+from desktop.tasks import TaskManager
+from desktop.ui.signin.dialog import SignInDialog
+from tests.conftest import NOW
+from tests.desktop.live_server import LiveServer
+from tests.factories import PASSWORD
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch):
+    monkeypatch.setenv("YZB_HOME", str(tmp_path / "home"))
+
+
+@pytest.fixture
+def tasks(qtbot):
+    tm = TaskManager()
+    yield tm
+    tm.shutdown()
+
+
+def fill(dialog, qtbot, server, account, password):
+    dialog.server.setText(server)
+    dialog.account.setEditText(account)
+    dialog.password.clear()
+    qtbot.keyClicks(dialog.password, password)
+
+
+def test_sign_in_online_then_offline_and_a_wrong_password_is_explained(
+        home, tasks, qtbot, sqlite_template, tmp_path):
+    live = LiveServer(sqlite_template, tmp_path).start()
+    try:
+        dialog = SignInDialog(tasks, lambda: NOW, initial_sync=None)
+        qtbot.addWidget(dialog)
+        fill(dialog, qtbot, live.url, "worker1a", "not-the-password")
+        qtbot.keyClick(dialog.password, Qt.Key.Key_Return)
+        qtbot.wait_until(lambda: dialog.message.text() not in ("", "正在登录…"), timeout=10000)
+        qtbot.wait_until(dialog.button.isEnabled, timeout=10000)
+        assert dialog.message.text() == "账号或密码错误"
+        fill(dialog, qtbot, live.url, "worker1a", PASSWORD)
+        with qtbot.wait_signal(dialog.signed_in, timeout=10000) as got:
+            qtbot.keyClick(dialog.password, Qt.Key.Key_Return)
+        signed = got.args[0]
+        assert signed.created and signed.user["scope_node_id"] == live.tree.id("g1a")
+        window = build_main_window(signed, tasks, now=lambda: NOW)
+        qtbot.addWidget(window)
+        assert "worker1a" in window.windowTitle()
+        signed.profile.close()
+    finally:
+        live.stop()
+
+    # The server is gone: the same account signs in offline with the same password.
+    offline = SignInDialog(tasks, lambda: NOW, initial_sync=None)
+    qtbot.addWidget(offline)
+    assert offline.account.findText("worker1a") >= 0
+    fill(offline, qtbot, live.url, "worker1a", PASSWORD)
+    with qtbot.wait_signal(offline.signed_in, timeout=10000) as got:
+        qtbot.mouseClick(offline.button, Qt.MouseButton.LeftButton)
+    assert got.args[0].offline
+    got.args[0].profile.close()
