@@ -202,3 +202,18 @@ def _user_names(session: Session, ids: set[str | None]) -> dict[str, str]:
         return {}
     return dict(session.execute(select(User.id, User.display_name)
                                 .where(User.id.in_(ids))).all())
+
+
+def event_detail(session: Session, worker: Worker, event_id: str) -> dict[str, Any]:
+    """What the event panel shows: the event's fields, its timeline, the actions allowed now,
+    and the people it may be assigned or transferred to."""
+    event = session.get(Event, event_id)
+    if event is None or event.deleted:
+        raise DomainError("not_found")
+    assignee = _user_names(session, {event.assignee_id}).get(event.assignee_id or "", "")
+    return {"id": event.id, "title": event.title, "description": event.description or "",
+            "category": event.category, "status": event.status, "priority": event.priority,
+            "location": event.location or "", "reported_at": event.reported_at,
+            "due_at": event.due_at, "assignee": assignee, "supervised": bool(event.supervised),
+            "photos": len(event.photos or []), "timeline": timeline(session, event_id),
+            "actions": allowed_actions(worker, event), "people": colleagues(session, worker)}

@@ -1,0 +1,173 @@
+"""接诉即办: event lists (due today, overdue, mine, open, supervised, closed), an event's
+details and timeline, the actions the worker's role allows, and new 随手拍 events."""
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QListWidget, QPushButton,
+                               QSplitter, QVBoxLayout, QWidget)
+
+from common.dictionaries import label
+from desktop.services import events
+
+from ..context import AppContext
+from ..visits.page import _table
+from ..visits.shared import RowsModel, error_text, worker_of
+from .dialogs import ActionDialog, EventDialog
+
+LISTS = (("open", "全部待办"), ("due_today", "今日到期"), ("overdue", "已逾期"), ("mine", "我承办的"),
+         ("supervised", "督办中"), ("closed", "已办结"), ("all", "全部"))
+ACTION_KEYS = {"handle": "H", "assign": "A", "transfer": "Z", "escalate": "E",
+               "supervise": "U", "postpone": "P", "close": "J", "comment": "B"}
+
+
+class EventsPage(QWidget):
+    """Ctrl+N new event; Alt+letter on each action button. Signals: `events_loaded(int)`,
+    `detail_loaded(dict)`, `event_created(str)`, `acted(str)`."""
+
+    events_loaded = Signal(int)
+    detail_loaded = Signal(dict)
+    event_created = Signal(str)
+    acted = Signal(str)
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.dialog = None
+        self.detail: dict[str, Any] | None = None
+        self.which = QComboBox()
+        for code, text in LISTS:
+            self.which.addItem(text, code)
+        self.which.currentIndexChanged.connect(lambda _i: self.refresh())
+        new = QPushButton("新建事件(&N)")
+        new.clicked.connect(self.new_event)
+        QShortcut(QKeySequence("Ctrl+N"), self, activated=self.new_event)
+        self.model = RowsModel([
+            ("标题", lambda e: e.title), ("类别", lambda e: label("event_category", e.category)),
+            ("状态", lambda e: label("event_status", e.status)),
+            ("紧急程度", lambda e: label("priority", e.priority)),
+            ("办结时限", lambda e: f"{e.due_at:%m-%d %H:%M}" if e.due_at else ""),
+            ("承办人", lambda e: e.assignee), ("督办", lambda e: "督办" if e.supervised else ""),
+            ("地点", lambda e: e.location)])
+        self.view = _table(self.model, "事件列表")
+        self.view.selectionModel().currentRowChanged.connect(
+            lambda cur, _prev: self._load_detail(self.model.row_at(cur.row())))
+        self.info = QLabel("")
+        self.info.setWordWrap(True)
+        self.timeline = QListWidget()
+        self.timeline.setAccessibleName("办理过程")
+        self.actions_row = QHBoxLayout()
+        self.message = QLabel("")
+        self.message.setWordWrap(True)
+
+        top = QHBoxLayout()
+        lbl = QLabel("显示(&S)：")
+        lbl.setBuddy(self.which)
+        top.addWidget(lbl)
+        top.addWidget(self.which)
+        top.addStretch(1)
+        top.addWidget(new)
+        detail = QWidget()
+        dl = QVBoxLayout(detail)
+        dl.addWidget(self.info)
+        dl.addWidget(QLabel("办理过程："))
+        dl.addWidget(self.timeline, 1)
+        dl.addLayout(self.actions_row)
+        split = QSplitter()
+        split.addWidget(self.view)
+        split.addWidget(detail)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(split, 1)
+        layout.addWidget(self.message)
+        self.action_buttons: dict[str, QPushButton] = {}
+
+    # -- lists ---------------------------------------------------------------------------------
+    def refresh(self) -> None:
+        which, worker, now = self.which.currentData(), worker_of(self.ctx), self.ctx.now()
+        self.ctx.tasks.read(lambda s: events.list_events(s, worker, which, now=now),
+                            self._show, self._failed)
+
+    def _show(self, rows: list[Any]) -> None:
+        current = self.detail["id"] if self.detail else None
+        self.model.set_rows(rows)
+        self.events_loaded.emit(len(rows))
+        ids = [r.id for r in rows]
+        if rows:
+            self.view.selectRow(ids.index(current) if current in ids else 0)
+        else:
+            self._show_detail(None)
+
+    def _load_detail(self, row: Any) -> None:
+        if row is None:
+            self._show_detail(None)
+            return
+        worker = worker_of(self.ctx)
+        self.ctx.tasks.read(lambda s: events.event_detail(s, worker, row.id), self._show_detail,
+                            self._failed)
+
+    def _show_detail(self, d: dict[str, Any] | None) -> None:
+        self.detail = d
+        self.timeline.clear()
+        for b in self.action_buttons.values():
+            b.deleteLater()
+        self.action_buttons = {}
+        if d is None:
+            self.info.setText("")
+            return
+        due = f"{d['due_at']:%Y-%m-%d %H:%M}" if d["due_at"] else "无"
+        self.info.setText(
+            f"{d['title']}（{label('event_status', d['status'])}，"
+            f"{label('priority', d['priority'])}{'，督办' if d['supervised'] else ''}）\n"
+            f"地点：{d['location'] or '—'}　办结时限：{due}　承办人：{d['assignee'] or '未指派'}\n"
+            f"{d['description']}")
+        for step in d["timeline"]:
+            who = f"{step['actor']}" + (f" → {step['target']}" if step["target"] else "")
+            note = f"：{step['note']}" if step["note"] else ""
+            self.timeline.addItem(f"{step['at']:%m-%d %H:%M}　{step['label']}　{who}{note}")
+        for action in d["actions"]:
+            key = ACTION_KEYS.get(action, "")
+            b = QPushButton(f"{label('event_action', action)}(&{key})")
+            b.clicked.connect(lambda _c=False, a=action: self.start_action(a))
+            self.actions_row.addWidget(b)
+            self.action_buttons[action] = b
+        self.detail_loaded.emit(d)
+
+    # -- actions -------------------------------------------------------------------------------
+    def new_event(self, house_id: str | None = None) -> EventDialog:
+        dialog = EventDialog(self.ctx, self, house_id=house_id)
+        dialog.event_created.connect(self._created)
+        self.dialog = dialog
+        dialog.open()
+        return dialog
+
+    def open_record(self, event_id: str | None = None, house_id: str | None = None,
+                    **_kw: Any) -> None:
+        if event_id is None:
+            self.new_event(house_id=house_id)
+
+    def _created(self, event_id: str) -> None:
+        self.message.setText("事件已上报")
+        self.event_created.emit(event_id)
+        self.refresh()
+
+    def start_action(self, action: str) -> ActionDialog | None:
+        if self.detail is None:
+            return None
+        dialog = ActionDialog(self.ctx, self.detail["id"], action, self.detail["people"], self)
+        dialog.acted.connect(self._acted)
+        self.dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _acted(self, action: str) -> None:
+        self.message.setText(f"已{label('event_action', action)}")
+        self.acted.emit(action)
+        self.refresh()
+
+    def _failed(self, exc: BaseException) -> None:
+        self.message.setText(error_text(exc))
