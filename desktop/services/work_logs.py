@@ -84,3 +84,9 @@ def statistics(session: Session, start: dt.date, end: dt.date, *, today: dt.date
         out.append(LogStats(uid, users.get(uid, "未知用户"), len(days), span - filled_so_far,
                             len(rows), sum(1 for _, b in rows if b)))
     return sorted(out, key=lambda s: (-s.days_filled, s.days_missed, s.name))
+
+
+def entry_for(session: Session, user_id: str, day: dt.date) -> str | None:
+    """The content of the user's entry for that day, if written."""
+    row = session.get(WorkLog, log_id(user_id, day))
+    return None if row is None or row.deleted else row.content
