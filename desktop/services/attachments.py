@@ -35,6 +35,8 @@ class UploadReport:
     refused: dict[str, str] = field(default_factory=dict)
     bytes_sent: int = 0
     chunks_sent: int = 0
+    bytes_attempted: int = 0
+    """Chunk bytes handed to the link, including chunks lost to a cut (re-sent later)."""
 
 
 class AttachmentSync:
@@ -93,6 +95,7 @@ class AttachmentSync:
         restarted = False
         while True:
             chunk = data[offset:offset + self.chunk_size]
+            report.bytes_attempted += len(chunk)
             try:
                 receipt = self.client.put_chunk(sha, offset, total, chunk)
             except DomainError as err:
