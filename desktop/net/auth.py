@@ -15,13 +15,16 @@ TIMEOUT = (5, 30)  # connect, read: a slow 2G link still signs in; a dead one fa
 
 
 def login(server_url: str, username: str, password: str, *,
-          session: requests.Session | None = None) -> dict[str, Any]:
+          session: requests.Session | None = None,
+          device_id: str | None = None) -> dict[str, Any]:
     """The server's TokenResponse as a dict: access_token, refresh_token, expires_in, user{…}."""
     url = server_url.rstrip("/") + "/api/auth/login"
     http = session or requests
     try:
-        resp = http.post(url, json={"username": username, "password": password},
-                         timeout=TIMEOUT)
+        body = {"username": username, "password": password}
+        if device_id:  # binds the tokens to this device, so an admin can revoke a lost laptop
+            body["device_id"] = device_id
+        resp = http.post(url, json=body, timeout=TIMEOUT)
     except requests.RequestException:
         raise DomainError("server_unreachable", url=server_url) from None
     if resp.status_code == 200:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+import uuid
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -76,7 +77,8 @@ def sign_in(server_url: str, username: str, password: str, *, now: dt.datetime,
         raise DomainError("server_url_invalid", "server_url", value=server_url)
     if progress is not None:
         progress.report(0, 0, "正在连接服务器…")
-    answer = login(server_url, username, password)
+    device_id = str(uuid.uuid4())  # sent at sign-in so the server can revoke this device
+    answer = login(server_url, username, password, device_id=device_id)
     user = answer.get("user") or {}
     profile = create_profile(
         name, password, server_url=server_url, username=username, user_id=user.get("id"),
@@ -84,6 +86,7 @@ def sign_in(server_url: str, username: str, password: str, *, now: dt.datetime,
         scope_node_id=user.get("scope_node_id"), scope_node_name=user.get("scope_node_name"))
     with Session(profile.engine) as s:
         state = sync_state(s)
+        state.device_id = device_id
         state.access_token = answer.get("access_token")
         state.server_url = server_url
         state.user_id = user.get("id")
