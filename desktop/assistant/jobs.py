@@ -92,10 +92,48 @@ def _row_cells(ws: Worksheet, table: Table) -> dict[int, dict[str, Any]]:
     return out
 
 
-def _mark_diff(cell, key: str, db: Any) -> None:
+class Restyler:
+    """Applies one style change to many cells at the cost of one: openpyxl hashes the whole
+    style object on every assignment (seconds over 10,000 rows), so cells that share a style
+    share the result, looked up by their style array."""
+
+    def __init__(self) -> None:
+        self._memo: dict[tuple, Any] = {}
+
+    def apply(self, cell, change: str, fn: Callable[[Any], None]) -> None:  # noqa: ANN001
+        style = cell._style
+        key = (change, tuple(style) if style is not None else None)
+        done = self._memo.get(key)
+        if done is None:
+            fn(cell)
+            self._memo[key] = copy(cell._style)
+        else:
+            cell._style = copy(done)
+
+
+def _set_fill(fill: PatternFill) -> Callable[[Any], None]:
+    def fn(cell) -> None:  # noqa: ANN001
+        cell.fill = fill
+    return fn
+
+
+def _red_font(cell) -> None:  # noqa: ANN001
     font = copy(cell.font)
     font.color = DIFF_COLOUR
     cell.font = font
+
+
+def _text_format(cell) -> None:  # noqa: ANN001
+    cell.number_format = "@"
+
+
+def _date_format(cell) -> None:  # noqa: ANN001
+    if cell.number_format == "General":
+        cell.number_format = "yyyy-mm-dd"
+
+
+def _mark_diff(cell, key: str, db: Any, styles: Restyler) -> None:  # noqa: ANN001
+    styles.apply(cell, "diff", _red_font)
     cell.comment = _comment(f"数据库：{display_text(key, db)}")
 
 
@@ -105,17 +143,16 @@ def _comment(text: str) -> Comment:
     return c
 
 
-def write_value(cell, key: str, db: Any) -> None:
+def write_value(cell, key: str, db: Any, styles: Restyler) -> None:  # noqa: ANN001
     """A database value into a cell the way people expect to read it."""
     value = display(key, db)
     kind = BY_KEY[key].kind
     if kind == "id" or key == "phone":
-        cell.number_format = "@"  # text, so Excel never turns it into 6.52123E+17
+        styles.apply(cell, "text", _text_format)  # so Excel never shows 6.52123E+17
         cell.value = str(value)
     elif kind == "date":
         cell.value = value
-        if cell.number_format == "General":
-            cell.number_format = "yyyy-mm-dd"
+        styles.apply(cell, "date", _date_format)
     else:
         cell.value = value
 
@@ -125,6 +162,9 @@ def _compare_and_fill(ws: Worksheet, table: Table, job: str, index: PeopleIndex,
     rows = _row_cells(ws, table)
     mapped = [c for c in table.mapped() if c.field != "seq"]
     total = len(rows)
+    styles = Restyler()
+    filled = _set_fill(FILLED)
+    unsure = _set_fill(UNSURE)
     for n, (r, cells) in enumerate(rows.items(), start=1):
         if progress and n % 500 == 0:
             progress(n, total)
@@ -132,9 +172,9 @@ def _compare_and_fill(ws: Worksheet, table: Table, job: str, index: PeopleIndex,
         m = match_row(cells, index)
         if m.id_problem:
             report.damaged_ids += 1
-            _flag_id(ws, table, r, m)
+            _flag_id(ws, table, r, m, styles)
         if m.status != "matched":
-            _flag_row(ws, table, r, m, report)
+            _flag_row(ws, table, r, m, report, styles)
             continue
         report.matched += 1
         differs = False
@@ -143,12 +183,12 @@ def _compare_and_fill(ws: Worksheet, table: Table, job: str, index: PeopleIndex,
             db = m.person.get(col.field)
             if is_blank(cell.value):
                 if job == "complete" and db is not None and db != frozenset():
-                    write_value(cell, col.field, db)
-                    cell.fill = FILLED
+                    write_value(cell, col.field, db, styles)
+                    styles.apply(cell, "filled", filled)
                     report.filled_cells += 1
                 elif job == "check" and db is not None and db != frozenset():
                     report.blank_cells += 1
-                    cell.fill = UNSURE
+                    styles.apply(cell, "unsure", unsure)
                     cell.comment = _comment(f"表中为空，数据库：{display_text(col.field, db)}")
                 continue
             if col.field == "id_number" and m.id_problem:
@@ -156,24 +196,25 @@ def _compare_and_fill(ws: Worksheet, table: Table, job: str, index: PeopleIndex,
             if not same(col.field, parse_cell(col.field, cell.value), db):
                 differs = True
                 report.differing_cells += 1
-                _mark_diff(cell, col.field, db)
+                _mark_diff(cell, col.field, db, styles)
         if differs:
             report.differing_rows += 1
     if progress:
         progress(total, total)
 
 
-def _flag_id(ws: Worksheet, table: Table, r: int, m: Match) -> None:
+def _flag_id(ws: Worksheet, table: Table, r: int, m: Match, styles: Restyler) -> None:
     col = next(c for c in table.mapped() if c.field == "id_number")
     cell = ws.cell(r, col.index)
-    cell.fill = NOT_FOUND
+    styles.apply(cell, "not_found", _set_fill(NOT_FOUND))
     text = _message(m.id_problem, {})
     if m.person is not None:
         text += f"；按姓名等信息匹配到：{m.person['id_number']}"
     cell.comment = _comment(text)
 
 
-def _flag_row(ws: Worksheet, table: Table, r: int, m: Match, report: JobReport) -> None:
+def _flag_row(ws: Worksheet, table: Table, r: int, m: Match, report: JobReport,
+              styles: Restyler) -> None:
     counter = {"missing": "missing", "bad_id": "missing", "ambiguous": "ambiguous",
                "insufficient": "insufficient"}[m.status]
     setattr(report, counter, getattr(report, counter) + 1)
@@ -181,7 +222,7 @@ def _flag_row(ws: Worksheet, table: Table, r: int, m: Match, report: JobReport) 
     fill = UNSURE if m.status in ("ambiguous", "insufficient") else NOT_FOUND
     key_cols = [c for c in table.mapped() if c.field in ("name", "id_number")] or table.mapped()
     for c in key_cols:
-        ws.cell(r, c.index).fill = fill
+        styles.apply(ws.cell(r, c.index), f"row_{fill.fgColor.rgb}", _set_fill(fill))
     first = ws.cell(r, key_cols[0].index)
     if first.comment is None:
         first.comment = _comment(_message(m.code or m.status, m.params))
@@ -222,6 +263,7 @@ def fill(wb: Workbook, table: Table, people: list[dict[str, Any]], *,
     template = {c.index: ws.cell(start, c.index) for c in table.columns}
     styles = {i: copy(cell._style) for i, cell in template.items() if cell.has_style}
     mapped = table.mapped()
+    restyler = Restyler()
     for n, person in enumerate(people):
         r = start + n
         for i, style in styles.items():
@@ -234,7 +276,7 @@ def fill(wb: Workbook, table: Table, people: list[dict[str, Any]], *,
                 continue
             db = person.get(c.field)
             if db is not None and db != frozenset():
-                write_value(cell, c.field, db)
+                write_value(cell, c.field, db, restyler)
                 report.filled_cells += 1
         report.rows += 1
         if progress and (n + 1) % 500 == 0:

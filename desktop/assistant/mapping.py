@@ -37,18 +37,29 @@ def normalise_header(text: object) -> str:
     return s.lower()
 
 
-def guess_field(header: str) -> tuple[str | None, str | None, float]:
-    """The field a header most likely means: (key, how, score)."""
+def exact_field(header: str) -> tuple[str | None, float, str]:
+    """The field a header names in the synonym table (cheap: no fuzzy matching), its score,
+    and the header reduced to its bare words."""
     table = synonyms()
     norm = normalise_header(header)
     if not norm:
-        return None, None, 0.0
+        return None, 0.0, ""
     if norm in table:
-        return table[norm], "exact", 1.0
-    bare = _BRACKETS.sub("", norm.replace("(", "（").replace(")", "）"))
-    bare = normalise_header(bare)
+        return table[norm], 1.0, norm
+    bare = normalise_header(_BRACKETS.sub("", norm.replace("(", "（").replace(")", "）")))
     if bare and bare in table:
-        return table[bare], "exact", 0.95
+        return table[bare], 0.95, bare
+    return None, 0.0, bare
+
+
+def guess_field(header: str) -> tuple[str | None, str | None, float]:
+    """The field a header most likely means: (key, how, score)."""
+    key, score, bare = exact_field(header)
+    if key:
+        return key, "exact", score
+    if not bare or len(bare) > 20:
+        return None, None, 0.0
+    table = synonyms()
     best_key, best = None, 0.0
     for variant, key in table.items():
         if len(variant) >= 2 and variant in bare:

@@ -62,8 +62,12 @@ class AssistantService:
 
     def inspect(self, path: str | Path, *, sheet: str | None = None) -> Plan:
         wb = open_workbook(path)
-        table = pick_table(wb, sheet)
-        return Plan(Path(path), wb, table, find_tables(wb))
+        tables = find_tables(wb)
+        if sheet is None and tables:
+            table = tables[0]
+        else:
+            table = pick_table(wb, sheet)
+        return Plan(Path(path), wb, table, tables)
 
     def run(self, job: str, plan: Plan, output: str | Path, *, today: dt.date,
             now: dt.datetime, conditions: Conditions | None = None,

@@ -133,6 +133,8 @@ def find_table(ws: Worksheet) -> Table | None:
         if score > best_score + 0.01:
             best_row, best_score = r, score
     if best_score < 2:
+        best_row, best_score = _fuzzy_header_row(rows, horizontal, min(last, 10))
+    if best_score < 2:
         return None
     first = best_row
     if best_row > 1 and _is_group_row(rows[best_row - 1], rows[best_row], horizontal,
@@ -156,15 +158,34 @@ def find_table(ws: Worksheet) -> Table | None:
 
 
 def _header_score(row: dict[int, str], horizontal: set, r: int) -> float:
-    from .mapping import guess_field
-    seen: dict[str, float] = {}
+    """How much a row looks like the header: distinct fields its cells name exactly (fuzzy
+    matching is left to the chosen row: running it over data cells costs seconds)."""
+    from .mapping import exact_field
+    seen: set[str] = set()
     for c, text in row.items():
         if not text or len(text) > 30 or (r, c) in horizontal and _wide(row, c):
             continue
-        key, how, _ = guess_field(text)
+        key = exact_field(text)[0]
         if key:
-            seen[key] = max(seen.get(key, 0), 1.0 if how == "exact" else 0.5)
-    return sum(seen.values())
+            seen.add(key)
+    return float(len(seen))
+
+
+def _fuzzy_header_row(rows: dict[int, dict[int, str]], horizontal: set,
+                      last: int) -> tuple[int, float]:
+    """The fallback when no row names two fields exactly: fuzzy matches count half."""
+    from .mapping import guess_field
+    best_row, best = 0, 0.0
+    for r in range(1, last + 1):
+        seen: dict[str, float] = {}
+        for c, text in rows[r].items():
+            if text and len(text) <= 20 and not ((r, c) in horizontal and _wide(rows[r], c)):
+                key, how, _ = guess_field(text)
+                if key:
+                    seen[key] = max(seen.get(key, 0), 1.0 if how == "exact" else 0.5)
+        if sum(seen.values()) > best + 0.01:
+            best_row, best = r, sum(seen.values())
+    return best_row, best
 
 
 def _wide(row: dict[int, str], c: int) -> bool:
