@@ -95,7 +95,9 @@ class PgCluster:
 
     def create_database(self, template: str | None = None, name: str | None = None) -> str:
         name = name or "t_" + uuid.uuid4().hex[:16]
-        self.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
+        # FILE_COPY: for a small template a file copy beats PG 15's default WAL_LOG strategy.
+        self.execute(f'CREATE DATABASE "{name}"'
+                     + (f' TEMPLATE "{template}" STRATEGY FILE_COPY' if template else ""))
         return name
 
     def drop_database(self, name: str) -> None:
