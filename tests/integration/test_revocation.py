@@ -1,0 +1,143 @@
+"""A lost laptop: an admin revokes the device; its next contact is refused and it wipes itself.
+Real server on 127.0.0.1 (SQLite and PostgreSQL), real encrypted profile folders."""
+from __future__ import annotations
+
+import httpx
+import pytest
+from sqlalchemy.orm import Session
+
+from common.errors import DomainError
+from common.schema import Household
+from desktop.net.attachments import AttachmentClient
+from desktop.net.sync import HttpSyncTransport
+from desktop.services import revocation
+from desktop.services.attachments import AttachmentSync
+from desktop.services.session import sign_in
+from desktop.services.sync import SyncService
+from desktop.storage.changes import record_change
+from desktop.storage.profiles import base_dir
+from tests.conftest import NOW
+from tests.factories import PASSWORD
+from tests.integration.attachment_helpers import LiveServer, make_photo
+
+
+@pytest.fixture
+def live(db_url, tmp_path, monkeypatch):
+    monkeypatch.setenv("YZB_HOME", str(tmp_path / "home"))
+    server = LiveServer(db_url, tmp_path).start()
+    yield server
+    server.stop()
+
+
+def login(live, username, device_id=None):
+    body = {"username": username, "password": PASSWORD}
+    if device_id:
+        body["device_id"] = device_id
+    return httpx.post(f"{live.url}/api/auth/login", json=body)
+
+
+def bearer(token):
+    return {"Authorization": f"Bearer {token}"}
+
+
+def admin_token(live, username="admin"):
+    r = login(live, username)
+    assert r.status_code == 200, r.text
+    return r.json()["access_token"]
+
+
+def revoke(live, device_id, username="admin"):
+    return httpx.post(f"{live.url}/api/admin/devices/{device_id}/revoke",
+                      json={"reason": "笔记本丢失"}, headers=bearer(admin_token(live, username)))
+
+
+def signed_in_laptop(live, username="worker1a"):
+    """A worker's laptop after its first sign-in and sync, with a photo and an unsent edit."""
+    signed = sign_in(live.url, username, PASSWORD, now=NOW)
+    profile = signed.profile
+    service = SyncService(profile, HttpSyncTransport(live.url, attempts=1), clock=lambda: NOW)
+    service.sync_now()
+    profile.blob_store().put_photo(make_photo(40_000, seed=11))
+    with Session(profile.engine) as s, s.begin():
+        record_change(s, Household, None, {"household_no": "H-9", "address": "幸福路 9 号",
+                                           "grid_id": live.tree.id("g1a")}, now=NOW)
+    return profile, service
+
+
+def test_a_revoked_laptop_is_refused_at_its_next_sync_and_wipes_its_local_data(live):
+    profile, service = signed_in_laptop(live)
+    device_id = profile.device_id()
+    with Session(profile.engine) as s:
+        from desktop.storage.changes import sync_state
+        token, refresh = sync_state(s).access_token, sync_state(s).refresh_token
+    assert (profile.path / "local.db").exists() and (profile.path / "key.json").exists()
+
+    r = revoke(live, device_id)
+    assert r.status_code == 200, r.text
+
+    with pytest.raises(DomainError) as err:
+        revocation.guarded(service.sync_now, profile.path, clock=lambda: NOW,
+                           engine=profile.engine)
+    assert err.value.code == "device_revoked"
+    assert "已被管理员停用" in err.value.message() and "已清除" in err.value.message()
+    assert not profile.path.exists()  # database, wrapped key and photos: all gone
+    assert revocation.was_wiped(profile.path)["reason"] == "device_revoked"
+    assert list((base_dir() / "profiles").glob("*/key.json")) == []
+
+    # Its token no longer works anywhere.
+    for method, path in (("GET", "/api/auth/me"), ("GET", "/api/people"),
+                         ("POST", "/api/attachments/status")):
+        r = httpx.request(method, live.url + path, headers=bearer(token),
+                          json={"hashes": []} if method == "POST" else None)
+        assert r.status_code == 403 and r.json()["code"] == "device_revoked", (path, r.text)
+    if refresh:
+        r = httpx.post(f"{live.url}/api/auth/refresh", json={"refresh_token": refresh})
+        assert r.status_code == 403 and r.json()["code"] == "device_revoked"
+    r = login(live, "worker1a", device_id)
+    assert r.status_code == 403 and r.json()["code"] == "device_revoked"
+    # The person is not locked out: a new laptop signs in and works.
+    r = login(live, "worker1a", "a-new-laptop")
+    assert r.status_code == 200
+    assert httpx.get(f"{live.url}/api/auth/me",
+                     headers=bearer(r.json()["access_token"])).status_code == 200
+
+
+def test_the_photo_uploader_meeting_the_refusal_also_wipes_the_profile(live):
+    profile, _ = signed_in_laptop(live)
+    with Session(profile.engine) as s:
+        from desktop.storage.changes import sync_state
+        token = sync_state(s).access_token
+    assert revoke(live, profile.device_id()).status_code == 200
+    store = profile.blob_store()
+    with AttachmentClient(live.url, token) as client:
+        with pytest.raises(DomainError) as err:
+            revocation.guarded(AttachmentSync(store, client).upload_pending, profile.path,
+                               clock=lambda: NOW, engine=profile.engine)
+    assert err.value.code == "device_revoked" and not profile.path.exists()
+
+
+def test_a_township_office_revokes_devices_in_its_scope_only_and_a_worker_none(live):
+    r = login(live, "worker1a", "laptop-1a")
+    assert r.status_code == 200
+    assert login(live, "worker2", "laptop-2").status_code == 200
+    assert revoke(live, "laptop-2", "office1").status_code == 404  # outside t1: as if unknown
+    assert revoke(live, "no-such-laptop", "office1").status_code == 404
+    refused = revoke(live, "laptop-1a", "worker1b")
+    assert refused.status_code == 403
+    assert httpx.get(f"{live.url}/api/auth/me",
+                     headers=bearer(r.json()["access_token"])).status_code == 200
+    assert revoke(live, "laptop-1a", "office1").status_code == 200
+    assert httpx.get(f"{live.url}/api/auth/me",
+                     headers=bearer(r.json()["access_token"])).json()["code"] == "device_revoked"
+    listed = httpx.get(f"{live.url}/api/admin/devices",
+                       headers=bearer(admin_token(live, "office1"))).json()
+    assert {d["device_id"]: bool(d["revoked_at"]) for d in listed} == {"laptop-1a": True}
+
+
+def test_a_token_issued_without_a_device_stops_working_when_a_device_of_its_user_is_revoked(
+        live):
+    old = login(live, "worker1a").json()["access_token"]  # an older client: no device id
+    assert login(live, "worker1a", "laptop-1a").status_code == 200
+    assert revoke(live, "laptop-1a").status_code == 200
+    r = httpx.get(f"{live.url}/api/auth/me", headers=bearer(old))
+    assert r.status_code == 401 and r.json()["code"] == "token_invalid"
