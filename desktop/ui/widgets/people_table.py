@@ -36,7 +36,7 @@ class PeopleTableView(QTableView):
         self.verticalHeader().setDefaultSectionSize(24)
         self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.horizontalHeader().setStretchLastSection(True)
-        for col, width in enumerate((90, 40, 90, 80, 160, 110, 80, 60)):
+        for col, width in enumerate((150, 40, 90, 80, 160, 110, 80, 60)):
             self.setColumnWidth(col, width)
         self.setTabKeyNavigation(False)  # Tab leaves the list, arrows move inside it
         self.doubleClicked.connect(lambda idx: self._activate())

@@ -1,0 +1,137 @@
+"""`make screenshots`: render every main page over the demo county to docs/screenshots/*.png.
+
+Builds an encrypted demo profile (sync_server.demo.generate into the client's SQLCipher file),
+opens the real main window offscreen with the bundled font, visits each registered page (the
+work pages and the assistant too, when present) and saves what it shows.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "docs" / "screenshots"
+SCALE = float(os.environ.get("SCREENSHOT_SCALE", "0.05"))
+
+
+def settle(app, tasks, seconds: float = 0.4) -> None:  # noqa: ANN001
+    """Let background reads finish and the window repaint."""
+    deadline = time.monotonic() + 20
+    quiet_since = None
+    while time.monotonic() < deadline:
+        app.processEvents()
+        if tasks.is_busy():
+            quiet_since = None
+        elif quiet_since is None:
+            quiet_since = time.monotonic()
+        elif time.monotonic() - quiet_since > seconds:
+            return
+        time.sleep(0.01)
+
+
+def main() -> int:
+    from desktop.app import build_main_window, make_application
+    from desktop.tasks import TaskManager
+    from desktop.ui.signin.dialog import SignInDialog
+    from tests.demo_profile import DEMO_NOW, build_demo_profile, demo_signed_in
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    app = make_application([])
+    home = Path(tempfile.mkdtemp(prefix="yzb-shots-"))
+    built = build_demo_profile(home, scale=SCALE)
+    tasks = TaskManager()
+    shots: list[str] = []
+
+    dialog = SignInDialog(tasks, lambda: DEMO_NOW, initial_sync=None)
+    dialog.account.setEditText(built["user"]["username"])
+    dialog.password.setText("********")
+    dialog.resize(460, 300)
+    dialog.show()
+    settle(app, tasks)
+    _save(dialog, "signin", shots)
+    dialog.close()
+
+    window = build_main_window(demo_signed_in(built["profile"]), tasks, now=lambda: DEMO_NOW)
+    window.resize(1366, 800)
+    window.show()
+    settle(app, tasks)
+    for key in window.page_keys():
+        window.navigate(key)
+        settle(app, tasks)
+        _prepare(key, window, app, tasks)
+        _save(window, key, shots)
+    _extra_shots(window, app, tasks, shots)
+    window.close()
+    tasks.shutdown(wait=True)
+    window.deleteLater()
+    app.processEvents()
+    built["profile"].close()
+    print("\n".join(str(OUT / f"{s}.png") for s in shots))
+    return 0
+
+
+def _prepare(key: str, window, app, tasks) -> None:  # noqa: ANN001
+    """Make a page show something representative before its picture is taken."""
+    page = window.page(key)
+    if key == "search":
+        page.age_min.setValue(60)
+        page.tags.set_checked(("elderly_60",))
+        page.run()
+        settle(app, tasks)
+    elif key == "places":
+        tree = page.tree
+        index = page.model.index(0, 0)
+        for _depth in range(4):
+            tree.expand(index)
+            settle(app, tasks)
+            if page.model.rowCount(index) == 0:
+                break
+            index = page.model.index(0, 0, index)
+        tree.setCurrentIndex(index)
+        tree.expand(index)
+        settle(app, tasks)
+    elif key == "households":
+        page.list.selectRow(0)
+        settle(app, tasks)
+    elif key == "organisations":
+        page.list.selectRow(0)
+        settle(app, tasks)
+
+
+def _extra_shots(window, app, tasks, shots: list[str]) -> None:  # noqa: ANN001
+    people = window.page("people")
+    window.navigate("people")
+    settle(app, tasks)
+    people.table.selectRow(0)
+    pid = people.table.selected_id()
+    if pid:
+        people.edit(pid)
+        dialog = people.dialog
+        dialog.resize(560, 760)
+        settle(app, tasks)
+        bad = dialog.form.editors["id_number"]
+        text = bad.text()
+        if len(text) == 18:
+            bad.setText(text[:17] + ("0" if text[17] != "0" else "1"))
+        dialog.save()
+        settle(app, tasks)
+        _save(dialog, "person_dialog_error", shots)
+        dialog.reject()
+
+
+def _save(widget, name: str, shots: list[str]) -> None:  # noqa: ANN001
+    pixmap = widget.grab()
+    path = OUT / f"{name}.png"
+    if not pixmap.save(str(path)):
+        print(f"could not save {path}", file=sys.stderr)
+        return
+    shots.append(name)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
