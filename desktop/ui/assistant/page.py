@@ -1,0 +1,266 @@
+"""一张表 page: drop or choose a spreadsheet, pick the job, confirm the column mapping, run it
+off the GUI thread with progress, then open the result or its folder."""
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QUrl, Signal
+from PySide6.QtGui import QDesktopServices, QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import (QButtonGroup, QComboBox, QFileDialog, QFormLayout, QGroupBox,
+                               QHBoxLayout, QHeaderView, QLabel, QLineEdit, QProgressBar,
+                               QPushButton, QRadioButton, QTableWidget, QTableWidgetItem,
+                               QVBoxLayout, QWidget)
+
+from common.dictionaries import DEFAULTS
+from common.errors import DomainError
+from desktop.assistant.catalogue import FIELDS
+from desktop.assistant.population import Conditions
+from desktop.assistant.service import AssistantService, Plan
+
+from ..context import AppContext
+
+JOB_TITLES = (("fill", "表头填表"), ("complete", "补全"), ("check", "核对"))
+SUFFIX = {"fill": "填表结果", "complete": "补全结果", "check": "核对结果"}
+HOW = {"exact": "同义词", "fuzzy": "模糊匹配，请确认", "user": "已手动指定", None: "未识别"}
+
+
+class AssistantPage(QWidget):
+    """The 一张表 assistant page. Constructed as `AssistantPage(ctx, parent=None)`."""
+
+    plan_loaded = Signal(object)      # Plan
+    job_finished = Signal(object)     # JobReport
+    job_failed = Signal(str)          # the Chinese message
+
+    def __init__(self, ctx: AppContext, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.plan: Plan | None = None
+        self.output: Path | None = None
+        self._corrections: dict[tuple[str, str, int], str | None] = {}  # survive a reload
+        self.setAcceptDrops(True)
+
+        self.path = QLineEdit(objectName="path", readOnly=True,
+                              placeholderText="把 Excel 文件拖到这里，或点“选择文件”")
+        choose = QPushButton("选择文件(&O)…", objectName="choose")
+        choose.clicked.connect(self._choose)
+        self.sheet = QComboBox(objectName="sheet")
+        self.sheet.activated.connect(self._sheet_changed)
+        top = QHBoxLayout()
+        top.addWidget(self.path, 1)
+        top.addWidget(choose)
+        top.addWidget(QLabel("工作表"))
+        top.addWidget(self.sheet)
+
+        self.jobs = QButtonGroup(self)
+        job_row = QHBoxLayout()
+        for i, (key, title) in enumerate(JOB_TITLES):
+            b = QRadioButton(title, objectName=f"job_{key}")
+            b.setProperty("job", key)
+            self.jobs.addButton(b, i)
+            job_row.addWidget(b)
+        self.jobs.button(1).setChecked(True)
+        self.jobs.idToggled.connect(lambda *_: self._job_changed())
+        job_row.addStretch(1)
+
+        self.population = self._population_box()
+        self.mapping = QTableWidget(0, 4, objectName="mapping")
+        self.mapping.setHorizontalHeaderLabels(["列", "表头", "对应字段", "识别方式"])
+        self.mapping.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.mapping.verticalHeader().hide()
+
+        self.run_button = QPushButton("开始(&R)", objectName="run", enabled=False)
+        self.run_button.clicked.connect(self._ask_output_and_run)
+        self.progress = QProgressBar(objectName="progress", visible=False)
+        self.status = QLabel("", objectName="status", wordWrap=True)
+        self.open_result = QPushButton("打开结果", objectName="open_result", enabled=False)
+        self.open_result.clicked.connect(lambda: self._open(self.output))
+        self.open_folder = QPushButton("打开所在文件夹", objectName="open_folder", enabled=False)
+        self.open_folder.clicked.connect(lambda: self._open(self.output.parent
+                                                            if self.output else None))
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.run_button)
+        bottom.addWidget(self.progress, 1)
+        bottom.addWidget(self.open_result)
+        bottom.addWidget(self.open_folder)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addLayout(job_row)
+        layout.addWidget(self.population)
+        layout.addWidget(QLabel("表头与字段的对应（请核对，可修改）："))
+        layout.addWidget(self.mapping, 1)
+        layout.addLayout(bottom)
+        layout.addWidget(self.status)
+        self.ctx.tasks.progress_reported.connect(self._progress)
+        self._job_changed()
+
+    # -- building blocks ----------------------------------------------------------------------
+    def _population_box(self) -> QGroupBox:
+        box = QGroupBox("填表人群（全息检索条件）", objectName="population")
+        self.sex = QComboBox(objectName="sex")
+        self.sex.addItem("不限", "")
+        for _, text in DEFAULTS["sex"]:
+            self.sex.addItem(text, text)
+        self.age = QLineEdit(objectName="age", placeholderText="如 65-、18-22、-14")
+        self.tag = QComboBox(objectName="tag")
+        self.tag.addItem("不限", "")
+        for _, text in DEFAULTS["tag"]:
+            self.tag.addItem(text, text)
+        self.place = QLineEdit(objectName="place", placeholderText="乡镇、村（社区）或网格名称")
+        form = QFormLayout(box)
+        form.addRow("性别", self.sex)
+        form.addRow("年龄", self.age)
+        form.addRow("标签", self.tag)
+        form.addRow("区划", self.place)
+        return box
+
+    def job(self) -> str:
+        return self.jobs.checkedButton().property("job")
+
+    def set_job(self, job: str) -> None:
+        for b in self.jobs.buttons():
+            if b.property("job") == job:
+                b.setChecked(True)
+
+    def conditions(self) -> Conditions:
+        return Conditions(sex=self.sex.currentData() or "", age=self.age.text(),
+                          tags=[self.tag.currentData()] if self.tag.currentData() else [],
+                          place=self.place.text())
+
+    def _job_changed(self) -> None:
+        self.population.setVisible(self.job() == "fill")
+
+    # -- choosing a file ----------------------------------------------------------------------
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt's name
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt's name
+        urls = event.mimeData().urls()
+        if urls:
+            self.load_file(urls[0].toLocalFile())
+
+    def _choose(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "选择表格", "",
+                                              "表格文件 (*.xlsx *.csv);;所有文件 (*)")
+        if path:
+            self.load_file(path)
+
+    def load_file(self, path: str | Path, sheet: str | None = None, *,
+                  quiet: bool = False) -> None:
+        """Open the file off the GUI thread and show the detected mapping (`quiet`: keep the
+        status line, as after a run, when the file is read again for the next one)."""
+        self.path.setText(str(path))
+        if not quiet:
+            self.status.setText("正在读取表格…")
+        self.run_button.setEnabled(False)
+        service = AssistantService(lambda: None)
+        self.ctx.tasks.read(lambda _s: service.inspect(path, sheet=sheet),
+                            lambda plan: self._plan_ready(plan, quiet), self._failed,
+                            name="assistant-inspect")
+
+    def _sheet_changed(self) -> None:
+        if self.plan is not None and self.sheet.currentText() != self.plan.table.sheet:
+            self.load_file(self.plan.path, self.sheet.currentText())
+
+    def _plan_ready(self, plan: Plan, quiet: bool = False) -> None:
+        for (path, sheet, index), field in self._corrections.items():
+            if path == str(plan.path) and sheet == plan.table.sheet:
+                plan.set_field(index, field)
+        self.plan = plan
+        self.sheet.clear()
+        self.sheet.addItems([t.sheet for t in plan.tables] or [plan.table.sheet])
+        self.sheet.setCurrentText(plan.table.sheet)
+        self._show_mapping()
+        t = plan.table
+        if not quiet:
+            self.status.setText(f"工作表“{t.sheet}”：表头在第 {t.header_first}"
+                                f"{'' if t.header_first == t.header_last else f'-{t.header_last}'}"
+                                f" 行，数据 {len(t.data_rows)} 行。请核对下表中的对应关系。")
+        self.run_button.setEnabled(True)
+        self.plan_loaded.emit(plan)
+
+    def _show_mapping(self) -> None:
+        cols = self.plan.columns
+        self.mapping.setRowCount(len(cols))
+        for row, c in enumerate(cols):
+            letter = QTableWidgetItem(_letter(c.index))
+            self.mapping.setItem(row, 0, letter)
+            self.mapping.setItem(row, 1, QTableWidgetItem(c.header))
+            combo = QComboBox()
+            combo.addItem("（不处理）", None)
+            for f in FIELDS:
+                combo.addItem(f.label, f.key)
+            combo.setCurrentIndex(max(0, combo.findData(c.field)) if c.field else 0)
+            combo.activated.connect(lambda _i, index=c.index, box=combo:
+                                    self._field_chosen(index, box.currentData()))
+            self.mapping.setCellWidget(row, 2, combo)
+            self.mapping.setItem(row, 3, QTableWidgetItem(HOW[c.how]))
+
+    def _field_chosen(self, index: int, field: str | None) -> None:
+        self.plan.set_field(index, field)
+        self._corrections[(str(self.plan.path), self.plan.table.sheet, index)] = field
+        row = next(i for i, c in enumerate(self.plan.columns) if c.index == index)
+        self.mapping.item(row, 3).setText(HOW["user"])
+
+    # -- running ------------------------------------------------------------------------------
+    def _ask_output_and_run(self) -> None:
+        if self.plan is None:
+            return
+        src = self.plan.path
+        default = src.with_name(f"{src.stem}_{SUFFIX[self.job()]}.xlsx")
+        path, _ = QFileDialog.getSaveFileName(self, "保存结果", str(default), "Excel (*.xlsx)")
+        if path:
+            self.run_job(path)
+
+    def run_job(self, output: str | Path) -> None:
+        """Run the chosen job on the writer lane (it logs the export) with progress."""
+        plan, job, cond = self.plan, self.job(), self.conditions()
+        now = self.ctx.now()
+        user_id = self.ctx.user.id
+        self.output = Path(output)
+        self.run_button.setEnabled(False)
+        self.progress.setVisible(True)
+        self.progress.setRange(0, 0)
+        self.status.setText("正在处理…")
+
+        def work(session, progress) -> Any:  # noqa: ANN001 - worker thread: no widgets here
+            service = AssistantService(lambda: contextlib.nullcontext(session), user_id=user_id)
+            return service.run(job, plan, output, today=now.date(), now=now, conditions=cond,
+                               progress=lambda done, total: progress.report(done, total))
+        self.ctx.tasks.write(work, self._finished, self._failed, name="assistant")
+
+    def _progress(self, name: str, done: int, total: int, _text: str) -> None:
+        if name == "assistant" and total:
+            self.progress.setRange(0, total)
+            self.progress.setValue(done)
+
+    def _finished(self, report) -> None:  # noqa: ANN001 - a JobReport
+        self.progress.setVisible(False)
+        self.run_button.setEnabled(True)
+        self.open_result.setEnabled(True)
+        self.open_folder.setEnabled(True)
+        counts = "，".join(f"{label} {n}" for label, n in report.counts())
+        self.status.setText(f"已完成：{counts}。结果已保存到 {self.output}")
+        self.job_finished.emit(report)
+        # a workbook is changed in place by a job: read the file again before another run
+        if self.plan is not None:
+            self.load_file(self.plan.path, self.plan.table.sheet, quiet=True)
+
+    def _failed(self, exc: BaseException) -> None:
+        self.progress.setVisible(False)
+        self.run_button.setEnabled(self.plan is not None)
+        text = exc.message() if isinstance(exc, DomainError) else f"处理失败：{exc}"
+        self.status.setText(text)
+        self.job_failed.emit(text)
+
+    def _open(self, path: Path | None) -> None:
+        if path is not None:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+
+
+def _letter(index: int) -> str:
+    from openpyxl.utils import get_column_letter
+    return get_column_letter(index)

@@ -1,0 +1,82 @@
+"""The 一张表 page drives the real assistant over a real encrypted database, off the GUI thread."""
+from __future__ import annotations
+
+import openpyxl
+import pytest
+from sqlalchemy import select
+
+from desktop.storage.local_log import OperationLog
+from desktop.tasks import TaskManager
+from desktop.ui.assistant import AssistantPage
+from desktop.ui.context import AppContext, CurrentUser
+from tests.desktop.assistant.builders import sheet_with_title
+from tests.desktop.assistant.conftest import demo_client, demo_client_template  # noqa: F401
+from tests.desktop.assistant.county import NOW
+
+pytestmark = pytest.mark.qt
+
+
+@pytest.fixture
+def page(demo_client, qtbot):
+    engine = demo_client.kw["bind"]
+    tasks = TaskManager(engine)
+    ctx = AppContext(tasks=tasks, user=CurrentUser(id="u-1", username="wg", display_name="网格员"),
+                     now=lambda: NOW)
+    w = AssistantPage(ctx)
+    qtbot.addWidget(w)
+    yield w, demo_client
+    tasks.shutdown()
+
+
+def _people(sessions, n):
+    from common.schema import Person
+    with sessions() as s:
+        return s.execute(select(Person.name, Person.id_number, Person.phone)
+                         .where(Person.phone.is_not(None)).limit(n)).all()
+
+
+def test_a_dropped_sheet_shows_its_mapping_which_the_user_corrects_before_running(page, qtbot,
+                                                                                 tmp_path):
+    w, sessions = page
+    people = _people(sessions, 5)
+    src = sheet_with_title(tmp_path / "名单.xlsx", ["序号", "姓名", "身份证号", "手机", "户主电话"],
+                           [[i + 1, p.name, p.id_number, None, None]
+                            for i, p in enumerate(people)])
+    with qtbot.wait_signal(w.plan_loaded, timeout=10000):
+        w.load_file(src)
+    assert w.mapping.rowCount() == 5
+    combo = w.mapping.cellWidget(4, 2)
+    assert w.mapping.item(4, 3).text() == "模糊匹配，请确认"
+    # the user says 户主电话 is not this person's phone
+    combo.setCurrentIndex(0)
+    combo.activated.emit(0)
+    assert w.plan.columns[4].field is None
+    assert w.mapping.item(4, 3).text() == "已手动指定"
+    w.set_job("complete")
+    out = tmp_path / "结果.xlsx"
+    with qtbot.wait_signal(w.job_finished, timeout=30000) as blocker:
+        w.run_job(out)
+    report = blocker.args[0]
+    assert report.matched == 5
+    ws = openpyxl.load_workbook(out)["花名册"]
+    assert [ws.cell(r, 4).value for r in range(4, 9)] == [p.phone for p in people]
+    assert all(ws.cell(r, 5).value is None for r in range(4, 9))
+    assert w.open_result.isEnabled() and "匹配成功 5" in w.status.text()
+    with sessions() as s:
+        log = s.scalars(select(OperationLog).where(OperationLog.action == "export")).all()
+    assert len(log) == 1 and log[0].detail["job"] == "complete" and log[0].user_id == "u-1"
+
+
+def test_fill_shows_population_conditions_and_an_unreadable_file_shows_a_message(page, qtbot,
+                                                                                tmp_path):
+    w, _ = page
+    w.set_job("fill")
+    assert not w.population.isHidden()
+    w.set_job("check")
+    assert w.population.isHidden()
+    bad = tmp_path / "旧.xls"
+    bad.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 64)
+    with qtbot.wait_signal(w.job_failed, timeout=10000) as blocker:
+        w.load_file(bad)
+    assert "另存为 .xlsx" in blocker.args[0]
+    assert not w.run_button.isEnabled()
