@@ -78,6 +78,7 @@ def load_people(session: Session, *, today: dt.date, person_ids: Iterable[str] |
             rec = dict(zip(_PERSON_COLS, row[:len(_PERSON_COLS)]))
             (rec["household_no"], rec["household_address"], rec["head_name"],
              rec["head_id_number"], rec["door_plate"], rec["house_address"]) = row[-6:]
+            _derive(rec)
             birth = rec.get("birth_date")
             rec["age"] = age_on(birth, today) if birth else None
             _place(rec, orgs, paths)
@@ -88,6 +89,22 @@ def load_people(session: Session, *, today: dt.date, person_ids: Iterable[str] |
     out.sort(key=lambda r: (r["grid"] or "", r["household_no"] or "", r["relation_to_head"] != "head",
                             r["birth_date"] or dt.date.min))
     return out
+
+
+def _derive(rec: dict[str, Any]) -> None:
+    """Sex and birth date follow from a valid ID number when the record lacks them."""
+    number = rec.get("id_number") or ""
+    if (rec.get("sex") and rec.get("birth_date")) or len(number) != 18 or \
+            not number[:17].isdigit():
+        return
+    if not rec.get("sex"):
+        rec["sex"] = "male" if int(number[16]) % 2 else "female"
+    if not rec.get("birth_date"):
+        try:
+            rec["birth_date"] = dt.date(int(number[6:10]), int(number[10:12]),
+                                        int(number[12:14]))
+        except ValueError:
+            pass
 
 
 def _place(rec: dict[str, Any], orgs: dict, paths: dict) -> None:
