@@ -1,0 +1,98 @@
+"""Admin endpoints: accounts and the operation log, for county admins and township offices."""
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from ...services import admin as svc
+from ..deps import NowDep, ScopeDep, SessionDep, require_role
+from ..wire import UserPublic
+from .auth import user_public
+
+router = APIRouter(prefix="/api/admin", tags=["admin"])
+Office = Annotated[Any, Depends(require_role("county_admin", "township_office"))]
+Short = Annotated[str, StringConstraints(max_length=64, strip_whitespace=True)]
+
+
+class UserCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    username: Short = Field(title="账号", min_length=1)
+    password: Annotated[str, StringConstraints(min_length=8, max_length=256)] = Field(
+        title="密码")
+    display_name: Short = Field(title="姓名", min_length=1)
+    role: Literal["county_admin", "township_office", "grid_worker"] = Field(title="角色")
+    scope_node_id: Short = Field(title="管辖范围")
+    phone: Annotated[str, StringConstraints(max_length=20)] | None = Field(default=None,
+                                                                           title="联系电话")
+
+
+class UserChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    active: bool | None = Field(default=None, title="启用")
+    display_name: Short | None = Field(default=None, title="姓名")
+    password: Annotated[str, StringConstraints(min_length=8, max_length=256)] | None = Field(
+        default=None, title="密码")
+
+
+class UserPage(BaseModel):
+    items: list[UserPublic]
+    total: int
+
+
+class OperationPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    at: dt.datetime
+    user_id: str | None
+    username: str | None
+    action: str
+    entity: str | None
+    record_id: str | None
+    details: dict
+
+
+class OperationPage(BaseModel):
+    items: list[OperationPublic]
+    total: int
+
+
+Limit = Annotated[int, Query(ge=1, le=500, title="每页条数")]
+Offset = Annotated[int, Query(ge=0, le=10_000_000, title="起始位置")]
+
+
+@router.get("/users", response_model=UserPage, summary="账号列表")
+def users(session: SessionDep, scope: ScopeDep, _: Office, limit: Limit = 50,
+          offset: Offset = 0, q: Annotated[Short | None, Query()] = None) -> Any:
+    rows, total = svc.list_users(session, scope, limit=limit, offset=offset, q=q)
+    return UserPage(items=[user_public(session, u) for u in rows], total=total)
+
+
+@router.post("/users", response_model=UserPublic, status_code=201, summary="新建账号")
+def add_user(body: UserCreate, session: SessionDep, scope: ScopeDep, actor: Office,
+             now: NowDep) -> Any:
+    user = svc.add_user(session, scope, actor, now=now, **body.model_dump())
+    answer = user_public(session, user)
+    session.commit()
+    return answer
+
+
+@router.patch("/users/{user_id}", response_model=UserPublic, summary="停用/启用、重置密码")
+def change_user(user_id: Short, body: UserChange, session: SessionDep, scope: ScopeDep,
+                actor: Office, now: NowDep) -> Any:
+    user = svc.change_user(session, scope, actor, user_id, now=now,
+                           **body.model_dump(exclude_unset=True))
+    answer = user_public(session, user)
+    session.commit()
+    return answer
+
+
+@router.get("/op-log", response_model=OperationPage, summary="操作明细")
+def operations(session: SessionDep, scope: ScopeDep, _: Office, limit: Limit = 50,
+               offset: Offset = 0, action: Annotated[Short | None, Query()] = None,
+               entity: Annotated[Short | None, Query()] = None,
+               record_id: Annotated[Short | None, Query()] = None,
+               username: Annotated[Short | None, Query()] = None) -> Any:
+    rows, total = svc.list_operations(session, scope, limit=limit, offset=offset, action=action,
+                                      entity=entity, record_id=record_id, username=username)
+    return OperationPage(items=[OperationPublic.model_validate(r) for r in rows], total=total)

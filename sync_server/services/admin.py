@@ -1,0 +1,85 @@
+"""Admin use cases: accounts within the admin's scope and the operation log (操作明细)."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from common.errors import DomainError
+from common.schema import User
+
+from ..db.tables import OpLog
+from .auth import revoke_user
+from .oplog import log_operation
+from .scope import Scope
+from .users import create_user, set_password
+
+
+def list_users(session: Session, scope: Scope, *, limit: int, offset: int,
+               q: str | None = None) -> tuple[list[User], int]:
+    conds = [scope.condition(User), User.deleted.is_(False)]
+    if q:
+        conds.append(User.username.contains(q, autoescape=True)
+                     | User.display_name.contains(q, autoescape=True))
+    total = session.scalar(select(func.count()).select_from(User).where(*conds)) or 0
+    rows = session.scalars(select(User).where(*conds).order_by(User.username)
+                           .limit(limit).offset(offset)).all()
+    return list(rows), total
+
+
+def add_user(session: Session, scope: Scope, actor: User, *, now: dt.datetime,
+             **values: Any) -> User:
+    """Create an account inside the actor's scope; a township office creates grid workers only."""
+    if not scope.contains_grid(session, values.get("scope_node_id")):
+        raise DomainError("out_of_scope", "scope_node_id", label="管辖范围")
+    if actor.role != "county_admin" and values.get("role") != "grid_worker":
+        raise DomainError("forbidden")
+    user = create_user(session, now=now, **values)
+    log_operation(session, user=actor, action="create", now=now, entity="users",
+                  record_id=user.id, details={"role": user.role, "scope": user.scope_node_id})
+    return user
+
+
+def change_user(session: Session, scope: Scope, actor: User, user_id: str, *,
+                now: dt.datetime, active: bool | None = None,
+                password: str | None = None, display_name: str | None = None) -> User:
+    """Enable/disable an account (disabling signs it out everywhere), reset its password or
+    rename it."""
+    from .changes import apply_change
+    user = session.get(User, user_id)
+    if user is None or user.deleted or not scope.contains(session, user):
+        raise DomainError("not_found", entity="users")
+    if user.id == actor.id and active is False:
+        raise DomainError("forbidden")
+    values = {k: v for k, v in (("active", active), ("display_name", display_name))
+              if v is not None and getattr(user, k) != v}
+    if values:
+        apply_change(session, User, user.id, values, now=now, actor_id=actor.id)
+    if active is False:
+        revoke_user(session, user.id, now=now)
+    if password:
+        set_password(session, user.id, password, now=now)
+        revoke_user(session, user.id, now=now)
+    if values or password:
+        log_operation(session, user=actor, action="update", now=now, entity="users",
+                      record_id=user.id,
+                      details={"fields": sorted(values) + (["password"] if password else [])})
+    return user
+
+
+def list_operations(session: Session, scope: Scope, *, limit: int, offset: int,
+                    action: str | None = None, entity: str | None = None,
+                    record_id: str | None = None,
+                    username: str | None = None) -> tuple[list[OpLog], int]:
+    """The operation log of the users in scope, newest first."""
+    conds = [OpLog.user_id.in_(select(User.id).where(scope.condition(User)))]
+    for col, value in ((OpLog.action, action), (OpLog.entity, entity),
+                       (OpLog.record_id, record_id), (OpLog.username, username)):
+        if value:
+            conds.append(col == value)
+    total = session.scalar(select(func.count()).select_from(OpLog).where(*conds)) or 0
+    rows = session.scalars(select(OpLog).where(*conds).order_by(OpLog.id.desc())
+                           .limit(limit).offset(offset)).all()
+    return list(rows), total
