@@ -80,10 +80,10 @@ class SyncService:
     def sign_in(self, username: str, password: str) -> dict[str, Any]:
         """Online sign-in: keeps the tokens inside the encrypted database."""
         answer = self.transport.login(username, password)
-        self._store_tokens(answer)
+        self.store_tokens(answer)
         return answer
 
-    def _store_tokens(self, answer: dict[str, Any]) -> None:
+    def store_tokens(self, answer: dict[str, Any]) -> None:
         with self.sessions.begin() as s:
             state = sync_state(s)
             state.access_token = answer.get("access_token")
@@ -98,7 +98,7 @@ class SyncService:
             refresh_token = state.refresh_token
         if refresh_token:
             try:
-                self._store_tokens(self.transport.refresh(refresh_token))
+                self.store_tokens(self.transport.refresh(refresh_token))
                 return
             except DomainError as err:
                 if err.code == "server_unreachable":

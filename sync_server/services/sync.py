@@ -17,7 +17,7 @@ from common.sync.messages import (CONFLICTS, MIN_PROTOCOL_VERSION, MIN_SCHEMA_VE
                                   PROTOCOL_VERSION, SCHEMA_VERSION, Ack, Change, PushResponse,
                                   SyncRequest, SyncResponse)
 
-from ..db.sync_tables import PushReceipt, ScopeExit, SyncConflict, SyncDevice
+from ..db.sync_tables import ChangeLog, PushReceipt, ScopeExit, SyncConflict, SyncDevice
 from .changes import _ms, merge_change_into, next_rev
 from .devices import check_device
 from .scope import Scope
@@ -187,6 +187,10 @@ def _resolve_conflict(session: Session, user: User, scope: Scope, change: Change
         conflict.resolution = choice[:16]
         conflict.resolved_by = user.id
         conflict.rev = next_rev(session)
+        session.add(ChangeLog(rev=conflict.rev, entity=CONFLICTS, record_id=conflict.id,
+                              grid_id=conflict.grid_id, actor_id=user.id,
+                              change_id=change.id, values={"resolution": choice},
+                              old_values={}, clock=change.clock, at=now))
     return conflict.rev
 
 

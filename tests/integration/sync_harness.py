@@ -38,13 +38,16 @@ FAULTS = ("request_lost", "response_lost", "duplicate", "restart")
 class ServerHarness:
     """The server side: a migrated database (from the db_url fixture), the org tree, a clock."""
 
-    def __init__(self, db_url: str) -> None:
+    def __init__(self, db_url: str, tree: Tree | None = None,
+                 now: dt.datetime = NOW) -> None:
         self.url = db_url
-        self.clock = Clock(NOW)
+        self.clock = Clock(now)
         self._open()
-        with self.session() as s:
-            self.tree: Tree = build_tree(s, NOW)
-            s.commit()
+        if tree is None:
+            with self.session() as s:
+                tree = build_tree(s, NOW)
+                s.commit()
+        self.tree = tree
         self.exchanges = 0
 
     def _open(self) -> None:
@@ -136,12 +139,13 @@ class Device:
     """One laptop: a real SQLCipher file, its user, its own clock skew, its sync service."""
 
     def __init__(self, server: ServerHarness, username: str, path: Path, *,
-                 skew: dt.timedelta = dt.timedelta(0), max_bytes: int = 200_000) -> None:
+                 skew: dt.timedelta = dt.timedelta(0), max_bytes: int = 200_000,
+                 key: bytes | None = None) -> None:
         self.server = server
         self.username = username
         self.server_url = "in-process"
         self.path = path
-        self.key = os.urandom(32)
+        self.key = key or os.urandom(32)
         self.engine = open_database(path, self.key)
         migrate(self.engine)
         self.skew = skew

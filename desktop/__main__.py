@@ -1,0 +1,108 @@
+"""Command line of the desktop client.
+
+    python -m desktop                       the desktop app (desktop.app.main)
+    python -m desktop sync --server URL --user NAME [--profile NAME] [--password-env VAR]
+
+`sync` signs in and syncs one local profile headless, printing progress. The password comes from
+the environment variable named by --password-env (default YZB_PASSWORD) or a prompt. The first
+run on a machine creates the profile (encrypted, its key wrapped by the password); later runs
+open it with the same password and sign in online for a fresh token.
+"""
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from common.errors import DomainError
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if not argv or argv[0] not in ("sync",):
+        from desktop.app import main as app_main
+        return app_main() or 0
+    args = _parser().parse_args(argv)
+    try:
+        return _sync(args)
+    except DomainError as err:
+        print(f"同步失败：{err.message()} [{err.code}]", file=sys.stderr)
+        return 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m desktop")
+    sub = p.add_subparsers(dest="command", required=True)
+    s = sub.add_parser("sync", help="同步一个本机账号（无界面）")
+    s.add_argument("--server", help="服务器地址，如 http://192.168.1.10:8000（默认：账号上次使用的）")
+    s.add_argument("--user", required=True, help="账号")
+    s.add_argument("--profile", help="本机账号目录名（默认同账号）")
+    s.add_argument("--password-env", default="YZB_PASSWORD",
+                   help="从该环境变量读取密码（默认 YZB_PASSWORD；未设置则提示输入）")
+    s.add_argument("--offline-ok", action="store_true",
+                   help="服务器不可达时只打开本机数据，不算失败")
+    return p
+
+
+def _sync(args: argparse.Namespace) -> int:
+    from desktop.net.sync import HttpSyncTransport
+    from desktop.services.sync import SyncService
+    from desktop.storage import profiles
+    from desktop.storage.changes import sync_state
+    from desktop.storage.outbox import pending_count
+
+    password = os.environ.get(args.password_env) or getpass.getpass("密码: ")
+    name = args.profile or args.user
+    exists = (profiles.profile_dir(name) / "key.json").exists()
+    if exists:
+        profile = profiles.open_profile(name, password)
+        server = args.server or profile.server_url
+    else:
+        if not args.server:
+            raise DomainError("profile_missing", value=name)
+        server = args.server
+        profile = None
+    if not server:
+        raise DomainError("server_url_invalid", value="")
+    transport = HttpSyncTransport(server)
+    print(f"服务器 {server}  账号 {args.user}  本机目录 {name}")
+    try:
+        answer = transport.login(args.user, password)
+    except DomainError as err:
+        if err.code == "server_unreachable" and profile is not None and args.offline_ok:
+            with Session(profile.engine) as s:
+                print(f"离线：{pending_count(s)} 条修改等待上传")
+            return 0
+        raise
+    if profile is None:
+        user: dict[str, Any] = answer.get("user") or {}
+        profile = profiles.create_profile(
+            name, password, server_url=server, username=args.user, user_id=user.get("id"),
+            display_name=user.get("display_name"), role=user.get("role"),
+            scope_node_id=user.get("scope_node_id"))
+        print("已创建本机加密数据")
+    service = SyncService(profile, transport, password=password, on_progress=_print)
+    service.store_tokens(answer)
+    with Session(profile.engine) as s, s.begin():
+        sync_state(s).server_url = server
+    try:
+        result = service.sync_now()
+    finally:
+        transport.close()
+    print(f"完成：{result.text()}，共 {result.exchanges} 次往返")
+    if result.refused:
+        print(f"注意：{result.refused} 条修改被服务器拒绝，已隔离保存，请在客户端查看原因")
+    profile.close()
+    return 0
+
+
+def _print(p: Any) -> None:
+    print(f"  第 {p.exchanges} 批：{p.text()}{'，继续…' if p.more else ''}", flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
