@@ -86,3 +86,12 @@ def test_a_real_uvicorn_server_serves_login_and_scoped_lists(db_url):
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+def test_every_setting_and_command_is_documented():
+    from pathlib import Path
+    doc = (Path(__file__).parents[2] / "docs" / "SERVER.md").read_text(encoding="utf-8")
+    for name in Settings.model_fields:
+        assert f"`{name.upper()}`" in doc, f"setting {name.upper()} is not in docs/SERVER.md"
+    for command in ("python -m sync_server migrate", "python -m sync_server [--host"):
+        assert command in doc
