@@ -47,35 +47,39 @@ class Summary:
 
 
 def generate(conn: Connection, *, scale: float = 1.0, seed: int = 2026,
-             now: dt.datetime, rev_start: int = 0) -> Summary:
-    """Fill the shared tables with the demo county. `now` is naive UTC (aware is converted)."""
+             now: dt.datetime, rev_start: int = 0, threaded: bool = False) -> Summary:
+    """Fill the shared tables with the demo county. `now` is naive UTC (aware is converted).
+
+    Revs are numbered from `rev_start + 1`. `threaded` overlaps inserts with generation; pass it
+    only for a connection usable from another thread (see rows.Writer).
+    """
     started = time.perf_counter()
     if now.tzinfo is not None:
         now = now.astimezone(dt.timezone.utc).replace(tzinfo=None)
     inputs = load()
     rng = random.Random(f"demo:{seed}")
-    w = Writer(conn, seed, rev_start=rev_start)
     created = (now - dt.timedelta(days=GO_LIVE_DAYS)).replace(microsecond=0)
-
-    # Dictionaries are the migrations' to seed (stable ids); ledger types have stable ids
-    # from their codes, so seeding them here when absent never duplicates them.
-    if not conn.execute(select(func.count()).select_from(LedgerType)).scalar():
-        seed_ledger_types(w, created)
-    namer = Namer(inputs, rng)
-    county = build_org(w, inputs, namer, scale=scale, created=created)
-    places = PlaceMaker(w, rng, inputs.texts, created)
-    families = FamilyMaker(w, rng, namer, places, now.date(), created)
-    households = []
-    for grid in county.grids:
-        made = [families.household(grid) for _ in range(grid.households)]
-        grid.households_made = made
-        households.extend(made)
-        places.finish_grid(grid)
-    write_units(w, rng, inputs.texts, namer, families.ids, county.grids, places,
-                created, now.date())
-    write_ledgers(w, rng, county.grids, now)
-    write_work(w, rng, inputs.texts, county, now)
-    w.flush()
+    # Ledger types have stable ids derived from their codes, so seeding them when absent never
+    # duplicates them; dictionaries are the migrations' (and devices' initial sync's) to seed.
+    seed_types = not conn.execute(select(func.count()).select_from(LedgerType)).scalar()
+    w = Writer(conn, seed, rev_start=rev_start, threaded=threaded)
+    try:
+        if seed_types:
+            seed_ledger_types(w, created)
+        namer = Namer(inputs, rng)
+        county = build_org(w, inputs, namer, scale=scale, created=created)
+        places = PlaceMaker(w, rng, inputs.texts, created)
+        families = FamilyMaker(w, rng, namer, places, now.date(), created)
+        for grid in county.grids:
+            grid.households_made = [families.household(grid) for _ in range(grid.households)]
+            places.finish_grid(grid)
+        write_units(w, rng, inputs.texts, namer, families.ids, county.grids, places,
+                    created, now.date())
+        write_ledgers(w, rng, county.grids, now)
+        write_work(w, rng, inputs.texts, county, now)
+        w.flush()
+    finally:
+        w.close()
     return Summary(dict(w.counts), w.rev, time.perf_counter() - started,
                    [(g.id, g.code, g.worker_id) for g in county.grids], dict(county.offices),
                    county.admin_id)

@@ -62,7 +62,8 @@ def build_demo_server(url: str, *, scale: float = 1.0, seed: int = 2026,
         migrate(engine=engine, now=now)
         with engine.begin() as conn:
             rev = conn.execute(select(Counter.value).where(Counter.name == "rev")).scalar()
-            summary = generate(conn, scale=scale, seed=seed, now=now, rev_start=rev or 0)
+            summary = generate(conn, scale=scale, seed=seed, now=now, rev_start=rev or 0,
+                               threaded=True)
             # Every account shares the demo password: hash it once (Argon2id is ~0.1 s a hash).
             pw_hash = hash_password(password)
             user_ids = conn.execute(select(User.id)).scalars().all()

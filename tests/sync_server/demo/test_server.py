@@ -51,16 +51,26 @@ def _check(first17: str) -> str:
 
 
 def test_a_populated_database_is_refused_unless_forced(db_url):
-    build_demo_server(db_url, scale=TINY, seed=3, now=NOW)
-    with pytest.raises(DomainError) as exc:
-        build_demo_server(db_url, scale=TINY, seed=4, now=NOW)
-    assert "--force" in exc.value.message()
+    engine = make_engine(db_url)
+    try:
+        with Session(engine) as session, session.begin():
+            apply_change(session, OrgNode, None, {"level": "county", "name": "已有县",
+                                                  "path": "/x/"}, now=NOW)
+        with pytest.raises(DomainError) as exc:
+            build_demo_server(db_url, scale=TINY, seed=4, now=NOW)
+        assert "--force" in exc.value.message()
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT name FROM org_nodes")).scalars().all() == ["已有县"]
+    finally:
+        engine.dispose()
     again = build_demo_server(db_url, scale=TINY, seed=4, now=NOW, force=True)
     engine = make_engine(db_url)
     try:
         with engine.connect() as conn:
             people = conn.execute(text("SELECT count(*) FROM people")).scalar()
             users = conn.execute(text("SELECT count(*) FROM users")).scalar()
+            kept = conn.execute(text("SELECT count(*) FROM org_nodes WHERE name = '已有县'"))
+            assert kept.scalar() == 0
         assert people == again.counts["people"]
         assert users == len(again.grids) + len(again.township_offices) + 1
     finally:

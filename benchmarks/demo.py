@@ -1,0 +1,119 @@
+"""Demo county generation at scale 1 (~130,000 people) on SQLite and PostgreSQL: time and
+database size, median of several runs. `--write` puts the figures in docs/BENCHMARKS.md."""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import platform
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from sqlalchemy import text
+
+from sync_server.db.engine import make_engine
+from sync_server.demo.server import build_demo_server
+
+NOW = dt.datetime(2026, 11, 24, 9, 0, 0)
+DOC = Path(__file__).resolve().parents[1] / "docs" / "BENCHMARKS.md"
+SECTION = "## Demo county"
+
+
+def _sqlite_run(scale: float, seed: int) -> tuple[float, int, dict]:
+    with tempfile.TemporaryDirectory(prefix="yzb-demo-bench-") as tmp:
+        path = Path(tmp) / "demo.db"
+        started = time.perf_counter()
+        summary = build_demo_server(f"sqlite:///{path}", scale=scale, seed=seed, now=NOW)
+        seconds = time.perf_counter() - started
+        size = sum(p.stat().st_size for p in Path(tmp).iterdir())
+        return seconds, size, summary.counts
+
+
+def _pg_runs(scale: float, seed: int, runs: int) -> list[tuple[float, int, dict]]:
+    from tests.pg import PgCluster  # the same throwaway cluster the tests use
+
+    cluster = PgCluster().start()
+    out = []
+    try:
+        for _ in range(runs):
+            name = cluster.create_database()
+            url = cluster.url(name)
+            started = time.perf_counter()
+            summary = build_demo_server(url, scale=scale, seed=seed, now=NOW)
+            seconds = time.perf_counter() - started
+            engine = make_engine(url)
+            with engine.connect() as conn:
+                size = conn.execute(text("SELECT pg_database_size(current_database())")).scalar()
+            engine.dispose()
+            cluster.drop_database(name)
+            out.append((seconds, size, summary.counts))
+    finally:
+        cluster.stop()
+    return out
+
+
+def _fmt(results: list[tuple[float, int, dict]]) -> tuple[str, str, str]:
+    times = [r[0] for r in results]
+    med = statistics.median(times)
+    size = statistics.median(r[1] for r in results) / 2**20
+    spread = f"{min(times):.1f}-{max(times):.1f}"
+    return f"{med:.1f} s", spread, f"{size:.0f} MiB"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.demo")
+    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--skip-postgres", action="store_true")
+    parser.add_argument("--write", action="store_true",
+                        help="replace the Demo county section of docs/BENCHMARKS.md")
+    args = parser.parse_args()
+
+    sqlite = []
+    for i in range(args.runs):
+        sqlite.append(_sqlite_run(args.scale, args.seed))
+        print(f"sqlite run {i + 1}: {sqlite[-1][0]:.1f} s, {sqlite[-1][1] / 2**20:.0f} MiB",
+              flush=True)
+    pg = [] if args.skip_postgres else _pg_runs(args.scale, args.seed, args.runs)
+    for i, r in enumerate(pg):
+        print(f"postgresql run {i + 1}: {r[0]:.1f} s, {r[1] / 2**20:.0f} MiB", flush=True)
+    counts = sqlite[0][2]
+    lines = [
+        SECTION, "",
+        f"`python -m benchmarks.demo` — {dt.date.today().isoformat()}, "
+        f"{os.cpu_count()} cores, {platform.system()} Python {platform.python_version()}; "
+        f"scale {args.scale:g}, seed {args.seed}, median of {args.runs} runs. Time is the whole "
+        "`build_demo_server` (migrations, generation, accounts' credentials, rev counter); size "
+        "is the database file (SQLite, with its WAL) or `pg_database_size` (PostgreSQL 15, "
+        "fsync off).", "",
+        "| database | time (median) | range | size |", "|---|---|---|---|",
+    ]
+    for label, results in (("SQLite", sqlite), ("PostgreSQL", pg)):
+        if results:
+            med, spread, size = _fmt(results)
+            lines.append(f"| {label} | {med} | {spread} s | {size} |")
+    lines += ["", f"Rows at this scale: {sum(counts.values()):,} in all — " + ", ".join(
+        f"{name} {n:,}" for name, n in sorted(counts.items(), key=lambda kv: -kv[1])) + ".", ""]
+    section = "\n".join(lines)
+    print(section)
+    if args.write:
+        _write(section)
+
+
+def _write(section: str) -> None:
+    """Replace (or append) only this benchmark's own section; others' sections stay as they are."""
+    doc = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Benchmarks\n"
+    start = doc.find(SECTION + "\n")
+    if start < 0:
+        doc = doc.rstrip("\n") + "\n\n" + section
+    else:
+        end = doc.find("\n## ", start + len(SECTION))
+        doc = doc[:start] + section + (doc[end + 1:] if end >= 0 else "")
+    DOC.write_text(doc.rstrip("\n") + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
