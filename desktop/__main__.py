@@ -14,6 +14,7 @@ import argparse
 import getpass
 import os
 import sys
+import uuid
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -69,10 +70,15 @@ def _sync(args: argparse.Namespace) -> int:
     if not server:
         raise DomainError("server_url_invalid", value="")
     transport = HttpSyncTransport(server)
+    device_id = profile.device_id() if profile is not None else str(uuid.uuid4())
     print(f"服务器 {server}  账号 {args.user}  本机目录 {name}")
     try:
-        answer = transport.login(args.user, password)
+        answer = transport.login(args.user, password, device_id=device_id)
     except DomainError as err:
+        if err.code == "device_revoked" and profile is not None:
+            from desktop.services.revocation import wipe_profile
+            wipe_profile(profile.path, now=profiles.utcnow(), engine=profile.engine)
+            raise DomainError("device_revoked", wiped=True) from err
         if err.code == "server_unreachable" and profile is not None and args.offline_ok:
             with Session(profile.engine) as s:
                 print(f"离线：{pending_count(s)} 条修改等待上传")
@@ -89,6 +95,7 @@ def _sync(args: argparse.Namespace) -> int:
     service.store_tokens(answer)
     with Session(profile.engine) as s, s.begin():
         sync_state(s).server_url = server
+        sync_state(s).device_id = device_id  # the id the tokens were issued to
     try:
         result = service.sync_now()
     finally:

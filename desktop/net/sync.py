@@ -55,9 +55,12 @@ class HttpSyncTransport:
         resp = self._post("/api/sync", content=body, headers=headers)
         return SyncResponse.model_validate(unpack(resp.content))
 
-    def login(self, username: str, password: str) -> dict[str, Any]:
-        return self._post("/api/auth/login",
-                          json={"username": username, "password": password}).json()
+    def login(self, username: str, password: str, *,
+              device_id: str | None = None) -> dict[str, Any]:
+        body = {"username": username, "password": password}
+        if device_id:  # tokens bound to this device, so an admin can revoke a lost laptop
+            body["device_id"] = device_id
+        return self._post("/api/auth/login", json=body).json()
 
     def refresh(self, refresh_token: str) -> dict[str, Any]:
         return self._post("/api/auth/refresh", json={"refresh_token": refresh_token}).json()

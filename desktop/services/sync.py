@@ -22,8 +22,10 @@ from common.errors import DomainError
 from common.sync import hlc
 from common.sync.messages import PullRequest, PushRequest, SyncRequest, SyncResponse
 from desktop.net.sync import HttpSyncTransport, SyncTransport
+from desktop.services.revocation import wipe_profile
 from desktop.storage import outbox, replica
 from desktop.storage.changes import sync_state, wall_ms
+from desktop.storage.profiles import Profile
 
 PUSH_BATCH = 500
 MAX_EXCHANGES = 10_000
@@ -101,6 +103,8 @@ class SyncService:
                 self.store_tokens(self.transport.refresh(refresh_token))
                 return
             except DomainError as err:
+                if err.code == "device_revoked":
+                    raise self._revoked(err) from err
                 if err.code == "server_unreachable":
                     raise
         username = getattr(self.profile, "username", None)
@@ -108,6 +112,14 @@ class SyncService:
             self.sign_in(username, self.password)
             return
         raise DomainError("sign_in_required")
+
+    def _revoked(self, err: DomainError) -> DomainError:
+        """The server revoked this device (a lost laptop): wipe the profile folder
+        (services/revocation.py) and return the refusal to raise."""
+        if isinstance(self.profile, Profile):
+            wipe_profile(self.profile.path, now=self.clock(), engine=self.profile.engine)
+            return DomainError("device_revoked", wiped=True)
+        return err
 
     # -- syncing ------------------------------------------------------------------------------
     def sync_now(self) -> SyncProgress:
@@ -126,6 +138,8 @@ class SyncService:
                     renewed = True
                     self._renew_token()
                     continue
+                if err.code == "device_revoked":
+                    raise self._revoked(err) from err
                 raise
             self._apply(response, sent, started, progress)
             progress.exchanges += 1

@@ -2,6 +2,10 @@
 Real server on 127.0.0.1 (SQLite and PostgreSQL), real encrypted profile folders."""
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import httpx
 import pytest
 from sqlalchemy.orm import Session
@@ -76,9 +80,8 @@ def test_a_revoked_laptop_is_refused_at_its_next_sync_and_wipes_its_local_data(l
     assert r.status_code == 200, r.text
 
     with pytest.raises(DomainError) as err:
-        revocation.guarded(service.sync_now, profile.path, clock=lambda: NOW,
-                           engine=profile.engine)
-    assert err.value.code == "device_revoked"
+        service.sync_now()  # the sync engine wipes by itself
+    assert err.value.code == "device_revoked" and err.value.params.get("wiped")
     assert "已被管理员停用" in err.value.message() and "已清除" in err.value.message()
     assert not profile.path.exists()  # database, wrapped key and photos: all gone
     assert revocation.was_wiped(profile.path)["reason"] == "device_revoked"
@@ -100,6 +103,24 @@ def test_a_revoked_laptop_is_refused_at_its_next_sync_and_wipes_its_local_data(l
     assert r.status_code == 200
     assert httpx.get(f"{live.url}/api/auth/me",
                      headers=bearer(r.json()["access_token"])).status_code == 200
+
+
+def test_the_command_line_sync_of_a_revoked_laptop_wipes_it_and_fails_with_the_reason(
+        live, tmp_path):
+    env = {**os.environ, "YZB_HOME": os.environ["YZB_HOME"], "YZB_PASSWORD": PASSWORD}
+    cmd = [sys.executable, "-m", "desktop", "sync", "--server", live.url, "--user", "worker1b"]
+    first = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
+    assert first.returncode == 0, first.stderr
+    folder = base_dir() / "profiles" / "worker1b"
+    assert (folder / "local.db").exists()
+    listed = httpx.get(f"{live.url}/api/admin/devices",
+                       headers=bearer(admin_token(live))).json()
+    (device_id,) = [d["device_id"] for d in listed if d["username"] == "worker1b"]
+    assert revoke(live, device_id).status_code == 200
+    second = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
+    assert second.returncode == 2
+    assert "已被管理员停用" in second.stderr and "device_revoked" in second.stderr
+    assert not folder.exists()
 
 
 def test_the_photo_uploader_meeting_the_refusal_also_wipes_the_profile(live):
