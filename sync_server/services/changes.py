@@ -27,17 +27,18 @@ from ..db.tables import Counter
 SERVER_NODE = "server"
 
 
-def next_rev(session: Session) -> int:
-    """Take the next change number (serialised by the row lock on PostgreSQL, by the write lock
-    on SQLite): revs therefore become visible in order, which the pull cursor relies on."""
+def next_rev(session: Session, count: int = 1) -> int:
+    """Take the next change number, or the last of a block of `count` (serialised by the row
+    lock on PostgreSQL, by the write lock on SQLite): revs therefore become visible in order,
+    which the pull cursor relies on."""
     value = session.execute(
-        update(Counter).where(Counter.name == "rev").values(value=Counter.value + 1)
+        update(Counter).where(Counter.name == "rev").values(value=Counter.value + count)
         .returning(Counter.value)
     ).scalar_one_or_none()
     if value is None:
-        session.add(Counter(name="rev", value=1))
+        session.add(Counter(name="rev", value=count))
         session.flush()
-        value = 1
+        value = count
     return value
 
 
@@ -80,8 +81,9 @@ def merge_change_into(session: Session, entity: type[Base], record_id: str | Non
                       values: dict[str, Any], *, now: dt.datetime, deleted: bool = False,
                       clock: str | None = None, base: dict[str, str] | None = None,
                       actor_id: str | None = None, device_id: str | None = None,
-                      change_id: str | None = None) -> Applied:
-    """`apply_change`, also reporting what the merge decided (see Applied)."""
+                      change_id: str | None = None, rev: int | None = None) -> Applied:
+    """`apply_change`, also reporting what the merge decided (see Applied). `rev`: a number
+    the caller took beforehand from a block (`next_rev(session, n)`), else one is taken."""
     values = dict(values)
     if deleted:
         values["deleted"] = True
@@ -123,7 +125,7 @@ def merge_change_into(session: Session, entity: type[Base], record_id: str | Non
         restamped = restamped or stamp != clock
     row.field_clock = clocks
     row.updated_at = now
-    rev = row.rev = next_rev(session)
+    rev = row.rev = rev if rev is not None else next_rev(session)
     grid = getattr(row, "grid_id", None)
     session.add(ChangeLog(rev=rev, entity=entity.__tablename__, record_id=row.id, grid_id=grid,
                           actor_id=actor_id, device_id=device_id, change_id=change_id,

@@ -7,6 +7,7 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from common.errors import DomainError
@@ -77,19 +78,36 @@ def push(session: Session, user: User, scope: Scope, device_id: str, changes: li
     (settled: left out of the pull)."""
     acks: list[Ack] = []
     touched: dict[tuple[str, str], dict[str, Any]] = {}
+    receipts = {r.change_id: r for r in session.scalars(
+        select(PushReceipt).where(PushReceipt.change_id.in_([c.id for c in changes])))} \
+        if changes else {}
+    fresh = [c for c in changes if c.id not in receipts]
+    # One block of revs for the whole push (one counter update, not one per change); a
+    # refused change leaves a gap, which the cursor simply steps over.
+    revs = iter(range(next_rev(session, len(fresh)) - len(fresh) + 1, 10**18)) if fresh \
+        else iter(())
+    seen: set[str] = set()
     for change in changes:
-        receipt = session.get(PushReceipt, change.id)
-        if receipt is not None:
-            acks.append(_replayed(receipt, user))
+        receipt = receipts.get(change.id)
+        if receipt is not None or change.id in seen:
+            acks.append(_replayed(receipt, user) if receipt is not None else
+                        Ack(change_id=change.id, status="refused",
+                            error=DomainError("duplicate_change").as_dict()))
             continue
+        seen.add(change.id)
         key = (change.entity, change.record_id)
         info = touched.setdefault(key, {"ok": True, "rev": None, "pre": None})
         try:
             with session.begin_nested():
                 ack, applied = _apply_one(session, user, scope, device_id, change,
-                                          cursor=cursor, now=now)
+                                          cursor=cursor, now=now, rev=next(revs))
         except DomainError as err:
             ack, applied = Ack(change_id=change.id, status="refused", error=err.as_dict()), None
+        except IntegrityError:
+            # A database constraint (e.g. a unique column) refused it: only this change is
+            # rolled back (its savepoint) and refused; the rest of the batch goes through.
+            ack, applied = Ack(change_id=change.id, status="refused",
+                               error=DomainError("record_conflict").as_dict()), None
         if applied is None:
             info["ok"] = False
         else:
@@ -120,9 +138,9 @@ def _replayed(receipt: PushReceipt, user: User) -> Ack:
 
 
 def _apply_one(session: Session, user: User, scope: Scope, device_id: str, change: Change, *,
-               cursor: int, now: dt.datetime) -> tuple[Ack, dict[str, Any] | None]:
+               cursor: int, now: dt.datetime, rev: int) -> tuple[Ack, dict[str, Any] | None]:
     if change.entity == CONFLICTS:
-        rev = _resolve_conflict(session, user, scope, change, now=now)
+        rev = _resolve_conflict(session, user, scope, change, now=now, rev=rev)
         return Ack(change_id=change.id, status="accepted", rev=rev), {"pre_rev": 0,
                                                                        "clean": False}
     entity = ENTITIES.get(change.entity)
@@ -141,7 +159,7 @@ def _apply_one(session: Session, user: User, scope: Scope, device_id: str, chang
     clock = hlc.clamp(change.clock, _ms(now), MAX_AHEAD_MS)
     applied = merge_change_into(session, entity, change.record_id, values, now=now,
                                 clock=clock, base=change.base, actor_id=user.id,
-                                device_id=device_id, change_id=change.id)
+                                device_id=device_id, change_id=change.id, rev=rev)
     clean = (not applied.conflicts and not applied.restamped and clock == change.clock
              and applied.moved_from is None)
     return (Ack(change_id=change.id, status="accepted", rev=applied.rev),
@@ -175,7 +193,7 @@ def _nodes(scope: Scope) -> Any:
 
 
 def _resolve_conflict(session: Session, user: User, scope: Scope, change: Change, *,
-                      now: dt.datetime) -> int:
+                      now: dt.datetime, rev: int) -> int:
     conflict = session.get(SyncConflict, change.record_id)
     if conflict is None:
         raise DomainError("not_found")
@@ -186,7 +204,7 @@ def _resolve_conflict(session: Session, user: User, scope: Scope, change: Change
         conflict.resolved = True
         conflict.resolution = choice[:16]
         conflict.resolved_by = user.id
-        conflict.rev = next_rev(session)
+        conflict.rev = rev
         session.add(ChangeLog(rev=conflict.rev, entity=CONFLICTS, record_id=conflict.id,
                               grid_id=conflict.grid_id, actor_id=user.id,
                               change_id=change.id, values={"resolution": choice},
