@@ -81,7 +81,7 @@ person_fields = st.sampled_from(["id_number", "name", "grid_id", "sex", "birth_d
                                  "resident_type", "status", "household_id", "notes", "x"])
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck))
 @given(st.dictionaries(person_fields, json_values, max_size=6))
 def test_any_json_object_as_a_person_gets_an_answer_below_500(server, body):
     r = server.as_("worker1a").post("/api/people", json=body)
@@ -90,7 +90,7 @@ def test_any_json_object_as_a_person_gets_an_answer_below_500(server, body):
         assert r.json()["message"]
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
 @given(st.dictionaries(person_fields, json_values, max_size=4))
 def test_any_json_object_as_a_person_update_gets_an_answer_below_500(server, body):
     api = server.as_("worker1a")
