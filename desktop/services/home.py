@@ -57,10 +57,9 @@ def home_figures(session: Session, *, today: dt.date) -> HomeFigures:
 
 
 def tag_counts(session: Session) -> dict[str, int]:
-    """People per tag (for the home page's group list)."""
+    """Living people per tag (for the home page's group list)."""
+    living = select(Person.id).where(Person.status == "normal", Person.deleted.is_(False))
     return dict(session.execute(
         select(PersonTag.tag_code, func.count(distinct(PersonTag.person_id)))
-        .join(Person, Person.id == PersonTag.person_id)
-        .where(PersonTag.deleted.is_(False), Person.deleted.is_(False),
-               Person.status == "normal")
+        .where(PersonTag.deleted.is_(False), PersonTag.person_id.in_(living))
         .group_by(PersonTag.tag_code)).all())

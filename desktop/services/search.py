@@ -19,6 +19,8 @@ from sqlalchemy.orm import Session
 from common.schema import House, OrgNode, Person, PersonTag
 from desktop.storage.search_index import has_index_tables, prefix_match
 
+from .people_index import fresh_index
+
 _ASCII_LETTERS = re.compile(r"^[A-Za-z]+$")
 _ID_FRAGMENT = re.compile(r"^[0-9]+[Xx]?$")
 
@@ -173,7 +175,10 @@ def people_select(q: PeopleQuery, *, today: dt.date, pinyin: bool | None = None,
 
 
 def count_people(session: Session, q: PeopleQuery, *, today: dt.date) -> int:
-    """How many people match `q`."""
+    """How many people match `q` (from the in-memory index when it is fresh, else SQL)."""
+    index = fresh_index(session)
+    if index is not None:
+        return index.count(q, today=today, session=session)
     pinyin = has_pinyin_index(session)
     stmt = select(func.count()).select_from(Person).where(
         and_(*conditions(q, today=today, pinyin=pinyin)))
@@ -187,6 +192,14 @@ def search_people(session: Session, q: PeopleQuery, *, today: dt.date, limit: in
     `after` is the (name, id) of the last row already shown: keyset paging, so fetching the
     next window costs the same deep in a 130,000-row list as at its top.
     """
+    index = fresh_index(session)
+    if index is not None:
+        ids = index.page_ids(q, today=today, session=session, limit=limit, after=after)
+        if not ids:
+            return []
+        found = {r[0]: r for r in session.execute(
+            select(*ROW_COLUMNS).where(Person.id.in_(ids))).all()}
+        return [PersonRow(*found[i]) for i in ids if i in found]
     stmt = people_select(q, today=today, session=session)
     if after is not None:
         stmt = stmt.where(tuple_(Person.name, Person.id) > tuple_(*after))
@@ -196,6 +209,9 @@ def search_people(session: Session, q: PeopleQuery, *, today: dt.date, limit: in
 
 def search_person_ids(session: Session, q: PeopleQuery, *, today: dt.date) -> list[str]:
     """The ids of every matching person (for exports and the assistant's population)."""
+    index = fresh_index(session)
+    if index is not None:
+        return index.page_ids(q, today=today, session=session, limit=index.size)
     pinyin = has_pinyin_index(session)
     stmt = select(Person.id).where(and_(*conditions(q, today=today, pinyin=pinyin))) \
         .order_by(Person.name, Person.id)

@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMainWindow,
                                QStackedWidget, QWidget)
 
 from common.errors import DomainError
+from desktop.services.people_index import rebuild_index
 
 from .context import AppContext
 from .pages import PAGES, PageSpec, load_page_class
@@ -70,6 +71,19 @@ class MainWindow(QMainWindow):
         self.nav.currentRowChanged.connect(self._show_row)
         if self._specs:
             self.nav.setCurrentRow(0)
+        # The in-memory people index (services/people_index.py): built once the window is up,
+        # refreshed shortly after local writes and checked now and then for synced changes.
+        self._index_timer = QTimer(self, singleShot=True, interval=800)
+        self._index_timer.timeout.connect(self.refresh_people_index)
+        ctx.tasks.data_changed.connect(lambda _what: self._index_timer.start())
+        self._index_poll = QTimer(self, interval=30_000)
+        self._index_poll.timeout.connect(self.refresh_people_index)
+        self._index_poll.start()
+        QTimer.singleShot(0, self.refresh_people_index)
+
+    def refresh_people_index(self) -> None:
+        if self.ctx.tasks.engine is not None:
+            self.ctx.tasks.read(rebuild_index, name="people_index")
 
     # -- navigation ----------------------------------------------------------------------------
     def page_keys(self) -> list[str]:

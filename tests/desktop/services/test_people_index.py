@@ -1,0 +1,94 @@
+"""The in-memory people index answers every query exactly as the SQL search does."""
+import datetime as dt
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy.orm import Session
+
+from desktop.services import people as people_service
+from desktop.services.people_index import PeopleIndex, fresh_index, holder_for, rebuild_index
+from desktop.services.search import PeopleQuery, count_people, search_people
+from tests.desktop.people_factories import NOW, TODAY, make_database, make_org, make_person
+
+NAMES = ["张三", "张小红", "单小明", "李四", "王五", "阿依古丽·买买提", "买买提·艾力", "曾国强",
+         "赵敏", "古丽娜"]
+TAGS = ["elderly_60", "dibao", "living_alone", "veteran"]
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory):
+    engine = make_database(tmp_path_factory.mktemp("ix") / "p.db")
+    with Session(engine, expire_on_commit=False) as s:
+        org = make_org(s)
+        for i in range(60):
+            grid = org["grid"].id if i % 3 else org["grid2"].id
+            make_person(s, grid, name=NAMES[i % len(NAMES)] + ("" if i < 10 else str(i)),
+                        birth=dt.date(1930 + i, 1 + i % 12, 1 + i % 27), female=bool(i % 2),
+                        tags=tuple(TAGS[j] for j in range(4) if (i >> j) & 1),
+                        ethnicity="05" if i % 4 == 0 else "01",
+                        status=["normal", "normal", "deceased", "moved_out"][i % 4],
+                        resident_type=["registered", "floating"][i % 2],
+                        phone=f"1389900{i:04d}" if i % 5 else None)
+        s.commit()
+    yield engine, org
+    engine.dispose()
+
+
+queries = st.builds(
+    PeopleQuery,
+    text=st.sampled_from(["", "张", "zs", "zhang", "shan", "古丽", "1389900", "1970", "x", "mm"]),
+    age_min=st.one_of(st.none(), st.integers(0, 100)),
+    age_max=st.one_of(st.none(), st.integers(0, 100)),
+    sex=st.sampled_from([None, "male", "female"]),
+    ethnicities=st.sampled_from([(), ("05",), ("01", "05")]),
+    tags_any=st.sampled_from([(), ("dibao",), ("elderly_60", "veteran")]),
+    tags_all=st.sampled_from([(), ("dibao",), ("elderly_60", "living_alone")]),
+    resident_types=st.sampled_from([(), ("floating",)]),
+    statuses=st.sampled_from([(), ("normal",), ("deceased", "moved_out")]),
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(q=queries, org_pick=st.sampled_from([None, "grid", "village", "grid2"]))
+def test_the_index_and_sql_find_the_same_people_in_the_same_order(db, q, org_pick):
+    engine, org = db
+    if org_pick:
+        q = PeopleQuery(**{**q.__dict__, "org_node_id": org[org_pick].id})
+    with Session(engine) as s:
+        sql_rows = [r.id for r in search_people(s, q, today=TODAY, limit=1000)]
+        sql_count = count_people(s, q, today=TODAY)
+        ix = PeopleIndex.build(s)
+        assert ix.count(q, today=TODAY, session=s) == sql_count == len(sql_rows)
+        assert ix.page_ids(q, today=TODAY, session=s, limit=1000) == sql_rows
+        if len(sql_rows) > 3:
+            after_row = search_people(s, q, today=TODAY, limit=3)[-1]
+            assert ix.page_ids(q, today=TODAY, session=s, limit=1000,
+                               after=(after_row.name, after_row.id)) == sql_rows[3:]
+
+
+def test_a_local_edit_makes_the_index_stale_until_it_is_rebuilt(tmp_path):
+    engine = make_database(tmp_path / "p.db")
+    with Session(engine, expire_on_commit=False) as s:
+        org = make_org(s)
+        make_person(s, org["grid"].id, name="张三")
+        s.commit()
+        assert fresh_index(s) is None
+        assert rebuild_index(s)
+        assert fresh_index(s) is not None
+        assert count_people(s, PeopleQuery(text="zs"), today=TODAY) == 1
+        people_service.save_person(s, None, {"name": "赵四", "id_number": make_id(),
+                                             "grid_id": org["grid"].id},
+                                   [], now=NOW, actor_id="u")
+        s.commit()
+        assert fresh_index(s) is None  # stale: searches fall back to SQL
+        assert count_people(s, PeopleQuery(text="zs"), today=TODAY) == 2
+        assert rebuild_index(s)
+        assert count_people(s, PeopleQuery(text="zs"), today=TODAY) == 2
+    holder_for(engine).index = None
+    engine.dispose()
+
+
+def make_id():
+    from tests.desktop.people_factories import make_id_number
+    return make_id_number(dt.date(1981, 2, 3))
