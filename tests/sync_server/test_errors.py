@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -10,6 +11,7 @@ from hypothesis import strategies as st
 from tests.factories import make_person
 
 JSON = {"content-type": "application/json"}
+SOAK = bool(os.environ.get("SOAK"))  # make soak: many more generated bodies
 
 
 @pytest.mark.parametrize("raw", [b"{", b"{\"name\": }", b"[1, 2", b"\xff\xfe\x00", b"null",
@@ -81,7 +83,7 @@ person_fields = st.sampled_from(["id_number", "name", "grid_id", "sex", "birth_d
                                  "resident_type", "status", "household_id", "notes", "x"])
 
 
-@settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=500 if SOAK else 20, deadline=None, suppress_health_check=list(HealthCheck))
 @given(st.dictionaries(person_fields, json_values, max_size=6))
 def test_any_json_object_as_a_person_gets_an_answer_below_500(server, body):
     r = server.as_("worker1a").post("/api/people", json=body)
@@ -90,7 +92,7 @@ def test_any_json_object_as_a_person_gets_an_answer_below_500(server, body):
         assert r.json()["message"]
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=300 if SOAK else 12, deadline=None, suppress_health_check=list(HealthCheck))
 @given(st.dictionaries(person_fields, json_values, max_size=4))
 def test_any_json_object_as_a_person_update_gets_an_answer_below_500(server, body):
     api = server.as_("worker1a")
