@@ -58,7 +58,8 @@ class WireTypes:
     """The Create, Update and Public models of one entity."""
 
     def __init__(self, entity: type[Base], name: str,
-                 extra_public: dict[str, Any] | None = None) -> None:
+                 extra_public: dict[str, Any] | None = None,
+                 extra_in: dict[str, Any] | None = None) -> None:
         self.entity = entity
         cols = entity.__table__.columns
         writable = [f for f in user_fields(entity) if f not in SERVER_FIELDS.get(entity, set())]
@@ -81,6 +82,8 @@ class WireTypes:
             # On update a NOT NULL column may be left out but not set to null.
             update[key] = ((typ | None) if col.nullable and key != "grid_id" else typ,
                            Field(default=None, title=label))
+        create.update(extra_in or {})
+        update.update(extra_in or {})
         public: dict[str, Any] = {}
         for col in cols:
             if col.key == "field_clock":
@@ -94,8 +97,11 @@ class WireTypes:
 
 
 ORG_NODE = WireTypes(OrgNode, "OrgNode")
+TagCodes = Annotated[list[Annotated[str, StringConstraints(max_length=32)]],
+                    Field(max_length=50)]
 PERSON = WireTypes(Person, "Person",
-                   extra_public={"tags": (list[str], Field(default_factory=list, title="标签"))})
+                   extra_public={"tags": (list[str], Field(default_factory=list, title="标签"))},
+                   extra_in={"tags": (TagCodes | None, Field(default=None, title="标签"))})
 HOUSEHOLD = WireTypes(Household, "Household")
 HOUSE = WireTypes(House, "House")
 BUILDING = WireTypes(Building, "Building")
@@ -119,6 +125,7 @@ def field_labels() -> dict[str, str]:
         for col in entity.__table__.columns:
             out.setdefault(col.key, col.info.get("label", col.key))
     out.update({"username": "账号", "password": "密码", "refresh_token": "刷新令牌",
+                "tags": "标签",
                 "limit": "每页条数", "offset": "起始位置"})
     return out
 

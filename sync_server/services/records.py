@@ -18,8 +18,8 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from common.errors import DomainError, ValidationError, ValidationErrors
-from common.schema import (ENTITIES, LEVELS, Base, OrgNode, Person, PersonTag, User,
-                           label_of, new_id)
+from common.schema import (ENTITIES, LEVELS, Base, DictEntry, OrgNode, Person, PersonTag,
+                           User, label_of, new_id)
 from common.validation import validate_person
 
 from .changes import _with_defaults, apply_change
@@ -136,6 +136,58 @@ def _check_references(session: Session, scope: Scope, entity: type[Base],
         raise ValidationErrors(errors)
 
 
+def _check_dictionaries(session: Session, entity: type[Base], values: dict[str, Any]) -> None:
+    """Dictionary-coded fields must hold an active code of their dictionary (dictionaries are
+    data: an admin may add codes). A dictionary with no entries at all is not checked."""
+    errors = []
+    for key, value in values.items():
+        column = entity.__table__.columns.get(key)
+        dict_code = column.info.get("dict") if column is not None else None
+        if dict_code and value is not None:
+            codes = _codes(session, dict_code)
+            if codes and value not in codes:
+                errors.append(ValidationError("not_in_dict", key, label=label_of(entity, key),
+                                              value=value))
+    if errors:
+        raise ValidationErrors(errors)
+
+
+def _codes(session: Session, dict_code: str) -> set[str]:
+    return set(session.scalars(select(DictEntry.code).where(
+        DictEntry.dict_code == dict_code, DictEntry.active.is_(True),
+        DictEntry.deleted.is_(False))))
+
+
+def set_tags(session: Session, user: User, person: Person, codes: list[str], *,
+             now: dt.datetime) -> list[str]:
+    """Make the person's live tags exactly `codes`: add the missing ones as PersonTag records,
+    tombstone the others (tags are records so that two devices' additions both survive)."""
+    known = _codes(session, "tag")
+    unknown = [c for c in codes if c not in known]
+    if unknown:
+        raise ValidationErrors([ValidationError("not_in_dict", "tags", label="标签", value=c)
+                                for c in unknown])
+    current = {t.tag_code: t for t in session.scalars(select(PersonTag).where(
+        PersonTag.person_id == person.id, PersonTag.deleted.is_(False)))}
+    for code in sorted(set(codes) - set(current)):
+        apply_change(session, PersonTag, None, {"person_id": person.id, "tag_code": code,
+                                                "grid_id": person.grid_id},
+                     now=now, actor_id=user.id)
+    for code in sorted(set(current) - set(codes)):
+        apply_change(session, PersonTag, current[code].id, {}, now=now, deleted=True,
+                     actor_id=user.id)
+    return sorted(set(codes))
+
+
+def _move_tags(session: Session, user: User, person: Person, *, now: dt.datetime) -> None:
+    """A person's tags follow them to their new grid (they belong to the same scope)."""
+    for tag in session.scalars(select(PersonTag).where(PersonTag.person_id == person.id,
+                                                       PersonTag.deleted.is_(False))):
+        if tag.grid_id != person.grid_id:
+            apply_change(session, PersonTag, tag.id, {"grid_id": person.grid_id}, now=now,
+                         actor_id=user.id)
+
+
 def _check_duplicate_id_number(session: Session, scope: Scope, id_number: str,
                                own_id: str | None) -> None:
     conds = [Person.id_number == id_number, Person.deleted.is_(False), scope.condition(Person)]
@@ -186,7 +238,9 @@ def _org_node_create(session: Session, scope: Scope, values: dict[str, Any]) -> 
 def create_record(session: Session, scope: Scope, user: User, entity: type[Base],
                   values: dict[str, Any], *, now: dt.datetime) -> Base:
     values = dict(values)
+    tags = values.pop("tags", None)
     record_id = None
+    _check_dictionaries(session, entity, values)
     if entity is OrgNode:
         values = _org_node_create(session, scope, values)
         record_id = values.pop("id")
@@ -196,6 +250,8 @@ def create_record(session: Session, scope: Scope, user: User, entity: type[Base]
         if entity is Person:
             values = {**values, **_person_values(session, scope, values, None, now)}
     row = apply_change(session, entity, record_id, values, now=now, actor_id=user.id)
+    if tags is not None and entity is Person:
+        set_tags(session, user, row, tags, now=now)
     log_operation(session, user=user, action="create", now=now, entity=entity.__tablename__,
                   record_id=row.id, details={"fields": sorted(values), "grid_id": row.grid_id})
     return row
@@ -207,8 +263,14 @@ ORG_NODE_READONLY = ("parent_id", "level")
 def update_record(session: Session, scope: Scope, user: User, entity: type[Base],
                   record_id: str, values: dict[str, Any], *, now: dt.datetime) -> Base:
     row = get_record(session, scope, entity, record_id)
+    tags = values.pop("tags", None) if entity is Person else None
     values = {k: v for k, v in values.items() if getattr(row, k) != v}
     details: dict[str, Any] = {"fields": sorted(values)}
+    _check_dictionaries(session, entity, values)
+    if tags is not None:
+        if sorted(set(tags)) != tags_of(session, [row.id])[row.id]:
+            set_tags(session, user, row, tags, now=now)
+            details["fields"] = sorted([*values, "tags"])
     if entity is OrgNode:
         fixed = [k for k in ORG_NODE_READONLY if k in values]
         if fixed:
@@ -221,11 +283,13 @@ def update_record(session: Session, scope: Scope, user: User, entity: type[Base]
         _check_references(session, scope, entity, values)
         if entity is Person and values:
             values = {**values, **_person_values(session, scope, values, row, now)}
-    if not values:
-        return row
-    row = apply_change(session, entity, record_id, values, now=now, actor_id=user.id)
-    log_operation(session, user=user, action="update", now=now, entity=entity.__tablename__,
-                  record_id=row.id, details=details)
+    if values:
+        row = apply_change(session, entity, record_id, values, now=now, actor_id=user.id)
+        if entity is Person and "grid_id" in values:
+            _move_tags(session, user, row, now=now)
+    if details["fields"]:
+        log_operation(session, user=user, action="update", now=now,
+                      entity=entity.__tablename__, record_id=row.id, details=details)
     return row
 
 

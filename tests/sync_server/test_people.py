@@ -154,3 +154,35 @@ def test_people_are_listed_by_name_fragment_status_type_and_tag(server):
         s.commit()
     tagged = api.get("/api/people", params={"tag": "dibao"}).json()["items"]
     assert [(p["name"], p["tags"]) for p in tagged] == [("艾力·买买提", ["dibao"])]
+
+
+def test_tags_are_set_on_create_replaced_on_update_and_follow_a_move(server):
+    api = server.as_("office1")
+    r = api.post("/api/people", json=make_person(server.tree.id("g1a"),
+                                                 tags=["dibao", "veteran"]))
+    assert r.status_code == 201, r.text
+    pid = r.json()["id"]
+    assert r.json()["tags"] == ["dibao", "veteran"]
+    r = api.patch(f"/api/people/{pid}", json={"tags": ["veteran", "disabled"]})
+    assert r.json()["tags"] == ["disabled", "veteran"]
+    assert api.get("/api/people", params={"tag": "dibao"}).json()["total"] == 0
+    api.patch(f"/api/people/{pid}", json={"grid_id": server.tree.id("g1b")})
+    seen = server.as_("worker1b").get(f"/api/people/{pid}").json()
+    assert seen["tags"] == ["disabled", "veteran"]
+    from common.schema import PersonTag
+    with server.session() as s:
+        live = s.scalars(select(PersonTag.grid_id).where(PersonTag.person_id == pid,
+                                                         PersonTag.deleted.is_(False))).all()
+        assert set(live) == {server.tree.id("g1b")}
+
+
+def test_codes_outside_their_dictionary_are_refused(server):
+    api = server.as_("worker1a")
+    before = counts(server)
+    r = api.post("/api/people", json=make_person(server.tree.id("g1a"), resident_type="alien",
+                                                 tags=["vip"]))
+    assert r.status_code == 422
+    assert "人口类型“alien”不在可选项中" in r.json()["message"]
+    r = api.post("/api/people", json=make_person(server.tree.id("g1a"), tags=["vip"]))
+    assert r.status_code == 422 and "标签“vip”不在可选项中" in r.json()["message"]
+    assert counts(server) == before
