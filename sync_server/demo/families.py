@@ -44,6 +44,7 @@ class PersonRef:
     house_id: str
     status: str
     tags: list[str] = field(default_factory=list)
+    ethnicity: str = ""
 
 
 @dataclass
@@ -285,7 +286,7 @@ class FamilyMaker:
             "marital_status": None if age < 16 else m.marital, "political_status": political,
             "workplace": workplace, "notes": None}, record_id=pid)
         ref = PersonRef(pid, self.namer.full(group, m.family, m.given), m.sex, age, id_number,
-                        phone, hh_id, house.id, status, tags)
+                        phone, hh_id, house.id, status, tags, group)
         for tag in tags:
             self.w.add("person_tags", grid.id, at, {"person_id": pid, "tag_code": tag})
         grid.people.append(ref)

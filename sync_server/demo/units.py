@@ -50,9 +50,10 @@ class UnitMaker:
         for _ in range(n_shops):
             house = places.rural_house(grid, "business") if rural else \
                 places.street_house(grid, "shop_front", "business")
-            self._unit(grid, "shop", self._shop_name(grid), house.id, house.address,
+            owner = self._adult(grid)
+            self._unit(grid, "shop", self._shop_name(grid, owner), house.id, house.address,
                        rng.choice(("retail", "catering", "services", "retail")),
-                       rng.randrange(1, 4))
+                       rng.randrange(1, 4), owner)
         if rural and grid.code.endswith("01"):
             name = rng.choice(self.texts["cooperatives"]).format(place=_short(grid.village))
             self._unit(grid, "cooperative", name, None, grid.place, "agriculture",
@@ -70,17 +71,27 @@ class UnitMaker:
             self._unit(grid, "institution", name, None, grid.place, "services",
                        rng.randrange(10, 40))
 
-    def _shop_name(self, grid: Grid) -> str:
+    def _adult(self, grid: Grid) -> PersonRef | None:
+        adults = [p for p in grid.people if 20 <= p.age <= 60 and p.status == "normal"]
+        return self.rng.choice(adults) if adults else None
+
+    def _shop_name(self, grid: Grid, owner: PersonRef | None) -> str:
+        """A shop named the way its owner would: 阿不都拉餐厅 for 阿不都拉·吐尔逊, 马记拉面馆 for
+        马建国, or after the place."""
         rng = self.rng
-        template = rng.choice(self.texts["shops"])
-        return template.format(ug=self.namer.given(UYGHUR, "male", 1980),
-                               han=self.namer.surname(HAN), place=_short(grid.village))
+        uyghur = owner is not None and "·" in owner.name
+        fits = [t for t in self.texts["shops"]
+                if "{place}" in t or ("{ug}" in t) == uyghur and owner is not None]
+        template = rng.choice(fits)
+        return template.format(ug=owner.name.split("·")[0] if uyghur else "",
+                               han=owner.name[0] if owner and not uyghur else "",
+                               place=_short(grid.village))
 
     def _unit(self, grid: Grid, kind: str, name: str, house_id: str | None, address: str,
-              industry: str, staff: int) -> None:
+              industry: str, staff: int, owner: PersonRef | None = None) -> None:
         rng = self.rng
         adults = [p for p in grid.people if 20 <= p.age <= 60 and p.status == "normal"]
-        owner = rng.choice(adults) if adults else None
+        owner = owner or (rng.choice(adults) if adults else None)
         tax = rng.choices(("normal", "exempt", "none"), (60, 30, 10))[0] \
             if kind in ("shop", "enterprise") else "exempt"
         annual = None
