@@ -1,4 +1,4 @@
-"""Attachments (photos) shared by client and server: limits, chunking, hashes, wire types, references.
+"""Attachments (photos) on both sides: limits, chunking, hashes, wire types, photo references.
 
 An attachment is named by the SHA-256 of its bytes (lower-case hex), so the same photo attached
 twice is one file on each side and crosses the link once. A record (Visit.photos, Event.photos)

@@ -135,3 +135,17 @@ class AttachmentSync:
         self.store.put(data)
         self.store.mark_sent(sha)
         return data
+
+
+def sync_photos(profile: object, server_url: str, token: str, *,
+                progress: Progress | None = None) -> UploadReport:
+    """Upload a profile's unsent photos (called by the sync engine after each sync).
+
+    `profile`: desktop.storage.profiles.Profile (its blob store and device id). A dropped link
+    raises server_unreachable; what was sent stays sent and the next sync resumes the rest."""
+    store = profile.blob_store()  # type: ignore[attr-defined]
+    if not store.unsent():
+        return UploadReport()
+    device_id = profile.device_id()  # type: ignore[attr-defined]
+    with AttachmentClient(server_url, token, device_id=device_id) as client:
+        return AttachmentSync(store, client, progress=progress).upload_pending()

@@ -22,6 +22,7 @@ from common.errors import DomainError
 from common.sync import hlc
 from common.sync.messages import PullRequest, PushRequest, SyncRequest, SyncResponse
 from desktop.net.sync import HttpSyncTransport, SyncTransport
+from desktop.services.attachments import sync_photos
 from desktop.services.revocation import wipe_profile
 from desktop.storage import outbox, replica
 from desktop.storage.changes import sync_state, wall_ms
@@ -150,7 +151,26 @@ class SyncService:
                 break
             if not response.pull.more and not sent:
                 break  # nothing could be sent (all refused earlier): do not spin
+        self._sync_photos(progress)
         return progress
+
+    def _sync_photos(self, progress: SyncProgress) -> None:
+        """Upload the photos of this profile the server lacks (services/attachments.py); a
+        dropped link leaves the rest for the next sync, resuming mid-photo."""
+        if not (isinstance(self.profile, Profile) and isinstance(self.transport,
+                                                                HttpSyncTransport)):
+            return
+        try:
+            report = sync_photos(self.profile, self.transport.base, self._token() or "")
+        except DomainError as err:
+            if err.code == "device_revoked":
+                raise self._revoked(err) from err
+            progress.log.append(f"照片未全部上传，下次同步继续：{err.message()}")
+            return
+        if report.sent:
+            progress.log.append(f"已上传照片 {len(report.sent)} 张")
+        for sha, code in report.refused.items():
+            progress.log.append(f"照片 {sha[:8]} 被拒绝：{DomainError(code).message()}")
 
     def _token(self) -> str | None:
         with self.sessions() as s:

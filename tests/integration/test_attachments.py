@@ -11,16 +11,20 @@ import httpx
 import pytest
 from sqlalchemy.orm import Session
 
-from common.attachments import CHUNK_SIZE, photo_hashes, photo_ref, sha256_hex
+from common.attachments import CHUNK_SIZE, photo_hashes, photo_ref, sha256_hex, thumb_bytes
 from common.errors import DomainError
 from common.schema import Visit
 from desktop.net.attachments import AttachmentClient
+from desktop.net.sync import HttpSyncTransport
 from desktop.services.attachments import AttachmentSync
+from desktop.services.session import sign_in
+from desktop.services.sync import SyncService
 from desktop.storage.blobs import BlobStore, referenced_photo_hashes
-from desktop.storage.changes import record_change
+from desktop.storage.changes import record_change, sync_state
 from desktop.storage.database import open_database
 from desktop.storage.migrations import migrate
 from tests.conftest import NOW
+from tests.factories import PASSWORD
 from tests.integration.attachment_helpers import LiveServer, Shaper, cut_when, make_photo
 
 FIVE_MB = 5 * 1024 * 1024
@@ -232,3 +236,32 @@ def test_thumbnails_for_a_list_of_50_visits_travel_inside_the_records_under_100_
     raw = sum(len(store.thumbnail(h)) for h in photo_hashes(refs))
     assert raw < 100_000 and wire < 100_000, (raw, wire)
 
+
+
+def test_a_visit_photo_taken_offline_reaches_the_office_with_its_thumbnail_and_original(
+        live_sqlite, tmp_path, monkeypatch):
+
+    monkeypatch.setenv("YZB_HOME", str(tmp_path / "home"))
+    worker = sign_in(live_sqlite.url, "worker1a", PASSWORD, now=NOW).profile
+    photo = make_photo(250_000, seed=21)
+    sha, mime, thumb = worker.blob_store().put_photo(photo)
+    visit_id = add_visit(worker.engine, photo_ref(sha, len(photo), mime, thumb),
+                         live_sqlite.tree.id("g1a"))
+    progress = SyncService(worker, HttpSyncTransport(live_sqlite.url),
+                           clock=lambda: NOW).sync_now()
+    assert "已上传照片 1 张" in progress.log
+    assert worker.blob_store().unsent() == []
+    stored = live_sqlite.settings.attachments_dir / sha[:2] / sha
+    assert stored.read_bytes() == photo
+
+    office = sign_in(live_sqlite.url, "office1", PASSWORD, now=NOW).profile
+    SyncService(office, HttpSyncTransport(live_sqlite.url), clock=lambda: NOW).sync_now()
+    with Session(office.engine) as s:
+        (ref,) = s.get(Visit, visit_id).photos
+        token = sync_state(s).access_token
+    assert ref["sha256"] == sha and thumb_bytes(ref) == thumb  # shown without the original
+    assert not office.blob_store().has(sha)
+    with AttachmentClient(live_sqlite.url, token) as client:
+        assert AttachmentSync(office.blob_store(), client).fetch_original(sha) == photo
+    worker.engine.dispose()
+    office.engine.dispose()

@@ -52,7 +52,8 @@ def admin_token(live, username="admin"):
 
 def revoke(live, device_id, username="admin"):
     return httpx.post(f"{live.url}/api/admin/devices/{device_id}/revoke",
-                      json={"reason": "笔记本丢失"}, headers=bearer(admin_token(live, username)))
+                      json={"reason": "笔记本丢失"},
+                      headers=bearer(admin_token(live, username)))
 
 
 def signed_in_laptop(live, username="worker1a"):
