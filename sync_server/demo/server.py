@@ -5,15 +5,17 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from sqlalchemy import Engine, func, insert, select, text, update
+from sqlalchemy import JSON, Connection, Engine, func, insert, literal, select, text, update
 from sqlalchemy.engine import make_url
 
 from common.errors import DomainError
-from common.schema import Base, OrgNode, User
+from common.schema import ENTITIES, Base, OrgNode, User
+from common.sync import hlc
 
 from ..db import all_tables  # noqa: F401  (makes ServerBase.metadata complete for --force)
 from ..db.engine import make_engine
 from ..db.migrate import migrate
+from ..db.sync_tables import ChangeLog
 from ..db.tables import Counter, Credential, ServerBase
 from ..services.passwords import hash_password
 from .core import Summary, generate
@@ -45,6 +47,20 @@ def wipe(url: str, engine: Engine) -> Engine:
     return engine
 
 
+def log_creations(conn: Connection, *, after_rev: int, now: dt.datetime) -> None:
+    """One change-log entry per demo record (its creation), as the one write path would have
+    written: pulls find changed entities through the log, and a record's history starts there.
+    INSERT … SELECT, so the rows never pass through Python."""
+    clock = hlc.stamp(int(now.replace(tzinfo=dt.timezone.utc).timestamp() * 1000), 0, "demo")
+    for name, entity in ENTITIES.items():
+        t = entity.__table__
+        conn.execute(insert(ChangeLog).from_select(
+            ["rev", "entity", "record_id", "grid_id", "values", "old_values", "clock", "at"],
+            select(t.c.rev, literal(name), t.c.id, t.c.grid_id, literal({}, JSON),
+                   literal({}, JSON), literal(clock), t.c.created_at)
+            .where(t.c.rev > after_rev)))
+
+
 def build_demo_server(url: str, *, scale: float = 1.0, seed: int = 2026,
                       now: dt.datetime, force: bool = False,
                       password: str = DEMO_PASSWORD) -> Summary:
@@ -70,6 +86,7 @@ def build_demo_server(url: str, *, scale: float = 1.0, seed: int = 2026,
             conn.execute(insert(Credential), [
                 {"user_id": uid, "password_hash": pw_hash, "updated_at": now}
                 for uid in user_ids])
+            log_creations(conn, after_rev=rev or 0, now=now)
             if rev is None:
                 conn.execute(insert(Counter).values(name="rev", value=summary.max_rev))
             else:

@@ -7,13 +7,15 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from common.errors import DomainError
-from common.schema import ENTITIES, OrgNode, Person
+from common.schema import ENTITIES, OrgNode, Person, User
 from sync_server.db.engine import make_engine
 from sync_server.db.tables import Counter
 from sync_server.demo.__main__ import main
 from sync_server.demo.server import DEMO_PASSWORD, build_demo_server
 from sync_server.services.auth import login
 from sync_server.services.changes import apply_change
+from sync_server.services.scope import Scope
+from sync_server.services.sync_pull import pull_batch
 from sync_server.settings import load_settings
 
 from .conftest import NOW
@@ -41,6 +43,31 @@ def test_demo_accounts_sign_in_and_new_changes_get_revs_after_the_demo(db_url):
                 "id_number": "65212319900101001X"[:17] + _check("65212319900101001"),
                 "name": "测试", "grid_id": grid.id}, now=NOW)
             assert person.rev == highest + 1
+    finally:
+        engine.dispose()
+
+
+def test_a_grid_workers_first_pull_brings_exactly_the_demo_records_of_their_grid(db_url):
+    summary = build_demo_server(db_url, scale=TINY, seed=3, now=NOW)
+    grid_id, _, worker_id = summary.grids[-1]
+    engine = make_engine(db_url)
+    try:
+        with Session(engine) as session:
+            scope = Scope.of(session, session.get(User, worker_id))
+            cursor, people, visits = 0, set(), 0
+            while True:
+                batch = pull_batch(session, scope, cursor, 4_000_000)
+                if "people" in batch.data:
+                    cols = batch.data["people"].cols
+                    people |= {r[cols.index("id")] for r in batch.data["people"].rows}
+                visits += len(batch.data["visits"].rows) if "visits" in batch.data else 0
+                cursor = batch.cursor
+                if not batch.more:
+                    break
+            expected = set(session.scalars(select(Person.id).where(Person.grid_id == grid_id)))
+            assert people == expected and expected
+            assert visits > 0
+            assert cursor == summary.max_rev
     finally:
         engine.dispose()
 
