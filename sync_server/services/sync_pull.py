@@ -10,14 +10,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import and_, not_, select
+from sqlalchemy import and_, exists, literal, not_, select, union_all
 from sqlalchemy.orm import Session
 
 from common.schema import ENTITIES, OrgNode
 from common.sync.codec import to_wire
 from common.sync.messages import ConflictWire, EntityRows, PullResponse
 
-from ..db.sync_tables import ChangeLog, ScopeExit, SyncConflict
+from ..db.sync_tables import ScopeExit, SyncConflict
 from .changes import current_rev
 from .scope import Scope
 
@@ -36,11 +36,10 @@ def pull_batch(session: Session, scope: Scope, cursor: int, max_bytes: int,
     limit = max(50, budget // 120)
     items: list[tuple[int, str, Any, int]] = []   # (rev, kind, payload, size)
     bound = high
-    # Every rev is written to the change log: one indexed look there tells which entities
-    # changed, so a device with little to fetch costs one or two queries, not one per entity.
-    changed = set(session.scalars(
-        select(ChangeLog.entity).where(ChangeLog.rev > cursor, ChangeLog.rev <= high)
-        .distinct()))
+    # One query (index-only on each table's rev) tells which entities changed, so a device
+    # with little to fetch costs a few lookups, not a scan of every table. (Not the change
+    # log: bulk-loaded data, e.g. the demo county, has rows but no log entries.)
+    changed = _changed_entities(session, cursor, high)
     for name, entity in ENTITIES.items():
         if name not in changed:
             continue
@@ -78,6 +77,15 @@ def pull_batch(session: Session, scope: Scope, cursor: int, max_bytes: int,
         wire = _conflict_wire(c)
         items.append((c.rev, "conflict", wire, _size(wire.model_dump())))
     return _cut(items, cursor, bound, high, budget)
+
+
+def _changed_entities(session: Session, cursor: int, high: int) -> set[str]:
+    probes = [select(literal(name).label("entity")).where(
+        exists().where(e.__table__.c.rev > cursor, e.__table__.c.rev <= high))
+        for name, e in ENTITIES.items()]
+    probes.append(select(literal("_conflicts").label("entity")).where(
+        exists().where(SyncConflict.rev > cursor, SyncConflict.rev <= high)))
+    return set(session.scalars(union_all(*probes)))
 
 
 def _cut(items: list[tuple[int, str, Any, int]], cursor: int, bound: int, high: int,
