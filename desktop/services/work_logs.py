@@ -28,13 +28,14 @@ def log_id(user_id: str, day: dt.date) -> str:
 
 
 def write_log(session: Session, worker: Worker, day: dt.date, content: str, *,
-              now: dt.datetime, replace: bool = False) -> str:
+              now: dt.datetime, replace: bool = False, today: dt.date | None = None) -> str:
     """Write the day's entry; a day before today is marked back-filled. An existing entry is
     refused unless `replace` (editing keeps the back-fill mark it was written with)."""
+    today = today or now.date()  # the caller's local day when the clock is UTC
     content = (content or "").strip()
     if not content:
         raise ValidationError("required", "content", label="工作内容")
-    if day > now.date():
+    if day > today:
         raise DomainError("worklog_future", date=day.isoformat())
     rid = log_id(worker.user_id, day)
     existing = session.get(WorkLog, rid)
@@ -44,7 +45,7 @@ def write_log(session: Session, worker: Worker, day: dt.date, content: str, *,
         return record_change(session, WorkLog, rid, {"content": content}, now=now).id
     return record_change(session, WorkLog, rid, {
         "user_id": worker.user_id, "log_date": day, "content": content,
-        "backfilled": day < now.date(), "grid_id": default_grid(session, worker)},
+        "backfilled": day < today, "grid_id": default_grid(session, worker)},
         now=now).id
 
 

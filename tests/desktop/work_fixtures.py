@@ -133,4 +133,8 @@ def ctx(seeded, qtbot, tmp_path):
                    services={"blobs": BlobStore(tmp_path / "blobs", b"b" * 32)})
     c.navigated = nav  # type: ignore[attr-defined]  (what the page asked the window to show)
     yield c
+    # Results still queued land on pages pytest-qt has already closed: the pages drop them
+    # (GuardedTasks); wait for them so none reaches the next test.
+    qtbot.wait_until(lambda: not tasks.is_busy(), timeout=20000)
     tasks.shutdown()
+    qtbot.wait(10)

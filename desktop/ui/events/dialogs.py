@@ -12,7 +12,7 @@ from desktop.services import events
 
 from ..context import AppContext
 from ..qr.camera import take_photo
-from ..visits.shared import PhotoListWidget, blob_store, error_text, worker_of
+from ..visits.shared import GuardedTasks, PhotoListWidget, blob_store, error_text, worker_of
 
 
 def _combo(dict_code: str, skip: tuple[str, ...] = ()) -> QComboBox:
@@ -39,6 +39,7 @@ class EventDialog(QDialog):
     def __init__(self, ctx: AppContext, parent=None, *, house_id: str | None = None) -> None:  # noqa: ANN001
         super().__init__(parent)
         self.ctx = ctx
+        self.tasks = GuardedTasks(ctx.tasks, self)
         self.house_id = house_id
         self.setWindowTitle("新建事件")
         self.resize(520, 560)
@@ -90,7 +91,7 @@ class EventDialog(QDialog):
     def save(self) -> None:
         values, photos = self.values(), self.photos.paths()
         worker, now, store = worker_of(self.ctx), self.ctx.now(), blob_store(self.ctx)
-        self.ctx.tasks.write(
+        self.tasks.write(
             lambda s: events.create_event(s, worker, values, now=now, photo_files=photos,
                                           store=store),
             self._created, lambda e: self.error.setText(error_text(e)), touches="events")
@@ -109,6 +110,7 @@ class ActionDialog(QDialog):
                  people: list[tuple[str, str]], parent=None) -> None:  # noqa: ANN001
         super().__init__(parent)
         self.ctx, self.event_id, self.action = ctx, event_id, action
+        self.tasks = GuardedTasks(ctx.tasks, self)
         self.setWindowTitle(f"{label('event_action', action)}事件")
         form = QFormLayout(self)
         self.target = QComboBox()
@@ -145,7 +147,7 @@ class ActionDialog(QDialog):
               "target_id": self.target.currentData() if action in events.NEEDS_TARGET else None,
               "postpone_days": self.days.value() if action == "postpone" else 0,
               "satisfaction": self.satisfaction.currentData() if action == "close" else None}
-        self.ctx.tasks.write(lambda s: events.act(s, worker, eid, action, now=now, **kw),
+        self.tasks.write(lambda s: events.act(s, worker, eid, action, now=now, **kw),
                              self._done, lambda e: self.error.setText(error_text(e)),
                              touches="events")
 

@@ -14,7 +14,7 @@ from desktop.services import events
 
 from ..context import AppContext
 from ..visits.page import _table
-from ..visits.shared import RowsModel, error_text, worker_of
+from ..visits.shared import GuardedTasks, RowsModel, error_text, worker_of
 from .dialogs import ActionDialog, EventDialog
 
 LISTS = (("open", "全部待办"), ("due_today", "今日到期"), ("overdue", "已逾期"), ("mine", "我承办的"),
@@ -35,6 +35,7 @@ class EventsPage(QWidget):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
+        self.tasks = GuardedTasks(ctx.tasks, self)
         self.dialog = None
         self.detail: dict[str, Any] | None = None
         self.which = QComboBox()
@@ -89,7 +90,7 @@ class EventsPage(QWidget):
     # -- lists ---------------------------------------------------------------------------------
     def refresh(self) -> None:
         which, worker, now = self.which.currentData(), worker_of(self.ctx), self.ctx.now()
-        self.ctx.tasks.read(lambda s: events.list_events(s, worker, which, now=now),
+        self.tasks.read(lambda s: events.list_events(s, worker, which, now=now),
                             self._show, self._failed)
 
     def _show(self, rows: list[Any]) -> None:
@@ -107,7 +108,7 @@ class EventsPage(QWidget):
             self._show_detail(None)
             return
         worker = worker_of(self.ctx)
-        self.ctx.tasks.read(lambda s: events.event_detail(s, worker, row.id), self._show_detail,
+        self.tasks.read(lambda s: events.event_detail(s, worker, row.id), self._show_detail,
                             self._failed)
 
     def _show_detail(self, d: dict[str, Any] | None) -> None:

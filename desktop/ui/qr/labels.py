@@ -9,7 +9,7 @@ from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFileDialog, QLabel, Q
 from desktop.services import doorplates
 
 from ..context import AppContext
-from ..visits.shared import error_text
+from ..visits.shared import GuardedTasks, error_text
 
 
 class LabelPrintDialog(QDialog):
@@ -21,6 +21,7 @@ class LabelPrintDialog(QDialog):
     def __init__(self, ctx: AppContext, parent=None) -> None:  # noqa: ANN001
         super().__init__(parent)
         self.ctx = ctx
+        self.tasks = GuardedTasks(ctx.tasks, self)
         self.setWindowTitle("打印门牌二维码")
         self.resize(520, 560)
         self.search = QLineEdit()
@@ -50,7 +51,7 @@ class LabelPrintDialog(QDialog):
         text = self.search.text()
         self._asked = getattr(self, "_asked", 0) + 1
         asked = self._asked
-        self.ctx.tasks.read(lambda s: doorplates.list_houses(s, text),
+        self.tasks.read(lambda s: doorplates.list_houses(s, text),
                             lambda rows: self._show(rows, asked),
                             lambda e: self.status.setText(error_text(e)))
 
@@ -89,7 +90,7 @@ class LabelPrintDialog(QDialog):
             return
         now = self.ctx.now()
         self.status.setText("正在生成…")
-        self.ctx.tasks.write(
+        self.tasks.write(
             lambda s: doorplates.write_label_sheet(s, ids, path, now=now),
             lambda pages: self._written(path, pages),
             lambda e: self.status.setText(error_text(e)), touches="settings")

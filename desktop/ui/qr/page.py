@@ -12,7 +12,7 @@ from desktop.services import doorplates
 from desktop.services.doorplates import CheckIn
 
 from ..context import AppContext
-from ..visits.shared import PHOTO_FILTER, error_text, worker_of
+from ..visits.shared import GuardedTasks, PHOTO_FILTER, error_text, worker_of
 from .camera import CameraWidget, gray_bytes
 from .labels import LabelPrintDialog
 
@@ -26,8 +26,10 @@ class QrPage(QWidget):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
+        self.tasks = GuardedTasks(ctx.tasks, self)
         self.last: CheckIn | None = None
         self._decoding = False
+        self._checking_in = False
         open_photo = QPushButton("打开门牌照片(&O)…")
         open_photo.setToolTip("Ctrl+O")
         open_photo.clicked.connect(self._choose_photo)
@@ -48,7 +50,7 @@ class QrPage(QWidget):
         self.visit_button.setEnabled(False)
         self.visit_button.clicked.connect(self.open_visit)
         self.camera = CameraWidget()
-        self.camera.frame_ready.connect(self._on_frame)
+        self.camera.frame_ready.connect(self.scan_frame)
         self.camera.camera_failed.connect(self._show_error_text)
 
         row = QHBoxLayout()
@@ -68,13 +70,14 @@ class QrPage(QWidget):
         """Check in from a photo of a plate (decoded and recorded on the writer thread)."""
         worker, now = worker_of(self.ctx), self.ctx.now()
         self.message.setText("正在识别…")
-        self.ctx.tasks.write(
+        self.tasks.write(
             lambda s: doorplates.check_in_from_file(s, worker, path, now=now),
             self._checked_in, self._failed, touches="visits")
 
     def check_in_texts(self, texts: list[str]) -> None:
         worker, now = worker_of(self.ctx), self.ctx.now()
-        self.ctx.tasks.write(lambda s: doorplates.check_in(s, worker, texts, now=now),
+        self._checking_in = True
+        self.tasks.write(lambda s: doorplates.check_in(s, worker, texts, now=now),
                              self._checked_in, self._failed, touches="visits")
 
     def toggle_camera(self) -> None:
@@ -84,19 +87,22 @@ class QrPage(QWidget):
         elif self.camera.start():
             self.camera_button.setText("关闭摄像头(&K)")
 
-    def _on_frame(self, image: QImage) -> None:
-        if self._decoding:
+    def scan_frame(self, image: QImage) -> None:
+        """Decode one camera frame off the GUI thread; a plate found checks in once."""
+        if self._decoding or self._checking_in:
             return  # one frame at a time: a slow laptop skips frames rather than queueing them
         self._decoding = True
         w, h, data, stride = gray_bytes(image)
-        self.ctx.tasks.read(lambda _s: doorplates.decode_gray_frame(w, h, data, stride),
+        self.tasks.read(lambda _s: doorplates.decode_gray_frame(w, h, data, stride),
                             self._decoded, lambda _e: setattr(self, "_decoding", False))
 
     def _decoded(self, texts: list[str]) -> None:
         self._decoding = False
-        if texts and self.camera.is_running():
+        if not texts or self._checking_in:
+            return
+        if self.camera.is_running():
             self.toggle_camera()  # one plate, one check-in
-            self.check_in_texts(texts)
+        self.check_in_texts(texts)
 
     def _choose_photo(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "打开门牌照片", "", PHOTO_FILTER)
@@ -105,6 +111,7 @@ class QrPage(QWidget):
 
     # -- outcomes ------------------------------------------------------------------------------
     def _checked_in(self, result: CheckIn) -> None:
+        self._checking_in = False
         self.last = result
         at = result.checkin_at.strftime("%H:%M")
         self.message.setText(f"已签到：{result.door_plate}（{at}），走访已开始")
@@ -115,6 +122,7 @@ class QrPage(QWidget):
         self.checked_in.emit(result)
 
     def _failed(self, exc: BaseException) -> None:
+        self._checking_in = False
         self._show_error_text(error_text(exc))
 
     def _show_error_text(self, text: str) -> None:

@@ -14,7 +14,7 @@ from desktop.services import sync_status
 
 from ..context import AppContext
 from ..visits.page import _table
-from ..visits.shared import RowsModel, error_text
+from ..visits.shared import GuardedTasks, RowsModel, error_text
 
 
 class SyncPage(QWidget):
@@ -29,6 +29,7 @@ class SyncPage(QWidget):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
+        self.tasks = GuardedTasks(ctx.tasks, self)
         self.status: sync_status.SyncStatus | None = None
         self.running = False
         self.state = QLabel("尚未同步")
@@ -126,7 +127,7 @@ class SyncPage(QWidget):
     # -- status --------------------------------------------------------------------------------
     def refresh(self) -> None:
         user_id = self.ctx.user.id
-        self.ctx.tasks.read(lambda s: sync_status.status(s, user_id=user_id), self._show_status,
+        self.tasks.read(lambda s: sync_status.status(s, user_id=user_id), self._show_status,
                             lambda e: self.state.setText(error_text(e)))
 
     def _show_status(self, st: sync_status.SyncStatus) -> None:
@@ -181,7 +182,7 @@ class SyncPage(QWidget):
                 progress.report(min(p.accepted + p.refused, total), total, p.text())
             service.on_progress = report
             return service.sync_now()
-        self.ctx.tasks.network(run, self._finished, self._failed, name="sync")
+        self.tasks.network(run, self._finished, self._failed, name="sync")
 
     def _on_progress(self, name: str, done: int, total: int, text: str) -> None:
         if name != "sync" or not self.running:
@@ -236,7 +237,7 @@ class SyncPage(QWidget):
         if c is None:
             return
         now = self.ctx.now()
-        self.ctx.tasks.write(
+        self.tasks.write(
             lambda s: sync_status.resolve(s, c.id, choice, now=now, value=value),
             lambda _r: (self.conflict_resolved.emit(c.id), self.refresh()),
             lambda e: self.state.setText(error_text(e)), touches="conflicts")
@@ -257,5 +258,5 @@ class SyncPage(QWidget):
         now = self.ctx.now()
         fn = ((lambda s: sync_status.retry_refused(s, r.change_id, now=now)) if action == "retry"
               else (lambda s: sync_status.discard_refused(s, r.change_id)))
-        self.ctx.tasks.write(fn, lambda _r: self.refresh(),
+        self.tasks.write(fn, lambda _r: self.refresh(),
                              lambda e: self.state.setText(error_text(e)), touches="outbox")

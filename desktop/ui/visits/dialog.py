@@ -12,7 +12,7 @@ from desktop.services import visits
 
 from ..context import AppContext
 from ..qr.camera import take_photo
-from .shared import PhotoListWidget, blob_store, error_text, worker_of
+from .shared import GuardedTasks, PhotoListWidget, blob_store, error_text, worker_of
 
 
 class VisitDialog(QDialog):
@@ -26,6 +26,7 @@ class VisitDialog(QDialog):
                  task: Any = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
+        self.tasks = GuardedTasks(ctx.tasks, self)
         self.visit_id = visit_id
         self.task = task
         self.setWindowTitle("走访记录" if visit_id is None else "填写签到走访")
@@ -69,7 +70,7 @@ class VisitDialog(QDialog):
                                  task.person_id or task.house_id, task.target)])
             self._set_kind(task.kind)
         elif visit_id:
-            self.ctx.tasks.read(lambda s: visits.visit_values(s, visit_id), self._loaded,
+            self.tasks.read(lambda s: visits.visit_values(s, visit_id), self._loaded,
                                 self._failed)
         if house_id or (visit_id is None and person_id is None and task is None):
             self._ask_targets("", house_id)
@@ -89,7 +90,7 @@ class VisitDialog(QDialog):
                 p = s.get(Person, person_id)
                 return [("person_id", person_id, p.name if p else "")]
             return visits.find_targets(s, text, house_id=house_id)
-        self.ctx.tasks.read(find, self._load_targets, self._failed)
+        self.tasks.read(find, self._load_targets, self._failed)
 
     def _load_targets(self, rows: list[tuple[str, str, str]]) -> None:
         self.target.clear()
@@ -127,7 +128,7 @@ class VisitDialog(QDialog):
         worker, now, store, vid = worker_of(self.ctx), self.ctx.now(), blob_store(self.ctx), \
             self.visit_id
         self.error.setText("")
-        self.ctx.tasks.write(
+        self.tasks.write(
             lambda s: visits.record_visit(s, worker, values, now=now, visit_id=vid,
                                           photo_files=photos, store=store),
             self._saved, self._failed, touches="visits")

@@ -16,7 +16,7 @@ from desktop.services import visits
 
 from ..context import AppContext
 from .dialog import VisitDialog
-from .shared import RowsModel, error_text, worker_of
+from .shared import GuardedTasks, RowsModel, error_text, local_today, worker_of
 
 TASK_FILTERS = (("due", "近期到期"), ("overdue", "已逾期"), ("open", "全部待走访"),
                 ("done", "已完成"))
@@ -45,6 +45,7 @@ class VisitsPage(QWidget):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
+        self.tasks = GuardedTasks(ctx.tasks, self)
         self.dialog: QDialog | None = None
         self.tabs = QTabWidget()
         self.tabs.addTab(self._tasks_tab(), "走访任务(&1)")
@@ -147,17 +148,17 @@ class VisitsPage(QWidget):
         [self.load_tasks, self.load_visits, self.load_dashboard][self.tabs.currentIndex()]()
 
     def generate_and_refresh(self) -> None:
-        now = self.ctx.now()
-        self.ctx.tasks.write(
-            lambda s: visits.generate_rule_tasks(s, today=now.date(), now=now),
+        now, today = self.ctx.now(), local_today(self.ctx)
+        self.tasks.write(
+            lambda s: visits.generate_rule_tasks(s, today=today, now=now),
             lambda made: (self.message.setText(f"已按自动规则生成 {made} 项走访任务")
                           if made else None, self.load_tasks()),
             self._failed, touches="visit_tasks")
 
     def load_tasks(self) -> None:
         which, worker, today = self.task_filter.currentData(), worker_of(self.ctx), \
-            self.ctx.now().date()
-        self.ctx.tasks.read(lambda s: visits.list_tasks(s, worker, which, today=today),
+            local_today(self.ctx)
+        self.tasks.read(lambda s: visits.list_tasks(s, worker, which, today=today),
                             self._show_tasks, self._failed)
 
     def _show_tasks(self, rows: list[Any]) -> None:
@@ -167,12 +168,12 @@ class VisitsPage(QWidget):
             self.task_view.selectRow(0)
 
     def load_visits(self) -> None:
-        self.ctx.tasks.read(lambda s: visits.recent_visits(s), self.visit_model.set_rows,
+        self.tasks.read(lambda s: visits.recent_visits(s), self.visit_model.set_rows,
                             self._failed)
 
     def load_dashboard(self) -> None:
-        days, today = self.period.currentData(), self.ctx.now().date()
-        self.ctx.tasks.read(lambda s: visits.dashboard(s, today=today, days=days),
+        days, today = self.period.currentData(), local_today(self.ctx)
+        self.tasks.read(lambda s: visits.dashboard(s, today=today, days=days),
                             self._show_dashboard, self._failed)
 
     def _show_dashboard(self, d: visits.Dashboard) -> None:
@@ -231,7 +232,7 @@ class VisitsPage(QWidget):
         if task is None or task.status != "open":
             return
         now = self.ctx.now()
-        self.ctx.tasks.write(lambda s: visits.cancel_task(s, task.id, now=now),
+        self.tasks.write(lambda s: visits.cancel_task(s, task.id, now=now),
                              lambda _r: self.load_tasks(), self._failed, touches="visit_tasks")
 
     def _failed(self, exc: BaseException) -> None:
@@ -246,13 +247,14 @@ class TaskDialog(QDialog):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
+        self.tasks = GuardedTasks(ctx.tasks, self)
         self.setWindowTitle("新建走访任务")
         self.title = QLineEdit()
         self.search = QLineEdit()
         self.search.setPlaceholderText("输入姓名或门牌号后按回车")
         self.search.returnPressed.connect(self._search)
         self.target = QComboBox()
-        self.due = QDateEdit(ctx.now().date() + dt.timedelta(days=7))
+        self.due = QDateEdit(local_today(ctx) + dt.timedelta(days=7))
         self.due.setCalendarPopup(True)
         self.error = QLabel("")
         self.error.setStyleSheet("color: #b00020;")
@@ -271,7 +273,7 @@ class TaskDialog(QDialog):
 
     def _search(self) -> None:
         text = self.search.text()
-        self.ctx.tasks.read(lambda s: visits.find_targets(s, text), self._targets,
+        self.tasks.read(lambda s: visits.find_targets(s, text), self._targets,
                             lambda e: self.error.setText(error_text(e)))
 
     def _targets(self, rows: list[tuple[str, str, str]]) -> None:
@@ -287,7 +289,7 @@ class TaskDialog(QDialog):
             values[chosen[0]] = chosen[1]
             values["kind"] = {"organisation_id": "enterprise"}.get(chosen[0], "person")
         worker, now = worker_of(self.ctx), self.ctx.now()
-        self.ctx.tasks.write(lambda s: visits.create_task(s, worker, values, now=now),
+        self.tasks.write(lambda s: visits.create_task(s, worker, values, now=now),
                              self._created, lambda e: self.error.setText(error_text(e)),
                              touches="visit_tasks")
 

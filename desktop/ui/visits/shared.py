@@ -2,9 +2,11 @@
 model over plain rows, and a keyboard-friendly photo list."""
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
+import shiboken6
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QListWidget, QPushButton, QVBoxLayout,
                                QWidget)
@@ -23,14 +25,55 @@ def worker_of(ctx: AppContext) -> Worker:
 
 
 def blob_store(ctx: AppContext):  # noqa: ANN201 - a BlobStore or None
-    """The profile's encrypted photo store, shared by name in the context (set up at sign-in)."""
-    return ctx.services.get("blobs")
+    """The profile's encrypted photo store: shared as "blobs", else opened from the profile."""
+    store = ctx.services.get("blobs")
+    profile = ctx.services.get("profile")
+    if store is None and profile is not None and hasattr(profile, "blob_store"):
+        store = ctx.services["blobs"] = profile.blob_store()
+    return store
+
+
+def local_today(ctx: AppContext) -> dt.date:
+    """Today on the worker's wall calendar. The context's clock is UTC (stored stamps are UTC);
+    a day's log or a task's due date belongs to the local day (Xinjiang is UTC+8)."""
+    return ctx.now().replace(tzinfo=dt.timezone.utc).astimezone().date()
 
 
 def error_text(exc: BaseException) -> str:
     if isinstance(exc, DomainError):
         return exc.message()
     return "操作失败，请重试；如果问题重复出现，请联系管理员"
+
+
+class GuardedTasks:
+    """The task manager as one widget uses it: results that arrive after the widget was
+    deleted (a dialog closed while its save was running) are dropped, not run on a dead widget."""
+
+    def __init__(self, tasks: Any, owner: QWidget) -> None:
+        self._tasks = tasks
+        self._owner = owner
+
+    def _guard(self, cb: Callable[[Any], None] | None) -> Callable[[Any], None] | None:
+        if cb is None:
+            return None
+        owner = self._owner
+
+        def guarded(value: Any) -> None:
+            if shiboken6.isValid(owner):
+                cb(value)
+        return guarded
+
+    def read(self, fn: Callable[..., Any], on_success: Callable[[Any], None] | None = None,
+             on_failure: Callable[[Any], None] | None = None, **kw: Any) -> Any:
+        return self._tasks.read(fn, self._guard(on_success), self._guard(on_failure), **kw)
+
+    def write(self, fn: Callable[..., Any], on_success: Callable[[Any], None] | None = None,
+              on_failure: Callable[[Any], None] | None = None, **kw: Any) -> Any:
+        return self._tasks.write(fn, self._guard(on_success), self._guard(on_failure), **kw)
+
+    def network(self, fn: Callable[..., Any], on_success: Callable[[Any], None] | None = None,
+                on_failure: Callable[[Any], None] | None = None, **kw: Any) -> Any:
+        return self._tasks.network(fn, self._guard(on_success), self._guard(on_failure), **kw)
 
 
 class RowsModel(QAbstractTableModel):

@@ -14,7 +14,7 @@ from desktop.services import work_logs
 
 from ..context import AppContext
 from ..visits.page import _table
-from ..visits.shared import RowsModel, error_text, worker_of
+from ..visits.shared import GuardedTasks, RowsModel, error_text, local_today, worker_of
 
 PERIODS = (("month", "本月"), ("last_month", "上月"), ("30", "近 30 天"))
 
@@ -41,8 +41,9 @@ class WorkLogPage(QWidget):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
+        self.tasks = GuardedTasks(ctx.tasks, self)
         self.existing = False
-        today = ctx.now().date()
+        today = local_today(ctx)
         self.day = QDateEdit(QDate(today.year, today.month, today.day))
         self.day.setCalendarPopup(True)
         self.day.setMaximumDate(QDate(today.year, today.month, today.day))
@@ -117,9 +118,9 @@ class WorkLogPage(QWidget):
             self.load_stats()
 
     def load_entry(self) -> None:
-        day, uid, today = self.chosen_day(), self.ctx.user.id, self.ctx.now().date()
+        day, uid, today = self.chosen_day(), self.ctx.user.id, local_today(self.ctx)
         self.backfill_hint.setText("（补填，将标记为补填）" if day < today else "")
-        self.ctx.tasks.read(lambda s: work_logs.entry_for(s, uid, day), self._show_entry,
+        self.tasks.read(lambda s: work_logs.entry_for(s, uid, day), self._show_entry,
                             self._failed)
 
     def _show_entry(self, content: str | None) -> None:
@@ -128,8 +129,8 @@ class WorkLogPage(QWidget):
         self.save_button.setText("修改日志(&S)" if self.existing else "保存日志(&S)")
 
     def load_mine(self) -> None:
-        uid, today = self.ctx.user.id, self.ctx.now().date()
-        self.ctx.tasks.read(
+        uid, today = self.ctx.user.id, local_today(self.ctx)
+        self.tasks.read(
             lambda s: work_logs.logs_for(s, uid, today - dt.timedelta(days=29), today),
             self._show_mine, self._failed)
 
@@ -146,23 +147,24 @@ class WorkLogPage(QWidget):
 
     def save(self) -> None:
         worker, now, day = worker_of(self.ctx), self.ctx.now(), self.chosen_day()
-        text, replace = self.content.toPlainText(), self.existing
-        self.ctx.tasks.write(
-            lambda s: work_logs.write_log(s, worker, day, text, now=now, replace=replace),
+        text, replace, today = self.content.toPlainText(), self.existing, local_today(self.ctx)
+        self.tasks.write(
+            lambda s: work_logs.write_log(s, worker, day, text, now=now, replace=replace,
+                                          today=today),
             self._saved, self._failed, touches="work_logs")
 
     def _saved(self, log_id: str) -> None:
         self.existing = True
         self.save_button.setText("修改日志(&S)")
-        backfilled = self.chosen_day() < self.ctx.now().date()
+        backfilled = self.chosen_day() < local_today(self.ctx)
         self.message.setText("日志已保存（补填）" if backfilled else "日志已保存")
         self.log_saved.emit(log_id)
         self.load_mine()
 
     def load_stats(self) -> None:
-        today = self.ctx.now().date()
+        today = local_today(self.ctx)
         start, end = period_range(self.period.currentData(), today)
-        self.ctx.tasks.read(lambda s: work_logs.statistics(s, start, end, today=today),
+        self.tasks.read(lambda s: work_logs.statistics(s, start, end, today=today),
                             self._show_stats, self._failed)
 
     def _show_stats(self, rows: list[Any]) -> None:

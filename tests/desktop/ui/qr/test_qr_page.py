@@ -97,3 +97,19 @@ def test_the_print_dialog_writes_a_sheet_for_the_checked_houses(ctx, seeded, qtb
     with qtbot.wait_signal(dialog.sheet_written, timeout=10000) as got:
         dialog.write_sheet(str(out))
     assert got.args == [str(out), 1] and out.read_bytes().startswith(b"%PDF")
+
+
+def test_a_camera_frame_showing_a_plate_checks_in_like_a_photo(ctx, seeded, qtbot, tmp_path):
+    """The camera path without a camera: a frame (QImage) goes through the same grayscale
+    conversion, background decoding and check-in as frames from QVideoSink."""
+    from PySide6.QtGui import QImage
+    page = QrPage(ctx)
+    qtbot.addWidget(page)
+    frame = QImage(plate_photo(tmp_path, seeded))
+    assert not frame.isNull()
+    with qtbot.wait_signal(page.checked_in, timeout=10000) as got:
+        page.camera.frame_ready.emit(frame)
+        page.camera.frame_ready.emit(frame)  # a second frame while decoding is skipped
+    assert got.args[0].door_plate == "幸福路12号"
+    with Session(seeded.engine) as s:
+        assert len(s.query(Visit).all()) == 1
