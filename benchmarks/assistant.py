@@ -10,6 +10,7 @@ import random
 import statistics
 import tempfile
 import time
+from copy import copy
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -63,6 +64,9 @@ def build_sheet(path: Path, people: list[dict], *, filled: bool) -> None:
     box = Border(left=side, right=side, top=side, bottom=side)
     for c in ws[2]:
         c.font = Font(bold=True)
+    boxed = ws.cell(1000, 1)
+    boxed.border = box
+    box_style = boxed._style  # one style shared by every cell (assigning a Border hashes it)
     for i, p in enumerate(people, start=1):
         row = [i, p["name"], p["id_number"]]
         if filled:
@@ -75,8 +79,8 @@ def build_sheet(path: Path, people: list[dict], *, filled: bool) -> None:
         if rng.random() < 0.01:
             row[2] = "650102198001010011"  # not in the county
         ws.append(row)
-        for c in ws[ws.max_row]:
-            c.border = box
+        for c in ws[i + 2]:
+            c._style = copy(box_style)
     wb.save(path)
 
 

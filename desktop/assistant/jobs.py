@@ -19,7 +19,8 @@ from .mapping import Column
 from .matching import Match, match_row
 from .records import PeopleIndex
 from .sheets import Table
-from .values import display, display_text, is_blank, parse_cell, same
+from .values import (display, display_text, is_blank, normalise_name, parse_cell, parse_id,
+                     same, text_of)
 
 FILLED = PatternFill("solid", start_color="FFC6EFCE", end_color="FFC6EFCE")     # light green
 NOT_FOUND = PatternFill("solid", start_color="FFFFC7CE", end_color="FFFFC7CE")  # light red
@@ -130,6 +131,26 @@ def _text_format(cell) -> None:  # noqa: ANN001
 def _date_format(cell) -> None:  # noqa: ANN001
     if cell.number_format == "General":
         cell.number_format = "yyyy-mm-dd"
+
+
+def sheet_keys(wb: Workbook, table: Table) -> tuple[set[str], set[str]]:
+    """The ID numbers a sheet's rows carry, and the names of rows without a usable one: the
+    only people the rows can match, so the only ones read from the database."""
+    ids: set[str] = set()
+    names: set[str] = set()
+    fields = {c.field for c in table.mapped()}
+    if "id_number" not in fields and "name" not in fields:
+        return ids, names
+    for cells in _row_cells(wb[table.sheet], table).values():
+        raw = cells.get("id_number")
+        number = None if is_blank(raw) else parse_id(raw)
+        if number:
+            ids.add(number)
+            continue  # matched by its ID number or not at all: its name need not be read
+        name = cells.get("name")
+        if not is_blank(name):
+            names.update({text_of(name), normalise_name(name)})
+    return ids, names
 
 
 def _mark_diff(cell, key: str, db: Any, styles: Restyler) -> None:  # noqa: ANN001

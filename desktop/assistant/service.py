@@ -86,8 +86,9 @@ class AssistantService:
                 people = population(session, conditions or Conditions(), today=today)
                 report = jobs.fill(plan.workbook, plan.table, people, progress=progress)
             else:
-                index = PeopleIndex.build(load_people(session, today=today,
-                                                      with_tags=with_tags))
+                ids, names = jobs.sheet_keys(plan.workbook, plan.table)
+                index = PeopleIndex.build(load_people(session, today=today, id_numbers=ids,
+                                                      names=names, with_tags=with_tags))
                 run = jobs.complete if job == "complete" else jobs.check
                 report = run(plan.workbook, plan.table, index, progress=progress)
             plan.workbook.save(out)
