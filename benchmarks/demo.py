@@ -21,17 +21,21 @@ DOC = Path(__file__).resolve().parents[1] / "docs" / "BENCHMARKS.md"
 SECTION = "## Demo county"
 
 
-def _sqlite_run(scale: float, seed: int) -> tuple[float, int, dict]:
+Result = tuple[float, int, dict, float, float]
+"""(wall seconds, bytes, rows per table, this process's CPU seconds, load average at start)."""
+
+
+def _sqlite_run(scale: float, seed: int) -> Result:
     with tempfile.TemporaryDirectory(prefix="yzb-demo-bench-") as tmp:
         path = Path(tmp) / "demo.db"
-        started = time.perf_counter()
+        load, cpu, started = os.getloadavg()[0], time.process_time(), time.perf_counter()
         summary = build_demo_server(f"sqlite:///{path}", scale=scale, seed=seed, now=NOW)
         seconds = time.perf_counter() - started
         size = sum(p.stat().st_size for p in Path(tmp).iterdir())
-        return seconds, size, summary.counts
+        return seconds, size, summary.counts, time.process_time() - cpu, load
 
 
-def _pg_runs(scale: float, seed: int, runs: int) -> list[tuple[float, int, dict]]:
+def _pg_runs(scale: float, seed: int, runs: int) -> list[Result]:
     from tests.pg import PgCluster  # the same throwaway cluster the tests use
 
     cluster = PgCluster().start()
@@ -40,26 +44,27 @@ def _pg_runs(scale: float, seed: int, runs: int) -> list[tuple[float, int, dict]
         for _ in range(runs):
             name = cluster.create_database()
             url = cluster.url(name)
-            started = time.perf_counter()
+            load, cpu, started = os.getloadavg()[0], time.process_time(), time.perf_counter()
             summary = build_demo_server(url, scale=scale, seed=seed, now=NOW)
             seconds = time.perf_counter() - started
+            cpu = time.process_time() - cpu
             engine = make_engine(url)
             with engine.connect() as conn:
                 size = conn.execute(text("SELECT pg_database_size(current_database())")).scalar()
             engine.dispose()
             cluster.drop_database(name)
-            out.append((seconds, size, summary.counts))
+            out.append((seconds, size, summary.counts, cpu, load))
     finally:
         cluster.stop()
     return out
 
 
-def _fmt(results: list[tuple[float, int, dict]]) -> tuple[str, str, str]:
+def _fmt(results: list[Result]) -> list[str]:
     times = [r[0] for r in results]
-    med = statistics.median(times)
-    size = statistics.median(r[1] for r in results) / 2**20
-    spread = f"{min(times):.1f}-{max(times):.1f}"
-    return f"{med:.1f} s", spread, f"{size:.0f} MiB"
+    return [f"{statistics.median(times):.1f} s", f"{min(times):.1f}-{max(times):.1f} s",
+            f"{statistics.median(r[3] for r in results):.1f} s",
+            f"{statistics.median(r[1] for r in results) / 2**20:.0f} MiB",
+            ", ".join(f"{r[4]:.1f}" for r in results)]
 
 
 def main() -> None:
@@ -75,11 +80,13 @@ def main() -> None:
     sqlite = []
     for i in range(args.runs):
         sqlite.append(_sqlite_run(args.scale, args.seed))
-        print(f"sqlite run {i + 1}: {sqlite[-1][0]:.1f} s, {sqlite[-1][1] / 2**20:.0f} MiB",
-              flush=True)
+        r = sqlite[-1]
+        print(f"sqlite run {i + 1}: {r[0]:.1f} s (cpu {r[3]:.1f} s, load {r[4]:.1f}), "
+              f"{r[1] / 2**20:.0f} MiB", flush=True)
     pg = [] if args.skip_postgres else _pg_runs(args.scale, args.seed, args.runs)
     for i, r in enumerate(pg):
-        print(f"postgresql run {i + 1}: {r[0]:.1f} s, {r[1] / 2**20:.0f} MiB", flush=True)
+        print(f"postgresql run {i + 1}: {r[0]:.1f} s (cpu {r[3]:.1f} s, load {r[4]:.1f}), "
+              f"{r[1] / 2**20:.0f} MiB", flush=True)
     counts = sqlite[0][2]
     lines = [
         SECTION, "",
@@ -88,13 +95,15 @@ def main() -> None:
         f"scale {args.scale:g}, seed {args.seed}, median of {args.runs} runs. Time is the whole "
         "`build_demo_server` (migrations, generation, accounts' credentials, rev counter); size "
         "is the database file (SQLite, with its WAL) or `pg_database_size` (PostgreSQL 15, "
-        "fsync off).", "",
-        "| database | time (median) | range | size |", "|---|---|---|---|",
+        "fsync off). CPU is this process's (generation, inserts; PostgreSQL's own work is in its "
+        "server processes). The machine is shared: the load average at the start of each run "
+        "says how busy it was (2 cores: above 2 means waiting for a core).", "",
+        "| database | wall time (median) | range | CPU (median) | size | load at start |",
+        "|---|---|---|---|---|---|",
     ]
     for label, results in (("SQLite", sqlite), ("PostgreSQL", pg)):
         if results:
-            med, spread, size = _fmt(results)
-            lines.append(f"| {label} | {med} | {spread} s | {size} |")
+            lines.append(f"| {label} | " + " | ".join(_fmt(results)) + " |")
     lines += ["", f"Rows at this scale: {sum(counts.values()):,} in all — " + ", ".join(
         f"{name} {n:,}" for name, n in sorted(counts.items(), key=lambda kv: -kv[1])) + ".", ""]
     section = "\n".join(lines)
