@@ -11,6 +11,7 @@ from typing import Any, Callable
 
 from openpyxl.comments import Comment
 from openpyxl.styles import PatternFill
+from openpyxl.cell.cell import MergedCell
 from openpyxl.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -201,6 +202,9 @@ def _compare_and_fill(ws: Worksheet, table: Table, job: str, index: PeopleIndex,
         differs = False
         for col in mapped:
             cell = ws.cell(r, col.index)
+            if isinstance(cell, MergedCell):
+                continue  # part of a merged block (a household's shared address): its top
+                # left cell holds the value and is compared on its own row
             db = m.person.get(col.field)
             if is_blank(cell.value):
                 if job == "complete" and db is not None and db != frozenset():
@@ -227,6 +231,8 @@ def _compare_and_fill(ws: Worksheet, table: Table, job: str, index: PeopleIndex,
 def _flag_id(ws: Worksheet, table: Table, r: int, m: Match, styles: Restyler) -> None:
     col = next(c for c in table.mapped() if c.field == "id_number")
     cell = ws.cell(r, col.index)
+    if isinstance(cell, MergedCell):
+        return
     styles.apply(cell, "not_found", _set_fill(NOT_FOUND))
     text = _message(m.id_problem, {})
     if m.person is not None:
@@ -242,10 +248,12 @@ def _flag_row(ws: Worksheet, table: Table, r: int, m: Match, report: JobReport,
     report.problems.append(Problem(r, m.code or m.status, m.params))
     fill = UNSURE if m.status in ("ambiguous", "insufficient") else NOT_FOUND
     key_cols = [c for c in table.mapped() if c.field in ("name", "id_number")] or table.mapped()
-    for c in key_cols:
-        styles.apply(ws.cell(r, c.index), f"row_{fill.fgColor.rgb}", _set_fill(fill))
-    first = ws.cell(r, key_cols[0].index)
-    if first.comment is None:
+    cells = [ws.cell(r, c.index) for c in key_cols]
+    cells = [c for c in cells if not isinstance(c, MergedCell)]
+    for cell in cells:
+        styles.apply(cell, f"row_{fill.fgColor.rgb}", _set_fill(fill))
+    first = cells[0] if cells else None
+    if first is not None and first.comment is None:
         first.comment = _comment(_message(m.code or m.status, m.params))
 
 
@@ -292,6 +300,8 @@ def fill(wb: Workbook, table: Table, people: list[dict[str, Any]], *,
                 ws.cell(r, i)._style = copy(style)
         for c in mapped:
             cell = ws.cell(r, c.index)
+            if isinstance(cell, MergedCell):
+                continue
             if c.field == "seq":
                 cell.value = n + 1
                 continue

@@ -137,3 +137,23 @@ def test_an_id_number_typed_as_a_number_is_reported_and_never_matched_on_its_own
     # row 2's name fits nobody: nothing filled from c.people[6]
     assert ws.cell(5, 7).value is None
     assert report.matched == 1
+
+
+def test_a_household_address_merged_over_its_members_rows_is_left_intact(county, service,
+                                                                          tmp_path):
+    _, c = county
+    hh = next(h for h in c.hh if sum(p["household_id"] == h["id"] for p in c.people) >= 2)
+    members = [p for p in c.people if p["household_id"] == hh["id"]][:2]
+    rows = [[1, members[0]["name"], members[0]["id_number"]] + [None] * 8,
+            [2, members[1]["name"], members[1]["id_number"]] + [None] * 8]
+    src = sheet_with_title(tmp_path / "in.xlsx", HEADERS, rows, footer=False)
+    wb = openpyxl.load_workbook(src)
+    wb["花名册"].merge_cells("I4:I5")
+    wb.save(src)
+    report = service.run("complete", service.inspect(src), tmp_path / "out.xlsx", today=TODAY,
+                         now=NOW)
+    ws = openpyxl.load_workbook(tmp_path / "out.xlsx")["花名册"]
+    assert report.matched == 2
+    assert ws["I4"].value == members[0]["address"]
+    assert "I4:I5" in {str(r) for r in ws.merged_cells.ranges}
+    assert ws["G5"].value == label("ethnicity", members[1]["ethnicity"])
