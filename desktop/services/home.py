@@ -11,6 +11,8 @@ from common.schema import (Event, Household, House, Organisation, Person, Person
                            VisitTask)
 from desktop.storage.tables import OutboxEntry, SyncState
 
+from .people_index import fresh_index
+
 
 @dataclass(frozen=True)
 class HomeFigures:
@@ -58,6 +60,9 @@ def home_figures(session: Session, *, today: dt.date) -> HomeFigures:
 
 def tag_counts(session: Session) -> dict[str, int]:
     """Living people per tag (for the home page's group list)."""
+    index = fresh_index(session)
+    if index is not None:
+        return index.tag_counts()
     living = select(Person.id).where(Person.status == "normal", Person.deleted.is_(False))
     return dict(session.execute(
         select(PersonTag.tag_code, func.count(distinct(PersonTag.person_id)))

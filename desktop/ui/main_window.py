@@ -12,7 +12,7 @@ from common.errors import DomainError
 from desktop.services.people_index import rebuild_index
 
 from .context import AppContext
-from .pages import PAGES, PageSpec, load_page_class
+from .pages import PAGES, PageSpec, load_page_class, page_available
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +27,6 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"一张表 — {ctx.user.display_name}")
         self.resize(1280, 800)
         self._specs: list[PageSpec] = []
-        self._classes: dict[str, type] = {}
         self._pages: dict[str, QWidget] = {}
         self.last_error: str = ""
 
@@ -48,11 +47,10 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
 
         for spec in pages if pages is not None else PAGES:
-            cls = load_page_class(spec)
-            if cls is None:
+            if not page_available(spec):
+                log.info("page %s not installed", spec.key)
                 continue
             self._specs.append(spec)
-            self._classes[spec.key] = cls
             item = QListWidgetItem(spec.title)
             item.setData(Qt.ItemDataRole.UserRole, spec.key)
             if spec.shortcut:
@@ -79,7 +77,8 @@ class MainWindow(QMainWindow):
         self._index_poll = QTimer(self, interval=30_000)
         self._index_poll.timeout.connect(self.refresh_people_index)
         self._index_poll.start()
-        QTimer.singleShot(0, self.refresh_people_index)
+        # Not at once: the first pages' reads and paint come first on a cold start.
+        QTimer.singleShot(2500, self.refresh_people_index)
 
     def refresh_people_index(self) -> None:
         if self.ctx.tasks.engine is not None:
@@ -90,10 +89,16 @@ class MainWindow(QMainWindow):
         return [s.key for s in self._specs]
 
     def page(self, key: str) -> QWidget:
-        """The page for `key`, built on first use."""
+        """The page for `key`, built on first use (its module imported then)."""
         if key not in self._pages:
             row = self.page_keys().index(key)
-            page = self._classes[key](self.ctx, self)
+            spec = self._specs[row]
+            cls = load_page_class(spec)
+            if cls is None:
+                page = QLabel(f"“{spec.title}”暂时无法打开（功能模块加载失败），其他功能不受影响")
+                page.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            else:
+                page = cls(self.ctx, self)
             page.setObjectName(f"page_{key}")
             old = self.stack.widget(row)
             self.stack.insertWidget(row, page)
@@ -104,7 +109,7 @@ class MainWindow(QMainWindow):
 
     def navigate(self, key: str, **kw: object) -> None:
         """Show the page `key`; pass `kw` to its `open_record` if it has one."""
-        if key not in self._classes:
+        if key not in self.page_keys():
             self.statusBar().showMessage("该功能暂不可用", 5000)
             return
         row = self.page_keys().index(key)

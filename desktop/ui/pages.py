@@ -1,14 +1,16 @@
 """The page registry: which pages the main window shows, in order, imported lazily.
 
 Each entry names a module and a class; the class is built as `cls(ctx, parent)` with the
-`AppContext` (context.py). A page may define `refresh()` (called each time it is shown) and
+`AppContext` (context.py), and its module is imported only when the page is first shown. A page may define `refresh()` (called each time it is shown) and
 `open_record(**kw)` (called by `ctx.navigate(key, **kw)`). A page whose module is missing or
-fails to import is skipped with a log line, so one broken page never breaks start-up.
+fails to import is skipped (or, found but broken, shows a notice) with a log line, so one
+broken page never breaks start-up.
 Other engineers add or correct their own line here.
 """
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import logging
 from dataclasses import dataclass
 
@@ -41,6 +43,14 @@ PAGES: list[PageSpec] = [
     PageSpec("assistant", "一张表助手", "desktop.ui.assistant", "AssistantPage", ""),
     PageSpec("sync", "数据同步", "desktop.ui.sync.page", "SyncPage", ""),
 ]
+
+
+def page_available(spec: PageSpec) -> bool:
+    """Whether the page's module exists (found without importing it: start-up stays fast)."""
+    try:
+        return importlib.util.find_spec(spec.module) is not None
+    except (ImportError, ValueError):
+        return False
 
 
 def load_page_class(spec: PageSpec) -> type | None:

@@ -77,3 +77,13 @@ def test_drill_down_shows_counts_and_enter_on_a_house_lists_its_people(ctx, scop
     search = window.current_page()
     assert search.objectName() == "page_search"
     qtbot.wait_until(lambda: search.count.text() == "符合条件：1 人", timeout=5000)
+
+
+def test_a_broken_page_shows_a_notice_and_the_rest_keeps_working(ctx, qtbot):
+    pages = [PAGES[0], PageSpec("broken", "坏页面", "desktop.ui.home.page", "NoSuchPage")]
+    window = MainWindow(ctx, pages)
+    qtbot.addWidget(window)
+    window.navigate("broken")
+    assert "暂时无法打开" in window.current_page().text()
+    window.navigate("home")
+    assert window.current_page().objectName() == "page_home"
