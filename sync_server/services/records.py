@@ -22,7 +22,7 @@ from common.schema import (ENTITIES, LEVELS, Base, DictEntry, OrgNode, Person, P
                            User, label_of, new_id)
 from common.validation import validate_person
 
-from .changes import _with_defaults, apply_change
+from .changes import apply_change
 from .oplog import log_operation
 from .scope import Scope
 
@@ -204,7 +204,8 @@ def _person_values(session: Session, scope: Scope, values: dict[str, Any],
                    row: Person | None, now: dt.datetime) -> dict[str, Any]:
     """Validate a person's values against the whole record and refuse a duplicate ID number."""
     if row is None:
-        merged = _with_defaults(values)
+        merged = {"resident_type": "registered", "status": "normal", "id_number": None,
+                  "name": None, **values}
     else:
         merged = {k: getattr(row, k) for k in ("id_number", "name", "sex", "birth_date",
                                                "resident_type", "status", "phone")}
