@@ -19,11 +19,8 @@ from tests.desktop.work_fixtures import (GRID, KEY, NOW, OTHER_GRID, engine,  # 
 
 
 def plate_image(payload: str, box: int = 6) -> Image.Image:
-    import qrcode
-    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_Q, border=4,
-                       box_size=box)
-    qr.add_data(payload.encode("utf-8"))
-    return qr.make_image().get_image().convert("RGB")
+    """The QR exactly as the label sheet draws it (same matrix, same mask)."""
+    return doorplates.plate_image(payload, box).convert("RGB")
 
 
 def photo_like(img: Image.Image, *, angle: float, blur: float, quality: int,
