@@ -35,6 +35,32 @@ def values_from_wire(entity: type[Base], values: dict[str, Any]) -> dict[str, An
     return {k: from_wire(entity, k, v) for k, v in values.items()}
 
 
+def compact_clocks(clocks: dict[str, str] | None) -> Any:
+    """A record's field stamps on the wire: most fields usually share one stamp (the record was
+    created or last edited in one go), so that stamp goes once, `*`, with the names of the fields
+    carrying it, `_`; the fields that differ keep their own. `expand_clocks` undoes it."""
+    if not clocks or len(clocks) < 3:
+        return clocks
+    counts: dict[str, int] = {}
+    for v in clocks.values():
+        counts[v] = counts.get(v, 0) + 1
+    common = max(counts, key=counts.__getitem__)
+    out: dict[str, Any] = {"*": common, "_": [k for k, v in clocks.items() if v == common]}
+    out.update({k: v for k, v in clocks.items() if v != common})
+    return out
+
+
+def expand_clocks(value: Any) -> dict[str, str]:
+    if not value:
+        return {}
+    if isinstance(value, dict) and "*" in value:
+        common = value["*"]
+        out = {k: common for k in value.get("_", [])}
+        out.update({k: v for k, v in value.items() if k not in ("*", "_")})
+        return out
+    return dict(value)
+
+
 def pack(obj: Any, level: int = 9) -> bytes:
     """JSON then zstd: the body of every sync message."""
     raw = json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode()

@@ -12,7 +12,7 @@ lane must not hold a transaction open across a sync).
 from __future__ import annotations
 
 import datetime as dt
-import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -70,7 +70,7 @@ class SyncService:
     def __init__(self, profile: Any, transport: SyncTransport | None = None, *,
                  clock: Callable[[], dt.datetime] = utc_now,
                  on_progress: Callable[[SyncProgress], None] | None = None,
-                 max_bytes: int = 200_000, password: str | None = None) -> None:
+                 max_bytes: int = 400_000, password: str | None = None) -> None:
         self.profile = profile
         self.sessions = sessionmaker(profile.engine, expire_on_commit=False)
         self.transport = transport or HttpSyncTransport(profile.server_url)
@@ -125,32 +125,60 @@ class SyncService:
     # -- syncing ------------------------------------------------------------------------------
     def sync_now(self) -> SyncProgress:
         """Push everything, pull everything. Raises DomainError (server_unreachable,
-        client_too_old, sign_in_required …); what was done before the error stays done."""
+        client_too_old, sign_in_required …); what was done before the error stays done.
+
+        While one pulled batch is being written locally, the next is already on its way (a
+        pull-only request from the new cursor), so the slow link never waits for the disk."""
         progress = SyncProgress()
         renewed = False
-        for _ in range(MAX_EXCHANGES):
-            request, sent = self._build_request()
-            started = self.clock()
+        ahead: Future[SyncResponse] | None = None
+        ahead_request: SyncRequest | None = None
+        ahead_started = self.clock()
+        with ThreadPoolExecutor(1, thread_name_prefix="sync-prefetch") as pool:
             try:
-                response = self.transport.exchange(request, self._token())
-            except DomainError as err:
-                if err.code in ("token_expired", "token_invalid", "not_authenticated") \
-                        and not renewed:
-                    renewed = True
-                    self._renew_token()
-                    continue
-                if err.code == "device_revoked":
-                    raise self._revoked(err) from err
-                raise
-            self._apply(response, sent, started, progress)
-            progress.exchanges += 1
-            progress.sent += len(sent)
-            if self.on_progress:
-                self.on_progress(progress)
-            if not response.pull.more and progress.pending == 0:
-                break
-            if not response.pull.more and not sent:
-                break  # nothing could be sent (all refused earlier): do not spin
+                for _ in range(MAX_EXCHANGES):
+                    if ahead is not None and ahead_request is not None:
+                        request, sent, started = ahead_request, {}, ahead_started
+                        future, ahead = ahead, None
+                    else:
+                        request, sent = self._build_request()
+                        started, future = self.clock(), None
+                    try:
+                        response = future.result() if future is not None else \
+                            self.transport.exchange(request, self._token())
+                    except DomainError as err:
+                        if err.code in ("token_expired", "token_invalid", "not_authenticated") \
+                                and not renewed:
+                            renewed = True
+                            self._renew_token()
+                            continue
+                        if err.code == "device_revoked":
+                            raise self._revoked(err) from err
+                        raise
+                    if response.pull.more:
+                        ahead_request = request.model_copy(update={
+                            "push": PushRequest(),
+                            "pull": PullRequest(cursor=response.pull.cursor,
+                                                max_bytes=self.max_bytes)})
+                        ahead_started = self.clock()
+                        ahead = pool.submit(self.transport.exchange, ahead_request,
+                                            self._token())
+                    self._apply(response, sent, started, progress)
+                    progress.exchanges += 1
+                    progress.sent += len(sent)
+                    if self.on_progress:
+                        self.on_progress(progress)
+                    if ahead is None and progress.pending == 0:
+                        break
+                    if ahead is None and not sent:
+                        break  # nothing could be sent (all refused earlier): do not spin
+            finally:
+                if ahead is not None:
+                    ahead.cancel()
+                    try:
+                        ahead.result()
+                    except Exception:  # noqa: BLE001 - a prefetch nobody will use
+                        pass
         self._sync_photos(progress)
         return progress
 
@@ -220,10 +248,6 @@ def initial_sync(profile: Any, progress: Any = None) -> SyncProgress:
         if progress is not None:
             progress.report(p.exchanges, 0, f"正在下载辖区数据… 已收到 {p.received} 条")
     return SyncService(profile, on_progress=report).sync_now()
-
-
-def wait_backoff(attempt: int) -> None:
-    time.sleep(min(30.0, 0.5 * 2 ** attempt))
 
 
 __all__ = ["SyncService", "SyncProgress", "initial_sync", "PUSH_BATCH"]

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from common.schema import ENTITIES
 from common.sync import Ack, PullResponse, hlc
-from common.sync.codec import from_wire, values_from_wire
+from common.sync.codec import expand_clocks, from_wire, values_from_wire
 
 from .changes import sync_state
 from .tables import Conflict, Departure, OutboxEntry, Quarantined
@@ -45,10 +45,19 @@ def apply_pull(session: Session, pull: PullResponse, *, now: dt.datetime) -> dic
         if entity is None:
             continue  # an entity this client does not know yet (newer schema): skip
         cols = block.cols
-        for values in block.rows:
-            record = dict(zip(cols, values))
-            seen = hlc.observe(seen, max((record.get("field_clock") or {}).values(), default=None))
-            _upsert(session, entity, record, overlay.get((name, record["id"])))
+        records = [dict(zip(cols, values)) for values in block.rows]
+        # Load the rows this batch touches in one query, so the upserts below find them in
+        # the session instead of asking the database once per row.
+        ids = [r["id"] for r in records]
+        existing: dict[str, Any] = {}
+        for i in range(0, len(ids), 500):
+            existing.update((row.id, row) for row in session.scalars(
+                select(entity).where(entity.id.in_(ids[i:i + 500]))))
+        for record in records:
+            record["field_clock"] = expand_clocks(record.get("field_clock"))
+            seen = hlc.observe(seen, max(record["field_clock"].values(), default=None))
+            _upsert(session, entity, record, overlay.get((name, record["id"])),
+                    existing.get(record["id"]))
             rows += 1
     left = 0
     for name, record_id in pull.exits:
@@ -83,8 +92,7 @@ def drop_settled_departures(session: Session) -> int:
 
 
 def _upsert(session: Session, entity: Any, record: dict[str, Any],
-            pending: list[OutboxEntry] | None) -> None:
-    row = session.get(entity, record["id"])
+            pending: list[OutboxEntry] | None, row: Any) -> None:
     if row is None:
         row = entity(id=record["id"])
         session.add(row)

@@ -14,7 +14,7 @@ from sqlalchemy import and_, exists, literal, not_, select, union_all
 from sqlalchemy.orm import Session
 
 from common.schema import ENTITIES, OrgNode
-from common.sync.codec import to_wire
+from common.sync.codec import compact_clocks, to_wire
 from common.sync.messages import ConflictWire, EntityRows, PullResponse
 
 from ..db.sync_tables import ScopeExit, SyncConflict
@@ -54,7 +54,8 @@ def pull_batch(session: Session, scope: Scope, cursor: int, max_bytes: int,
             if skip and skip.get((name, r["id"])) == r["rev"]:
                 items.append((r["rev"], "skip", None, 0))
                 continue
-            values = [to_wire(r[c.name]) for c in table.columns]
+            values = [compact_clocks(r[c.name]) if c.name == "field_clock" else to_wire(r[c.name])
+                      for c in table.columns]
             items.append((r["rev"], name, values, _size(values)))
     if not changed:
         return PullResponse(cursor=high)

@@ -1,0 +1,165 @@
+"""Sync over a simulated rural 2G link (../shared/tools/shaper.py: 64 kbit/s down, 32 kbit/s
+up, 300 ms round trip) against a real server process, for one grid of 2,000 people, 600 houses
+and 5,000 past visits: initial sync, incremental sync (50 edits + 20 new visits on the device,
+30 edits at the office), and a sync with nothing to do. Prints a table and one JSON line.
+
+    .venv/bin/python -m benchmarks.sync [--runs 3]
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import gzip
+import json
+import os
+import random
+import shutil
+import statistics
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from benchmarks.sync_data import PASSWORD, build, free_port, start_server, start_shaper
+from common.schema import Person, User, Visit
+from desktop.net.sync import HttpSyncTransport
+from desktop.services.sync import SyncService
+from desktop.storage.changes import record_change
+from desktop.storage.database import open_database
+from desktop.storage.migrations import migrate
+
+DOWN_BPS, UP_BPS, RTT = 64_000 / 8, 32_000 / 8, 0.3
+
+
+def control(port: int, path: str, method: str = "GET") -> dict[str, Any]:
+    req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", method=method)
+    with urllib.request.urlopen(req) as r:
+        return json.loads(r.read())
+
+
+def floor_bytes(url: str) -> int:
+    """The worker's whole scope as one file (the same column-wise rows), gzip -9."""
+    from sync_server.db.engine import make_engine
+    from sync_server.services.scope import Scope
+    from sync_server.services.sync_pull import pull_batch
+    engine = make_engine(url)
+    data: dict[str, Any] = {}
+    with Session(engine) as s:
+        user = s.scalar(select(User).where(User.username == "bench_worker"))
+        scope, cursor, more = Scope.of(s, user), 0, True
+        while more:
+            batch = pull_batch(s, scope, cursor, 4_000_000)
+            for name, block in batch.data.items():
+                data.setdefault(name, {"cols": block.cols, "rows": []})["rows"] += block.rows
+            cursor, more = batch.cursor, batch.more
+    engine.dispose()
+    raw = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+    return len(gzip.compress(raw, 9))
+
+
+class Client:
+    """A device: a real SQLCipher file and the real sync service over HTTP through the shaper."""
+
+    def __init__(self, path: Path, url: str) -> None:
+        self.engine = open_database(path, os.urandom(32))
+        migrate(self.engine)
+        self.transport = HttpSyncTransport(url)
+        self.profile = SimpleNamespace(engine=self.engine, server_url=url,
+                                       username="bench_worker")
+        self.service = SyncService(self.profile, self.transport, password=PASSWORD)
+        self.service.sign_in("bench_worker", PASSWORD)
+
+    def close(self) -> None:
+        self.transport.close()
+        self.engine.dispose()
+
+
+def measure(ctl: int, fn) -> dict[str, Any]:
+    control(ctl, "/reset", "POST")
+    t0 = time.perf_counter()
+    progress = fn()
+    wall = time.perf_counter() - t0
+    st = control(ctl, "/stats")
+    up, down = st["bytes_up"], st["bytes_down"]
+    ideal = down / DOWN_BPS + up / UP_BPS + progress.exchanges * RTT
+    return {"wall_s": round(wall, 2), "exchanges": progress.exchanges, "bytes_up": up,
+            "bytes_down": down, "ideal_s": round(ideal, 2),
+            "received": progress.received, "sent": progress.sent}
+
+
+def local_edits(client: Client, rng: random.Random, grid: str) -> None:
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    with Session(client.engine) as s, s.begin():
+        people = list(s.scalars(select(Person.id).limit(400)))
+        for pid in rng.sample(people, 50):
+            record_change(s, Person, pid, {"phone": f"139{rng.randrange(10**8):08d}",
+                                           "notes": "走访时核实了联系电话"}, now=now)
+        for pid in rng.sample(people, 20):
+            record_change(s, Visit, None, {"kind": "person", "person_id": pid,
+                                           "visitor_id": "bench", "visited_at": now,
+                                           "notes": "入户走访，情况稳定", "grid_id": grid},
+                          now=now)
+
+
+def office_edits(url: str, people: list[str], rng: random.Random) -> None:
+    from sync_server.db.engine import make_engine, make_session_factory, write_session
+    from sync_server.services.changes import apply_change
+    engine = make_engine(url)
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    with write_session(make_session_factory(engine)) as s:
+        for pid in rng.sample(people[400:], 30):
+            apply_change(s, Person, pid, {"workplace": "托克逊县农业合作社"}, now=now)
+        s.commit()
+    engine.dispose()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", type=int, default=3)
+    args = ap.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="yzb-bench-sync-"))
+    url = f"sqlite:///{work / 'server.db'}"
+    info = build(url)
+    floor = floor_bytes(url)
+    port = free_port()
+    server = start_server(url, port)
+    shaper, link_port, ctl = start_shaper(port)
+    link = f"http://127.0.0.1:{link_port}"
+    rng = random.Random(1)
+    results: dict[str, list[dict[str, Any]]] = {"initial": [], "incremental": [], "nothing": []}
+    try:
+        for run in range(args.runs):
+            client = Client(work / f"device-{run}.db", link)
+            results["initial"].append(measure(ctl, client.service.sync_now))
+            local_edits(client, rng, info["grid"])
+            office_edits(url, info["people"], rng)
+            results["incremental"].append(measure(ctl, client.service.sync_now))
+            results["nothing"].append(measure(ctl, client.service.sync_now))
+            client.close()
+            print(f"run {run + 1}: " + json.dumps({k: v[-1] for k, v in results.items()}),
+                  flush=True)
+    finally:
+        shaper.terminate(), server.terminate()
+        shaper.wait(), server.wait()
+        shutil.rmtree(work, ignore_errors=True)
+    med = {k: {f: statistics.median(r[f] for r in v) for f in v[0]} for k, v in results.items()}
+    floor_s = floor / DOWN_BPS + RTT
+    print(f"floor: scope as one gzip -9 file = {floor} bytes = {floor_s:.1f} s on the link")
+    print("| sync | exchanges | bytes up | bytes down | wall s | ideal s (bytes/bw + RTTs) |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for k, m in med.items():
+        print(f"| {k} | {m['exchanges']:.0f} | {m['bytes_up']:.0f} | {m['bytes_down']:.0f} | "
+              f"{m['wall_s']:.1f} | {m['ideal_s']:.1f} |")
+    i = med["initial"]
+    print(f"initial: wire/floor = {i['bytes_down'] / floor:.2f}x, "
+          f"wall/ideal = {i['wall_s'] / i['ideal_s']:.2f}x, wall/floor = {i['wall_s'] / floor_s:.2f}x")
+    print(json.dumps({"floor_bytes": floor, "median": med}))
+
+
+if __name__ == "__main__":
+    main()
