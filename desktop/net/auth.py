@@ -5,11 +5,12 @@ DomainError("server_unreachable"), refusals keep the server's code (wrong_passwo
 """
 from __future__ import annotations
 
-from typing import Any
-
-import requests
+from typing import TYPE_CHECKING, Any
 
 from common.errors import DomainError
+
+if TYPE_CHECKING:
+    import requests
 
 TIMEOUT = (5, 30)  # connect, read: a slow 2G link still signs in; a dead one fails fast
 
