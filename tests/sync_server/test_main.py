@@ -95,3 +95,19 @@ def test_every_setting_and_command_is_documented():
         assert f"`{name.upper()}`" in doc, f"setting {name.upper()} is not in docs/SERVER.md"
     for command in ("python -m sync_server migrate", "python -m sync_server [--host"):
         assert command in doc
+
+
+def test_create_admin_on_an_empty_database_makes_the_county_and_an_admin_who_signs_in(db_url):
+    env = {"DATABASE_URL": db_url, "YZB_ADMIN_PASSWORD": "Strong@Pass1"}
+    done = run("create-admin", "--username", "root", env=env)
+    assert done.returncode == 0, done.stderr
+    again = run("create-admin", "--username", "root", env=env)
+    assert again.returncode == 1 and "root 已被使用" in again.stderr
+    from sync_server.app import create_app
+    from fastapi.testclient import TestClient
+    client = TestClient(create_app(Settings(database_url=db_url, secret_key="k" * 40)))
+    r = client.post("/api/auth/login", json={"username": "root", "password": "Strong@Pass1"})
+    assert r.status_code == 200
+    assert r.json()["user"]["scope_node_name"] == "托克逊县"
+    assert r.json()["user"]["role"] == "county_admin"
+    client.app.state.engine.dispose()
