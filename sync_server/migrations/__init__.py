@@ -5,6 +5,7 @@ tests) migrates the database that `DATABASE_URL` names.
 """
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 from alembic import command
@@ -32,6 +33,8 @@ def upgrade(url: str | None = None, *, engine: Engine | None = None,
     command.upgrade(alembic_config(url, engine=engine), revision)
 
 
+@lru_cache(maxsize=1)
 def current_heads() -> tuple[str, ...]:
+    """The head revision(s) this code expects (read once per process)."""
     from alembic.script import ScriptDirectory
     return tuple(ScriptDirectory.from_config(alembic_config()).get_heads())
