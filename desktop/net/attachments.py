@@ -23,11 +23,12 @@ class AttachmentClient:
     """Talks to one server for one signed-in device. Not thread-safe: one per network task."""
 
     def __init__(self, server_url: str, token: str | Callable[[], str], *,
-                 device_id: str | None = None, timeout: httpx.Timeout = TIMEOUT) -> None:
+                 device_id: str | None = None, timeout: httpx.Timeout = TIMEOUT,
+                 http: httpx.Client | None = None) -> None:
         self.base = server_url.rstrip("/") + "/api/attachments"
         self._token = token
         self._device_id = device_id
-        self._http = httpx.Client(timeout=timeout)
+        self._http = http or httpx.Client(timeout=timeout)
 
     def close(self) -> None:
         self._http.close()
