@@ -77,6 +77,13 @@ def ensure_default_rules(session: Session, worker: Worker, *, now: dt.datetime) 
     return len(DEFAULT_RULES)
 
 
+def set_rule_active(session: Session, rule_id: str, active: bool, *, now: dt.datetime) -> None:
+    rule = session.get(VisitRule, rule_id)
+    if rule is None or rule.deleted:
+        raise DomainError("not_found")
+    record_change(session, VisitRule, rule_id, {"active": active}, now=now)
+
+
 def list_rules(session: Session) -> list[VisitRule]:
     return list(session.scalars(select(VisitRule).where(VisitRule.deleted.is_(False))
                                 .order_by(VisitRule.name)))

@@ -49,6 +49,10 @@ class QrPage(QWidget):
         self.visit_button = QPushButton("填写走访记录(&V)")
         self.visit_button.setEnabled(False)
         self.visit_button.clicked.connect(self.open_visit)
+        self.house_button = QPushButton("查看房屋(&H)")
+        self.house_button.setEnabled(False)
+        self.house_button.clicked.connect(
+            lambda: self.last and self.ctx.navigate("places", house_id=self.last.house_id))
         self.camera = CameraWidget()
         self.camera.frame_ready.connect(self.scan_frame)
         self.camera.camera_failed.connect(self._show_error_text)
@@ -62,7 +66,11 @@ class QrPage(QWidget):
         layout.addWidget(self.message)
         layout.addWidget(QLabel("住户："))
         layout.addWidget(self.residents)
-        layout.addWidget(self.visit_button)
+        actions = QHBoxLayout()
+        actions.addWidget(self.visit_button)
+        actions.addWidget(self.house_button)
+        actions.addStretch(1)
+        layout.addLayout(actions)
         layout.addWidget(self.camera, 1)
 
     # -- the three ways in ---------------------------------------------------------------------
@@ -118,6 +126,7 @@ class QrPage(QWidget):
         self.residents.clear()
         self.residents.addItems([name for _pid, name in result.residents] or ["（无登记住户）"])
         self.visit_button.setEnabled(True)
+        self.house_button.setEnabled(True)
         self.visit_button.setFocus()
         self.checked_in.emit(result)
 

@@ -85,13 +85,15 @@ class VisitsPage(QWidget):
         cancel.clicked.connect(self.cancel_selected_task)
         refresh = QPushButton("刷新/生成自动任务(F5)")
         refresh.clicked.connect(self.generate_and_refresh)
+        rules = QPushButton("自动规则(&G)…")
+        rules.clicked.connect(self.open_rules)
         top = QHBoxLayout()
         filt = QLabel("显示(&S)：")
         filt.setBuddy(self.task_filter)
         top.addWidget(filt)
         top.addWidget(self.task_filter)
         top.addStretch(1)
-        for b in (record, new_visit, new_task, cancel, refresh):
+        for b in (record, new_visit, new_task, cancel, refresh, rules):
             top.addWidget(b)
         w = QWidget()
         lay = QVBoxLayout(w)
@@ -226,6 +228,14 @@ class VisitsPage(QWidget):
                                                  self.load_tasks()))
         self.dialog = dialog
         dialog.open()
+
+    def open_rules(self) -> QDialog:
+        from .rules import RulesDialog
+        dialog = RulesDialog(self.ctx, self)
+        dialog.rules_changed.connect(self.generate_and_refresh)
+        self.dialog = dialog
+        dialog.open()
+        return dialog
 
     def cancel_selected_task(self) -> None:
         task = self.selected_task()

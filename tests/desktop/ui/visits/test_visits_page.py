@@ -95,3 +95,23 @@ def test_the_dashboard_shows_coverage_and_the_ranking(ctx, seeded, qtbot):
         page.tabs.setCurrentIndex(2)
     assert "房屋走访覆盖：1 / 4 户（25%）" in page.figures.text()
     assert page.rank_model.row_at(0) == (1, "阿依古丽", 1, 0)
+
+
+def test_adding_a_rule_in_the_rules_dialog_makes_its_tasks(ctx, seeded, qtbot):
+    page = VisitsPage(ctx)
+    qtbot.addWidget(page)
+    page._generated = True
+    dialog = page.open_rules()
+    dialog.name.setText("重点人员每周走访")
+    dialog.tag.setCurrentIndex(dialog.tag.findData("living_alone"))
+    dialog.days.setValue(7)
+    with qtbot.wait_signal(page.tasks_loaded, timeout=10000) as got:
+        dialog.add_rule()
+    assert got.args == [1]
+    assert page.task_model.row_at(0).title == "重点人员每周走访：吐尔逊·买买提"
+    qtbot.wait_until(lambda: dialog.model.rowCount() == 1, timeout=5000)
+    dialog.view.selectRow(0)
+    with qtbot.wait_signal(dialog.rules_changed, timeout=10000):
+        dialog.toggle_selected()
+    qtbot.wait_until(lambda: dialog.model.rowCount() == 1
+                     and not dialog.model.row_at(0).active, timeout=5000)
