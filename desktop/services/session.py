@@ -88,6 +88,8 @@ def sign_in(server_url: str, username: str, password: str, *, now: dt.datetime,
         state = sync_state(s)
         state.device_id = device_id
         state.access_token = answer.get("access_token")
+        if hasattr(state, "refresh_token"):
+            state.refresh_token = answer.get("refresh_token")
         state.server_url = server_url
         state.user_id = user.get("id")
         s.commit()
