@@ -183,19 +183,41 @@ def plate_payloads(session: Session, house_ids: Iterable[str], *, now: dt.dateti
     return out
 
 
+@dataclass(frozen=True)
+class Label:
+    """One sticker to print: the plate text, the address line and the signed QR payload."""
+
+    door_plate: str
+    address: str
+    payload: str
+
+
+def labels_for(session: Session, house_ids: Iterable[str], *, now: dt.datetime
+               ) -> list[Label]:
+    """The stickers for the houses (a write: it may make the plate key). Rendering them needs
+    no database, so the caller can free the writer thread before `render_label_sheet`."""
+    return [Label(h.door_plate, h.address or "", p)
+            for h, p in plate_payloads(session, house_ids, now=now)]
+
+
 def write_label_sheet(session: Session, house_ids: Iterable[str], out_path: str | Path, *,
                       now: dt.datetime, layout: LabelLayout = LabelLayout()) -> int:
     """Write a PDF of door-plate stickers (QR + door-plate text) for the houses; pages made."""
+    return render_label_sheet(labels_for(session, house_ids, now=now), out_path, layout)
+
+
+def render_label_sheet(items: list[Label], out_path: str | Path,
+                       layout: LabelLayout = LabelLayout()) -> int:
+    """Draw the stickers into a PDF sheet (A4 3 x 8 by default); the number of pages."""
     from reportlab.lib.units import mm
     from reportlab.pdfgen import canvas
 
-    items = plate_payloads(session, house_ids, now=now)
     font = _register_font()
     pdf = canvas.Canvas(str(out_path), pagesize=(layout.page_w_mm * mm, layout.page_h_mm * mm))
     pdf.setTitle("门牌二维码")
     per_page = layout.cols * layout.rows
     pages = 0
-    for i, (house, payload) in enumerate(items):
+    for i, house in enumerate(items):
         slot = i % per_page
         if slot == 0:
             if i:
@@ -205,7 +227,7 @@ def write_label_sheet(session: Session, house_ids: Iterable[str], out_path: str 
         x = (layout.margin_left_mm + col * layout.label_w_mm) * mm
         y = (layout.page_h_mm - layout.margin_top_mm - (row + 1) * layout.label_h_mm) * mm
         side = (layout.label_h_mm - 4) * mm
-        _draw_matrix(pdf, plate_matrix(payload), x + 2 * mm, y + 2 * mm, side)
+        _draw_matrix(pdf, plate_matrix(house.payload), x + 2 * mm, y + 2 * mm, side)
         text_x = x + side + 4 * mm
         width = layout.label_w_mm * mm - side - 6 * mm
         _draw_wrapped(pdf, font, house.door_plate, text_x, y + layout.label_h_mm * mm - 9 * mm,

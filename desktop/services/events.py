@@ -163,11 +163,12 @@ def timeline(session: Session, event_id: str) -> list[dict[str, Any]]:
     return out
 
 
-def list_events(session: Session, worker: Worker, which: str, *, now: dt.datetime
-                ) -> list[EventRow]:
-    """`which`: "due_today", "overdue", "mine", "open", "supervised", "closed", "all"."""
+def list_events(session: Session, worker: Worker, which: str, *, now: dt.datetime,
+                day_end: dt.datetime | None = None) -> list[EventRow]:
+    """`which`: "due_today", "overdue", "mine", "open", "supervised", "closed", "all".
+    `day_end`: when the worker's day ends, in the clock of `now` (default: midnight of now)."""
     q = select(Event).where(Event.deleted.is_(False))
-    day_end = dt.datetime.combine(now.date() + dt.timedelta(days=1), dt.time())
+    day_end = day_end or dt.datetime.combine(now.date() + dt.timedelta(days=1), dt.time())
     open_ = Event.status != "closed"
     if which == "due_today":
         q = q.where(open_, Event.due_at >= now, Event.due_at < day_end)

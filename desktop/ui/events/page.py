@@ -14,7 +14,7 @@ from desktop.services import events
 
 from ..context import AppContext
 from ..visits.page import _table
-from ..visits.shared import GuardedTasks, RowsModel, error_text, worker_of
+from ..visits.shared import GuardedTasks, RowsModel, error_text, local_day_end, worker_of
 from .dialogs import ActionDialog, EventDialog
 
 LISTS = (("open", "全部待办"), ("due_today", "今日到期"), ("overdue", "已逾期"), ("mine", "我承办的"),
@@ -90,7 +90,9 @@ class EventsPage(QWidget):
     # -- lists ---------------------------------------------------------------------------------
     def refresh(self) -> None:
         which, worker, now = self.which.currentData(), worker_of(self.ctx), self.ctx.now()
-        self.tasks.read(lambda s: events.list_events(s, worker, which, now=now),
+        day_end = local_day_end(self.ctx)
+        self.tasks.read(
+            lambda s: events.list_events(s, worker, which, now=now, day_end=day_end),
                             self._show, self._failed)
 
     def _show(self, rows: list[Any]) -> None:

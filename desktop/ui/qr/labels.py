@@ -90,10 +90,14 @@ class LabelPrintDialog(QDialog):
             return
         now = self.ctx.now()
         self.status.setText("正在生成…")
-        self.tasks.write(
-            lambda s: doorplates.write_label_sheet(s, ids, path, now=now),
-            lambda pages: self._written(path, pages),
-            lambda e: self.status.setText(error_text(e)), touches="settings")
+        failed = lambda e: self.status.setText(error_text(e))  # noqa: E731
+
+        def render(labels: list[doorplates.Label]) -> None:
+            # Drawing takes seconds for a village: off the writer thread, which stays free.
+            self.tasks.network(lambda: doorplates.render_label_sheet(labels, path),
+                               lambda pages: self._written(path, pages), failed)
+        self.tasks.write(lambda s: doorplates.labels_for(s, ids, now=now), render, failed,
+                         touches="settings")
 
     def _written(self, path: str, pages: int) -> None:
         self.status.setText(f"已生成 {pages} 页标签：{path}")

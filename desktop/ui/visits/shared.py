@@ -39,6 +39,13 @@ def local_today(ctx: AppContext) -> dt.date:
     return ctx.now().replace(tzinfo=dt.timezone.utc).astimezone().date()
 
 
+def local_day_end(ctx: AppContext) -> dt.datetime:
+    """The end of the worker's local day, as a naive UTC time like the stored stamps."""
+    local = ctx.now().replace(tzinfo=dt.timezone.utc).astimezone()
+    end = (local + dt.timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    return end.astimezone(dt.timezone.utc).replace(tzinfo=None)
+
+
 def error_text(exc: BaseException) -> str:
     if isinstance(exc, DomainError):
         return exc.message()
