@@ -93,7 +93,7 @@ class EventsPage(QWidget):
         day_end = local_day_end(self.ctx)
         self.tasks.read(
             lambda s: events.list_events(s, worker, which, now=now, day_end=day_end),
-                            self._show, self._failed)
+            self._show, self._failed)
 
     def _show(self, rows: list[Any]) -> None:
         current = self.detail["id"] if self.detail else None
