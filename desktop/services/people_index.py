@@ -334,3 +334,9 @@ def fresh_index(session: Session) -> PeopleIndex | None:
 def rebuild_index(session: Session) -> bool:
     """Build (or refresh) the engine's index; for a reader thread. True if rebuilt."""
     return holder_for(session).rebuild(session)
+
+
+def refresh_pinyin(session: Session) -> int:
+    """Index the pinyin of people who arrived by sync or were renamed (writer thread)."""
+    from desktop.storage.search_index import refresh_index
+    return refresh_index(session)

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import (QHBoxLayout, QLabel, QListWidget, QListWidgetItem
                                QStackedWidget, QWidget)
 
 from common.errors import DomainError
-from desktop.services.people_index import rebuild_index
+from desktop.services.people_index import rebuild_index, refresh_pinyin
 
 from .context import AppContext
 from .pages import PAGES, PageSpec, load_page_class, page_available
@@ -73,7 +73,8 @@ class MainWindow(QMainWindow):
         # refreshed shortly after local writes and checked now and then for synced changes.
         self._index_timer = QTimer(self, singleShot=True, interval=800)
         self._index_timer.timeout.connect(self.refresh_people_index)
-        ctx.tasks.data_changed.connect(lambda _what: self._index_timer.start())
+        ctx.tasks.data_changed.connect(
+            lambda what: self._index_timer.start() if what != "search_index" else None)
         self._index_poll = QTimer(self, interval=30_000)
         self._index_poll.timeout.connect(self.refresh_people_index)
         self._index_poll.start()
@@ -81,8 +82,17 @@ class MainWindow(QMainWindow):
         QTimer.singleShot(2500, self.refresh_people_index)
 
     def refresh_people_index(self) -> None:
-        if self.ctx.tasks.engine is not None:
-            self.ctx.tasks.read(rebuild_index, name="people_index")
+        """Rebuild the in-memory people index if the database changed; then bring the pinyin
+        index up to date for people who arrived or were renamed (a write, so the writer lane)."""
+        if self.ctx.tasks.engine is None:
+            return
+
+        def rebuilt(changed: bool) -> None:
+            if changed:
+                self.ctx.tasks.write(refresh_pinyin, touches="search_index",
+                                     name="pinyin_index")
+        self.ctx.tasks.read(rebuild_index, rebuilt, lambda exc: log.warning(
+            "people index not rebuilt: %s", exc), name="people_index")
 
     # -- navigation ----------------------------------------------------------------------------
     def page_keys(self) -> list[str]:

@@ -87,3 +87,34 @@ def test_a_broken_page_shows_a_notice_and_the_rest_keeps_working(ctx, qtbot):
     assert "暂时无法打开" in window.current_page().text()
     window.navigate("home")
     assert window.current_page().objectName() == "page_home"
+
+
+def test_people_arriving_by_sync_become_searchable_by_pinyin_after_the_index_refresh(
+        ctx, scope, qtbot):
+    from sqlalchemy.orm import Session
+
+    from common.schema import Person
+    from desktop.services.people_index import fresh_index
+    from desktop.services.search import PeopleQuery, count_people
+    from desktop.storage.changes import record_change
+    from tests.desktop.people_factories import NOW, make_id_number
+    engine, org, _ = scope
+    window = MainWindow(ctx)
+    qtbot.addWidget(window)
+    window.refresh_people_index()
+    wait_idle(qtbot, ctx)
+    with Session(engine) as s:
+        assert fresh_index(s) is not None
+        # a record written without the people service (as a pull applies it): no pinyin keys
+        record_change(s, Person, None, {"id_number": make_id_number(), "name": "曾国强",
+                                        "grid_id": org["grid"].id}, now=NOW)
+        s.commit()
+        assert fresh_index(s) is None
+        assert count_people(s, PeopleQuery(text="zgq"), today=NOW.date()) == 0
+    window.refresh_people_index()
+    wait_idle(qtbot, ctx)
+    wait_idle(qtbot, ctx)
+    with Session(engine) as s:
+        assert fresh_index(s) is not None
+        assert count_people(s, PeopleQuery(text="zgq"), today=NOW.date()) == 1
+        assert count_people(s, PeopleQuery(text="zengguoqiang"), today=NOW.date()) == 1
