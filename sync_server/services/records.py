@@ -22,6 +22,7 @@ from common.schema import (ENTITIES, LEVELS, Base, DictEntry, OrgNode, Person, P
                            User, label_of, new_id)
 from common.validation import validate_person
 
+from ..db.tables import Counter
 from .changes import apply_change
 from .oplog import log_operation
 from .scope import Scope
@@ -190,6 +191,10 @@ def _move_tags(session: Session, user: User, person: Person, *, now: dt.datetime
 
 def _check_duplicate_id_number(session: Session, scope: Scope, id_number: str,
                                own_id: str | None) -> None:
+    # Take the change-number lock first (every write takes it anyway, in next_rev): two people
+    # with the same number created at the same moment are then checked one after the other
+    # (PostgreSQL READ COMMITTED; SQLite writers are already serialised by BEGIN IMMEDIATE).
+    session.execute(select(Counter.value).where(Counter.name == "rev").with_for_update())
     conds = [Person.id_number == id_number, Person.deleted.is_(False), scope.condition(Person)]
     if own_id:
         conds.append(Person.id != own_id)

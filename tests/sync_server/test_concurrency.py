@@ -30,3 +30,20 @@ def test_parallel_creates_all_succeed_with_distinct_revs(server):
     revs = [rev for _, rev in results]
     assert len(set(revs)) == len(revs) == 48
     assert server.as_("admin").get("/api/people").json()["total"] == 48
+
+
+def test_the_same_id_number_created_twice_at_once_is_registered_once(server):
+    from tests.factories import make_id_number
+    token = server.token("office1")
+    number = make_id_number()
+    grids = [server.tree.id("g1a"), server.tree.id("g1b")]
+
+    def create(n: int) -> int:
+        client = TestClient(server.app)
+        client.headers["Authorization"] = f"Bearer {token}"
+        return client.post("/api/people", json=make_person(grids[n % 2],
+                                                           id_number=number)).status_code
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        statuses = sorted(pool.map(create, range(6)))
+    assert statuses == [201, 409, 409, 409, 409, 409]
