@@ -11,6 +11,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from common.errors import DomainError, ValidationError, ValidationErrors
@@ -130,6 +131,20 @@ async def _http(_: Request, err: StarletteHTTPException) -> JSONResponse:
                         status_code=err.status_code, headers=getattr(err, "headers", None))
 
 
+async def _integrity(_: Request, err: IntegrityError) -> JSONResponse:
+    # A unique constraint caught a race the service checks could not (e.g. one username taken
+    # by two requests at the same moment): the loser is told to retry, not shown a 500.
+    log.warning("integrity error: %s", err.orig)
+    return JSONResponse({"code": "record_conflict", "message": MESSAGES["record_conflict"],
+                         "errors": []}, status_code=409)
+
+
+async def _operational(_: Request, err: OperationalError) -> JSONResponse:
+    log.exception("database unavailable or busy", exc_info=err)
+    return JSONResponse({"code": "server_busy", "message": "服务器繁忙，请稍后重试",
+                         "errors": []}, status_code=503, headers={"Retry-After": "5"})
+
+
 async def _bug(_: Request, err: Exception) -> JSONResponse:
     log.exception("unhandled error", exc_info=err)
     return JSONResponse({"code": "server_error", "message": "服务器内部错误，请稍后重试",
@@ -140,6 +155,8 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _domain)
     app.add_exception_handler(RequestValidationError, _request_invalid)
     app.add_exception_handler(StarletteHTTPException, _http)
+    app.add_exception_handler(IntegrityError, _integrity)
+    app.add_exception_handler(OperationalError, _operational)
     app.add_exception_handler(Exception, _bug)
 
 

@@ -47,3 +47,18 @@ def test_the_same_id_number_created_twice_at_once_is_registered_once(server):
     with ThreadPoolExecutor(max_workers=6) as pool:
         statuses = sorted(pool.map(create, range(6)))
     assert statuses == [201, 409, 409, 409, 409, 409]
+
+
+def test_one_username_claimed_by_simultaneous_requests_goes_to_one_of_them(server):
+    token = server.token("admin")
+
+    def create(n: int) -> int:
+        client = TestClient(server.app)
+        client.headers["Authorization"] = f"Bearer {token}"
+        return client.post("/api/admin/users", json={
+            "username": "wg_same", "password": "Secret@123", "display_name": f"人{n}",
+            "role": "grid_worker", "scope_node_id": server.tree.id("g1a")}).status_code
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        statuses = sorted(pool.map(create, range(4)))
+    assert statuses[0] == 201 and all(s in (409, 422) for s in statuses[1:])
