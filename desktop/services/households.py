@@ -33,9 +33,15 @@ def list_households(session: Session, text: str = "", *, limit: int = 500,
     members = (select(Person.household_id, func.count().label("n"))
                .where(Person.deleted.is_(False), Person.status == "normal")
                .group_by(Person.household_id).subquery())
+    # The head is the household's head_person_id, or else the member registered as 户主.
+    member_head = (select(Person.id).where(Person.household_id == Household.id,
+                                           Person.relation_to_head == "head",
+                                           Person.deleted.is_(False))
+                   .limit(1).correlate(Household).scalar_subquery())
     stmt = (select(Household.id, Household.household_no, head.name, members.c.n,
                    Household.address, House.door_plate)
-            .outerjoin(head, head.id == Household.head_person_id)
+            .select_from(Household)
+            .outerjoin(head, head.id == func.coalesce(Household.head_person_id, member_head))
             .outerjoin(members, members.c.household_id == Household.id)
             .outerjoin(House, House.id == Household.house_id)
             .where(Household.deleted.is_(False)))

@@ -139,6 +139,16 @@ def reveal(session: Session, person_id: str, field_name: str, *, now: dt.datetim
     return getattr(p, field_name) or ""
 
 
+def open_for_edit(session: Session, person_id: str, *, now: dt.datetime,
+                  actor_id: str) -> PersonDetail:
+    """The person for the edit form, which shows the ID number and phone in clear: logged as a
+    reveal of both (writer thread)."""
+    detail = get_person(session, person_id)
+    log_operation(session, "reveal", "people", person_id,
+                  {"field": "id_number,phone", "via": "edit_form"}, now=now, actor_id=actor_id)
+    return detail
+
+
 def tags_of(session: Session, person_ids: list[str]) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     if not person_ids:

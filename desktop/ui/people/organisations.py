@@ -107,6 +107,7 @@ class OrganisationsPage(QWidget):
         if oid is None:
             values["grid_id"] = self.ctx.user.scope_node_id
         self.message.clear()
+        self.form.clear_errors()
         self.ctx.tasks.write(lambda s: save_organisation(s, oid, values, now=now,
                                                          actor_id=actor),
                              self._saved, self._refused, touches="organisations")

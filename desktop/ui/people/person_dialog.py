@@ -9,7 +9,7 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QHBoxLayout
 
 from common.errors import DomainError
 from common.schema import Person
-from desktop.services.people import get_person, save_person
+from desktop.services.people import open_for_edit, save_person
 from desktop.services.places import grid_options
 
 from ..context import AppContext
@@ -74,7 +74,10 @@ class PersonDialog(QDialog):
         self._default_grid = (defaults or {}).get("grid_id") or ctx.user.scope_node_id
         ctx.tasks.read(grid_options, self._grids_loaded)
         if person_id:
-            ctx.tasks.read(lambda s: get_person(s, person_id), self._loaded)
+            # The form shows the ID number in clear, so opening it is a logged reveal.
+            now, actor = ctx.now(), ctx.user.id
+            ctx.tasks.write(lambda s: open_for_edit(s, person_id, now=now, actor_id=actor),
+                            self._loaded, touches="log")
 
     def _grids_loaded(self, grids: list[tuple[str, str]]) -> None:
         current = self.grid.currentData() or self._default_grid
