@@ -11,15 +11,16 @@ that it may itself contain "|":
   12 bytes (96 bits, 16 base64url characters): far beyond guessing, while the QR stays small
   enough (version 5-7) to read from a blurred phone or laptop photo.
 
-Key handling. There is one county *plate key* (32 random bytes) with a short key id. The server
-hands it to a device together with its scope data; the client keeps it in its settings table
-inside the encrypted SQLCipher database (never in a clear file), and a new profile without a key
-makes one (desktop/storage/settings.py). The key id in every plate lets the county rotate keys:
-a device verifies with whichever of its keys matches the id and says so plainly when it holds
-none. The key is symmetric (HMAC) rather than Ed25519 because township offices print plates
-offline on their own devices; the signature therefore proves "printed by a device of this
-county", which is what stops hand-made or altered plates and catches damaged ones. It does not
-defend against a device holder who leaks the key; rotation does.
+Key handling. There is one county *plate key* (32 random bytes) with a short key id. It reaches
+every device with its scope as county reference data (a synced DictEntry, dict_code
+"plate_key"), so it sits only inside each device's encrypted SQLCipher database, never in a clear
+file; a device that prints plates before any key arrived makes one and records it the same way,
+so it spreads at the next sync (desktop/storage/settings.py). The key id in every plate lets the
+county rotate keys: a device verifies with whichever of its keys matches the id and says so
+plainly when it holds none. The key is symmetric (HMAC) rather than Ed25519 because township
+offices print plates offline on their own devices; the signature therefore proves "printed by a
+device of this county", which is what stops hand-made or altered plates and catches damaged
+ones. It does not defend against a device holder who leaks the key; rotation does.
 
 What verification tells apart (each is a DomainError code with its own Chinese message):
 - `plate_damaged`: not a door plate of this system, or cannot be decoded (torn, mis-read);

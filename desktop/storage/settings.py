@@ -1,7 +1,16 @@
-"""Client settings kept inside the encrypted database (never synced): plate keys and the like.
+"""Client settings kept inside the encrypted database (never synced), and the door-plate keys.
 
-Secrets such as the county door-plate key live here rather than in the platform config folder
-because this file is SQLCipher-encrypted; the JSON config folder holds only non-secret settings.
+Secrets such as the door-plate key live here rather than in the platform config folder because
+this file is SQLCipher-encrypted; the JSON config folder holds only non-secret settings.
+
+Door-plate keys reach a device with its scope as county reference data: a synced DictEntry with
+dict_code "plate_key", code = key id, label = the key in hex (grid_id NULL: every device of the
+county receives it, inside its encrypted database). A device that has none yet when it first
+prints plates makes one and records it the same way (through record_change), so it reaches the
+server and every other device at the next sync; should the server refuse it (only the county may
+write reference data), the key stays local in this settings table and those plates verify on
+this device only until the county key arrives. Older keys are kept, so plates printed before a
+rotation still verify.
 """
 from __future__ import annotations
 
@@ -58,11 +67,35 @@ def put_setting(session: Session, name: str, value: Any, *, now: dt.datetime) ->
     session.flush()
 
 
+PLATE_KEY_DICT = "plate_key"
+
+
+def _county_keys(session: Session) -> list[tuple[str, bytes]]:
+    """Plate keys delivered as reference data, oldest first."""
+    from common.schema import DictEntry
+    rows = session.scalars(select(DictEntry).where(
+        DictEntry.dict_code == PLATE_KEY_DICT, DictEntry.deleted.is_(False),
+        DictEntry.active.is_not(False)).order_by(DictEntry.created_at, DictEntry.code))
+    out = []
+    for row in rows:
+        try:
+            key = bytes.fromhex(row.label or "")
+        except ValueError:
+            continue
+        if len(key) == 32:
+            out.append((row.code, key))
+    return out
+
+
 def plate_keys(session: Session) -> tuple[str | None, dict[str, bytes]]:
-    """The current plate key id and every plate key this device holds (id -> 32 bytes)."""
+    """The current plate key id (the newest county key, else this device's own) and every plate
+    key this device holds (id -> 32 bytes)."""
     stored = get_setting(session, PLATE_KEYS) or {}
     keys = {kid: bytes.fromhex(hexkey) for kid, hexkey in (stored.get("keys") or {}).items()}
-    return stored.get("current"), keys
+    county = _county_keys(session)
+    keys.update(county)
+    current = county[-1][0] if county else stored.get("current")
+    return current, keys
 
 
 def add_plate_key(session: Session, key_id: str, key: bytes, *, now: dt.datetime,
@@ -79,13 +112,20 @@ def add_plate_key(session: Session, key_id: str, key: bytes, *, now: dt.datetime
 
 
 def ensure_plate_key(session: Session, *, now: dt.datetime) -> tuple[str, bytes]:
-    """The current plate key, making one if this profile has none yet."""
+    """The current plate key, making one if this device holds none yet (recorded as county
+    reference data so that it syncs, and kept locally in case the server refuses it)."""
     current, keys = plate_keys(session)
     if current and current in keys:
         return current, keys[current]
-    key_id = "L" + secrets.token_hex(3)
+    from common.schema import DictEntry
+
+    from .changes import record_change
+    key_id = "K" + secrets.token_hex(4)
     key = secrets.token_bytes(32)
     add_plate_key(session, key_id, key, now=now)
+    record_change(session, DictEntry, None, {
+        "dict_code": PLATE_KEY_DICT, "code": key_id, "label": key.hex(), "grid_id": None,
+        "active": True, "sort": 0}, now=now)
     return key_id, key
 
 

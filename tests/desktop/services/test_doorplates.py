@@ -129,3 +129,34 @@ def test_a_profile_without_a_plate_key_makes_one_and_keeps_it(engine, tmp_path):
         again = doorplates.plate_payloads(s, [hid], now=NOW)[0][1]
         current, keys = plate_keys(s)
     assert first == again and current in keys and len(keys[current]) == 32
+
+
+def test_a_key_made_by_one_device_travels_as_reference_data_and_verifies_on_another(
+        engine, tmp_path):
+    """The plate key a township office's laptop makes when it first prints is recorded as a
+    synced dictionary entry; a grid worker's device that received it verifies those plates."""
+    from sqlalchemy.orm import Session as S
+
+    from common.schema import Base, DictEntry
+    from desktop.storage.database import open_database
+    from desktop.storage.tables import ClientBase
+    from tests.desktop.work_fixtures import make_house
+    with S(engine) as s, s.begin():
+        hid = make_house(s, "新村1号")
+        payload = doorplates.plate_payloads(s, [hid], now=NOW)[0][1]
+        entry = s.scalars(select(DictEntry).where(DictEntry.dict_code == "plate_key")).one()
+        queued = s.scalars(select(OutboxEntry).where(OutboxEntry.record_id == entry.id)).all()
+        assert len(queued) == 1
+        values, entry_id = dict(queued[0].values), entry.id
+    other = open_database(tmp_path / "other.db", b"o" * 32)
+    Base.metadata.create_all(other)
+    ClientBase.metadata.create_all(other)
+    with S(other) as s, s.begin():
+        assert plate_keys(s) == (None, {})
+        s.add(DictEntry(id=entry_id, created_at=NOW, updated_at=NOW, rev=1, field_clock={},
+                        deleted=False, **values))  # as a pull would write it
+    with S(other) as s:
+        current, keys = plate_keys(s)
+        assert current == values["code"]
+        assert doorplate.verify(payload, keys).house_id == hid
+    other.dispose()
