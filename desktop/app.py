@@ -8,12 +8,14 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QLocale
-from PySide6.QtGui import QFont, QFontDatabase
+from PySide6.QtGui import QFont, QFontDatabase, QIcon
 from PySide6.QtWidgets import QApplication
 
 log = logging.getLogger(__name__)
 
-FONT_FILE = Path(__file__).resolve().parent.parent / "resources" / "fonts" / "wqy-microhei.ttc"
+RESOURCES = Path(__file__).resolve().parent.parent / "resources"
+FONT_FILE = RESOURCES / "fonts" / "wqy-microhei.ttc"
+ICON_FILE = RESOURCES / "icons" / "app.svg"
 
 
 def load_fonts(app: QApplication) -> str | None:
@@ -38,6 +40,8 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     app.setOrganizationName("yizhangbiao")
     QLocale.setDefault(QLocale(QLocale.Language.Chinese, QLocale.Country.China))
     load_fonts(app)
+    if ICON_FILE.exists():
+        app.setWindowIcon(QIcon(str(ICON_FILE)))
     return app
 
 
