@@ -14,8 +14,9 @@ that it may itself contain "|":
 Key handling. There is one county *plate key* (32 random bytes) with a short key id. It reaches
 every device with its scope as county reference data (a synced DictEntry, dict_code
 "plate_key"), so it sits only inside each device's encrypted SQLCipher database, never in a clear
-file; a device that prints plates before any key arrived makes one and records it the same way,
-so it spreads at the next sync (desktop/storage/settings.py). The key id in every plate lets the
+file. Only the county writes it (an admin on the server); a device that has not received it yet
+refuses to print rather than make plates no other device could read (desktop/storage/settings.py).
+The key id in every plate lets the
 county rotate keys: a device verifies with whichever of its keys matches the id and says so
 plainly when it holds none. The key is symmetric (HMAC) rather than Ed25519 because township
 offices print plates offline on their own devices; the signature therefore proves "printed by a

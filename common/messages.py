@@ -52,6 +52,7 @@ MESSAGES: dict[str, str] = {
     # door plates, check-in, visits, events, work logs (desktop work pages)
     "plate_damaged": "无法识别该二维码：不是本系统的门牌，或门牌已损坏、照片不清，请重新扫描",
     "plate_version_unsupported": "该门牌是新版格式（{version}），请先升级客户端",
+    "plate_key_missing": "本机还没有收到县级门牌密钥，暂不能打印门牌；请先同步，如仍不行请联系县级管理员",
     "plate_key_unknown": "该门牌由本机尚未获得的密钥签发（{key_id}），请同步后再扫",
     "plate_forged": "门牌校验失败：该二维码被改动或是伪造的，请核实并上报",
     "plate_other_grid": "门牌“{door_plate}”属于其他网格，不在您的管辖范围内",

@@ -20,7 +20,7 @@ from common import doorplate
 from common.errors import DomainError
 from common.schema import House, Person, Visit
 from desktop.storage.changes import record_change
-from desktop.storage.settings import ensure_plate_key, plate_keys
+from desktop.storage.settings import current_plate_key, plate_keys
 
 from .work_context import Worker, grids_in_scope
 
@@ -168,8 +168,8 @@ def _register_font() -> str:
 
 def plate_payloads(session: Session, house_ids: Iterable[str], *, now: dt.datetime
                    ) -> list[tuple[House, str]]:
-    """Each house with its signed QR payload (making the profile's plate key if needed)."""
-    key_id, key = ensure_plate_key(session, now=now)
+    """Each house with its signed QR payload (signed with the county plate key)."""
+    key_id, key = current_plate_key(session)
     ids = list(house_ids)  # repeats are copies of the same sticker, printed as asked
     houses = {h.id: h for h in session.scalars(select(House).where(House.id.in_(set(ids))))}
     out = []

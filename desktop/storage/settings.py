@@ -5,11 +5,10 @@ this file is SQLCipher-encrypted; the JSON config folder holds only non-secret s
 
 Door-plate keys reach a device with its scope as county reference data: a synced DictEntry with
 dict_code "plate_key", code = key id, label = the key in hex (grid_id NULL: every device of the
-county receives it, inside its encrypted database). A device that has none yet when it first
-prints plates makes one and records it the same way (through record_change), so it reaches the
-server and every other device at the next sync; should the server refuse it (only the county may
-write reference data), the key stays local in this settings table and those plates verify on
-this device only until the county key arrives. Older keys are kept, so plates printed before a
+county receives it, inside its encrypted database). Only the county (an admin on the server)
+writes reference data, so devices never make keys of their own: a plate printed with a
+device-made key would fail on every other laptop. A key may also be provisioned into this
+settings table directly (add_plate_key). Older keys are kept, so plates printed before a
 rotation still verify.
 """
 from __future__ import annotations
@@ -20,6 +19,8 @@ from typing import Any
 
 from sqlalchemy import JSON, DateTime, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from common.errors import DomainError
 
 from .migrations import migration
 from .tables import ClientBase
@@ -111,22 +112,18 @@ def add_plate_key(session: Session, key_id: str, key: bytes, *, now: dt.datetime
     put_setting(session, PLATE_KEYS, stored, now=now)
 
 
-def ensure_plate_key(session: Session, *, now: dt.datetime) -> tuple[str, bytes]:
-    """The current plate key, making one if this device holds none yet (recorded as county
-    reference data so that it syncs, and kept locally in case the server refuses it)."""
+def current_plate_key(session: Session) -> tuple[str, bytes]:
+    """The key new plates are signed with; DomainError plate_key_missing until the county key
+    has arrived (printing then would make plates no other device can read)."""
     current, keys = plate_keys(session)
-    if current and current in keys:
-        return current, keys[current]
-    from common.schema import DictEntry
+    if not current or current not in keys:
+        raise DomainError("plate_key_missing")
+    return current, keys[current]
 
-    from .changes import record_change
-    key_id = "K" + secrets.token_hex(4)
-    key = secrets.token_bytes(32)
-    add_plate_key(session, key_id, key, now=now)
-    record_change(session, DictEntry, None, {
-        "dict_code": PLATE_KEY_DICT, "code": key_id, "label": key.hex(), "grid_id": None,
-        "active": True, "sort": 0}, now=now)
-    return key_id, key
+
+def new_plate_key() -> tuple[str, bytes]:
+    """A fresh key id and key, for the county admin's tooling (and tests)."""
+    return "K" + secrets.token_hex(4), secrets.token_bytes(32)
 
 
 def all_settings(session: Session) -> dict[str, Any]:

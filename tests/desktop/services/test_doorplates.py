@@ -118,45 +118,71 @@ def test_a_label_sheet_is_a_pdf_whose_codes_check_in_to_their_houses(seeded, ses
     assert [p.house_id for p in plates] == ids[:2]
 
 
-def test_a_profile_without_a_plate_key_makes_one_and_keeps_it(engine, tmp_path):
+def test_printing_before_the_county_key_arrived_is_refused_with_a_reason(engine):
     from sqlalchemy.orm import Session as S
 
+    from common.messages import render
     from tests.desktop.work_fixtures import make_house
     with S(engine) as s, s.begin():
         hid = make_house(s, "新村1号")
-        first = doorplates.plate_payloads(s, [hid], now=NOW)[0][1]
+    with S(engine) as s, pytest.raises(DomainError) as err:
+        doorplates.plate_payloads(s, [hid], now=NOW)
+    assert err.value.code == "plate_key_missing" and "同步" in render(err.value)
+
+
+def test_the_county_key_delivered_as_reference_data_signs_and_verifies(engine):
+    from sqlalchemy.orm import Session as S
+
+    from common.schema import DictEntry
+    from desktop.storage.settings import new_plate_key
+    from tests.desktop.work_fixtures import make_house
+    kid, key = new_plate_key()
+    with S(engine) as s, s.begin():
+        hid = make_house(s, "新村1号")
+        s.add(DictEntry(id="d1", created_at=NOW, updated_at=NOW, rev=1, field_clock={},
+                        deleted=False, dict_code="plate_key", code=kid, label=key.hex(),
+                        active=True, sort=0, grid_id=None))  # as a pull writes it
     with S(engine) as s:
-        again = doorplates.plate_payloads(s, [hid], now=NOW)[0][1]
-        current, keys = plate_keys(s)
-    assert first == again and current in keys and len(keys[current]) == 32
+        payload = doorplates.plate_payloads(s, [hid], now=NOW)[0][1]
+        assert plate_keys(s) == (kid, {kid: key})
+    assert doorplate.verify(payload, {kid: key}).house_id == hid
 
 
-def test_a_key_made_by_one_device_travels_as_reference_data_and_verifies_on_another(
-        engine, tmp_path):
-    """The plate key a township office's laptop makes when it first prints is recorded as a
-    synced dictionary entry; a grid worker's device that received it verifies those plates."""
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_plates_printed_at_the_township_office_check_in_on_a_grid_workers_laptop(db_url,
+                                                                               tmp_path):
+    """Real server services, two real SQLCipher devices: the office prints (making the county
+    key), both sync, the grid worker scans the plate and a visit starts in their grid."""
     from sqlalchemy.orm import Session as S
 
-    from common.schema import Base, DictEntry
-    from desktop.storage.database import open_database
-    from desktop.storage.tables import ClientBase
-    from tests.desktop.work_fixtures import make_house
-    with S(engine) as s, s.begin():
-        hid = make_house(s, "新村1号")
-        payload = doorplates.plate_payloads(s, [hid], now=NOW)[0][1]
-        entry = s.scalars(select(DictEntry).where(DictEntry.dict_code == "plate_key")).one()
-        queued = s.scalars(select(OutboxEntry).where(OutboxEntry.record_id == entry.id)).all()
-        assert len(queued) == 1
-        values, entry_id = dict(queued[0].values), entry.id
-    other = open_database(tmp_path / "other.db", b"o" * 32)
-    Base.metadata.create_all(other)
-    ClientBase.metadata.create_all(other)
-    with S(other) as s, s.begin():
-        assert plate_keys(s) == (None, {})
-        s.add(DictEntry(id=entry_id, created_at=NOW, updated_at=NOW, rev=1, field_clock={},
-                        deleted=False, **values))  # as a pull would write it
-    with S(other) as s:
-        current, keys = plate_keys(s)
-        assert current == values["code"]
-        assert doorplate.verify(payload, keys).house_id == hid
-    other.dispose()
+    from common.schema import House
+    from desktop.services.work_context import Worker
+    from tests.integration.sync_harness import Device, ServerHarness
+    server = ServerHarness(db_url)
+    office = Device(server, "office1", tmp_path / "office.db")
+    laptop = Device(server, "worker1a", tmp_path / "laptop.db")
+    from common.schema import DictEntry
+    from desktop.storage.settings import new_plate_key
+    kid, key = new_plate_key()
+    server.write(DictEntry, None, {"dict_code": "plate_key", "code": kid, "label": key.hex(),
+                                   "grid_id": None, "active": True, "sort": 0})
+    office.sync()  # the county key arrives with the scope
+    hid = office.write(House, None, {"door_plate": "团结路8号", "house_type": "bungalow",
+                                     "grid_id": server.grid("g1a")})
+    with S(office.engine) as s, s.begin():
+        [(_, payload)] = doorplates.plate_payloads(s, [hid], now=office.now())
+    office.sync()
+    from desktop.storage.tables import Quarantined
+    with S(office.engine) as s:
+        assert [(q.entity, q.code, q.reason) for q in s.scalars(select(Quarantined))] == []
+    laptop.sync()
+    worker = Worker(server.user("worker1a").id, "grid_worker", server.grid("g1a"))
+    with S(laptop.engine) as s, s.begin():
+        started = doorplates.check_in(s, worker, [payload], now=laptop.now())
+        assert (started.house_id, started.door_plate) == (hid, "团结路8号")
+    other = Worker(server.user("worker1b").id, "grid_worker", server.grid("g1b"))
+    with S(laptop.engine) as s, pytest.raises(DomainError) as err:
+        doorplates.check_in(s, other, [payload], now=laptop.now())
+    assert err.value.code == "plate_other_grid"
+    for closeable in (office, laptop, server):
+        closeable.close()
