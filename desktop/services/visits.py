@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -260,6 +260,7 @@ class Dashboard:
     tasks_open: int
     tasks_overdue: int
     ranking: list[tuple[str, int, int]]  # (name, visits, QR check-ins), most visits first
+    by_grid: list[tuple[str, int, int]] = field(default_factory=list)  # (grid, visits, houses)
 
     @property
     def house_coverage(self) -> float:
@@ -302,7 +303,18 @@ def dashboard(session: Session, *, today: dt.date, days: int = 30) -> Dashboard:
                       for uid, n, qr in rows), key=lambda r: (-r[1], r[0]))
     return Dashboard(start, today, houses_total, len(visited_houses & _live_houses(session)),
                      key_total, key_on_time, done_in_period, task_counts.get("open", 0),
-                     overdue, ranking)
+                     overdue, ranking, _by_grid(session, live_visit))
+
+
+def _by_grid(session: Session, live_visit: tuple) -> list[tuple[str, int, int]]:
+    """Visits and houses visited per grid (the department view of a township office)."""
+    from common.schema import OrgNode
+    rows = session.execute(
+        select(Visit.grid_id, func.count(), func.count(func.distinct(Visit.house_id)))
+        .where(*live_visit).group_by(Visit.grid_id)).all()
+    names = _names(session, OrgNode, "name", {r[0] for r in rows})
+    return sorted(((names.get(g) or "未知网格", int(n), int(h)) for g, n, h in rows),
+                  key=lambda r: (-r[1], r[0]))
 
 
 def _live_houses(session: Session) -> set[str]:

@@ -53,6 +53,10 @@ class QrPage(QWidget):
         self.house_button.setEnabled(False)
         self.house_button.clicked.connect(
             lambda: self.last and self.ctx.navigate("places", house_id=self.last.house_id))
+        self.event_button = QPushButton("上报事件(&E)")
+        self.event_button.setEnabled(False)
+        self.event_button.clicked.connect(
+            lambda: self.last and self.ctx.navigate("events", house_id=self.last.house_id))
         self.camera = CameraWidget()
         self.camera.frame_ready.connect(self.scan_frame)
         self.camera.camera_failed.connect(self._show_error_text)
@@ -69,6 +73,7 @@ class QrPage(QWidget):
         actions = QHBoxLayout()
         actions.addWidget(self.visit_button)
         actions.addWidget(self.house_button)
+        actions.addWidget(self.event_button)
         actions.addStretch(1)
         layout.addLayout(actions)
         layout.addWidget(self.camera, 1)
@@ -127,6 +132,7 @@ class QrPage(QWidget):
         self.residents.addItems([name for _pid, name in result.residents] or ["（无登记住户）"])
         self.visit_button.setEnabled(True)
         self.house_button.setEnabled(True)
+        self.event_button.setEnabled(True)
         self.visit_button.setFocus()
         self.checked_in.emit(result)
 

@@ -127,6 +127,9 @@ class VisitsPage(QWidget):
         self.rank_model = RowsModel([("名次", lambda r: r[0]), ("走访人", lambda r: r[1]),
                                      ("走访次数", lambda r: r[2]), ("扫码签到", lambda r: r[3])])
         self.rank_view = _table(self.rank_model, "走访排名")
+        self.grid_model = RowsModel([("网格", lambda r: r[0]), ("走访次数", lambda r: r[1]),
+                                     ("走访房屋", lambda r: r[2])])
+        self.grid_view = _table(self.grid_model, "按网格统计")
         w = QWidget()
         lay = QVBoxLayout(w)
         top = QHBoxLayout()
@@ -139,6 +142,8 @@ class VisitsPage(QWidget):
         lay.addWidget(self.figures)
         lay.addWidget(QLabel("按人员排名："))
         lay.addWidget(self.rank_view)
+        lay.addWidget(QLabel("按网格统计："))
+        lay.addWidget(self.grid_view)
         return w
 
     # -- loading -------------------------------------------------------------------------------
@@ -186,6 +191,7 @@ class VisitsPage(QWidget):
             f"（{d.key_coverage:.0%}）\n"
             f"任务：期间完成 {d.tasks_done} 项，待走访 {d.tasks_open} 项，逾期 {d.tasks_overdue} 项")
         self.rank_model.set_rows([(i + 1, *r) for i, r in enumerate(d.ranking)])
+        self.grid_model.set_rows(list(d.by_grid))
         self.dashboard_loaded.emit(d)
 
     # -- actions -------------------------------------------------------------------------------

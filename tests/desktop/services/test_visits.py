@@ -120,4 +120,5 @@ def test_the_dashboard_counts_coverage_tasks_and_ranks_visitors(seeded, session)
     assert (d.key_people_total, d.key_people_on_time) == (2, 1)
     assert (d.tasks_done, d.tasks_open, d.tasks_overdue) == (1, 1, 0)
     assert d.ranking == [("阿依古丽", 2, 0), ("王建国", 1, 0)]
+    assert d.by_grid == [("第一网格", 3, 1)]  # one visit was to a house, two to people
     assert d.key_coverage == 0.5
