@@ -16,6 +16,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from common.schema import Person
 
+from . import local_log  # noqa: F401 - its migration (0100) registers before ours (0101+)
 from .migrations import migration
 from .tables import ClientBase
 
