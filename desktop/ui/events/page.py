@@ -14,7 +14,7 @@ from desktop.services import events
 
 from ..context import AppContext
 from ..visits.page import _table
-from ..visits.shared import GuardedTasks, RowsModel, error_text, local_day_end, worker_of
+from ..visits.shared import GuardedTasks, RowsModel, error_text, local_day_end, worker_of, local_time
 from .dialogs import ActionDialog, EventDialog
 
 LISTS = (("open", "全部待办"), ("due_today", "今日到期"), ("overdue", "已逾期"), ("mine", "我承办的"),
@@ -49,7 +49,7 @@ class EventsPage(QWidget):
             ("标题", lambda e: e.title), ("类别", lambda e: label("event_category", e.category)),
             ("状态", lambda e: label("event_status", e.status)),
             ("紧急程度", lambda e: label("priority", e.priority)),
-            ("办结时限", lambda e: f"{e.due_at:%m-%d %H:%M}" if e.due_at else ""),
+            ("办结时限", lambda e: local_time(e.due_at, "%m-%d %H:%M")),
             ("承办人", lambda e: e.assignee), ("督办", lambda e: "督办" if e.supervised else ""),
             ("地点", lambda e: e.location)])
         self.view = _table(self.model, "事件列表")
@@ -122,7 +122,7 @@ class EventsPage(QWidget):
         if d is None:
             self.info.setText("")
             return
-        due = f"{d['due_at']:%Y-%m-%d %H:%M}" if d["due_at"] else "无"
+        due = local_time(d["due_at"]) or "无"
         self.info.setText(
             f"{d['title']}（{label('event_status', d['status'])}，"
             f"{label('priority', d['priority'])}{'，督办' if d['supervised'] else ''}）\n"
@@ -131,7 +131,7 @@ class EventsPage(QWidget):
         for step in d["timeline"]:
             who = f"{step['actor']}" + (f" → {step['target']}" if step["target"] else "")
             note = f"：{step['note']}" if step["note"] else ""
-            self.timeline.addItem(f"{step['at']:%m-%d %H:%M}　{step['label']}　{who}{note}")
+            self.timeline.addItem(f"{local_time(step['at'], '%m-%d %H:%M')}　{step['label']}　{who}{note}")
         for action in d["actions"]:
             key = ACTION_KEYS.get(action, "")
             b = QPushButton(f"{label('event_action', action)}(&{key})")

@@ -12,7 +12,7 @@ from desktop.services import doorplates
 from desktop.services.doorplates import CheckIn
 
 from ..context import AppContext
-from ..visits.shared import GuardedTasks, PHOTO_FILTER, error_text, worker_of
+from ..visits.shared import GuardedTasks, PHOTO_FILTER, error_text, worker_of, local_time
 from .camera import CameraWidget, gray_bytes
 from .labels import LabelPrintDialog
 
@@ -126,7 +126,7 @@ class QrPage(QWidget):
     def _checked_in(self, result: CheckIn) -> None:
         self._checking_in = False
         self.last = result
-        at = result.checkin_at.strftime("%H:%M")
+        at = local_time(result.checkin_at, "%H:%M")
         self.message.setText(f"已签到：{result.door_plate}（{at}），走访已开始")
         self.residents.clear()
         self.residents.addItems([name for _pid, name in result.residents] or ["（无登记住户）"])

@@ -14,7 +14,7 @@ from desktop.services import sync_status
 
 from ..context import AppContext
 from ..visits.page import _table
-from ..visits.shared import GuardedTasks, RowsModel, error_text
+from ..visits.shared import GuardedTasks, RowsModel, error_text, local_time
 
 
 class SyncPage(QWidget):
@@ -107,7 +107,7 @@ class SyncPage(QWidget):
     def _refused_tab(self) -> QWidget:
         self.refused_model = RowsModel([
             ("记录", lambda r: f"{r.entity_label}：{r.record}"), ("原因", lambda r: r.reason),
-            ("退回时间", lambda r: f"{r.refused_at:%Y-%m-%d %H:%M}")])
+            ("退回时间", lambda r: local_time(r.refused_at))])
         self.refused_view = _table(self.refused_model, "被退回的修改")
         retry = QPushButton("重新提交(&Y)")
         retry.clicked.connect(lambda: self._refused_action("retry"))
@@ -132,7 +132,7 @@ class SyncPage(QWidget):
 
     def _show_status(self, st: sync_status.SyncStatus) -> None:
         self.status = st
-        self.last.setText(f"上次成功同步：{st.last_sync_at:%Y-%m-%d %H:%M}" if st.last_sync_at
+        self.last.setText(f"上次成功同步：{local_time(st.last_sync_at)}" if st.last_sync_at
                           else "上次成功同步：从未同步")
         if st.pending:
             parts = "，".join(f"{name} {n} 条" for name, n in st.pending_by_entity)

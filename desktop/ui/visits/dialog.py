@@ -12,7 +12,7 @@ from desktop.services import visits
 
 from ..context import AppContext
 from ..qr.camera import take_photo
-from .shared import GuardedTasks, PhotoListWidget, blob_store, error_text, worker_of
+from .shared import GuardedTasks, PhotoListWidget, blob_store, error_text, worker_of, local_time
 
 
 class VisitDialog(QDialog):
@@ -104,7 +104,7 @@ class VisitDialog(QDialog):
         self.notes.setPlainText(values["notes"])
         self.follow_up.setChecked(values["follow_up"])
         if values["checkin_at"]:
-            self.checkin.setText(f"扫码签到：{values['checkin_at']:%Y-%m-%d %H:%M}")
+            self.checkin.setText(f"扫码签到：{local_time(values['checkin_at'])}")
 
     def _set_kind(self, code: str) -> None:
         i = self.kind.findData(code)

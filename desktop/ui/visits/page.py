@@ -16,7 +16,7 @@ from desktop.services import visits
 
 from ..context import AppContext
 from .dialog import VisitDialog
-from .shared import GuardedTasks, RowsModel, error_text, local_today, worker_of
+from .shared import GuardedTasks, RowsModel, error_text, local_today, worker_of, local_time
 
 TASK_FILTERS = (("due", "近期到期"), ("overdue", "已逾期"), ("open", "全部待走访"),
                 ("done", "已完成"))
@@ -103,7 +103,7 @@ class VisitsPage(QWidget):
 
     def _records_tab(self) -> QWidget:
         self.visit_model = RowsModel([
-            ("走访时间", lambda r: f"{r['visited_at']:%Y-%m-%d %H:%M}"),
+            ("走访时间", lambda r: local_time(r['visited_at'])),
             ("对象", lambda r: r["target"]), ("类型", lambda r: label("visit_kind", r["kind"])),
             ("走访人", lambda r: r["visitor"]), ("扫码", lambda r: "是" if r["qr"] else ""),
             ("跟进", lambda r: "需跟进" if r["follow_up"] else ""),

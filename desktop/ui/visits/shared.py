@@ -46,6 +46,13 @@ def local_day_end(ctx: AppContext) -> dt.datetime:
     return end.astimezone(dt.timezone.utc).replace(tzinfo=None)
 
 
+def local_time(stamp: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A stored (naive UTC) time as the worker reads it, on the laptop's local clock."""
+    if stamp is None:
+        return ""
+    return stamp.replace(tzinfo=dt.timezone.utc).astimezone().strftime(fmt)
+
+
 def error_text(exc: BaseException) -> str:
     if isinstance(exc, DomainError):
         return exc.message()
