@@ -19,7 +19,7 @@ from .catalogue import BY_KEY
 from .mapping import Column
 from .matching import Match, match_row
 from .records import PeopleIndex
-from .sheets import Table
+from .sheets import Table, row_values
 from .values import (display, display_text, is_blank, normalise_name, parse_cell, parse_id,
                      same, text_of)
 
@@ -76,21 +76,27 @@ class JobReport:
 
 
 def _row_cells(ws: Worksheet, table: Table) -> dict[int, dict[str, Any]]:
-    """Raw values of every data row's mapped cells, keyed by row then field (first column)."""
+    """Raw values of every data row's mapped cells, keyed by row then field (first column).
+    Kept on the table for the mapping it was read with (read once for keys, once to match)."""
     mapped = table.mapped()
+    key = tuple((c.index, c.field) for c in mapped)
+    cached = table.cache.get("row_cells")
+    if cached and cached[0] == key:
+        return cached[1]
     lo = min(c.index for c in mapped)
     hi = max(c.index for c in mapped)
     wanted = set(table.data_rows)
     out: dict[int, dict[str, Any]] = {}
-    for r, values in enumerate(ws.iter_rows(min_row=table.data_start, max_row=max(wanted),
-                                            min_col=lo, max_col=hi, values_only=True),
-                               start=table.data_start):
+    if not wanted:
+        return out
+    for r, values in row_values(ws, table.data_start, max(wanted), lo, hi):
         if r not in wanted:
             continue
         cells: dict[str, Any] = {}
         for c in mapped:
             cells.setdefault(c.field, values[c.index - lo])
         out[r] = cells
+    table.cache["row_cells"] = (key, out)
     return out
 
 
@@ -185,6 +191,7 @@ def _compare_and_fill(ws: Worksheet, table: Table, job: str, index: PeopleIndex,
     mapped = [c for c in table.mapped() if c.field != "seq"]
     total = len(rows)
     styles = Restyler()
+    store = ws._cells  # openpyxl's {(row, col): Cell}: a lookup, not a new Cell per position
     filled = _set_fill(FILLED)
     unsure = _set_fill(UNSURE)
     for n, (r, cells) in enumerate(rows.items(), start=1):
@@ -201,7 +208,7 @@ def _compare_and_fill(ws: Worksheet, table: Table, job: str, index: PeopleIndex,
         report.matched += 1
         differs = False
         for col in mapped:
-            cell = ws.cell(r, col.index)
+            cell = store.get((r, col.index)) or ws.cell(r, col.index)
             if isinstance(cell, MergedCell):
                 continue  # part of a merged block (a household's shared address): its top
                 # left cell holds the value and is compared on its own row

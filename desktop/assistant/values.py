@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from functools import lru_cache
 from typing import Any
 
 from common.dictionaries import code_for
@@ -32,6 +33,11 @@ def is_blank(value: Any) -> bool:
 def text_of(value: Any) -> str:
     if value is None:
         return ""
+    if isinstance(value, str):
+        s = value.strip()
+        # the regex below is the slow path: most cells have no inner runs of blanks
+        if "  " not in s and "\n" not in s and "\t" not in s and "\u3000" not in s:
+            return s
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, dt.datetime):
@@ -44,6 +50,7 @@ def normalise_name(value: Any) -> str:
     return _NAME_DOTS.sub("·", text_of(value)).strip("·")
 
 
+@lru_cache(maxsize=65536)
 def id_problem(value: Any) -> str | None:
     """Why a cell's ID number cannot be trusted, as a message code, or None if it can."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
