@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from common.schema import House, OrgNode, Person, PersonTag
+from common.schema import Household, House, OrgNode, Person, PersonTag
 from desktop.storage.search_index import has_index_tables, prefix_match
 from desktop.storage.tables import LocalHistory, SyncState
 
@@ -173,6 +173,11 @@ class PeopleIndex:
             m &= self._any_high("grid_id", grids)
         if q.household_id:
             m &= self._any_high("household_id", (q.household_id,))
+        if q.household_no.strip():
+            households = list(session.execute(select(Household.id).where(
+                Household.household_no == q.household_no.strip(),
+                Household.deleted.is_(False))).scalars())
+            m &= self._any_high("household_id", households)
         if q.house_id:
             m &= self._any_high("house_id", (q.house_id,))
         if q.building_id:

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Select, and_, distinct, func, or_, select, tuple_
 from sqlalchemy.orm import Session
 
-from common.schema import House, OrgNode, Person, PersonTag
+from common.schema import Household, House, OrgNode, Person, PersonTag
 from desktop.storage.search_index import has_index_tables, prefix_match
 
 from .people_index import fresh_index
@@ -32,7 +32,7 @@ class PeopleQuery:
     Ages are whole years on the `today` given to the search. Codes are dictionary codes
     (common/dictionaries.py). `tags_any`: has at least one of these tags; `tags_all`: has every
     one. `org_node_id`: anywhere below this org node (a grid, village or township).
-    `statuses` defaults to nothing, i.e. every status.
+    `statuses` defaults to nothing, i.e. every status. `household_no`: the 户号, exactly.
     """
 
     text: str = ""
@@ -49,6 +49,7 @@ class PeopleQuery:
     building_id: str | None = None
     house_id: str | None = None
     household_id: str | None = None
+    household_no: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return {k: (list(v) if isinstance(v, tuple) else v)
@@ -126,6 +127,9 @@ def conditions(q: PeopleQuery, *, today: dt.date, pinyin: bool) -> list[Any]:
         c.append(or_(Person.grid_id == q.org_node_id, Person.grid_id.in_(grids)))
     if q.household_id:
         c.append(Person.household_id == q.household_id)
+    if q.household_no.strip():
+        c.append(Person.household_id.in_(select(Household.id).where(
+            Household.household_no == q.household_no.strip(), Household.deleted.is_(False))))
     if q.house_id:
         c.append(Person.house_id == q.house_id)
     if q.building_id:

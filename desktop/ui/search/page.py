@@ -48,6 +48,7 @@ class SearchPage(QWidget):
         self.statuses = CheckListWidget(labels.options("person_status"), rows=2)
         self.statuses.setObjectName("statuses")
         self.statuses.set_checked(("normal",))
+        self.household_no = QLineEdit(objectName="household_no", placeholderText="完整户号")
         self.grid = QComboBox(objectName="grid")
         self.grid.addItem("全部网格", None)
         self.scope_label = QLabel("", objectName="scope")
@@ -60,7 +61,8 @@ class SearchPage(QWidget):
                               ("年龄到", self.age_max), ("性别", self.sex),
                               ("民族", self.ethnicities), ("标签(&T)", self.tags),
                               ("标签条件", self.tag_mode), ("人口类型", self.resident_types),
-                              ("人员状态", self.statuses), ("网格", self.grid)):
+                              ("人员状态", self.statuses), ("网格", self.grid),
+                              ("户号", self.household_no)):
             lab = QLabel(label)
             lab.setBuddy(widget)
             widget.setAccessibleName(label.replace("(&K)", "").replace("(&T)", ""))
@@ -110,6 +112,7 @@ class SearchPage(QWidget):
         self._timer = QTimer(self, singleShot=True, interval=150)
         self._timer.timeout.connect(self.run)
         self.text.textChanged.connect(self.changed)
+        self.household_no.textChanged.connect(self.changed)
         for w in (self.age_min, self.age_max):
             w.valueChanged.connect(self.changed)
         for w in (self.sex, self.tag_mode, self.grid):
@@ -156,20 +159,23 @@ class SearchPage(QWidget):
             ethnicities=self.ethnicities.checked(),
             tags_any=() if all_tags else tags, tags_all=tags if all_tags else (),
             resident_types=self.resident_types.checked(), statuses=self.statuses.checked(),
-            org_node_id=self.grid.currentData(),
+            org_node_id=self.grid.currentData(), household_no=self.household_no.text().strip(),
             building_id=self.scope.get("building_id"), house_id=self.scope.get("house_id"),
             household_id=self.scope.get("household_id"))
 
     def set_query(self, q: PeopleQuery) -> None:
-        for w in (self.text, self.age_min, self.age_max, self.sex, self.tag_mode, self.grid):
+        for w in (self.text, self.age_min, self.age_max, self.sex, self.tag_mode, self.grid,
+                  self.household_no):
             w.blockSignals(True)
         self.text.setText(q.text)
+        self.household_no.setText(q.household_no)
         self.age_min.setValue(-1 if q.age_min is None else q.age_min)
         self.age_max.setValue(-1 if q.age_max is None else q.age_max)
         self.sex.setCurrentIndex(max(self.sex.findData(q.sex), 0))
         self.tag_mode.setCurrentIndex(1 if q.tags_all else 0)
         self.grid.setCurrentIndex(max(self.grid.findData(q.org_node_id), 0))
-        for w in (self.text, self.age_min, self.age_max, self.sex, self.tag_mode, self.grid):
+        for w in (self.text, self.age_min, self.age_max, self.sex, self.tag_mode, self.grid,
+                  self.household_no):
             w.blockSignals(False)
         for w, codes in ((self.ethnicities, q.ethnicities), (self.tags, q.tags_all or q.tags_any),
                          (self.resident_types, q.resident_types), (self.statuses, q.statuses)):

@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session
 from desktop.services import people as people_service
 from desktop.services.people_index import PeopleIndex, fresh_index, holder_for, rebuild_index
 from desktop.services.search import PeopleQuery, count_people, search_people
-from tests.desktop.people_factories import NOW, TODAY, make_database, make_org, make_person
+from tests.desktop.people_factories import (NOW, TODAY, make_database, make_org, make_person,
+                                            make_places)
 
 NAMES = ["张三", "张小红", "单小明", "李四", "王五", "阿依古丽·买买提", "买买提·艾力", "曾国强",
          "赵敏", "古丽娜"]
@@ -21,6 +22,7 @@ def db(tmp_path_factory):
     engine = make_database(tmp_path_factory.mktemp("ix") / "p.db")
     with Session(engine, expire_on_commit=False) as s:
         org = make_org(s)
+        places = make_places(s, org["grid"].id)
         for i in range(60):
             grid = org["grid"].id if i % 3 else org["grid2"].id
             make_person(s, grid, name=NAMES[i % len(NAMES)] + ("" if i < 10 else str(i)),
@@ -29,9 +31,11 @@ def db(tmp_path_factory):
                         ethnicity="05" if i % 4 == 0 else "01",
                         status=["normal", "normal", "deceased", "moved_out"][i % 4],
                         resident_type=["registered", "floating"][i % 2],
-                        phone=f"1389900{i:04d}" if i % 5 else None)
+                        phone=f"1389900{i:04d}" if i % 5 else None,
+                        household_id=places["household"].id if i % 7 == 0 else None,
+                        house_id=places["house"].id if i % 6 == 0 else None)
         s.commit()
-    yield engine, org
+    yield engine, org, places
     engine.dispose()
 
 
@@ -46,15 +50,19 @@ queries = st.builds(
     tags_all=st.sampled_from([(), ("dibao",), ("elderly_60", "living_alone")]),
     resident_types=st.sampled_from([(), ("floating",)]),
     statuses=st.sampled_from([(), ("normal",), ("deceased", "moved_out")]),
+    household_no=st.sampled_from(["", "652123000001", "nope"]),
 )
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(q=queries, org_pick=st.sampled_from([None, "grid", "village", "grid2"]))
-def test_the_index_and_sql_find_the_same_people_in_the_same_order(db, q, org_pick):
-    engine, org = db
+@given(q=queries, org_pick=st.sampled_from([None, "grid", "village", "grid2"]),
+       place=st.sampled_from([None, "house", "building"]))
+def test_the_index_and_sql_find_the_same_people_in_the_same_order(db, q, org_pick, place):
+    engine, org, places = db
     if org_pick:
         q = PeopleQuery(**{**q.__dict__, "org_node_id": org[org_pick].id})
+    if place:
+        q = PeopleQuery(**{**q.__dict__, f"{place}_id": places[place].id})
     with Session(engine) as s:
         sql_rows = [r.id for r in search_people(s, q, today=TODAY, limit=1000)]
         sql_count = count_people(s, q, today=TODAY)

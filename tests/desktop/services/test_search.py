@@ -87,7 +87,8 @@ def test_building_house_and_household_conditions(db):
     engine, _, places = db
     for q in (PeopleQuery(building_id=places["building"].id),
               PeopleQuery(house_id=places["house"].id),
-              PeopleQuery(household_id=places["household"].id)):
+              PeopleQuery(household_id=places["household"].id),
+              PeopleQuery(household_no="652123000001")):
         assert names(engine, q) == ["张三"]
 
 
