@@ -8,6 +8,7 @@ import os
 import platform
 import statistics
 import tempfile
+import textwrap
 import time
 from pathlib import Path
 
@@ -88,24 +89,28 @@ def main() -> None:
         print(f"postgresql run {i + 1}: {r[0]:.1f} s (cpu {r[3]:.1f} s, load {r[4]:.1f}), "
               f"{r[1] / 2**20:.0f} MiB", flush=True)
     counts = sqlite[0][2]
-    lines = [
-        SECTION, "",
-        f"`python -m benchmarks.demo` — {dt.date.today().isoformat()}, "
-        f"{os.cpu_count()} cores, {platform.system()} Python {platform.python_version()}; "
-        f"scale {args.scale:g}, seed {args.seed}, median of {args.runs} runs. Time is the whole "
-        "`build_demo_server` (migrations, generation, accounts' credentials, rev counter); size "
-        "is the database file (SQLite, with its WAL) or `pg_database_size` (PostgreSQL 15, "
-        "fsync off). CPU is this process's (generation, inserts; PostgreSQL's own work is in its "
-        "server processes). The machine is shared: the load average at the start of each run "
-        "says how busy it was (2 cores: above 2 means waiting for a core).", "",
-        "| database | wall time (median) | range | CPU (median) | size | load at start |",
-        "|---|---|---|---|---|---|",
-    ]
+    intro = (
+        f"`python -m benchmarks.demo` — {dt.date.today().isoformat()}, {os.cpu_count()} cores, "
+        f"{platform.system()}, Python {platform.python_version()}; scale {args.scale:g}, seed "
+        f"{args.seed}, median of {args.runs} runs. Time is the whole `build_demo_server` "
+        "(migrations, generation, accounts' credentials, a change-log entry per record, rev "
+        "counter); size is the database file with its WAL (SQLite) or `pg_database_size` "
+        "(PostgreSQL 15, fsync off). CPU is this process's (generation and inserts; "
+        "PostgreSQL's own work runs in its server processes).")
+    loads = [r[4] for r in sqlite + pg]
+    if max(loads) > (os.cpu_count() or 1):
+        intro += (f" **Shared machine: load average {min(loads):.1f}-{max(loads):.1f} on "
+                  f"{os.cpu_count()} cores at the start of the runs, so the wall times are "
+                  "upper bounds; the CPU column is the work itself.**")
+    lines = [SECTION, "", *textwrap.wrap(intro, 100), "",
+             "| database | wall time (median) | range | CPU (median) | size | load at start |",
+             "|---|---|---|---|---|---|"]
     for label, results in (("SQLite", sqlite), ("PostgreSQL", pg)):
         if results:
             lines.append(f"| {label} | " + " | ".join(_fmt(results)) + " |")
-    lines += ["", f"Rows at this scale: {sum(counts.values()):,} in all — " + ", ".join(
-        f"{name} {n:,}" for name, n in sorted(counts.items(), key=lambda kv: -kv[1])) + ".", ""]
+    rows_line = f"Rows at this scale: {sum(counts.values()):,} in all — " + ", ".join(
+        f"{name} {n:,}" for name, n in sorted(counts.items(), key=lambda kv: -kv[1])) + "."
+    lines += ["", *textwrap.wrap(rows_line, 100), ""]
     section = "\n".join(lines)
     print(section)
     if args.write:

@@ -11,6 +11,12 @@ from common.errors import DomainError
 from common.schema import ENTITIES
 
 
+def _pad(label: str, width: int) -> str:
+    """Left-align counting CJK characters as two columns, as terminals draw them."""
+    used = sum(2 if ord(c) > 0x2E80 else 1 for c in label)
+    return label + " " * max(1, width - used)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m sync_server.demo",
                                      description="生成托克逊县演示数据 / build the demo county")
@@ -44,11 +50,11 @@ def main(argv: list[str] | None = None) -> int:
         print(exc.message(), file=sys.stderr)
         return 1
     elapsed = time.perf_counter() - started
-    print(f"{'表':<16}{'记录数':>10}")
+    print(f"{_pad('表', 16)}{'记录数':>9}")
     for name, cls in ENTITIES.items():
         if summary.counts.get(name):
-            print(f"{cls.__label__:<16}{summary.counts[name]:>10,}")
-    print(f"{'合计':<16}{summary.total:>10,}")
+            print(f"{_pad(cls.__label__, 16)}{summary.counts[name]:>12,}")
+    print(f"{_pad('合计', 16)}{summary.total:>12,}")
     print(f"用时 {elapsed:.1f} 秒（生成 {summary.seconds:.1f} 秒）；最高版本号 rev {summary.max_rev}")
     first = summary.grids[0][1] if summary.grids else "…"
     print(f"账号：admin（县级管理员）、xz_<乡镇拼音>（如 xz_tuokexun）、wg_<网格编码>"

@@ -77,12 +77,17 @@ def build_demo_server(url: str, *, scale: float = 1.0, seed: int = 2026,
             engine = wipe(url, engine)
         migrate(engine=engine, now=now)
         with engine.begin() as conn:
+            if engine.dialect.name == "sqlite":
+                # Random UUID keys touch index pages all over the file: a 256 MB page cache
+                # (instead of 2 MB) for this load keeps them in memory; the engine is disposed
+                # at the end, so the server's own connections get the default again.
+                conn.exec_driver_sql("PRAGMA cache_size = -262144")
             rev = conn.execute(select(Counter.value).where(Counter.name == "rev")).scalar()
             summary = generate(conn, scale=scale, seed=seed, now=now, rev_start=rev or 0,
                                threaded=True)
             # Every account shares the demo password: hash it once (Argon2id is ~0.1 s a hash).
             pw_hash = hash_password(password)
-            user_ids = conn.execute(select(User.id)).scalars().all()
+            user_ids = conn.execute(select(User.id).where(User.rev > (rev or 0))).scalars().all()
             conn.execute(insert(Credential), [
                 {"user_id": uid, "password_hash": pw_hash, "updated_at": now}
                 for uid in user_ids])
