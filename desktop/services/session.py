@@ -69,8 +69,9 @@ def sign_in(server_url: str, username: str, password: str, *, now: dt.datetime,
         raise DomainError("required", "password", label="密码")
     name = profile_name_for(username)
     if (profile_dir(name) / "key.json").exists():
+        # No index refresh here: the main window brings the pinyin index up to date in the
+        # background after start-up, so offline sign-in stays fast.
         profile = open_profile(name, password)
-        _refresh_index(profile)
         return SignedIn(profile, created=False, offline=True)
     server_url = server_url.strip()
     if not _URL.match(server_url):
@@ -97,6 +98,8 @@ def sign_in(server_url: str, username: str, password: str, *, now: dt.datetime,
         if progress is not None:
             progress.report(0, 0, "正在下载辖区数据…")
         initial_sync(profile, progress)
+    if progress is not None:
+        progress.report(0, 0, "正在建立姓名拼音检索…")
     _refresh_index(profile)
     return SignedIn(profile, created=True, offline=False)
 
