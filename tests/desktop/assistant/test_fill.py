@@ -68,3 +68,11 @@ def test_an_unknown_condition_is_refused_with_a_code(county, service, tmp_path):
         service.run("fill", service.inspect(src), tmp_path / "out.xlsx", today=TODAY, now=NOW,
                     conditions=Conditions(tags=["不存在的标签"]))
     assert e.value.code == "not_in_dict"
+
+
+@pytest.mark.parametrize("text,expected", [("65-", (65, None)), ("18-22", (18, 22)),
+                                           ("-14", (None, 14)), ("60岁以上", (60, None)),
+                                           ("18～22岁", (18, 22)), ("", (None, None))])
+def test_age_ranges_are_read_as_people_type_them(text, expected):
+    from desktop.assistant.population import parse_age
+    assert parse_age(text) == expected
