@@ -271,11 +271,13 @@ class Dashboard:
         return self.key_people_on_time / self.key_people_total if self.key_people_total else 0.0
 
 
-def dashboard(session: Session, *, today: dt.date, days: int = 30) -> Dashboard:
-    """Figures over the scope this device holds, for the last `days` days up to today."""
+def dashboard(session: Session, *, today: dt.date, days: int = 30,
+              utc_offset: dt.timedelta = dt.timedelta(0)) -> Dashboard:
+    """Figures over the scope this device holds, for the last `days` local days up to today
+    (`utc_offset`: the worker's offset from UTC, the clock stored stamps are in)."""
     start = today - dt.timedelta(days=days - 1)
-    since = dt.datetime.combine(start, dt.time())
-    until = dt.datetime.combine(today + dt.timedelta(days=1), dt.time())
+    since = dt.datetime.combine(start, dt.time()) - utc_offset
+    until = dt.datetime.combine(today + dt.timedelta(days=1), dt.time()) - utc_offset
     live_visit = (Visit.deleted.is_(False), Visit.visited_at >= since, Visit.visited_at < until)
     houses_total = session.scalar(select(func.count()).select_from(House)
                                   .where(House.deleted.is_(False))) or 0

@@ -180,8 +180,10 @@ class VisitsPage(QWidget):
 
     def load_dashboard(self) -> None:
         days, today = self.period.currentData(), local_today(self.ctx)
-        self.tasks.read(lambda s: visits.dashboard(s, today=today, days=days),
-                            self._show_dashboard, self._failed)
+        offset = self.ctx.now().replace(tzinfo=dt.timezone.utc).astimezone().utcoffset()
+        self.tasks.read(
+            lambda s: visits.dashboard(s, today=today, days=days, utc_offset=offset),
+            self._show_dashboard, self._failed)
 
     def _show_dashboard(self, d: visits.Dashboard) -> None:
         self.figures.setText(

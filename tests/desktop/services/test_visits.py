@@ -122,3 +122,13 @@ def test_the_dashboard_counts_coverage_tasks_and_ranks_visitors(seeded, session)
     assert d.ranking == [("阿依古丽", 2, 0), ("王建国", 1, 0)]
     assert d.by_grid == [("第一网格", 3, 1)]  # one visit was to a house, two to people
     assert d.key_coverage == 0.5
+
+
+def test_the_dashboard_period_follows_the_workers_local_days(seeded, session):
+    """A visit at 23:30 UTC on the 23rd is 07:30 on the 24th in Toksun: it counts for a
+    one-day period ending on the 24th only when the offset is given."""
+    late = dt.datetime(2026, 11, 23, 23, 30)
+    visits.record_visit(session, seeded.worker, {"house_id": seeded.houses["h14"]}, now=late)
+    utc = visits.dashboard(session, today=TODAY, days=1)
+    local = visits.dashboard(session, today=TODAY, days=1, utc_offset=dt.timedelta(hours=8))
+    assert (utc.houses_visited, local.houses_visited) == (0, 1)
