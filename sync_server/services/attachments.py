@@ -2,12 +2,12 @@
 
 Files live under the ATTACHMENTS_DIR setting:
     staging/<sha256>.part   an upload in progress; its length is the received offset
+    staging/<sha256>.lock   its lock (flock): serialises two devices uploading the same photo
     <ab>/<sha256>           a complete, verified original (named by its hash, so stored once)
 The staging file is the truth about progress: it only ever holds a prefix of the upload, so a
-cut mid-chunk loses at most that chunk, and a restarted server resumes where the file ends. An
-exclusive file lock serialises two devices uploading the same photo. On the last chunk the whole
-file is hashed and checked to be a real image before it is moved into place; a bad upload is
-thrown away with a reason. Never commits: the route owns the transaction.
+cut mid-chunk loses at most that chunk, and a restarted server resumes where the file ends. On
+the last chunk the whole file is hashed and checked to be a real image before it is moved into
+place; a bad upload is thrown away with a reason. Never commits: the route owns the transaction.
 """
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ import io
 import os
 from pathlib import Path
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from common.attachments import (MAX_ATTACHMENT_BYTES, MAX_CHUNK_BODY, AttachmentState,
@@ -84,34 +85,69 @@ def receive_chunk(session: Session, files: AttachmentFiles, sha256: str, *, offs
     if offset < 0 or offset + len(body) > total or (row is not None and row.size != total):
         raise DomainError("attachment_offset_mismatch", received=0)
     if row is None:
-        row = Attachment(sha256=sha256, size=total, mime=mime, complete=False,
-                         uploaded_by=user_id, device_id=device_id, created_at=now)
-        session.add(row)
-    received = _append(files.staging(sha256), offset, body)
-    if received == total:
-        _finish(files, sha256)
+        row = _create_row(session, Attachment(sha256=sha256, size=total, mime=mime,
+                                              complete=False, uploaded_by=user_id,
+                                              device_id=device_id, created_at=now))
+    received, finished = _append_locked(files, sha256, offset, total, body)
+    if finished and not row.complete:
         row.complete = True
         row.completed_at = now
     session.flush()
-    return ChunkReceipt(sha256=sha256, received=received, size=total, complete=received == total)
+    return ChunkReceipt(sha256=sha256, received=received, size=total, complete=finished)
 
 
-def _append(part: Path, offset: int, body: bytes) -> int:
-    """Write `body` at `offset` of the staging file if that is where it ends; return its length."""
-    fd = os.open(part, os.O_RDWR | os.O_CREAT, 0o600)
+def _create_row(session: Session, row: Attachment) -> Attachment:
+    """Insert the row of a new upload; if another device's upload of the same photo inserted it
+    first (PostgreSQL runs them side by side), use theirs: the file lock orders the chunks."""
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        size = os.fstat(fd).st_size
-        if offset != size:
-            raise DomainError("attachment_offset_mismatch", received=size)
-        os.lseek(fd, offset, os.SEEK_SET)
-        view = memoryview(body)
-        while view:
-            view = view[os.write(fd, view):]
-        os.fsync(fd)
-        return offset + len(body)
+        with session.begin_nested():
+            session.add(row)
+        return row
+    except IntegrityError:
+        return session.get(Attachment, row.sha256, populate_existing=True)
+
+
+def _append_locked(files: AttachmentFiles, sha256: str, offset: int, total: int,
+                   body: bytes) -> tuple[int, bool]:
+    """Under the upload's lock: write `body` at `offset` if that is where the staging file ends,
+    and finish the upload when it is whole. Returns (received, complete).
+
+    The lock is a separate `<sha256>.lock` file (the staging file itself is renamed away on
+    completion). Whoever takes the lock first checks whether another upload already finished.
+    An empty body at offset == total just asks the server to finish (after a lost answer)."""
+    lock = files.root / "staging" / f"{sha256}.lock"
+    lock_fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(lock_fd, fcntl.LOCK_EX)
+        if files.final(sha256).exists():
+            return total, True
+        part = files.staging(sha256)
+        if not part.exists() and offset != 0:
+            raise DomainError("attachment_offset_mismatch", received=0)
+        fd = os.open(part, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            size = os.fstat(fd).st_size
+            if offset != size:
+                raise DomainError("attachment_offset_mismatch", received=size)
+            os.lseek(fd, offset, os.SEEK_SET)
+            view = memoryview(body)
+            while view:
+                view = view[os.write(fd, view):]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        received = offset + len(body)
+        if received < total:
+            return received, False
+        try:
+            _finish(files, sha256)
+        finally:
+            # Finished or thrown away: either way no staging file is left to guard. A waiter
+            # holding the old lock checks for the final file before touching anything.
+            lock.unlink(missing_ok=True)
+        return total, True
     finally:
-        os.close(fd)  # also releases the lock
+        os.close(lock_fd)  # also releases the lock
 
 
 def _finish(files: AttachmentFiles, sha256: str) -> None:

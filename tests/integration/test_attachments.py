@@ -265,3 +265,30 @@ def test_a_visit_photo_taken_offline_reaches_the_office_with_its_thumbnail_and_o
         assert AttachmentSync(office.blob_store(), client).fetch_original(sha) == photo
     worker.engine.dispose()
     office.engine.dispose()
+
+
+def test_two_laptops_uploading_the_same_photo_at_once_both_finish_with_one_file(live, tmp_path):
+    photo = make_photo(600_000, seed=31)
+    stores = [store_at(tmp_path, f"laptop{i}") for i in range(2)]
+    sha = [s.put_photo(photo)[0] for s in stores][0]
+    results: dict[int, object] = {}
+
+    def run(i: int, user: str) -> None:
+        try:
+            with AttachmentClient(live.url, live.token(user)) as client:
+                results[i] = AttachmentSync(stores[i], client, chunk_size=16 * 1024
+                                            ).upload_until_done(attempts=3, wait=0.1)
+        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+            results[i] = exc
+
+    threads = [threading.Thread(target=run, args=(i, u))
+               for i, u in enumerate(("worker1a", "office1"))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    for report in results.values():
+        assert not isinstance(report, Exception), report
+        assert report.sent + report.already_there == [sha], report
+    files = [p for p in live.settings.attachments_dir.rglob("*") if p.is_file()]
+    assert [p.name for p in files] == [sha] and files[0].read_bytes() == photo

@@ -59,11 +59,12 @@ def attachment_status(body: AttachmentStatusRequest, session: SessionDep, user: 
 
 
 @router.put("/{sha256}", response_model=ChunkReceipt)
-def upload_chunk(sha256: str, chunk: Annotated[bytes, Body(media_type="application/octet-stream")],
-                 request: Request, session: SessionDep, user: CurrentUser, files: FilesDep,
-                 settings: SettingsDep, now: NowDep,
+def upload_chunk(sha256: str, request: Request, session: SessionDep, user: CurrentUser,
+                 files: FilesDep, settings: SettingsDep, now: NowDep,
                  offset: Annotated[int, Query(ge=0, le=MAX_ATTACHMENT_BYTES)],
-                 size: Annotated[int, Query(ge=1)]) -> ChunkReceipt | JSONResponse:
+                 size: Annotated[int, Query(ge=1)],
+                 chunk: Annotated[bytes, Body(media_type="application/octet-stream")] = b""
+                 ) -> ChunkReceipt | JSONResponse:
     # `chunk` is a body parameter, so FastAPI reads it (16 s on a 2G uplink) before it resolves
     # the dependencies: no database transaction (on SQLite: the write lock) is open meanwhile.
     token = request.headers.get("authorization", "").partition(" ")[2]
