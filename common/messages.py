@@ -34,6 +34,7 @@ MESSAGES: dict[str, str] = {
     "role_level_mismatch": "该角色不能管辖这一层级的组织",
     "wrong_password": "账号或密码错误",
     "account_disabled": "该账号已停用，请联系管理员",
+    "too_many_attempts": "密码错误次数过多，请 {minutes} 分钟后再试",
     "not_authenticated": "请先登录",
     "token_invalid": "登录凭证无效，请重新登录",
     "token_expired": "登录已过期，请重新登录",

@@ -25,7 +25,7 @@ STATUS: dict[str, int] = {
     "not_found": 404, "out_of_scope": 403, "forbidden": 403, "account_disabled": 403,
     "id_duplicate": 409, "username_taken": 409, "record_conflict": 409,
     "wrong_password": 401, "token_invalid": 401, "token_expired": 401,
-    "not_authenticated": 401, "body_too_large": 413,
+    "not_authenticated": 401, "body_too_large": 413, "too_many_attempts": 429,
     "client_too_old": 426, "device_mismatch": 403,  # sync (added by the sync engineer)
     "device_revoked": 403, "device_not_found": 404,
 }

@@ -12,13 +12,13 @@ import uuid
 from dataclasses import dataclass
 
 import jwt
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from common.errors import DomainError
 from common.schema import User
 
-from ..db.tables import Credential, RefreshToken
+from ..db.tables import Credential, OpLog, RefreshToken
 from ..settings import Settings
 from .devices import check_device
 from .oplog import log_operation
@@ -91,13 +91,31 @@ def _pair(session: Session, user: User, settings: Settings, now: dt.datetime,
     return pair, row
 
 
+MAX_FAILURES = 10
+FAILURE_WINDOW = dt.timedelta(minutes=15)
+
+
+def _recent_failures(session: Session, user: User, now: dt.datetime) -> int:
+    return session.scalar(select(func.count()).select_from(OpLog).where(
+        OpLog.user_id == user.id, OpLog.action == "login_failed",
+        OpLog.at > now - FAILURE_WINDOW)) or 0
+
+
 def login(session: Session, username: str, password: str, *, settings: Settings,
           now: dt.datetime, device_id: str | None = None) -> TokenPair:
-    """Check the password and issue tokens; DomainError wrong_password / account_disabled."""
+    """Check the password and issue tokens; DomainError wrong_password / account_disabled /
+    too_many_attempts (after 10 wrong passwords in 15 minutes the account waits)."""
     user = get_by_username(session, (username or "").strip())
+    if user is not None and _recent_failures(session, user, now) >= MAX_FAILURES:
+        raise DomainError("too_many_attempts", minutes=int(FAILURE_WINDOW.seconds // 60))
     cred = session.get(Credential, user.id) if user else None
     ok = verify_password(cred.password_hash if cred else None, password or "")
     if not ok or user is None:
+        if user is not None:
+            log_operation(session, user=user, action="login_failed", now=now,
+                          entity="users", record_id=user.id)
+            # `keep`: the caller commits the failure record though the request is refused.
+            raise DomainError("wrong_password", keep=True)
         raise DomainError("wrong_password")
     if not user.active or user.deleted:
         raise DomainError("account_disabled")

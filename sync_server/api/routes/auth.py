@@ -31,8 +31,13 @@ def _answer(session: SessionDep, pair: auth.TokenPair) -> TokenResponse:
 @router.post("/login", response_model=TokenResponse, summary="账号密码登录")
 def login(body: LoginRequest, session: SessionDep, settings: SettingsDep,
           now: NowDep) -> TokenResponse:
-    pair = auth.login(session, body.username, body.password, settings=settings, now=now,
-                      device_id=body.device_id)
+    try:
+        pair = auth.login(session, body.username, body.password, settings=settings, now=now,
+                          device_id=body.device_id)
+    except DomainError as err:
+        if err.params.get("keep"):  # a wrong password is recorded (lockout, audit)
+            session.commit()
+        raise
     answer = _answer(session, pair)
     session.commit()
     return answer
