@@ -74,7 +74,8 @@ def build_org(w: Writer, inputs: Inputs, namer: Namer, *, scale: float,
     w.add("org_nodes", None, created, {"level": "county", "name": c["name"], "code": c["code"],
                                         "path": f"/{county_id}/", "kind": "县", "parent_id": None},
           record_id=county_id)
-    admin_id = w.add("users", None, created, {
+    # Users' grid_id is their scope node, as services.users.create_user writes it.
+    admin_id = w.add("users", county_id, created, {
         "username": "admin", "display_name": "县级管理员", "role": "county_admin",
         "scope_node_id": county_id, "phone": None})
     grids: list[Grid] = []
@@ -86,7 +87,7 @@ def build_org(w: Writer, inputs: Inputs, namer: Namer, *, scale: float,
             "parent_id": county_id, "level": "township", "name": town["name"],
             "code": town["code"], "path": t_path, "kind": town["name"][-1], "sort": t_sort},
             record_id=t_id)
-        office_id = w.add("users", None, created, {
+        office_id = w.add("users", t_id, created, {
             "username": f"xz_{town['pinyin']}", "display_name": f"{town['name']}办公室",
             "role": "township_office", "scope_node_id": t_id, "phone": None})
         offices[town["pinyin"]] = office_id
