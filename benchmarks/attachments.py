@@ -3,7 +3,8 @@ second device's dedupe, loopback throughput, and the size of 50 visits' thumbnai
 
 A real server (uvicorn on 127.0.0.1, SQLite) behind ../shared/tools/shaper.py.
 Run: .venv/bin/python -m benchmarks.attachments [--size-kb 1024] [--runs 1] [--skip-2g]
-(2G at 32 kbit/s up: 1 MB takes ~4.5 minutes.)
+(2G at 32 kbit/s up: 1 MB takes ~4.5 minutes), or `--cuts 3`: a 5 MB photo on 2G with the link
+cut three times mid-chunk (~23 minutes).
 """
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import json
 import os
 import statistics
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -23,7 +25,7 @@ from desktop.services.attachments import AttachmentSync
 from desktop.storage.blobs import BlobStore
 from sync_server.db.migrate import migrate
 from tests.conftest import NOW
-from tests.integration.attachment_helpers import LiveServer, Shaper, make_photo
+from tests.integration.attachment_helpers import LiveServer, Shaper, cut_when, make_photo
 
 
 def _server(folder: Path) -> LiveServer:
@@ -47,6 +49,32 @@ def upload(server: LiveServer, folder: Path, photo: bytes, link: dict | None) ->
         wire = shaper.totals()
     return {"sha": sha, "wall_s": wall, "chunks": report.chunks_sent, **wire,
             "sent": len(report.sent), "already": len(report.already_there)}
+
+
+def upload_with_cuts(server: LiveServer, folder: Path, photo: bytes, cuts: int) -> dict:
+    """The 2G upload with the link cut `cuts` times, each ~8 s into a 16 s chunk."""
+    store = BlobStore(folder / f"blobs-{time.monotonic_ns()}", os.urandom(32))
+    sha = store.put_photo(photo)[0]
+    shaper = Shaper(server.port, folder).start()
+    root = server.settings.attachments_dir
+
+    def received() -> int:
+        final, part = root / sha[:2] / sha, root / "staging" / f"{sha}.part"
+        return final.stat().st_size if final.exists() else (
+            part.stat().st_size if part.exists() else 0)
+
+    stop = threading.Event()
+    done = cut_when(received, [len(photo) * (i + 1) // (cuts + 1) for i in range(cuts)],
+                    shaper, stop, delay=8.0)
+    t = time.perf_counter()
+    try:
+        with AttachmentClient(shaper.url, server.token("worker1a")) as client:
+            report = AttachmentSync(store, client).upload_until_done(attempts=50, wait=1.0)
+    finally:
+        stop.set()
+        shaper.stop()
+    return {"wall_s": time.perf_counter() - t, "cuts": len(done),
+            "attempted": report.bytes_attempted, **shaper.totals()}
 
 
 def thumbnails(sets: int) -> list[dict]:
@@ -74,7 +102,22 @@ def main() -> None:
     ap.add_argument("--size-kb", type=int, default=1024)
     ap.add_argument("--runs", type=int, default=1)
     ap.add_argument("--skip-2g", action="store_true")
+    ap.add_argument("--cuts", type=int, default=0,
+                    help="only: a 5 MB photo on 2G with the link cut N times (~23 minutes)")
     args = ap.parse_args()
+    if args.cuts:
+        with tempfile.TemporaryDirectory() as d:
+            server = _server(Path(d))
+            try:
+                photo = make_photo(5 * 1024 * 1024, seed=6)
+                r = upload_with_cuts(server, Path(d), photo, args.cuts)
+            finally:
+                server.stop()
+        print(f"2G 5 MB with {r['cuts']} cuts: file {len(photo)} B, chunk bytes sent "
+              f"{r['attempted']} (+{(r['attempted'] - len(photo)) / CHUNK_SIZE:.2f} chunks), "
+              f"wire up {r['bytes_up']} B ({r['bytes_up'] / len(photo):.4f}x), down "
+              f"{r['bytes_down']} B, {r['connections']} connections, {r['wall_s']:.0f} s")
+        return
     with tempfile.TemporaryDirectory() as d:
         folder = Path(d)
         server = _server(folder)
