@@ -7,7 +7,7 @@ then each missing original is sent in raw chunks from the received offset. A cut
 ends, so a cut costs at most the chunk in flight. A photo attached to many records is one hash:
 sent once. Download fetches an original on demand (thumbnails travel inside the records).
 
-Qt-free; runs on the network pool (it reads the blob store, never the database writer).
+Qt-free; runs on the network pool (it reads the blob store and, read-only, the database).
 """
 from __future__ import annotations
 
@@ -15,10 +15,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from sqlalchemy.orm import Session
+
 from common.attachments import CHUNK_SIZE, sha256_hex
 from common.errors import DomainError
 from desktop.net.attachments import AttachmentClient
-from desktop.storage.blobs import BlobStore
+from desktop.storage.blobs import BlobStore, referenced_photo_hashes
 
 Progress = Callable[[str, int, int], None]
 """progress(sha256, bytes the server holds, total bytes)."""
@@ -139,13 +141,18 @@ class AttachmentSync:
 
 def sync_photos(profile: object, server_url: str, token: str, *,
                 progress: Progress | None = None) -> UploadReport:
-    """Upload a profile's unsent photos (called by the sync engine after each sync).
+    """Upload the photos a profile's visits and events refer to that the server may lack
+    (called by the sync engine after each sync). A photo attached and then dropped before the
+    record was saved is not sent: 2G is too dear for it.
 
-    `profile`: desktop.storage.profiles.Profile (its blob store and device id). A dropped link
-    raises server_unreachable; what was sent stays sent and the next sync resumes the rest."""
+    `profile`: desktop.storage.profiles.Profile (its database, blob store and device id). A
+    dropped link raises server_unreachable; what was sent stays sent and the next sync resumes."""
     store = profile.blob_store()  # type: ignore[attr-defined]
-    if not store.unsent():
+    with Session(profile.engine) as session:  # type: ignore[attr-defined]
+        wanted = [h for h in referenced_photo_hashes(session)
+                  if store.has(h) and not store.is_sent(h)]
+    if not wanted:
         return UploadReport()
     device_id = profile.device_id()  # type: ignore[attr-defined]
     with AttachmentClient(server_url, token, device_id=device_id) as client:
-        return AttachmentSync(store, client, progress=progress).upload_pending()
+        return AttachmentSync(store, client, progress=progress).upload_pending(wanted)

@@ -247,10 +247,12 @@ def test_a_visit_photo_taken_offline_reaches_the_office_with_its_thumbnail_and_o
     sha, mime, thumb = worker.blob_store().put_photo(photo)
     visit_id = add_visit(worker.engine, photo_ref(sha, len(photo), mime, thumb),
                          live_sqlite.tree.id("g1a"))
+    dropped = worker.blob_store().put_photo(make_photo(50_000, seed=22))[0]  # never saved
     progress = SyncService(worker, HttpSyncTransport(live_sqlite.url),
                            clock=lambda: NOW).sync_now()
     assert "已上传照片 1 张" in progress.log
-    assert worker.blob_store().unsent() == []
+    assert worker.blob_store().unsent() == [dropped]  # not referenced by any record: not sent
+    assert not (live_sqlite.settings.attachments_dir / dropped[:2] / dropped).exists()
     stored = live_sqlite.settings.attachments_dir / sha[:2] / sha
     assert stored.read_bytes() == photo
 
