@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
+from contextlib import contextmanager
 
 import httpx
 import pytest
@@ -35,6 +36,8 @@ class FaultyLink:
         self.client = client
         self.faults = list(faults)
         self.cuts = 0
+        self.stream_cuts: list[int] = []
+        self.offsets: list[int] = []
 
     def request(self, method: str, url: str, **kw):
         fault = self.faults.pop(0) if self.faults else None
@@ -47,6 +50,35 @@ class FaultyLink:
         if fault == "duplicate":
             response = self.client.request(method, url, **kw)
         return response
+
+    @contextmanager
+    def stream(self, method: str, url: str, **kw):
+        """A download; the next scripted cut (bytes into this response) drops the link there."""
+        self.offsets.append(kw.get("params", {}).get("offset", 0))
+        cut_at = self.stream_cuts.pop(0) if self.stream_cuts else None
+        with self.client.stream(method, url, **kw) as resp:
+            if cut_at is None:
+                yield resp
+                return
+
+            class CutResponse:
+                status_code = resp.status_code
+
+                def read(self) -> bytes:
+                    return resp.read()
+
+                def iter_bytes(self):
+                    got = 0
+                    for piece in resp.iter_bytes():
+                        take = piece[:cut_at - got]
+                        got += len(take)
+                        if take:
+                            yield take
+                        if got >= cut_at:
+                            raise httpx.ReadError("link cut")
+                    raise httpx.ReadError("link cut")
+
+            yield CutResponse()
 
     def close(self) -> None:
         pass
@@ -84,3 +116,24 @@ def test_any_mix_of_cuts_lost_answers_and_duplicates_ends_with_the_exact_photo(a
     assert final.read_bytes() == photo and sha256_hex(final.read_bytes()) == sha
     assert store.unsent() == []
     assert report.bytes_attempted <= len(photo) + link.cuts * CHUNK
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
+@given(seed=st.integers(0, 10**9), cuts=st.lists(st.integers(1, 3000), max_size=5))
+def test_a_download_cut_any_number_of_times_resumes_where_it_stopped_and_checks_the_hash(
+        app, seed, cuts):
+    photo = make_photo(6_000, seed=seed)
+    folder = app.state.settings.attachments_dir.parent / uuid.uuid4().hex
+    sender = BlobStore(folder / "sender", os.urandom(32))
+    sha = sender.put_photo(photo)[0]
+    up = AttachmentClient("http://testserver", app.state.token,
+                          http=FaultyLink(TestClient(app, base_url="http://testserver"), []))
+    AttachmentSync(sender, up).upload_pending()
+    link = FaultyLink(TestClient(app, base_url="http://testserver"), [])
+    link.stream_cuts = list(cuts)
+    down = AttachmentClient("http://testserver", app.state.token, http=link)  # type: ignore
+    receiver = BlobStore(folder / "receiver", os.urandom(32))
+    assert AttachmentSync(receiver, down).fetch_original(sha) == photo
+    assert receiver.get(sha) == photo
+    # Each retry asked for the rest only: offsets never go back.
+    assert link.offsets == sorted(link.offsets) and link.offsets[0] == 0
