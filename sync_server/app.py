@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 
 from .api.errors import BodySizeLimit, install_error_handlers
-from .api.routes import auth, health, records
+from .api.routes import auth, dictionaries, health, records
 from .db.engine import make_engine, make_session_factory
 from .settings import Settings
 
@@ -63,6 +63,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     app.add_middleware(BodySizeLimit, limit=settings.max_body_bytes)
     app.include_router(health.router)
     app.include_router(auth.router)
+    app.include_router(dictionaries.router)
     for router in records.routers():
         app.include_router(router)
     for router in _optional_routers():
