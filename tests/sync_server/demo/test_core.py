@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select, text
 
 from common.schema import ENTITIES
-from common.validation import age_on, parse_id_number
+from common.validation import age_on, check_phone, parse_id_number
 from sync_server.demo.geography import GRID_HIGH, GRID_LOW, MEAN_HOUSEHOLD, grid_sizes
 from sync_server.demo.resources import load
 
@@ -36,6 +36,27 @@ def test_every_id_number_validates_and_matches_birth_date_and_sex(demo):
     employees = [r["id_number"] for r in rows(
         engine, "SELECT id_number FROM employees WHERE person_id IS NULL")]
     assert len(set(numbers + employees)) == len(numbers) + len(employees)
+
+
+def test_every_phone_number_is_one_the_forms_accept_and_most_adults_have_a_mobile(demo):
+    engine, _ = demo
+    people = rows(engine, "SELECT phone, birth_date FROM people")
+    phones = [p["phone"] for p in people if p["phone"]]
+    assert all(check_phone(phone) == phone for phone in phones)
+    assert any(phone.startswith("0995-") for phone in phones)
+    adults = [p for p in people
+              if 18 <= age_on(dt.date.fromisoformat(str(p["birth_date"])), NOW.date()) <= 60]
+    assert sum(bool(p["phone"]) for p in adults) / len(adults) > 0.8
+
+
+def test_household_numbers_are_unique_and_each_household_has_one_head(demo):
+    engine, _ = demo
+    numbers = [r["household_no"] for r in rows(engine, "SELECT household_no FROM households")]
+    assert len(numbers) == len(set(numbers))
+    heads = rows(engine, "SELECT h.head_person_id, p.household_id, p.relation_to_head "
+                         "FROM households h JOIN people p ON p.id = h.head_person_id")
+    assert len(heads) == len(numbers)
+    assert all(h["relation_to_head"] == "head" for h in heads)
 
 
 def test_nearly_everyone_is_registered_in_toksun_and_migrants_come_from_elsewhere(demo):
