@@ -112,3 +112,25 @@ def test_the_command_prints_counts_and_the_demo_password_and_keeps_existing_data
     assert DEMO_PASSWORD in out and "人口" in out and "wg_" in out
     assert main(["--scale", str(TINY), "--database", url]) == 1
     assert "--force" in capsys.readouterr().err
+
+
+@pytest.mark.postgres
+def test_sqlite_and_postgresql_receive_identical_demo_rows(pg_cluster, pg_template,
+                                                           sqlite_template, tmp_path):
+    import shutil
+
+    from .test_core import digest
+
+    sqlite_path = tmp_path / "server.db"
+    shutil.copyfile(sqlite_template, sqlite_path)
+    urls = [f"sqlite:///{sqlite_path}",
+            pg_cluster.url(pg_cluster.create_database(template=pg_template))]
+    digests = []
+    for url in urls:
+        build_demo_server(url, scale=TINY, seed=9, now=NOW)
+        engine = make_engine(url)
+        try:
+            digests.append(digest(engine, skip=("dict_entries",)))
+        finally:
+            engine.dispose()
+    assert digests[0] == digests[1]
