@@ -85,3 +85,22 @@ def test_a_task_asking_for_progress_reports_it_by_signal(tasks, qtbot):
     qtbot.wait_until(lambda: len(seen) == 3, timeout=5000)
     assert seen[-1] == ("download", 3, 3, "下载中")
     assert not tasks.is_busy()
+
+
+def test_thousands_of_signals_leave_the_true_singleton_intact(qtbot):
+    # PySide6 6.12.0's emit() dropped a reference to True per call; desktop.qt_compat fixes it.
+    import sys
+
+    from PySide6.QtCore import QObject, Signal
+
+    import desktop.qt_compat  # noqa: F401
+
+    class Emitter(QObject):
+        happened = Signal(int)
+
+    e = Emitter()
+    e.happened.connect(lambda _n: None)
+    before = sys.getrefcount(True)
+    for i in range(5000):
+        e.happened.emit(i)
+    assert sys.getrefcount(True) >= before

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QHBoxLayout
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
 from common.errors import DomainError
-from common.schema import Household
+from common.schema import Household, Person
 from desktop.services.households import (get_household, household_members, list_households,
                                          save_household, set_member)
 from desktop.services.search import PeopleQuery
@@ -38,8 +38,11 @@ class HouseholdsPage(QWidget):
         self.ctx = ctx
         self.labels = labels_of(ctx)
         self.filter = QLineEdit(objectName="filter", placeholderText="户号、地址或户主姓名")
-        self.list = _table(["户号", "户主", "人数", "住房", "户籍地址"], "households")
-        self.members = _table(["姓名", "与户主关系", "性别", "公民身份号码", "状态"], "members")
+        f = self.labels.field
+        self.list = _table([f(Household, "household_no"), f(Household, "head_person_id"), "人数",
+                            f(Household, "house_id"), f(Household, "address")], "households")
+        self.members = _table([f(Person, c) for c in ("name", "relation_to_head", "sex",
+                                                      "id_number", "status")], "members")
         self.list.itemSelectionChanged.connect(self._show_members)
         self.members.cellActivated.connect(
             lambda r, _c: ctx.navigate("people", person_id=self.members.item(r, 0).data(

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QHBoxLayout,
                                QLabel, QLineEdit, QPushButton, QSpinBox, QSplitter,
                                QVBoxLayout, QWidget)
 
+from common.schema import Household, Person, PersonTag
 from desktop.services.places import grid_options
 from desktop.services.saved_searches import export_people, save_search, saved_searches
 from desktop.services.search import PeopleQuery, count_people
@@ -57,12 +58,16 @@ class SearchPage(QWidget):
         self.clear_scope.hide()
 
         form = QFormLayout()
+        f = labels.field  # field names come from the schema's declared labels
         for label, widget in (("关键字(&K)", self.text), ("年龄从", self.age_min),
-                              ("年龄到", self.age_max), ("性别", self.sex),
-                              ("民族", self.ethnicities), ("标签(&T)", self.tags),
-                              ("标签条件", self.tag_mode), ("人口类型", self.resident_types),
-                              ("人员状态", self.statuses), ("网格", self.grid),
-                              ("户号", self.household_no)):
+                              ("年龄到", self.age_max), (f(Person, "sex"), self.sex),
+                              (f(Person, "ethnicity"), self.ethnicities),
+                              (f(PersonTag, "tag_code") + "(&T)", self.tags),
+                              ("标签条件", self.tag_mode),
+                              (f(Person, "resident_type"), self.resident_types),
+                              (f(Person, "status"), self.statuses),
+                              (f(Person, "grid_id"), self.grid),
+                              (f(Household, "household_no"), self.household_no)):
             lab = QLabel(label)
             lab.setBuddy(widget)
             widget.setAccessibleName(label.replace("(&K)", "").replace("(&T)", ""))

@@ -8,6 +8,7 @@ import os
 import pytest
 from sqlalchemy.orm import Session
 
+import desktop.qt_compat  # noqa: F401 - PySide6 6.12 emit() reference leak
 from desktop.tasks import TaskManager
 from desktop.ui.context import AppContext, CurrentUser
 from tests.desktop.people_factories import (NOW, make_database, make_org, make_person,
@@ -57,3 +58,17 @@ def wait_idle(qtbot, ctx, timeout=5000):
     qtbot.wait_until(lambda: not ctx.tasks.is_busy(), timeout=timeout)
     qtbot.wait(20)
     qtbot.wait_until(lambda: not ctx.tasks.is_busy(), timeout=timeout)
+
+
+@pytest.fixture(autouse=True)
+def collect_widgets_while_qt_is_alive(qapp):
+    """Destroy each test's widgets and models before the next test, not at interpreter exit
+    (PySide6 can crash finalizing Qt objects after the application is gone)."""
+    import gc
+
+    from PySide6.QtCore import QCoreApplication, QEvent
+    yield
+    for _ in range(2):
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        qapp.processEvents()
+        gc.collect()
