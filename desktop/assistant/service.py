@@ -97,15 +97,20 @@ class AssistantService:
 
     def _log_export(self, session: Session, job: str, plan: Plan, out: Path,
                     report: JobReport, now: dt.datetime) -> None:
-        """PIPL: every export of personal data is logged (on a client database that has the
-        operation log; the server's audit of CLI use is its own business)."""
-        if not sa_inspect(session.get_bind()).has_table("operation_log"):
-            return
-        from desktop.storage.local_log import OperationLog
-        session.add(OperationLog(at=now, user_id=self._user_id or "", action="export",
-                                 entity="people", detail={
-                                     "tool": "assistant", "job": job, "input": plan.path.name,
-                                     "output": out.name, "rows": report.rows,
-                                     "matched": report.matched,
-                                     "fields": sorted({c.field for c in plan.table.mapped()})}))
-        session.commit()
+        log_export(session, self._user_id, "people", now, {
+            "tool": "assistant", "job": job, "input": plan.path.name, "output": out.name,
+            "rows": report.rows, "matched": report.matched,
+            "fields": sorted({c.field for c in plan.table.mapped()})})
+
+
+def log_export(session: Session, user_id: str | None, entity: str, now: dt.datetime,
+               detail: dict) -> None:
+    """PIPL: every export of personal data is logged — on a client database, which has the
+    operation log (the server's audit of its own command-line use is the server's business).
+    Commits (the export has already happened)."""
+    if not sa_inspect(session.get_bind()).has_table("operation_log"):
+        return
+    from desktop.storage.local_log import OperationLog
+    session.add(OperationLog(at=now, user_id=user_id or "", action="export", entity=entity,
+                             detail=detail))
+    session.commit()

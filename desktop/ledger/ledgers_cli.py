@@ -13,7 +13,8 @@ EXIT_OK, EXIT_ROWS_REFUSED = 0, 1
 def run(args: argparse.Namespace, sessions) -> int:  # noqa: ANN001 - cli._sessions
     from desktop.assistant import ledgers
     now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
-    with sessions(args) as (factory, _user_id, is_profile):
+    from desktop.assistant.service import log_export
+    with sessions(args) as (factory, user_id, is_profile):
         with factory() as session:
             if args.command == "types":
                 for d in ledgers.list_ledgers(session):
@@ -21,6 +22,9 @@ def run(args: argparse.Namespace, sessions) -> int:  # noqa: ANN001 - cli._sessi
                 return EXIT_OK
             if args.command == "export":
                 n = ledgers.export_ledger(session, args.ledger, args.output, year=args.year)
+                log_export(session, user_id, "ledger_rows", now,
+                           {"tool": "ledger", "ledger": args.ledger, "rows": n,
+                            "output": str(args.output).rsplit("/", 1)[-1]})
                 print(f"已导出 {n} 行：{args.output}")
                 return EXIT_OK
             if not is_profile:

@@ -96,6 +96,14 @@ def test_ledger_export_and_import_round_trip_through_a_local_profile(tmp_path, m
     assert code == 1  # some rows refused
     assert f"更新 {exported} 行" in captured.out
     assert f"第 {ws.max_row} 行：找不到户号" in captured.err
+    from sqlalchemy import select
+    from desktop.storage.local_log import OperationLog
+    from desktop.storage.profiles import open_profile
+    profile = open_profile("wg_test", "Demo@2026")
+    with profile.sessions()() as s:
+        logged = s.scalars(select(OperationLog)).all()
+    profile.close()
+    assert [(e.action, e.user_id, e.detail["rows"]) for e in logged] == [("export", "u1", exported)]
 
 
 def test_ledger_import_into_the_servers_database_is_refused(county, tmp_path, capsys):
