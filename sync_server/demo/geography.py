@@ -55,7 +55,8 @@ class Grid:
 
     @property
     def place(self) -> str:
-        return f"{self.township['name']}{self.village}"
+        """The village or community as an address: 托克逊县伊拉湖镇英阿瓦提村."""
+        return f"托克逊县{self.township['name']}{self.village}"
 
 
 @dataclass

@@ -43,6 +43,7 @@ class PlaceMaker:
         self._compound_names: dict[str, int] = {}
         self._grid_buildings: dict[str, list[_Building]] = {}
         self._current_park: tuple[str, str] = ("", "")
+        self._industrial_parks: dict[str, tuple[str, str, list[int]]] = {}
 
     # -- villages ------------------------------------------------------------------------
     def rural_house(self, grid: Grid, use: str = "owner_occupied") -> HouseRef:
@@ -81,6 +82,26 @@ class PlaceMaker:
         ref = HouseRef(hid, address, house_type)
         grid.houses.append(ref)
         return ref
+
+    def factory(self, grid: Grid, unit_name: str) -> str:
+        """A factory building for an enterprise in the town's industrial park (one park per
+        community grid that has enterprises); returns its address."""
+        town = grid.township["name"]
+        park = self._industrial_parks.get(grid.id)
+        if park is None:
+            short = grid.village.removesuffix("社区")
+            name = f"{short}产业园"
+            park_id = self.w.add("parks", grid.id, self.created, {
+                "name": name, "kind": "industrial", "address": f"{COUNTY}{town}{grid.village}"})
+            park = self._industrial_parks[grid.id] = (park_id, name, [0])
+        park_id, name, count = park
+        count[0] += 1
+        address = f"{COUNTY}{town}{name}{count[0]}号厂房"
+        self.w.add("buildings", grid.id, self.created, {
+            "park_id": park_id, "name": f"{count[0]}号厂房（{unit_name}）",
+            "building_type": "factory", "use": "production",
+            "floors_above": self.rng.choice((1, 1, 2, 3)), "address": address})
+        return address
 
     def apartment(self, grid: Grid, use: str = "owner_occupied") -> HouseRef:
         """The next free apartment of the grid's compounds, building a new one when full.

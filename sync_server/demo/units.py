@@ -63,7 +63,11 @@ class UnitMaker:
             if grid.township["pinyin"] in ("keerjian", "kumishi") and rng.random() < 0.5:
                 template, industry = "新疆{brand}矿业有限公司", "mining"
             name = template.format(brand=rng.choice(self.texts["brands"]))
-            self._unit(grid, "enterprise", name, None, grid.place, industry,
+            # In town, producing firms sit in the industrial park; the rest at the village or
+            # community.
+            producing = industry in ("manufacturing", "mining", "construction", "transport")
+            address = places.factory(grid, name) if producing and not rural else grid.place
+            self._unit(grid, "enterprise", name, None, address, industry,
                        rng.randrange(8, 60))
         if grid.code.endswith("01") and grid.code[9:12] in ("001", "201"):
             name = rng.choice(self.texts["institutions"]).format(
