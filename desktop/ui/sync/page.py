@@ -32,7 +32,7 @@ class SyncPage(QWidget):
         self.tasks = GuardedTasks(ctx.tasks, self)
         self.status: sync_status.SyncStatus | None = None
         self.running = False
-        self.state = QLabel("尚未同步")
+        self.state = QLabel("联网后按 F9 或“立即同步”上传修改、下载更新")
         self.state.setObjectName("sync_state")
         self.state.setWordWrap(True)
         self.state.setStyleSheet("font-size: 16px;")
