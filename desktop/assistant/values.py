@@ -145,7 +145,8 @@ def same(key: str, cell: Any, db: Any) -> bool:
     if kind == "text" and db is not None:
         db = normalise_name(db) if key in ("name", "head_name") else text_of(db)
     if kind == "tags":
-        return (cell or frozenset()) == (db or frozenset())
+        # a 低保 roster's 人员类别 says 低保: true if the person has that tag among others
+        return (cell or frozenset()) <= (db or frozenset())
     return (cell or None) == (db or None)
 
 

@@ -42,3 +42,8 @@ def test_labels_and_codes_of_dictionaries_and_tags_read_the_same():
     assert parse_cell("tags", "低保、60岁以上老人") == frozenset({"dibao", "elderly_60"})
     assert same("phone", parse_cell("phone", "139 0995 1234"), "13909951234")
     assert same("name", parse_cell("name", "艾合买提 • 吐尔逊"), "艾合买提·吐尔逊")
+
+
+def test_a_tag_cell_agrees_when_the_person_has_those_tags_among_others():
+    assert same("tags", parse_cell("tags", "低保"), frozenset({"dibao", "elderly_60"}))
+    assert not same("tags", parse_cell("tags", "低保、残疾"), frozenset({"dibao"}))
