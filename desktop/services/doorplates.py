@@ -26,6 +26,9 @@ from .work_context import Worker, grids_in_scope
 
 log = logging.getLogger(__name__)
 
+RESCAN_WINDOW = dt.timedelta(minutes=30)
+"""A plate scanned again by the same worker within this time continues the visit it started."""
+
 BUNDLED_FONT = Path(__file__).resolve().parents[2] / "resources" / "fonts" / "wqy-microhei.ttc"
 SYSTEM_FONT = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
 FONT_NAME = "WenQuanYiMicroHei"
@@ -122,16 +125,27 @@ def check_in(session: Session, worker: Worker, texts: Iterable[str], *,
     if house is None or house.deleted:
         raise DomainError("plate_house_missing", door_plate=plate.text)
     kind = "shop" if house.house_type == "shop_front" or house.use == "business" else "person"
+    visit = session.scalars(select(Visit).where(
+        Visit.house_id == house.id, Visit.visitor_id == worker.user_id,
+        Visit.checkin_method == "qr", Visit.deleted.is_(False),
+        Visit.checkin_at >= now - RESCAN_WINDOW).order_by(Visit.checkin_at.desc())).first()
+    if visit is not None:  # the same plate scanned again during the visit: the same visit
+        return CheckIn(visit_id=visit.id, house_id=house.id, door_plate=house.door_plate,
+                       checkin_at=visit.checkin_at, kind=visit.kind,
+                       residents=_residents(session, house.id))
     visit = record_change(session, Visit, None, {
         "kind": kind, "house_id": house.id, "visitor_id": worker.user_id, "visited_at": now,
         "checkin_at": now, "checkin_method": "qr", "grid_id": house.grid_id, "photos": [],
         "follow_up": False,
     }, now=now)
-    residents = tuple((pid, name) for pid, name in session.execute(
-        select(Person.id, Person.name).where(Person.house_id == house.id,
-                                             Person.deleted.is_(False)).order_by(Person.name)))
     return CheckIn(visit_id=visit.id, house_id=house.id, door_plate=house.door_plate,
-                   checkin_at=now, kind=kind, residents=residents)
+                   checkin_at=now, kind=kind, residents=_residents(session, house.id))
+
+
+def _residents(session: Session, house_id: str) -> tuple[tuple[str, str], ...]:
+    return tuple((pid, name) for pid, name in session.execute(
+        select(Person.id, Person.name).where(Person.house_id == house_id,
+                                             Person.deleted.is_(False)).order_by(Person.name)))
 
 
 def check_in_from_file(session: Session, worker: Worker, path: str | Path, *,

@@ -186,3 +186,16 @@ def test_plates_printed_at_the_township_office_check_in_on_a_grid_workers_laptop
     assert err.value.code == "plate_other_grid"
     for closeable in (office, laptop, server):
         closeable.close()
+
+
+def test_scanning_the_same_plate_again_during_a_visit_continues_it(seeded, session):
+    import datetime as dt
+    payload = signed(seeded)
+    first = doorplates.check_in(session, seeded.worker, [payload], now=NOW)
+    again = doorplates.check_in(session, seeded.worker, [payload],
+                                now=NOW + dt.timedelta(minutes=10))
+    later = doorplates.check_in(session, seeded.worker, [payload],
+                                now=NOW + dt.timedelta(hours=2))
+    assert again.visit_id == first.visit_id and again.checkin_at == NOW
+    assert later.visit_id != first.visit_id
+    assert len(session.scalars(select(Visit)).all()) == 2
