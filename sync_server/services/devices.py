@@ -119,7 +119,7 @@ def revoke_device(session: Session, device_id: str, *, actor: User, now: dt.date
 
 
 def list_devices(session: Session, actor: User) -> list[dict[str, Any]]:
-    """The devices of users in the actor's scope (known from sign-ins and syncs), newest first."""
+    """The devices of users in the actor's scope (known from sign-ins and syncs)."""
     scope = Scope.of(session, actor)
     seen: dict[str, dict[str, Any]] = {}
     rows = session.execute(select(RefreshToken.device_id, RefreshToken.user_id,
@@ -130,6 +130,15 @@ def list_devices(session: Session, actor: User) -> list[dict[str, Any]]:
         if device_id not in seen:
             seen[device_id] = {"device_id": device_id, "user_id": user_id,
                                "last_sign_in": issued_at}
+    try:
+        from ..db.sync_tables import SyncDevice
+    except ImportError:  # sync tables not present
+        SyncDevice = None  # noqa: N806
+    if SyncDevice is not None:  # devices that synced, even if they signed in without an id
+        for dev in session.scalars(select(SyncDevice)):
+            item = seen.setdefault(dev.id, {"device_id": dev.id, "user_id": dev.user_id,
+                                            "last_sign_in": None})
+            item["last_sync"] = dev.last_seen
     out = []
     for item in seen.values():
         user = session.get(User, item["user_id"])

@@ -31,6 +31,7 @@ class DevicePublic(BaseModel):
     username: str | None = None
     display_name: str | None = None
     last_sign_in: dt.datetime | None = None
+    last_sync: dt.datetime | None = None
     revoked_at: dt.datetime | None = None
 
 
