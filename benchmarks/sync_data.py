@@ -139,12 +139,14 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(url: str, port: int) -> subprocess.Popen:
+def start_server(url: str, port: int, secret: str | None = None) -> subprocess.Popen:
     """`python -m sync_server serve` on 127.0.0.1:port, waiting until it answers."""
     env = {**os.environ, "DATABASE_URL": url, "ENVIRONMENT": "development"}
+    if secret:
+        env["SECRET_KEY"] = secret
     proc = subprocess.Popen([sys.executable, "-m", "sync_server", "serve", "--port", str(port)],
                             cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+                            stderr=open(os.environ.get("YZB_BENCH_SERVER_LOG", os.devnull), "w"))
     deadline = time.time() + 60
     while time.time() < deadline:
         try:

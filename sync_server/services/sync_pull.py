@@ -8,9 +8,10 @@ the batch is read is never skipped: it has a higher rev and comes in the next ba
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import and_, exists, literal, not_, select, union_all
+from sqlalchemy import and_, bindparam, exists, literal, not_, select, union_all
 from sqlalchemy.orm import Session
 
 from common.schema import ENTITIES, OrgNode
@@ -81,12 +82,19 @@ def pull_batch(session: Session, scope: Scope, cursor: int, max_bytes: int,
 
 
 def _changed_entities(session: Session, cursor: int, high: int) -> set[str]:
+    return set(session.scalars(_probe_statement(), {"cursor": cursor, "high": high}))
+
+
+@lru_cache(maxsize=1)
+def _probe_statement() -> Any:
+    """One UNION ALL of index-only EXISTS probes, built once (bound parameters only)."""
+    lo, hi = bindparam("cursor"), bindparam("high")
     probes = [select(literal(name).label("entity")).where(
-        exists().where(e.__table__.c.rev > cursor, e.__table__.c.rev <= high))
+        exists().where(e.__table__.c.rev > lo, e.__table__.c.rev <= hi))
         for name, e in ENTITIES.items()]
     probes.append(select(literal("_conflicts").label("entity")).where(
-        exists().where(SyncConflict.rev > cursor, SyncConflict.rev <= high)))
-    return set(session.scalars(union_all(*probes)))
+        exists().where(SyncConflict.rev > lo, SyncConflict.rev <= hi)))
+    return union_all(*probes)
 
 
 def _cut(items: list[tuple[int, str, Any, int]], cursor: int, bound: int, high: int,
