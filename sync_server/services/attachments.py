@@ -187,3 +187,28 @@ def original_path(session: Session, files: AttachmentFiles, sha256: str) -> tupl
     if row is None or not row.complete or not path.exists():
         raise DomainError("attachment_missing", sha256=sha256)
     return path, row.mime
+
+
+def purge_abandoned(files: AttachmentFiles, *, now: dt.datetime,
+                    older_than: dt.timedelta = dt.timedelta(days=14)) -> int:
+    """Delete uploads nobody continued for `older_than` (their staging and lock files), so a
+    laptop that never came back does not fill the disk. Returns how many were removed. An upload
+    resumed later simply starts again from 0 (its `attachments` row is reused)."""
+    limit = (now - older_than).replace(tzinfo=dt.UTC).timestamp()
+    removed = 0
+    for part in (files.root / "staging").glob("*.part"):
+        sha = part.name.removesuffix(".part")
+        lock = files.root / "staging" / f"{sha}.lock"
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                continue  # a chunk is being written right now: not abandoned
+            if part.exists() and part.stat().st_mtime < limit:
+                part.unlink()
+                lock.unlink(missing_ok=True)
+                removed += 1
+        finally:
+            os.close(fd)
+    return removed

@@ -1,6 +1,7 @@
 """Photos over a bad link: a real server on 127.0.0.1, the link shaper, real encrypted stores."""
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import os
@@ -294,3 +295,21 @@ def test_two_laptops_uploading_the_same_photo_at_once_both_finish_with_one_file(
         assert report.sent + report.already_there == [sha], report
     files = [p for p in live.settings.attachments_dir.rglob("*") if p.is_file()]
     assert [p.name for p in files] == [sha] and files[0].read_bytes() == photo
+
+
+def test_an_upload_abandoned_for_weeks_is_purged_and_can_start_again(live):
+    from sync_server.services.attachments import AttachmentFiles, purge_abandoned
+
+    photo = make_photo(200_000, seed=41)
+    sha = sha256_hex(photo)
+    assert put(live, sha, 0, len(photo), photo[:CHUNK_SIZE]).status_code == 200
+    files = AttachmentFiles(live.settings.attachments_dir)
+    assert purge_abandoned(files, now=NOW) == 0  # written just now: kept
+    later = dt.datetime.now(dt.UTC).replace(tzinfo=None) + dt.timedelta(days=15)
+    assert purge_abandoned(files, now=later) == 1
+    assert not any(p.is_file() for p in (files.root / "staging").iterdir())
+    with AttachmentClient(live.url, live.token("worker1a")) as client:
+        assert client.status([sha])[sha].received == 0
+        store = store_at(live.settings.attachments_dir.parent, "again")
+        store.put_photo(photo)
+        assert AttachmentSync(store, client).upload_pending().sent == [sha]
