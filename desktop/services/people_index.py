@@ -15,6 +15,7 @@ an instance is immutable once built, so threads share it without locks.
 from __future__ import annotations
 
 import bisect
+from array import array
 import datetime as dt
 import re
 import threading
@@ -57,14 +58,11 @@ class PeopleIndex:
         self.fingerprint: tuple = ()
         self.keys: list[tuple[str, str]] = []  # (name, id) in row order
         self.row_of: dict[str, int] = {}
-        self.names: list[str] = []
-        self.id_numbers: list[str] = []
-        self.phones: list[str] = []
-        self.birth: list[int] = []  # date ordinals (0 = unknown)
+        self.birth: array = array("l")  # date ordinals (0 = unknown)
         self.by_year: dict[int, int] = {}
-        self.rows_in_year: dict[int, list[int]] = {}
+        self.rows_in_year: dict[int, array] = {}
         self.low: dict[str, dict[str, int]] = {}
-        self.high: dict[str, dict[str, list[int]]] = {}
+        self.high: dict[str, dict[str, array]] = {}
         self.tags: dict[str, int] = {}
         self.all = 0
         self.size = 0
@@ -93,9 +91,12 @@ class PeopleIndex:
          houses, households) = (list(c) for c in zip(*rows))
         ix.keys = [(nm or "", pid) for nm, pid in zip(names, ids)]
         ix.row_of = dict(zip(ids, range(n)))
-        ix.names = [(nm or "").lower() for nm in names]
-        ix.id_numbers = [v or "" for v in id_numbers]
-        ix.phones = [v or "" for v in phones]
+        # Text lives only in the joined blobs; row numbers in compact arrays (a county-sized
+        # profile is ~130,000 rows on a cheap laptop: every per-row Python object counts).
+        ix.blobs = {"name": _Blob([(nm or "").lower() for nm in names]),
+                    "id_number": _Blob([v or "" for v in id_numbers]),
+                    "phone": _Blob([v or "" for v in phones])}
+        del names, id_numbers, phones
         years: dict[int, list[int]] = defaultdict(list)
         ordinals = []
         for i, b in enumerate(births):
@@ -105,18 +106,17 @@ class PeopleIndex:
             d = b if isinstance(b, dt.date) else dt.date.fromisoformat(str(b)[:10])
             ordinals.append(d.toordinal())
             years[d.year].append(i)
-        ix.birth = ordinals
+        ix.birth = array("l", ordinals)
         ix.low = {c: {v: _bits(rs, n) for v, rs in _positions(col).items()}
                   for c, col in (("sex", sexes), ("ethnicity", ethnicities),
                                  ("resident_type", types), ("status", statuses))}
-        ix.high = {c: _positions(col) for c, col in (("grid_id", grids), ("house_id", houses),
-                                                     ("household_id", households))}
-        ix.rows_in_year = dict(years)
+        ix.high = {c: {v: array("I", rs) for v, rs in _positions(col).items()}
+                   for c, col in (("grid_id", grids), ("house_id", houses),
+                                  ("household_id", households))}
+        ix.rows_in_year = {y: array("I", rs) for y, rs in years.items()}
         ix.by_year = {y: _bits(rs, n) for y, rs in years.items()}
         ix.known_birth = _bits([i for i, o in enumerate(ordinals) if o], n)
         ix.all = (1 << n) - 1
-        ix.blobs = {"name": _Blob(ix.names), "id_number": _Blob(ix.id_numbers),
-                    "phone": _Blob(ix.phones)}
         tag_rows: dict[str, list[int]] = defaultdict(list)
         row_of = ix.row_of
         for code, pid in session.execute(select(PersonTag.tag_code, PersonTag.person_id)
@@ -264,11 +264,12 @@ class _Blob:
 
     def __init__(self, texts: list[str]) -> None:
         self.text = "\n".join(t.replace("\n", " ") for t in texts)
-        self.starts = []
+        starts = []
         pos = 0
         for t in texts:
-            self.starts.append(pos)
+            starts.append(pos)
             pos += len(t) + 1
+        self.starts = array("q", starts)
 
     def rows_containing(self, needle: str) -> list[int]:
         if not needle or "\n" in needle:
