@@ -186,3 +186,21 @@ def test_codes_outside_their_dictionary_are_refused(server):
     r = api.post("/api/people", json=make_person(server.tree.id("g1a"), tags=["vip"]))
     assert r.status_code == 422 and "标签“vip”不在可选项中" in r.json()["message"]
     assert counts(server) == before
+
+
+def test_an_office_exports_its_people_as_csv_and_the_export_is_logged(server):
+    import csv
+    import io
+    number = make_id_number()
+    server.as_("worker1a").post("/api/people", json=make_person(server.tree.id("g1a"),
+                                                                id_number=number, name="甲"))
+    server.as_("worker2").post("/api/people", json=make_person(server.tree.id("g2"), name="乙"))
+    r = server.as_("office1").get("/api/people/export.csv")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+    table = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
+    assert table[0][:3] == ["公民身份号码", "姓名", "性别"]
+    assert [(row[0], row[1]) for row in table[1:]] == [(number, "甲")]
+    assert server.as_("worker1a").get("/api/people/export.csv").status_code == 403
+    with server.session() as s:
+        log = s.scalars(select(OpLog).where(OpLog.action == "export")).all()
+    assert [(e.username, e.entity, e.details["rows"]) for e in log] == [("office1", "people", 1)]

@@ -7,7 +7,7 @@ number; GET /api/people/{id}/id-number reveals it (logged).
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, create_model
 
 from common.schema import Base, Person
@@ -90,6 +90,20 @@ def records_router(path: str, name: str, wire: WireTypes, *, label: str,
         return Page(items=public(session, rows, in_list), total=total, limit=filters.limit,
                     offset=filters.offset)
 
+    @router.get("/export.csv", summary=f"导出{label}（CSV，记入操作日志）",
+                response_class=Response, dependencies=[Depends(require_role(*OFFICE))])
+    def export(filters: Annotated[Filters, Query()], session: SessionDep, scope: ScopeDep,
+               user: CurrentUser, now: NowDep) -> Response:
+        exact = {k: getattr(filters, k) for k in FILTERS[table] if k != "tag"}
+        query = svc.RecordFilters(filters=exact, q=filters.q, under=filters.grid_id,
+                                  tag=getattr(filters, "tag", None), limit=EXPORT_MAX, offset=0)
+        body, count = svc.export_csv(session, scope, user, entity, query, now=now,
+                                     filters=filters.model_dump(exclude_none=True))
+        session.commit()
+        return Response(body, media_type="text/csv; charset=utf-8", headers={
+            "Content-Disposition": f"attachment; filename={path}.csv",
+            "X-Total-Count": str(count)})
+
     @router.get("/{record_id}", response_model=wire.Public, summary=f"查看{label}")
     def read(record_id: Text64, session: SessionDep, scope: ScopeDep) -> Any:
         return public(session, [svc.get_record(session, scope, entity, record_id)], in_read)[0]
@@ -135,10 +149,13 @@ def records_router(path: str, name: str, wire: WireTypes, *, label: str,
     return router
 
 
+OFFICE = ("county_admin", "township_office")
+EXPORT_MAX = 200_000
+
+
 def routers() -> list[APIRouter]:
-    office = ("county_admin", "township_office")
     return [
-        records_router("org-nodes", "OrgNode", ORG_NODE, label="组织", write_roles=office),
+        records_router("org-nodes", "OrgNode", ORG_NODE, label="组织", write_roles=OFFICE),
         records_router("people", "Person", PERSON, label="人口"),
         records_router("households", "Household", HOUSEHOLD, label="户"),
         records_router("houses", "House", HOUSE, label="房屋"),
