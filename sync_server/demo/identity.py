@@ -65,7 +65,7 @@ class IdNumbers:
         self._used: set[str] = set()
 
     def make(self, region: str, birth: dt.date, sex: str) -> str:
-        stem = region + birth.strftime("%Y%m%d")
+        stem = f"{region}{birth.year:04d}{birth.month:02d}{birth.day:02d}"
         odd = sex == "male"
         while True:
             seq = self.rng.randrange(0, 500) * 2 + (1 if odd else 0)

@@ -14,6 +14,10 @@ from sqlalchemy import JSON, Boolean, Connection, Date, DateTime, Table
 
 from common.schema import ENTITIES
 
+_UUID_CLEAR = ~((0xF000 << 64) | (0xC000 << 48)) & ((1 << 128) - 1)
+_UUID_SET = (0x4000 << 64) | (0x8000 << 48)
+"""Version 4 and the RFC 4122 variant bits, as uuid.UUID(int=…, version=4) sets them."""
+
 CHUNK = 4000
 """Rows per executemany: large enough to amortise round trips, small enough to bound memory."""
 
@@ -134,7 +138,9 @@ class Writer:
             self._thread.start()
 
     def new_id(self) -> str:
-        return str(uuid.UUID(int=self._ids.getrandbits(128), version=4))
+        """A uuid4-shaped id from the seeded RNG (formatted by hand: uuid.UUID is 3x slower)."""
+        h = "%032x" % ((self._ids.getrandbits(128) & _UUID_CLEAR) | _UUID_SET)
+        return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
     def add(self, table: str, grid_id: str | None, at: dt.datetime, values: dict[str, Any],
             *, record_id: str | None = None) -> str:
