@@ -331,11 +331,19 @@ def export_csv(session: Session, scope: Scope, user: User, entity: type[Base],
     writer = csv.writer(out)
     writer.writerow([c.info.get("label", c.key) for c in columns])
     for row in rows:
-        writer.writerow(["" if getattr(row, c.key) is None else getattr(row, c.key)
-                         for c in columns])
+        writer.writerow([_cell(getattr(row, c.key)) for c in columns])
     log_operation(session, user=user, action="export", now=now, entity=entity.__tablename__,
                   details={"filters": filters, "rows": len(rows), "total": total})
     return out.getvalue().encode("utf-8"), len(rows)
+
+
+def _cell(value: Any) -> Any:
+    """A CSV cell; text that a spreadsheet would run as a formula is quoted with a leading '."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
 
 
 def reveal_id_number(session: Session, scope: Scope, user: User, person_id: str, *,

@@ -201,6 +201,12 @@ def test_an_office_exports_its_people_as_csv_and_the_export_is_logged(server):
     assert table[0][:3] == ["公民身份号码", "姓名", "性别"]
     assert [(row[0], row[1]) for row in table[1:]] == [(number, "甲")]
     assert server.as_("worker1a").get("/api/people/export.csv").status_code == 403
+    server.as_("worker1a").post("/api/people", json=make_person(
+        server.tree.id("g1a"), name="丙", notes='=HYPERLINK("http://evil","点我")'))
+    again = server.as_("office1").get("/api/people/export.csv", params={"q": "丙"})
+    head, row = list(csv.reader(io.StringIO(again.content.decode("utf-8-sig"))))
+    assert row[head.index("备注")].startswith("'=HYPERLINK")  # a spreadsheet shows it as text, never runs it
     with server.session() as s:
         log = s.scalars(select(OpLog).where(OpLog.action == "export")).all()
-    assert [(e.username, e.entity, e.details["rows"]) for e in log] == [("office1", "people", 1)]
+    assert [(e.username, e.entity, e.details["rows"]) for e in log] == [
+        ("office1", "people", 1), ("office1", "people", 1)]
