@@ -161,8 +161,9 @@ def _write(args, total: int, load_s: float, figures: dict,  # noqa: ANN001
              "the table and mapping, read the people the sheet can match (by ID number; by name "
              "where a row has none) into an index, match, write, save.",
              f"The machine was shared with other work while measuring (load average {load:.1f} "
-             "on 2 cores), so wall times are inflated; the CPU time of the job's process is "
-             "what it costs on an idle machine.",
+             "on 2 cores), so wall times are inflated; the job is single-threaded with the "
+             "database in the page cache, so its process CPU time is close to what it takes "
+             "on an idle machine.",
              "", "| job | sheet | median wall | median CPU | runs (wall) | result |",
              "|---|---|---|---|---|---|"]
     names = {"complete": f"补全 {args.rows:,} rows (names + ID numbers, 8 empty columns)",
