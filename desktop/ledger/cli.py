@@ -24,8 +24,18 @@ EXIT_OK, EXIT_USAGE, EXIT_REFUSED = 0, 2, 3
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m desktop.ledger",
-                                description="一张表助手：表头填表、补全、核对；台账导出与导入")
+    p = argparse.ArgumentParser(
+        prog="python -m desktop.ledger", description="一张表助手：表头填表、补全、核对；台账导出与导入",
+        formatter_class=argparse.RawDescriptionHelpFormatter, epilog=(
+            "示例：\n"
+            "  python -m desktop.ledger fill 表头.xlsx -o 名单.xlsx --profile wg_001 "
+            "--sex 男 --age 65-\n"
+            "  python -m desktop.ledger complete 半成品.xlsx -o 补全.xlsx "
+            "--database sqlite:///data/yizhangbiao.db --map '联系方式=phone'\n"
+            "  python -m desktop.ledger check 下发核对.xlsx -o 核对结果.xlsx --profile wg_001\n"
+            "  python -m desktop.ledger export land -o 土地台账.xlsx --profile wg_001 --year 2025\n"
+            "  python -m desktop.ledger import land 土地台账.xlsx --profile wg_001\n"
+            "退出码：0 成功；1 导入时有错误行（正确行已保存）；2 参数错误；3 文件无法读取或被拒绝。"))
     sub = p.add_subparsers(dest="command", required=True)
     for name, text in (("fill", "按检索条件生成名单并填写表头对应的列"),
                        ("complete", "补全表中空着的列（已填的不改，填入的单元格着色）"),
