@@ -172,3 +172,16 @@ def grid_options(session: Session) -> list[tuple[str, str]]:
         select(OrgNode.id, OrgNode.name).where(OrgNode.level == "grid",
                                                 OrgNode.deleted.is_(False))
         .order_by(OrgNode.path))]
+
+
+def default_grid(session: Session, node_id: str | None) -> str | None:
+    """The grid a new record made by this user belongs to: their scope if it is a grid, else
+    the first grid below it (records always belong to a grid, SPEC: scope)."""
+    if not node_id:
+        return None
+    node = session.get(OrgNode, node_id)
+    if node is None or node.level == "grid":
+        return node_id
+    return session.execute(select(OrgNode.id).where(
+        OrgNode.level == "grid", OrgNode.path.startswith(node.path),
+        OrgNode.deleted.is_(False)).order_by(OrgNode.path).limit(1)).scalar() or node_id

@@ -13,6 +13,7 @@ from common.errors import DomainError
 from common.schema import Household, Person
 from desktop.services.households import (get_household, household_members, list_households,
                                          save_household, set_member)
+from desktop.services.places import default_grid
 from desktop.services.search import PeopleQuery
 
 from ..context import AppContext
@@ -160,11 +161,15 @@ class HouseholdDialog(QDialog):
 
     def save(self) -> None:
         values = self.form.values()
-        if not self.household_id:
-            values["grid_id"] = self.grid_id
-        hid, now, actor = self.household_id, self.ctx.now(), self.ctx.user.id
-        self.ctx.tasks.write(lambda s: save_household(s, hid, values, now=now, actor_id=actor),
-                             lambda _r: self.accept(), self._refused, touches="households")
+        hid, now, actor, scope = (self.household_id, self.ctx.now(), self.ctx.user.id,
+                                  self.grid_id)
+
+        def save(s):  # noqa: ANN001, ANN202 - on the writer thread
+            if not hid:
+                values["grid_id"] = default_grid(s, scope)
+            return save_household(s, hid, values, now=now, actor_id=actor)
+        self.ctx.tasks.write(save, lambda _r: self.accept(), self._refused,
+                             touches="households")
 
     def _refused(self, exc: BaseException) -> None:
         if isinstance(exc, DomainError):

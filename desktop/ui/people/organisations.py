@@ -9,6 +9,7 @@ from PySide6.QtWidgets import (QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpl
 
 from common.errors import DomainError
 from common.schema import Organisation
+from desktop.services.places import default_grid
 from desktop.services.organisations import (LIST_FIELDS, employees, get_organisation,
                                             list_organisations, save_organisation)
 
@@ -104,13 +105,15 @@ class OrganisationsPage(QWidget):
     def save(self) -> None:
         values = self.form.values()
         oid, now, actor = self.current_id, self.ctx.now(), self.ctx.user.id
-        if oid is None:
-            values["grid_id"] = self.ctx.user.scope_node_id
+        scope = self.ctx.user.scope_node_id
         self.message.clear()
         self.form.clear_errors()
-        self.ctx.tasks.write(lambda s: save_organisation(s, oid, values, now=now,
-                                                         actor_id=actor),
-                             self._saved, self._refused, touches="organisations")
+
+        def save(s):  # noqa: ANN001, ANN202 - on the writer thread
+            if oid is None:
+                values["grid_id"] = default_grid(s, scope)
+            return save_organisation(s, oid, values, now=now, actor_id=actor)
+        self.ctx.tasks.write(save, self._saved, self._refused, touches="organisations")
 
     def _saved(self, oid: str) -> None:
         self.current_id = oid

@@ -82,3 +82,10 @@ def test_an_export_writes_masked_rows_with_chinese_labels_and_is_logged(db, tmp_
     first = [r for r in rows if r[0] == "甲"][0]
     assert first[1] == "男" and "****" in first[4] and first[5] == "138****1122"
     assert first[-1] == "60岁以上老人"
+
+
+def test_a_new_record_of_a_township_user_goes_to_a_grid_below_their_scope(db):
+    engine, org, _ = db
+    with Session(engine) as s:
+        assert places.default_grid(s, org["grid2"].id) == org["grid2"].id
+        assert places.default_grid(s, org["township"].id) in (org["grid"].id, org["grid2"].id)
