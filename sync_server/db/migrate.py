@@ -12,18 +12,23 @@ from .engine import make_engine
 
 def migrate(url: str | None = None, *, engine: Engine | None = None,
             now: dt.datetime | None = None) -> int:
-    """Run Alembic to head, then add missing default dictionary entries (idempotent).
+    """Run Alembic to head, then add missing default dictionary entries and the county's
+    door-plate key if there is none (idempotent).
 
     Pass a database URL or an engine. Returns the number of dictionary entries added.
     """
     from ..services.dictionaries import seed_dictionaries
+    from ..services.plate_keys import ensure_plate_key
 
     own = engine is None
     engine = engine or make_engine(url or "")
     try:
         migrations.upgrade(engine=engine)
+        now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
         with Session(engine) as session, session.begin():
-            return seed_dictionaries(session, now=now or dt.datetime.now(dt.UTC).replace(tzinfo=None))
+            added = seed_dictionaries(session, now=now)
+            ensure_plate_key(session, now=now)
+            return added
     finally:
         if own:
             engine.dispose()

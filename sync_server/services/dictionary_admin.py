@@ -13,11 +13,14 @@ from common.schema import DictEntry, User
 from .changes import apply_change
 from .dictionaries import dict_entry_id
 from .oplog import log_operation
+from .plate_keys import PLATE_KEY_DICT
 
 
 def list_entries(session: Session, dict_code: str | None = None,
                  include_inactive: bool = False) -> list[DictEntry]:
-    conds = [DictEntry.deleted.is_(False), DictEntry.grid_id.is_(None)]
+    # the door-plate signing key travels to devices by sync only, never through this list
+    conds = [DictEntry.deleted.is_(False), DictEntry.grid_id.is_(None),
+             DictEntry.dict_code != PLATE_KEY_DICT]
     if dict_code:
         conds.append(DictEntry.dict_code == dict_code)
     if not include_inactive:
