@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -94,7 +95,7 @@ def build(url: str, *, people: int = 2000, houses: int = 600, visits: int = 5000
         house_rows, person_rows, visit_rows = [], [], []
         for g, n_h, n_p, n_v in ((grid, houses, people, visits),
                                  (other, houses // 4, people // 4, visits // 4)):
-            hs = [{"id": str(rng.getrandbits(122)), "grid_id": g.id,
+            hs = [{"id": str(uuid.UUID(int=rng.getrandbits(128), version=4)), "grid_id": g.id,
                    "door_plate": f"团结巷{i // 20 + 1}号院{i % 20 + 1}号",
                    "address": f"托克逊县托克逊镇团结社区团结巷{i // 20 + 1}号院{i % 20 + 1}号",
                    "house_type": rng.choice(["self_built", "apartment", "bungalow"]),
@@ -106,7 +107,7 @@ def build(url: str, *, people: int = 2000, houses: int = 600, visits: int = 5000
                 male = rng.random() < 0.5
                 birth = dt.date(1940, 1, 1) + dt.timedelta(days=rng.randrange(0, 30000))
                 h = rng.choice(hs)
-                ps.append({"id": str(rng.getrandbits(122)), "grid_id": g.id,
+                ps.append({"id": str(uuid.UUID(int=rng.getrandbits(128), version=4)), "grid_id": g.id,
                            "id_number": id_number(rng, birth, male), "name": name(rng),
                            "sex": "male" if male else "female", "birth_date": birth,
                            "ethnicity": rng.choice(["01", "05", "05", "05"]),
@@ -120,7 +121,7 @@ def build(url: str, *, people: int = 2000, houses: int = 600, visits: int = 5000
             for i in range(n_v):
                 p = rng.choice(ps)
                 at = now - dt.timedelta(minutes=rng.randrange(0, 525600))
-                visit_rows.append({"id": str(rng.getrandbits(122)), "grid_id": g.id,
+                visit_rows.append({"id": str(uuid.UUID(int=rng.getrandbits(128), version=4)), "grid_id": g.id,
                                    "kind": "person", "person_id": p["id"],
                                    "house_id": p["house_id"], "visitor_id": "bench",
                                    "visited_at": at, "notes": rng.choice(NOTES),

@@ -64,9 +64,15 @@ async def device(client: httpx.AsyncClient, url: str, token: str, people: list[s
             while more:
                 req = SyncRequest(device_id=device_id, push=PushRequest(changes=changes),
                                   pull=PullRequest(cursor=cursor, max_bytes=400_000))
-                r = await client.post(url, content=pack(req.model_dump(mode="json"), 6),
-                                      headers={"Authorization": f"Bearer {token}",
-                                               "Content-Type": MEDIA_TYPE})
+                body = pack(req.model_dump(mode="json"), 6)
+                headers = {"Authorization": f"Bearer {token}", "Content-Type": MEDIA_TYPE}
+                try:
+                    r = await client.post(url, content=body, headers=headers)
+                except (httpx.ReadError, httpx.RemoteProtocolError):
+                    # The server closed an idle kept-alive connection as we reused it: resend
+                    # once, as the real client's transport does (an exchange is idempotent).
+                    out["retries"] += 1
+                    r = await client.post(url, content=body, headers=headers)
                 if r.status_code != 200:
                     raise RuntimeError(f"HTTP {r.status_code} {r.text[:100]}")
                 answer = SyncResponse.model_validate(unpack(r.content))
@@ -83,7 +89,7 @@ async def run_load(base: str, devices: int, seconds: float, people: list[str],
                    workers: list[tuple[str, str]], cursor: int) -> dict:
     limits = httpx.Limits(max_connections=devices, max_keepalive_connections=devices)
     async with httpx.AsyncClient(timeout=300, limits=limits) as client:
-        out: dict = {"lat": [], "errors": []}
+        out: dict = {"lat": [], "errors": [], "retries": 0}
         until = time.time() + seconds
         t0 = time.time()
         await asyncio.gather(*(device(client, base + "/api/sync", *workers[i % len(workers)][:1],
@@ -95,6 +101,7 @@ async def run_load(base: str, devices: int, seconds: float, people: list[str],
     return {"devices": devices, "seconds": round(wall, 1), "syncs": len(lat),
             "syncs_per_s": round(len(lat) / wall, 1), "p50_ms": round(q[49] * 1000),
             "p99_ms": round(q[98] * 1000), "errors": len(out["errors"]),
+            "retries": out["retries"],
             "error_sample": out["errors"][:3]}
 
 
