@@ -28,7 +28,8 @@ $(STAMP): pyproject.toml
 venv: sysdeps $(STAMP)
 
 demo: venv
-	@[ -f data/.demo-built ] || { $(VPY) -m sync_server.demo --scale $${DEMO_SCALE:-1} && touch data/.demo-built; }
+	@mkdir -p data
+	@[ -f data/.demo-built ] || { $(VPY) -m sync_server.demo --if-empty --scale $${DEMO_SCALE:-1} && touch data/.demo-built; }
 
 run: venv demo
 	$(VPY) packaging/run.py

@@ -26,6 +26,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--database", help="数据库 URL（默认取环境变量 DATABASE_URL）")
     parser.add_argument("--force", action="store_true",
                         help="数据库已有数据时清空后重建（慎用）")
+    parser.add_argument("--if-empty", action="store_true",
+                        help="数据库已有数据时什么也不做（make run 用：只在第一次运行时生成）")
     args = parser.parse_args(argv)
     if not 0 < args.scale <= 10:
         parser.error("--scale 应在 0 到 10 之间")
@@ -47,6 +49,9 @@ def main(argv: list[str] | None = None) -> int:
         summary = build_demo_server(settings.database_url, scale=args.scale, seed=args.seed,
                                     now=now, force=args.force)
     except DomainError as exc:
+        if args.if_empty and exc.code == "demo_database_populated":
+            print("数据库已有数据，跳过演示数据生成 / demo county already built.")
+            return 0
         print(exc.message(), file=sys.stderr)
         return 1
     elapsed = time.perf_counter() - started

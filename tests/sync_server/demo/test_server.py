@@ -112,6 +112,9 @@ def test_the_command_prints_counts_and_the_demo_password_and_keeps_existing_data
     assert DEMO_PASSWORD in out and "人口" in out and "wg_" in out
     assert main(["--scale", str(TINY), "--database", url]) == 1
     assert "--force" in capsys.readouterr().err
+    # what `make run` calls: a populated database is a success that changes nothing
+    assert main(["--scale", str(TINY), "--database", url, "--if-empty"]) == 0
+    assert "跳过" in capsys.readouterr().out
 
 
 @pytest.mark.postgres
