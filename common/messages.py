@@ -128,6 +128,14 @@ MESSAGES: dict[str, str] = {
     "sign_in_required": "登录已过期，请输入密码重新联网登录后再同步",
     "bad_choice": "不认识的处理方式：{value}",
     "unknown_kdf": "本机账号的密钥格式（{kdf}）不受支持，请更新客户端",
+    # USB sync bundles (common/sync/bundle.py)
+    "bundle_invalid": "这不是“一张表”的同步包文件，或文件不完整",
+    "bundle_version": "同步包的格式版本（{value}）不受支持，请更新客户端",
+    "bundle_tampered": "同步包已损坏或被改动过，已拒绝导入。请重新导出同步包",
+    "bundle_wrong_device": "这个同步包属于另一台设备，不能在本机导入",
+    "bundle_wrong_direction": "同步包用错了地方：本机导出的同步包交给联网电脑转交，联网电脑带回的回执包在本机导入",
+    "bundle_key_missing": "本机还没有同步包密钥：请先在有网络的地方登录并同步一次",
+    "bundle_relay_forbidden": "您无权为该设备的账号转交同步包（该账号不在您的管辖范围内）",
     # demo county (sync_server/demo)
     "demo_database_populated": "数据库中已有组织架构数据，未生成演示数据；如确需覆盖，请加 --force（将清空全部数据）",
 }

@@ -21,7 +21,8 @@ OPTIONAL_ROUTERS = (("sync_server.api.routes.sync", "router"),
                     ("sync_server.api.routes.admin", "router"),
                     ("sync_server.api.routes.resident", "router"),
                     ("sync_server.api.routes.attachments", "router"),
-                    ("sync_server.api.routes.devices", "router"))
+                    ("sync_server.api.routes.devices", "router"),
+                    ("sync_server.api.routes.bundles", "router"))
 
 
 def utc_now() -> dt.datetime:

@@ -1,0 +1,99 @@
+"""USB sync bundles on the server: issue a device's bundle key, and answer a relayed request
+bundle with the same exchange the network path runs (docs/SYNC.md, USB bundles).
+
+The relaying user (an office computer with a network) only carries bytes: the sealed request
+authenticates the laptop and its user, and the exchange runs as that user, so receipts, scope
+checks and revocation apply exactly as over the network. Never commits (the route does).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from common.errors import DomainError
+from common.schema import User
+from common.sync.bundle import (ANSWER, REQUEST, BundleHeader, derive_key, open_bundle,
+                                read_header, seal)
+from common.sync.messages import PullRequest, PushRequest, SyncRequest, SyncResponse
+
+from .devices import check_device, device_owner
+from .oplog import log_operation
+from .scope import Scope
+from .sync import exchange
+
+MAX_BATCHES = 40
+"""Pull batches one answer bundle carries at most; the rest comes with the next bundle."""
+RELAY_ROLES = ("county_admin",)
+"""Roles that may relay for anyone; others only for accounts inside their scope."""
+
+
+def bundle_key(secret: str, device_id: str, user_id: str) -> bytes:
+    return derive_key(secret.encode(), device_id, user_id)
+
+
+def issue_key(session: Session, user: User, device_id: str, *, secret: str) -> dict[str, Any]:
+    """The bundle key of `user`'s device, for the laptop to keep (asked at online sign-in).
+    A device registered to another account is refused; a revoked one too."""
+    if not device_id or len(device_id) > 36:
+        raise DomainError("bundle_invalid")
+    check_device(session, device_id)
+    owner = device_owner(session, device_id)
+    if owner is not None and owner != user.id:
+        raise DomainError("device_mismatch")
+    return {"device_id": device_id, "user_id": user.id,
+            "key": bundle_key(secret, device_id, user.id).hex()}
+
+
+def may_relay(session: Session, relayer: User, owner: User) -> bool:
+    """The owner's account lies within the relaying user's scope (or it is their own)."""
+    if relayer.id == owner.id or relayer.role in RELAY_ROLES:
+        return True
+    return Scope.of(session, relayer).contains_grid(session, owner.scope_node_id)
+
+
+def relay(session: Session, relayer: User, data: bytes, *, secret: str,
+          now: dt.datetime) -> bytes:
+    """Open a request bundle, run the exchange as its device's user (then pull-only exchanges
+    until the scope is complete or MAX_BATCHES), and seal the answers for that device."""
+    header = read_header(data)
+    if header.direction != REQUEST:
+        raise DomainError("bundle_wrong_direction", value=header.direction)
+    owner = session.get(User, header.user_id)
+    if owner is None or owner.deleted:
+        raise DomainError("bundle_tampered")  # no such account: no key could have sealed it
+    if not may_relay(session, relayer, owner):
+        raise DomainError("bundle_relay_forbidden")
+    key = bundle_key(secret, header.device_id, owner.id)
+    header, payload = open_bundle(key, data, direction=REQUEST)
+    if not owner.active:
+        raise DomainError("account_disabled")
+    try:
+        request = SyncRequest.model_validate(payload["request"])
+    except Exception:  # noqa: BLE001 - authenticated but malformed: a writer's bug
+        raise DomainError("bundle_invalid") from None
+    if request.device_id != header.device_id:
+        raise DomainError("bundle_invalid")
+    answers = [exchange(session, owner, request, now=now)]
+    while answers[-1].pull.more and len(answers) < MAX_BATCHES:
+        answers.append(exchange(session, owner, request.model_copy(update={
+            "push": PushRequest(),
+            "pull": PullRequest(cursor=answers[-1].pull.cursor,
+                                max_bytes=request.pull.max_bytes)}), now=now))
+    log_operation(session, user=relayer, action="relay_bundle", now=now, entity="devices",
+                  record_id=header.device_id,
+                  details={"user_id": owner.id, "seq": header.seq,
+                           "changes": len(request.push.changes), "batches": len(answers)})
+    return seal_answer(key, header, answers, now=now)
+
+
+def seal_answer(key: bytes, request_header: BundleHeader, answers: list[SyncResponse], *,
+                now: dt.datetime) -> bytes:
+    head = BundleHeader(device_id=request_header.device_id, user_id=request_header.user_id,
+                        direction=ANSWER, seq=request_header.seq, created=now.isoformat())
+    return seal(key, head, {"request_seq": request_header.seq,
+                            "responses": [a.model_dump(mode="json") for a in answers]})
+
+
+__all__ = ["issue_key", "relay", "may_relay", "bundle_key", "MAX_BATCHES"]
