@@ -2,6 +2,7 @@
 
     python -m desktop                       the desktop app (desktop.app.main)
     python -m desktop sync --server URL --user NAME [--profile NAME] [--password-env VAR]
+    python -m desktop bundle export|relay|import …   USB sync bundles (desktop/bundle_cli.py)
 
 `sync` signs in and syncs one local profile headless, printing progress. The password comes from
 the environment variable named by --password-env (default YZB_PASSWORD) or a prompt. The first
@@ -24,6 +25,9 @@ from common.errors import DomainError
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] == "bundle":  # USB sync bundles (desktop/bundle_cli.py)
+        from desktop.bundle_cli import main as bundle_main
+        return bundle_main(argv[1:])
     if not argv or argv[0] not in ("sync",):
         from desktop.app import main as app_main
         return app_main() or 0
@@ -96,6 +100,13 @@ def _sync(args: argparse.Namespace) -> int:
     with Session(profile.engine) as s, s.begin():
         sync_state(s).server_url = server
         sync_state(s).device_id = device_id  # the id the tokens were issued to
+    try:  # the key for USB sync bundles, kept for when there is no signal (services/bundles.py)
+        from desktop.services.bundles import refresh_bundle_key
+        refresh_bundle_key(profile.engine, transport, answer["access_token"],
+                           now=profiles.utcnow())
+    except DomainError as err:
+        if err.code == "device_revoked":
+            raise
     try:
         result = service.sync_now()
     finally:

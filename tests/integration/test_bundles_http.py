@@ -1,0 +1,91 @@
+"""USB bundles end to end through the command line and the real HTTP server (127.0.0.1): the
+laptop signs in online once, then syncs only through files relayed by the township office."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from common.schema import Household
+from desktop.__main__ import main
+from desktop.storage import outbox, profiles
+from desktop.storage.changes import record_change
+from sync_server.services.changes import apply_change
+from tests.conftest import NOW
+from tests.factories import PASSWORD
+from tests.integration.attachment_helpers import LiveServer
+
+
+@pytest.fixture
+def live(db_url, tmp_path, monkeypatch):
+    monkeypatch.setenv("YZB_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("YZB_PASSWORD", PASSWORD)
+    server = LiveServer(db_url, tmp_path).start()
+    yield server
+    server.stop()
+
+
+def server_households(live) -> dict[str, str]:
+    with live.app.state.sessions() as s:
+        return {h.id: h.address for h in s.scalars(select(Household))}
+
+
+def laptop_households(name: str = "worker1a") -> tuple[dict[str, str], int]:
+    profile = profiles.open_profile(name, PASSWORD)
+    try:
+        with Session(profile.engine) as s:
+            return ({h.id: h.address for h in s.scalars(select(Household))},
+                    outbox.pending_count(s))
+    finally:
+        profile.close()
+
+
+def test_a_laptop_syncs_through_usb_files_relayed_by_the_office(live, tmp_path, capsys):
+    assert main(["sync", "--server", live.url, "--user", "worker1a"]) == 0  # last time online
+    with live.app.state.sessions() as s:
+        office = apply_change(s, Household, None, {"household_no": "H-办", "address": "乡政府旁",
+                                                   "grid_id": live.tree.id("g1a")}, now=NOW).id
+        s.commit()
+    profile = profiles.open_profile("worker1a", PASSWORD)
+    with Session(profile.engine) as s, s.begin():
+        mine = record_change(s, Household, None, {"household_no": "H-山", "address": "牧场 3 号",
+                                                  "grid_id": live.tree.id("g1a")}, now=NOW).id
+    profile.close()
+    stick = tmp_path / "usb"
+    stick.mkdir()
+
+    assert main(["bundle", "export", "--profile", "worker1a", "--out", str(stick)]) == 0
+    request = next(stick.iterdir())
+    assert mine not in server_households(live)
+    assert main(["bundle", "relay", "--server", live.url, "--user", "office1",
+                 "--in", str(request)]) == 0
+    assert server_households(live)[mine] == "牧场 3 号"
+    answer = next(p for p in stick.iterdir() if "回执包" in p.name)
+    assert main(["bundle", "import", "--profile", "worker1a", "--in", str(answer)]) == 0
+    rows, waiting = laptop_households()
+    assert rows[office] == "乡政府旁" and rows[mine] == "牧场 3 号" and waiting == 0
+
+    capsys.readouterr()
+    assert main(["bundle", "import", "--profile", "worker1a", "--in", str(answer)]) == 0
+    assert "已导入过" in capsys.readouterr().out
+    assert laptop_households() == (rows, 0)
+
+
+def test_a_tampered_bundle_is_refused_by_the_server_with_a_chinese_reason(live, tmp_path, capsys):
+    assert main(["sync", "--server", live.url, "--user", "worker1a"]) == 0
+    profile = profiles.open_profile("worker1a", PASSWORD)
+    with Session(profile.engine) as s, s.begin():
+        record_change(s, Household, None, {"household_no": "H-1",
+                                           "grid_id": live.tree.id("g1a")}, now=NOW)
+    profile.close()
+    target = tmp_path / "req.yzbsync"
+    assert main(["bundle", "export", "--profile", "worker1a", "--out", str(target)]) == 0
+    data = bytearray(target.read_bytes())
+    data[-20] ^= 0x01
+    target.write_bytes(bytes(data))
+    before = server_households(live)
+    capsys.readouterr()
+    assert main(["bundle", "relay", "--server", live.url, "--user", "office1",
+                 "--in", str(target)]) == 2
+    assert "改动" in capsys.readouterr().err
+    assert server_households(live) == before
