@@ -17,6 +17,8 @@ import os
 import sys
 from pathlib import Path
 
+from sqlalchemy.orm import Session
+
 from common.errors import DomainError
 from common.sync.bundle import SUFFIX
 
@@ -63,28 +65,23 @@ def _now() -> dt.datetime:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from desktop.services.bundles import export_request
+    from desktop.services.bundles import export_to
     from desktop.storage import profiles
 
     profile = profiles.open_profile(args.profile, _password(args))
     try:
-        data, count = export_request(profile.engine, now=_now())
+        with Session(profile.engine) as s, s.begin():
+            out, count = export_to(s, Path(args.out), now=_now(), name=args.profile)
     finally:
         profile.close()
-    from desktop.services.bundles import describe
-    seq = describe(data)["seq"]
-    out = Path(args.out)
-    if out.is_dir():
-        out = out / f"同步包-{args.profile}-{seq:04d}{SUFFIX}"
-    _write(out, data)
-    print(f"已导出同步包 {seq} 号（{count} 条修改，{len(data)} 字节）：{out}")
+    print(f"已导出同步包（{count} 条修改，{out.stat().st_size} 字节）：{out}")
     print("请把它带到联网电脑上转交，再把带回的回执包在本机导入")
     return 0
 
 
 def _relay(args: argparse.Namespace) -> int:
     from desktop.net.sync import HttpSyncTransport
-    from desktop.services.bundles import relay_bundle
+    from desktop.services.bundles import relay_bundle, write_atomic
 
     transport = HttpSyncTransport(args.server)
     try:
@@ -95,7 +92,7 @@ def _relay(args: argparse.Namespace) -> int:
             folder = Path(args.out) if args.out else source.parent
             stem = source.stem.replace("同步包", "回执包")
             target = folder / ((stem if stem != source.stem else stem + "-回执包") + SUFFIX)
-            _write(target, answer)
+            write_atomic(target, answer)
             print(f"已转交 {source.name}，回执包：{target}")
     finally:
         transport.close()
@@ -103,24 +100,19 @@ def _relay(args: argparse.Namespace) -> int:
 
 
 def _import(args: argparse.Namespace) -> int:
-    from desktop.services.bundles import import_answer
+    from desktop.services.bundles import import_from
     from desktop.storage import profiles
 
-    data = Path(args.input).read_bytes()
+    source = Path(args.input)
+    source.stat()  # a missing file is reported before asking for the password
     profile = profiles.open_profile(args.profile, _password(args))
     try:
-        result = import_answer(profile.engine, data, now=_now())
+        with Session(profile.engine) as s, s.begin():
+            result = import_from(s, source, now=_now())
     finally:
         profile.close()
     print(result.text())
     return 0
-
-
-def _write(path: Path, data: bytes) -> None:
-    # Temp file then rename: a stick pulled out mid-write leaves no half bundle under the name.
-    tmp = path.with_name(path.name + ".part")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
 
 
 __all__ = ["main"]

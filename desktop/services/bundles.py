@@ -16,7 +16,9 @@ the encrypted database's settings.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, select
@@ -24,7 +26,8 @@ from sqlalchemy.orm import Session
 
 from common.errors import DomainError
 from common.schema import ENTITIES
-from common.sync.bundle import ANSWER, REQUEST, BundleHeader, open_bundle, read_header, seal
+from common.sync.bundle import (ANSWER, REQUEST, SUFFIX, BundleHeader, open_bundle, read_header,
+                                seal)
 from common.sync.messages import (EntityRows, PullRequest, PullResponse, PushRequest,
                                   SyncRequest, SyncResponse)
 from desktop.net import bundles as net
@@ -81,6 +84,20 @@ def refresh_bundle_key(engine: Engine, transport: HttpSyncTransport, token: str,
     store_key(engine, net.fetch_key(transport, token, device_id), now=now)
 
 
+def keep_key(sync_service: Any) -> None:
+    """After a network sync (app or CLI): fetch this device's bundle key if it has none yet, so
+    the laptop can sync by USB later; an older server without bundles is simply skipped."""
+    profile = sync_service.profile
+    if not isinstance(sync_service.transport, HttpSyncTransport) or has_key(profile.engine):
+        return
+    try:
+        refresh_bundle_key(profile.engine, sync_service.transport,
+                           sync_service._token() or "", now=sync_service.clock())
+    except DomainError as err:
+        if err.code == "device_revoked":
+            raise
+
+
 def has_key(engine: Engine) -> bool:
     with Session(engine) as s:
         return bool((get_setting(s, SETTING) or {}).get("key"))
@@ -95,47 +112,58 @@ def _stored(session: Session) -> dict[str, Any]:
 
 def export_request(engine: Engine, *, now: dt.datetime,
                    max_bytes: int = PULL_BYTES) -> tuple[bytes, int]:
-    """The sealed request bundle and its sequence number (and the count of changes inside)."""
+    """The sealed request bundle and the count of changes inside (one transaction)."""
     with Session(engine) as s, s.begin():
-        stored = _stored(s)
-        state = sync_state(s)
-        if state.device_id != stored["device_id"]:
-            raise DomainError("bundle_key_missing")
-        changes = [outbox.as_change(e) for e in outbox.pending(s, MAX_PUSH)]
-        request = SyncRequest(device_id=state.device_id, push=PushRequest(changes=changes),
-                              pull=PullRequest(cursor=state.cursor or 0, max_bytes=max_bytes))
-        seq = int(stored.get("next_seq") or 1)
-        header = BundleHeader(device_id=state.device_id, user_id=stored["user_id"],
-                              direction=REQUEST, seq=seq, created=now.isoformat())
-        data = seal(bytes.fromhex(stored["key"]), header,
-                    {"request": request.model_dump(mode="json")})
-        stored["next_seq"] = seq + 1
-        put_setting(s, SETTING, stored, now=now)
+        return export_in(s, now=now, max_bytes=max_bytes)
+
+
+def export_in(s: Session, *, now: dt.datetime,
+              max_bytes: int = PULL_BYTES) -> tuple[bytes, int]:
+    """As export_request, in the caller's transaction (the app's writer lane commits it)."""
+    stored = _stored(s)
+    state = sync_state(s)
+    if state.device_id != stored["device_id"]:
+        raise DomainError("bundle_key_missing")
+    changes = [outbox.as_change(e) for e in outbox.pending(s, MAX_PUSH)]
+    request = SyncRequest(device_id=state.device_id, push=PushRequest(changes=changes),
+                          pull=PullRequest(cursor=state.cursor or 0, max_bytes=max_bytes))
+    seq = int(stored.get("next_seq") or 1)
+    header = BundleHeader(device_id=state.device_id, user_id=stored["user_id"],
+                          direction=REQUEST, seq=seq, created=now.isoformat())
+    data = seal(bytes.fromhex(stored["key"]), header,
+                {"request": request.model_dump(mode="json")})
+    stored["next_seq"] = seq + 1
+    put_setting(s, SETTING, stored, now=now)
     return data, len(changes)
 
 
 def import_answer(engine: Engine, data: bytes, *, now: dt.datetime) -> ImportResult:
     """Apply an answer bundle (DomainError bundle_* if it is not this device's or was changed)."""
     with Session(engine) as s, s.begin():
-        stored = _stored(s)
-        header, payload = open_bundle(bytes.fromhex(stored["key"]), data, direction=ANSWER,
-                                      device_id=stored["device_id"])
-        result = ImportResult(seq=header.seq)
-        if header.seq <= int(stored.get("last_answer") or 0):
-            result.stale = True
-            result.pending = outbox.pending_count(s)
-            return result
-        try:
-            answers = [SyncResponse.model_validate(r) for r in payload["responses"]]
-        except Exception:  # noqa: BLE001 - authenticated but malformed: a writer's bug
-            raise DomainError("bundle_invalid") from None
-        for answer in answers:
-            _apply(s, answer, result, now=now)
-        replica.drop_settled_departures(s)
+        return import_in(s, data, now=now)
+
+
+def import_in(s: Session, data: bytes, *, now: dt.datetime) -> ImportResult:
+    """As import_answer, in the caller's transaction (the app's writer lane commits it)."""
+    stored = _stored(s)
+    header, payload = open_bundle(bytes.fromhex(stored["key"]), data, direction=ANSWER,
+                                  device_id=stored["device_id"])
+    result = ImportResult(seq=header.seq)
+    if header.seq <= int(stored.get("last_answer") or 0):
+        result.stale = True
         result.pending = outbox.pending_count(s)
-        result.more = bool(answers) and answers[-1].pull.more
-        stored["last_answer"] = header.seq
-        put_setting(s, SETTING, stored, now=now)
+        return result
+    try:
+        answers = [SyncResponse.model_validate(r) for r in payload["responses"]]
+    except Exception:  # noqa: BLE001 - authenticated but malformed: a writer's bug
+        raise DomainError("bundle_invalid") from None
+    for answer in answers:
+        _apply(s, answer, result, now=now)
+    replica.drop_settled_departures(s)
+    result.pending = outbox.pending_count(s)
+    result.more = bool(answers) and answers[-1].pull.more
+    stored["last_answer"] = header.seq
+    put_setting(s, SETTING, stored, now=now)
     return result
 
 
@@ -183,6 +211,48 @@ def relay_bundle(transport: HttpSyncTransport, token: str, data: bytes) -> bytes
     return net.relay(transport, token, data)
 
 
+def export_to(s: Session, target: Path, *, now: dt.datetime,
+              name: str = "本机") -> tuple[Path, int]:
+    """Export into a file, or into a folder (a USB stick) under a numbered name, in the
+    caller's transaction (a failed write rolls the sequence number back)."""
+    data, count = export_in(s, now=now)
+    if target.is_dir():
+        target = target / f"同步包-{name}-{read_header(data).seq:04d}{SUFFIX}"
+    write_atomic(target, data)
+    return target, count
+
+
+def import_from(s: Session, source: Path, *, now: dt.datetime) -> ImportResult:
+    return import_in(s, source.read_bytes(), now=now)
+
+
+def relay_files(sync_service: Any, sources: list[Path]) -> list[Path]:
+    """The office computer relays request files with its own signed-in sync service (its
+    token, renewed once if expired); each answer is written beside its request."""
+    out = []
+    for source in sources:
+        data = source.read_bytes()
+        try:
+            answer = relay_bundle(sync_service.transport, sync_service._token() or "", data)
+        except DomainError as err:
+            if err.code not in ("token_expired", "token_invalid", "not_authenticated"):
+                raise
+            sync_service._renew_token()
+            answer = relay_bundle(sync_service.transport, sync_service._token() or "", data)
+        stem = source.stem.replace("同步包", "回执包")
+        target = source.with_name((stem if stem != source.stem else stem + "-回执包") + SUFFIX)
+        write_atomic(target, answer)
+        out.append(target)
+    return out
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    # Temp file then rename: a stick pulled out mid-write leaves no half bundle under the name.
+    tmp = path.with_name(path.name + ".part")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
 def describe(data: bytes) -> dict[str, Any]:
     """What the clear header says (for a UI listing files on a stick)."""
     h = read_header(data)
@@ -191,4 +261,5 @@ def describe(data: bytes) -> dict[str, Any]:
 
 
 __all__ = ["export_request", "import_answer", "relay_bundle", "refresh_bundle_key",
-           "store_key", "has_key", "describe", "ImportResult", "SETTING"]
+           "store_key", "has_key", "keep_key", "describe", "export_in", "import_in", "export_to", "import_from", "relay_files",
+           "write_atomic", "ImportResult", "SETTING"]

@@ -89,3 +89,23 @@ def test_a_tampered_bundle_is_refused_by_the_server_with_a_chinese_reason(live, 
                  "--in", str(target)]) == 2
     assert "改动" in capsys.readouterr().err
     assert server_households(live) == before
+
+
+def test_a_network_sync_keeps_the_bundle_key_for_later(live):
+    from desktop.net.sync import HttpSyncTransport
+    from desktop.services import bundles
+    from desktop.services.sync import SyncService
+    from desktop.storage.settings import put_setting
+
+    assert main(["sync", "--server", live.url, "--user", "worker1a"]) == 0
+    profile = profiles.open_profile("worker1a", PASSWORD)
+    try:
+        assert bundles.has_key(profile.engine)
+        with Session(profile.engine) as s, s.begin():
+            put_setting(s, bundles.SETTING, {}, now=NOW)  # as a profile made before bundles
+        service = SyncService(profile, HttpSyncTransport(live.url), password=PASSWORD)
+        service.sync_now()
+        bundles.keep_key(service)  # what the sync page runs after every sync
+        assert bundles.has_key(profile.engine)
+    finally:
+        profile.close()

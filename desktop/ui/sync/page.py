@@ -181,7 +181,10 @@ class SyncPage(QWidget):
                 total = max(first[0], p.sent + p.pending, 1)
                 progress.report(min(p.accepted + p.refused, total), total, p.text())
             service.on_progress = report
-            return service.sync_now()
+            result = service.sync_now()
+            from desktop.services.bundles import keep_key
+            keep_key(service)  # for USB sync bundles on days without signal
+            return result
         self.tasks.network(run, self._finished, self._failed, name="sync")
 
     def _on_progress(self, name: str, done: int, total: int, text: str) -> None:
