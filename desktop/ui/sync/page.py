@@ -48,6 +48,9 @@ class SyncPage(QWidget):
         top = QHBoxLayout()
         top.addWidget(self.state, 1)
         top.addWidget(self.sync_button)
+        from .usb import usb_button  # USB sync bundles for days without signal
+        self.usb_button = usb_button(self)
+        top.addWidget(self.usb_button)
 
         self.tabs = QTabWidget()
         self.tabs.addTab(self._conflicts_tab(), "数据冲突(&C)")
