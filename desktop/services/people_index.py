@@ -63,6 +63,7 @@ class PeopleIndex:
         self.rows_in_year: dict[int, array] = {}
         self.low: dict[str, dict[str, int]] = {}
         self.high: dict[str, dict[str, array]] = {}
+        self.row_high: dict[str, list] = {}  # each row's grid / house / household (for updates)
         self.tags: dict[str, int] = {}
         self.all = 0
         self.size = 0
@@ -113,6 +114,7 @@ class PeopleIndex:
         ix.high = {c: {v: array("I", rs) for v, rs in _positions(col).items()}
                    for c, col in (("grid_id", grids), ("house_id", houses),
                                   ("household_id", households))}
+        ix.row_high = {"grid_id": grids, "house_id": houses, "household_id": households}
         ix.rows_in_year = {y: array("I", rs) for y, rs in years.items()}
         ix.by_year = {y: _bits(rs, n) for y, rs in years.items()}
         ix.known_birth = _bits([i for i, o in enumerate(ordinals) if o], n)
@@ -299,15 +301,23 @@ class IndexHolder:
             return None
         return ix
 
-    def rebuild(self, session: Session) -> bool:
-        """Build a fresh index unless one is being built already; True if it was rebuilt."""
+    def rebuild(self, session: Session) -> str:
+        """Bring the index up to date unless that is under way already: "patched" (local edits
+        applied to a copy, milliseconds), "rebuilt" (built afresh, seconds) or "" (nothing to
+        do)."""
         if not self._building.acquire(blocking=False):
-            return False
+            return ""
         try:
             if self.index is not None and self.index.fingerprint == fingerprint(session):
-                return False
+                return ""
+            if self.index is not None:
+                from .people_index_update import patched
+                updated = patched(self.index, session)
+                if updated is not None:
+                    self.index = updated
+                    return "patched"
             self.index = PeopleIndex.build(session)
-            return True
+            return "rebuilt"
         finally:
             self._building.release()
 
@@ -337,8 +347,8 @@ def fresh_index(session: Session) -> PeopleIndex | None:
     return holder.current(session) if holder is not None else None
 
 
-def rebuild_index(session: Session) -> bool:
-    """Build (or refresh) the engine's index; for a reader thread. True if rebuilt."""
+def rebuild_index(session: Session) -> str:
+    """Build or update the engine's index on a reader thread ("patched", "rebuilt" or "")."""
     return holder_for(session).rebuild(session)
 
 

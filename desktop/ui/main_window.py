@@ -87,8 +87,8 @@ class MainWindow(QMainWindow):
         if self.ctx.tasks.engine is None:
             return
 
-        def rebuilt(changed: bool) -> None:
-            if changed:
+        def rebuilt(how: str) -> None:
+            if how == "rebuilt":  # local saves index pinyin themselves; pulls do not
                 self.ctx.tasks.write(refresh_pinyin, touches="search_index",
                                      name="pinyin_index")
         self.ctx.tasks.read(rebuild_index, rebuilt, lambda exc: log.warning(
