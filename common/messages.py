@@ -109,6 +109,9 @@ MESSAGES: dict[str, str] = {
     "ledger_duplicate": "与第 {other} 行的记录编号相同（同一条记录只能出现一次）",
     "ledger_import_profile_only": "台账导入请使用本机档案（--profile），导入的记录随同步上传到服务器",
     # desktop sign-in and core pages
+    "rebuild_failed": "本机数据副本重建未完成，原有数据和未上传的修改均已保留，请稍后再同步",
+    "snapshot_not_ready": "服务器正在准备辖区数据，请稍候",
+    "snapshot_gone": "辖区数据包已过期，请重新同步",
     "server_unreachable": "无法连接服务器 {url}：请检查网络和服务器地址（已在本机登录过的账号可以离线登录）",
     "server_error": "服务器出错（{status}），请稍后重试",
     "profile_missing": "本机没有账号“{value}”的数据，请先联网登录一次",

@@ -10,6 +10,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from .digest import Verify
+
 PROTOCOL_VERSION = 1
 """Bumped when the messages change shape."""
 MIN_PROTOCOL_VERSION = 1
@@ -34,6 +36,9 @@ class Change(BaseModel):
     values: dict[str, Any]
     clock: str
     base: dict[str, str] = Field(default_factory=dict)
+    seen_rev: int | None = None
+    """The device's pull cursor when the user edited: tells the server whether the device had
+    heard of a move of the record out of its scope (see docs/SYNC.md, moves)."""
 
 
 class PushRequest(BaseModel):
@@ -104,6 +109,8 @@ class SyncRequest(BaseModel):
     device_id: str
     push: PushRequest = Field(default_factory=PushRequest)
     pull: PullRequest = Field(default_factory=PullRequest)
+    verify: Verify | None = None
+    """What the device holds (its committed cursor, a digest): drift check, docs/SYNC.md."""
 
 
 class SyncResponse(BaseModel):
@@ -112,6 +119,9 @@ class SyncResponse(BaseModel):
     server_time: str
     push: PushResponse = Field(default_factory=PushResponse)
     pull: PullResponse
+    drift: str | None = None
+    """Set when the device's copy drifted from what the server sent it (nothing was pushed):
+    the device rebuilds its copy (desktop/services/rebuild.py) and syncs again."""
 
 
 __all__ = [

@@ -23,6 +23,7 @@ from common.sync import hlc
 from common.sync.messages import PullRequest, PushRequest, SyncRequest, SyncResponse
 from desktop.net.sync import HttpSyncTransport, SyncTransport
 from desktop.services.attachments import sync_photos
+from desktop.services.rebuild import local_verify, rebuild_replica
 from desktop.services.revocation import wipe_profile
 from desktop.storage import outbox, replica
 from desktop.storage.changes import sync_state, wall_ms
@@ -48,6 +49,7 @@ class SyncProgress:
     more: bool = True
     cursor: int = 0
     bytes_hint: int = 0
+    rebuilt: bool = False
     log: list[str] = field(default_factory=list)
 
     def text(self) -> str:
@@ -141,7 +143,7 @@ class SyncService:
                         request, sent, started = ahead_request, {}, ahead_started
                         future, ahead = ahead, None
                     else:
-                        request, sent = self._build_request()
+                        request, sent = self._build_request(digest=progress.exchanges == 0)
                         started, future = self.clock(), None
                     try:
                         response = future.result() if future is not None else \
@@ -155,9 +157,12 @@ class SyncService:
                         if err.code == "device_revoked":
                             raise self._revoked(err) from err
                         raise
+                    if response.drift:
+                        self._rebuild(response.drift, progress)
+                        continue
                     if response.pull.more:
                         ahead_request = request.model_copy(update={
-                            "push": PushRequest(),
+                            "push": PushRequest(), "verify": None,
                             "pull": PullRequest(cursor=response.pull.cursor,
                                                 max_bytes=self.max_bytes)})
                         ahead_started = self.clock()
@@ -170,8 +175,9 @@ class SyncService:
                         self.on_progress(progress)
                     if ahead is None and progress.pending == 0:
                         break
-                    if ahead is None and not sent:
-                        break  # nothing could be sent (all refused earlier): do not spin
+                    # Otherwise go on: more to pull, or changes typed while this exchange was
+                    # under way (every exchange acknowledges or refuses all it sent, so the
+                    # outbox only stays full while the user keeps typing).
             finally:
                 if ahead is not None:
                     ahead.cancel()
@@ -204,14 +210,30 @@ class SyncService:
         with self.sessions() as s:
             return sync_state(s).access_token
 
-    def _build_request(self) -> tuple[SyncRequest, dict[str, tuple[str, str]]]:
+    def _rebuild(self, reason: str, progress: SyncProgress) -> None:
+        """The server says this copy drifted (services/rebuild.py): rebuild it, once a run."""
+        if progress.rebuilt:
+            raise DomainError("rebuild_failed", detail=reason)
+        token = self._token()
+        counts = rebuild_replica(
+            self.profile, lambda r: self.transport.exchange(r, token),
+            max_bytes=self.max_bytes, now=self.clock())
+        progress.rebuilt = True
+        progress.log.append(f"本机数据与服务器不一致，已重建本机副本（{counts['rows']} 条记录，"
+                            f"{counts['pending']} 条未上传的修改保留）")
+
+    def _build_request(self, digest: bool = False
+                       ) -> tuple[SyncRequest, dict[str, tuple[str, str]]]:
         with self.sessions() as s:
             state = sync_state(s)
             entries = outbox.pending(s, PUSH_BATCH)
             changes = [outbox.as_change(e) for e in entries]
+            # `verify` states committed state only (drift check, docs/SYNC.md); the digest,
+            # a scan of the copy, goes with the first exchange of a run.
             request = SyncRequest(device_id=state.device_id, push=PushRequest(changes=changes),
                                   pull=PullRequest(cursor=state.cursor or 0,
-                                                   max_bytes=self.max_bytes))
+                                                   max_bytes=self.max_bytes),
+                                  verify=local_verify(s, digest=digest))
         return request, {c.id: (c.entity, c.record_id) for c in changes}
 
     def _apply(self, response: SyncResponse, sent: dict[str, tuple[str, str]],

@@ -10,6 +10,7 @@ import importlib
 from . import tables  # noqa: F401
 
 for _name in ("sync_server.db.sync_tables", "sync_server.db.attachment_tables",
+              "sync_server.db.snapshot_tables",
               "sync_server.db.device_tables"):
     try:
         importlib.import_module(_name)

@@ -15,12 +15,13 @@ from common.schema import ENTITIES, OrgNode, User
 from common.sync import hlc
 from common.sync.codec import values_from_wire
 from common.sync.messages import (CONFLICTS, MIN_PROTOCOL_VERSION, MIN_SCHEMA_VERSION,
-                                  PROTOCOL_VERSION, SCHEMA_VERSION, Ack, Change, PushResponse,
-                                  SyncRequest, SyncResponse)
+                                  PROTOCOL_VERSION, SCHEMA_VERSION, Ack, Change, PullResponse,
+                                  PushResponse, SyncRequest, SyncResponse)
 
 from ..db.sync_tables import ChangeLog, PushReceipt, ScopeExit, SyncConflict, SyncDevice
 from .changes import _ms, merge_change_into, next_rev
 from .devices import check_device
+from .drift import check_drift
 from .scope import Scope
 from .sync_pull import pull_batch
 
@@ -49,6 +50,13 @@ def exchange(session: Session, user: User, request: SyncRequest, *,
         raise DomainError("too_many_changes", max=MAX_CHANGES)
     device = register_device(session, user, request, now=now)
     scope = Scope.of(session, user)
+    if request.verify is not None:
+        # Drift repair (services/drift.py): a device whose copy drifted pushes nothing until
+        # it has rebuilt its copy (its unsent changes then go with their original clocks).
+        reason = check_drift(session, scope, device.id, request.verify, now=now)
+        if reason:
+            return SyncResponse(server_time=now.isoformat(),
+                                pull=PullResponse(cursor=request.pull.cursor), drift=reason)
     acks, settled = push(session, user, scope, device.id, request.push.changes,
                          cursor=request.pull.cursor, now=now)
     pull = pull_batch(session, scope, request.pull.cursor, request.pull.max_bytes,
@@ -154,7 +162,8 @@ def _apply_one(session: Session, user: User, scope: Scope, device_id: str, chang
         raise DomainError("bad_clock") from None
     row = session.get(entity, change.record_id)
     values = values_from_wire(entity, change.values)
-    _check_scope(session, scope, entity, row, values, change, cursor)
+    _check_scope(session, scope, entity, row, values, change,
+                 cursor if change.seen_rev is None else min(cursor, change.seen_rev))
     pre_rev = row.rev if row is not None else 0
     clock = hlc.clamp(change.clock, _ms(now), MAX_AHEAD_MS)
     applied = merge_change_into(session, entity, change.record_id, values, now=now,
