@@ -54,6 +54,7 @@ class Profile:
     engine: Engine
     info: dict[str, Any] = field(default_factory=dict)
     blob_key: bytes = field(default=b"", repr=False)  # photo-store key, derived from the data key
+    data_key: bytes = field(default=b"", repr=False)  # to open a rebuilt copy (services/rebuild.py)
 
     def blob_store(self) -> Any:
         """The profile's encrypted photo store (desktop/storage/blobs.py), under `<path>/blobs`."""
@@ -121,7 +122,8 @@ def create_profile(name: str, password: str, *, server_url: str | None = None,
         if s.get(SyncState, 1) is None:
             s.add(SyncState(id=1, device_id=str(uuid.uuid4()), cursor=0, clock_offset_ms=0,
                             server_url=server_url, user_id=user_info.get("user_id")))
-    return Profile(name, path, engine, info, blob_key=derive_blob_key(data_key))
+    return Profile(name, path, engine, info, blob_key=derive_blob_key(data_key),
+                   data_key=data_key)
 
 
 def open_profile(name: str, password: str) -> Profile:
@@ -134,7 +136,8 @@ def open_profile(name: str, password: str) -> Profile:
     migrate(engine)
     info = json.loads((path / "profile.json").read_text("utf-8")) \
         if (path / "profile.json").exists() else {}
-    return Profile(name, path, engine, info, blob_key=derive_blob_key(data_key))
+    return Profile(name, path, engine, info, blob_key=derive_blob_key(data_key),
+                   data_key=data_key)
 
 
 def change_password(name: str, old_password: str, new_password: str) -> None:
