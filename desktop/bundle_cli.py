@@ -100,7 +100,7 @@ def _relay(args: argparse.Namespace) -> int:
 
 
 def _import(args: argparse.Namespace) -> int:
-    from desktop.services.bundles import import_from
+    from desktop.services.bundles import import_from, wipe_if_revoked
     from desktop.storage import profiles
 
     source = Path(args.input)
@@ -109,6 +109,7 @@ def _import(args: argparse.Namespace) -> int:
     try:
         with Session(profile.engine) as s, s.begin():
             result = import_from(s, source, now=_now())
+        wipe_if_revoked(result, profile, now=_now())  # a lost laptop clears itself
     finally:
         profile.close()
     print(result.text())

@@ -55,6 +55,8 @@ class ImportResult:
     conflicts: int = 0
     more: bool = False
     pending: int = 0
+    revoked: bool = False
+    """The server revoked this device (a lost laptop): the caller must wipe the profile."""
 
     def text(self) -> str:
         if self.stale:
@@ -153,6 +155,9 @@ def import_in(s: Session, data: bytes, *, now: dt.datetime) -> ImportResult:
         result.stale = True
         result.pending = outbox.pending_count(s)
         return result
+    if payload.get("revoked"):
+        result.revoked = True  # the caller wipes the profile (services/revocation.py)
+        return result
     try:
         answers = [SyncResponse.model_validate(r) for r in payload["responses"]]
     except Exception:  # noqa: BLE001 - authenticated but malformed: a writer's bug
@@ -226,6 +231,16 @@ def import_from(s: Session, source: Path, *, now: dt.datetime) -> ImportResult:
     return import_in(s, source.read_bytes(), now=now)
 
 
+def wipe_if_revoked(result: ImportResult, profile: Any, *, now: dt.datetime) -> None:
+    """After an import that said the device is revoked: wipe the profile folder and raise the
+    refusal (its Chinese message says the data was cleared), as the network path does."""
+    if not result.revoked:
+        return
+    from desktop.services.revocation import wipe_profile
+    wipe_profile(profile.path, now=now, engine=profile.engine)
+    raise DomainError("device_revoked", wiped=True)
+
+
 def relay_files(sync_service: Any, sources: list[Path]) -> list[Path]:
     """The office computer relays request files with its own signed-in sync service (its
     token, renewed once if expired); each answer is written beside its request."""
@@ -261,5 +276,5 @@ def describe(data: bytes) -> dict[str, Any]:
 
 
 __all__ = ["export_request", "import_answer", "relay_bundle", "refresh_bundle_key",
-           "store_key", "has_key", "keep_key", "describe", "export_in", "import_in", "export_to", "import_from", "relay_files",
+           "store_key", "has_key", "keep_key", "describe", "export_in", "import_in", "export_to", "wipe_if_revoked", "import_from", "relay_files",
            "write_atomic", "ImportResult", "SETTING"]

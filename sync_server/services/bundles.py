@@ -70,6 +70,15 @@ def relay(session: Session, relayer: User, data: bytes, *, secret: str,
     if not owner.active:
         raise DomainError("account_disabled")
     try:
+        check_device(session, header.device_id)
+    except DomainError:
+        # A lost laptop: the sealed answer tells it (and only it, authenticated) to wipe itself.
+        log_operation(session, user=relayer, action="relay_bundle_revoked", now=now,
+                      entity="devices", record_id=header.device_id,
+                      details={"user_id": owner.id, "seq": header.seq})
+        return seal(key, _answer_header(header, now), {"request_seq": header.seq,
+                                                      "revoked": True, "responses": []})
+    try:
         request = SyncRequest.model_validate(payload["request"])
     except Exception:  # noqa: BLE001 - authenticated but malformed: a writer's bug
         raise DomainError("bundle_invalid") from None
@@ -90,10 +99,14 @@ def relay(session: Session, relayer: User, data: bytes, *, secret: str,
 
 def seal_answer(key: bytes, request_header: BundleHeader, answers: list[SyncResponse], *,
                 now: dt.datetime) -> bytes:
-    head = BundleHeader(device_id=request_header.device_id, user_id=request_header.user_id,
+    return seal(key, _answer_header(request_header, now),
+                {"request_seq": request_header.seq,
+                 "responses": [a.model_dump(mode="json") for a in answers]})
+
+
+def _answer_header(request_header: BundleHeader, now: dt.datetime) -> BundleHeader:
+    return BundleHeader(device_id=request_header.device_id, user_id=request_header.user_id,
                         direction=ANSWER, seq=request_header.seq, created=now.isoformat())
-    return seal(key, head, {"request_seq": request_header.seq,
-                            "responses": [a.model_dump(mode="json") for a in answers]})
 
 
 __all__ = ["issue_key", "relay", "may_relay", "bundle_key", "MAX_BATCHES"]

@@ -207,3 +207,33 @@ def test_a_refused_change_is_quarantined_with_the_servers_reason(server, laptop)
     result = bundles.import_answer(worker.engine, answer, now=worker.now())
     assert result.refused == 1 and pending(worker) == 0
     assert len(worker.quarantined_records()) == 1
+
+
+def test_a_revoked_laptop_learns_it_from_the_answer_bundle_and_clears_itself(server, laptop,
+                                                                               tmp_path):
+    from types import SimpleNamespace
+
+    from sync_server.services.devices import revoke_device
+
+    worker = laptop()
+    bundles.import_answer(worker.engine, relay(server, bundles.export_request(
+        worker.engine, now=worker.now())[0]), now=worker.now())
+    with Session(worker.engine) as s:
+        device_id = sync_state(s).device_id
+    with server.session() as s:
+        revoke_device(s, device_id, actor=s.get(type(server.user("admin")),
+                                                server.user("admin").id), now=server.clock())
+        s.commit()
+    worker.write(Household, None, {"household_no": "H-丢", "grid_id": server.grid("g1a")})
+    answer = relay(server, bundles.export_request(worker.engine, now=worker.now())[0])
+    assert server_households(server) == 0  # nothing from a revoked laptop is stored
+    result = bundles.import_answer(worker.engine, answer, now=worker.now())
+    assert result.revoked
+    folder = tmp_path / "profiles" / "worker1a"
+    folder.mkdir(parents=True)
+    (folder / "key.json").write_text("{}")
+    with pytest.raises(DomainError) as err:
+        bundles.wipe_if_revoked(result, SimpleNamespace(path=folder, engine=worker.engine),
+                                now=worker.now())
+    assert err.value.code == "device_revoked" and not folder.exists()
+    assert "清除" in err.value.message()

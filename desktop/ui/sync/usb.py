@@ -72,6 +72,15 @@ def relay_bundles(page: Any, paths: list[str] | None = None) -> None:
 
 
 def _imported(page: Any, result: bundles.ImportResult) -> None:
+    if result.revoked:  # a lost laptop: clear it, as a network sync would
+        service, now = page._service(), page.ctx.now()
+        profile = getattr(service, "profile", None)
+        if profile is not None and hasattr(profile, "path"):
+            page.tasks.network(lambda: bundles.wipe_if_revoked(result, profile, now=now),
+                               None, lambda e: _failed(page, e), name="bundle")
+        else:
+            _failed(page, "本设备已被管理员停用，请联系管理员")
+        return
     _done(page, result.text())
     page.ctx.tasks.data_changed.emit("")  # other pages reload what the answer brought
 
