@@ -91,6 +91,21 @@ def test_a_tampered_bundle_is_refused_by_the_server_with_a_chinese_reason(live, 
     assert server_households(live) == before
 
 
+def test_an_account_outside_the_laptops_scope_cannot_relay_its_bundle(live, tmp_path, capsys):
+    import httpx
+
+    assert main(["sync", "--server", live.url, "--user", "worker1a"]) == 0
+    target = tmp_path / "req.yzbsync"
+    assert main(["bundle", "export", "--profile", "worker1a", "--out", str(target)]) == 0
+    resp = httpx.post(f"{live.url}/api/sync/bundle", content=target.read_bytes(),
+                      headers={"Authorization": f"Bearer {live.token('worker2')}"})
+    assert resp.status_code == 403 and resp.json()["code"] == "bundle_relay_forbidden"
+    capsys.readouterr()
+    assert main(["bundle", "relay", "--server", live.url, "--user", "worker2",
+                 "--in", str(target)]) == 2
+    assert "无权" in capsys.readouterr().err
+
+
 def test_a_network_sync_keeps_the_bundle_key_for_later(live):
     from desktop.net.sync import HttpSyncTransport
     from desktop.services import bundles
