@@ -23,6 +23,8 @@ from common.sync import hlc
 from common.sync.messages import PullRequest, PushRequest, SyncRequest, SyncResponse
 from desktop.net.sync import HttpSyncTransport, SyncTransport
 from desktop.services.attachments import sync_photos
+from desktop.net.snapshots import SnapshotClient
+from desktop.services.first_sync import first_sync, first_sync_pending
 from desktop.services.rebuild import local_verify, rebuild_replica
 from desktop.services.revocation import wipe_profile
 from desktop.storage import outbox, replica
@@ -50,6 +52,7 @@ class SyncProgress:
     cursor: int = 0
     bytes_hint: int = 0
     rebuilt: bool = False
+    stage: str = ""
     log: list[str] = field(default_factory=list)
 
     def text(self) -> str:
@@ -132,6 +135,7 @@ class SyncService:
         While one pulled batch is being written locally, the next is already on its way (a
         pull-only request from the new cursor), so the slow link never waits for the disk."""
         progress = SyncProgress()
+        self._first_sync(progress)
         renewed = False
         ahead: Future[SyncResponse] | None = None
         ahead_request: SyncRequest | None = None
@@ -209,6 +213,41 @@ class SyncService:
     def _token(self) -> str | None:
         with self.sessions() as s:
             return sync_state(s).access_token
+
+    def _first_sync(self, progress: SyncProgress) -> None:
+        """An empty copy starts from the scope's prepared snapshot (services/first_sync.py),
+        resuming after a cut; a server without snapshots gets the ordinary pull."""
+        if not isinstance(self.transport, HttpSyncTransport):
+            return
+        if not first_sync_pending(self.profile.engine):
+            return
+
+        def report(stage: str, done: int, total: int) -> None:
+            progress.stage = (f"服务器正在准备辖区数据… 已完成 {done} 批" if stage == "preparing"
+                              else f"正在下载辖区数据 {done}/{total}")
+            if self.on_progress:
+                self.on_progress(progress)
+
+        for attempt in range(2):
+            client = SnapshotClient(self.transport.base, self._token(),
+                                    client=self.transport.client)
+            try:
+                done = first_sync(self.profile.engine, client, now=self.clock,
+                                  on_progress=report)
+            except DomainError as err:
+                if err.code == "not_found":
+                    return  # an older server: the ordinary pull fetches everything
+                if err.code in ("token_expired", "token_invalid") and attempt == 0:
+                    self._renew_token()
+                    continue
+                if err.code == "device_revoked":
+                    raise self._revoked(err) from err
+                raise
+            progress.received += done.rows
+            progress.log.append(f"首次同步：从辖区数据包下载 {done.fetched} 批，{done.rows} 条"
+                                + (f"（续传，跳过已收到的 {done.skipped} 批）" if done.skipped
+                                   else ""))
+            return
 
     def _rebuild(self, reason: str, progress: SyncProgress) -> None:
         """The server says this copy drifted (services/rebuild.py): rebuild it, once a run."""

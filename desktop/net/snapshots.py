@@ -1,0 +1,54 @@
+"""HTTP client of the first-sync snapshots (docs/SYNC.md, Large first syncs): ask for the
+scope's snapshot, poll its progress, download one batch by index. Never touches the database."""
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from common.errors import DomainError
+from common.sync.codec import unpack
+from common.sync.messages import PullResponse
+
+from .sync import refusal
+
+MAX_BATCH = 256 * 1024 * 1024
+
+
+class SnapshotClient:
+    """Snapshot endpoints of one server with one access token (thread: the network lane)."""
+
+    def __init__(self, base: str, token: str | None, *, client: httpx.Client | None = None,
+                 timeout: float = 60.0) -> None:
+        self.base = base.rstrip("/")
+        self.client = client or httpx.Client(timeout=httpx.Timeout(timeout, connect=15.0))
+        self.headers = {"Authorization": f"Bearer {token}"} if token else {}
+
+    def request(self) -> dict[str, Any]:
+        """The manifest (status 'ready' with `batches`) or progress ('preparing')."""
+        return self._json("POST", "/api/sync/snapshots")
+
+    def status(self, snapshot_id: str) -> dict[str, Any]:
+        return self._json("GET", f"/api/sync/snapshots/{snapshot_id}")
+
+    def batch(self, snapshot_id: str, index: int) -> tuple[PullResponse, int]:
+        """One batch and its size on the wire."""
+        resp = self._send("GET", f"/api/sync/snapshots/{snapshot_id}/{int(index)}")
+        return PullResponse.model_validate(unpack(resp.content, MAX_BATCH)), len(resp.content)
+
+    def _json(self, method: str, path: str) -> dict[str, Any]:
+        return self._send(method, path).json()
+
+    def _send(self, method: str, path: str) -> httpx.Response:
+        try:
+            resp = self.client.request(method, self.base + path, headers=self.headers)
+        except httpx.TransportError:
+            raise DomainError("server_unreachable", url=self.base) from None
+        if resp.status_code >= 500:
+            raise DomainError("server_unreachable", url=self.base)
+        if resp.status_code not in (200, 202):
+            raise refusal(resp)
+        return resp
+
+
+__all__ = ["SnapshotClient"]

@@ -1,0 +1,107 @@
+"""The first sync of a new profile from a prepared snapshot (docs/SYNC.md, Large first syncs).
+
+A device whose cursor is 0 asks the server for its scope's snapshot, waits while it is prepared
+(progress from the server), then downloads the batches one by one, each applied in one local
+transaction with its end cursor: a cut connection costs at most the batch in flight, and the next
+attempt resumes at the first batch past the device's cursor. The ordinary incremental pull then
+continues from the snapshot's rev. Unsent local changes are laid over the rows as usual.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from sqlalchemy.orm import sessionmaker
+
+from common.errors import DomainError
+from desktop.net.snapshots import SnapshotClient
+from desktop.storage import replica
+from desktop.storage.changes import sync_state
+from desktop.storage.settings import get_setting, put_setting
+
+POLL_SECONDS = 1.0
+MAX_WAIT_SECONDS = 1800.0
+MARK = "first_sync"
+"""Client setting naming the snapshot being downloaded (cleared when done)."""
+
+
+@dataclass
+class FirstSyncReport:
+    """What a first sync did: batches fetched (and skipped as already applied), rows, bytes."""
+
+    snapshot_id: str = ""
+    rev: int = 0
+    batches: int = 0
+    fetched: int = 0
+    skipped: int = 0
+    rows: int = 0
+    wire_bytes: int = 0
+    waited_polls: int = 0
+
+
+def first_sync(engine: Any, client: SnapshotClient, *, now: Callable[[], dt.datetime],
+               on_progress: Callable[[str, int, int], None] | None = None,
+               poll_seconds: float = POLL_SECONDS,
+               sleep: Callable[[float], None] = time.sleep) -> FirstSyncReport:
+    """Fill an empty (or partly filled) copy from the server's snapshot. `on_progress(stage,
+    done, total)`: stage 'preparing' (batches prepared so far) or 'download'."""
+    sessions = sessionmaker(engine, expire_on_commit=False)
+    report = FirstSyncReport()
+    with sessions() as s:
+        started = (get_setting(s, MARK) or {}).get("snapshot")
+    manifest = None
+    if started:  # resume the same snapshot (same batch boundaries) if the server still has it
+        try:
+            manifest = client.status(started)
+        except DomainError as err:
+            if err.code not in ("not_found", "snapshot_gone"):
+                raise
+    if manifest is None or manifest.get("status") == "failed":
+        manifest = client.request()
+    waited = 0.0
+    while manifest.get("status") != "ready":
+        if manifest.get("status") == "failed" or waited > MAX_WAIT_SECONDS:
+            manifest = client.request()  # the server starts a new job
+            if manifest.get("status") == "failed":
+                raise DomainError("snapshot_not_ready")
+        if on_progress:
+            on_progress("preparing", int(manifest.get("batches_done", 0)), 0)
+        sleep(poll_seconds)
+        waited += poll_seconds
+        report.waited_polls += 1
+        manifest = client.status(manifest["id"])
+    report.snapshot_id, report.rev = manifest["id"], int(manifest["rev"])
+    batches = manifest["batches"]
+    report.batches = len(batches)
+    with sessions() as s:
+        cursor = sync_state(s).cursor or 0
+    for batch in batches:
+        if batch["cursor"] <= cursor:
+            report.skipped += 1  # applied before the connection was cut
+            continue
+        pull, size = client.batch(report.snapshot_id, batch["index"])
+        with sessions.begin() as s:
+            report.rows += replica.apply_pull(s, pull, now=now())["rows"]
+            cursor = sync_state(s).cursor
+            # Committed with the batch: the next attempt resumes this snapshot, not the
+            # incremental pull (which would fetch the rest again, uncompressed as one file).
+            put_setting(s, MARK, {"snapshot": report.snapshot_id, "rev": report.rev}, now=now())
+        report.fetched += 1
+        report.wire_bytes += size
+        if on_progress:
+            on_progress("download", batch["index"] + 1, len(batches))
+    with sessions.begin() as s:
+        put_setting(s, MARK, {}, now=now())
+    return report
+
+
+def first_sync_pending(engine: Any) -> bool:
+    """Whether this copy is empty or in the middle of a snapshot download."""
+    with sessionmaker(engine)() as s:
+        return not (sync_state(s).cursor or 0) or bool((get_setting(s, MARK) or {}).get(
+            "snapshot"))
+
+
+__all__ = ["first_sync", "first_sync_pending", "FirstSyncReport"]

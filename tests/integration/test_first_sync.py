@@ -1,0 +1,120 @@
+"""Large first syncs from a prepared snapshot: a township office's first sync over HTTP
+(127.0.0.1) into a real SQLCipher file, cut at 30%, 60% and 90%, resumes instead of starting
+over; the snapshot is prepared once and shared."""
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from benchmarks.sync_data import build
+from common.errors import DomainError
+from common.schema import Person, User, Visit
+from desktop.net.sync import HttpSyncTransport
+from desktop.services.sync import SyncService
+from desktop.storage.changes import sync_state
+from sync_server.db.snapshot_tables import ScopeSnapshot
+from sync_server.services.auth import make_access_token
+from tests.integration.sync_harness import Device
+from tests.integration.sync_live import LiveServer
+
+
+class CuttingTransport(httpx.HTTPTransport):
+    """The real HTTP transport, whose link drops on chosen snapshot batch downloads (counted
+    over the device's life), as a cut mobile connection would."""
+
+    def __init__(self, cut_at: set[int]) -> None:
+        super().__init__()
+        self.cut_at = cut_at
+        self.batch_requests = 0
+        self.batches_received = 0
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        parts = request.url.path.rstrip("/").split("/")
+        is_batch = len(parts) == 6 and parts[3] == "snapshots"
+        if is_batch:
+            self.batch_requests += 1
+            if self.batch_requests in self.cut_at:
+                raise httpx.ReadError("connection cut")
+        response = super().handle_request(request)
+        if is_batch:
+            self.batches_received += 1
+        return response
+
+
+@pytest.fixture
+def live(tmp_path):
+    url = f"sqlite:///{tmp_path / 'server.db'}"
+    build(url, people=1500, houses=400, visits=1500)
+    srv = LiveServer(url)
+    srv.app.state.snapshot_batch_bytes = 60_000  # many small batches, to cut in between
+    yield srv
+    srv.stop()
+
+
+def office_device(live: LiveServer, path, transport: httpx.BaseTransport | None = None
+                  ) -> Device:
+    d = Device(live.harness, "office1", path)
+    d.now = LiveServer._now
+    client = httpx.Client(transport=transport, timeout=60) if transport else None
+    d.service = SyncService(d, HttpSyncTransport(live.url, client=client), clock=d.now)
+    with live.harness.session() as s:
+        user = s.scalar(select(User).where(User.username == "bench_office"))
+        token = make_access_token(user, live.settings, LiveServer._now())
+    d.service.store_tokens({"access_token": token})
+    return d
+
+
+def count(engine, entity) -> int:
+    with Session(engine) as s:
+        return s.scalar(select(func.count()).select_from(entity))
+
+
+def test_a_township_first_sync_cut_at_30_60_and_90_percent_completes_without_starting_over(
+        live, tmp_path):
+    # Learn the number of batches from a first, uncut device (it also prepares the snapshot).
+    first = office_device(live, tmp_path / "first.db")
+    first.sync()
+    with live.harness.session() as s:
+        snap = s.scalars(select(ScopeSnapshot)).one()
+        batches, rev = snap.batches, snap.rev
+    assert snap.status == "ready" and batches >= 10
+    cuts = {round(batches * f) + 1 for f in (0.3, 0.6, 0.9)}
+    # The nth batch request of the whole device life is cut, wherever the attempt stands.
+    cutting = CuttingTransport({c + i for i, c in enumerate(sorted(cuts))})
+    laptop = office_device(live, tmp_path / "laptop.db", cutting)
+    for _ in cuts:
+        with pytest.raises(DomainError) as err:
+            laptop.sync()
+        assert err.value.code == "server_unreachable"
+        with Session(laptop.engine) as s:
+            assert 0 < sync_state(s).cursor < rev  # what arrived stays
+    progress = laptop.sync()
+
+    assert cutting.batches_received == batches          # no batch fetched twice
+    assert cutting.batch_requests == batches + len(cuts)  # a cut costs the batch in flight
+    assert count(laptop.engine, Person) == count(first.engine, Person) == 1875
+    assert count(laptop.engine, Visit) == 1875
+    with Session(laptop.engine) as s:
+        assert sync_state(s).cursor >= rev
+    assert not progress.rebuilt
+    with live.harness.session() as s:  # one snapshot, shared by both devices
+        assert s.scalar(select(func.count()).select_from(ScopeSnapshot)) == 1
+    first.close(), laptop.close()
+
+
+def test_a_first_sync_waits_for_the_snapshot_and_then_pulls_what_changed_since(live, tmp_path):
+    from common.schema import Household
+    a = office_device(live, tmp_path / "a.db")
+    a.sync()
+    # A change after the snapshot: a second device gets the snapshot, then the change.
+    hid = live.harness.write(Household, None, {"household_no": "H-新", "grid_id": "n-ga"})
+    b = office_device(live, tmp_path / "b.db")
+    b.sync()
+    assert b.view()[hid]["household_no"] == "H-新"
+    assert count(b.engine, Person) == count(a.engine, Person)
+    a.close(), b.close()
