@@ -84,7 +84,7 @@ def record_change(session: Session, entity: type[Base], record_id: str | None,
     change_id = new_id()
     session.add(OutboxEntry(change_id=change_id, entity=entity.__tablename__, record_id=row.id,
                             values=wire, deleted=bool(deleted), clock=stamp, created_at=now,
-                            base=base))
+                            base=base, seen_rev=sync_state(session).cursor or 0))
     session.add(LocalHistory(change_id=change_id, entity=entity.__tablename__, record_id=row.id,
                              values=wire, old_values=old, at=now, clock=stamp))
     session.flush()

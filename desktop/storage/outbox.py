@@ -29,7 +29,8 @@ def pending_count(session: Session) -> int:
 
 def as_change(entry: OutboxEntry) -> Change:
     return Change(id=entry.change_id, entity=entry.entity, record_id=entry.record_id,
-                  values=entry.values, clock=entry.clock, base=entry.base or {})
+                  values=entry.values, clock=entry.clock, base=entry.base or {},
+                  seen_rev=entry.seen_rev)
 
 
 def settle(session: Session, acks: list[Ack], *, now: dt.datetime) -> tuple[int, int]:

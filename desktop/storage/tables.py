@@ -31,6 +31,7 @@ class OutboxEntry(ClientBase):
     clock: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
     base: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    seen_rev: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class Quarantined(ClientBase):

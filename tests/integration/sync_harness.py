@@ -109,6 +109,8 @@ class InProcessTransport:
         self.username = username
         self.faults: list[str | None] = []
         self.bytes_up = self.bytes_down = 0
+        self.while_in_flight: Any = None  # called after the server answered, before the device
+        # sees the answer: a user editing while the sync is under way
 
     def exchange(self, request: SyncRequest, token: str | None) -> SyncResponse:
         body = pack(request.model_dump(mode="json"))
@@ -124,6 +126,9 @@ class InProcessTransport:
             answer = self.server.exchange(self.username, request)
         if fault == "response_lost":
             raise DomainError("server_unreachable")
+        if self.while_in_flight is not None:
+            hook, self.while_in_flight = self.while_in_flight, None
+            hook()
         out = pack(answer.model_dump(mode="json"))
         self.bytes_down += len(out)
         return SyncResponse.model_validate(unpack(out))

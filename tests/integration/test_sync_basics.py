@@ -154,3 +154,21 @@ def test_a_too_old_client_is_told_to_update_and_keeps_its_changes(server, device
     with Session(a.engine) as s:
         assert outbox.pending_count(s) == 1
     assert SyncRequest is real
+
+
+def test_an_edit_typed_while_the_move_arrives_is_kept_until_accepted_then_the_record_leaves(
+        server, device):
+    old, new = device("worker1a"), device("worker1b")
+    hid = server.write(Household, None, {"household_no": "H-r", "grid_id": server.grid("g1a")})
+    old.sync(), new.sync()
+    server.write(Household, hid, {"grid_id": server.grid("g1b")})   # the office moves it
+    old.transport.while_in_flight = lambda: old.write(Household, hid, {"address": "同步时录入"})
+    old.sync()
+    # The answer said "moved away", but an edit of it is still waiting: the record stays until
+    # the server has accepted that edit, and then leaves (not as a deletion).
+    with Session(old.engine) as s:
+        assert outbox.pending_count(s) == 0 and outbox.quarantined(s) == []
+    assert hid not in old.view()
+    new.sync()
+    assert new.view()[hid]["address"] == "同步时录入"
+    assert new.view()[hid]["deleted"] is False

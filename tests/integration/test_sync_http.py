@@ -94,8 +94,8 @@ while True:
 
 def _make_profile(home: Path, live: LiveServer) -> None:
     p = cli(home, "--server", live.url, "--user", "worker1a")
-    _, err = p.communicate(timeout=120)
-    assert p.returncode == 0, err
+    out, err = p.communicate(timeout=120)
+    assert p.returncode == 0, out + err
 
 
 def _check_intact(home: Path) -> tuple[int, int, int]:

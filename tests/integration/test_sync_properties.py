@@ -158,7 +158,7 @@ def _check(server: ServerHarness, devices: list[Device]) -> None:
 
 
 @pytest.mark.parametrize("max_bytes", [4_000])
-@settings(max_examples=2000 if SOAK else 100, deadline=None, derandomize=not SOAK,
+@settings(max_examples=2000 if SOAK else 120, deadline=None, derandomize=not SOAK,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture,
                                  HealthCheck.data_too_large])
 @given(ops=st.lists(op, min_size=1, max_size=40))
