@@ -21,7 +21,6 @@ from typing import Any, Callable
 
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 
-from desktop import qt_compat  # noqa: F401 - PySide6 6.12 emit() reference leak, see there
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 

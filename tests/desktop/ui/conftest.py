@@ -8,7 +8,6 @@ import os
 import pytest
 from sqlalchemy.orm import Session
 
-import desktop.qt_compat  # noqa: F401 - PySide6 6.12 emit() reference leak
 from desktop.tasks import TaskManager
 from desktop.ui.context import AppContext, CurrentUser
 from tests.desktop.people_factories import (NOW, make_database, make_org, make_person,
