@@ -237,3 +237,25 @@ def test_a_revoked_laptop_learns_it_from_the_answer_bundle_and_clears_itself(ser
                                 now=worker.now())
     assert err.value.code == "device_revoked" and not folder.exists()
     assert "清除" in err.value.message()
+
+
+def test_a_long_queue_and_a_large_scope_go_over_several_bundles(server, laptop, monkeypatch):
+    monkeypatch.setattr(bundles, "MAX_PUSH", 2)
+    monkeypatch.setattr(server_bundles, "MAX_BATCHES", 1)
+    for i in range(6):
+        server.write(Household, None, {"household_no": f"S-{i}", "address": "x" * 400,
+                                       "grid_id": server.grid("g1a")})
+    worker = laptop()
+    for i in range(5):
+        worker.write(Household, None, {"household_no": f"L-{i}", "grid_id": server.grid("g1a")})
+    rounds = []
+    for _ in range(40):
+        request = bundles.export_request(worker.engine, now=worker.now(), max_bytes=4000)[0]
+        result = bundles.import_answer(worker.engine, relay(server, request), now=worker.now())
+        rounds.append(result)
+        if not result.more and result.pending == 0:
+            break
+    assert len(rounds) >= 3 and "请再导出一次" in rounds[0].text()
+    assert rounds[-1].pending == 0
+    assert worker.view() == server.scope_view("worker1a")
+    assert len(worker.view()) == 11
