@@ -243,7 +243,7 @@ def test_a_long_queue_and_a_large_scope_go_over_several_bundles(server, laptop, 
     monkeypatch.setattr(bundles, "MAX_PUSH", 2)
     monkeypatch.setattr(server_bundles, "MAX_BATCHES", 1)
     for i in range(6):
-        server.write(Household, None, {"household_no": f"S-{i}", "address": "x" * 400,
+        server.write(Household, None, {"household_no": f"S-{i}", "address": "团结路" * 60,
                                        "grid_id": server.grid("g1a")})
     worker = laptop()
     for i in range(5):
