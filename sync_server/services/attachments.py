@@ -120,6 +120,7 @@ def _append_locked(files: AttachmentFiles, sha256: str, offset: int, total: int,
     try:
         fcntl.flock(lock_fd, fcntl.LOCK_EX)
         if files.final(sha256).exists():
+            lock.unlink(missing_ok=True)  # we may have just re-created it: leave nothing behind
             return total, True
         part = files.staging(sha256)
         if not part.exists() and offset != 0:
