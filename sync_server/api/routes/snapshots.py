@@ -7,23 +7,25 @@
 """
 from __future__ import annotations
 
+import asyncio
 import threading
 from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, JSONResponse
 
 from common.sync.messages import MEDIA_TYPE
 
 from ...services.scope import Scope
 from ...services.snapshots import BATCH_BYTES, SnapshotJobs, get_snapshot
-from ..deps import (NowDep, ScopeDep, SessionDep, SettingsDep, _bearer,
-                    get_current_user)
+from ..deps import NowDep, SettingsDep, _bearer, get_current_user
 
 router = APIRouter(prefix="/api/sync/snapshots", tags=["同步"])
 _MAKING = threading.Lock()
+DB_SLOTS = 3
 
 
 def jobs_of(request: Request) -> SnapshotJobs:
@@ -52,30 +54,67 @@ def _answer(jobs: SnapshotJobs, snap: Any) -> JSONResponse:
     return JSONResponse(body, status_code=200 if snap.status == "ready" else 202)
 
 
+def _gate(request: Request) -> asyncio.Semaphore:
+    """At most DB_SLOTS snapshot requests use the database at once: 300 devices onboarding
+    together must not take the connections incremental syncs need. Serving a batch file (the
+    long part) happens outside the gate and off the thread pool."""
+    state = request.app.state
+    gate = getattr(state, "snapshot_gate", None)
+    if gate is None:
+        gate = state.snapshot_gate = asyncio.Semaphore(DB_SLOTS)
+    return gate
+
+
+def _signed_in(request: Request, session: Any, settings: Any, now: Any,
+               credentials: Any) -> Scope:
+    user = get_current_user(request=request, session=session, settings=settings, now=now,
+                            credentials=credentials)
+    return Scope.of(session, user)
+
+
+Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+
+
 @router.post("", summary="首次同步：准备（或取得）本辖区的数据包")
-def request_snapshot(request: Request, settings: SettingsDep, now: NowDep,
-                     credentials: Annotated[HTTPAuthorizationCredentials | None,
-                                            Depends(_bearer)]) -> JSONResponse:
+async def request_snapshot(request: Request, settings: SettingsDep, now: NowDep,
+                           credentials: Credentials) -> JSONResponse:
     jobs = jobs_of(request)
-    # A read session for the sign-in check: the job's row is written in its own short
-    # transaction (on SQLite a second writer inside this request would wait on itself).
-    with request.app.state.sessions() as session:
-        user = get_current_user(request=request, session=session, settings=settings, now=now,
-                                credentials=credentials)
-        scope = Scope.of(session, user)
-    return _answer(jobs, jobs.request(scope))
+
+    def work() -> JSONResponse:
+        # A read session for the sign-in check: the job's row is written in its own short
+        # transaction (on SQLite a second writer inside this request would wait on itself).
+        with request.app.state.sessions() as session:
+            scope = _signed_in(request, session, settings, now, credentials)
+        return _answer(jobs, jobs.request(scope))
+
+    async with _gate(request):
+        return await run_in_threadpool(work)
 
 
 @router.get("/{snapshot_id}", summary="数据包准备进度与清单")
-def snapshot_status(snapshot_id: str, request: Request, session: SessionDep,
-                    scope: ScopeDep) -> JSONResponse:
+async def snapshot_status(snapshot_id: str, request: Request, settings: SettingsDep,
+                          now: NowDep, credentials: Credentials) -> JSONResponse:
     jobs = jobs_of(request)
-    return _answer(jobs, get_snapshot(session, scope, snapshot_id))
+
+    def work() -> JSONResponse:
+        with request.app.state.sessions() as session:
+            scope = _signed_in(request, session, settings, now, credentials)
+            return _answer(jobs, get_snapshot(session, scope, snapshot_id))
+
+    async with _gate(request):
+        return await run_in_threadpool(work)
 
 
 @router.get("/{snapshot_id}/{index}", summary="下载数据包的一批")
-def snapshot_batch(snapshot_id: str, index: int, request: Request, session: SessionDep,
-                   scope: ScopeDep) -> FileResponse:
+async def snapshot_batch(snapshot_id: str, index: int, request: Request, settings: SettingsDep,
+                         now: NowDep, credentials: Credentials) -> FileResponse:
     jobs = jobs_of(request)
-    path = jobs.batch_path(get_snapshot(session, scope, snapshot_id), index)
+
+    def work() -> Path:
+        with request.app.state.sessions() as session:
+            scope = _signed_in(request, session, settings, now, credentials)
+            return jobs.batch_path(get_snapshot(session, scope, snapshot_id), index)
+
+    async with _gate(request):
+        path = await run_in_threadpool(work)
     return FileResponse(path, media_type=MEDIA_TYPE)

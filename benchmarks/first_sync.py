@@ -1,0 +1,235 @@
+"""Large first syncs (docs/SYNC.md): a township office's first sync from a prepared snapshot,
+and a morning of 300 devices onboarding while others sync incrementally.
+
+    .venv/bin/python -m benchmarks.first_sync township [--scale 1] [--runs 3]
+    .venv/bin/python -m benchmarks.first_sync storm [--devices 300] [--people 2000]
+
+township: the demo county at `scale` (scale 1: ~20,000 people in one township) on SQLite, served
+by `python -m sync_server serve` on 127.0.0.1; the largest township's office account requests
+the snapshot. Reports the server's preparation time, the wire bytes of all batches, and the same
+records (every batch's JSON, concatenated) compressed as one file with zstd at the same level
+and at level 19: the goal is wire <= 1.5x one file.
+storm: `devices` devices of one township scope start a first sync together (request, poll,
+download every batch) while 5 grid-worker devices keep syncing incrementally (push one visit,
+pull); reports the incremental syncs' p50/p99 latency and errors during the storm.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import shutil
+import statistics
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+import zstandard
+
+from benchmarks.sync_data import PASSWORD, build, free_port, start_server
+from common.sync import hlc
+from common.sync.codec import pack, unpack
+from common.sync.messages import MEDIA_TYPE, Change, PullRequest, PushRequest, SyncRequest
+
+SECRET = "bench-secret-" + "y" * 40
+
+
+async def _login(client: httpx.AsyncClient, base: str, username: str) -> str:
+    r = await client.post(base + "/api/auth/login",
+                          json={"username": username, "password": PASSWORD})
+    r.raise_for_status()
+    return r.json()["access_token"]
+
+
+async def onboard(client: httpx.AsyncClient, base: str, token: str, out: dict) -> None:
+    """One device's first sync: request the snapshot, wait, fetch every batch."""
+    headers = {"Authorization": f"Bearer {token}"}
+    try:
+        r = await client.post(base + "/api/sync/snapshots", headers=headers)
+        manifest = r.json()
+        while r.status_code == 202:
+            await asyncio.sleep(0.5)
+            r = await client.get(base + f"/api/sync/snapshots/{manifest['id']}",
+                                 headers=headers)
+            manifest = r.json()
+        if r.status_code != 200:
+            raise RuntimeError(f"HTTP {r.status_code}")
+        for b in manifest["batches"]:
+            got = await client.get(base + f"/api/sync/snapshots/{manifest['id']}/{b['index']}",
+                                   headers=headers)
+            if got.status_code != 200:
+                raise RuntimeError(f"batch HTTP {got.status_code}")
+            out["bytes"] += len(got.content)
+        out["done"] += 1
+        out["snapshots"].add(manifest["id"])
+    except Exception as exc:  # noqa: BLE001 - counted and reported
+        out["errors"].append(repr(exc)[:120])
+
+
+async def incremental(client: httpx.AsyncClient, base: str, token: str, grid: str,
+                      person: str, cursor: int, stop: asyncio.Event, out: dict) -> None:
+    """A device already set up: one new visit and a pull, every 0.5 s, until the storm ends."""
+    device_id, node, last = str(uuid.uuid4()), uuid.uuid4().hex[:12], None
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": MEDIA_TYPE}
+    while not stop.is_set():
+        last = hlc.tick(last, int(time.time() * 1000), node)
+        change = Change(id=str(uuid.uuid4()), entity="visits", record_id=str(uuid.uuid4()),
+                        clock=last, values={"kind": "person", "person_id": person,
+                                            "visitor_id": "bench", "grid_id": grid,
+                                            "visited_at": "2026-11-24T10:00:00",
+                                            "notes": "入户走访"})
+        t0 = time.perf_counter()
+        try:
+            more, changes = True, [change]
+            while more:
+                req = SyncRequest(device_id=device_id, push=PushRequest(changes=changes),
+                                  pull=PullRequest(cursor=cursor, max_bytes=400_000))
+                r = await client.post(base + "/api/sync", headers=headers,
+                                      content=pack(req.model_dump(mode="json"), 6))
+                if r.status_code != 200:
+                    raise RuntimeError(f"HTTP {r.status_code} {r.text[:80]}")
+                answer = unpack(r.content)
+                cursor, more, changes = answer["pull"]["cursor"], answer["pull"]["more"], []
+            out["lat"].append(time.perf_counter() - t0)
+        except Exception as exc:  # noqa: BLE001 - counted and reported
+            out["errors"].append(repr(exc)[:120])
+        await asyncio.sleep(0.5)
+
+
+async def _storm(base: str, devices: int, grid: str, person: str, cursor: int) -> dict:
+    limits = httpx.Limits(max_connections=devices + 10, max_keepalive_connections=devices + 10)
+    async with httpx.AsyncClient(timeout=120, limits=limits) as client:
+        office = await _login(client, base, "bench_office")
+        worker = await _login(client, base, "bench_worker")
+        stop = asyncio.Event()
+        inc: dict[str, Any] = {"lat": [], "errors": []}
+        first: dict[str, Any] = {"done": 0, "errors": [], "bytes": 0, "snapshots": set()}
+        steady = [asyncio.create_task(incremental(client, base, worker, grid, person, cursor,
+                                                  stop, inc)) for _ in range(5)]
+        await asyncio.sleep(2)  # the incremental devices are up to date before the storm
+        before = len(inc["lat"])
+        t0 = time.perf_counter()
+        await asyncio.gather(*(onboard(client, base, office, first) for _ in range(devices)))
+        wall = time.perf_counter() - t0
+        during = inc["lat"][before:]
+        stop.set()
+        await asyncio.gather(*steady)
+    q = statistics.quantiles(during, n=100) if len(during) >= 2 else [0.0] * 99
+    return {"devices": devices, "storm_s": round(wall, 1), "onboarded": first["done"],
+            "onboard_errors": len(first["errors"]), "snapshots": len(first["snapshots"]),
+            "onboard_mb": round(first["bytes"] / 1e6, 1),
+            "incremental_syncs": len(during), "incremental_errors": len(inc["errors"]),
+            "p50_ms": round(q[49] * 1000), "p99_ms": round(q[98] * 1000),
+            "max_ms": round(max(during, default=0) * 1000),
+            "error_sample": (first["errors"] + inc["errors"])[:3]}
+
+
+def storm(devices: int = 300, people: int = 2000, folder: Path | None = None) -> dict:
+    """Build a server database, serve it in its own process and run the storm against it."""
+    own = folder is None
+    folder = folder or Path(tempfile.mkdtemp(prefix="yzb-storm-"))
+    url = f"sqlite:///{folder / 'server.db'}"
+    data = build(url, people=people, houses=people // 3, visits=people)
+    port = free_port()
+    proc = start_server(url, port, SECRET)
+    try:
+        from sqlalchemy import create_engine, text
+        engine = create_engine(url)
+        with engine.connect() as conn:
+            cursor = conn.execute(text("SELECT value FROM counters WHERE name='rev'")).scalar()
+        engine.dispose()
+        return asyncio.run(_storm(f"http://127.0.0.1:{port}", devices, data["grid"],
+                                  data["people"][0], cursor or 0))
+    finally:
+        proc.terminate()
+        proc.wait(20)
+        if own:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def township(scale: float = 1.0, runs: int = 3) -> dict:
+    """Prepare the largest township's snapshot `runs` times (fresh job each time) and compare
+    its wire bytes with the same records compressed as one file."""
+    from sqlalchemy import create_engine, func, select, update
+    from sync_server.db.engine import make_engine, make_session_factory
+    from sync_server.db.migrate import migrate
+    from sync_server.db.snapshot_tables import ScopeSnapshot
+    from sync_server.demo.core import generate
+    from sync_server.services.scope import Scope
+    from sync_server.services.snapshots import LEVEL, SnapshotJobs
+    from common.schema import OrgNode, Person
+    import datetime as dt
+
+    folder = Path(tempfile.mkdtemp(prefix="yzb-township-"))
+    url = f"sqlite:///{folder / 'server.db'}"
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    migrate(url, now=now)
+    engine = create_engine(url)
+    t0 = time.perf_counter()
+    with engine.begin() as conn:
+        generate(conn, scale=scale, now=now)
+    generated = time.perf_counter() - t0
+    engine.dispose()
+    engine = make_engine(url)
+    factory = make_session_factory(engine)
+    with factory() as s:
+        towns = s.scalars(select(OrgNode).where(OrgNode.level == "township")).all()
+        sizes = {t.id: s.scalar(select(func.count()).select_from(Person).where(
+            Person.grid_id.in_(select(OrgNode.id).where(OrgNode.path.startswith(t.path)))))
+            for t in towns}
+        town = max(towns, key=lambda t: sizes[t.id])
+        scope = Scope(node_id=town.id, path=town.path)
+    jobs = SnapshotJobs(factory, folder / "snapshots",
+                        clock=lambda: dt.datetime.now(dt.UTC).replace(tzinfo=None))
+    prep, snap = [], None
+    for _ in range(runs):
+        with factory() as s, s.begin():  # a fresh job each run
+            s.execute(update(ScopeSnapshot).values(status="old"))
+        snap = jobs.request(scope)
+        while True:
+            with factory() as s:
+                row = s.get(ScopeSnapshot, snap.id)
+                if row.status != "preparing":
+                    break
+            time.sleep(0.2)
+        assert row.status == "ready", row.error
+        prep.append(row.prepare_seconds)
+    jobs.close()
+    files = sorted((folder / "snapshots" / row.id).glob("*.zst"), key=lambda p: int(p.stem))
+    raw = b"".join(zstandard.ZstdDecompressor().decompress(p.read_bytes(),
+                                                          max_output_size=1 << 30)
+                   for p in files)
+    wire = sum(p.stat().st_size for p in files)
+    one_same = len(zstandard.ZstdCompressor(level=LEVEL).compress(raw))
+    one_19 = len(zstandard.ZstdCompressor(level=19).compress(raw))
+    engine.dispose()
+    shutil.rmtree(folder, ignore_errors=True)
+    return {"scale": scale, "generate_s": round(generated, 1), "township": town.name,
+            "people": sizes[town.id], "rows": row.rows, "batches": row.batches,
+            "raw_mb": round(len(raw) / 1e6, 2), "wire_mb": round(wire / 1e6, 2),
+            "one_file_mb": round(one_same / 1e6, 2), "one_file_l19_mb": round(one_19 / 1e6, 2),
+            "ratio": round(wire / one_same, 3), "ratio_l19": round(wire / one_19, 3),
+            "prepare_s_runs": [round(p, 2) for p in prep],
+            "prepare_s_median": round(statistics.median(prep), 2)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = ap.add_subparsers(dest="what", required=True)
+    t = sub.add_parser("township")
+    t.add_argument("--scale", type=float, default=1.0)
+    t.add_argument("--runs", type=int, default=3)
+    st = sub.add_parser("storm")
+    st.add_argument("--devices", type=int, default=300)
+    st.add_argument("--people", type=int, default=2000)
+    args = ap.parse_args()
+    result = township(args.scale, args.runs) if args.what == "township" else \
+        storm(args.devices, args.people)
+    print(json.dumps(result, ensure_ascii=False, indent=1))
+
+
+if __name__ == "__main__":
+    main()
