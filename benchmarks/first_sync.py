@@ -51,7 +51,7 @@ async def onboard(client: httpx.AsyncClient, base: str, token: str, out: dict) -
         r = await client.post(base + "/api/sync/snapshots", headers=headers)
         manifest = r.json()
         while r.status_code == 202:
-            await asyncio.sleep(0.5)
+            await asyncio.sleep(float(manifest.get("retry_after", 2)))
             r = await client.get(base + f"/api/sync/snapshots/{manifest['id']}",
                                  headers=headers)
             manifest = r.json()

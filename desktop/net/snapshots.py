@@ -40,10 +40,15 @@ class SnapshotClient:
         return self._send(method, path).json()
 
     def _send(self, method: str, path: str) -> httpx.Response:
-        try:
-            resp = self.client.request(method, self.base + path, headers=self.headers)
-        except httpx.TransportError:
-            raise DomainError("server_unreachable", url=self.base) from None
+        for attempt in range(2):
+            try:
+                resp = self.client.request(method, self.base + path, headers=self.headers)
+                break
+            except httpx.TransportError:
+                # Once more: the server may have closed an idle kept-alive connection as we
+                # reused it (every call here is idempotent).
+                if attempt:
+                    raise DomainError("server_unreachable", url=self.base) from None
         if resp.status_code >= 500:
             raise DomainError("server_unreachable", url=self.base)
         if resp.status_code not in (200, 202):

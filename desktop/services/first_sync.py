@@ -68,8 +68,9 @@ def first_sync(engine: Any, client: SnapshotClient, *, now: Callable[[], dt.date
                 raise DomainError("snapshot_not_ready")
         if on_progress:
             on_progress("preparing", int(manifest.get("batches_done", 0)), 0)
-        sleep(poll_seconds)
-        waited += poll_seconds
+        pause = min(float(manifest.get("retry_after") or poll_seconds), 10.0)
+        sleep(pause)
+        waited += pause
         report.waited_polls += 1
         manifest = client.status(manifest["id"])
     report.snapshot_id, report.rev = manifest["id"], int(manifest["rev"])

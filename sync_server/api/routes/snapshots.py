@@ -15,7 +15,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from common.sync.messages import MEDIA_TYPE
 
@@ -26,6 +26,7 @@ from ..deps import NowDep, SettingsDep, _bearer, get_current_user
 router = APIRouter(prefix="/api/sync/snapshots", tags=["同步"])
 _MAKING = threading.Lock()
 DB_SLOTS = 3
+POLL_SECONDS = 2
 
 
 def jobs_of(request: Request) -> SnapshotJobs:
@@ -51,7 +52,11 @@ def _make_jobs(state: Any) -> SnapshotJobs:
 
 def _answer(jobs: SnapshotJobs, snap: Any) -> JSONResponse:
     body = jobs.manifest(snap)
-    return JSONResponse(body, status_code=200 if snap.status == "ready" else 202)
+    if snap.status == "ready":
+        return JSONResponse(body)
+    # Devices waiting for a job poll every few seconds, not in a tight loop.
+    body["retry_after"] = POLL_SECONDS
+    return JSONResponse(body, status_code=202, headers={"Retry-After": str(POLL_SECONDS)})
 
 
 def _gate(request: Request) -> asyncio.Semaphore:
@@ -107,14 +112,14 @@ async def snapshot_status(snapshot_id: str, request: Request, settings: Settings
 
 @router.get("/{snapshot_id}/{index}", summary="下载数据包的一批")
 async def snapshot_batch(snapshot_id: str, index: int, request: Request, settings: SettingsDep,
-                         now: NowDep, credentials: Credentials) -> FileResponse:
+                         now: NowDep, credentials: Credentials) -> Response:
     jobs = jobs_of(request)
 
-    def work() -> Path:
+    def work() -> bytes:
         with request.app.state.sessions() as session:
             scope = _signed_in(request, session, settings, now, credentials)
-            return jobs.batch_path(get_snapshot(session, scope, snapshot_id), index)
+            return jobs.batch_data(get_snapshot(session, scope, snapshot_id), index)
 
     async with _gate(request):
-        path = await run_in_threadpool(work)
-    return FileResponse(path, media_type=MEDIA_TYPE)
+        data = await run_in_threadpool(work)
+    return Response(data, media_type=MEDIA_TYPE)
