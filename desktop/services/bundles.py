@@ -275,6 +275,7 @@ def describe(data: bytes) -> dict[str, Any]:
             "created": h.created}
 
 
-__all__ = ["export_request", "import_answer", "relay_bundle", "refresh_bundle_key",
-           "store_key", "has_key", "keep_key", "describe", "export_in", "import_in", "export_to", "wipe_if_revoked", "import_from", "relay_files",
-           "write_atomic", "ImportResult", "SETTING"]
+__all__ = ["export_request", "import_answer", "export_in", "import_in", "export_to",
+           "import_from", "relay_bundle", "relay_files", "refresh_bundle_key", "keep_key",
+           "store_key", "has_key", "wipe_if_revoked", "describe", "write_atomic",
+           "ImportResult", "SETTING"]
