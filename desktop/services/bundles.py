@@ -47,6 +47,9 @@ PULL_BYTES = 2_000_000
 
 @dataclass
 class ImportResult:
+    """What importing one answer bundle did (counts over all its answers); built on the thread
+    that ran the import (the app's writer lane, or the CLI)."""
+
     seq: int
     stale: bool = False
     accepted: int = 0
