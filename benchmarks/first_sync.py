@@ -44,22 +44,34 @@ async def _login(client: httpx.AsyncClient, base: str, username: str) -> str:
     return r.json()["access_token"]
 
 
+async def _send(client: httpx.AsyncClient, method: str, url: str, out: dict,
+                **kw: Any) -> httpx.Response:
+    """One request, resent once if the server closed a kept-alive connection as it was reused
+    (as desktop.net.snapshots does; every snapshot call is idempotent)."""
+    try:
+        return await client.request(method, url, **kw)
+    except (httpx.ReadError, httpx.RemoteProtocolError, httpx.WriteError):
+        out["retries"] += 1
+        return await client.request(method, url, **kw)
+
+
 async def onboard(client: httpx.AsyncClient, base: str, token: str, out: dict) -> None:
     """One device's first sync: request the snapshot, wait, fetch every batch."""
     headers = {"Authorization": f"Bearer {token}"}
     try:
-        r = await client.post(base + "/api/sync/snapshots", headers=headers)
+        r = await _send(client, "POST", base + "/api/sync/snapshots", out, headers=headers)
         manifest = r.json()
         while r.status_code == 202:
             await asyncio.sleep(float(manifest.get("retry_after", 2)))
-            r = await client.get(base + f"/api/sync/snapshots/{manifest['id']}",
-                                 headers=headers)
+            r = await _send(client, "GET", base + f"/api/sync/snapshots/{manifest['id']}",
+                            out, headers=headers)
             manifest = r.json()
         if r.status_code != 200:
             raise RuntimeError(f"HTTP {r.status_code}")
         for b in manifest["batches"]:
-            got = await client.get(base + f"/api/sync/snapshots/{manifest['id']}/{b['index']}",
-                                   headers=headers)
+            got = await _send(client, "GET",
+                              base + f"/api/sync/snapshots/{manifest['id']}/{b['index']}",
+                              out, headers=headers)
             if got.status_code != 200:
                 raise RuntimeError(f"batch HTTP {got.status_code}")
             out["bytes"] += len(got.content)
@@ -106,7 +118,8 @@ async def _storm(base: str, devices: int, grid: str, person: str, cursor: int) -
         worker = await _login(client, base, "bench_worker")
         stop = asyncio.Event()
         inc: dict[str, Any] = {"lat": [], "errors": []}
-        first: dict[str, Any] = {"done": 0, "errors": [], "bytes": 0, "snapshots": set()}
+        first: dict[str, Any] = {"done": 0, "errors": [], "bytes": 0, "snapshots": set(),
+                                 "retries": 0}
         steady = [asyncio.create_task(incremental(client, base, worker, grid, person, cursor,
                                                   stop, inc)) for _ in range(5)]
         await asyncio.sleep(2)  # the incremental devices are up to date before the storm
@@ -119,7 +132,8 @@ async def _storm(base: str, devices: int, grid: str, person: str, cursor: int) -
         await asyncio.gather(*steady)
     q = statistics.quantiles(during, n=100) if len(during) >= 2 else [0.0] * 99
     return {"devices": devices, "storm_s": round(wall, 1), "onboarded": first["done"],
-            "onboard_errors": len(first["errors"]), "snapshots": len(first["snapshots"]),
+            "onboard_errors": len(first["errors"]), "onboard_retries": first["retries"],
+            "snapshots": len(first["snapshots"]),
             "onboard_mb": round(first["bytes"] / 1e6, 1),
             "incremental_syncs": len(during), "incremental_errors": len(inc["errors"]),
             "p50_ms": round(q[49] * 1000), "p99_ms": round(q[98] * 1000),
@@ -170,7 +184,10 @@ def township(scale: float = 1.0, runs: int = 3) -> dict:
     engine = create_engine(url)
     t0 = time.perf_counter()
     with engine.begin() as conn:
-        generate(conn, scale=scale, now=now)
+        from sync_server.db.tables import Counter
+        rev = conn.execute(select(Counter.value).where(Counter.name == "rev")).scalar() or 0
+        summary = generate(conn, scale=scale, now=now, rev_start=rev)
+        conn.execute(update(Counter).where(Counter.name == "rev").values(value=summary.max_rev))
     generated = time.perf_counter() - t0
     engine.dispose()
     engine = make_engine(url)

@@ -67,19 +67,15 @@ class SnapshotJobs:
         if scope.empty:
             raise DomainError("out_of_scope")
         now = self.clock()
+        # Most requests of a morning find the shared snapshot: a read, no write lock.
+        with self.factory() as session:
+            found = self._usable(session, scope, now)
+        if found is not None:
+            return found
         with self.lock, write_session(self.factory) as session:
-            rows = session.scalars(select(ScopeSnapshot).where(
-                ScopeSnapshot.scope_path == scope.path,
-                ScopeSnapshot.status.in_(("ready", "preparing")))
-                .order_by(ScopeSnapshot.created_at.desc())).all()
-            for snap in rows:
-                if snap.status == "ready" and now - snap.created_at < FRESH_FOR \
-                        and (self.folder / snap.id).is_dir():
-                    return snap
-                if snap.status == "preparing" and snap.id in self.running:
-                    return snap
-                if snap.status == "preparing":  # its process died (server restart)
-                    snap.status, snap.error = "failed", "interrupted"
+            found = self._usable(session, scope, now, repair=True)
+            if found is not None:
+                return found
             snap_id = _snapshot_id(scope.path or "", current_rev(session), now)
             snap = ScopeSnapshot(id=snap_id, scope_path=scope.path, rev=0, status="preparing",
                                  batches=0, rows=0, wire_bytes=0, raw_bytes=0, created_at=now,
@@ -89,6 +85,22 @@ class SnapshotJobs:
             self.running.add(snap_id)
         self.pool.submit(self._run, snap_id, scope)
         return snap
+
+    def _usable(self, session: Session, scope: Scope, now: dt.datetime, *,
+                repair: bool = False) -> ScopeSnapshot | None:
+        rows = session.scalars(select(ScopeSnapshot).where(
+            ScopeSnapshot.scope_path == scope.path,
+            ScopeSnapshot.status.in_(("ready", "preparing")))
+            .order_by(ScopeSnapshot.created_at.desc())).all()
+        for snap in rows:
+            if snap.status == "ready" and now - snap.created_at < FRESH_FOR \
+                    and (self.folder / snap.id).is_dir():
+                return snap
+            if snap.status == "preparing" and snap.id in self.running:
+                return snap
+            if snap.status == "preparing" and repair:  # its process died (server restart)
+                snap.status, snap.error = "failed", "interrupted"
+        return None
 
     def _run(self, snap_id: str, scope: Scope) -> None:
         started = time.perf_counter()
