@@ -8,6 +8,7 @@ database created by an older release and one created fresh (check before alterin
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 from typing import Callable
 
 from sqlalchemy import Connection, Engine, inspect, text
@@ -18,6 +19,14 @@ from .tables import ClientBase
 
 Migration = Callable[[Connection], None]
 MIGRATIONS: list[tuple[str, Migration]] = []
+
+REGISTERING_MODULES = (
+    "desktop.storage.local_log",
+    "desktop.storage.search_index",
+    "desktop.storage.settings",
+)
+"""Modules that register migrations of their own tables. `migrate` imports them all first, so the
+migrations a database gets never depend on which modules a process happened to import."""
 
 
 def migration(name: str) -> Callable[[Migration], Migration]:
@@ -62,9 +71,11 @@ def applied(engine: Engine) -> list[str]:
 def migrate(engine: Engine, *, now: dt.datetime | None = None) -> list[str]:
     """Apply every pending migration in order, then add any table or column declared since
     (additive only, never a drop); return the names applied now."""
+    for module in REGISTERING_MODULES:
+        importlib.import_module(module)
     done = set(applied(engine))
     ran = []
-    for name, fn in MIGRATIONS:
+    for name, fn in sorted(MIGRATIONS, key=lambda m: m[0]):
         if name in done:
             continue
         with engine.begin() as conn:
