@@ -46,13 +46,19 @@ async def _login(client: httpx.AsyncClient, base: str, username: str) -> str:
 
 async def _send(client: httpx.AsyncClient, method: str, url: str, out: dict,
                 **kw: Any) -> httpx.Response:
-    """One request, resent once if the server closed a kept-alive connection as it was reused
-    (as desktop.net.snapshots does; every snapshot call is idempotent)."""
-    try:
-        return await client.request(method, url, **kw)
-    except (httpx.ReadError, httpx.RemoteProtocolError, httpx.WriteError):
-        out["retries"] += 1
-        return await client.request(method, url, **kw)
+    """One request, resent (twice at most) if the server closed a kept-alive connection as it
+    was reused or refused a connection while busy, as a device's next sync attempt would
+    (every snapshot call is idempotent)."""
+    for attempt in range(3):
+        try:
+            return await client.request(method, url, **kw)
+        except (httpx.ReadError, httpx.RemoteProtocolError, httpx.WriteError,
+                httpx.ConnectError):
+            if attempt == 2:
+                raise
+            out["retries"] += 1
+            await asyncio.sleep(0.5 * (attempt + 1))
+    raise AssertionError("unreachable")
 
 
 async def onboard(client: httpx.AsyncClient, base: str, token: str, out: dict) -> None:

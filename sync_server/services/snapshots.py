@@ -22,11 +22,11 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Callable
 
+import zstandard
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from common.errors import DomainError
-from common.sync.codec import pack
 
 from ..db.engine import write_session
 from ..db.snapshot_tables import ScopeSnapshot
@@ -111,12 +111,12 @@ class SnapshotJobs:
             while True:
                 with self.factory() as s:
                     pull = pull_batch(s, scope, cursor, self.batch_bytes)
-                body = pull.model_dump(mode="json")
-                data = pack(body, level=LEVEL)
+                text = _json(pull.model_dump(mode="json"))  # serialised once: size + file
+                data = zstandard.ZstdCompressor(level=LEVEL).compress(text)
                 _write(folder / f"{index}.zst", data)
                 rows += sum(len(b.rows) for b in pull.data.values())
                 wire += len(data)
-                raw += len(_json(body))
+                raw += len(text)
                 cursors.append(pull.cursor)
                 cursor, index = pull.cursor, index + 1
                 with write_session(self.factory) as s:

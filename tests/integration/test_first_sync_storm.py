@@ -10,6 +10,7 @@ def test_300_devices_onboarding_together_do_not_stall_the_incremental_syncs_of_o
     result = storm(devices=300, people=800, folder=tmp_path)
     print(f"\nincremental syncs during the storm: p50 {result['p50_ms']} ms, "
           f"p99 {result['p99_ms']} ms, {result['incremental_syncs']} syncs")
-    assert result["onboarded"] == 300 and result["onboard_errors"] == 0, result
+    errors = result["error_sample"]
+    assert result["onboarded"] == 300 and result["onboard_errors"] == 0, errors
     assert result["snapshots"] == 1, result           # one job shared by the whole scope
-    assert result["incremental_syncs"] > 0 and result["incremental_errors"] == 0, result
+    assert result["incremental_syncs"] > 0 and result["incremental_errors"] == 0, errors
