@@ -162,10 +162,10 @@ class TaskManager(QObject):
         exc = future.exception()
         if exc is None:
             if on_success:
-                on_success(future.result())
+                _deliver(on_success, future.result())
             return
         if on_failure:
-            on_failure(exc)
+            _deliver(on_failure, exc)
         else:
             if not _is_domain(exc):
                 log.error("background task failed", exc_info=exc)
@@ -183,6 +183,18 @@ class TaskManager(QObject):
     @Slot(object)
     def _run_closure(self, closure: Callable[[], None]) -> None:
         closure()
+
+
+def _deliver(callback: Callback, value: Any) -> None:
+    """Hand a result to its callback on the GUI thread. A widget closed while its task ran (a
+    dialog dismissed, a page rebuilt) has nothing to show the result on: Qt reports the deleted
+    C++ object as a RuntimeError, and the result is dropped instead of failing the event loop."""
+    try:
+        callback(value)
+    except RuntimeError as err:
+        if "already deleted" not in str(err):
+            raise
+        log.debug("result dropped: its widget was closed while the task ran (%s)", err)
 
 
 def _wants_progress(fn: Callable[..., Any]) -> bool:

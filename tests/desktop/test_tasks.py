@@ -103,3 +103,36 @@ def test_thousands_of_signals_leave_the_true_singleton_intact(qtbot):
     for i in range(5000):
         e.happened.emit(i)
     assert sys.getrefcount(True) >= before
+
+
+def test_a_result_for_a_widget_closed_while_its_task_ran_is_dropped_quietly(tasks, qtbot):
+    from PySide6.QtWidgets import QComboBox
+
+    release = threading.Event()
+    box = QComboBox()
+    done = []
+
+    def slow_read(session):
+        release.wait(5)
+        return ["a", "b"]
+
+    def show(items):
+        box.clear()  # the widget is gone by now
+        box.addItems(items)
+
+    tasks.read(slow_read, show)
+    tasks.read(lambda s: 1, done.append)  # a later, unrelated result still arrives
+    box.deleteLater()
+    qtbot.wait_until(lambda: not __import__("shiboken6").isValid(box), timeout=5000)
+    release.set()
+    qtbot.wait_until(lambda: done == [1] and not tasks.is_busy(), timeout=5000)
+
+
+def test_other_errors_in_a_callback_still_surface(tasks, qtbot):
+    def broken(_):
+        raise RuntimeError("a real bug")
+
+    with qtbot.capture_exceptions() as raised:
+        tasks.read(lambda s: 1, broken)
+        qtbot.wait_until(lambda: bool(raised), timeout=5000)
+    assert "a real bug" in str(raised[0][1])
