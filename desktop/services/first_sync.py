@@ -61,11 +61,15 @@ def first_sync(engine: Any, client: SnapshotClient, *, now: Callable[[], dt.date
     if manifest is None or manifest.get("status") == "failed":
         manifest = client.request()
     waited = 0.0
+    failures = 0
     while manifest.get("status") != "ready":
         if manifest.get("status") == "failed" or waited > MAX_WAIT_SECONDS:
-            manifest = client.request()  # the server starts a new job
-            if manifest.get("status") == "failed":
+            failures += 1
+            if failures > 1:  # a second job failed too: leave it to the next sync
                 raise DomainError("snapshot_not_ready")
+            manifest = client.request()  # the server starts a new job
+            waited = 0.0
+            continue
         if on_progress:
             on_progress("preparing", int(manifest.get("batches_done", 0)), 0)
         pause = min(float(manifest.get("retry_after") or poll_seconds), 10.0)

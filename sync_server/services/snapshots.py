@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import heapq
+import json
 import os
 import shutil
 import threading
@@ -20,19 +22,22 @@ import time
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import zstandard
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from common.errors import DomainError
+from common.schema import ENTITIES, OrgNode
+from common.sync.codec import compact_clocks, to_wire
 
 from ..db.engine import write_session
 from ..db.snapshot_tables import ScopeSnapshot
+from ..db.sync_tables import SyncConflict
 from .changes import current_rev
 from .scope import Scope
-from .sync_pull import MAX_BYTES, pull_batch
+from .sync_pull import MAX_BYTES, _conflict_wire
 
 JOBS = 1
 """Snapshots prepared at once (each is a CPU-bound compression run; the machine has 2 cores)."""
@@ -106,31 +111,31 @@ class SnapshotJobs:
         started = time.perf_counter()
         folder = self.folder / snap_id
         folder.mkdir(parents=True, exist_ok=True)
-        cursor, index, rows, wire, raw, cursors = 0, 0, 0, 0, 0, []
+        index, rows, wire, raw, cursors = 0, 0, 0, 0, []
+        compressor = zstandard.ZstdCompressor(level=LEVEL)
         try:
-            while True:
-                with self.factory() as s:
-                    pull = pull_batch(s, scope, cursor, self.batch_bytes)
-                text = _json(pull.model_dump(mode="json"))  # serialised once: size + file
-                data = zstandard.ZstdCompressor(level=LEVEL).compress(text)
-                _write(folder / f"{index}.zst", data)
-                rows += sum(len(b.rows) for b in pull.data.values())
-                wire += len(data)
-                raw += len(text)
-                cursors.append(pull.cursor)
-                cursor, index = pull.cursor, index + 1
-                with write_session(self.factory) as s:
-                    snap = s.get(ScopeSnapshot, snap_id)
-                    snap.batches, snap.rows, snap.wire_bytes, snap.raw_bytes = \
-                        index, rows, wire, raw
-                    if not pull.more:
-                        _write(folder / "cursors", ",".join(map(str, cursors)).encode())
-                        snap.rev, snap.status = cursor, "ready"
-                        snap.finished_at = self.clock()
-                        snap.prepare_seconds = time.perf_counter() - started
-                    s.commit()
-                if not pull.more:
-                    return
+            # One read transaction (a consistent view on SQLite; on PostgreSQL each entity's
+            # statement is consistent and rows changed meanwhile come with the next pull).
+            with self.factory() as reader:
+                for batch in stream_batches(reader, scope, self.batch_bytes):
+                    text = _json(batch)
+                    data = compressor.compress(text)
+                    _write(folder / f"{index}.zst", data)
+                    rows += sum(len(b["rows"]) for b in batch["data"].values())
+                    wire += len(data)
+                    raw += len(text)
+                    cursors.append(batch["cursor"])
+                    index += 1
+                    with write_session(self.factory) as s:
+                        snap = s.get(ScopeSnapshot, snap_id)
+                        snap.batches, snap.rows, snap.wire_bytes, snap.raw_bytes = \
+                            index, rows, wire, raw
+                        if not batch["more"]:
+                            _write(folder / "cursors", ",".join(map(str, cursors)).encode())
+                            snap.rev, snap.status = batch["cursor"], "ready"
+                            snap.finished_at = self.clock()
+                            snap.prepare_seconds = time.perf_counter() - started
+                        s.commit()
         except Exception as exc:  # noqa: BLE001 - recorded; the next request starts a new job
             with write_session(self.factory) as s:
                 snap = s.get(ScopeSnapshot, snap_id)
@@ -195,6 +200,58 @@ class SnapshotJobs:
         self.pool.shutdown(wait=True, cancel_futures=True)
 
 
+def stream_batches(session: Session, scope: Scope, budget: int) -> Iterator[dict[str, Any]]:
+    """The whole scope up to the current rev, as pull batches (JSON-safe dicts in the
+    PullResponse shape), in ONE pass: every entity's rows stream in rev order and are merged by
+    rev, so each row is read once (the incremental pull, made for small increments, re-reads
+    its lookahead on every batch). A batch is cut at a rev boundary once `budget` bytes of JSON
+    are reached; its cursor then covers every in-scope row up to it. Exits are left out (a new
+    device holds nothing that could leave); conflicts of the scope come in rev order too."""
+    high = current_rev(session)
+    streams = []
+    for name, entity in ENTITIES.items():
+        table = entity.__table__
+        result = session.execute(
+            select(table).where(table.c.rev > 0, table.c.rev <= high, scope.condition(entity))
+            .order_by(table.c.rev).execution_options(yield_per=2000)).mappings()
+        streams.append(_tagged(result, name))
+    nodes = select(OrgNode.id).where(OrgNode.path.startswith(scope.path, autoescape=True))
+    conflicts = session.scalars(
+        select(SyncConflict).where(SyncConflict.rev > 0, SyncConflict.rev <= high,
+                                   SyncConflict.grid_id.in_(nodes))
+        .order_by(SyncConflict.rev).execution_options(yield_per=500))
+    streams.append(_tagged(conflicts, ""))
+    cols = {name: [c.name for c in e.__table__.columns] for name, e in ENTITIES.items()}
+    data: dict[str, list[list[Any]]] = {}
+    wires: list[dict[str, Any]] = []
+    used, last = 0, 0
+    for rev, name, row in heapq.merge(*streams, key=lambda item: item[0]):
+        if used >= budget and rev != last:
+            yield _batch(cols, data, wires, last, more=True)
+            data, wires, used = {}, [], 0
+        last = rev
+        if name:
+            values = [compact_clocks(row[c]) if c == "field_clock" else to_wire(row[c])
+                      for c in cols[name]]
+            data.setdefault(name, []).append(values)
+        else:
+            values = _conflict_wire(row).model_dump(mode="json")
+            wires.append(values)
+        used += len(json.dumps(values, ensure_ascii=False, default=str))
+    yield _batch(cols, data, wires, high, more=False)
+
+
+def _tagged(rows: Any, name: str) -> Iterator[tuple[int, str, Any]]:
+    for row in rows:
+        yield (row["rev"] if name else row.rev), name, row
+
+
+def _batch(cols: dict[str, list[str]], data: dict[str, list[list[Any]]],
+           wires: list[dict[str, Any]], cursor: int, *, more: bool) -> dict[str, Any]:
+    return {"cursor": cursor, "more": more, "exits": [], "conflicts": wires,
+            "data": {name: {"cols": cols[name], "rows": rows} for name, rows in data.items()}}
+
+
 def get_snapshot(session: Session, scope: Scope, snap_id: str) -> ScopeSnapshot:
     """A snapshot of the caller's own scope (another scope's answers not_found)."""
     snap = session.get(ScopeSnapshot, snap_id)
@@ -215,7 +272,6 @@ def _write(path: Path, data: bytes) -> None:
 
 
 def _json(body: Any) -> bytes:
-    import json
     return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
 
 
