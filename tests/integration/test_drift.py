@@ -125,3 +125,4 @@ def _device_id(device: Device) -> str:
     with Session(device.engine) as s:
         return s.execute(text("SELECT device_id FROM sync_state")).scalar_one()
 
+
