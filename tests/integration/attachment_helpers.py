@@ -47,56 +47,7 @@ if not SHAPER.exists():  # a checkout elsewhere: the tool may be vendored beside
     SHAPER = Path(__file__).resolve().parents[3] / "shared" / "tools" / "shaper.py"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class LiveServer:
-    """create_app over `db_url` served by uvicorn in a thread on 127.0.0.1, with the factories'
-    org tree; attachments under `folder`."""
-
-    def __init__(self, db_url: str, folder: Path) -> None:
-        import uvicorn
-
-        from sync_server.app import create_app
-        from sync_server.settings import Settings
-        from tests.conftest import NOW
-        from tests.factories import Clock, build_tree
-
-        self.clock = Clock(NOW)
-        self.settings = Settings(database_url=db_url, environment="test",
-                                 secret_key="test-secret-" + "x" * 32,
-                                 attachments_dir=folder / "attachments")
-        self.app = create_app(self.settings, clock=self.clock)
-        with self.app.state.sessions() as s:
-            self.tree = build_tree(s, NOW)
-            s.commit()
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self._server = uvicorn.Server(uvicorn.Config(self.app, host="127.0.0.1", port=self.port,
-                                                     log_level="warning"))
-        self._thread = threading.Thread(target=self._server.run, daemon=True)
-
-    def start(self) -> "LiveServer":
-        self._thread.start()
-        deadline = time.monotonic() + 15
-        while not self._server.started:
-            if time.monotonic() > deadline:
-                raise RuntimeError("server did not start")
-            time.sleep(0.02)
-        return self
-
-    def token(self, username: str, device_id: str | None = None) -> str:
-        from sync_server.services.auth import make_access_token
-        return make_access_token(self.tree.users[username], self.settings, self.clock(),
-                                 device_id)
-
-    def stop(self) -> None:
-        self._server.should_exit = True
-        self._thread.join(15)
-        self.app.state.engine.dispose()
+from tests.live_server import LiveServer, free_port  # noqa: E402,F401 - shared by these tests
 
 
 class Shaper:
