@@ -59,6 +59,11 @@ def apply_pull(session: Session, pull: PullResponse, *, now: dt.datetime) -> dic
             _upsert(session, entity, record, overlay.get((name, record["id"])),
                     existing.get(record["id"]))
             rows += 1
+        # A record the server sends is in the scope (again): a departure noted for it
+        # earlier, waiting for its edits to settle, no longer applies.
+        for i in range(0, len(ids), 500):
+            session.execute(delete(Departure).where(Departure.entity == name,
+                                                    Departure.record_id.in_(ids[i:i + 500])))
     left = 0
     for name, record_id in pull.exits:
         if (name, record_id) in overlay or _has_quarantine(session, record_id):

@@ -68,7 +68,9 @@ def pull_batch(session: Session, scope: Scope, cursor: int, max_bytes: int,
         .order_by(ScopeExit.rev).limit(limit)).all()
     if len(exits) == limit:
         bound = min(bound, exits[-1].rev)
-    items += [(e.rev, "exit", (e.entity, e.record_id), 80) for e in exits]
+    back = _back_in_scope(session, scope, exits)
+    items += [(e.rev, "exit", (e.entity, e.record_id), 80) for e in exits
+              if (e.entity, e.record_id) not in back]
     conflicts = session.scalars(
         select(SyncConflict).where(SyncConflict.rev > cursor, SyncConflict.rev <= high,
                                    SyncConflict.grid_id.in_(nodes))
@@ -79,6 +81,27 @@ def pull_batch(session: Session, scope: Scope, cursor: int, max_bytes: int,
         wire = _conflict_wire(c)
         items.append((c.rev, "conflict", wire, _size(wire.model_dump())))
     return _cut(items, cursor, bound, high, budget)
+
+
+def _back_in_scope(session: Session, scope: Scope, exits: list[Any]) -> set[tuple[str, str]]:
+    """The exits whose record is in the scope again (moved out and back, by one device or by
+    two). Such a record is not sent as an exit: the device keeps it, and its current row (rev
+    past the exit's) reaches the device in this batch or a later one. Sending the exit too
+    would let the device drop a record it should hold, whichever order it applied them in."""
+    wanted: dict[str, list[str]] = {}
+    for e in exits:
+        wanted.setdefault(e.entity, []).append(e.record_id)
+    back: set[tuple[str, str]] = set()
+    for name, ids in wanted.items():
+        entity = ENTITIES.get(name)
+        if entity is None:
+            continue
+        table = entity.__table__
+        for i in range(0, len(ids), 500):
+            back.update((name, rid) for rid in session.scalars(
+                select(table.c.id).where(table.c.id.in_(ids[i:i + 500]),
+                                         scope.condition(entity))))
+    return back
 
 
 def _changed_entities(session: Session, cursor: int, high: int) -> set[str]:
