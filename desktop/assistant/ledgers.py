@@ -162,6 +162,12 @@ class ImportReport:
     errors: list[tuple[int, str]] = field(default_factory=list)  # (row number, reason)
 
 
+def parse_value(f: defaults.FieldDef, raw: Any) -> Any:
+    """A typed value for field f (the client's row dialog validates with the import's rules),
+    or raise ValidationError naming the field."""
+    return _parse(f, raw)
+
+
 def _parse(f: defaults.FieldDef, raw: Any) -> Any:
     """A cell's value for field f, or raise ValidationError."""
     t = text_of(raw)
@@ -198,9 +204,10 @@ def _parse(f: defaults.FieldDef, raw: Any) -> Any:
 
 
 def import_ledger(session: Session, code: str, path: str | Path, *,
-                  now: dt.datetime) -> ImportReport:
+                  now: dt.datetime, progress: Any = None) -> ImportReport:
     """Validate every row of the sheet; write the good ones (create or update by binding and
-    year) through record_change; list the bad ones. The caller commits."""
+    year) through record_change; list the bad ones. The caller commits. `progress(done, total)`,
+    when given, is called every 100 rows (the client's progress bar)."""
     from desktop.storage.changes import record_change
     from .sheets import open_workbook, sniff
     d = ledger(session, code)
@@ -219,7 +226,10 @@ def import_ledger(session: Session, code: str, path: str | Path, *,
         select(LedgerRow).where(LedgerRow.ledger_type_id == d.id,
                                 LedgerRow.deleted.is_(False)))}
     seen: dict[str, int] = {}
+    total = len(values) - header_at - 1
     for n, row in enumerate(values[header_at + 1:], start=header_at + 2):
+        if progress is not None and (n - header_at - 2) % 100 == 0:
+            progress(n - header_at - 2, total)
         cells = {k: (row[i] if i < len(row) else None) for k, i in cols.items()}
         if all(text_of(v) == "" for k, v in cells.items() if k != "_id"):
             continue
@@ -311,4 +321,4 @@ def _validate(d: LedgerDef, cells: dict[str, Any], resolve) -> tuple:  # noqa: A
 
 
 __all__ = ["LedgerDef", "ImportReport", "list_ledgers", "ledger", "export_ledger",
-           "import_ledger"]
+           "import_ledger", "parse_value"]
