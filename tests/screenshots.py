@@ -56,6 +56,7 @@ def main() -> int:
     _save(dialog, "signin", shots)
     dialog.close()
 
+    _SAMPLES["assistant"] = _assistant_sheet(built["profile"], home)
     window = build_main_window(demo_signed_in(built["profile"]), tasks, now=lambda: DEMO_NOW)
     window.resize(1366, 800)
     window.show()
@@ -101,6 +102,45 @@ def _prepare(key: str, window, app, tasks) -> None:  # noqa: ANN001
     elif key == "organisations":
         page.list.selectRow(0)
         settle(app, tasks)
+    elif key == "assistant" and _SAMPLES.get("assistant"):
+        # a department's half-filled sheet, completed: the mapping and the result line show
+        src = _SAMPLES["assistant"]
+        page.load_file(src)
+        settle(app, tasks)
+        page.run_job(src.with_name("民政局_高龄补贴核对_补全结果.xlsx"))
+        settle(app, tasks, 1.0)
+
+
+_SAMPLES: dict[str, Path] = {}
+
+
+def _assistant_sheet(profile, home: Path) -> Path:  # noqa: ANN001
+    """A sheet as a department sends it: a title row, two-row headers, names and ID numbers
+    of 40 people of the demo county typed in, the other columns left empty."""
+    from openpyxl import Workbook
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from common.schema import Person
+    with Session(profile.engine) as s:
+        people = s.execute(select(Person.name, Person.id_number).where(
+            Person.id_number.is_not(None)).order_by(Person.id_number).limit(40)).all()
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "高龄补贴"
+    ws.append(["托克逊县 2026 年高龄补贴发放核对表"])
+    ws.merge_cells("A1:I1")
+    ws.append(["序号", "基本信息", None, None, None, "联系方式", None, "户籍", None])
+    ws.merge_cells("B2:E2")
+    ws.merge_cells("F2:G2")
+    ws.merge_cells("H2:I2")
+    ws.append([None, "姓名", "公民身份号码", "性别", "出生年月", "联系电话", "现住址", "户号",
+               "与户主关系"])
+    for n, (name, id_number) in enumerate(people, start=1):
+        ws.append([n, name, id_number])
+    path = home / "民政局_高龄补贴核对.xlsx"
+    wb.save(path)
+    return path
 
 
 def _extra_shots(window, app, tasks, shots: list[str]) -> None:  # noqa: ANN001

@@ -291,26 +291,34 @@ def check(wb: Workbook, table: Table, index: PeopleIndex, *,
 
 def fill(wb: Workbook, table: Table, people: list[dict[str, Any]], *,
          progress: Progress | None = None) -> JobReport:
-    """One row per person below the header, every recognised column filled."""
+    """One row per person below the header, every recognised column filled. A template's
+    示例 rows are written over (or emptied); rows someone already typed are kept, and the
+    people go below them."""
     ws = wb[table.sheet]
     report = JobReport("fill", table.sheet, table.columns)
-    start = table.data_start
-    _make_room(ws, table, len(people))
-    template = {c.index: ws.cell(start, c.index) for c in table.columns}
+    for r in table.example_rows:
+        for c in table.columns:
+            cell = ws.cell(r, c.index)
+            if not isinstance(cell, MergedCell):
+                cell.value = None
+    start = max(table.data_rows) + 1 if table.data_rows else table.data_start
+    _make_room(ws, table, len(people), start)
+    style_row = max(table.data_rows) if table.data_rows else table.data_start
+    template = {c.index: ws.cell(style_row, c.index) for c in table.columns}
     styles = {i: copy(cell._style) for i, cell in template.items() if cell.has_style}
     mapped = table.mapped()
     restyler = Restyler()
     for n, person in enumerate(people):
         r = start + n
         for i, style in styles.items():
-            if n:
+            if r != style_row:
                 ws.cell(r, i)._style = copy(style)
         for c in mapped:
             cell = ws.cell(r, c.index)
             if isinstance(cell, MergedCell):
                 continue
             if c.field == "seq":
-                cell.value = n + 1
+                cell.value = len(table.data_rows) + n + 1
                 continue
             db = person.get(c.field)
             if db is not None and db != frozenset():
@@ -324,11 +332,12 @@ def fill(wb: Workbook, table: Table, people: list[dict[str, Any]], *,
     return report
 
 
-def _make_room(ws: Worksheet, table: Table, n: int) -> None:
-    """Move a footer (填表人, 合计 …) down so that n rows fit above it, merges included."""
+def _make_room(ws: Worksheet, table: Table, n: int, start: int) -> None:
+    """Move a footer (填表人, 合计 …) down so that n rows from `start` fit above it, merges
+    included."""
     if table.footer_row is None:
         return
-    space = table.footer_row - table.data_start
+    space = table.footer_row - start
     extra = n - space
     if extra <= 0:
         return

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from common.dictionaries import code_for
 from common.errors import DomainError
 from common.schema import OrgNode
-from desktop.services.search import PeopleQuery, search_person_ids
+from desktop.services.search import PeopleQuery, count_people, search_person_ids
 
 from .records import load_people
 
@@ -83,7 +83,17 @@ def to_query(session: Session, cond: Conditions) -> PeopleQuery:
         statuses=_codes("person_status", cond.statuses, "人员状态"), org_node_id=node_id)
 
 
-def population(session: Session, cond: Conditions, *, today: dt.date) -> list[dict]:
-    """The records of every person meeting the conditions, in register order."""
-    ids = search_person_ids(session, to_query(session, cond), today=today)
+def population(session: Session, cond: Conditions | PeopleQuery, *,
+               today: dt.date) -> list[dict]:
+    """The records of every person meeting the conditions (typed here, or a search saved on
+    the 全息检索 page), in register order."""
+    query = cond if isinstance(cond, PeopleQuery) else to_query(session, cond)
+    ids = search_person_ids(session, query, today=today)
     return load_people(session, today=today, person_ids=ids)
+
+
+def population_size(session: Session, cond: Conditions | PeopleQuery, *,
+                    today: dt.date) -> int:
+    """How many rows a fill would write: shown while the conditions are being chosen."""
+    query = cond if isinstance(cond, PeopleQuery) else to_query(session, cond)
+    return count_people(session, query, today=today)

@@ -8,7 +8,7 @@ Runs on a worker thread (never the GUI thread); reads the database, writes only 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
@@ -17,13 +17,14 @@ from sqlalchemy.orm import Session
 from openpyxl.workbook import Workbook
 
 from common.errors import DomainError
+from desktop.services.search import PeopleQuery
 
 from . import jobs
 from .jobs import JobReport, Progress
 from .mapping import Column, apply_overrides, describe
 from .population import Conditions, population
 from .records import PeopleIndex, load_people
-from .sheets import Table, find_tables, open_workbook, pick_table
+from .sheets import Table, column_samples, find_tables, open_workbook, pick_table
 
 JOBS = ("fill", "complete", "check")
 
@@ -36,6 +37,7 @@ class Plan:
     workbook: Workbook
     table: Table
     tables: list[Table]
+    samples: dict[int, list[str]] = field(default_factory=dict)  # column -> first values
 
     @property
     def columns(self) -> list[Column]:
@@ -67,10 +69,10 @@ class AssistantService:
             table = tables[0]
         else:
             table = pick_table(wb, sheet)
-        return Plan(Path(path), wb, table, tables)
+        return Plan(Path(path), wb, table, tables, column_samples(wb, table))
 
     def run(self, job: str, plan: Plan, output: str | Path, *, today: dt.date,
-            now: dt.datetime, conditions: Conditions | None = None,
+            now: dt.datetime, conditions: Conditions | PeopleQuery | None = None,
             progress: Progress | None = None) -> JobReport:
         if job not in JOBS:
             raise ValueError(job)

@@ -26,6 +26,9 @@ HEADER_SCAN_ROWS = 30
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTED_MARK = "EncryptionInfo".encode("utf-16-le")
 _TOTAL = re.compile(r"^(合\s*计|总\s*计|小\s*计|共\s*计|总数)")
+_EXAMPLE = re.compile(r"^[（(【\[]?\s*(示例|样例|范例|填写示例|填表示例|例如|例)\s*[）)】\]]?\s*[:：.、\s]*")
+"""A row a template shows how to fill in (示例：张三 …): not data; fill writes over it."""
+_EXAMPLE_TAIL = re.compile(r"[（(【\[]\s*(示例|样例|范例)\s*[）)】\]]\s*$")
 _FOOTER = re.compile(r"(填表人|制表人|审核人|负责人|填报单位|填表日期|制表日期|联系人|注[:：]|说明[:：])")
 
 
@@ -40,6 +43,7 @@ class Table:
     data_rows: list[int] = field(default_factory=list)   # data rows that hold something
     footer_row: int | None = None                        # first total/footer row after the data
     skipped: dict[str, int] = field(default_factory=dict)  # "blank"/"total"/"footer" counts
+    example_rows: list[int] = field(default_factory=list)  # 示例 rows of a template
     cache: dict[str, object] = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -223,7 +227,8 @@ def _scan_data(ws: Worksheet, table: Table) -> None:
     if not cols:
         return
     lo, hi = min(cols), max(cols)
-    table.skipped = {"blank": 0, "total": 0, "footer": 0}
+    table.skipped = {"blank": 0, "total": 0, "footer": 0, "example": 0}
+    table.example_rows = []
     notes_seen = False
     for r, values in row_values(ws, table.data_start, ws.max_row, lo, hi):
         texts = [text_of(v) for v in values]
@@ -235,6 +240,10 @@ def _scan_data(ws: Worksheet, table: Table) -> None:
             table.skipped["total"] += 1
             table.footer_row = table.footer_row or r
             continue
+        if not table.data_rows and any(_is_example(t) for t in filled[:2]):
+            table.skipped["example"] += 1
+            table.example_rows.append(r)
+            continue
         if _FOOTER.search(filled[0]) and len(filled) <= 3:
             table.skipped["footer"] += 1
             table.footer_row = table.footer_row or r
@@ -244,6 +253,41 @@ def _scan_data(ws: Worksheet, table: Table) -> None:
             # subtotal rows may sit between villages: data goes on after them
             table.data_rows.append(r)
             table.footer_row = None
+
+
+def _is_example(text: str) -> bool:
+    """示例, 示例：张三, （示例）, 例： — but not a name or place that merely starts with 例."""
+    if _EXAMPLE_TAIL.search(text):
+        return True  # 张三（示例）
+    m = _EXAMPLE.match(text)
+    if m is None:
+        return False
+    word = m.group(1)
+    return word != "例" or m.end() > 1 and text[m.end() - 1] in ":：)）】]" or text == "例"
+
+
+def column_samples(wb: Workbook, table: Table, n: int = 2) -> dict[int, list[str]]:
+    """The first `n` values of each column's data (example rows included when there is no
+    data), shown beside the mapping so a person can see what a column holds."""
+    from desktop.services.people import mask_id_number, mask_phone
+    store = wb[table.sheet]._cells  # read only: ws.cell() would create empty cells
+    rows = (table.data_rows or table.example_rows)[:20]
+    out: dict[int, list[str]] = {}
+    for c in table.columns:
+        seen: list[str] = []
+        for r in rows:
+            text = text_of(getattr(store.get((r, c.index)), "value", None))
+            # personal numbers on screen are masked, as in every list of the client
+            if re.fullmatch(r"\d{17}[\dXx]", text):
+                text = mask_id_number(text)
+            elif re.fullmatch(r"1\d{10}", text):
+                text = mask_phone(text)
+            if text and text not in seen:
+                seen.append(text if len(text) <= 24 else text[:23] + "…")
+            if len(seen) == n:
+                break
+        out[c.index] = seen
+    return out
 
 
 def find_tables(wb: Workbook) -> list[Table]:

@@ -6,7 +6,7 @@ import contextlib
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QUrl, Signal
+from PySide6.QtCore import QTimer, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (QButtonGroup, QComboBox, QFileDialog, QFormLayout, QGroupBox,
                                QHBoxLayout, QHeaderView, QLabel, QLineEdit, QProgressBar,
@@ -16,8 +16,10 @@ from PySide6.QtWidgets import (QButtonGroup, QComboBox, QFileDialog, QFormLayout
 from common.dictionaries import DEFAULTS
 from common.errors import DomainError
 from desktop.assistant.catalogue import FIELDS
-from desktop.assistant.population import Conditions
+from desktop.assistant.population import Conditions, population_size
 from desktop.assistant.service import AssistantService, Plan
+from desktop.services.saved_searches import saved_searches
+from desktop.services.search import PeopleQuery
 
 from ..context import AppContext
 
@@ -46,6 +48,8 @@ class AssistantPage(QWidget):
         choose = QPushButton("选择文件(&O)…", objectName="choose")
         choose.clicked.connect(self._choose)
         self.sheet = QComboBox(objectName="sheet")
+        self.sheet.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.sheet.setMinimumContentsLength(8)
         self.sheet.activated.connect(self._sheet_changed)
         top = QHBoxLayout()
         top.addWidget(self.path, 1)
@@ -65,13 +69,15 @@ class AssistantPage(QWidget):
         job_row.addStretch(1)
 
         self.population = self._population_box()
-        self.mapping = QTableWidget(0, 4, objectName="mapping")
-        self.mapping.setHorizontalHeaderLabels(["列", "表头", "对应字段", "识别方式"])
+        self.mapping = QTableWidget(0, 5, objectName="mapping")
+        self.mapping.setHorizontalHeaderLabels(["列", "表头", "表中示例", "对应字段", "识别方式"])
         header = self.mapping.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        self.mapping.setColumnWidth(2, 180)
-        self.mapping.setColumnWidth(3, 140)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.mapping.setColumnWidth(1, 260)
+        self.mapping.setColumnWidth(3, 180)
+        self.mapping.setColumnWidth(4, 140)
         self.mapping.verticalHeader().hide()
         self.mapping.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
 
@@ -99,7 +105,13 @@ class AssistantPage(QWidget):
         layout.addLayout(bottom)
         layout.addWidget(self.status)
         self.ctx.tasks.progress_reported.connect(self._progress)
+        self._count_timer = QTimer(self, singleShot=True, interval=300)
+        self._count_timer.timeout.connect(self._count)
         self._job_changed()
+
+    def refresh(self) -> None:
+        """Called each time the page is shown: searches saved meanwhile appear in the list."""
+        self.ctx.tasks.read(saved_searches, self._saved_loaded, name="assistant-saved")
 
     # -- building blocks ----------------------------------------------------------------------
     def _population_box(self) -> QGroupBox:
@@ -114,12 +126,54 @@ class AssistantPage(QWidget):
         for _, text in DEFAULTS["tag"]:
             self.tag.addItem(text, text)
         self.place = QLineEdit(objectName="place", placeholderText="乡镇、村（社区）或网格名称")
+        self.saved = QComboBox(objectName="saved")
+        self.saved.addItem("（不用，按下面的条件）", None)
+        self.saved.activated.connect(self._saved_chosen)
+        self.count_label = QLabel("", objectName="population_count")
         form = QFormLayout(box)
+        form.addRow("已保存的检索", self.saved)
         form.addRow("性别", self.sex)
         form.addRow("年龄", self.age)
         form.addRow("标签", self.tag)
         form.addRow("区划", self.place)
+        form.addRow("", self.count_label)
+        for w in (self.sex, self.tag):
+            w.currentIndexChanged.connect(self._conditions_changed)
+        for e in (self.age, self.place):
+            e.textChanged.connect(self._conditions_changed)
         return box
+
+    def _saved_loaded(self, items: list[tuple[str, PeopleQuery]]) -> None:
+        current = self.saved.currentText()
+        self.saved.clear()
+        self.saved.addItem("（不用，按下面的条件）", None)
+        for name, q in items:
+            self.saved.addItem(name, q)
+        self.saved.setCurrentIndex(max(0, self.saved.findText(current)))
+        self._saved_chosen()
+
+    def _saved_chosen(self, *_: Any) -> None:
+        typed = self.saved.currentData() is None
+        for w in (self.sex, self.age, self.tag, self.place):
+            w.setEnabled(typed)
+        self._conditions_changed()
+
+    def _conditions_changed(self, *_: Any) -> None:
+        if self.job() == "fill":
+            self._count_timer.start()
+
+    def _count(self) -> None:
+        """How many people the conditions take (rows the fill will write), off the GUI
+        thread; a condition the search cannot read is said here, before anything runs."""
+        cond = self.conditions()
+        today = self.ctx.now().date()
+        self.ctx.tasks.read(lambda s: population_size(s, cond, today=today), self._counted,
+                            lambda exc: self.count_label.setText(
+                                exc.message() if isinstance(exc, DomainError) else str(exc)),
+                            name="assistant-count")
+
+    def _counted(self, n: int) -> None:
+        self.count_label.setText(f"符合条件 {n} 人：将在表中填入 {n} 行")
 
     def job(self) -> str:
         return self.jobs.checkedButton().property("job")
@@ -129,13 +183,17 @@ class AssistantPage(QWidget):
             if b.property("job") == job:
                 b.setChecked(True)
 
-    def conditions(self) -> Conditions:
+    def conditions(self) -> Conditions | PeopleQuery:
+        """The population of a fill: a saved 全息检索 search, or the conditions typed here."""
+        if self.saved.currentData() is not None:
+            return self.saved.currentData()
         return Conditions(sex=self.sex.currentData() or "", age=self.age.text(),
                           tags=[self.tag.currentData()] if self.tag.currentData() else [],
                           place=self.place.text())
 
     def _job_changed(self) -> None:
         self.population.setVisible(self.job() == "fill")
+        self._conditions_changed()
 
     # -- choosing a file ----------------------------------------------------------------------
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt's name
@@ -181,9 +239,12 @@ class AssistantPage(QWidget):
         self._show_mapping()
         t = plan.table
         if not quiet:
-            self.status.setText(f"工作表“{t.sheet}”：表头在第 {t.header_first}"
-                                f"{'' if t.header_first == t.header_last else f'-{t.header_last}'}"
-                                f" 行，数据 {len(t.data_rows)} 行。请核对下表中的对应关系。")
+            rows = f"第 {t.header_first}" + ("" if t.header_first == t.header_last
+                                            else f"-{t.header_last}")
+            extra = f"，示例 {len(t.example_rows)} 行（不当作数据，填表时覆盖）" \
+                if t.example_rows else ""
+            self.status.setText(f"工作表“{t.sheet}”：表头在{rows} 行，数据 {len(t.data_rows)} 行"
+                                f"{extra}。请核对下表中的对应关系。")
         self.run_button.setEnabled(True)
         self.plan_loaded.emit(plan)
 
@@ -194,6 +255,8 @@ class AssistantPage(QWidget):
             letter = QTableWidgetItem(_letter(c.index))
             self.mapping.setItem(row, 0, letter)
             self.mapping.setItem(row, 1, QTableWidgetItem(c.header))
+            self.mapping.setItem(row, 2, QTableWidgetItem("、".join(
+                self.plan.samples.get(c.index, []))))
             combo = QComboBox()
             combo.addItem("（不处理）", None)
             for f in FIELDS:
@@ -201,14 +264,14 @@ class AssistantPage(QWidget):
             combo.setCurrentIndex(max(0, combo.findData(c.field)) if c.field else 0)
             combo.activated.connect(lambda _i, index=c.index, box=combo:
                                     self._field_chosen(index, box.currentData()))
-            self.mapping.setCellWidget(row, 2, combo)
-            self.mapping.setItem(row, 3, QTableWidgetItem(HOW[c.how]))
+            self.mapping.setCellWidget(row, 3, combo)
+            self.mapping.setItem(row, 4, QTableWidgetItem(HOW[c.how]))
 
     def _field_chosen(self, index: int, field: str | None) -> None:
         self.plan.set_field(index, field)
         self._corrections[(str(self.plan.path), self.plan.table.sheet, index)] = field
         row = next(i for i, c in enumerate(self.plan.columns) if c.index == index)
-        self.mapping.item(row, 3).setText(HOW["user"])
+        self.mapping.item(row, 4).setText(HOW["user"])
 
     # -- running ------------------------------------------------------------------------------
     def _ask_output_and_run(self) -> None:

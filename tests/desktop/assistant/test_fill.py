@@ -76,3 +76,62 @@ def test_an_unknown_condition_is_refused_with_a_code(county, service, tmp_path):
 def test_age_ranges_are_read_as_people_type_them(text, expected):
     from desktop.assistant.population import parse_age
     assert parse_age(text) == expected
+
+
+@pytest.mark.parametrize("example", [
+    ["示例", "张三", "男", 70, "652123195601010011", "李四", "托克逊镇1号", "一网格", "户籍人口",
+     "（签字）"],
+    [1, "张三（示例）", "男", 70, "652123195601010011", None, None, None, None, None],
+    ["例：", "张三", None, None, None, None, None, None, None, None],
+])
+def test_a_templates_example_row_is_written_over_and_never_left_behind(county, service,
+                                                                         tmp_path, example):
+    _, c = county
+    src = sheet_with_title(tmp_path / "in.xlsx", HEADERS, [example], footer=False)
+    plan = service.inspect(src)
+    assert plan.table.data_rows == [] and plan.table.example_rows == [4]
+    report = service.run("fill", plan, tmp_path / "out.xlsx", today=TODAY, now=NOW,
+                         conditions=Conditions(sex="女", age="80-"))
+    expected = {p["id_number"] for p in c.people
+                if p["sex"] == "female" and age_on(p["birth_date"], TODAY) >= 80}
+    ws = openpyxl.load_workbook(tmp_path / "out.xlsx")["花名册"]
+    rows = [[cell.value for cell in ws[r]] for r in range(4, ws.max_row + 1)
+            if any(cell.value is not None for cell in ws[r])]
+    assert report.rows == len(rows) == len(expected) > 0
+    assert {row[4] for row in rows} == expected
+    assert [row[0] for row in rows] == list(range(1, len(rows) + 1))
+    assert not any("示例" in str(v) or v == "例：" or v == "张三" for row in rows for v in row)
+
+
+def test_fill_keeps_the_rows_someone_already_typed_and_adds_the_people_below(county, service,
+                                                                             tmp_path):
+    _, c = county
+    typed = [[1, "阿依古丽·买买提", "女", 81, "652123194401010022", None, None, None, None,
+              "已签"],
+             [2, "王秀兰", "女", 79, "652123194601010033", None, None, None, None, None]]
+    src = sheet_with_title(tmp_path / "in.xlsx", HEADERS, typed)
+    report = service.run("fill", service.inspect(src), tmp_path / "out.xlsx", today=TODAY,
+                         now=NOW, conditions=Conditions(sex="女", age="85-"))
+    ws = openpyxl.load_workbook(tmp_path / "out.xlsx")["花名册"]
+    assert [ws.cell(4, i).value for i in (1, 2, 5, 10)] == [1, "阿依古丽·买买提",
+                                                             "652123194401010022", "已签"]
+    assert [ws.cell(5, i).value for i in (1, 2, 5)] == [2, "王秀兰", "652123194601010033"]
+    expected = {p["id_number"] for p in c.people
+                if p["sex"] == "female" and age_on(p["birth_date"], TODAY) >= 85}
+    added = {ws.cell(r, 5).value: ws.cell(r, 1).value for r in range(6, 6 + report.rows)}
+    assert set(added) == expected and report.rows == len(expected) > 0
+    assert sorted(added.values()) == list(range(3, 3 + len(expected)))
+    # the 合计 row moved below the added people instead of being overwritten
+    assert str(ws.cell(6 + report.rows, 1).value).startswith("合计")
+
+
+@pytest.mark.parametrize("text", ["例如：", "示例", "（示例）", "【样例】", "张三（示例）", "例"])
+def test_example_markers_are_recognised(text):
+    from desktop.assistant.sheets import _is_example
+    assert _is_example(text)
+
+
+@pytest.mark.parametrize("text", ["张三", "例汗·吐尔逊", "1", "托克逊镇", "示范户"])
+def test_names_and_places_are_not_taken_for_example_markers(text):
+    from desktop.assistant.sheets import _is_example
+    assert not _is_example(text)

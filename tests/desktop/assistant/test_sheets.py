@@ -63,7 +63,7 @@ def test_the_first_sheet_with_a_table_is_chosen_and_blank_and_total_rows_are_ski
     wb.save(tmp_path / "x.xlsx")
     t = pick_table(open_workbook(tmp_path / "x.xlsx"))
     assert t.sheet == "数据" and t.data_rows == [2, 5]
-    assert t.skipped == {"blank": 1, "total": 2, "footer": 0}
+    assert t.skipped == {"blank": 1, "total": 2, "footer": 0, "example": 0}
 
 
 def test_the_result_never_overwrites_the_users_file(county, service, tmp_path):

@@ -45,13 +45,18 @@ def test_a_dropped_sheet_shows_its_mapping_which_the_user_corrects_before_runnin
     with qtbot.wait_signal(w.plan_loaded, timeout=10000):
         w.load_file(src)
     assert w.mapping.rowCount() == 5
-    combo = w.mapping.cellWidget(4, 2)
-    assert w.mapping.item(4, 3).text() == "模糊匹配，请确认"
+    # the first values of each column are shown beside it, personal numbers masked
+    assert w.mapping.item(1, 2).text() == f"{people[0].name}、{people[1].name}"
+    shown = w.mapping.item(2, 2).text()
+    assert people[0].id_number not in shown
+    assert shown.startswith(people[0].id_number[:6] + "********")
+    combo = w.mapping.cellWidget(4, 3)
+    assert w.mapping.item(4, 4).text() == "模糊匹配，请确认"
     # the user says 户主电话 is not this person's phone
     combo.setCurrentIndex(0)
     combo.activated.emit(0)
     assert w.plan.columns[4].field is None
-    assert w.mapping.item(4, 3).text() == "已手动指定"
+    assert w.mapping.item(4, 4).text() == "已手动指定"
     w.set_job("complete")
     out = tmp_path / "结果.xlsx"
     with qtbot.wait_signal(w.job_finished, timeout=30000) as blocker:
@@ -80,3 +85,39 @@ def test_fill_shows_population_conditions_and_an_unreadable_file_shows_a_message
         w.load_file(bad)
     assert "另存为 .xlsx" in blocker.args[0]
     assert not w.run_button.isEnabled()
+
+
+def test_fill_says_how_many_rows_it_will_write_and_can_take_a_saved_search(page, qtbot,
+                                                                          tmp_path):
+    from common.validation import age_on
+    from desktop.services.saved_searches import save_search
+    from desktop.services.search import PeopleQuery
+    from common.schema import Person
+    w, sessions = page
+    with sessions() as s:
+        save_search(s, "八十岁以上女性", PeopleQuery(sex="female", age_min=80), now=NOW)
+        s.commit()
+        people = s.execute(select(Person.sex, Person.birth_date)).all()
+    over_80 = sum(1 for p in people if p.sex == "female" and p.birth_date
+                  and age_on(p.birth_date, NOW.date()) >= 80)
+    men_over_65 = sum(1 for p in people if p.sex == "male" and p.birth_date
+                      and age_on(p.birth_date, NOW.date()) >= 65)
+    w.set_job("fill")
+    w.sex.setCurrentIndex(w.sex.findText("男"))
+    w.age.setText("65-")
+    qtbot.waitUntil(lambda: f"符合条件 {men_over_65} 人" in w.count_label.text(), timeout=10000)
+    w.age.setText("六十五")
+    qtbot.waitUntil(lambda: "年龄" in w.count_label.text(), timeout=10000)
+    # a search saved on the 全息检索 page is offered and replaces the typed conditions
+    w.refresh()
+    qtbot.waitUntil(lambda: w.saved.count() == 2, timeout=10000)
+    w.saved.setCurrentIndex(1)
+    w.saved.activated.emit(1)
+    assert not w.age.isEnabled()
+    qtbot.waitUntil(lambda: f"符合条件 {over_80} 人" in w.count_label.text(), timeout=10000)
+    src = sheet_with_title(tmp_path / "高龄.xlsx", ["序号", "姓名", "身份证号"], [], footer=False)
+    with qtbot.wait_signal(w.plan_loaded, timeout=10000):
+        w.load_file(src)
+    with qtbot.wait_signal(w.job_finished, timeout=30000) as blocker:
+        w.run_job(tmp_path / "高龄_结果.xlsx")
+    assert blocker.args[0].rows == over_80 > 0
