@@ -108,6 +108,16 @@ MESSAGES: dict[str, str] = {
     "ledger_year_invalid": "年度“{value}”不是有效的年份",
     "ledger_duplicate": "与第 {other} 行的记录编号相同（同一条记录只能出现一次）",
     "ledger_import_profile_only": "台账导入请使用本机档案（--profile），导入的记录随同步上传到服务器",
+    # ledger config centre (sync_server/services/ledger_admin.py)
+    "ledger_code_invalid": "{label}“{value}”格式不对：应以小写英文字母开头，由 2 到 32 个小写英文字母、数字或下划线组成",
+    "ledger_code_retired": "{label} {value} 曾被已停用的“{name}”使用，已有台账记录可能仍按它保存数值，请换一个代码",
+    "ledger_code_fixed": "{label}设定后不能修改：已有的台账记录依赖它。如需更改，请停用后新建",
+    "ledger_dict_unknown": "{label}“{value}”不是已有的字典，请先在字典管理中建立该字典",
+    "ledger_dict_required": "字段类型为“字典选项”时必须选择{label}",
+    "ledger_dict_not_allowed": "只有“字典选项”类型的字段才能选择{label}",
+    "ledger_text_invalid": "{label}含有不能使用的字符（如换行、制表符等控制字符）",
+    "ledger_label_reserved": "{label}“{value}”与台账表的固定列重名，请换一个名称",
+    "ledger_sort_invalid": "{label}应为 0 到 {max} 之间的整数",
     # desktop sign-in and core pages
     "rebuild_failed": "本机数据副本重建未完成，原有数据和未上传的修改均已保留，请稍后再同步",
     "snapshot_not_ready": "服务器正在准备辖区数据，请稍候",

@@ -23,7 +23,8 @@ OPTIONAL_ROUTERS = (("sync_server.api.routes.sync", "router"),
                     ("sync_server.api.routes.attachments", "router"),
                     ("sync_server.api.routes.devices", "router"),
                     ("sync_server.api.routes.bundles", "router"),
-                    ("sync_server.api.routes.snapshots", "router"))
+                    ("sync_server.api.routes.snapshots", "router"),
+                    ("sync_server.api.routes.ledger_admin", "router"))
 
 
 def utc_now() -> dt.datetime:

@@ -29,6 +29,7 @@ STATUS: dict[str, int] = {
     "client_too_old": 426, "device_mismatch": 403,  # sync (added by the sync engineer)
     "device_revoked": 403, "device_not_found": 404,
     "bundle_relay_forbidden": 403,  # USB bundles (services/bundles.py)
+    "ledger_code_retired": 409,  # ledger config centre (services/ledger_admin.py)
 }
 HTTP_MESSAGES = {404: "找不到该地址", 405: "不支持该请求方法", 413: "请求内容过大",
                  401: "请先登录", 403: "您没有执行此操作的权限"}
