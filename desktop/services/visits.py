@@ -20,7 +20,7 @@ from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
 from common.errors import DomainError, ValidationError, ValidationErrors
-from common.schema import House, Person, PersonTag, User, Visit, VisitRule, VisitTask
+from common.schema import House, OrgNode, Person, PersonTag, User, Visit, VisitRule, VisitTask
 from desktop.storage.blobs import BlobStore
 from desktop.storage.changes import record_change
 
@@ -89,6 +89,19 @@ def list_rules(session: Session) -> list[VisitRule]:
                                 .order_by(VisitRule.name)))
 
 
+def _under_rule(session: Session, rule: VisitRule) -> list[Any]:
+    """A rule covers the people of the org node it was made for (a grid worker's grid, a
+    township office's township), not everyone a device holds: a township profile holds the
+    rules of all its grids, and each must not make tasks for the others' people."""
+    node = session.get(OrgNode, rule.grid_id) if rule.grid_id else None
+    if node is None:
+        return []
+    if node.level == "grid":
+        return [Person.grid_id == node.id]
+    return [Person.grid_id.in_(select(OrgNode.id).where(
+        OrgNode.path.startswith(node.path, autoescape=True)))]
+
+
 def rule_task_id(rule_id: str, person_id: str, due: dt.date) -> str:
     return str(uuid.uuid5(_NS, f"{rule_id}/{person_id}/{due.isoformat()}"))
 
@@ -109,7 +122,8 @@ def generate_rule_tasks(session: Session, *, today: dt.date, now: dt.datetime) -
             select(Person.id, Person.name, Person.house_id, Person.grid_id)
             .join(PersonTag, PersonTag.person_id == Person.id)
             .where(PersonTag.tag_code == rule.tag_code, PersonTag.deleted.is_(False),
-                   Person.deleted.is_(False), Person.status == "normal")).all()
+                   Person.deleted.is_(False), Person.status == "normal",
+                   *_under_rule(session, rule))).all()
         open_for = set(session.scalars(
             select(VisitTask.person_id).where(VisitTask.rule_id == rule.id,
                                               VisitTask.status == "open",
@@ -335,7 +349,8 @@ def _key_people_coverage(session: Session, today: dt.date) -> tuple[int, int]:
         for pid in session.scalars(
                 select(PersonTag.person_id).join(Person, Person.id == PersonTag.person_id)
                 .where(PersonTag.tag_code == rule.tag_code, PersonTag.deleted.is_(False),
-                       Person.deleted.is_(False), Person.status == "normal")):
+                       Person.deleted.is_(False), Person.status == "normal",
+                       *_under_rule(session, rule))):
             interval[pid] = min(interval.get(pid, rule.interval_days), rule.interval_days)
     on_time = sum(1 for pid, days in interval.items()
                   if last_visit.get(pid) is not None

@@ -32,6 +32,27 @@ def test_default_rules_make_a_task_for_each_tagged_person_due_today(seeded, sess
     assert all(r.due_date == TODAY for r in due)
 
 
+def test_a_grids_rule_makes_tasks_for_its_own_grid_only_and_a_townships_for_all(seeded,
+                                                                                 session):
+    from tests.desktop.work_fixtures import OTHER_GRID, TOWNSHIP, make_person
+    # a township office's profile holds the rules of every grid of the township
+    other = make_person(session, "阿依努尔·沙吾提", 4, grid=OTHER_GRID, tags=("living_alone",))
+    visits.save_rule(session, seeded.worker, {"name": "独居老人每周走访", "tag_code": "living_alone",
+                                              "interval_days": 7}, now=NOW)
+    visits.save_rule(session, Worker(COLLEAGUE_ID, "grid_worker", OTHER_GRID),
+                     {"name": "二网格独居老人走访", "tag_code": "living_alone",
+                      "interval_days": 7}, now=NOW)
+    assert visits.generate_rule_tasks(session, today=TODAY, now=NOW) == 2
+    made = {(t.person_id, t.title) for t in session.scalars(select(VisitTask))}
+    assert made == {(seeded.people["alone"], "独居老人每周走访：吐尔逊·买买提"),
+                    (other, "二网格独居老人走访：阿依努尔·沙吾提")}
+    visits.save_rule(session, Worker(COLLEAGUE_ID, "township_office", TOWNSHIP),
+                     {"name": "全镇低保户走访", "tag_code": "dibao", "interval_days": 30},
+                     now=NOW)
+    assert visits.generate_rule_tasks(session, today=TODAY, now=NOW) == 1
+    assert visits.dashboard(session, today=TODAY).key_people_total == 3
+
+
 def test_generating_twice_or_on_another_device_makes_no_duplicate_task(seeded, session):
     visits.ensure_default_rules(session, seeded.worker, now=NOW)
     first = visits.generate_rule_tasks(session, today=TODAY, now=NOW)
