@@ -6,22 +6,23 @@ Reads run on a reader thread; writes on the one writer thread through storage's
 `record_change` (row + outbox entry, so a row syncs like any record). Functions take the
 caller's Session and never commit (desktop/tasks.py commits). ID numbers leave this module
 masked: the list never holds a clear one.
+
+The ledger type (a `desktop.assistant.ledgers.LedgerDef`: id, code, binding, per_year, fields)
+and the value parser (`desktop.assistant.ledgers.parse_value`, the import's rules) are handed in
+by the caller: the assistant layer sits above this one, so this module never imports it.
 """
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable, Protocol, Sequence
 
 from sqlalchemy import and_, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from common.dictionaries import DEFAULTS
 from common.errors import DomainError, ValidationError, ValidationErrors
-from common.schema import House, Household, LedgerRow, Person
-from desktop.assistant.ledgers import (KEYS, YEAR, LedgerDef, ledger, list_ledgers,
-                                       parse_value)
-from desktop.assistant.values import text_of
+from common.schema import House, Household, LedgerRow, Person, label_of
 from desktop.storage.changes import record_change
 
 from .people import mask_id_number
@@ -32,12 +33,33 @@ YEAR_FIELD = "_year"
 """Pseudo field names of the bound record's key and the year, for errors shown in a form."""
 
 
+class LedgerDefLike(Protocol):
+    """What this module reads of a ledger type (desktop.assistant.ledgers.LedgerDef)."""
+
+    id: str
+    code: str
+    binding: str
+    per_year: bool
+    fields: Sequence[Any]  # common.ledger_types.FieldDef
+
+
+Parser = Callable[[Any, Any], Any]
+"""(field, raw value) -> typed value, or raise ValidationError naming the field."""
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
 @dataclass(frozen=True)
 class LedgerQuery:
     """Which rows of one ledger type a list shows: a year (None: every year) and a text that
     a bound record's key, its name or a value (a dictionary value by its label) contains."""
 
-    ledger: str
     year: int | None = None
     text: str = ""
 
@@ -59,12 +81,7 @@ class LedgerListRow:
         return (self.order, self.id)
 
 
-def types(session: Session) -> list[LedgerDef]:
-    """The ledger types this device holds (from data: one an admin adds appears here)."""
-    return list_ledgers(session)
-
-
-def _bound(d: LedgerDef):  # noqa: ANN202 - (entity, key column, name column, row fk column)
+def _bound(d: LedgerDefLike):  # noqa: ANN202 - (entity, key column, name column, row fk column)
     if d.binding == "household":
         head = select(Person.name).where(Person.id == Household.head_person_id) \
             .correlate(Household).scalar_subquery()
@@ -74,7 +91,7 @@ def _bound(d: LedgerDef):  # noqa: ANN202 - (entity, key column, name column, ro
     return House, House.door_plate, House.address, LedgerRow.house_id
 
 
-def _filtered(session: Session, d: LedgerDef, query: LedgerQuery, grids: set[str] | None,
+def _filtered(session: Session, d: LedgerDefLike, query: LedgerQuery, grids: set[str] | None,
               columns: list[Any]):  # noqa: ANN202 - a Select
     entity, key, name, fk = _bound(d)
     q = select(*columns).select_from(LedgerRow).outerjoin(entity, entity.id == fk).where(
@@ -100,11 +117,12 @@ def _filtered(session: Session, d: LedgerDef, query: LedgerQuery, grids: set[str
     return q, key, name
 
 
-def list_rows(session: Session, query: LedgerQuery, *, grids: set[str] | None = None,
-              limit: int = PAGE, after: tuple[str, str] | None = None) -> list[LedgerListRow]:
+def list_rows(session: Session, d: LedgerDefLike, query: LedgerQuery = LedgerQuery(), *,
+              grids: set[str] | None = None,
+              limit: int = PAGE, after: tuple[str, str] | None = None
+              ) -> list[LedgerListRow]:
     """One page of rows, ordered by the bound record's key (a person's name) then id; `after` is the last row's
     `sort_key()` (keyset paging: a township's tens of thousands of rows open at once)."""
-    d = ledger(session, query.ledger)
     entity, key, name, fk = _bound(d)
     # people are listed by name: paging never carries a clear ID number
     sort = func.coalesce(name if d.binding == "person" else key, "")
@@ -122,15 +140,14 @@ def list_rows(session: Session, query: LedgerQuery, *, grids: set[str] | None = 
     return out
 
 
-def count_rows(session: Session, query: LedgerQuery, *, grids: set[str] | None = None) -> int:
-    d = ledger(session, query.ledger)
+def count_rows(session: Session, d: LedgerDefLike, query: LedgerQuery = LedgerQuery(), *,
+               grids: set[str] | None = None) -> int:
     q, _, _ = _filtered(session, d, query, grids, [func.count(LedgerRow.id)])
     return int(session.scalar(q) or 0)
 
 
-def years(session: Session, code: str, *, grids: set[str] | None = None) -> list[int]:
+def years(session: Session, d: LedgerDefLike, *, grids: set[str] | None = None) -> list[int]:
     """The years the type's rows are kept for, newest first (for the year filter)."""
-    d = ledger(session, code)
     q = select(LedgerRow.year).distinct().where(
         LedgerRow.ledger_type_id == d.id, LedgerRow.deleted.is_(False),
         LedgerRow.year.is_not(None))
@@ -150,8 +167,7 @@ class LedgerRowDetail:
     data: dict[str, Any]
 
 
-def get_row(session: Session, code: str, row_id: str) -> LedgerRowDetail:
-    d = ledger(session, code)
+def get_row(session: Session, d: LedgerDefLike, row_id: str) -> LedgerRowDetail:
     r = session.get(LedgerRow, row_id)
     if r is None or r.deleted or r.ledger_type_id != d.id:
         raise DomainError("not_found")
@@ -163,8 +179,8 @@ def get_row(session: Session, code: str, row_id: str) -> LedgerRowDetail:
     return LedgerRowDetail(r.id, shown or "", n or "", r.year, dict(r.data or {}))
 
 
-def validate_row(session: Session, d: LedgerDef, values: dict[str, Any], *,
-                 key: str | None, year: Any, grids: set[str] | None
+def validate_row(session: Session, d: LedgerDefLike, values: dict[str, Any], *,
+                 parse: Parser, key: str | None, year: Any, grids: set[str] | None
                  ) -> tuple[dict[str, Any], tuple[str, str] | None, int | None]:
     """(values by field code, (grid, bound id) or None when `key` is None, year), or raise
     ValidationErrors naming each refused field: the import's rules (required, numbers within
@@ -174,28 +190,28 @@ def validate_row(session: Session, d: LedgerDef, values: dict[str, Any], *,
     if key is not None:
         target = _resolve(session, d, key, grids)
         if target is None:
-            label = KEYS[d.binding][0]
-            shown = text_of(key) or "（空）"
+            label = label_of(_bound(d)[0], _bound(d)[1].key)
+            shown = _text(key) or "（空）"
             errors.append(ValidationError("ledger_binding_not_found", KEY_FIELD, label=label,
                                           value=shown))
     y = None
     if d.per_year:
         try:
-            y = int(float(text_of(year)))
+            y = int(float(_text(year)))
             if not 1950 <= y <= 2100:
                 raise ValueError
         except ValueError:
             errors.append(ValidationError("ledger_year_invalid", YEAR_FIELD,
-                                          value=text_of(year) or "（空）"))
+                                          value=_text(year) or "（空）"))
     data: dict[str, Any] = {}
     for f in d.fields:
         raw = values.get(f.code)
-        if raw is None or text_of(raw) == "":
+        if raw is None or _text(raw) == "":
             if f.required:
                 errors.append(ValidationError("required", f.code, label=f.label))
             continue
         try:
-            data[f.code] = parse_value(f, raw)
+            data[f.code] = parse(f, raw)
         except ValidationError as e:
             errors.append(e)
     if errors:
@@ -203,9 +219,9 @@ def validate_row(session: Session, d: LedgerDef, values: dict[str, Any], *,
     return data, target, y
 
 
-def _resolve(session: Session, d: LedgerDef, key: str,
+def _resolve(session: Session, d: LedgerDefLike, key: str,
              grids: set[str] | None) -> tuple[str, str] | None:
-    k = text_of(key)
+    k = _text(key)
     if not k:
         return None
     entity, column, _, _ = _bound(d)
@@ -218,17 +234,16 @@ def _resolve(session: Session, d: LedgerDef, key: str,
     return (found[0], found[1]) if found else None
 
 
-def save_row(session: Session, code: str, row_id: str | None, values: dict[str, Any], *,
-             key: str | None = None, year: Any = None, now: dt.datetime,
-             grids: set[str] | None = None) -> str:
+def save_row(session: Session, d: LedgerDefLike, row_id: str | None,
+             values: dict[str, Any], *, parse: Parser, key: str | None = None,
+             year: Any = None, now: dt.datetime, grids: set[str] | None = None) -> str:
     """Add a row (bound to the record whose key is `key`) or edit one (its binding kept);
     returns the id. Values are what the user typed or chose (labels or codes for
-    dictionaries, True/False or 是/否 for yes/no). Never commits."""
-    d = ledger(session, code)
+    dictionaries, True/False or 是/否 for yes/no), checked by `parse`. Never commits."""
     old = session.get(LedgerRow, row_id) if row_id else None
     if row_id and (old is None or old.deleted or old.ledger_type_id != d.id):
         raise DomainError("not_found")
-    data, target, y = validate_row(session, d, values,
+    data, target, y = validate_row(session, d, values, parse=parse,
                                    key=key if old is None else None, year=year, grids=grids)
     if old is not None:  # values of fields this type no longer shows are kept, not dropped
         codes = {f.code for f in d.fields}
@@ -242,15 +257,14 @@ def save_row(session: Session, code: str, row_id: str | None, values: dict[str, 
     return record_change(session, LedgerRow, row_id if old else None, out, now=now).id
 
 
-def delete_row(session: Session, code: str, row_id: str, *, now: dt.datetime) -> None:
+def delete_row(session: Session, d: LedgerDefLike, row_id: str, *, now: dt.datetime) -> None:
     """Tombstone a row (synced as a deletion)."""
-    d = ledger(session, code)
     old = session.get(LedgerRow, row_id)
     if old is None or old.deleted or old.ledger_type_id != d.id:
         raise DomainError("not_found")
     record_change(session, LedgerRow, row_id, {}, now=now, deleted=True)
 
 
-__all__ = ["LedgerQuery", "LedgerListRow", "LedgerRowDetail", "PAGE", "KEY_FIELD",
-           "YEAR_FIELD", "types", "list_rows", "count_rows", "years", "get_row",
-           "validate_row", "save_row", "delete_row", "YEAR"]
+__all__ = ["LedgerDefLike", "LedgerQuery", "LedgerListRow", "LedgerRowDetail", "PAGE",
+           "KEY_FIELD", "YEAR_FIELD", "list_rows", "count_rows", "years", "get_row",
+           "validate_row", "save_row", "delete_row"]

@@ -41,6 +41,7 @@ PAGES: list[PageSpec] = [
     PageSpec("events", "接诉即办", "desktop.ui.events.page", "EventsPage", "Ctrl+9"),
     PageSpec("worklog", "工作日志", "desktop.ui.worklog.page", "WorkLogPage", ""),
     PageSpec("assistant", "一张表助手", "desktop.ui.assistant", "AssistantPage", ""),
+    PageSpec("ledgers", "台账管理", "desktop.ui.ledgers", "LedgersPage", ""),
     PageSpec("sync", "数据同步", "desktop.ui.sync.page", "SyncPage", ""),
 ]
 

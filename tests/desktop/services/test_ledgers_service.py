@@ -12,11 +12,20 @@ from sqlalchemy.orm import Session
 from common.errors import ValidationErrors
 from common.ledger_types import ledger_type_id
 from common.schema import LedgerField, LedgerRow
+from desktop.assistant.ledgers import ledger, list_ledgers, parse_value
 from desktop.services import ledgers
 from desktop.services.ledgers import LedgerQuery
 from desktop.storage.changes import record_change
 from desktop.storage.tables import OutboxEntry
 from tests.desktop.ledger_fixtures import NOW, land, ledger_scope  # noqa: F401
+
+
+def _rows(s: Session, query: LedgerQuery, **kw) -> list[ledgers.LedgerListRow]:  # noqa: ANN003
+    return ledgers.list_rows(s, ledger(s, "land"), query, **kw)
+
+
+def _save(s: Session, row_id: str | None, values: dict, **kw) -> str:  # noqa: ANN003
+    return ledgers.save_row(s, ledger(s, "land"), row_id, values, parse=parse_value, **kw)
 
 
 def _queued(s: Session, record_id: str) -> list[OutboxEntry]:
@@ -25,12 +34,12 @@ def _queued(s: Session, record_id: str) -> list[OutboxEntry]:
 
 def test_the_types_come_from_data_and_a_field_an_admin_adds_appears(ledger_scope):
     with Session(ledger_scope.engine) as s:
-        before = {d.code: d for d in ledgers.types(s)}
+        before = {d.code: d for d in list_ledgers(s)}
         record_change(s, LedgerField, None, {
             "ledger_type_id": ledger_type_id("land"), "code": "irrigated", "label": "灌溉面积",
             "field_type": "decimal", "unit": "亩", "dict_code": None, "required": False,
             "sort": 99}, now=NOW)
-        after = {d.code: d for d in ledgers.types(s)}
+        after = {d.code: d for d in list_ledgers(s)}
     assert list(before)[:2] == ["land", "production_living"] and len(before) == 8
     assert [f.label for f in after["land"].fields][-1] == "灌溉面积"
     assert len(after["land"].fields) == len(before["land"].fields) + 1
@@ -39,9 +48,10 @@ def test_the_types_come_from_data_and_a_field_an_admin_adds_appears(ledger_scope
 def test_rows_show_the_bound_household_and_head_and_stay_in_the_workers_grid(ledger_scope):
     sc = ledger_scope
     with Session(sc.engine) as s:
-        rows = ledgers.list_rows(s, LedgerQuery("land"), grids={sc.grid})
-        assert ledgers.count_rows(s, LedgerQuery("land"), grids={sc.grid}) == 2
-        everywhere = ledgers.list_rows(s, LedgerQuery("land"))
+        rows = _rows(s, LedgerQuery(), grids={sc.grid})
+        assert ledgers.count_rows(s, ledger(s, "land"),
+                                  LedgerQuery(), grids={sc.grid}) == 2
+        everywhere = _rows(s, LedgerQuery())
     assert [(r.key, r.name, r.year) for r in rows] == [("652123000101", "张三", 2025),
                                                        ("652123000102", "买买提·吐尔逊", 2024)]
     assert rows[0].data["transfer_mode"] == "lease"
@@ -50,8 +60,8 @@ def test_rows_show_the_bound_household_and_head_and_stay_in_the_workers_grid(led
 
 def test_a_person_bound_ledger_lists_the_id_number_masked(ledger_scope):
     with Session(ledger_scope.engine) as s:
-        (row,) = ledgers.list_rows(s, LedgerQuery("vehicles"), grids={ledger_scope.grid})
-        detail = ledgers.get_row(s, "vehicles", row.id)
+        (row,) = ledgers.list_rows(s, ledger(s, "vehicles"), LedgerQuery(), grids={ledger_scope.grid})
+        detail = ledgers.get_row(s, ledger(s, "vehicles"), row.id)
     clear = ledger_scope.people["张三"].id_number
     assert row.name == "张三" and row.key == clear[:6] + "********" + clear[-4:]
     assert clear not in repr(row) and detail.key == row.key
@@ -61,14 +71,14 @@ def test_the_year_and_text_filters_narrow_the_rows(ledger_scope):
     g = {ledger_scope.grid}
     with Session(ledger_scope.engine) as s:
         def names(**kw):  # noqa: ANN003, ANN202
-            return [r.name for r in ledgers.list_rows(s, LedgerQuery("land", **kw), grids=g)]
+            return [r.name for r in _rows(s, LedgerQuery(**kw), grids=g)]
         assert names(year=2024) == ["买买提·吐尔逊"]
         assert names(text="买买提") == ["买买提·吐尔逊"]
         assert names(text="000101") == ["张三"]
         assert names(text="出租") == ["张三"]         # a dictionary value by its label
         assert names(text="J0001") == ["张三"]        # a text value
-        assert ledgers.years(s, "land", grids=g) == [2025, 2024]
-        v = ledgers.list_rows(s, LedgerQuery("vehicles", text="新KA"), grids=g)
+        assert ledgers.years(s, ledger(s, "land"), grids=g) == [2025, 2024]
+        v = ledgers.list_rows(s, ledger(s, "vehicles"), LedgerQuery(text="新KA"), grids=g)
         assert [r.name for r in v] == ["张三"]
 
 
@@ -79,13 +89,14 @@ def test_paging_returns_every_row_once_in_order_whatever_the_page_size(ledger_sc
                                                                        extra):
     sc = ledger_scope
     with Session(sc.engine) as s:
-        have = ledgers.count_rows(s, LedgerQuery("land"), grids={sc.grid})
+        have = ledgers.count_rows(s, ledger(s, "land"),
+                                  LedgerQuery(), grids={sc.grid})
         for i in range(extra):  # several rows may share a household: ties on the key
             land(s, sc.households["652123000101"], sc.grid, 2020 + i % 3, arable_area=i)
         expected = have + extra
         got, after = [], None
         while True:
-            chunk = ledgers.list_rows(s, LedgerQuery("land"), grids={sc.grid}, limit=page,
+            chunk = _rows(s, LedgerQuery(), grids={sc.grid}, limit=page,
                                       after=after)
             got += chunk
             if len(chunk) < page:
@@ -101,7 +112,7 @@ def test_a_row_missing_a_required_field_is_refused_naming_the_field_and_writes_n
     with Session(ledger_scope.engine) as s:
         before = s.scalar(select(func.count()).select_from(OutboxEntry))
         with pytest.raises(ValidationErrors) as err:
-            ledgers.save_row(s, "land", None, {"plots": "2", "transfer_mode": "卖掉了"},
+            _save(s, None, {"plots": "2", "transfer_mode": "卖掉了"},
                              key="652123000102", year="2026", now=NOW, grids={ledger_scope.grid})
         s.rollback()
         after = s.scalar(select(func.count()).select_from(OutboxEntry))
@@ -113,7 +124,7 @@ def test_a_row_missing_a_required_field_is_refused_naming_the_field_and_writes_n
 
 def test_a_household_outside_the_scope_or_a_bad_year_is_refused(ledger_scope):
     with Session(ledger_scope.engine) as s, pytest.raises(ValidationErrors) as err:
-        ledgers.save_row(s, "land", None, {"arable_area": "3"}, key="652123000201",
+        _save(s, None, {"arable_area": "3"}, key="652123000201",
                          year="明年", now=NOW, grids={ledger_scope.grid})
     messages = {e.field: e.message() for e in err.value.errors}
     assert messages[ledgers.KEY_FIELD] == "找不到户号“652123000201”"
@@ -123,7 +134,7 @@ def test_a_household_outside_the_scope_or_a_bad_year_is_refused(ledger_scope):
 def test_a_valid_row_is_written_with_codes_and_queued_for_sync(ledger_scope):
     sc = ledger_scope
     with Session(sc.engine) as s:
-        rid = ledgers.save_row(s, "land", None, {"arable_area": "6.5", "transfer_mode": "转包",
+        rid = _save(s, None, {"arable_area": "6.5", "transfer_mode": "转包",
                                                  "plots": 2}, key="652123000102", year=2026,
                                now=NOW, grids={sc.grid})
         s.commit()
@@ -140,7 +151,7 @@ def test_editing_a_row_changes_its_values_and_keeps_its_household(ledger_scope):
     rid = sc.rows["张三"]
     with Session(sc.engine) as s:
         s.get(LedgerRow, rid).data = {**s.get(LedgerRow, rid).data, "old_field": "kept"}
-        ledgers.save_row(s, "land", rid, {"arable_area": 14, "plots": ""}, year=2025, now=NOW)
+        _save(s, rid, {"arable_area": 14, "plots": ""}, year=2025, now=NOW)
         s.commit()
         row = s.get(LedgerRow, rid)
         assert row.data == {"arable_area": 14.0, "old_field": "kept"}
@@ -151,8 +162,8 @@ def test_editing_a_row_changes_its_values_and_keeps_its_household(ledger_scope):
 def test_a_deleted_row_leaves_the_list_and_its_deletion_is_queued(ledger_scope):
     sc = ledger_scope
     with Session(sc.engine) as s:
-        ledgers.delete_row(s, "land", sc.rows["张三"], now=NOW)
+        ledgers.delete_row(s, ledger(s, "land"), sc.rows["张三"], now=NOW)
         s.commit()
-        names = [r.name for r in ledgers.list_rows(s, LedgerQuery("land"), grids={sc.grid})]
+        names = [r.name for r in _rows(s, LedgerQuery(), grids={sc.grid})]
         assert names == ["买买提·吐尔逊"]
         assert _queued(s, sc.rows["张三"])[-1].deleted is True
