@@ -6,6 +6,7 @@ CI runs a bounded number of examples; `make soak` (SOAK=1) runs thousands.
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import shutil
@@ -30,18 +31,26 @@ DEVICES = (("w1a", "worker1a"), ("w1a2", "worker1a"), ("w1b", "worker1b"), ("off
 GRIDS = ("g1a", "g1b")
 FIELDS = ("household_no", "address")
 
-fault = st.sampled_from(FAULTS + (None, None, None))
-op = st.one_of(
-    st.tuples(st.just("edit"), st.integers(0, 3), st.integers(0, 30), st.sampled_from(FIELDS),
-              st.sampled_from(["甲", "乙", "丙", "丁", "一号", "二号"])),
-    st.tuples(st.just("create"), st.integers(0, 3), st.sampled_from(GRIDS)),
-    st.tuples(st.just("delete"), st.integers(0, 3), st.integers(0, 30)),
-    st.tuples(st.just("move"), st.integers(0, 3), st.integers(0, 30), st.sampled_from(GRIDS)),
-    st.tuples(st.just("office_rest_edit"), st.integers(0, 30), st.sampled_from(FIELDS),
-              st.sampled_from(["总部改", "镇里改"])),
-    st.tuples(st.just("sync"), st.integers(0, 3), st.lists(fault, max_size=3)),
-    st.tuples(st.just("tick"), st.integers(1, 600)),
-)
+def operations(faults: tuple[str, ...] = FAULTS) -> st.SearchStrategy:
+    """One step of a history: an offline edit, create, delete or move on a device, an edit by
+    the office through the server's REST path, a sync with scripted faults, or time passing."""
+    fault = st.sampled_from(faults + (None, None, None))
+    return st.one_of(
+        st.tuples(st.just("edit"), st.integers(0, 3), st.integers(0, 30),
+                  st.sampled_from(FIELDS),
+                  st.sampled_from(["甲", "乙", "丙", "丁", "一号", "二号"])),
+        st.tuples(st.just("create"), st.integers(0, 3), st.sampled_from(GRIDS)),
+        st.tuples(st.just("delete"), st.integers(0, 3), st.integers(0, 30)),
+        st.tuples(st.just("move"), st.integers(0, 3), st.integers(0, 30),
+                  st.sampled_from(GRIDS)),
+        st.tuples(st.just("office_rest_edit"), st.integers(0, 30), st.sampled_from(FIELDS),
+                  st.sampled_from(["总部改", "镇里改"])),
+        st.tuples(st.just("sync"), st.integers(0, 3), st.lists(fault, max_size=3)),
+        st.tuples(st.just("tick"), st.integers(1, 600)),
+    )
+
+
+op = operations()
 
 
 class _Store:
@@ -95,7 +104,10 @@ def _world(store: _Store) -> dict:
     return _WORLDS[key]
 
 
-def _run(store: _Store | Path, ops: list[tuple], max_bytes: int) -> None:
+def _run(store: _Store | Path, ops: list[tuple], max_bytes: int, *, wire=None) -> None:
+    """Run one history from the world's state and check the property. `wire(server)`, when
+    given, is a context manager that serves the example's database over HTTP and yields a
+    function putting a device on that wire (test_sync_properties_http.py)."""
     world = _world(store if isinstance(store, _Store) else _Store(store))
     store = world["store"]
     work = Path(tempfile.mkdtemp(prefix="yzb-prop-"))
@@ -106,13 +118,13 @@ def _run(store: _Store | Path, ops: list[tuple], max_bytes: int) -> None:
         devices = [Device(server, user, work / f"{name}.db", key=world["keys"][name],
                           max_bytes=max_bytes) for name, user in DEVICES]
         ids = list(world["ids"])
+        served = wire(server) if wire is not None else contextlib.nullcontext(None)
         try:
-            for step in ops:
-                _step(server, devices, ids, step)
-            for _round in range(2):
+            with served as attach:
                 for d in devices:
-                    d.sync()
-            _check(server, devices)
+                    if attach is not None:
+                        attach(d)
+                _play(server, devices, ids, ops)
         finally:
             for d in devices:
                 d.close()
@@ -120,6 +132,16 @@ def _run(store: _Store | Path, ops: list[tuple], max_bytes: int) -> None:
             store.drop_example()
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _play(server: ServerHarness, devices: list[Device], ids: list[str],
+          ops: list[tuple]) -> None:
+    for step in ops:
+        _step(server, devices, ids, step)
+    for _round in range(2):
+        for d in devices:
+            d.sync()
+    _check(server, devices)
 
 
 def _step(server: ServerHarness, devices: list[Device], ids: list[str], step: tuple) -> None:
