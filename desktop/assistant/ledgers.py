@@ -122,12 +122,15 @@ def _binding_keys(session: Session, d: LedgerDef, ids: set[str]) -> dict[str, tu
 
 
 def export_ledger(session: Session, code: str, path: str | Path, *,
-                  year: int | None = None) -> int:
-    """Write one ledger type's rows to a new .xlsx; returns the number of rows."""
+                  year: int | None = None, grids: set[str] | None = None) -> int:
+    """Write one ledger type's rows (of `grids`, when given) to a new .xlsx; returns the number
+    of rows."""
     d = ledger(session, code)
     q = select(LedgerRow).where(LedgerRow.ledger_type_id == d.id, LedgerRow.deleted.is_(False))
     if year is not None:
         q = q.where(LedgerRow.year == year)
+    if grids is not None:  # the client's page exports the worker's scope, as it lists it
+        q = q.where(LedgerRow.grid_id.in_(grids))
     rows = session.scalars(q).all()
     bind_col = f"{d.binding}_id"
     keys = _binding_keys(session, d, {getattr(r, bind_col) for r in rows if getattr(r, bind_col)})

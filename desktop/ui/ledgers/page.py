@@ -324,7 +324,9 @@ class LedgersPage(QWidget):
             return
         self._busy(True, "正在导出…")
         year, uid, now = self.year.currentData(), self.ctx.user.id, self.ctx.now()
-        self.tasks.write(lambda s: export_rows(s, d, path, year=year, user_id=uid, now=now),
+        node = self.ctx.user.scope_node_id
+        self.tasks.write(lambda s: export_rows(s, d, path, year=year, user_id=uid, now=now,
+                                               scope_node_id=node),
                          lambda n: self._exported(path, n), self._failed, touches="log",
                          name="ledger-export")
 

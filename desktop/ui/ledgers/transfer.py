@@ -17,9 +17,11 @@ from desktop.services.work_context import grids_in_scope
 
 
 def export_rows(session: Session, d: LedgerDef, path: str | Path, *, year: int | None,
-                user_id: str, now: dt.datetime) -> int:
-    """Write the type's rows (of `year`, or every year) to `path`; the export is logged."""
-    n = export_ledger(session, d.code, path, year=year)
+                user_id: str, now: dt.datetime, scope_node_id: str | None) -> int:
+    """Write the type's rows in the worker's scope (of `year`, or every year) to `path`; the
+    export is logged."""
+    n = export_ledger(session, d.code, path, year=year,
+                      grids=grids_in_scope(session, scope_node_id))
     log_export(session, user_id, "ledger_rows", now,
                {"tool": "ledger_page", "ledger": d.code, "rows": n, "year": year,
                 "output": Path(path).name})
