@@ -288,3 +288,15 @@ def test_any_payload_to_add_a_field_gets_an_answer_below_500(server, body):
     assert r.status_code < 500, r.text
     if r.status_code >= 400:
         assert r.json()["message"] and not r.json()["message"].isascii()
+
+
+def test_every_ledger_endpoint_is_documented(server):
+    from pathlib import Path
+    doc = (Path(__file__).parents[2] / "docs" / "SERVER.md").read_text(encoding="utf-8")
+    paths = server.app.openapi()["paths"]
+    routes = [(m.upper(), p) for p, ops in paths.items() if "ledger" in p for m in ops]
+    assert len(routes) == 7
+    assert all(not op["summary"].isascii() for p, ops in paths.items() if "ledger" in p
+               for op in ops.values())  # Chinese summaries in /docs
+    for method, path in routes:
+        assert f"`{method} {path}" in doc, f"{method} {path} is not in docs/SERVER.md"
