@@ -57,6 +57,7 @@ def main() -> int:
     dialog.close()
 
     _SAMPLES["assistant"] = _assistant_sheet(built["profile"], home)
+    _conflicts_from_the_server(built["profile"])
     window = build_main_window(demo_signed_in(built["profile"]), tasks, now=lambda: DEMO_NOW)
     window.resize(1366, 800)
     window.show()
@@ -102,6 +103,14 @@ def _prepare(key: str, window, app, tasks) -> None:  # noqa: ANN001
     elif key == "organisations":
         page.list.selectRow(0)
         settle(app, tasks)
+    elif key == "ledgers":
+        # last year's land ledger of the demo township: the year filter set, a row selected
+        page.choose_type("土地台账")
+        settle(app, tasks)
+        page.set_year(page.year.itemData(1))
+        settle(app, tasks)
+        page.table.selectRow(0)
+        settle(app, tasks)
     elif key == "assistant" and _SAMPLES.get("assistant"):
         # a department's half-filled sheet, completed: the mapping and the result line show
         src = _SAMPLES["assistant"]
@@ -112,6 +121,37 @@ def _prepare(key: str, window, app, tasks) -> None:  # noqa: ANN001
 
 
 _SAMPLES: dict[str, Path] = {}
+
+
+def _conflicts_from_the_server(profile) -> None:  # noqa: ANN001
+    """Two conflicts as a pull from the server brings them (the client's own apply_pull): a
+    phone number and an address the office changed while this device changed them too."""
+    import datetime as dt
+
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from common.schema import Household, Person
+    from common.sync.messages import ConflictWire, PullResponse
+    from desktop.storage.changes import sync_state
+    from desktop.storage.replica import apply_pull
+    from tests.demo_profile import DEMO_NOW
+    with Session(profile.engine) as s:
+        person = s.scalars(select(Person).where(Person.phone.is_not(None)).limit(1)).one()
+        household = s.scalars(select(Household).where(Household.address.is_not(None))
+                              .limit(1)).one()
+        at = (DEMO_NOW - dt.timedelta(hours=3)).isoformat()
+        cursor = sync_state(s).cursor or 0
+        apply_pull(s, PullResponse(cursor=cursor, conflicts=[
+            ConflictWire(id="c-phone", rev=cursor, entity="people", record_id=person.id,
+                         field="phone", winner_value=person.phone, loser_value="13899012345",
+                         created_at=at),
+            ConflictWire(id="c-address", rev=cursor, entity="households",
+                         record_id=household.id, field="address",
+                         winner_value=household.address,
+                         loser_value=f"{household.address}（已搬至新居）", created_at=at)]),
+            now=DEMO_NOW)
+        s.commit()
 
 
 def _assistant_sheet(profile, home: Path) -> Path:  # noqa: ANN001
