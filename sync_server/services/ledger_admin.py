@@ -17,6 +17,7 @@ from common.schema.ledgers import BINDINGS, FIELD_TYPES
 
 from .changes import apply_change
 from .oplog import log_operation
+from .plate_keys import PLATE_KEY_DICT
 
 CODE_RE = re.compile(r"[a-z][a-z0-9_]{1,31}")
 LABEL_MAX, UNIT_MAX, DICT_CODE_MAX, SORT_MAX = 64, 16, 32, 1_000_000
@@ -372,9 +373,10 @@ def _dict_code(session: Session, field_type: str | None, value: Any, name: str, 
         errors.append(ValidationError("ledger_dict_unknown", name, label=label,
                                       value=_shown(value)))
         return None
-    if not session.scalar(select(func.count()).select_from(DictEntry).where(
-            DictEntry.dict_code == value, DictEntry.deleted.is_(False),
-            DictEntry.grid_id.is_(None))):
+    # the door-plate signing key is stored as a dictionary but is no list of options
+    if value == PLATE_KEY_DICT or not session.scalar(select(func.count()).select_from(
+            DictEntry).where(DictEntry.dict_code == value, DictEntry.deleted.is_(False),
+                             DictEntry.grid_id.is_(None))):
         errors.append(ValidationError("ledger_dict_unknown", name, label=label, value=value))
         return None
     return value

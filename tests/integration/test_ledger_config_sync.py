@@ -98,3 +98,34 @@ def test_an_admin_added_field_reaches_the_device_and_its_imported_values_sync_ba
 
 def _header(path) -> list[str]:
     return [c.value for c in openpyxl.load_workbook(path).active[1]]
+
+
+def test_a_first_sync_over_http_from_a_snapshot_brings_the_admins_new_field(db_url, tmp_path):
+    import httpx
+
+    from desktop.net.sync import HttpSyncTransport
+    from desktop.services.sync import SyncService
+    from sync_server.db.snapshot_tables import ScopeSnapshot
+    from tests.integration.sync_live import LiveServer
+
+    live = LiveServer(db_url)
+    try:
+        r = httpx.post(f"{live.url}/api/admin/ledger-types/{LIVESTOCK}/fields", json={
+            "code": "vaccinations", "label": "防疫次数", "field_type": "int", "unit": "次"},
+            headers={"Authorization": f"Bearer {live.token('admin')}"})
+        assert r.status_code == 201, r.text
+        laptop = Device(live.harness, "worker1b", tmp_path / "laptop.db")
+        laptop.now = LiveServer._now
+        laptop.service = SyncService(laptop, HttpSyncTransport(live.url), clock=laptop.now)
+        laptop.service.store_tokens({"access_token": live.token("worker1b")})
+        try:
+            laptop.sync()
+            with Session(laptop.engine) as s:
+                export_ledger(s, "养殖台账", tmp_path / "livestock.xlsx")
+        finally:
+            laptop.close()
+        with live.harness.session() as s:  # the first sync did come from a snapshot
+            assert s.scalar(select(ScopeSnapshot.status)) == "ready"
+    finally:
+        live.stop()
+    assert "防疫次数(次)" in _header(tmp_path / "livestock.xlsx")

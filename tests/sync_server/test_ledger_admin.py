@@ -118,6 +118,8 @@ def test_an_unknown_dictionary_or_field_type_on_a_new_field_is_refused(server):
     r = admin.post(url, json={**VACCINATIONS, "field_type": "dict", "dict_code": "vaccines"})
     assert r.status_code == 422
     assert r.json()["message"] == "字典“vaccines”不是已有的字典，请先在字典管理中建立该字典"
+    r = admin.post(url, json={**VACCINATIONS, "field_type": "dict", "dict_code": "plate_key"})
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "dict_code"
     # a dictionary the admin creates in the dictionary centre can then be used
     assert admin.post("/api/admin/dictionaries", json={
         "dict_code": "vaccines", "code": "fmd", "label": "口蹄疫"}).status_code == 201
