@@ -7,8 +7,9 @@ from typing import Any
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import (QGroupBox, QHBoxLayout, QInputDialog, QLabel, QProgressBar,
-                               QPushButton, QSplitter, QTabWidget, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QGroupBox, QHBoxLayout, QHeaderView, QInputDialog, QLabel,
+                               QProgressBar, QPushButton, QSplitter, QTabWidget, QVBoxLayout,
+                               QWidget)
 
 from desktop.services import sync_status
 
@@ -69,6 +70,12 @@ class SyncPage(QWidget):
             ("记录", lambda c: f"{c.entity_label}：{c.record}"), ("字段", lambda c: c.field_label),
             ("我的（被覆盖）", lambda c: c.mine), ("对方的（现值）", lambda c: c.theirs)])
         self.conflict_view = _table(self.conflict_model, "数据冲突")
+        # the two values side by side get the same room: neither is cut short
+        head = self.conflict_view.horizontalHeader()
+        head.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        head.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        head.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        head.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
         self.conflict_view.selectionModel().currentRowChanged.connect(
             lambda cur, _prev: self._show_conflict(self.conflict_model.row_at(cur.row())))
         self.mine_box, self.mine_value = self._side("我的（被覆盖的值）")

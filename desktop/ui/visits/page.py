@@ -29,7 +29,12 @@ def _table(model: RowsModel, name: str) -> QTableView:
     view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
     view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    view.horizontalHeader().setStretchLastSection(True)
+    head = view.horizontalHeader()
+    head.setStretchLastSection(True)
+    # fit the columns to what they hold whenever new rows arrive (measured on the first 200
+    # rows, so a long list stays quick); the user can still drag them wider
+    head.setResizeContentsPrecision(200)
+    model.modelReset.connect(view.resizeColumnsToContents)
     view.verticalHeader().setVisible(False)
     return view
 
