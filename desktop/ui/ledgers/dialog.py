@@ -74,7 +74,7 @@ class LedgerRowDialog(QDialog):
         layout.addWidget(scroll, 1)
         layout.addWidget(self.message)
         layout.addWidget(self.buttons)
-        self.resize(460, min(140 + 58 * (len(ledger.fields) + 2), 720))
+        self.resize(460, min(150 + 44 * (len(ledger.fields) + 2), 720))
         if row_id:
             self.buttons.setEnabled(False)
             self.tasks.read(lambda s: ledgers.get_row(s, ledger, row_id), self._loaded,

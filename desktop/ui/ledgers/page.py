@@ -364,7 +364,7 @@ class LedgersPage(QWidget):
         bad = len(report.errors)
         summary = (f"{report.ledger}：新增 {report.created} 行，更新 {report.updated} 行，"
                    f"有误 {bad} 行" + ("（有误的行未导入，见下表）" if bad else ""))
-        self._busy(False, summary)
+        self._busy(False, "导入完成，结果见下方")
         self.result_summary.setText(summary)
         self.bad_rows.clear()
         for row, reason in report.errors:
