@@ -177,6 +177,22 @@ def test_editing_and_deleting_the_selected_row(page, ledger_scope, ledger_ctx, q
     assert [r[1] for r in _table(page)] == ["买买提·吐尔逊"]
 
 
+def test_the_list_fetches_further_pages_as_the_view_scrolls(ledger_ctx, ledger_scope, qtbot):
+    from desktop.assistant.ledgers import ledger
+    from desktop.services.ledgers import LedgerQuery
+    from desktop.ui.ledgers.model import LedgerRowsModel
+    with Session(ledger_scope.engine) as s:
+        land_def = ledger(s, "land")
+    model = LedgerRowsModel(ledger_ctx.tasks, None, page_size=2)  # every grid: 3 rows
+    with qtbot.wait_signal(model.loaded, timeout=5000):
+        model.set_query(land_def, LedgerQuery())
+    assert model.rowCount() == 2 and model.canFetchMore()
+    with qtbot.wait_signal(model.loaded, timeout=5000):
+        model.fetchMore()
+    assert model.rowCount() == 3 and not model.canFetchMore()
+    assert [model.text(r, 1) for r in range(3)] == ["张三", "买买提·吐尔逊", "王强"]
+
+
 def _sheet(path, rows):  # noqa: ANN001, ANN202
     wb = openpyxl.Workbook()
     ws = wb.active
@@ -196,9 +212,12 @@ def test_import_keeps_good_rows_and_lists_bad_ones_by_row_number(page, ledger_sc
         ["652123000101", None, 2026, None, "卖掉了", None],     # row 4: two reasons
         ["652123000101", None, 2026, 3.5, None, None],         # row 5: good
     ])
+    progress = []
+    ledger_ctx.tasks.progress_reported.connect(lambda *a: progress.append(a[:3]))
     with qtbot.wait_signal(page.imported, timeout=10000) as done:
         page.import_from(path)
     wait_idle(qtbot, ledger_ctx)
+    assert ("ledger-import", 0, 4) in progress    # ran on the writer lane, reporting progress
     report = done.args[0]
     assert (report.created, report.updated) == (2, 0)
     lines = page.bad_row_lines()
