@@ -118,11 +118,10 @@ def _filtered(session: Session, d: LedgerDefLike, query: LedgerQuery, grids: set
 
 
 def list_rows(session: Session, d: LedgerDefLike, query: LedgerQuery = LedgerQuery(), *,
-              grids: set[str] | None = None,
-              limit: int = PAGE, after: tuple[str, str] | None = None
-              ) -> list[LedgerListRow]:
-    """One page of rows, ordered by the bound record's key (a person's name) then id; `after` is the last row's
-    `sort_key()` (keyset paging: a township's tens of thousands of rows open at once)."""
+              grids: set[str] | None = None, limit: int = PAGE,
+              after: tuple[str, str] | None = None) -> list[LedgerListRow]:
+    """One page of rows, ordered by the bound record's key (a person's name) then id; `after`
+    is the last row's `sort_key()` (keyset paging: tens of thousands of rows open at once)."""
     entity, key, name, fk = _bound(d)
     # people are listed by name: paging never carries a clear ID number
     sort = func.coalesce(name if d.binding == "person" else key, "")
@@ -144,6 +143,15 @@ def count_rows(session: Session, d: LedgerDefLike, query: LedgerQuery = LedgerQu
                grids: set[str] | None = None) -> int:
     q, _, _ = _filtered(session, d, query, grids, [func.count(LedgerRow.id)])
     return int(session.scalar(q) or 0)
+
+
+def counts_by_type(session: Session, *, grids: set[str] | None = None) -> dict[str, int]:
+    """Rows per ledger type id (for the type list)."""
+    q = select(LedgerRow.ledger_type_id, func.count()).where(
+        LedgerRow.deleted.is_(False)).group_by(LedgerRow.ledger_type_id)
+    if grids is not None:
+        q = q.where(LedgerRow.grid_id.in_(grids) if grids else false())
+    return {tid: int(n) for tid, n in session.execute(q)}
 
 
 def years(session: Session, d: LedgerDefLike, *, grids: set[str] | None = None) -> list[int]:
@@ -266,5 +274,5 @@ def delete_row(session: Session, d: LedgerDefLike, row_id: str, *, now: dt.datet
 
 
 __all__ = ["LedgerDefLike", "LedgerQuery", "LedgerListRow", "LedgerRowDetail", "PAGE",
-           "KEY_FIELD", "YEAR_FIELD", "list_rows", "count_rows", "years", "get_row",
+           "KEY_FIELD", "YEAR_FIELD", "list_rows", "count_rows", "counts_by_type", "years", "get_row",
            "validate_row", "save_row", "delete_row"]

@@ -161,15 +161,20 @@ class LedgersPage(QWidget):
         self.load_types()
 
     def load_types(self) -> None:
-        self.tasks.read(list_ledgers, self._types_ready, self._failed, name="ledger_types")
+        node = self.ctx.user.scope_node_id
 
-    def _types_ready(self, defs: list[LedgerDef]) -> None:
+        def read(s):  # noqa: ANN001, ANN202 - reader thread
+            return list_ledgers(s), ledgers.counts_by_type(s, grids=grids_in_scope(s, node))
+        self.tasks.read(read, lambda got: self._types_ready(*got), self._failed,
+                        name="ledger_types")
+
+    def _types_ready(self, defs: list[LedgerDef], counts: dict[str, int]) -> None:
         current = self.current_ledger().code if self.current_ledger() else None
         self.ledger_defs = defs
         self.types.blockSignals(True)
         self.types.clear()
         for d in defs:
-            item = QListWidgetItem(d.name)
+            item = QListWidgetItem(f"{d.name}（{counts.get(d.id, 0)}）")
             item.setData(Qt.ItemDataRole.UserRole, d.code)
             item.setToolTip(f"按{BOUND[d.binding]}登记" + ("，每年一份" if d.per_year else ""))
             self.types.addItem(item)

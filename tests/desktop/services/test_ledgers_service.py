@@ -60,7 +60,7 @@ def test_rows_show_the_bound_household_and_head_and_stay_in_the_workers_grid(led
 
 def test_a_person_bound_ledger_lists_the_id_number_masked(ledger_scope):
     with Session(ledger_scope.engine) as s:
-        (row,) = ledgers.list_rows(s, ledger(s, "vehicles"), LedgerQuery(), grids={ledger_scope.grid})
+        (row,) = ledgers.list_rows(s, ledger(s, "vehicles"), grids={ledger_scope.grid})
         detail = ledgers.get_row(s, ledger(s, "vehicles"), row.id)
     clear = ledger_scope.people["张三"].id_number
     assert row.name == "张三" and row.key == clear[:6] + "********" + clear[-4:]
@@ -78,6 +78,8 @@ def test_the_year_and_text_filters_narrow_the_rows(ledger_scope):
         assert names(text="出租") == ["张三"]         # a dictionary value by its label
         assert names(text="J0001") == ["张三"]        # a text value
         assert ledgers.years(s, ledger(s, "land"), grids=g) == [2025, 2024]
+        counts = ledgers.counts_by_type(s, grids=g)
+        assert (counts[ledger(s, "land").id], counts[ledger(s, "vehicles").id]) == (2, 1)
         v = ledgers.list_rows(s, ledger(s, "vehicles"), LedgerQuery(text="新KA"), grids=g)
         assert [r.name for r in v] == ["张三"]
 

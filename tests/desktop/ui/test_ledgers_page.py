@@ -64,8 +64,8 @@ def _outbox(engine) -> int:  # noqa: ANN001
 def test_choosing_a_type_shows_its_rows_in_the_grid_with_labels_and_units(page, ledger_ctx,
                                                                            ledger_scope, qtbot):
     names = [page.types.item(i).text() for i in range(page.types.count())]
-    assert names == ["土地台账", "生产生活台账", "收支台账", "自建房台账", "农机台账", "养殖台账",
-                     "车辆台账", "种植台账"]
+    assert names == ["土地台账（2）", "生产生活台账（0）", "收支台账（0）", "自建房台账（0）",
+                     "农机台账（0）", "养殖台账（0）", "车辆台账（1）", "种植台账（0）"]
     assert _headers(page)[:5] == ["户号", "户主姓名", "年度", "耕地面积(亩)", "林地面积(亩)"]
     rows = _table(page)
     col = _headers(page).index("流转方式")
