@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import os
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from common.ledger_types import ledger_type_id
 from common.schema import LedgerField, LedgerType
@@ -56,11 +57,27 @@ def test_an_admin_adds_a_field_to_an_existing_ledger_and_it_is_listed_last(serve
     assert [f["code"] for f in fields[:2]] == ["animal", "stock"]
 
 
-def test_a_fresh_server_lists_the_default_ledgers_before_any_admin_write(server):
-    assert counts(server)[0] == 0
+def test_a_server_holding_no_ledger_type_lists_the_defaults_devices_use(server):
+    with server.session() as s:  # however the database was seeded
+        s.execute(delete(LedgerField))
+        s.execute(delete(LedgerType))
+        s.commit()
     listing = server.as_("worker2").get("/api/ledger-types").json()
     assert [t["code"] for t in listing][:3] == ["land", "production_living", "income_expense"]
     assert by_code(listing, "livestock")["id"] == LIVESTOCK
+    assert [f["code"] for f in by_code(listing, "livestock")["fields"]] == [
+        "animal", "stock", "sold", "income"]
+
+
+def test_the_service_itself_refuses_anyone_but_a_county_admin(server):
+    from common.errors import DomainError
+    from common.schema import User
+    from sync_server.services import ledger_admin
+    with server.session() as s:
+        office = s.get(User, server.tree.users["office1"].id)
+        with pytest.raises(DomainError) as err:
+            ledger_admin.add_field(s, office, LIVESTOCK, VACCINATIONS, now=server.clock())
+        assert err.value.code == "forbidden"
 
 
 def test_township_and_grid_accounts_are_refused_with_a_chinese_reason(server):
