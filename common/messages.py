@@ -77,6 +77,7 @@ MESSAGES: dict[str, str] = {
     "attachment_hash_mismatch": "附件上传后校验失败（内容与编号不符），将重新上传",
     "attachment_offset_mismatch": "附件续传位置不一致（服务器已收到 {received} 字节），将从该位置继续",
     "attachment_missing": "找不到该附件（{sha256}），可能尚未上传",
+    "attachment_out_of_scope": "该照片所属的走访或事件不在您的管辖范围内",
     "attachment_corrupt": "本机保存的附件已损坏或被改动（{sha256}）",
     "device_revoked": "本设备已被管理员停用，本机数据已清除。如需继续使用，请联系管理员",
     "device_not_found": "找不到该设备",

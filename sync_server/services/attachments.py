@@ -18,14 +18,17 @@ import io
 import os
 from pathlib import Path
 
+from sqlalchemy import String, cast, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from common.attachments import (MAX_ATTACHMENT_BYTES, MAX_CHUNK_BODY, AttachmentState,
                                 ChunkReceipt, check_attachment, require_sha256)
 from common.errors import DomainError
+from common.schema import Event, Visit
 
 from ..db.attachment_tables import Attachment
+from .scope import Scope
 
 
 class AttachmentFiles:
@@ -180,14 +183,31 @@ def _verify_image(path: Path) -> None:
         raise DomainError("attachment_not_image") from exc
 
 
-def original_path(session: Session, files: AttachmentFiles, sha256: str) -> tuple[Path, str]:
-    """The file of a complete attachment and its MIME type; attachment_missing otherwise."""
+def original_path(session: Session, files: AttachmentFiles, sha256: str, *,
+                  scope: Scope | None = None, user_id: str | None = None) -> tuple[Path, str]:
+    """The file of a complete attachment and its MIME type; attachment_missing otherwise.
+    With a `scope`: only a photo its reader uploaded, or one a visit or event in the reader's
+    scope refers to (attachment_out_of_scope otherwise)."""
     require_sha256(sha256)
     row = session.get(Attachment, sha256)
     path = files.final(sha256)
     if row is None or not row.complete or not path.exists():
         raise DomainError("attachment_missing", sha256=sha256)
+    if scope is not None and row.uploaded_by != user_id and \
+            not _referenced_in_scope(session, scope, sha256):
+        raise DomainError("attachment_out_of_scope", sha256=sha256)
     return path, row.mime
+
+
+def _referenced_in_scope(session: Session, scope: Scope, sha256: str) -> bool:
+    """Whether a record in the scope lists the photo (its references are JSON: the hash is
+    looked for in their text, which works the same on SQLite and PostgreSQL)."""
+    for entity in (Visit, Event):
+        found = session.scalar(select(entity.id).where(
+            cast(entity.photos, String).contains(sha256), scope.condition(entity)).limit(1))
+        if found is not None:
+            return True
+    return False
 
 
 def purge_abandoned(files: AttachmentFiles, *, now: dt.datetime,

@@ -214,9 +214,17 @@ def test_attachments_need_a_signed_in_user(live):
 def test_an_original_is_fetched_on_demand_checked_and_kept_encrypted(live, tmp_path):
     photo = make_photo(150_000, seed=4)
     sender = store_at(tmp_path, "sender")
-    sha = sender.put_photo(photo)[0]
+    sha, mime, thumb = sender.put_photo(photo)
     with AttachmentClient(live.url, live.token("worker1a")) as client:
         AttachmentSync(sender, client).upload_pending()
+    # the photo belongs to a visit in grid g1a (township t1)
+    from sync_server.services.changes import apply_change
+    with live.app.state.sessions() as s:
+        apply_change(s, Visit, None, {
+            "kind": "person", "visitor_id": live.tree.users["worker1a"].id, "visited_at": NOW,
+            "grid_id": live.tree.id("g1a"), "notes": "入户走访",
+            "photos": [photo_ref(sha, len(photo), mime, thumb)]}, now=NOW)
+        s.commit()
     receiver = store_at(tmp_path, "receiver")
     with AttachmentClient(live.url, live.token("office1")) as client:
         assert AttachmentSync(receiver, client).fetch_original(sha) == photo
@@ -224,6 +232,11 @@ def test_an_original_is_fetched_on_demand_checked_and_kept_encrypted(live, tmp_p
             AttachmentSync(receiver, client).fetch_original("b" * 64)
     assert err.value.code == "attachment_missing"
     assert receiver.get(sha) == photo and receiver.is_sent(sha)
+    # a worker of another grid, whose scope holds no record with this photo, is refused
+    r = httpx.get(f"{live.url}/api/attachments/{sha}",
+                  headers={"Authorization": f"Bearer {live.token('worker1b')}"})
+    assert r.status_code == 403 and r.json()["code"] == "attachment_out_of_scope"
+    assert "不在您的管辖范围内" in r.json()["message"]
 
 
 def test_thumbnails_for_a_list_of_50_visits_travel_inside_the_records_under_100_kb(tmp_path):

@@ -20,14 +20,15 @@ from common.errors import DomainError
 
 from ...services import attachments as service
 from ...services.devices import token_device
-from ..deps import CurrentUser, NowDep, SessionDep, SettingsDep
+from ..deps import CurrentUser, NowDep, ScopeDep, SessionDep, SettingsDep
 from ..errors import body_of
 
 router = APIRouter(prefix="/api/attachments", tags=["附件"])
 
 _STATUS = {"attachment_too_large": 413, "attachment_not_image": 415,
            "attachment_offset_mismatch": 409, "attachment_hash_mismatch": 422,
-           "attachment_missing": 404, "attachment_bad_hash": 400}
+           "attachment_missing": 404, "attachment_bad_hash": 400,
+           "attachment_out_of_scope": 403}
 
 
 def get_files(request: Request, settings: SettingsDep) -> service.AttachmentFiles:
@@ -81,10 +82,11 @@ def upload_chunk(sha256: str, request: Request, session: SessionDep, user: Curre
 
 
 @router.get("/{sha256}")
-def download(sha256: str, session: SessionDep, user: CurrentUser, files: FilesDep,
-             offset: Annotated[int, Query(ge=0)] = 0) -> Response:
+def download(sha256: str, session: SessionDep, user: CurrentUser, scope: ScopeDep,
+             files: FilesDep, offset: Annotated[int, Query(ge=0)] = 0) -> Response:
     try:
-        path, mime = service.original_path(session, files, sha256)
+        path, mime = service.original_path(session, files, sha256, scope=scope,
+                                           user_id=user.id)
     except DomainError as err:
         return _refusal(err)
     session.close()  # a 2G download takes minutes: hold no connection or transaction meanwhile
