@@ -29,6 +29,24 @@ class FieldDef:
     required: bool = False
     low: float | None = None
     high: float | None = None
+    options: tuple[tuple[str, str], ...] = ()
+    """(code, label) of a dictionary field as the database holds them (entries an admin
+    added included); empty: the built-in defaults of `dict_code`."""
+
+    def choices(self) -> tuple[tuple[str, str], ...]:
+        if self.options:
+            return self.options
+        from .dictionaries import DEFAULTS
+        return tuple(DEFAULTS.get(self.dict_code or "", ()))
+
+    def label_of(self, code: Any) -> Any:
+        """The label a stored code reads as (an unknown code reads as itself)."""
+        return next((lab for c, lab in self.choices() if c == code), code)
+
+    def code_of(self, text: str) -> str | None:
+        """The code of what a person typed: a label or a code; None when it is neither."""
+        t = str(text).strip()
+        return next((c for c, lab in self.choices() if t in (lab, c)), None)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ record. Export runs on a reader; import on the writer thread.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -20,10 +20,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from common import ledger_types as defaults
-from common.dictionaries import code_for
-from common.dictionaries import label as dict_label
 from common.errors import DomainError, ValidationError
 from common.schema import House, Household, LedgerField, LedgerRow, LedgerType, Person
+from desktop.services.records import load_dictionaries
 
 from .values import parse_date, text_of
 
@@ -54,12 +53,18 @@ def _header(f: defaults.FieldDef) -> str:
 
 
 def list_ledgers(session: Session) -> list[LedgerDef]:
-    """Every ledger type the database defines (the defaults when it defines none)."""
-    types = session.scalars(select(LedgerType).where(LedgerType.deleted.is_(False))
-                            .order_by(LedgerType.sort)).all()
+    """Every ledger type the database defines (the defaults when it has never held one; not
+    when an admin retired them all). Dictionary fields carry the options the database holds,
+    so an option an admin added reads and imports like the built-in ones."""
+    types = session.scalars(select(LedgerType).order_by(LedgerType.sort)).all()
+    dictionaries = load_dictionaries(session)
     if not types:
-        return [_from_default(t) for t in defaults.LEDGER_TYPES]
-    return [_from_record(session, t) for t in types]
+        found = [_from_default(t) for t in defaults.LEDGER_TYPES]
+    else:
+        found = [_from_record(session, t) for t in types if not t.deleted]
+    return [replace(d, fields=[replace(f, options=tuple(dictionaries.get(f.dict_code, ())))
+                               if f.field_type == "dict" and f.dict_code else f
+                               for f in d.fields]) for d in found]
 
 
 def ledger(session: Session, code_or_name: str) -> LedgerDef:
@@ -96,7 +101,7 @@ def _cell(f: defaults.FieldDef, value: Any) -> Any:
     if value is None:
         return None
     if f.field_type == "dict":
-        return dict_label(f.dict_code, value)
+        return f.label_of(value)
     if f.field_type == "bool":
         return "是" if value else "否"
     if f.field_type == "date":
@@ -177,7 +182,7 @@ def _parse(f: defaults.FieldDef, raw: Any) -> Any:
     if f.field_type == "text":
         return t
     if f.field_type == "dict":
-        c = code_for(f.dict_code, t)
+        c = f.code_of(t)
         if c is None:
             raise ValidationError("not_in_dict", f.code, label=f.label, value=t)
         return c

@@ -20,7 +20,6 @@ from typing import Any, Callable, Protocol, Sequence
 from sqlalchemy import and_, false, func, or_, select
 from sqlalchemy.orm import Session
 
-from common.dictionaries import DEFAULTS
 from common.errors import DomainError, ValidationError, ValidationErrors
 from common.schema import House, Household, LedgerRow, Person, label_of
 from desktop.storage.changes import record_change
@@ -110,7 +109,7 @@ def _filtered(session: Session, d: LedgerDefLike, query: LedgerQuery, grids: set
             if f.field_type == "text":  # data is stored ASCII-escaped: compare decoded values
                 conds.append(value.like(like))
             elif f.field_type == "dict":
-                codes = [c for c, lab in DEFAULTS.get(f.dict_code or "", ()) if text in lab]
+                codes = [c for c, lab in f.choices() if text in lab]
                 if codes:
                     conds.append(value.in_(codes))
         q = q.where(or_(*conds))

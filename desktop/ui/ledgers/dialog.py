@@ -9,7 +9,6 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel,
                                QLineEdit, QScrollArea, QVBoxLayout, QWidget)
 
-from common.dictionaries import DEFAULTS
 from common.errors import DomainError, ValidationErrors
 from desktop.assistant.ledgers import KEYS, YEAR, LedgerDef
 from desktop.services import ledgers
@@ -104,7 +103,7 @@ class LedgerRowDialog(QDialog):
         if f.field_type in ("dict", "bool"):
             combo = QComboBox()
             combo.addItem("（未填）", None)
-            options = DEFAULTS.get(f.dict_code or "", ()) if f.field_type == "dict" else \
+            options = f.choices() if f.field_type == "dict" else \
                 (("是", "是"), ("否", "否"))
             for code, text in options:
                 combo.addItem(text, code)

@@ -11,7 +11,6 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 
-from common.dictionaries import label as dict_label
 from desktop.assistant.ledgers import KEYS, YEAR, LedgerDef
 from desktop.services import ledgers
 from desktop.services.ledgers import LedgerListRow, LedgerQuery
@@ -32,7 +31,7 @@ def shown_value(f: Any, value: Any) -> str:
     if value is None or value == "":
         return ""
     if f.field_type == "dict":
-        return dict_label(f.dict_code, value) or str(value)
+        return str(f.label_of(value) or value)
     if f.field_type == "bool" or isinstance(value, bool):
         return "是" if value else "否"
     if isinstance(value, float):

@@ -127,3 +127,39 @@ def test_an_unknown_ledger_or_a_foreign_sheet_is_refused(demo_client, tmp_path):
         with pytest.raises(DomainError) as e:
             export_ledger(s, "宠物台账", tmp_path / "y.xlsx")
         assert e.value.code == "ledger_unknown_type"
+
+
+def test_an_option_an_admin_added_to_a_ledger_dictionary_imports_and_exports_by_its_label(
+        demo_client, tmp_path):
+    from common.schema import DictEntry
+    with demo_client() as s:
+        # as a pull from the server brings it: the whole dictionary, with one entry more
+        s.add(DictEntry(id="de-land-coop", dict_code="land_transfer", code="cooperative",
+                        label="入社经营", sort=99, active=True, grid_id=None, rev=1,
+                        field_clock={}, created_at=NOW, updated_at=NOW, deleted=False))
+        for n, (code, text) in enumerate(
+                [("none", "未流转"), ("lease", "出租"), ("subcontract", "转包"),
+                 ("shareholding", "入股"), ("exchange", "互换")]):
+            if not s.scalar(select(func.count()).select_from(DictEntry).where(
+                    DictEntry.dict_code == "land_transfer", DictEntry.code == code)):
+                s.add(DictEntry(id=f"de-land-{code}", dict_code="land_transfer", code=code,
+                                label=text, sort=n, active=True, grid_id=None, rev=1,
+                                field_clock={}, created_at=NOW, updated_at=NOW,
+                                deleted=False))
+        s.commit()
+        export_ledger(s, "land", tmp_path / "land.xlsx")
+    wb = openpyxl.load_workbook(tmp_path / "land.xlsx")
+    ws = wb.active
+    header = [c.value for c in ws[1]]
+    ws.cell(2, header.index("流转方式") + 1, "入社经营")
+    record_id = ws.cell(2, len(header)).value
+    wb.save(tmp_path / "land2.xlsx")
+    with demo_client() as s:
+        report = import_ledger(s, "land", tmp_path / "land2.xlsx", now=NOW)
+        assert not report.errors
+        s.commit()
+        assert s.get(LedgerRow, record_id).data["transfer_mode"] == "cooperative"
+        export_ledger(s, "land", tmp_path / "land3.xlsx")
+    again = openpyxl.load_workbook(tmp_path / "land3.xlsx").active
+    line = next(r for r in again.iter_rows(min_row=2, values_only=True) if r[-1] == record_id)
+    assert line[header.index("流转方式")] == "入社经营"
