@@ -177,7 +177,10 @@ def _assistant_sheet(profile, home: Path) -> Path:  # noqa: ANN001
     ws.append([None, "姓名", "公民身份号码", "性别", "出生年月", "联系电话", "现住址", "户号",
                "与户主关系"])
     for n, (name, id_number) in enumerate(people, start=1):
+        if n == 7:
+            id_number = int(id_number[:-1]) / 10 ** 16 * 10 ** 16  # typed as a number
         ws.append([n, name, id_number])
+    ws.append([len(people) + 1, "买买提·艾力", "650102198001010011"])  # not in the county
     path = home / "民政局_高龄补贴核对.xlsx"
     wb.save(path)
     return path

@@ -9,7 +9,8 @@ from typing import Any
 from PySide6.QtCore import QTimer, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (QButtonGroup, QComboBox, QFileDialog, QFormLayout, QGroupBox,
-                               QHBoxLayout, QHeaderView, QLabel, QLineEdit, QProgressBar,
+                               QHBoxLayout, QHeaderView, QLabel, QLineEdit, QListWidget,
+                               QProgressBar,
                                QPushButton, QRadioButton, QTableWidget, QTableWidgetItem,
                                QVBoxLayout, QWidget)
 
@@ -102,6 +103,13 @@ class AssistantPage(QWidget):
         layout.addWidget(self.population)
         layout.addWidget(QLabel("表头与字段的对应（请核对，可修改）："))
         layout.addWidget(self.mapping, 1)
+        # after a run: the rows a person must look at (not found, several matches, a damaged
+        # ID number), as the result's summary sheet lists them
+        self.problems_label = QLabel("", objectName="problems_label", visible=False)
+        self.problems = QListWidget(objectName="problems", visible=False)
+        self.problems.setMaximumHeight(160)
+        layout.addWidget(self.problems_label)
+        layout.addWidget(self.problems)
         layout.addLayout(bottom)
         layout.addWidget(self.status)
         self.ctx.tasks.progress_reported.connect(self._progress)
@@ -218,6 +226,8 @@ class AssistantPage(QWidget):
         self.path.setText(str(path))
         if not quiet:
             self.status.setText("正在读取表格…")
+            self.problems_label.hide()
+            self.problems.hide()
         self.run_button.setEnabled(False)
         service = AssistantService(lambda: None)
         self.ctx.tasks.read(lambda _s: service.inspect(path, sheet=sheet),
@@ -312,10 +322,21 @@ class AssistantPage(QWidget):
         self.open_folder.setEnabled(True)
         counts = "，".join(f"{label} {n}" for label, n in report.counts())
         self.status.setText(f"已完成：{counts}。结果已保存到 {self.output}")
+        self._show_problems(report)
         self.job_finished.emit(report)
         # a workbook is changed in place by a job: read the file again before another run
         if self.plan is not None:
             self.load_file(self.plan.path, self.plan.table.sheet, quiet=True)
+
+    def _show_problems(self, report) -> None:  # noqa: ANN001 - a JobReport
+        self.problems.clear()
+        for p in report.problems:
+            self.problems.addItem(f"第 {p.row} 行：{DomainError(p.code, **p.params).message()}")
+        shown = bool(report.problems)
+        self.problems_label.setText(f"需要人工处理的行（{len(report.problems)}），"
+                                    "在结果文件中已标色：")
+        self.problems_label.setVisible(shown)
+        self.problems.setVisible(shown)
 
     def _failed(self, exc: BaseException) -> None:
         self.progress.setVisible(False)

@@ -121,3 +121,26 @@ def test_fill_says_how_many_rows_it_will_write_and_can_take_a_saved_search(page,
     with qtbot.wait_signal(w.job_finished, timeout=30000) as blocker:
         w.run_job(tmp_path / "高龄_结果.xlsx")
     assert blocker.args[0].rows == over_80 > 0
+
+
+def test_after_a_run_the_rows_that_need_a_person_are_listed_with_their_reason(page, qtbot,
+                                                                             tmp_path):
+    w, sessions = page
+    people = _people(sessions, 3)
+    rows = [[1, people[0].name, people[0].id_number, None],
+            [2, "不存在的人", "650102198001010011", None],
+            [3, people[1].name, 6.52123e17, None],
+            [4, people[2].name, people[2].id_number, None]]
+    src = sheet_with_title(tmp_path / "名单.xlsx", ["序号", "姓名", "身份证号", "手机"], rows)
+    with qtbot.wait_signal(w.plan_loaded, timeout=10000):
+        w.load_file(src)
+    assert w.problems.isHidden()
+    w.set_job("complete")
+    with qtbot.wait_signal(w.job_finished, timeout=30000) as blocker:
+        w.run_job(tmp_path / "结果.xlsx")
+    report = blocker.args[0]
+    assert report.matched == 2 and len(report.problems) == 2
+    shown = [w.problems.item(i).text() for i in range(w.problems.count())]
+    assert not w.problems.isHidden() and len(shown) == 2
+    assert shown[0].startswith("第 5 行：") and shown[1].startswith("第 6 行：")
+    assert "需要人工处理的行（2）" in w.problems_label.text()
