@@ -65,6 +65,20 @@ class HttpSyncTransport:
     def refresh(self, refresh_token: str) -> dict[str, Any]:
         return self._post("/api/auth/refresh", json={"refresh_token": refresh_token}).json()
 
+    def record_history(self, entity: str, record_id: str, token: str | None,
+                       timeout: float = 15.0) -> list[dict[str, Any]]:
+        """The server's change log of one record (who changed which fields, when): one try,
+        a short timeout (a person is waiting for a dialog, and it is shown without it)."""
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        try:
+            resp = self.client.get(f"{self.base}/api/sync/history/{entity}/{record_id}",
+                                   headers=headers, timeout=timeout)
+        except httpx.TransportError:
+            raise DomainError("server_unreachable", url=self.base) from None
+        if resp.status_code != 200:
+            raise refusal(resp)
+        return resp.json()
+
     def _post(self, path: str, **kw: Any) -> httpx.Response:
         @retry(retry=retry_if_exception_type(_Retryable), stop=stop_after_attempt(self.attempts),
                wait=wait_exponential(multiplier=0.5, max=8), reraise=True)

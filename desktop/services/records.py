@@ -18,6 +18,7 @@ from common.dictionaries import DEFAULTS
 from common.errors import DomainError, ValidationError, ValidationErrors
 from common.schema import DictEntry, User, label_of, user_fields
 from common.schema.base import Base
+from common.sync.codec import from_wire
 from desktop.storage.changes import record_change
 from desktop.storage.local_log import OperationLog
 from desktop.storage.tables import LocalHistory
@@ -157,6 +158,26 @@ def record_history(session: Session, entity: type[Base], record_id: str) -> list
             entries.append(HistoryEntry(_clock_time(stamp), key, _label(entity, key), None,
                                         getattr(row, key, None), "其他设备", False))
     entries.sort(key=lambda e: e.at or dt.datetime.min, reverse=True)
+    return entries
+
+
+def merge_server_history(session: Session, entity: type[Base], record_id: str,
+                         server: list[dict[str, Any]]) -> list[HistoryEntry]:
+    """The record's history with the server's change log (who, old → new, for every device's
+    edits, also from before the record came into this scope) in place of what this device
+    could only date; edits made here and not yet acknowledged stay on top."""
+    fields = set(user_fields(entity)) | {"deleted"}
+    entries = [e for e in record_history(session, entity, record_id) if e.pending]
+    for log in server:
+        at = _clock_time(log.get("at") or "")
+        who = log.get("actor_name") or ("服务器" if not log.get("actor_id") else "其他用户")
+        old = log.get("old_values") or {}
+        for key, new in (log.get("values") or {}).items():
+            if key in fields:
+                entries.append(HistoryEntry(at, key, _label(entity, key),
+                                            from_wire(entity, key, old.get(key)),
+                                            from_wire(entity, key, new), who, False))
+    entries.sort(key=lambda e: (e.pending, e.at or dt.datetime.min), reverse=True)
     return entries
 
 

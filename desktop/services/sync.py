@@ -119,6 +119,20 @@ class SyncService:
             return
         raise DomainError("sign_in_required")
 
+    def record_history(self, entity: str, record_id: str) -> list[dict[str, Any]]:
+        """The server's history of one record (services/records.merge_server_history shows
+        it); renews an expired token once. Raises server_unreachable when offline."""
+        fetch = getattr(self.transport, "record_history", None)
+        if fetch is None:
+            raise DomainError("server_unreachable")
+        try:
+            return fetch(entity, record_id, self._token())
+        except DomainError as err:
+            if err.code not in ("token_expired", "token_invalid", "not_authenticated"):
+                raise
+        self._renew_token()
+        return fetch(entity, record_id, self._token())
+
     def _revoked(self, err: DomainError) -> DomainError:
         """The server revoked this device (a lost laptop): wipe the profile folder
         (services/revocation.py) and return the refusal to raise."""

@@ -42,3 +42,12 @@ class AppContext:
     now: Callable[[], dt.datetime] = _utcnow
     navigate: Callable[..., None] = lambda key, **kw: None
     services: dict[str, Any] = field(default_factory=dict)
+
+    def sync_service(self) -> Any:
+        """The profile's one SyncService (made on first use), or None without a profile."""
+        service = self.services.get("sync")
+        if service is None and self.services.get("profile") is not None:
+            from desktop.services.sync import SyncService
+            service = SyncService(self.services["profile"])
+            self.services["sync"] = service
+        return service

@@ -161,12 +161,7 @@ class SyncPage(QWidget):
 
     # -- syncing -------------------------------------------------------------------------------
     def _service(self) -> Any:
-        service = self.ctx.services.get("sync")
-        if service is None and self.ctx.services.get("profile") is not None:
-            from desktop.services.sync import SyncService
-            service = SyncService(self.ctx.services["profile"])
-            self.ctx.services["sync"] = service
-        return service
+        return self.ctx.sync_service()
 
     def sync_now(self) -> None:
         if self.running:
