@@ -49,7 +49,8 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
 
 
-def build_main_window(signed: Any, tasks: Any = None, now: Any = utcnow) -> Any:
+def build_main_window(signed: Any, tasks: Any = None, now: Any = utcnow,
+                      signed_out: Any = None) -> Any:
     """The main window for a signed-in profile (the dictionaries are read once, here)."""
     from sqlalchemy.orm import Session
 
@@ -70,6 +71,8 @@ def build_main_window(signed: Any, tasks: Any = None, now: Any = utcnow) -> Any:
                        scope_node_id=info.get("scope_node_id"))
     ctx = AppContext(tasks=tasks, user=user, profile_dir=profile.path, now=now,
                      services={"dictionaries": dictionaries, "profile": profile})
+    if signed_out is not None:
+        ctx.signed_out = signed_out
     return MainWindow(ctx)
 
 
@@ -82,17 +85,37 @@ def main(argv: list[str] | None = None) -> int:
     tasks = TaskManager()
     dialog = SignInDialog(tasks, utcnow)
     windows: list[Any] = []
-    dialog.signed_in.connect(lambda signed: windows.append(_show(signed, tasks)))
+    dialog.signed_in.connect(lambda signed: windows.append(_show(signed, tasks, windows)))
     if dialog.exec() != SignInDialog.DialogCode.Accepted:
         tasks.shutdown(wait=False)
         return 0
     return app.exec()
 
 
-def _show(signed: Any, tasks: Any) -> Any:
-    window = build_main_window(signed, tasks)
+def _show(signed: Any, tasks: Any, windows: list[Any]) -> Any:
+    def signed_out(reason: str) -> None:
+        _sign_in_again(window, reason, tasks, windows)
+    window = build_main_window(signed, tasks, signed_out=signed_out)
     window.show()
     return window
+
+
+def _sign_in_again(window: Any, reason: str, tasks: Any, windows: list[Any]) -> None:
+    """After a revocation wiped the profile: say why, close the window, show the sign-in."""
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    from desktop.ui.signin.dialog import SignInDialog
+    QMessageBox.warning(window, "本设备已停用", reason)
+    window.hide()  # hidden, not closed: closing the last window would end the application
+    dialog = SignInDialog(tasks, utcnow)
+    dialog.signed_in.connect(lambda signed: windows.append(_show(signed, tasks, windows)))
+    accepted = dialog.exec() == SignInDialog.DialogCode.Accepted
+    if window in windows:
+        windows.remove(window)
+    window.close()
+    window.deleteLater()
+    if not accepted:
+        QApplication.quit()
 
 
 if __name__ == "__main__":

@@ -33,7 +33,9 @@ class AppContext:
     - `now()`: the clock (tests pass a fixed one);
     - `navigate(page_key, **kw)`: switch the main window to a page, passing e.g. `person_id=`
       to the page's optional `open_record(**kw)`;
-    - `services`: objects other parts of the client share (e.g. the sync service), by name.
+    - `services`: objects other parts of the client share (e.g. the sync service), by name;
+    - `signed_out(reason)`: the session is over (the server revoked this device and its data
+      was wiped): the application closes the window and shows the sign-in again.
     """
 
     tasks: TaskManager
@@ -42,6 +44,7 @@ class AppContext:
     now: Callable[[], dt.datetime] = _utcnow
     navigate: Callable[..., None] = lambda key, **kw: None
     services: dict[str, Any] = field(default_factory=dict)
+    signed_out: Callable[[str], None] = lambda reason: None
 
     def sync_service(self) -> Any:
         """The profile's one SyncService (made on first use), or None without a profile."""

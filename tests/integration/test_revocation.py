@@ -163,3 +163,24 @@ def test_a_token_issued_without_a_device_stops_working_when_a_device_of_its_user
     assert revoke(live, "laptop-1a").status_code == 200
     r = httpx.get(f"{live.url}/api/auth/me", headers=bearer(old))
     assert r.status_code == 401 and r.json()["code"] == "token_invalid"
+
+
+def test_the_sync_page_of_a_revoked_laptop_ends_the_session_with_the_reason(live, qtbot):
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from desktop.tasks import TaskManager
+    from desktop.ui.context import AppContext, CurrentUser
+    from desktop.ui.sync.page import SyncPage
+    profile, service = signed_in_laptop(live)
+    assert revoke(live, profile.device_id()).status_code == 200
+    reasons: list[str] = []
+    tasks = TaskManager(profile.engine)
+    ctx = AppContext(tasks=tasks, user=CurrentUser("u", "worker1a", "worker1a"),
+                     services={"profile": profile, "sync": service},
+                     signed_out=reasons.append)
+    page = SyncPage(ctx)
+    qtbot.addWidget(page)
+    with qtbot.wait_signal(page.sync_failed, timeout=30000):
+        page.sync_now()
+    assert len(reasons) == 1 and "已被管理员停用" in reasons[0] and "已清除" in reasons[0]
+    assert not profile.path.exists()
+    tasks.shutdown()

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (QGroupBox, QHBoxLayout, QHeaderView, QInputDialog
                                QProgressBar, QPushButton, QSplitter, QTabWidget, QVBoxLayout,
                                QWidget)
 
+from common.errors import DomainError
 from desktop.services import sync_status
 
 from ..context import AppContext
@@ -210,6 +211,11 @@ class SyncPage(QWidget):
 
     def _failed(self, exc: BaseException) -> None:
         self._stopped()
+        if isinstance(exc, DomainError) and exc.code == "device_revoked":
+            # the local copy is gone: nothing of this window can be used any more
+            self._failed_text(error_text(exc))
+            self.ctx.signed_out(error_text(exc))
+            return
         self._failed_text(f"同步没有完成：{error_text(exc)}。已完成的部分已保存，可稍后再试")
         self.refresh()
 
