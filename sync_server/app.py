@@ -2,8 +2,10 @@
 Nothing here lives at module level, so tests run many apps on many databases side by side."""
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import importlib
+import logging
 from collections.abc import Callable
 from contextlib import asynccontextmanager
 
@@ -15,6 +17,7 @@ from .db.engine import make_engine, make_session_factory
 from .settings import Settings
 
 Clock = Callable[[], dt.datetime]
+log = logging.getLogger(__name__)
 
 # Routers written by others, included when their module exists (module path, attribute).
 OPTIONAL_ROUTERS = (("sync_server.api.routes.sync", "router"),
@@ -30,6 +33,25 @@ OPTIONAL_ROUTERS = (("sync_server.api.routes.sync", "router"),
 def utc_now() -> dt.datetime:
     """The server's clock: naive UTC, as every server time is stored."""
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+async def _housekeeping(app: FastAPI) -> None:
+    """What a server left running must do by itself: delete uploads abandoned for two weeks
+    (a laptop that never came back must not fill the disk)."""
+    from .services.attachments import AttachmentFiles, purge_abandoned
+    settings: Settings = app.state.settings
+    while True:
+        try:
+            removed = 0
+            if (settings.attachments_dir / "staging").is_dir():  # nothing uploaded yet: no-op
+                files = AttachmentFiles(settings.attachments_dir)
+                removed = await asyncio.to_thread(purge_abandoned, files,
+                                                  now=app.state.clock())
+            if removed:
+                log.info("housekeeping: removed %d abandoned uploads", removed)
+        except Exception:  # noqa: BLE001 - a failed chore must not stop the server
+            log.exception("housekeeping failed")
+        await asyncio.sleep(settings.housekeeping_seconds)
 
 
 def _optional_routers() -> list[APIRouter]:
@@ -51,8 +73,12 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     engine = make_engine(settings.database_url, echo=settings.sql_echo)
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI):
+    async def lifespan(app: FastAPI):
+        chores = asyncio.create_task(_housekeeping(app)) \
+            if settings.housekeeping_seconds > 0 else None
         yield
+        if chores is not None:
+            chores.cancel()
         engine.dispose()
 
     app = FastAPI(title="一张表 同步服务", version="0.1.0", lifespan=lifespan,

@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     # Where photo attachments are stored (content-addressed files; see services/attachments.py).
     attachments_dir: Path = Path("data/attachments")
     max_body_bytes: int = 16 * 1024 * 1024
+    # Housekeeping while serving (uploads abandoned for 14 days are deleted): every this many
+    # seconds, and once at start-up. 0 turns it off (tests that count staging files).
+    housekeeping_seconds: int = 3600
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> "Settings":

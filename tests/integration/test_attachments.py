@@ -326,3 +326,23 @@ def test_an_upload_abandoned_for_weeks_is_purged_and_can_start_again(live):
         store = store_at(live.settings.attachments_dir.parent, "again")
         store.put_photo(photo)
         assert AttachmentSync(store, client).upload_pending().sent == [sha]
+
+
+def test_a_running_server_purges_abandoned_uploads_by_itself(sqlite_url, tmp_path):
+    import time
+    server = LiveServer(sqlite_url, tmp_path)
+    staging = server.settings.attachments_dir / "staging"
+    staging.mkdir(parents=True)
+    old, fresh = staging / f"{'a' * 64}.part", staging / f"{'b' * 64}.part"
+    for part in (old, fresh):
+        part.write_bytes(b"\xff\xd8\xff" + os.urandom(1000))
+    weeks_ago = time.time() - 20 * 86400
+    os.utime(old, (weeks_ago, weeks_ago))
+    server.start()  # housekeeping runs at start-up, then every hour
+    try:
+        deadline = time.monotonic() + 15
+        while old.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not old.exists() and fresh.exists()
+    finally:
+        server.stop()
