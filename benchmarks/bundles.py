@@ -74,7 +74,8 @@ def one_run(folder: Path, url: str, grid: str) -> dict[str, float]:
                         "grid_id": grid, "kind": "person", "person_id": p.id,
                         "visited_at": now(), "visitor_id": worker_id,
                         "notes": "入户走访，情况正常"}, now=now())
-        (request, _n), t_export = timed(lambda: bundles.export_request(laptop, now=now()))
+        exported, t_export = timed(lambda: bundles.export_request(laptop, now=now()))
+        request = exported.data
         answer, t_relay = timed(lambda: relay(request))
         result, t_import = timed(lambda: bundles.import_answer(laptop, answer, now=now()))
         assert not result.more and result.pending == 0, result

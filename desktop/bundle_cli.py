@@ -71,10 +71,11 @@ def _export(args: argparse.Namespace) -> int:
     profile = profiles.open_profile(args.profile, _password(args))
     try:
         with Session(profile.engine) as s, s.begin():
-            out, count = export_to(s, Path(args.out), now=_now(), name=args.profile)
+            out, result = export_to(s, Path(args.out), now=_now(), name=args.profile,
+                                    store=profile.blob_store())
     finally:
         profile.close()
-    print(f"已导出同步包（{count} 条修改，{out.stat().st_size} 字节）：{out}")
+    print(f"已导出同步包（{result.text()}，共 {out.stat().st_size} 字节）：{out}")
     print("请把它带到联网电脑上转交，再把带回的回执包在本机导入")
     return 0
 
@@ -108,7 +109,7 @@ def _import(args: argparse.Namespace) -> int:
     profile = profiles.open_profile(args.profile, _password(args))
     try:
         with Session(profile.engine) as s, s.begin():
-            result = import_from(s, source, now=_now())
+            result = import_from(s, source, now=_now(), store=profile.blob_store())
         wipe_if_revoked(result, profile, now=_now())  # a lost laptop clears itself
     finally:
         profile.close()

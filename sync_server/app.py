@@ -89,7 +89,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     app.state.sessions = make_session_factory(engine)
     app.state.clock = clock or utc_now
     install_error_handlers(app)
-    app.add_middleware(BodySizeLimit, limit=settings.max_body_bytes)
+    app.add_middleware(BodySizeLimit, limit=settings.max_body_bytes,
+                       paths={"/api/sync/bundle": settings.max_bundle_bytes})
     app.include_router(health.router)
     app.include_router(auth.router)
     app.include_router(dictionaries.router)

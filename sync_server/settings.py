@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     # Where photo attachments are stored (content-addressed files; see services/attachments.py).
     attachments_dir: Path = Path("data/attachments")
     max_body_bytes: int = 16 * 1024 * 1024
+    # A relayed USB bundle carries photos (desktop PHOTO_BUDGET 100 MB + records); held in memory.
+    max_bundle_bytes: int = 128 * 1024 * 1024
     # Housekeeping while serving (uploads abandoned for 14 days are deleted): every this many
     # seconds, and once at start-up. 0 turns it off (tests that count staging files).
     housekeeping_seconds: int = 3600

@@ -139,6 +139,12 @@ class AttachmentSync:
         return data
 
 
+def pending_photos(session: Session, store: BlobStore) -> list[str]:
+    """The photos to send: referenced by a live visit or event, held here, not yet confirmed by
+    the server (the network upload and the USB bundle export both send exactly these)."""
+    return [h for h in referenced_photo_hashes(session) if store.has(h) and not store.is_sent(h)]
+
+
 def sync_photos(profile: object, server_url: str, token: str, *,
                 progress: Progress | None = None) -> UploadReport:
     """Upload the photos a profile's visits and events refer to that the server may lack
@@ -149,8 +155,7 @@ def sync_photos(profile: object, server_url: str, token: str, *,
     dropped link raises server_unreachable; what was sent stays sent and the next sync resumes."""
     store = profile.blob_store()  # type: ignore[attr-defined]
     with Session(profile.engine) as session:  # type: ignore[attr-defined]
-        wanted = [h for h in referenced_photo_hashes(session)
-                  if store.has(h) and not store.is_sent(h)]
+        wanted = pending_photos(session, store)
     if not wanted:
         return UploadReport()
     device_id = profile.device_id()  # type: ignore[attr-defined]

@@ -3,12 +3,15 @@ its sync request to a file, an office computer with a network relays it and brin
 server's sealed answer, and the laptop imports it.
 
 - `export_request`: the laptop's unsent changes (up to the server's limit) and its cursor, as a
-  `SyncRequest`, sealed with the device's bundle key. Exporting does not touch the outbox: the
-  changes leave it only when the answer acknowledges them, exactly as over the network.
+  `SyncRequest`, sealed with the device's bundle key, with the originals of the photos the
+  network upload would send (services/attachments.pending_photos) up to PHOTO_BUDGET bytes; the
+  rest go with the next export. Exporting does not touch the outbox or mark photos sent: both
+  happen only when the answer says the server has them, exactly as over the network.
 - `import_answer`: authenticate, then apply every answer in one local transaction (acks,
   quarantine, rows, conflicts, cursor). An answer whose sequence is not newer than the last one
   imported is ignored (re-importing, or an old file, changes nothing), and pulled rows older than
-  the local copy are skipped (a network sync may have come in between).
+  the local copy are skipped (a network sync may have come in between). The photos the answer
+  says the server holds are marked sent; refused ones are remembered and not carried again.
 - `relay_bundle`: the office computer's part, bytes in, bytes out; it holds no key.
 The bundle key comes from the server at an online sign-in (`refresh_bundle_key`) and is kept in
 the encrypted database's settings.
@@ -17,7 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -26,12 +29,14 @@ from sqlalchemy.orm import Session
 
 from common.errors import DomainError
 from common.schema import ENTITIES
-from common.sync.bundle import (ANSWER, REQUEST, SUFFIX, BundleHeader, open_bundle, read_header,
-                                seal)
+from common.sync.bundle import (ANSWER, REQUEST, SUFFIX, BundleHeader, read_header, seal,
+                                unseal)
 from common.sync.messages import (EntityRows, PullRequest, PullResponse, PushRequest,
                                   SyncRequest, SyncResponse)
 from desktop.net import bundles as net
 from desktop.net.sync import HttpSyncTransport
+from desktop.services.attachments import pending_photos
+from desktop.storage.blobs import BlobStore
 from desktop.storage import outbox, replica
 from desktop.storage.changes import sync_state
 from desktop.storage.settings import get_setting, put_setting
@@ -43,6 +48,30 @@ MAX_PUSH = 2000
 """The server's limit of changes per exchange (sync_server.services.sync.MAX_CHANGES)."""
 PULL_BYTES = 2_000_000
 """A bundle travels by hand, not over 2G: big batches, fewer of them."""
+PHOTO_BUDGET = 100 * 1024 * 1024
+"""Photo bytes one request bundle carries at most: a stick holds far more, but the office
+computer uploads it in one request and the server holds it in memory (max_bundle_bytes)."""
+
+
+@dataclass
+class ExportResult:
+    """What one export wrote: the sealed bytes, how many changes and photos are inside, and how
+    many photos wait for the next export (over the budget)."""
+
+    data: bytes
+    seq: int
+    changes: int
+    photos: int = 0
+    photo_bytes: int = 0
+    photos_left: int = 0
+
+    def text(self) -> str:
+        out = f"{self.changes} 条修改"
+        if self.photos:
+            out += f"，{self.photos} 张照片（{self.photo_bytes / 1048576:.1f} MB）"
+        if self.photos_left:
+            out += f"；还有 {self.photos_left} 张照片超出本次同步包的容量，将随下一个同步包带走"
+        return out
 
 
 @dataclass
@@ -60,13 +89,26 @@ class ImportResult:
     pending: int = 0
     revoked: bool = False
     """The server revoked this device (a lost laptop): the caller must wipe the profile."""
+    photos_held: int = 0
+    """Photos of this answer the server now holds (marked sent here)."""
+    photos_refused: dict[str, str] = field(default_factory=dict)
+    """{sha256: the server's reason (Chinese)} for photos it would not take."""
+    photos_pending: int = 0
 
     def text(self) -> str:
         if self.stale:
             return f"同步包 {self.seq} 号已导入过（或比已导入的旧），本次没有任何改变"
         tail = "；服务器还有数据，请再导出一次同步包" if self.more else ""
+        photos = ""
+        if self.photos_held or self.photos_refused or self.photos_pending:
+            photos = f"；照片：服务器已收到 {self.photos_held} 张，待上传 {self.photos_pending} 张"
+            if self.photos_refused:
+                photos += f"，被拒 {len(self.photos_refused)} 张（" + "；".join(
+                    sorted(set(self.photos_refused.values()))) + "）"
+            if self.photos_pending and not tail:
+                tail = "；请再导出一次同步包带走其余照片"
         return (f"已导入同步包 {self.seq} 号：上传成功 {self.accepted} 条，被拒 {self.refused} 条，"
-                f"收到 {self.received} 条，待上传 {self.pending} 条{tail}")
+                f"收到 {self.received} 条，待上传 {self.pending} 条{photos}{tail}")
 
 
 def store_key(engine: Engine, answer: dict[str, Any], *, now: dt.datetime) -> None:
@@ -115,15 +157,17 @@ def _stored(session: Session) -> dict[str, Any]:
     return stored
 
 
-def export_request(engine: Engine, *, now: dt.datetime,
-                   max_bytes: int = PULL_BYTES) -> tuple[bytes, int]:
-    """The sealed request bundle and the count of changes inside (one transaction)."""
+def export_request(engine: Engine, *, now: dt.datetime, max_bytes: int = PULL_BYTES,
+                   store: BlobStore | None = None,
+                   photo_budget: int = PHOTO_BUDGET) -> ExportResult:
+    """The sealed request bundle, with the photos of `store` still to send (one transaction)."""
     with Session(engine) as s, s.begin():
-        return export_in(s, now=now, max_bytes=max_bytes)
+        return export_in(s, now=now, max_bytes=max_bytes, store=store,
+                         photo_budget=photo_budget)
 
 
-def export_in(s: Session, *, now: dt.datetime,
-              max_bytes: int = PULL_BYTES) -> tuple[bytes, int]:
+def export_in(s: Session, *, now: dt.datetime, max_bytes: int = PULL_BYTES,
+              store: BlobStore | None = None, photo_budget: int = PHOTO_BUDGET) -> ExportResult:
     """As export_request, in the caller's transaction (the app's writer lane commits it)."""
     stored = _stored(s)
     state = sync_state(s)
@@ -135,25 +179,57 @@ def export_in(s: Session, *, now: dt.datetime,
     seq = int(stored.get("next_seq") or 1)
     header = BundleHeader(device_id=state.device_id, user_id=stored["user_id"],
                           direction=REQUEST, seq=seq, created=now.isoformat())
+    photos, left = _photos_to_carry(s, store, stored, photo_budget)
     data = seal(bytes.fromhex(stored["key"]), header,
-                {"request": request.model_dump(mode="json")})
+                {"request": request.model_dump(mode="json")}, photos=photos)
     stored["next_seq"] = seq + 1
     put_setting(s, SETTING, stored, now=now)
-    return data, len(changes)
+    return ExportResult(data=data, seq=seq, changes=len(changes), photos=len(photos),
+                        photo_bytes=sum(len(b) for _, b in photos), photos_left=left)
 
 
-def import_answer(engine: Engine, data: bytes, *, now: dt.datetime) -> ImportResult:
-    """Apply an answer bundle (DomainError bundle_* if it is not this device's or was changed)."""
+def _photos_to_carry(s: Session, store: BlobStore | None, stored: dict[str, Any],
+                     budget: int) -> tuple[list[tuple[str, bytes]], int]:
+    """(sha256, original) of the unsent photos that fit in `budget` (at least one, so a budget
+    smaller than a photo still moves), and how many are left for the next bundle. Photos the
+    server refused before are not carried again: the same bytes would be refused again."""
+    if store is None:
+        return [], 0
+    refused = stored.get("refused_photos") or {}
+    todo = [h for h in pending_photos(s, store) if h not in refused]
+    out: list[tuple[str, bytes]] = []
+    total = 0
+    for sha in todo:
+        size = store.size(sha)
+        if out and total + size > budget:
+            continue
+        try:
+            data = store.get(sha)  # decrypted and checked against its name
+        except DomainError:
+            continue  # damaged on this disk: counted as left, the network path reports it
+        out.append((sha, data))
+        total += len(data)
+    return out, len(todo) - len(out)
+
+
+def import_answer(engine: Engine, data: bytes, *, now: dt.datetime,
+                  store: BlobStore | None = None) -> ImportResult:
+    """Apply an answer bundle (DomainError bundle_* if it is not this device's or was changed);
+    the photos it says the server holds are marked sent in `store`."""
     with Session(engine) as s, s.begin():
-        return import_in(s, data, now=now)
+        return import_in(s, data, now=now, store=store)
 
 
-def import_in(s: Session, data: bytes, *, now: dt.datetime) -> ImportResult:
+def import_in(s: Session, data: bytes, *, now: dt.datetime,
+              store: BlobStore | None = None) -> ImportResult:
     """As import_answer, in the caller's transaction (the app's writer lane commits it)."""
     stored = _stored(s)
-    header, payload = open_bundle(bytes.fromhex(stored["key"]), data, direction=ANSWER,
-                                  device_id=stored["device_id"])
+    header, payload, _ = unseal(bytes.fromhex(stored["key"]), data, direction=ANSWER,
+                                device_id=stored["device_id"])
     result = ImportResult(seq=header.seq)
+    if not payload.get("revoked"):
+        # Even from an old answer: "the server holds it" stays true, so marking is always safe.
+        _settle_photos(s, store, payload.get("photos") or {}, stored, result, now=now)
     if header.seq <= int(stored.get("last_answer") or 0):
         result.stale = True
         result.pending = outbox.pending_count(s)
@@ -173,6 +249,28 @@ def import_in(s: Session, data: bytes, *, now: dt.datetime) -> ImportResult:
     stored["last_answer"] = header.seq
     put_setting(s, SETTING, stored, now=now)
     return result
+
+
+def _settle_photos(s: Session, store: BlobStore | None, photos: dict[str, Any],
+                   stored: dict[str, Any], result: ImportResult, *, now: dt.datetime) -> None:
+    held = [h for h in photos.get("held") or [] if isinstance(h, str)]
+    refused = photos.get("refused") or {}
+    if store is not None:
+        for sha in held:
+            if store.has(sha):
+                store.mark_sent(sha)
+    result.photos_held = len(held)
+    result.photos_refused = {
+        sha: DomainError(r.get("code", ""), **(r.get("params") or {})).message()
+        for sha, r in refused.items() if isinstance(r, dict)}
+    if refused:
+        known = dict(stored.get("refused_photos") or {})
+        known.update({sha: r.get("code") for sha, r in refused.items() if isinstance(r, dict)})
+        stored["refused_photos"] = known
+        put_setting(s, SETTING, stored, now=now)
+    if store is not None:
+        known = stored.get("refused_photos") or {}
+        result.photos_pending = sum(1 for h in pending_photos(s, store) if h not in known)
 
 
 def _apply(s: Session, answer: SyncResponse, result: ImportResult, *, now: dt.datetime) -> None:
@@ -219,19 +317,20 @@ def relay_bundle(transport: HttpSyncTransport, token: str, data: bytes) -> bytes
     return net.relay(transport, token, data)
 
 
-def export_to(s: Session, target: Path, *, now: dt.datetime,
-              name: str = "本机") -> tuple[Path, int]:
+def export_to(s: Session, target: Path, *, now: dt.datetime, name: str = "本机",
+              store: BlobStore | None = None) -> tuple[Path, ExportResult]:
     """Export into a file, or into a folder (a USB stick) under a numbered name, in the
     caller's transaction (a failed write rolls the sequence number back)."""
-    data, count = export_in(s, now=now)
+    result = export_in(s, now=now, store=store)
     if target.is_dir():
-        target = target / f"同步包-{name}-{read_header(data).seq:04d}{SUFFIX}"
-    write_atomic(target, data)
-    return target, count
+        target = target / f"同步包-{name}-{result.seq:04d}{SUFFIX}"
+    write_atomic(target, result.data)
+    return target, result
 
 
-def import_from(s: Session, source: Path, *, now: dt.datetime) -> ImportResult:
-    return import_in(s, source.read_bytes(), now=now)
+def import_from(s: Session, source: Path, *, now: dt.datetime,
+                store: BlobStore | None = None) -> ImportResult:
+    return import_in(s, source.read_bytes(), now=now, store=store)
 
 
 def wipe_if_revoked(result: ImportResult, profile: Any, *, now: dt.datetime) -> None:
@@ -281,4 +380,4 @@ def describe(data: bytes) -> dict[str, Any]:
 __all__ = ["export_request", "import_answer", "export_in", "import_in", "export_to",
            "import_from", "relay_bundle", "relay_files", "refresh_bundle_key", "keep_key",
            "store_key", "has_key", "wipe_if_revoked", "describe", "write_atomic",
-           "ImportResult", "SETTING"]
+           "ImportResult", "ExportResult", "SETTING", "PHOTO_BUDGET"]

@@ -164,16 +164,18 @@ def install_error_handlers(app: FastAPI) -> None:
 
 class BodySizeLimit:
     """Refuses a request whose declared body is larger than `limit` bytes with 413, before it is
-    read (ASGI middleware)."""
+    read (ASGI middleware). `paths` gives other limits to exact paths (USB bundles carry photos)."""
 
-    def __init__(self, app: Any, limit: int) -> None:
+    def __init__(self, app: Any, limit: int, paths: dict[str, int] | None = None) -> None:
         self.app = app
         self.limit = limit
+        self.paths = paths or {}
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         if scope["type"] == "http":
+            limit = self.paths.get(scope.get("path", ""), self.limit)
             for name, value in scope.get("headers", ()):
-                if name == b"content-length" and value.isdigit() and int(value) > self.limit:
+                if name == b"content-length" and value.isdigit() and int(value) > limit:
                     response = JSONResponse({"code": "body_too_large",
                                              "message": MESSAGES["body_too_large"],
                                              "errors": []}, status_code=413)

@@ -99,6 +99,36 @@ def receive_chunk(session: Session, files: AttachmentFiles, sha256: str, *, offs
     return ChunkReceipt(sha256=sha256, received=received, size=total, complete=finished)
 
 
+def receive_whole(session: Session, files: AttachmentFiles, sha256: str, data: bytes, *,
+                  user_id: str | None, device_id: str | None, now: dt.datetime) -> ChunkReceipt:
+    """A whole original that arrived at once (inside a USB bundle), through the same chunk path
+    and checks as a network upload: continues a network upload left half done, and starts
+    once more from 0 if that half turns out not to match. Same refusals as receive_chunk."""
+    require_sha256(sha256)
+    if len(data) > MAX_ATTACHMENT_BYTES:
+        raise DomainError("attachment_too_large", size_mb=f"{len(data) / 1048576:.1f}",
+                          limit_mb=MAX_ATTACHMENT_BYTES // 1048576)
+    (state,) = status(session, files, [sha256])
+    offset = 0 if state.complete or state.size not in (None, len(data)) else state.received
+    restarted = False
+    while True:
+        try:
+            receipt = receive_chunk(session, files, sha256, offset=offset, total=len(data),
+                                    body=data[offset:offset + MAX_CHUNK_BODY], user_id=user_id,
+                                    device_id=device_id, now=now)
+        except DomainError as err:
+            if err.code == "attachment_offset_mismatch" and not restarted:
+                restarted, offset = True, int(err.params.get("received") or 0)
+                continue
+            if err.code == "attachment_hash_mismatch" and not restarted and offset:
+                restarted, offset = True, 0  # a stale half from the network: from scratch
+                continue
+            raise
+        if receipt.complete:
+            return receipt
+        offset = receipt.received
+
+
 def _create_row(session: Session, row: Attachment) -> Attachment:
     """Insert the row of a new upload; if another device's upload of the same photo inserted it
     first (PostgreSQL runs them side by side), use theirs: the file lock orders the chunks."""

@@ -86,7 +86,8 @@ def test_offline_edits_reach_the_server_through_two_bundle_hops_and_server_edits
     hid = worker.write(Household, None, {"household_no": "H-001", "address": "团结路 1 号",
                                          "grid_id": server.grid("g1a")})
     worker.write(Household, hid, {"address": "团结路 1 号之一"})
-    request, count = bundles.export_request(worker.engine, now=worker.now())
+    exported = bundles.export_request(worker.engine, now=worker.now())
+    request, count = exported.data, exported.changes
     assert count == 2 and pending(worker) == 2  # nothing leaves the outbox before the answer
     answer = usb(tmp_path / "usb", "answer.yzbsync",
                  relay(server, usb(tmp_path / "usb", "request.yzbsync", request)))
@@ -101,7 +102,7 @@ def test_offline_edits_reach_the_server_through_two_bundle_hops_and_server_edits
 def test_importing_the_same_answer_twice_changes_nothing(server, laptop):
     worker = laptop()
     worker.write(Household, None, {"household_no": "H-1", "grid_id": server.grid("g1a")})
-    answer = relay(server, bundles.export_request(worker.engine, now=worker.now())[0])
+    answer = relay(server, bundles.export_request(worker.engine, now=worker.now()).data)
     bundles.import_answer(worker.engine, answer, now=worker.now())
     hid = server.write(Household, None, {"household_no": "H-2", "grid_id": server.grid("g1a")})
     worker.write(Household, None, {"household_no": "H-3", "grid_id": server.grid("g1a")})
@@ -115,7 +116,7 @@ def test_importing_the_same_answer_twice_changes_nothing(server, laptop):
 def test_relaying_the_same_request_twice_stores_each_change_once(server, laptop):
     worker = laptop()
     worker.write(Household, None, {"household_no": "H-1", "grid_id": server.grid("g1a")})
-    request = bundles.export_request(worker.engine, now=worker.now())[0]
+    request = bundles.export_request(worker.engine, now=worker.now()).data
     relay(server, request)
     first = server.scope_view("worker1a")
     second = relay(server, request)  # the office clicked twice: receipts answer the replay
@@ -129,10 +130,10 @@ def test_an_older_answer_imported_after_a_newer_one_is_ignored(server, laptop):
     worker = laptop()
     hid = worker.write(Household, None, {"household_no": "H-1", "address": "甲",
                                          "grid_id": server.grid("g1a")})
-    old = relay(server, bundles.export_request(worker.engine, now=worker.now())[0])
+    old = relay(server, bundles.export_request(worker.engine, now=worker.now()).data)
     server.clock.advance(minutes=5)
     server.write(Household, hid, {"address": "乙"})
-    new = relay(server, bundles.export_request(worker.engine, now=worker.now())[0])
+    new = relay(server, bundles.export_request(worker.engine, now=worker.now()).data)
     bundles.import_answer(worker.engine, new, now=worker.now())
     assert worker.view()[hid]["address"] == "乙"
     assert bundles.import_answer(worker.engine, old, now=worker.now()).stale
@@ -143,7 +144,7 @@ def test_an_older_answer_imported_after_a_newer_one_is_ignored(server, laptop):
 def test_a_tampered_bundle_is_refused_both_ways_and_changes_nothing(server, laptop, where):
     worker = laptop()
     worker.write(Household, None, {"household_no": "H-1", "grid_id": server.grid("g1a")})
-    request = bundles.export_request(worker.engine, now=worker.now())[0]
+    request = bundles.export_request(worker.engine, now=worker.now()).data
     spot = {"header": 40, "body": len(request) // 2 + 20, "tail": len(request) - 1}[where]
     if where == "header":  # claim a later sequence number in the clear header
         bad = request.replace(b'"seq":1', b'"seq":7')
@@ -164,7 +165,7 @@ def test_a_tampered_bundle_is_refused_both_ways_and_changes_nothing(server, lapt
 def test_an_answer_for_another_device_is_refused(server, laptop):
     mine, other = laptop(), laptop()
     other.write(Household, None, {"household_no": "H-9", "grid_id": server.grid("g1a")})
-    answer = relay(server, bundles.export_request(other.engine, now=other.now())[0])
+    answer = relay(server, bundles.export_request(other.engine, now=other.now()).data)
     with pytest.raises(DomainError) as err:
         bundles.import_answer(mine.engine, answer, now=mine.now())
     assert err.value.code == "bundle_wrong_device" and "另一台设备" in err.value.message()
@@ -173,7 +174,7 @@ def test_an_answer_for_another_device_is_refused(server, laptop):
 
 def test_a_request_bundle_cannot_be_imported_as_an_answer(server, laptop):
     worker = laptop()
-    request = bundles.export_request(worker.engine, now=worker.now())[0]
+    request = bundles.export_request(worker.engine, now=worker.now()).data
     with pytest.raises(DomainError) as err:
         bundles.import_answer(worker.engine, request, now=worker.now())
     assert err.value.code == "bundle_wrong_direction"
@@ -182,7 +183,7 @@ def test_a_request_bundle_cannot_be_imported_as_an_answer(server, laptop):
 def test_an_office_outside_the_workers_scope_cannot_relay(server, laptop):
     worker = laptop()
     worker.write(Household, None, {"household_no": "H-1", "grid_id": server.grid("g1a")})
-    request = bundles.export_request(worker.engine, now=worker.now())[0]
+    request = bundles.export_request(worker.engine, now=worker.now()).data
     with pytest.raises(DomainError) as err:
         relay(server, request, by="worker2")
     assert err.value.code == "bundle_relay_forbidden" and server_households(server) == 0
@@ -203,7 +204,7 @@ def test_a_laptop_without_a_bundle_key_is_told_to_sign_in_online_first(server, t
 def test_a_refused_change_is_quarantined_with_the_servers_reason(server, laptop):
     worker = laptop()
     worker.write(Household, None, {"household_no": "H-外", "grid_id": server.grid("g2")})
-    answer = relay(server, bundles.export_request(worker.engine, now=worker.now())[0])
+    answer = relay(server, bundles.export_request(worker.engine, now=worker.now()).data)
     result = bundles.import_answer(worker.engine, answer, now=worker.now())
     assert result.refused == 1 and pending(worker) == 0
     assert len(worker.quarantined_records()) == 1
@@ -217,7 +218,7 @@ def test_a_revoked_laptop_learns_it_from_the_answer_bundle_and_clears_itself(ser
 
     worker = laptop()
     bundles.import_answer(worker.engine, relay(server, bundles.export_request(
-        worker.engine, now=worker.now())[0]), now=worker.now())
+        worker.engine, now=worker.now()).data), now=worker.now())
     with Session(worker.engine) as s:
         device_id = sync_state(s).device_id
     with server.session() as s:
@@ -225,7 +226,7 @@ def test_a_revoked_laptop_learns_it_from_the_answer_bundle_and_clears_itself(ser
                                                 server.user("admin").id), now=server.clock())
         s.commit()
     worker.write(Household, None, {"household_no": "H-丢", "grid_id": server.grid("g1a")})
-    answer = relay(server, bundles.export_request(worker.engine, now=worker.now())[0])
+    answer = relay(server, bundles.export_request(worker.engine, now=worker.now()).data)
     assert server_households(server) == 0  # nothing from a revoked laptop is stored
     result = bundles.import_answer(worker.engine, answer, now=worker.now())
     assert result.revoked
@@ -250,7 +251,7 @@ def test_a_long_queue_and_a_large_scope_go_over_several_bundles(server, laptop, 
         worker.write(Household, None, {"household_no": f"L-{i}", "grid_id": server.grid("g1a")})
     rounds = []
     for _ in range(40):
-        request = bundles.export_request(worker.engine, now=worker.now(), max_bytes=4000)[0]
+        request = bundles.export_request(worker.engine, now=worker.now(), max_bytes=4000).data
         result = bundles.import_answer(worker.engine, relay(server, request), now=worker.now())
         rounds.append(result)
         if not result.more and result.pending == 0:

@@ -82,7 +82,7 @@ def _run(server: ServerHarness, laptop: Device, steps: list[tuple]) -> None:
         elif kind == "office_edit":
             server.write(Household, office[st_[1] % len(office)], {"address": st_[2]})
         elif kind == "export":
-            requests.append(bundles.export_request(laptop.engine, now=laptop.now())[0])
+            requests.append(bundles.export_request(laptop.engine, now=laptop.now()).data)
         elif kind == "relay" and requests:
             answers.append(_relay(server, requests[st_[1] % len(requests)]))
         elif kind == "import" and answers:
@@ -93,7 +93,7 @@ def _run(server: ServerHarness, laptop: Device, steps: list[tuple]) -> None:
             assert all(now_revs.get(k, 0) >= v for k, v in revs.items()), (revs, now_revs)
             revs = now_revs
     server.clock.advance(seconds=1)
-    request = bundles.export_request(laptop.engine, now=laptop.now())[0]
+    request = bundles.export_request(laptop.engine, now=laptop.now()).data
     result = bundles.import_answer(laptop.engine, _relay(server, request), now=laptop.now())
     assert not result.stale and result.refused == 0
     with Session(laptop.engine) as s:

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QFileDialog, QMenu, QPushButton, QWidget
 from common.sync.bundle import SUFFIX
 from desktop.services import bundles
 
-from ..visits.shared import error_text
+from ..visits.shared import blob_store, error_text
 
 FILTER = f"同步包 (*{SUFFIX})"
 
@@ -36,9 +36,11 @@ def export_bundle(page: Any, folder: str | None = None) -> None:
     if not folder:
         return
     now, name = page.ctx.now(), getattr(page.ctx.user, "username", None) or "本机"
+    store = blob_store(page.ctx)  # photos not yet sent travel inside the bundle
     page.state.setText("正在导出同步包…")
-    page.tasks.write(lambda s: bundles.export_to(s, Path(folder), now=now, name=name),
-                     lambda r: _done(page, f"已导出同步包（{r[1]} 条修改）：{r[0]}。"
+    page.tasks.write(lambda s: bundles.export_to(s, Path(folder), now=now, name=name,
+                                                 store=store),
+                     lambda r: _done(page, f"已导出同步包（{r[1].text()}）：{r[0]}。"
                                            "请带到联网电脑上转交，再把回执包导入本机"),
                      lambda e: _failed(page, e), touches="outbox")
 
@@ -48,9 +50,9 @@ def import_bundle(page: Any, path: str | None = None) -> None:
         _widget(page), "选择回执包", "", FILTER)[0]
     if not path:
         return
-    now = page.ctx.now()
+    now, store = page.ctx.now(), blob_store(page.ctx)
     page.state.setText("正在导入回执包…")
-    page.tasks.write(lambda s: bundles.import_from(s, Path(path), now=now),
+    page.tasks.write(lambda s: bundles.import_from(s, Path(path), now=now, store=store),
                      lambda r: _imported(page, r), lambda e: _failed(page, e),
                      touches="outbox")
 

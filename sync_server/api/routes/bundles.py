@@ -2,6 +2,8 @@
 
     POST /api/sync/bundle/key   the caller's device bundle key {"device_id"} -> {"key", ...}
     POST /api/sync/bundle       relay a sealed request bundle (raw bytes) -> sealed answer bundle
+The relay body may be up to the max_bundle_bytes setting (it carries photos), not the general
+max_body_bytes.
 """
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from pydantic import BaseModel
 from ...db.engine import write_session
 from ...services import bundles as service
 from ..deps import CurrentUser, NowDep, SessionDep, SettingsDep, _bearer, get_current_user
+from .attachments import get_files
 from .sync import _writer_lock
 
 router = APIRouter(prefix="/api/sync/bundle", tags=["同步"])
@@ -48,6 +51,7 @@ def _relay(request: Request, settings: Any, now: Any, credentials: Any, data: by
         with write_session(request.app.state.sessions) as session:
             user = get_current_user(request=request, session=session, settings=settings,
                                     now=now, credentials=credentials)
-            answer = service.relay(session, user, data, secret=settings.secret_key, now=now)
+            answer = service.relay(session, user, data, secret=settings.secret_key, now=now,
+                                   files=get_files(request, settings))
             session.commit()
     return answer
