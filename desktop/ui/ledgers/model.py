@@ -9,13 +9,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
 
 from desktop.assistant.ledgers import KEYS, YEAR, LedgerDef
 from desktop.services import ledgers
 from desktop.services.ledgers import LedgerListRow, LedgerQuery
 from desktop.services.work_context import grids_in_scope
 from desktop.tasks import TaskManager
+
+from ..widgets.paged_model import PagedRowsModel
 
 Index = QModelIndex | QPersistentModelIndex
 NUMERIC = ("int", "decimal")
@@ -39,100 +41,57 @@ def shown_value(f: Any, value: Any) -> str:
     return str(value)
 
 
-class LedgerRowsModel(QAbstractTableModel):
+class LedgerRowsModel(PagedRowsModel):
     """Rows of one LedgerQuery in the signed-in worker's scope. `loaded(int)`: rows held after a
     page arrived; `failed(object)`: a read failed (the page shows it)."""
 
-    loaded = Signal(int)
     failed = Signal(object)
+    task_name = "ledger_rows"
 
     def __init__(self, tasks: TaskManager, scope_node_id: str | None, parent: Any = None,
                  page_size: int = ledgers.PAGE) -> None:
-        super().__init__(parent)
-        self.tasks = tasks
+        super().__init__(tasks, page_size, parent)
         self.scope_node_id = scope_node_id
-        self.page_size = page_size
         self.ledger: LedgerDef | None = None
         self.query: LedgerQuery | None = None
-        self._rows: list[LedgerListRow] = []
         self._headers: list[str] = []
-        self._exhausted = True
-        self._loading = False
-        self._generation = 0
 
     # -- the query -----------------------------------------------------------------------------
     def set_query(self, ledger: LedgerDef, query: LedgerQuery) -> None:
         """Show the rows of `query` from the top; results of older queries are dropped."""
-        self._generation += 1
-        self.beginResetModel()
-        self.ledger = ledger
-        self.query = query
-        self._headers = list(KEYS[ledger.binding]) + ([YEAR] if ledger.per_year else []) + \
-            [field_header(f) for f in ledger.fields]
-        self._rows = []
-        self._exhausted = False
-        self._loading = False
-        self.endResetModel()
-        self.fetchMore(QModelIndex())
+        def change() -> None:
+            self.ledger = ledger
+            self.query = query
+            self._headers = list(KEYS[ledger.binding]) + ([YEAR] if ledger.per_year else []) \
+                + [field_header(f) for f in ledger.fields]
+        self.restart(change)
 
     def reload(self) -> None:
         if self.ledger is not None and self.query is not None:
             self.set_query(self.ledger, self.query)
 
-    def row_at(self, row: int) -> LedgerListRow | None:
-        return self._rows[row] if 0 <= row < len(self._rows) else None
-
     def rows(self) -> list[LedgerListRow]:
         return list(self._rows)
-
-    def is_loading(self) -> bool:
-        return self._loading
 
     def text(self, row: int, column: int) -> str:
         return self.data(self.index(row, column)) or ""
 
-    # -- lazy fetching -------------------------------------------------------------------------
-    def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: N802, B008
-        return not parent.isValid() and not self._exhausted and not self._loading
-
-    def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: N802, B008
-        if parent.isValid() or self._exhausted or self._loading or self.query is None:
-            return
-        self._loading = True
-        generation, d, query = self._generation, self.ledger, self.query
-        node, limit = self.scope_node_id, self.page_size
-        after = self._rows[-1].sort_key() if self._rows else None
+    # -- paging --------------------------------------------------------------------------------
+    def page_reader(self, after: LedgerListRow | None) -> Any:
+        if self.query is None:
+            return None
+        d, query, node, limit = self.ledger, self.query, self.scope_node_id, self.page_size
+        key = after.sort_key() if after is not None else None
 
         def fetch(session):  # noqa: ANN001, ANN202 - runs on a reader thread
             return ledgers.list_rows(session, d, query, grids=grids_in_scope(session, node),
-                                     limit=limit, after=after)
+                                     limit=limit, after=key)
+        return fetch
 
-        self.tasks.read(fetch, lambda rows: self._append(generation, rows),
-                        lambda exc: self._failed(generation, exc), name="ledger_rows")
-
-    def _append(self, generation: int, rows: list[LedgerListRow]) -> None:
-        if generation != self._generation:
-            return
-        self._loading = False
-        if len(rows) < self.page_size:
-            self._exhausted = True
-        if rows:
-            first = len(self._rows)
-            self.beginInsertRows(QModelIndex(), first, first + len(rows) - 1)
-            self._rows.extend(rows)
-            self.endInsertRows()
-        self.loaded.emit(len(self._rows))
-
-    def _failed(self, generation: int, exc: BaseException) -> None:
-        if generation == self._generation:
-            self._loading = False
-            self._exhausted = True
-            self.failed.emit(exc)
+    def page_failed(self, exc: BaseException) -> None:
+        self.failed.emit(exc)
 
     # -- Qt model ------------------------------------------------------------------------------
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008
-        return 0 if parent.isValid() else len(self._rows)
-
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008
         return 0 if parent.isValid() else len(self._headers)
 

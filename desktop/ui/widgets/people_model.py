@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Callable
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 
 from common.schema import Person
 from desktop.services.people import mask_id_number, mask_phone
@@ -18,42 +18,31 @@ from desktop.services.search import PeopleQuery, PersonRow, search_people
 from desktop.tasks import TaskManager
 
 from .labels import Labels
+from .paged_model import PagedRowsModel
 
 COLUMNS = ("name", "sex", "birth_date", "ethnicity", "id_number", "phone", "resident_type",
            "status", "address")
 PAGE = 200
 
 
-class PeopleTableModel(QAbstractTableModel):
+class PeopleTableModel(PagedRowsModel):
     """Rows of one query, fetched a page at a time. `loaded(int)`: rows held after a page."""
 
-    loaded = Signal(int)
+    task_name = "people_page"
 
     def __init__(self, tasks: TaskManager, labels: Labels, today: Callable[[], dt.date],
                  parent: Any = None) -> None:
-        super().__init__(parent)
-        self.tasks = tasks
+        super().__init__(tasks, PAGE, parent)
         self.labels = labels
         self.today = today
         self.query = PeopleQuery()
-        self._rows: list[PersonRow] = []
         self._revealed: dict[tuple[str, str], str] = {}
-        self._exhausted = True
-        self._loading = False
-        self._generation = 0
         self._headers = [labels.field(Person, c) for c in COLUMNS]
 
     # -- the query -----------------------------------------------------------------------------
     def set_query(self, query: PeopleQuery) -> None:
         """Show the rows of `query` (from the top); results of older queries are dropped."""
-        self._generation += 1
-        self.beginResetModel()
-        self.query = query
-        self._rows = []
-        self._exhausted = False
-        self._loading = False
-        self.endResetModel()
-        self.fetchMore(QModelIndex())
+        self.restart(lambda: setattr(self, "query", query))
 
     def reload(self) -> None:
         self.set_query(self.query)
@@ -62,7 +51,7 @@ class PeopleTableModel(QAbstractTableModel):
         return self._rows[row].id if 0 <= row < len(self._rows) else None
 
     def row_of(self, row: int) -> PersonRow | None:
-        return self._rows[row] if 0 <= row < len(self._rows) else None
+        return self.row_at(row)
 
     def set_revealed(self, person_id: str, field: str, value: str) -> None:
         self._revealed[(person_id, field)] = value
@@ -72,51 +61,16 @@ class PeopleTableModel(QAbstractTableModel):
                 idx = self.index(i, col)
                 self.dataChanged.emit(idx, idx)
 
-    def is_loading(self) -> bool:
-        return self._loading
-
-    # -- lazy fetching -------------------------------------------------------------------------
-    def canFetchMore(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> bool:  # noqa: N802,B008
-        return not parent.isValid() and not self._exhausted and not self._loading
-
-    def fetchMore(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> None:  # noqa: N802,B008
-        if parent.isValid() or self._exhausted or self._loading:
-            return
-        self._loading = True
-        generation = self._generation
-        query = self.query
-        after = (self._rows[-1].name, self._rows[-1].id) if self._rows else None
-        today = self.today()
+    # -- paging --------------------------------------------------------------------------------
+    def page_reader(self, after: PersonRow | None) -> Any:
+        query, today = self.query, self.today()
+        key = (after.name, after.id) if after is not None else None
 
         def fetch(session):  # noqa: ANN001, ANN202 - runs on a reader thread
-            return search_people(session, query, today=today, limit=PAGE, after=after)
-
-        self.tasks.read(fetch, lambda rows: self._append(generation, rows),
-                        lambda exc: self._failed(generation, exc), name="people_page")
-
-    def _append(self, generation: int, rows: list[PersonRow]) -> None:
-        if generation != self._generation:
-            return
-        self._loading = False
-        if len(rows) < PAGE:
-            self._exhausted = True
-        if rows:
-            first = len(self._rows)
-            self.beginInsertRows(QModelIndex(), first, first + len(rows) - 1)
-            self._rows.extend(rows)
-            self.endInsertRows()
-        self.loaded.emit(len(self._rows))
-
-    def _failed(self, generation: int, exc: BaseException) -> None:
-        if generation == self._generation:
-            self._loading = False
-            self._exhausted = True
-            self.tasks.task_failed.emit(exc)
+            return search_people(session, query, today=today, limit=PAGE, after=key)
+        return fetch
 
     # -- Qt model ------------------------------------------------------------------------------
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: N802,B008
-        return 0 if parent.isValid() else len(self._rows)
-
     def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: N802,B008
         return 0 if parent.isValid() else len(COLUMNS)
 
