@@ -124,3 +124,62 @@ def test_a_network_sync_keeps_the_bundle_key_for_later(live):
         assert bundles.has_key(profile.engine)
     finally:
         profile.close()
+
+
+def test_a_visits_photos_travel_by_usb_and_the_office_downloads_them(live, tmp_path, capsys):
+    import hashlib
+
+    import httpx
+
+    from common.attachments import photo_ref
+    from common.schema import Visit
+    from tests.integration.attachment_helpers import make_photo
+
+    assert main(["sync", "--server", live.url, "--user", "worker1a"]) == 0  # last time online
+    photos = [make_photo(120_000, seed=21), make_photo(90_000, seed=22)]
+    profile = profiles.open_profile("worker1a", PASSWORD)
+    store = profile.blob_store()
+    refs = []
+    for p in photos:
+        sha, mime, thumb = store.put_photo(p)
+        refs.append(photo_ref(sha, len(p), mime, thumb))
+    with Session(profile.engine) as s, s.begin():
+        record_change(s, Visit, None, {"kind": "person", "visitor_id": live.tree.users[
+            "worker1a"].id, "visited_at": NOW, "grid_id": live.tree.id("g1a"),
+            "notes": "牧场走访", "photos": refs}, now=NOW)
+    profile.close()
+    stick = tmp_path / "usb"
+    stick.mkdir()
+    capsys.readouterr()
+    assert main(["bundle", "export", "--profile", "worker1a", "--out", str(stick)]) == 0
+    assert "2 张照片" in capsys.readouterr().out
+    request = next(stick.iterdir())
+    assert main(["bundle", "relay", "--server", live.url, "--user", "office1",
+                 "--in", str(request)]) == 0
+    office = {"Authorization": f"Bearer {live.token('office1')}"}
+    for ref, original in zip(refs, photos):
+        resp = httpx.get(f"{live.url}/api/attachments/{ref['sha256']}", headers=office)
+        assert resp.status_code == 200 and resp.content == original
+        assert hashlib.sha256(resp.content).hexdigest() == ref["sha256"]
+    outsider = httpx.get(f"{live.url}/api/attachments/{refs[0]['sha256']}",
+                         headers={"Authorization": f"Bearer {live.token('worker2')}"})
+    assert outsider.status_code == 403
+
+    answer = next(p for p in stick.iterdir() if "回执包" in p.name)
+    capsys.readouterr()
+    assert main(["bundle", "import", "--profile", "worker1a", "--in", str(answer)]) == 0
+    assert "服务器已收到 2 张" in capsys.readouterr().out
+    again = tmp_path / "again.yzbsync"
+    assert main(["bundle", "export", "--profile", "worker1a", "--out", str(again)]) == 0
+    assert "照片" not in capsys.readouterr().out  # neither the bundle nor a network sync resends
+    assert again.stat().st_size < 10_000
+
+
+def test_the_bundle_route_takes_bodies_larger_than_the_general_limit(live):
+    import httpx
+
+    body = b"x" * (live.settings.max_body_bytes + 1)
+    headers = {"Authorization": f"Bearer {live.token('office1')}"}
+    assert httpx.post(f"{live.url}/api/sync", content=body, headers=headers).status_code == 413
+    resp = httpx.post(f"{live.url}/api/sync/bundle", content=body, headers=headers, timeout=60)
+    assert resp.status_code == 400 and resp.json()["code"] == "bundle_invalid"
