@@ -52,6 +52,11 @@ PHOTO_BUDGET = 100 * 1024 * 1024
 """Photo bytes one request bundle carries at most: a stick holds far more, but the office
 computer uploads it in one request and the server holds it in memory (max_bundle_bytes)."""
 
+FINAL_REFUSALS = frozenset({"attachment_too_large", "attachment_not_image", "attachment_empty",
+                            "attachment_bad_hash"})
+"""Refusals the same bytes would meet again: such a photo is not carried again (others, e.g. a
+race with a network upload of the same photo, are retried with the next bundle)."""
+
 
 @dataclass
 class ExportResult:
@@ -263,10 +268,10 @@ def _settle_photos(s: Session, store: BlobStore | None, photos: dict[str, Any],
     result.photos_refused = {
         sha: DomainError(r.get("code", ""), **(r.get("params") or {})).message()
         for sha, r in refused.items() if isinstance(r, dict)}
-    if refused:
-        known = dict(stored.get("refused_photos") or {})
-        known.update({sha: r.get("code") for sha, r in refused.items() if isinstance(r, dict)})
-        stored["refused_photos"] = known
+    final = {sha: r.get("code") for sha, r in refused.items()
+             if isinstance(r, dict) and r.get("code") in FINAL_REFUSALS}
+    if final:
+        stored["refused_photos"] = {**(stored.get("refused_photos") or {}), **final}
         put_setting(s, SETTING, stored, now=now)
     if store is not None:
         known = stored.get("refused_photos") or {}
