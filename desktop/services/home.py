@@ -68,3 +68,33 @@ def tag_counts(session: Session) -> dict[str, int]:
         select(PersonTag.tag_code, func.count(distinct(PersonTag.person_id)))
         .where(PersonTag.deleted.is_(False), PersonTag.person_id.in_(living))
         .group_by(PersonTag.tag_code)).all())
+
+
+@dataclass(frozen=True)
+class TodayItem:
+    """One line of the home page's to-do lists: what, whom or where, when, how late."""
+
+    id: str
+    title: str
+    due: dt.date | None
+    days_late: int
+
+
+def today_work(session: Session, *, today: dt.date,
+               limit: int = 12) -> tuple[list[TodayItem], list[TodayItem]]:
+    """What needs doing now: open visit tasks due today or overdue, and open events whose
+    deadline is today, tomorrow or past — the most overdue first, `limit` of each."""
+    tasks = session.execute(
+        select(VisitTask.id, VisitTask.title, VisitTask.due_date)
+        .where(VisitTask.deleted.is_(False), VisitTask.status == "open",
+               VisitTask.due_date <= today)
+        .order_by(VisitTask.due_date, VisitTask.title).limit(limit)).all()
+    horizon = dt.datetime.combine(today + dt.timedelta(days=2), dt.time())
+    events = session.execute(
+        select(Event.id, Event.title, Event.due_at)
+        .where(Event.deleted.is_(False), Event.status != "closed", Event.due_at.is_not(None),
+               Event.due_at < horizon)
+        .order_by(Event.due_at).limit(limit)).all()
+    return ([TodayItem(i, t, d, max(0, (today - d).days)) for i, t, d in tasks],
+            [TodayItem(i, t, d.date(), max(0, (today - d.date()).days))
+             for i, t, d in events])

@@ -34,6 +34,7 @@ class EventsPage(QWidget):
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self._wanted_event: str | None = None
         self.ctx = ctx
         self.tasks = GuardedTasks(ctx.tasks, self)
         self.dialog = None
@@ -96,7 +97,9 @@ class EventsPage(QWidget):
             self._show, self._failed)
 
     def _show(self, rows: list[Any]) -> None:
-        current = self.detail["id"] if self.detail else None
+        current = self._wanted_event or (self.detail["id"] if self.detail else None)
+        if self._wanted_event in {r.id for r in rows}:
+            self._wanted_event = None
         self.model.set_rows(rows)
         self.events_loaded.emit(len(rows))
         ids = [r.id for r in rows]
@@ -150,8 +153,17 @@ class EventsPage(QWidget):
 
     def open_record(self, event_id: str | None = None, house_id: str | None = None,
                     **_kw: Any) -> None:
+        """From the home page's to-do list: that event selected among all open ones;
+        otherwise (a QR check-in) a new event at the house."""
         if event_id is None:
             self.new_event(house_id=house_id)
+            return
+        self._wanted_event = event_id
+        index = self.which.findData("open")
+        if index >= 0 and index != self.which.currentIndex():
+            self.which.setCurrentIndex(index)  # refreshes
+        else:
+            self.refresh()
 
     def _created(self, event_id: str) -> None:
         self.message.setText("事件已上报")

@@ -4,9 +4,10 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QFrame, QGridLayout, QLabel, QPushButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QFrame, QGridLayout, QGroupBox, QHBoxLayout, QLabel,
+                               QListWidget, QListWidgetItem, QPushButton, QVBoxLayout, QWidget)
 
-from desktop.services.home import HomeFigures, home_figures, tag_counts
+from desktop.services.home import HomeFigures, TodayItem, home_figures, tag_counts, today_work
 
 from ..context import AppContext
 from ..widgets.labels import labels_of
@@ -58,21 +59,52 @@ class HomePage(QWidget):
         fv = QVBoxLayout(frame)
         fv.addWidget(QLabel("重点人群"))
         fv.addWidget(self.tags)
+        # what to do today, most overdue first; Enter or a double-click opens the work page
+        self.task_list = self._todo_list("today_tasks", "visits", "task_id")
+        self.event_list = self._todo_list("today_events", "events", "event_id")
+        todo = QHBoxLayout()
+        for caption, view in (("今日及逾期的走访任务", self.task_list),
+                              ("今明两天到期及已逾期的事件", self.event_list)):
+            box = QGroupBox(caption)
+            QVBoxLayout(box).addWidget(view)
+            todo.addWidget(box)
         layout = QVBoxLayout(self)
         layout.addWidget(title)
         layout.addWidget(self.sync_line)
         layout.addLayout(grid)
         layout.addWidget(frame)
-        layout.addStretch(1)
+        layout.addLayout(todo, 1)
         ctx.tasks.data_changed.connect(lambda _w: self.refresh() if self.isVisible() else None)
+
+    def _todo_list(self, name: str, page: str, key: str) -> QListWidget:
+        view = QListWidget(objectName=name)
+        view.itemActivated.connect(
+            lambda item: self.ctx.navigate(page, **{key: item.data(Qt.ItemDataRole.UserRole)}))
+        return view
 
     def refresh(self) -> None:
         today = self.ctx.now().date()
-        self.ctx.tasks.read(lambda s: (home_figures(s, today=today), tag_counts(s)),
-                            self._loaded)
+        self.ctx.tasks.read(lambda s: (home_figures(s, today=today), tag_counts(s),
+                                       today_work(s, today=today)), self._loaded)
 
-    def _loaded(self, result: tuple[HomeFigures, dict[str, int]]) -> None:
-        figures, tags = result
+    @staticmethod
+    def _fill(view: QListWidget, items: list[TodayItem], empty: str) -> None:
+        view.clear()
+        for it in items:
+            when = f"逾期 {it.days_late} 天" if it.days_late else \
+                (f"{it.due:%m-%d} 到期" if it.due else "")
+            row = QListWidgetItem(f"{it.title}　{when}")
+            row.setData(Qt.ItemDataRole.UserRole, it.id)
+            if it.days_late:
+                row.setForeground(Qt.GlobalColor.darkRed)
+            view.addItem(row)
+        if not items:
+            view.addItem(empty)
+
+    def _loaded(self, result: tuple) -> None:
+        figures, tags, (tasks, events) = result
+        self._fill(self.task_list, tasks, "今天没有待走访的任务")
+        self._fill(self.event_list, events, "没有临期或逾期的事件")
         self.figures = figures
         for key, card in self.cards.items():
             card.set_value(getattr(figures, key))

@@ -49,6 +49,7 @@ class VisitsPage(QWidget):
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self._wanted_task: str | None = None
         self.ctx = ctx
         self.tasks = GuardedTasks(ctx.tasks, self)
         self.dialog: QDialog | None = None
@@ -176,8 +177,11 @@ class VisitsPage(QWidget):
     def _show_tasks(self, rows: list[Any]) -> None:
         self.task_model.set_rows(rows)
         self.tasks_loaded.emit(len(rows))
+        wanted = [i for i, r in enumerate(rows) if r.id == self._wanted_task]
+        if wanted:
+            self._wanted_task = None
         if rows:
-            self.task_view.selectRow(0)
+            self.task_view.selectRow(wanted[0] if wanted else 0)
 
     def load_visits(self) -> None:
         self.tasks.read(lambda s: visits.recent_visits(s), self.visit_model.set_rows,
@@ -219,9 +223,16 @@ class VisitsPage(QWidget):
         self._open_dialog(VisitDialog(self.ctx, self))
 
     def open_record(self, visit_id: str | None = None, house_id: str | None = None,
-                    person_id: str | None = None, **_kw: Any) -> None:
-        """Called by the main window (e.g. after a QR check-in) to open a visit form."""
+                    person_id: str | None = None, task_id: str | None = None,
+                    **_kw: Any) -> None:
+        """Called by the main window: after a QR check-in, a visit form for the house; from
+        the home page's to-do list (`task_id`), that task selected among all open ones."""
         self.tabs.setCurrentIndex(0)
+        if task_id is not None:
+            self._wanted_task = task_id
+            self.task_filter.setCurrentIndex(self.task_filter.findData("open"))
+            self.load_tasks()
+            return
         self._open_dialog(VisitDialog(self.ctx, self, visit_id=visit_id, house_id=house_id,
                                       person_id=person_id))
 
