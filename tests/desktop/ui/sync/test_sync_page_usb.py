@@ -73,3 +73,42 @@ def test_an_answer_is_imported_and_the_page_says_so(ctx, seeded, keyed, qtbot, t
         assert sync_state(s).cursor == 42
     import_bundle(page, str(path))
     qtbot.wait_until(lambda: "已导入过" in page.state.text(), timeout=10000)
+
+
+def test_a_visit_photo_not_yet_sent_travels_in_the_bundle_and_the_answer_marks_it_sent(
+        ctx, seeded, keyed, qtbot, tmp_path):
+    from common.attachments import photo_ref
+    from common.schema import Visit
+    from common.sync.bundle import unseal
+    from desktop.storage.changes import record_change
+    from tests.desktop.work_fixtures import GRID, WORKER_ID
+    from tests.integration.attachment_helpers import make_photo
+
+    device_id, key = keyed
+    store = ctx.services["blobs"]
+    photo = make_photo(40_000, seed=31)
+    sha, mime, thumb = store.put_photo(photo)
+    with Session(seeded.engine) as s, s.begin():
+        record_change(s, Visit, None, {"kind": "person", "visitor_id": WORKER_ID,
+                                       "visited_at": NOW, "grid_id": GRID, "notes": "走访",
+                                       "photos": [photo_ref(sha, len(photo), mime, thumb)]},
+                      now=NOW)
+    page = SyncPage(ctx)
+    qtbot.addWidget(page)
+    stick = tmp_path / "usb"
+    stick.mkdir()
+    export_bundle(page, str(stick))
+    qtbot.wait_until(lambda: "已导出同步包" in page.state.text(), timeout=10000)
+    assert "1 张照片" in page.state.text()
+    (made,) = stick.iterdir()
+    header, _payload, photos = unseal(key, made.read_bytes(), direction=REQUEST)
+    assert photos == [(sha, photo)]
+    reply = SyncResponse(server_time=NOW.isoformat(), pull=PullResponse(cursor=1))
+    answer = seal(key, BundleHeader(device_id, "user-1", ANSWER, header.seq, NOW.isoformat()),
+                  {"request_seq": header.seq, "responses": [reply.model_dump(mode="json")],
+                   "photos": {"held": [sha], "refused": {}}})
+    path = tmp_path / "回执包.yzbsync"
+    path.write_bytes(answer)
+    import_bundle(page, str(path))
+    qtbot.wait_until(lambda: "服务器已收到 1 张" in page.state.text(), timeout=10000)
+    assert store.is_sent(sha)
