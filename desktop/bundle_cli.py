@@ -1,6 +1,7 @@
 """`python -m desktop bundle …`: USB sync bundles from the command line (docs/SYNC.md).
 
     bundle export --profile NAME [--out FILE|DIR]        laptop, no network: write a request
+                                                         (with the photos not yet sent)
     bundle relay  --server URL --user NAME --in FILE…    office computer: hand requests to the
                   [--out DIR]                            server, write the answers
     bundle import --profile NAME --in FILE               laptop: apply an answer
