@@ -47,6 +47,8 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
 
         for spec in pages if pages is not None else PAGES:
+            if not spec.visible_to(ctx.user.role):
+                continue  # e.g. the config centre: county admins only (the server agrees)
             if not page_available(spec):
                 log.info("page %s not installed", spec.key)
                 continue

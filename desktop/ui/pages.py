@@ -24,6 +24,11 @@ class PageSpec:
     module: str
     cls: str
     shortcut: str = ""
+    roles: tuple[str, ...] = ()
+    """Roles (common.schema.org.ROLES) that see the page; empty: every signed-in user."""
+
+    def visible_to(self, role: str) -> bool:
+        return not self.roles or role in self.roles
 
 
 PAGES: list[PageSpec] = [
@@ -42,6 +47,8 @@ PAGES: list[PageSpec] = [
     PageSpec("worklog", "工作日志", "desktop.ui.worklog.page", "WorkLogPage", ""),
     PageSpec("assistant", "一张表助手", "desktop.ui.assistant", "AssistantPage", ""),
     PageSpec("ledgers", "台账管理", "desktop.ui.ledgers", "LedgersPage", ""),
+    PageSpec("config", "配置中心", "desktop.ui.config", "ConfigPage", "",
+             roles=("county_admin",)),
     PageSpec("sync", "数据同步", "desktop.ui.sync.page", "SyncPage", ""),
 ]
 
