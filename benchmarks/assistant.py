@@ -65,9 +65,7 @@ def build_sheet(path: Path, people: list[dict], *, filled: bool) -> None:
     box = Border(left=side, right=side, top=side, bottom=side)
     for c in ws[2]:
         c.font = Font(bold=True)
-    boxed = ws.cell(1000, 1)
-    boxed.border = box
-    box_style = boxed._style  # one style shared by every cell (assigning a Border hashes it)
+    box_style = None  # one style shared by every cell (assigning a Border hashes it)
     for i, p in enumerate(people, start=1):
         row = [i, p["name"], p["id_number"]]
         if filled:
@@ -80,6 +78,9 @@ def build_sheet(path: Path, people: list[dict], *, filled: bool) -> None:
         if rng.random() < 0.01:
             row[2] = "650102198001010011"  # not in the county
         ws.append(row)
+        if box_style is None:
+            ws.cell(i + 2, 1).border = box
+            box_style = ws.cell(i + 2, 1)._style
         for c in ws[i + 2]:
             c._style = copy(box_style)
     wb.save(path)
