@@ -73,6 +73,7 @@ def main() -> int:
     window.deleteLater()
     app.processEvents()
     built["profile"].close()
+    _config_shot(app, home, shots)
     print("\n".join(str(OUT / f"{s}.png") for s in shots))
     return 0
 
@@ -205,6 +206,34 @@ def _extra_shots(window, app, tasks, shots: list[str]) -> None:  # noqa: ANN001
         settle(app, tasks)
         _save(dialog, "person_dialog_error", shots)
         dialog.reject()
+
+
+def _config_shot(app, home: Path, shots: list[str]) -> None:  # noqa: ANN001
+    """The 配置中心 page is shown to county admins only: a second demo profile, signed in as the
+    county admin, with the livestock ledger's fields listed. The demo has no server, so the page
+    shows the local copy and says why its buttons are disabled."""
+    from desktop.app import build_main_window
+    from desktop.tasks import TaskManager
+    from tests.demo_profile import DEMO_NOW, build_demo_profile, demo_signed_in
+
+    built = build_demo_profile(home, scale=SCALE, role="county", name="demo_county")
+    tasks = TaskManager()
+    window = build_main_window(demo_signed_in(built["profile"]), tasks, now=lambda: DEMO_NOW)
+    window.resize(1366, 800)
+    window.show()
+    settle(app, tasks)
+    window.navigate("config")
+    settle(app, tasks, 1.0)
+    page = window.page("config")
+    page.choose_type("养殖台账")
+    page.fields.selectRow(0)
+    settle(app, tasks)
+    _save(window, "config", shots)
+    window.close()
+    tasks.shutdown(wait=True)
+    window.deleteLater()
+    app.processEvents()
+    built["profile"].close()
 
 
 def _save(widget, name: str, shots: list[str]) -> None:  # noqa: ANN001

@@ -33,7 +33,6 @@ def _table(columns: tuple[str, ...]) -> QTableWidget:
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     table.verticalHeader().setVisible(False)
     table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    table.horizontalHeader().setStretchLastSection(True)
     return table
 
 
@@ -92,6 +91,7 @@ class ConfigPage(QWidget):
         self.type_info = QLabel("")
         self.fields = _table(FIELD_COLUMNS)
         self.fields.setAccessibleName("字段")
+        self.fields.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.fields.itemSelectionChanged.connect(self._update_buttons)
         self.add_type_button = _button("新增台账类型", self.add_type)
         self.edit_type_button = _button("修改台账类型", self.edit_type)
@@ -127,6 +127,7 @@ class ConfigPage(QWidget):
         self.dicts.currentRowChanged.connect(self._show_entries)
         self.entries = _table(ENTRY_COLUMNS)
         self.entries.setAccessibleName("字典项")
+        self.entries.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.entries.itemSelectionChanged.connect(self._update_buttons)
         self.add_entry_button = _button("新增字典项", self.add_entry)
         self.edit_entry_button = _button("修改名称", self.edit_entry)
@@ -161,12 +162,12 @@ class ConfigPage(QWidget):
 
     def check_online(self) -> None:
         if self.service is None:
-            self._set_online(False, "未登录服务器账号")
+            self._set_online(False, "本机档案没有服务器账号。")
             return
         self.connection.setText("正在连接服务器…")
         self.ctx.tasks.network(self.service.check_online,
                                lambda _: self._set_online(True),
-                               lambda exc: self._set_online(False, _text(exc)),
+                               lambda exc: self._set_online(False, _why_offline(exc)),
                                name="config_online")
 
     def _set_online(self, online: bool, reason: str = "") -> None:
@@ -176,8 +177,8 @@ class ConfigPage(QWidget):
                                     "其他设备同步后生效。")
             self.connection.setStyleSheet("")
         else:
-            self.connection.setText(f"{OFFLINE_TIP}。现在无法连接服务器，下面显示的是本机同步到的"
-                                    f"配置。{reason}")
+            self.connection.setText(f"{OFFLINE_TIP}。{reason}下面是本机上次同步到的配置；"
+                                    f"联网后请点“重新连接”。")
             self.connection.setStyleSheet("color: #8a5a00;")
         self._update_buttons()
         self.online_changed.emit(online)
@@ -421,7 +422,7 @@ class ConfigPage(QWidget):
         def refused(exc: BaseException) -> None:
             self.busy = False
             if isinstance(exc, DomainError) and exc.code == "server_unreachable":
-                self._set_online(False, _text(exc))
+                self._set_online(False, _why_offline(exc))
             if isinstance(exc, DomainError) and exc.code == "device_revoked":
                 self.ctx.signed_out(_text(exc))
             text = _text(exc)
@@ -442,6 +443,15 @@ class ConfigPage(QWidget):
                                       | QMessageBox.StandardButton.No,
                                       QMessageBox.StandardButton.No)
         return answer == QMessageBox.StandardButton.Yes
+
+
+def _why_offline(exc: BaseException) -> str:
+    """One sentence for the banner (the general unreachable text speaks of offline sign-in,
+    which is beside the point here)."""
+    if isinstance(exc, DomainError) and exc.code == "server_unreachable":
+        url = exc.params.get("url")
+        return f"现在无法连接服务器{f' {url}' if url else ''}。"
+    return f"{_text(exc)}。"
 
 
 def _text(exc: BaseException) -> str:
