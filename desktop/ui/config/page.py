@@ -184,8 +184,9 @@ class ConfigPage(QWidget):
         self.online_changed.emit(online)
 
     def _show(self, view: ConfigView) -> None:
-        self.view = view
+        # what was selected, read before the new lists replace the old ones
         type_id = self.current_type().id if self.current_type() else None
+        self.view = view
         self.types.blockSignals(True)
         self.types.clear()
         binding = dict(self._options("ledger_binding"))
