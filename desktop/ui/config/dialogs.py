@@ -123,6 +123,7 @@ class _ConfigDialog(QDialog):
         if rest or not shown:
             self.general_error.setText("；".join(rest) if rest else text)
             self.general_error.setVisible(True)
+        self.adjustSize()  # room for the reasons, which may wrap over two lines
 
     def error_text(self, key: str | None = None) -> str:
         """The reason shown under field `key` (at the bottom when None)."""
@@ -132,7 +133,7 @@ class _ConfigDialog(QDialog):
 def _combo(options: list[tuple[str, str]], current: str | None = None) -> QComboBox:
     box = QComboBox()
     for code, label in options:
-        box.addItem(f"{label}（{code}）" if label != code else code, code)
+        box.addItem(f"{label}（{code}）" if code and label != code else label, code)
     if current is not None:
         i = box.findData(current)
         if i >= 0:
