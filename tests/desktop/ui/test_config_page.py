@@ -133,3 +133,41 @@ def test_with_the_server_stopped_the_page_shows_the_local_copy_and_explains(
         assert button.toolTip() == OFFLINE_TIP
     tasks.shutdown()
     admin.close()
+
+
+def test_retiring_a_ledger_type_removes_it_from_the_local_ledgers_after_the_sync(
+        live, tmp_path, monkeypatch, qtbot):  # noqa: F811
+    from sqlalchemy.orm import Session
+
+    from desktop.assistant.ledgers import list_ledgers
+    page, admin, tasks = admin_page(live, tmp_path, monkeypatch, qtbot)
+    page.choose_type("车辆台账")
+    asked: list[str] = []
+    page.confirm = lambda title, text: asked.append(text) or True
+    with qtbot.waitSignal(page.change_finished, timeout=20000):
+        page.retire_type()
+    assert "已有的台账记录和其中的数值都会保留" in asked[0]
+    names = [page.types.item(i).text() for i in range(page.types.count())]
+    assert names and not any("车辆台账" in n for n in names)
+    with Session(admin.engine) as s:
+        assert "车辆台账" not in [d.name for d in list_ledgers(s)]
+    tasks.shutdown()
+    admin.close()
+
+
+def test_relabelling_a_dictionary_entry_keeps_its_code(live, tmp_path, monkeypatch,  # noqa: F811
+                                                      qtbot):
+    page, admin, tasks = admin_page(live, tmp_path, monkeypatch, qtbot)
+    page.tabs.setCurrentIndex(1)
+    page.choose_dict("livestock_kind")
+    row = [e.code for e in page.current_entries()].index("camel")
+    page.entries.selectRow(row)
+    page.edit_entry()
+    dialog = page.dialog
+    assert not dialog.editors["code"].isEnabled() and "不能修改" in dialog.note.text()
+    dialog.editors["label"].setText("双峰驼")
+    with qtbot.waitSignal(page.change_finished, timeout=20000):
+        dialog.submit()
+    assert ("camel", "双峰驼") in [(e.code, e.label) for e in page.current_entries()]
+    tasks.shutdown()
+    admin.close()
