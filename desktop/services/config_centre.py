@@ -235,13 +235,13 @@ class ConfigCentreService:
     def _call(self, call: Callable[[AdminClient], Any]) -> Any:
         # The sync service owns the tokens (kept inside the encrypted database); renewing
         # through it keeps one refresh path for the whole client.
-        with self._client(self.server_url, self.sync._token) as client:
+        with self._client(self.server_url, self.sync.token) as client:
             try:
                 return call(client)
             except DomainError as err:
                 if err.code not in RENEW:
                     raise
-            self.sync._renew_token()
+            self.sync.renew_token()
             return call(client)
 
 

@@ -12,6 +12,7 @@ lane must not hold a transaction open across a sync).
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -83,6 +84,9 @@ class SyncService:
         self.on_progress = on_progress
         self.max_bytes = max_bytes
         self.password = password
+        # one sync at a time per profile: the sync page, the config centre's sync after a
+        # change and a bundle import may ask at once; the second waits for the first
+        self._running = threading.RLock()
 
     # -- signing in ---------------------------------------------------------------------------
     def sign_in(self, username: str, password: str) -> dict[str, Any]:
@@ -142,12 +146,26 @@ class SyncService:
         return err
 
     # -- syncing ------------------------------------------------------------------------------
+    def token(self) -> str | None:
+        """The access token kept in the encrypted database (for the other online calls)."""
+        return self._token()
+
+    def renew_token(self) -> None:
+        """Renew the access token (refresh token, else the password); raises sign_in_required
+        or device_revoked (after wiping) when it cannot."""
+        self._renew_token()
+
     def sync_now(self) -> SyncProgress:
         """Push everything, pull everything. Raises DomainError (server_unreachable,
         client_too_old, sign_in_required …); what was done before the error stays done.
+        Syncs of one profile run one at a time (a second call waits for the first).
 
         While one pulled batch is being written locally, the next is already on its way (a
         pull-only request from the new cursor), so the slow link never waits for the disk."""
+        with self._running:
+            return self._sync_locked()
+
+    def _sync_locked(self) -> SyncProgress:
         progress = SyncProgress()
         self._first_sync(progress)
         renewed = False

@@ -172,3 +172,26 @@ def test_an_edit_typed_while_the_move_arrives_is_kept_until_accepted_then_the_re
     new.sync()
     assert new.view()[hid]["address"] == "同步时录入"
     assert new.view()[hid]["deleted"] is False
+
+
+def test_two_syncs_asked_of_one_profile_at_once_run_one_after_the_other(server, device):
+    import threading
+    worker = device("worker1a")
+    hid = worker.write(Household, None, {"household_no": "H-两次", "grid_id": server.grid("g1a")})
+    order: list[str] = []
+    second: list[threading.Thread] = []
+
+    def while_the_first_is_in_flight() -> None:
+        t = threading.Thread(target=lambda: (worker.service.sync_now(), order.append("second")))
+        second.append(t)
+        t.start()
+        t.join(0.3)  # the second waits for the first to finish
+        order.append("first still running")
+
+    worker.transport.while_in_flight = while_the_first_is_in_flight
+    worker.service.sync_now()
+    order.append("first")
+    second[0].join(20)
+    assert order == ["first still running", "first", "second"]
+    with server.session() as s:
+        assert s.get(Household, hid).household_no == "H-两次"
