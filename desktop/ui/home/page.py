@@ -10,7 +10,8 @@ from PySide6.QtWidgets import (QFrame, QGridLayout, QGroupBox, QHBoxLayout, QLab
 from desktop.services.home import HomeFigures, TodayItem, home_figures, tag_counts, today_work
 
 from ..context import AppContext
-from ..widgets.labels import labels_of
+from ..visits.shared import local_today
+from ..widgets.labels import labels_of, local_time
 
 CARDS = (("people", "人口", "search"), ("households", "户", "households"),
          ("houses", "房屋", "places"), ("organisations", "单位", "organisations"),
@@ -83,7 +84,7 @@ class HomePage(QWidget):
         return view
 
     def refresh(self) -> None:
-        today = self.ctx.now().date()
+        today = local_today(self.ctx)  # the worker's calendar day, not UTC's
         self.ctx.tasks.read(lambda s: (home_figures(s, today=today), tag_counts(s),
                                        today_work(s, today=today)), self._loaded)
 
@@ -108,7 +109,7 @@ class HomePage(QWidget):
         self.figures = figures
         for key, card in self.cards.items():
             card.set_value(getattr(figures, key))
-        when = figures.last_sync_at.strftime("%Y-%m-%d %H:%M") if figures.last_sync_at \
+        when = local_time(figures.last_sync_at) if figures.last_sync_at \
             else "尚未同步"
         self.sync_line.setText(f"上次同步：{when}　待上传的修改：{figures.pending_changes} 条")
         self.tags.setText("　".join(f"{self.labels.label('tag', code)} {n} 人"

@@ -12,7 +12,7 @@ from common.errors import DomainError
 from desktop.services.records import merge_server_history, record_history
 
 from ..context import AppContext
-from ..widgets.labels import labels_of
+from ..widgets.labels import labels_of, local_time
 
 
 class HistoryDialog(QDialog):
@@ -80,7 +80,7 @@ class HistoryDialog(QDialog):
         self.table.setRowCount(len(entries))
         for i, e in enumerate(entries):
             who = e.who + ("（待上传）" if e.pending else "")
-            cells = [e.at.strftime("%Y-%m-%d %H:%M") if e.at else "", e.label,
+            cells = [local_time(e.at), e.label,
                      self._shown(e.field, e.old), self._shown(e.field, e.new), who]
             for j, text in enumerate(cells):
                 self.table.setItem(i, j, QTableWidgetItem(text))

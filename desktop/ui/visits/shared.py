@@ -15,6 +15,7 @@ from common.errors import DomainError
 from desktop.services.work_context import Worker
 
 from ..context import AppContext
+from ..widgets.labels import local_time  # noqa: F401 - the work pages import it from here
 
 PHOTO_FILTER = "图片 (*.jpg *.jpeg *.png *.webp)"
 Index = QModelIndex | QPersistentModelIndex
@@ -44,13 +45,6 @@ def local_day_end(ctx: AppContext) -> dt.datetime:
     local = ctx.now().replace(tzinfo=dt.timezone.utc).astimezone()
     end = (local + dt.timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
     return end.astimezone(dt.timezone.utc).replace(tzinfo=None)
-
-
-def local_time(stamp: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    """A stored (naive UTC) time as the worker reads it, on the laptop's local clock."""
-    if stamp is None:
-        return ""
-    return stamp.replace(tzinfo=dt.timezone.utc).astimezone().strftime(fmt)
 
 
 def error_text(exc: BaseException) -> str:

@@ -45,10 +45,18 @@ class Labels:
         if isinstance(value, bool):
             return "是" if value else "否"
         if isinstance(value, dt.datetime):
-            return value.strftime("%Y-%m-%d %H:%M")
+            return local_time(value)
         if isinstance(value, dt.date):
             return value.isoformat()
         return str(value)
+
+
+def local_time(stamp: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A stored time (naive UTC, as every stored time is) as the worker reads it: on the
+    laptop's local clock (Beijing or Xinjiang time, whatever the laptop is set to)."""
+    if stamp is None:
+        return ""
+    return stamp.replace(tzinfo=dt.timezone.utc).astimezone().strftime(fmt)
 
 
 def labels_of(ctx: Any) -> Labels:
