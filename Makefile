@@ -38,8 +38,14 @@ test: venv
 	PG_BIN=$(PG_BIN) QT_QPA_PLATFORM=offscreen $(VPY) -m pytest -n 2 --dist loadgroup -q -m "not slow"
 	$(VENV)/bin/lint-imports
 
+PROPERTY_TESTS = tests/integration/test_sync_properties.py tests/integration/test_sync_properties_http.py
+
+# The sync properties with thousands of examples (SOAK=1 raises every bound), then the other
+# long runs (marked slow).
 soak: venv
-	PG_BIN=$(PG_BIN) QT_QPA_PLATFORM=offscreen SOAK=1 $(VPY) -m pytest -q -m slow
+	PG_BIN=$(PG_BIN) QT_QPA_PLATFORM=offscreen SOAK=1 $(VPY) -m pytest -q -n 2 -m "" $(PROPERTY_TESTS)
+	PG_BIN=$(PG_BIN) QT_QPA_PLATFORM=offscreen SOAK=1 $(VPY) -m pytest -q -m slow \
+		$(foreach t,$(PROPERTY_TESTS),--ignore=$(t))
 
 screenshots: venv
 	QT_QPA_PLATFORM=offscreen $(VPY) -m tests.screenshots
