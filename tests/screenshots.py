@@ -87,14 +87,18 @@ def _prepare(key: str, window, app, tasks) -> None:  # noqa: ANN001
         page.run()
         settle(app, tasks)
     elif key == "places":
-        tree = page.tree
-        index = page.model.index(0, 0)
-        for _depth in range(4):
+        # down to the people of one house: at each level the first place where people live
+        tree, model = page.tree, page.model
+        index = model.index(0, 0)
+        for _depth in range(8):
             tree.expand(index)
             settle(app, tasks)
-            if page.model.rowCount(index) == 0:
+            rows = [model.index(r, 0, index) for r in range(model.rowCount(index))]
+            lived = [i for i in rows if str(model.index(i.row(), 1, index).data() or "0")
+                     .isdigit() and int(model.index(i.row(), 1, index).data() or 0) > 0]
+            if not lived:
                 break
-            index = page.model.index(0, 0, index)
+            index = lived[0]
         tree.setCurrentIndex(index)
         tree.expand(index)
         settle(app, tasks)
