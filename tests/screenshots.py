@@ -7,6 +7,7 @@ work pages and the assistant too, when present) and saves what it shows.
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -42,7 +43,10 @@ def main() -> int:
 
     OUT.mkdir(parents=True, exist_ok=True)
     app = make_application([])
-    home = Path(tempfile.mkdtemp(prefix="yzb-shots-"))
+    # a fixed folder: the file paths the pages show stay the same from one run to the next
+    home = Path(tempfile.gettempdir()) / "yzb-screenshots"
+    shutil.rmtree(home, ignore_errors=True)
+    home.mkdir()
     built = build_demo_profile(home, scale=SCALE)
     tasks = TaskManager()
     shots: list[str] = []
