@@ -83,7 +83,7 @@ def test_the_due_today_and_overdue_lists(ctx, seeded, qtbot):
                             now=NOW - dt.timedelta(days=9))
         events.create_event(s, seeded.worker, {"title": "急事", "category": "safety",
                                                "location": "幸福路1号", "priority": "critical"},
-                            now=NOW - dt.timedelta(hours=12))  # due 21:30 today
+                            now=NOW - dt.timedelta(hours=23))  # due within the hour
     page = EventsPage(ctx)
     qtbot.addWidget(page)
     for which, title in (("overdue", "旧事件"), ("due_today", "急事")):
