@@ -78,6 +78,7 @@ MESSAGES: dict[str, str] = {
     "attachment_offset_mismatch": "附件续传位置不一致（服务器已收到 {received} 字节），将从该位置继续",
     "attachment_missing": "找不到该附件（{sha256}），可能尚未上传",
     "attachment_out_of_scope": "该照片所属的走访或事件不在您的管辖范围内",
+    "disk_full": "电脑磁盘空间已满，这次没有保存（填写的内容仍在窗口里）。请清理磁盘空间后再保存",
     "attachment_corrupt": "本机保存的附件已损坏或被改动（{sha256}）",
     "device_revoked": "本设备已被管理员停用，本机数据已清除。如需继续使用，请联系管理员",
     "device_not_found": "找不到该设备",

@@ -13,6 +13,7 @@ Worker code never touches a widget: only the callbacks, run on the GUI thread, m
 """
 from __future__ import annotations
 
+import errno
 import inspect
 import logging
 import threading
@@ -99,8 +100,11 @@ class TaskManager(QObject):
                 try:
                     result = fn(s, **kw)
                     s.commit()
-                except BaseException:
+                except BaseException as exc:
                     s.rollback()
+                    if is_disk_full(exc):
+                        # nothing was written (one transaction); the form still holds it all
+                        raise _domain("disk_full") from exc
                     raise
             return result
 
@@ -195,6 +199,19 @@ def _deliver(callback: Callback, value: Any) -> None:
         if "already deleted" not in str(err):
             raise
         log.debug("result dropped: its widget was closed while the task ran (%s)", err)
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """SQLite's SQLITE_FULL ("database or disk is full") or an OS write refused for space."""
+    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+        return True
+    text = str(exc).lower()
+    return "database or disk is full" in text or "no space left on device" in text
+
+
+def _domain(code: str) -> BaseException:
+    from common.errors import DomainError
+    return DomainError(code)
 
 
 def _wants_progress(fn: Callable[..., Any]) -> bool:

@@ -53,6 +53,37 @@ def test_a_failed_write_is_rolled_back_and_reported_to_its_failure_callback(task
         assert s.execute(text("select count(*) from t")).scalar() == 0
 
 
+def test_a_full_disk_is_said_in_plain_words_and_the_write_leaves_nothing_behind(tmp_path,
+                                                                               qtbot):
+    from sqlalchemy import event
+    engine = open_database(tmp_path / "full.db", b"k" * 32)
+    with engine.begin() as c:
+        c.execute(text("create table t (n integer, filler text)"))
+        c.execute(text("insert into t values (0, 'kept')"))
+        pages = c.execute(text("pragma page_count")).scalar()
+    engine.dispose()
+
+    @event.listens_for(engine, "connect")
+    def small_disk(dbapi_conn, _record):  # noqa: ANN001, ANN202 - SQLite's own SQLITE_FULL
+        dbapi_conn.execute(f"pragma max_page_count = {pages + 3}")
+
+    tm = TaskManager(engine)
+    errors = []
+
+    def fill(session):
+        for n in range(1, 10_000):
+            session.execute(text("insert into t values (:n, :f)"), {"n": n, "f": "x" * 2000})
+
+    tm.write(fill, on_failure=errors.append)
+    qtbot.wait_until(lambda: bool(errors), timeout=10000)
+    assert isinstance(errors[0], DomainError) and errors[0].code == "disk_full"
+    assert "磁盘空间已满" in errors[0].message() and "仍在窗口里" in errors[0].message()
+    with tm.session() as s:
+        assert s.execute(text("select n, filler from t")).all() == [(0, "kept")]
+    tm.shutdown()
+    engine.dispose()
+
+
 def test_an_unhandled_failure_is_broadcast_with_task_failed(tasks, qtbot):
     with qtbot.wait_signal(tasks.task_failed, timeout=5000) as blocker:
         tasks.read(lambda s: 1 / 0)

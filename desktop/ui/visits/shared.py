@@ -50,6 +50,9 @@ def local_day_end(ctx: AppContext) -> dt.datetime:
 def error_text(exc: BaseException) -> str:
     if isinstance(exc, DomainError):
         return exc.message()
+    from desktop.tasks import is_disk_full
+    if is_disk_full(exc):  # e.g. a sync writing what it pulled: rolled back, nothing lost
+        return DomainError("disk_full").message()
     return "操作失败，请重试；如果问题重复出现，请联系管理员"
 
 
