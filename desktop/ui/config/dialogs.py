@@ -18,6 +18,13 @@ ERROR_STYLE = "color: #c0392b;"
 FIXED_NOTE = "代码和类型设定后不能修改：已有的台账记录按代码保存数值。如需更改，请停用后新建。"
 
 
+
+def _sort_box(value: int) -> QSpinBox:
+    box = QSpinBox()
+    box.setRange(0, 1_000_000)
+    box.setValue(value)
+    return box
+
 class _ConfigDialog(QDialog):
     """Rows of (label, editor, error line); `submitted(dict)` when 保存 is pressed."""
 
@@ -162,10 +169,7 @@ class LedgerTypeDialog(_ConfigDialog):
         per_year.setChecked(getattr(current, "per_year", True))
         self.add_row("per_year", "按年度", per_year)
         if current is not None:
-            sort = QSpinBox()
-            sort.setRange(0, 1_000_000)
-            sort.setValue(current.sort)
-            self.add_row("sort", "排序", sort)
+            self.add_row("sort", "排序", _sort_box(current.sort))
             code.setEnabled(False)
             binding.setEnabled(False)
             self.set_note("台账代码和绑定对象设定后不能修改：已有的台账记录依赖它们。")
@@ -193,10 +197,7 @@ class LedgerFieldDialog(_ConfigDialog):
         required.setChecked(bool(getattr(current, "required", False)))
         self.add_row("required", "必填", required)
         if current is not None:
-            sort = QSpinBox()
-            sort.setRange(0, 1_000_000)
-            sort.setValue(current.sort)
-            self.add_row("sort", "排序", sort)
+            self.add_row("sort", "排序", _sort_box(current.sort))
             code.setEnabled(False)
             kind.setEnabled(False)
             self.set_note(FIXED_NOTE)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel,
+from PySide6.QtWidgets import (QComboBox, QDialog, QFormLayout, QLabel,
                                QLineEdit, QScrollArea, QVBoxLayout, QWidget)
 
 from common.errors import DomainError, ValidationErrors
@@ -15,7 +15,7 @@ from desktop.services import ledgers
 
 from ..context import AppContext
 from ..visits.shared import GuardedTasks
-from ..widgets.record_form import ERROR_STYLE, DateEdit
+from ..widgets.record_form import ERROR_STYLE, DateEdit, save_cancel_buttons, with_error_line
 from .model import field_header, shown_value
 from .transfer import save_row
 
@@ -62,12 +62,7 @@ class LedgerRowDialog(QDialog):
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         self.message = QLabel("", objectName="message", wordWrap=True)
         self.message.setStyleSheet(ERROR_STYLE)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save |
-                                        QDialogButtonBox.StandardButton.Cancel)
-        self.buttons.button(QDialogButtonBox.StandardButton.Save).setText("保存(&S)")
-        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
-        self.buttons.accepted.connect(self.save)
-        self.buttons.rejected.connect(self.reject)
+        self.buttons = save_cancel_buttons(self, self.save)
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel("带 * 的为必填项", objectName="hint"))
         layout.addWidget(scroll, 1)
@@ -83,15 +78,7 @@ class LedgerRowDialog(QDialog):
     def _add_row(self, code: str, text: str, editor: QWidget) -> None:
         editor.setObjectName(f"field_{code}")
         editor.setAccessibleName(text.rstrip("*"))
-        error = QLabel("", objectName=f"error_{code}", wordWrap=True)
-        error.setStyleSheet(ERROR_STYLE)
-        error.hide()
-        box = QWidget()
-        v = QVBoxLayout(box)
-        v.setContentsMargins(0, 0, 0, 0)
-        v.setSpacing(2)
-        v.addWidget(editor)
-        v.addWidget(error)
+        box, error = with_error_line(editor, code)
         label = QLabel(text)
         label.setBuddy(editor)
         self.form.addRow(label, box)

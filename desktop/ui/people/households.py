@@ -19,7 +19,7 @@ from desktop.services.search import PeopleQuery
 from ..context import AppContext
 from ..widgets.labels import labels_of
 from ..widgets.people_table import PeopleTableView
-from ..widgets.record_form import ERROR_STYLE, RecordForm
+from ..widgets.record_form import ERROR_STYLE, RecordForm, save_cancel_buttons
 
 
 def _table(headers: list[str], name: str) -> QTableWidget:
@@ -143,10 +143,7 @@ class HouseholdDialog(QDialog):
         self.setWindowTitle("编辑户" if household_id else "新增户")
         self.form = RecordForm(Household, ["household_no", "address"], labels_of(ctx), self)
         self.message = QLabel("", styleSheet=ERROR_STYLE)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save |
-                                   QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.save)
-        buttons.rejected.connect(self.reject)
+        buttons = save_cancel_buttons(self, self.save)
         layout = QVBoxLayout(self)
         layout.addWidget(self.form)
         layout.addWidget(self.message)

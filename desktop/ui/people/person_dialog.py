@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QHBoxLayout, QLabel,
+from PySide6.QtWidgets import (QComboBox, QDialog, QHBoxLayout, QLabel,
                                QListWidget, QListWidgetItem, QVBoxLayout)
 
 from common.errors import DomainError
@@ -14,7 +14,7 @@ from desktop.services.places import grid_options
 
 from ..context import AppContext
 from ..widgets.labels import labels_of
-from ..widgets.record_form import ERROR_STYLE, RecordForm
+from ..widgets.record_form import ERROR_STYLE, RecordForm, save_cancel_buttons
 
 FIELDS = ["name", "id_number", "ethnicity", "phone", "resident_type", "status",
           "relation_to_head", "address", "education", "marital_status", "political_status",
@@ -51,12 +51,7 @@ class PersonDialog(QDialog):
         self.message.setObjectName("message")
         self.message.setStyleSheet(ERROR_STYLE)
         self.message.setWordWrap(True)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save |
-                                        QDialogButtonBox.StandardButton.Cancel)
-        self.buttons.button(QDialogButtonBox.StandardButton.Save).setText("保存(&S)")
-        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
-        self.buttons.accepted.connect(self.save)
-        self.buttons.rejected.connect(self.reject)
+        self.buttons = save_cancel_buttons(self, self.save)
         layout = QVBoxLayout(self)
         layout.addWidget(self.form)
         row = QHBoxLayout()

@@ -7,8 +7,8 @@ import datetime as dt
 from typing import Any
 
 from PySide6.QtCore import QDate, Qt
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QLabel, QLineEdit,
-                               QPlainTextEdit, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout,
+                               QLabel, QLineEdit, QPlainTextEdit, QVBoxLayout, QWidget)
 from sqlalchemy import Boolean, Date, Float, Integer, Text
 
 from common.errors import DomainError, ValidationErrors
@@ -17,6 +17,31 @@ from common.schema.base import Base
 from .labels import Labels
 
 ERROR_STYLE = "color: #c0392b;"
+
+
+def with_error_line(editor: QWidget, name: str) -> tuple[QWidget, QLabel]:
+    """The editor with a hidden red line under it for the field's refusal: (box, line)."""
+    error = QLabel("", objectName=f"error_{name}", wordWrap=True)
+    error.setStyleSheet(ERROR_STYLE)
+    error.hide()
+    box = QWidget()
+    v = QVBoxLayout(box)
+    v.setContentsMargins(0, 0, 0, 0)
+    v.setSpacing(2)
+    v.addWidget(editor)
+    v.addWidget(error)
+    return box, error
+
+
+def save_cancel_buttons(dialog: QDialog, save: Any) -> QDialogButtonBox:
+    """保存 / 取消, wired to `save` and to closing the dialog."""
+    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save |
+                               QDialogButtonBox.StandardButton.Cancel)
+    buttons.button(QDialogButtonBox.StandardButton.Save).setText("保存(&S)")
+    buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
+    buttons.accepted.connect(save)
+    buttons.rejected.connect(dialog.reject)
+    return buttons
 
 
 class DateEdit(QLineEdit):
@@ -59,17 +84,7 @@ class RecordForm(QWidget):
             editor.setAccessibleName(col.info.get("label", name))
             if name in readonly:
                 editor.setEnabled(False)
-            error = QLabel("")
-            error.setObjectName(f"error_{name}")
-            error.setStyleSheet(ERROR_STYLE)
-            error.setWordWrap(True)
-            error.hide()
-            box = QWidget()
-            v = QVBoxLayout(box)
-            v.setContentsMargins(0, 0, 0, 0)
-            v.setSpacing(2)
-            v.addWidget(editor)
-            v.addWidget(error)
+            box, error = with_error_line(editor, name)
             label = QLabel(col.info.get("label", name) + ("*" if not col.nullable else ""))
             label.setBuddy(editor)
             layout.addRow(label, box)
