@@ -34,9 +34,12 @@ demo: venv
 run: venv demo
 	$(VPY) packaging/run.py
 
+# Both steps always run and both are reported; the target fails if either failed.
 test: venv
-	PG_BIN=$(PG_BIN) QT_QPA_PLATFORM=offscreen $(VPY) -m pytest -n 2 --dist loadgroup -q -m "not slow"
-	$(VENV)/bin/lint-imports
+	@rc=0; \
+	PG_BIN=$(PG_BIN) QT_QPA_PLATFORM=offscreen $(VPY) -m pytest -n 2 --dist loadgroup -q -m "not slow" || rc=1; \
+	$(VENV)/bin/lint-imports || rc=1; \
+	exit $$rc
 
 PROPERTY_TESTS = tests/integration/test_sync_properties.py tests/integration/test_sync_properties_http.py
 

@@ -317,9 +317,12 @@ def test_an_upload_abandoned_for_weeks_is_purged_and_can_start_again(live):
     sha = sha256_hex(photo)
     assert put(live, sha, 0, len(photo), photo[:CHUNK_SIZE]).status_code == 200
     files = AttachmentFiles(live.settings.attachments_dir)
+    # The staging file's age is read on the server's (fixed) clock, never the real one.
+    written = NOW.replace(tzinfo=dt.UTC).timestamp()
+    for part in (files.root / "staging").glob("*.part"):
+        os.utime(part, (written, written))
     assert purge_abandoned(files, now=NOW) == 0  # written just now: kept
-    later = dt.datetime.now(dt.UTC).replace(tzinfo=None) + dt.timedelta(days=15)
-    assert purge_abandoned(files, now=later) == 1
+    assert purge_abandoned(files, now=NOW + dt.timedelta(days=15)) == 1
     assert not any(p.is_file() for p in (files.root / "staging").iterdir())
     with AttachmentClient(live.url, live.token("worker1a")) as client:
         assert client.status([sha])[sha].received == 0
@@ -336,8 +339,10 @@ def test_a_running_server_purges_abandoned_uploads_by_itself(sqlite_url, tmp_pat
     old, fresh = staging / f"{'a' * 64}.part", staging / f"{'b' * 64}.part"
     for part in (old, fresh):
         part.write_bytes(b"\xff\xd8\xff" + os.urandom(1000))
-    weeks_ago = time.time() - 20 * 86400
-    os.utime(old, (weeks_ago, weeks_ago))
+    # Ages on the server's fixed clock (server.clock), not the real one: passes on any date.
+    now = server.clock().replace(tzinfo=dt.UTC).timestamp()
+    os.utime(fresh, (now, now))
+    os.utime(old, (now - 20 * 86400, now - 20 * 86400))
     server.start()  # housekeeping runs at start-up, then every hour
     try:
         deadline = time.monotonic() + 15
