@@ -1,6 +1,7 @@
 """Command line of the desktop client.
 
-    python -m desktop                       the desktop app (desktop.app.main)
+    python -m desktop                       the desktop app (desktop.app.main); needs a display
+    python -m desktop --help                what follows, in Chinese
     python -m desktop sync --server URL --user NAME [--profile NAME] [--password-env VAR]
     python -m desktop bundle export|relay|import …   USB sync bundles (desktop/bundle_cli.py)
 
@@ -22,16 +23,31 @@ from sqlalchemy.orm import Session
 
 from common.errors import DomainError
 
+NO_DISPLAY = ("没有找到图形界面：未设置 DISPLAY 或 WAYLAND_DISPLAY，无法打开客户端窗口。\n"
+              "请在桌面环境中运行；远程登录时用 ssh -X 或在 Xvfb 里运行；"
+              "无界面同步请用 python -m desktop sync --help。")
+# Qt platform plugins that draw on a display server; any other (offscreen, vnc, eglfs, …)
+# needs none.
+_DISPLAY_PLATFORMS = ("", "xcb", "wayland", "wayland-egl")
+
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] == "bundle":  # USB sync bundles (desktop/bundle_cli.py)
         from desktop.bundle_cli import main as bundle_main
         return bundle_main(argv[1:])
-    if not argv or argv[0] not in ("sync",):
+    parser = _parser()
+    if not argv or argv[0] != "sync":
+        # The app. Single-dash options are Qt's own (-platform xcb, -style …) and go to
+        # QApplication; --help and any other double-dash option are ours.
+        if any(a.startswith("--") or a == "-h" for a in argv):
+            parser.parse_args(argv)  # prints the help and exits, or argparse's error
+        if not has_display(os.environ, argv):
+            print(NO_DISPLAY, file=sys.stderr)
+            return 3
         from desktop.app import main as app_main
-        return app_main() or 0
-    args = _parser().parse_args(argv)
+        return app_main([sys.argv[0], *argv]) or 0
+    args = parser.parse_args(argv)
     try:
         return _sync(args)
     except DomainError as err:
@@ -39,10 +55,45 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
 
+def has_display(env: Any, qt_args: list[str]) -> bool:
+    """Whether Qt can open a window: a display server is set, or the chosen Qt platform
+    (QT_QPA_PLATFORM or -platform) draws without one. Not asked on Windows and macOS."""
+    if not sys.platform.startswith("linux"):
+        return True
+    platform = env.get("QT_QPA_PLATFORM", "")
+    if "-platform" in qt_args[:-1]:
+        platform = qt_args[qt_args.index("-platform") + 1]
+    if platform.split(":", 1)[0] not in _DISPLAY_PLATFORMS:
+        return True
+    return bool(env.get("DISPLAY") or env.get("WAYLAND_DISPLAY"))
+
+
+class _ChineseHelp(argparse.HelpFormatter):
+    def add_usage(self, usage, actions, groups, prefix=None):  # type: ignore[no-untyped-def]
+        super().add_usage(usage, actions, groups, prefix or "用法：")
+
+
+def _chinese(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """argparse's own words (usage, options, -h) in Chinese."""
+    p.formatter_class = _ChineseHelp
+    p._optionals.title = "选项"
+    p.add_argument("-h", "--help", action="help", help="显示本帮助并退出")
+    return p
+
+
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m desktop")
-    sub = p.add_subparsers(dest="command", required=True)
-    s = sub.add_parser("sync", help="同步一个本机账号（无界面）")
+    p = _chinese(argparse.ArgumentParser(
+        add_help=False, prog="python -m desktop",
+        description="一张表 桌面客户端。不带参数时打开客户端窗口（需要图形界面）。",
+        epilog="环境变量：YZB_HOME 本机数据目录（默认为系统的用户数据目录）；"
+               "YZB_DEFAULT_SERVER 登录框里预填的服务器地址；"
+               "QT_QPA_PLATFORM 图形平台（如 xcb、wayland、offscreen）。"
+               "USB 同步包：python -m desktop bundle --help。"))
+    sub = p.add_subparsers(dest="command", title="命令", metavar="命令")
+    sub.add_parser("bundle", prog="python -m desktop bundle", help="USB 同步包：导出、转交、导入（详见 python -m desktop bundle --help）")
+    s = _chinese(sub.add_parser("sync", help="同步一个本机账号（无界面）", add_help=False,
+                                prog="python -m desktop sync",
+                                description="登录服务器并同步一个本机账号，不打开窗口。"))
     s.add_argument("--server", help="服务器地址，如 http://192.168.1.10:8000（默认：账号上次使用的）")
     s.add_argument("--user", required=True, help="账号")
     s.add_argument("--profile", help="本机账号目录名（默认同账号）")
