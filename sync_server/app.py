@@ -11,7 +11,8 @@ from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
 
-from .api.errors import BodySizeLimit, install_error_handlers
+from .api.errors import install_error_handlers
+from .api.limits import BodySizeLimit
 from .api.routes import auth, dictionaries, health, records
 from .db.engine import make_engine, make_session_factory
 from .settings import Settings

@@ -129,7 +129,8 @@ async def _http(_: Request, err: StarletteHTTPException) -> JSONResponse:
                             status_code=400)
     detail = err.detail if isinstance(err.detail, str) and not err.detail.isascii() else None
     message = detail or HTTP_MESSAGES.get(err.status_code, "请求有误")
-    return JSONResponse({"code": f"http_{err.status_code}", "message": message, "errors": []},
+    code = "body_too_large" if err.status_code == 413 else f"http_{err.status_code}"
+    return JSONResponse({"code": code, "message": message, "errors": []},
                         status_code=err.status_code, headers=getattr(err, "headers", None))
 
 
@@ -161,24 +162,3 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(OperationalError, _operational)
     app.add_exception_handler(Exception, _bug)
 
-
-class BodySizeLimit:
-    """Refuses a request whose declared body is larger than `limit` bytes with 413, before it is
-    read (ASGI middleware). `paths` gives other limits to exact paths (USB bundles carry photos)."""
-
-    def __init__(self, app: Any, limit: int, paths: dict[str, int] | None = None) -> None:
-        self.app = app
-        self.limit = limit
-        self.paths = paths or {}
-
-    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
-        if scope["type"] == "http":
-            limit = self.paths.get(scope.get("path", ""), self.limit)
-            for name, value in scope.get("headers", ()):
-                if name == b"content-length" and value.isdigit() and int(value) > limit:
-                    response = JSONResponse({"code": "body_too_large",
-                                             "message": MESSAGES["body_too_large"],
-                                             "errors": []}, status_code=413)
-                    await response(scope, receive, send)
-                    return
-        await self.app(scope, receive, send)

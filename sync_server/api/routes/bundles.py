@@ -19,7 +19,7 @@ from ...db.engine import write_session
 from ...services import bundles as service
 from ..deps import CurrentUser, NowDep, SessionDep, SettingsDep, _bearer, get_current_user
 from .attachments import get_files
-from .sync import _writer_lock
+from .sync import _writer_lock, require_token
 
 router = APIRouter(prefix="/api/sync/bundle", tags=["同步"])
 BUNDLE_MEDIA_TYPE = "application/vnd.yzb.bundle"
@@ -39,6 +39,7 @@ def issue_key(body: KeyRequest, user: CurrentUser, session: SessionDep,
 async def relay(request: Request, settings: SettingsDep, now: NowDep,
                 credentials: Annotated[HTTPAuthorizationCredentials | None,
                                        Depends(_bearer)]) -> Response:
+    require_token(credentials, settings, now)  # before the (up to 128 MB) body is read
     data = await request.body()
     answer = await run_in_threadpool(_relay, request, settings, now, credentials, data)
     return Response(answer, media_type=BUNDLE_MEDIA_TYPE)

@@ -16,25 +16,40 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import ValidationError as PydanticError
 
 from common.errors import DomainError
-from common.sync.codec import pack, unpack
+from common.sync.codec import pack
 from common.sync.messages import MEDIA_TYPE, SyncRequest
 
 from ...services import sync as service
+from ...services.auth import read_access_token
 from ...services.sync_history import record_history
 from ...db.engine import write_session
 from ..deps import NowDep, ScopeDep, SessionDep, SettingsDep, _bearer, get_current_user
+from ..limits import BodyTooLarge, unpack_limited
 
 router = APIRouter(prefix="/api/sync", tags=["同步"])
-MAX_UNPACKED = 64 * 1024 * 1024
+MAX_UNPACKED = 64 * 1024 * 1024  # what a sync body may expand to (a zip bomb answers 413)
+
+
+def require_token(credentials: HTTPAuthorizationCredentials | None, settings: Any,
+                  now: Any) -> None:
+    """The cheap, database-free part of the sign-in check, done before a body is read or
+    decompressed, so an anonymous caller costs us nothing (401); the full check (account,
+    device) follows inside the exchange's transaction."""
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise DomainError("not_authenticated")
+    read_access_token(credentials.credentials, settings, now)
 
 
 @router.post("", summary="同步：上传本地修改并下载一批服务器数据")
 async def sync(request: Request, settings: SettingsDep, now: NowDep,
                credentials: Annotated[HTTPAuthorizationCredentials | None,
                                       Depends(_bearer)]) -> Response:
+    require_token(credentials, settings, now)
     body = await request.body()
     try:
-        message = SyncRequest.model_validate(unpack(body, MAX_UNPACKED))
+        message = SyncRequest.model_validate(unpack_limited(body, MAX_UNPACKED))
+    except BodyTooLarge:
+        raise
     except (PydanticError, ValueError) as exc:
         raise DomainError("bad_sync_message", detail=str(exc)[:200]) from None
     except Exception:  # zstd errors have no common base class worth naming
