@@ -5,9 +5,11 @@ VENV := .venv
 VPY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-# Debian packages: QR fallback decoder, Qt multimedia and xcb, a CJK font, PostgreSQL for tests.
-SYSPKGS := libzbar0 libpulse0 libxcb-icccm4 libxcb-keysyms1 libxkbcommon-x11-0 libegl1 \
-           libgl1 libfontconfig1 libdbus-1-3 fonts-wqy-microhei postgresql
+# Debian packages: QR fallback decoder, Qt multimedia and xcb (libxcb-cursor0: Qt 6.5+'s xcb
+# plugin will not load without it), a CJK font, PostgreSQL and Xvfb (the client in a real X
+# window) for tests.
+SYSPKGS := libzbar0 libpulse0 libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0 libxkbcommon-x11-0 \
+           libegl1 libgl1 libfontconfig1 libdbus-1-3 fonts-wqy-microhei postgresql xvfb
 PG_BIN := $(shell ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 
 .PHONY: run test soak sysdeps venv demo server client screenshots bench lint clean
@@ -16,13 +18,16 @@ sysdeps:
 	@missing=$$(for p in $(SYSPKGS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 	  echo "安装系统依赖 / installing system packages: $$missing"; \
-	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
+	  $(SUDO) apt-get update && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y \
+	    -o Dpkg::Progress-Fancy=0 $$missing; \
 	fi
 
+# pip shows what it downloads and installs: on a slow link this takes minutes.
 $(STAMP): pyproject.toml
-	@[ -x $(VPY) ] || $(PY) -m venv $(VENV)
-	$(VPY) -m pip install -q --upgrade pip
-	$(VPY) -m pip install -q -e '.[dev]'
+	@[ -x $(VPY) ] || { echo "创建虚拟环境 / creating $(VENV)"; $(PY) -m venv $(VENV); }
+	@echo "安装 Python 依赖（网络慢时需要几分钟）/ installing Python packages"
+	$(VPY) -m pip install --upgrade pip
+	$(VPY) -m pip install -e '.[dev]'
 	@touch $(STAMP)
 
 venv: sysdeps $(STAMP)
@@ -53,8 +58,9 @@ soak: venv
 screenshots: venv
 	QT_QPA_PLATFORM=offscreen $(VPY) -m tests.screenshots
 
+# Every benchmark in turn (hours at full size); `make bench QUICK=1`: small sizes (minutes).
 bench: venv
-	PG_BIN=$(PG_BIN) $(VPY) -m benchmarks
+	PG_BIN=$(PG_BIN) $(VPY) -m benchmarks $(if $(QUICK),--quick)
 
 clean:
 	rm -rf $(VENV) data .pytest_cache
