@@ -14,6 +14,8 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, 
 
 from common.errors import DomainError
 
+from ..widgets.forms import form_keys
+
 ERROR_STYLE = "color: #c0392b;"
 FIXED_NOTE = "代码和类型设定后不能修改：已有的台账记录按代码保存数值。如需更改，请停用后新建。"
 
@@ -49,10 +51,11 @@ class _ConfigDialog(QDialog):
         self.general_error.setVisible(False)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
                                         | QDialogButtonBox.StandardButton.Cancel)
-        self.buttons.button(QDialogButtonBox.StandardButton.Save).setText("保存")
+        self.buttons.button(QDialogButtonBox.StandardButton.Save).setText("保存(&S)")
         self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
         self.buttons.accepted.connect(self.submit)
         self.buttons.rejected.connect(self.reject)
+        form_keys(self, self.buttons.button(QDialogButtonBox.StandardButton.Save))
 
     def _finish_layout(self) -> None:
         self._layout.addWidget(self.note)
@@ -98,6 +101,8 @@ class _ConfigDialog(QDialog):
         return out
 
     def submit(self) -> None:
+        if not self.buttons.button(QDialogButtonBox.StandardButton.Save).isEnabled():
+            return  # one submission at a time
         self.clear_errors()
         self.set_busy(True)
         self.submitted.emit(self.values())
@@ -105,7 +110,7 @@ class _ConfigDialog(QDialog):
     def set_busy(self, busy: bool) -> None:
         self.buttons.button(QDialogButtonBox.StandardButton.Save).setEnabled(not busy)
         self.buttons.button(QDialogButtonBox.StandardButton.Save).setText(
-            "正在保存…" if busy else "保存")
+            "正在保存…" if busy else "保存(&S)")
 
     def clear_errors(self) -> None:
         for label in (*self.errors.values(), self.general_error):

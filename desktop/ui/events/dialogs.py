@@ -5,14 +5,17 @@ from typing import Any
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel,
-                               QLineEdit, QPlainTextEdit, QSpinBox)
+                               QLineEdit, QPlainTextEdit, QSpinBox, QWidget)
 
 from common.dictionaries import DEFAULTS, label
+from common.errors import ValidationErrors
 from desktop.services import events
 
 from ..context import AppContext
 from ..qr.camera import take_photo
 from ..visits.shared import GuardedTasks, PhotoListWidget, blob_store, error_text, worker_of
+from ..widgets.forms import SubmitOnce, form_keys
+from ..widgets.record_form import with_error_line
 
 
 def _combo(dict_code: str, skip: tuple[str, ...] = ()) -> QComboBox:
@@ -32,7 +35,8 @@ def _error_label() -> QLabel:
 
 class EventDialog(QDialog):
     """New event: title, category, source, priority, place, description, reporter, photos.
-    Signal `event_created(str)`."""
+    A refused field shows its reason under it; the form is sent once (the button is off while
+    it saves). Signal `event_created(str)`."""
 
     event_created = Signal(str)
 
@@ -53,27 +57,36 @@ class EventDialog(QDialog):
         self.description.setTabChangesFocus(True)
         self.reporter = QLineEdit()
         self.phone = QLineEdit()
+        self.phone.setPlaceholderText("手机 11 位，座机如 0995-8561234")
         self.photos = PhotoListWidget(camera_grab=lambda: take_photo(self))
         self.error = _error_label()
+        self.field_errors: dict[str, QLabel] = {}
         form = QFormLayout(self)
-        form.addRow("事件标题(&T)：", self.title)
-        form.addRow("事件类别(&C)：", self.category)
-        form.addRow("事件来源(&Y)：", self.source)
-        form.addRow("紧急程度(&J)：", self.priority)
-        form.addRow("发生地点(&L)：", self.location)
-        form.addRow("事件描述(&D)：", self.description)
-        form.addRow("反映人(&R)：", self.reporter)
-        form.addRow("反映人电话：", self.phone)
+        for text, name, editor in (("事件标题(&T)：", "title", self.title),
+                                   ("事件类别(&K)：", "category", self.category),
+                                   ("事件来源(&Y)：", "source", self.source),
+                                   ("紧急程度(&J)：", "priority", self.priority),
+                                   ("发生地点(&L)：", "location", self.location),
+                                   ("事件描述(&D)：", "description", self.description),
+                                   ("反映人(&R)：", "reporter_name", self.reporter),
+                                   ("反映人电话(&H)：", "reporter_phone", self.phone)):
+            editor.setObjectName(f"field_{name}")
+            box, self.field_errors[name] = with_error_line(editor, name)
+            lbl = QLabel(text)
+            lbl.setBuddy(editor)
+            form.addRow(lbl, box)
         form.addRow("照片：", self.photos)
         form.addRow(self.error)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
                                    | QDialogButtonBox.StandardButton.Cancel)
-        save = buttons.button(QDialogButtonBox.StandardButton.Save)
-        save.setText("上报(&S)")
-        save.setShortcut("Ctrl+Return")
+        self.submit = buttons.button(QDialogButtonBox.StandardButton.Save)
+        self.submit.setText("上报(&S)")
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
         buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
+        form_keys(self, self.submit)
+        self.once = SubmitOnce(self.submit)
         self.title.setFocus()
 
     def values(self) -> dict[str, Any]:
@@ -89,12 +102,37 @@ class EventDialog(QDialog):
         return v
 
     def save(self) -> None:
+        if not self.once.start():
+            return
+        self._clear_errors()
         values, photos = self.values(), self.photos.paths()
         worker, now, store = worker_of(self.ctx), self.ctx.now(), blob_store(self.ctx)
         self.tasks.write(
             lambda s: events.create_event(s, worker, values, now=now, photo_files=photos,
                                           store=store),
-            self._created, lambda e: self.error.setText(error_text(e)), touches="events")
+            self._created, self._refused, touches="events")
+
+    def _clear_errors(self) -> None:
+        self.error.clear()
+        for line in self.field_errors.values():
+            line.clear()
+            line.hide()
+
+    def _refused(self, exc: BaseException) -> None:
+        self.once.done()
+        items = exc.errors if isinstance(exc, ValidationErrors) else [exc]
+        loose, first = [], None
+        for e in items:
+            line = self.field_errors.get(getattr(e, "field", None) or "")
+            if line is None:
+                loose.append(error_text(e))
+                continue
+            line.setText(e.message())
+            line.show()
+            first = first or e.field
+        self.error.setText("；".join(loose) if loose else "请按提示修改后再上报")
+        if first:
+            self.findChild(QWidget, f"field_{first}").setFocus()
 
     def _created(self, event_id: str) -> None:
         self.event_created.emit(event_id)
@@ -135,12 +173,16 @@ class ActionDialog(QDialog):
                                    | QDialogButtonBox.StandardButton.Cancel)
         ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
         ok.setText("确定(&S)")
-        ok.setShortcut("Ctrl+Return")
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
         buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
+        form_keys(self, ok)
+        self.once = SubmitOnce(ok)
 
     def save(self) -> None:
+        if not self.once.start():
+            return
         worker, now, eid, action = worker_of(self.ctx), self.ctx.now(), self.event_id, \
             self.action
         kw = {"note": self.note.toPlainText().strip(),
@@ -148,8 +190,11 @@ class ActionDialog(QDialog):
               "postpone_days": self.days.value() if action == "postpone" else 0,
               "satisfaction": self.satisfaction.currentData() if action == "close" else None}
         self.tasks.write(lambda s: events.act(s, worker, eid, action, now=now, **kw),
-                             self._done, lambda e: self.error.setText(error_text(e)),
-                             touches="events")
+                        self._done, self._failed, touches="events")
+
+    def _failed(self, exc: BaseException) -> None:
+        self.once.done()
+        self.error.setText(error_text(exc))
 
     def _done(self, _step_id: str) -> None:
         self.acted.emit(self.action)

@@ -5,10 +5,10 @@ from typing import Any
 
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import (QHBoxLayout, QInputDialog, QLabel, QLineEdit, QPushButton,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QHBoxLayout, QLabel, QLineEdit,
+                               QPushButton, QVBoxLayout, QWidget)
 
-from desktop.services.people import mark_status
+from desktop.services.people import mark_status, mask_id_number
 from desktop.services.search import PeopleQuery, count_people
 
 from ..context import AppContext
@@ -98,14 +98,17 @@ class PeoplePage(QWidget):
         self.dialog.open()
 
     def mark(self, status: str) -> None:
-        pid = self.table.selected_id()
-        if not pid:
+        """Ask before an irreversible status change, naming whom it changes."""
+        idx = self.table.currentIndex()
+        row = self.table.people.row_of(idx.row()) if idx.isValid() else None
+        if row is None:
             return
-        title = "标记死亡" if status == "deceased" else "标记迁出"
-        note, ok = QInputDialog.getText(self, title, "说明（如日期、原因，可不填）：")
-        if not ok:
-            return
-        self.mark_status(pid, status, note)
+        self.status_dialog = StatusChangeDialog(row.name, mask_id_number(row.id_number),
+                                                status, self)
+        pid = row.id
+        self.status_dialog.accepted.connect(
+            lambda: self.mark_status(pid, status, self.status_dialog.note.text().strip()))
+        self.status_dialog.open()
 
     def mark_status(self, person_id: str, status: str, note: str = "") -> None:
         now = self.ctx.now()
@@ -115,3 +118,36 @@ class PeoplePage(QWidget):
         self.ctx.tasks.write(lambda s: mark_status(s, person_id, status, now=now,
                                                    actor_id=actor, note=text),
                              lambda _r: self.reload(), touches="people")
+
+
+STATUS_WORDS = {"deceased": ("标记死亡", "死亡"), "moved_out": ("标记迁出", "迁出")}
+
+
+class StatusChangeDialog(QDialog):
+    """The confirmation of a status change: who (name and masked ID number), what, a note."""
+
+    def __init__(self, name: str, masked_id: str, status: str, parent: Any = None) -> None:
+        super().__init__(parent)
+        title, word = STATUS_WORDS[status]
+        self.setWindowTitle(title)
+        self.question = QLabel(f"确定将 {name}（身份证号 {masked_id}）标记为“{word}”吗？\n"
+                               "请核实姓名和身份证号后再确认。")
+        self.question.setObjectName("question")
+        self.question.setWordWrap(True)
+        self.note = QLineEdit()
+        self.note.setPlaceholderText("如日期、原因，可不填")
+        note_label = QLabel("说明(&N)：")
+        note_label.setBuddy(self.note)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(f"确认{title}")
+        cancel = buttons.button(QDialogButtonBox.StandardButton.Cancel)
+        cancel.setText("取消")
+        cancel.setDefault(True)  # Enter alone must not change a status that cannot be undone
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.question)
+        layout.addWidget(note_label)
+        layout.addWidget(self.note)
+        layout.addWidget(buttons)

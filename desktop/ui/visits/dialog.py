@@ -12,6 +12,7 @@ from desktop.services import visits
 
 from ..context import AppContext
 from ..qr.camera import take_photo
+from ..widgets.forms import SubmitOnce, form_keys
 from .shared import GuardedTasks, PhotoListWidget, blob_store, error_text, worker_of, local_time
 
 
@@ -57,10 +58,13 @@ class VisitDialog(QDialog):
         form.addRow("", self.checkin)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
                                    | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Save).setText("保存(&S)")
-        buttons.button(QDialogButtonBox.StandardButton.Save).setShortcut("Ctrl+Return")
+        submit = buttons.button(QDialogButtonBox.StandardButton.Save)
+        submit.setText("保存(&S)")
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
         buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.reject)
+        form_keys(self, submit)
+        self.once = SubmitOnce(submit)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.error)
@@ -124,6 +128,8 @@ class VisitDialog(QDialog):
         return values
 
     def save(self) -> None:
+        if not self.once.start():
+            return
         values, photos = self.values(), self.photos.paths()
         worker, now, store, vid = worker_of(self.ctx), self.ctx.now(), blob_store(self.ctx), \
             self.visit_id
@@ -138,4 +144,5 @@ class VisitDialog(QDialog):
         self.accept()
 
     def _failed(self, exc: BaseException) -> None:
+        self.once.done()
         self.error.setText(error_text(exc))

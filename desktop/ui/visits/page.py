@@ -15,6 +15,7 @@ from common.dictionaries import label
 from desktop.services import visits
 
 from ..context import AppContext
+from ..widgets.forms import SubmitOnce, form_keys
 from .dialog import VisitDialog
 from .shared import GuardedTasks, RowsModel, error_text, local_today, worker_of, local_time
 
@@ -300,10 +301,14 @@ class TaskDialog(QDialog):
         form.addRow(self.error)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
                                    | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Save).setText("保存(&S)")
+        submit = buttons.button(QDialogButtonBox.StandardButton.Save)
+        submit.setText("保存(&S)")
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
         buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
+        form_keys(self, submit)
+        self.once = SubmitOnce(submit)
 
     def _search(self) -> None:
         text = self.search.text()
@@ -322,10 +327,15 @@ class TaskDialog(QDialog):
         if chosen:
             values[chosen[0]] = chosen[1]
             values["kind"] = {"organisation_id": "enterprise"}.get(chosen[0], "person")
+        if not self.once.start():
+            return
         worker, now = worker_of(self.ctx), self.ctx.now()
         self.tasks.write(lambda s: visits.create_task(s, worker, values, now=now),
-                             self._created, lambda e: self.error.setText(error_text(e)),
-                             touches="visit_tasks")
+                         self._created, self._failed, touches="visit_tasks")
+
+    def _failed(self, exc: BaseException) -> None:
+        self.once.done()
+        self.error.setText(error_text(exc))
 
     def _created(self, task_id: str) -> None:
         self.task_created.emit(task_id)

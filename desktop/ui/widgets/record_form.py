@@ -14,6 +14,7 @@ from sqlalchemy import Boolean, Date, Float, Integer, Text
 from common.errors import DomainError, ValidationErrors
 from common.schema.base import Base
 
+from .forms import form_keys
 from .labels import Labels
 
 ERROR_STYLE = "color: #c0392b;"
@@ -34,13 +35,15 @@ def with_error_line(editor: QWidget, name: str) -> tuple[QWidget, QLabel]:
 
 
 def save_cancel_buttons(dialog: QDialog, save: Any) -> QDialogButtonBox:
-    """保存 / 取消, wired to `save` and to closing the dialog."""
+    """保存 / 取消, wired to `save` and to closing the dialog; Enter moves between fields,
+    Ctrl+Enter and Alt+S save (widgets/forms.py)."""
     buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save |
                                QDialogButtonBox.StandardButton.Cancel)
     buttons.button(QDialogButtonBox.StandardButton.Save).setText("保存(&S)")
     buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
     buttons.accepted.connect(save)
     buttons.rejected.connect(dialog.reject)
+    form_keys(dialog, buttons.button(QDialogButtonBox.StandardButton.Save))
     return buttons
 
 

@@ -1,5 +1,6 @@
 """People pages driven through their real widgets over a real encrypted database."""
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QPushButton
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -92,3 +93,36 @@ def test_ids_are_masked_until_revealed_and_the_reveal_is_logged(ctx, scope, qtbo
         log = s.execute(select(OperationLog).where(OperationLog.action == "reveal")).scalar_one()
     assert page.table.model().index(0, 4).data() == real
     assert (log.record_id, log.user_id) == (pid, "user-1")
+
+
+def test_marking_deceased_asks_first_and_names_the_person_with_a_masked_id(ctx, scope, qtbot):
+    engine, *_ = scope
+    page = PeoplePage(ctx)
+    qtbot.addWidget(page)
+    page.refresh()
+    wait_idle(qtbot, ctx)
+    page.filter.setText("zs")
+    page.reload()
+    wait_idle(qtbot, ctx)
+    page.table.selectRow(0)
+    with Session(engine) as s:
+        clear_id = s.execute(select(Person.id_number).where(Person.name == "张三")).scalar_one()
+    qtbot.mouseClick(page.findChild(QPushButton, "button_deceased"), Qt.MouseButton.LeftButton)
+    dialog = page.status_dialog
+    question = dialog.question.text()
+    assert "张三" in question and "死亡" in question
+    assert clear_id[:6] + "********" + clear_id[-4:] in question
+    assert clear_id not in question
+    dialog.note.setText("2026-11-20")
+    dialog.reject()  # cancelled: nothing changes
+    wait_idle(qtbot, ctx)
+    with Session(engine) as s:
+        assert s.execute(select(Person.status).where(Person.name == "张三")).scalar_one() \
+            == "normal"
+    qtbot.mouseClick(page.findChild(QPushButton, "button_deceased"), Qt.MouseButton.LeftButton)
+    page.status_dialog.note.setText("2026-11-20")
+    page.status_dialog.accept()
+    wait_idle(qtbot, ctx)
+    with Session(engine) as s:
+        p = s.execute(select(Person).where(Person.name == "张三")).scalar_one()
+        assert p.status == "deceased" and "2026-11-20" in p.notes

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from PIL import Image
 from PySide6.QtCore import Qt
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from common.schema import Event
@@ -46,8 +47,68 @@ def test_a_new_event_without_a_title_explains_what_is_missing(ctx, seeded, qtbot
     qtbot.addWidget(page)
     dialog = page.new_event()
     dialog.save()
-    qtbot.wait_until(lambda: dialog.error.text() != "", timeout=5000)
-    assert "事件标题不能为空" in dialog.error.text()
+    qtbot.wait_until(lambda: dialog.field_errors["title"].text() != "", timeout=5000)
+    assert "事件标题不能为空" in dialog.field_errors["title"].text()
+    assert "发生地点不能为空" in dialog.field_errors["location"].text()
+
+
+def _events_in(engine) -> list[Event]:
+    with Session(engine) as s:
+        return list(s.scalars(select(Event)))
+
+
+def test_enter_in_a_one_line_field_moves_on_and_does_not_submit_the_form(ctx, seeded, qtbot):
+    page = EventsPage(ctx)
+    qtbot.addWidget(page)
+    page.show()
+    dialog = page.new_event()
+    qtbot.wait_until(dialog.isActiveWindow, timeout=5000)
+    dialog.title.setText("路灯不亮")
+    dialog.location.setText("幸福路口")
+    dialog.title.setFocus()
+    qtbot.keyClick(dialog.title, Qt.Key.Key_Return)
+    qtbot.wait(300)
+    assert dialog.isVisible() and _events_in(seeded.engine) == []
+    assert not dialog.title.hasFocus()  # Enter went on to the next field
+
+
+def test_a_new_event_is_sent_once_however_often_the_button_is_pressed(ctx, seeded, qtbot):
+    page = EventsPage(ctx)
+    qtbot.addWidget(page)
+    page.show()
+    dialog = page.new_event()
+    qtbot.wait_until(dialog.isActiveWindow, timeout=5000)
+    dialog.title.setText("路灯不亮")
+    dialog.location.setText("幸福路口")
+    with qtbot.wait_signal(page.event_created, timeout=10000):
+        dialog.submit.click()
+        assert not dialog.submit.isEnabled()  # off while saving
+        dialog.submit.click()
+        dialog.save()
+    qtbot.wait(300)
+    assert len(_events_in(seeded.engine)) == 1
+
+
+@pytest.mark.parametrize("phone", ["1381234", "12345678901", "abc"])
+def test_the_reporters_phone_is_checked_like_a_persons_and_the_reason_is_under_it(
+        ctx, seeded, qtbot, phone):
+    page = EventsPage(ctx)
+    qtbot.addWidget(page)
+    dialog = page.new_event()
+    dialog.title.setText("路灯不亮")
+    dialog.location.setText("幸福路口")
+    dialog.phone.setText(phone)
+    dialog.save()
+    qtbot.wait_until(lambda: dialog.field_errors["reporter_phone"].text() != "", timeout=5000)
+    assert "不是有效的电话号码" in dialog.field_errors["reporter_phone"].text()
+    assert dialog.field_errors["reporter_phone"].isVisibleTo(dialog)
+    assert dialog.submit.isEnabled()  # fixed and sent again
+    assert _events_in(seeded.engine) == []
+    dialog.phone.setText("138 1234 5678")
+    with qtbot.wait_signal(page.event_created, timeout=10000) as got:
+        dialog.save()
+    with Session(seeded.engine) as s:
+        assert s.get(Event, got.args[0]).reporter_phone == "13812345678"
 
 
 def test_handling_then_transferring_an_event_builds_its_timeline(ctx, seeded, qtbot):
