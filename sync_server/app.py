@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
 
+from .api.docs import install_docs
 from .api.errors import install_error_handlers
 from .api.limits import BodySizeLimit
 from .api.routes import auth, dictionaries, health, records
@@ -83,6 +84,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
         engine.dispose()
 
     app = FastAPI(title="一张表 同步服务", version="0.1.0", lifespan=lifespan,
+                  docs_url=None, redoc_url=None,  # /docs from local files: api/docs.py
                   description="托克逊县基层治理“一张表”：同步、管理与居民端接口。"
                               "登录后在右上角 Authorize 填入 access_token。")
     app.state.settings = settings
@@ -92,6 +94,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, limit=settings.max_body_bytes,
                        paths={"/api/sync/bundle": settings.max_bundle_bytes})
+    install_docs(app)
     app.include_router(health.router)
     app.include_router(auth.router)
     app.include_router(dictionaries.router)
