@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from common import doorplate
 from common.errors import DomainError
 from common.schema import House, Person, Visit
+from common.sorting import name_key, sort_key
 from desktop.storage.changes import record_change
 from desktop.storage.settings import current_plate_key, plate_keys
 
@@ -143,9 +144,10 @@ def check_in(session: Session, worker: Worker, texts: Iterable[str], *,
 
 
 def _residents(session: Session, house_id: str) -> tuple[tuple[str, str], ...]:
-    return tuple((pid, name) for pid, name in session.execute(
+    return tuple(sorted(((pid, name) for pid, name in session.execute(
         select(Person.id, Person.name).where(Person.house_id == house_id,
-                                             Person.deleted.is_(False)).order_by(Person.name)))
+                                             Person.deleted.is_(False)))),
+        key=lambda r: name_key(r[1])))
 
 
 def check_in_from_file(session: Session, worker: Worker, path: str | Path, *,
@@ -320,5 +322,6 @@ def list_houses(session: Session, text: str = "", *, limit: int = 500
     if text.strip():
         like = f"%{text.strip()}%"
         q = q.where(House.door_plate.like(like) | House.address.like(like))
-    return [(i, p, a or "") for i, p, a in session.execute(
-        q.order_by(House.address, House.door_plate).limit(limit))]
+    rows = session.execute(q.order_by(House.address, House.door_plate).limit(limit)).all()
+    return [(i, p, a or "") for i, p, a in sorted(
+        rows, key=lambda r: (sort_key(r[2]), sort_key(r[1])))]

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, aliased
 
 from common.errors import DomainError
 from common.schema import Household, House, Person
+from common.sorting import sorted_naturally
 
 from .people import mask_id_number
 from .records import save_record
@@ -53,7 +54,8 @@ def list_households(session: Session, text: str = "", *, limit: int = 500,
         stmt = stmt.where(or_(Household.household_no.like(like), Household.address.like(like),
                               head.name.like(like)))
     rows = session.execute(stmt.order_by(Household.household_no).limit(limit)).all()
-    return [HouseholdRow(r[0], r[1], r[2], r[3] or 0, r[4], r[5]) for r in rows]
+    return [HouseholdRow(r[0], r[1], r[2], r[3] or 0, r[4], r[5])
+            for r in sorted_naturally(rows, key=lambda r: r[1])]
 
 
 @dataclass

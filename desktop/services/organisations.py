@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from common.errors import DomainError
 from common.schema import Employee, Organisation, user_fields
+from common.sorting import sorted_naturally
 
 from .records import save_record
 
@@ -26,7 +27,8 @@ def list_organisations(session: Session, text: str = "", *, kind: str | None = N
         like = f"%{t}%"
         stmt = stmt.where(or_(Organisation.name.like(like), Organisation.legal_person.like(like),
                               Organisation.credit_code.like(like)))
-    rows = session.execute(stmt.order_by(Organisation.name).limit(limit)).scalars()
+    rows = sorted_naturally(session.execute(stmt.order_by(Organisation.name).limit(limit))
+                            .scalars(), key=lambda o: o.name)
     return [{"id": o.id, **{f: getattr(o, f) for f in LIST_FIELDS}} for o in rows]
 
 
@@ -46,6 +48,7 @@ def save_organisation(session: Session, organisation_id: str | None, values: dic
 def employees(session: Session, organisation_id: str) -> list[dict[str, Any]]:
     rows = session.execute(select(Employee).where(Employee.organisation_id == organisation_id,
                                                   Employee.deleted.is_(False))
-                           .order_by(Employee.name)).scalars()
+                           ).scalars()
+    rows = sorted_naturally(rows, key=lambda e: e.name, name=True)
     return [{"id": e.id, "name": e.name, "department": e.department, "position": e.position,
              "phone": e.phone} for e in rows]

@@ -1,8 +1,8 @@
 """An in-memory bitmap index of the profile's people, so 全息检索 answers in milliseconds.
 
 Scanning 130,000 encrypted rows (even a covering index) costs ~80 ms per condition set in
-SQLCipher; counting on every keystroke needs better. Rows (not deleted) are numbered in (name, id)
-order, the order lists show; each condition becomes a Python int used as a bitset (bit i = row i)
+SQLCipher; counting on every keystroke needs better. Rows (not deleted) are numbered in
+(name_key(name), id) order, the order lists show (pinyin, numbers by value: common/sorting.py); each condition becomes a Python int used as a bitset (bit i = row i)
 and a query is the AND of its conditions: counts are popcounts, a page is the next set bits.
 Low-cardinality columns (sex, ethnicity, type, status, tags, birth year) keep a bitset per value;
 high-cardinality ones (grid, house, household) keep row lists turned into bitsets on demand.
@@ -26,6 +26,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from common.schema import Household, House, OrgNode, Person, PersonTag
+from common.sorting import Key, name_key
 from desktop.storage.search_index import has_index_tables, prefix_match
 from desktop.storage.tables import LocalHistory, SyncState
 
@@ -56,7 +57,7 @@ class PeopleIndex:
 
     def __init__(self) -> None:
         self.fingerprint: tuple = ()
-        self.keys: list[tuple[str, str]] = []  # (name, id) in row order
+        self.keys: list[tuple[Key, str]] = []  # (name_key(name), id) in row order
         self.row_of: dict[str, int] = {}
         self.birth: array = array("l")  # date ordinals (0 = unknown)
         self.by_year: dict[int, int] = {}
@@ -84,13 +85,15 @@ class PeopleIndex:
         stmt = select(*[table.c[c] for c in cols]).where(table.c.deleted.is_(False))
         rows = [tuple(r) for r in session.connection().exec_driver_sql(
             str(stmt.compile(session.get_bind(), compile_kwargs={"literal_binds": True})))]
-        rows.sort(key=lambda r: (r[0] or "", r[1]))
+        keys = {nm: name_key(nm) for nm in {r[0] or "" for r in rows}}
+        rows.sort(key=lambda r: (keys[r[0] or ""], r[1]))
         n = ix.size = len(rows)
         if not n:
             return ix
         (names, ids, id_numbers, phones, births, sexes, ethnicities, types, statuses, grids,
          houses, households) = (list(c) for c in zip(*rows))
-        ix.keys = [(nm or "", pid) for nm, pid in zip(names, ids)]
+        ix.keys = [(keys[nm or ""], pid) for nm, pid in zip(names, ids)]
+        del keys
         ix.row_of = dict(zip(ids, range(n)))
         # Text lives only in the joined blobs; row numbers in compact arrays (a county-sized
         # profile is ~130,000 rows on a cheap laptop: every per-row Python object counts).
@@ -200,9 +203,10 @@ class PeopleIndex:
 
     def page_ids(self, q: "PeopleQuery", *, today: dt.date, session: Session, limit: int,
                  after: tuple[str, str] | None = None) -> list[str]:
-        """Ids of the next `limit` matching rows after the (name, id) key `after`."""
+        """Ids of the next `limit` matching rows after the row (name, id) `after`."""
         m = self.mask(q, today=today, session=session)
-        start = bisect.bisect_right(self.keys, tuple(after)) if after is not None else 0
+        start = bisect.bisect_right(self.keys, (name_key(after[0]), after[1])) \
+            if after is not None else 0
         m >>= start
         out = []
         pos = start

@@ -2,8 +2,8 @@
 
 After a local edit the index no longer matches the database (its fingerprint moved) and searches
 fall back to SQL until it is brought up to date. Most edits change a phone, a status, a tag or a
-house of people already indexed, without renaming them: their row keeps its place in (name, id)
-order, so the change is a few bit flips on a copy of the index. Anything else (a pull from the
+house of people already indexed, without renaming them: their row keeps its place in the
+(name_key, id) order, so the change is a few bit flips on a copy of the index. Anything else (a pull from the
 server, a new, renamed or deleted person, many changes) returns None and the caller rebuilds.
 Runs on a reader thread; the index being read by others is never modified.
 """
@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from common.schema import Person, PersonTag
+from common.sorting import name_key
 from desktop.storage.tables import LocalHistory
 
 from .people_index import PeopleIndex, _Blob, fingerprint
@@ -51,7 +52,7 @@ def patched(ix: PeopleIndex, session: Session) -> PeopleIndex | None:
     for pid in people:
         p = rows.get(pid)
         i = ix.row_of.get(pid)
-        if p is None or p.deleted or i is None or (p.name or "") != ix.keys[i][0]:
+        if p is None or p.deleted or i is None or name_key(p.name or "") != ix.keys[i][0]:
             return None  # new, deleted or renamed: its place in the order changes
     new = _copy(ix)
     new.fingerprint = new_fp

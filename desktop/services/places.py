@@ -2,12 +2,14 @@
 rural houses directly under their grid, with the number of people at every level.
 
 Counts are of people not tombstoned and with status 正常. Each level is one or two grouped
-queries, so a township with thousands of houses answers quickly. Runs on a reader thread.
+queries, so a township with thousands of houses answers quickly. Each level is in natural, pinyin
+order (common/sorting.py: 1组2号 before 1组10号). Runs on a reader thread.
 """
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -16,6 +18,7 @@ from common.dictionaries import label as dict_label
 from common.errors import DomainError
 from common.schema import (Building, BuildingUnit, Floor, House, OrgNode, Park, Person,
                            user_fields)
+from common.sorting import sort_key, sorted_naturally
 
 from .people import mask_id_number
 
@@ -46,7 +49,7 @@ def roots(session: Session, scope_node_id: str | None) -> list[PlaceNode]:
     stmt = select(OrgNode).where(OrgNode.deleted.is_(False))
     stmt = stmt.where(OrgNode.id == scope_node_id) if scope_node_id else \
         stmt.where(OrgNode.parent_id.is_(None))
-    nodes = list(session.execute(stmt.order_by(OrgNode.sort, OrgNode.name)).scalars())
+    nodes = _by_sort_and_name(session.execute(stmt).scalars())
     if not nodes and scope_node_id:
         raise DomainError("not_found")
     return _org_nodes(session, nodes)
@@ -59,9 +62,9 @@ def children(session: Session, kind: str, node_id: str) -> list[PlaceNode]:
     if kind == "park":
         return _buildings(session, Building.park_id == node_id)
     if kind == "building":
-        units = list(session.execute(select(BuildingUnit).where(
-            BuildingUnit.building_id == node_id, BuildingUnit.deleted.is_(False))
-            .order_by(BuildingUnit.name)).scalars())
+        units = sorted_naturally(session.execute(select(BuildingUnit).where(
+            BuildingUnit.building_id == node_id, BuildingUnit.deleted.is_(False))).scalars(),
+            key=lambda u: u.name)
         if units:
             counts = _people_by(session, House.unit_id, [u.id for u in units])
             return [PlaceNode("unit", u.id, u.name, counts.get(u.id, 0)) for u in units]
@@ -73,15 +76,19 @@ def children(session: Session, kind: str, node_id: str) -> list[PlaceNode]:
     if kind == "floor":
         return _houses(session, House.floor_id == node_id)
     if kind == "house":
-        rows = session.execute(select(Person.id, Person.name, Person.id_number,
-                                      Person.relation_to_head)
-                               .where(Person.house_id == node_id, *_living())
-                               .order_by(Person.name)).all()
+        rows = sorted_naturally(session.execute(
+            select(Person.id, Person.name, Person.id_number, Person.relation_to_head)
+            .where(Person.house_id == node_id, *_living())).all(), key=lambda r: r[1], name=True)
         return [PlaceNode("person", r[0], r[1], 1,
                           " ".join(x for x in (mask_id_number(r[2]),
                                                dict_label("relation", r[3]) or "") if x))
                 for r in rows]
     return []
+
+
+def _by_sort_and_name(nodes: Any) -> list[OrgNode]:
+    """Org nodes by their configured sort, then by name (第2网格 before 第10网格)."""
+    return sorted(nodes, key=lambda n: (n.sort or 0, sort_key(n.name)))
 
 
 def _org_nodes(session: Session, nodes: list[OrgNode]) -> list[PlaceNode]:
@@ -100,14 +107,12 @@ def _org_nodes(session: Session, nodes: list[OrgNode]) -> list[PlaceNode]:
 
 
 def _org_children(session: Session, node_id: str) -> list[PlaceNode]:
-    nodes = list(session.execute(select(OrgNode).where(
-        OrgNode.parent_id == node_id, OrgNode.deleted.is_(False))
-        .order_by(OrgNode.sort, OrgNode.name)).scalars())
+    nodes = _by_sort_and_name(session.execute(select(OrgNode).where(
+        OrgNode.parent_id == node_id, OrgNode.deleted.is_(False))).scalars())
     out = _org_nodes(session, nodes)
     # Places hang under grids: parks, buildings outside any park, and rural houses.
-    parks = list(session.execute(select(Park).where(Park.grid_id == node_id,
-                                                    Park.deleted.is_(False))
-                                 .order_by(Park.name)).scalars())
+    parks = sorted_naturally(session.execute(select(Park).where(
+        Park.grid_id == node_id, Park.deleted.is_(False))).scalars(), key=lambda p: p.name)
     if parks:
         per_building = _people_by(session, House.building_id, None, Building.park_id.in_(
             [p.id for p in parks]))
@@ -134,8 +139,8 @@ def _people_by(session: Session, column, ids: list[str] | None, *extra) -> dict[
 
 
 def _buildings(session: Session, *where) -> list[PlaceNode]:  # noqa: ANN002
-    rows = list(session.execute(select(Building).where(Building.deleted.is_(False), *where)
-                                .order_by(Building.name)).scalars())
+    rows = sorted_naturally(session.execute(select(Building).where(
+        Building.deleted.is_(False), *where)).scalars(), key=lambda b: b.name)
     counts = _people_by(session, House.building_id, [b.id for b in rows]) if rows else {}
     return [PlaceNode("building", b.id, b.name, counts.get(b.id, 0),
                       f"{dict_label('building_type', b.building_type)} · "
@@ -150,8 +155,8 @@ def _floors(session: Session, *where) -> list[PlaceNode]:  # noqa: ANN002
 
 
 def _houses(session: Session, *where) -> list[PlaceNode]:  # noqa: ANN002
-    rows = list(session.execute(select(House).where(House.deleted.is_(False), *where)
-                                .order_by(House.door_plate)).scalars())
+    rows = sorted_naturally(session.execute(select(House).where(
+        House.deleted.is_(False), *where)).scalars(), key=lambda h: h.door_plate)
     counts = dict(session.execute(select(Person.house_id, func.count()).where(
         Person.house_id.in_([h.id for h in rows]), *_living())
         .group_by(Person.house_id)).all()) if rows else {}

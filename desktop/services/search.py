@@ -7,16 +7,18 @@ reader thread (or the server's request thread); never writes.
 """
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import datetime as dt
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Select, and_, distinct, func, or_, select, tuple_
+from sqlalchemy import Select, and_, distinct, func, or_, select
 from sqlalchemy.orm import Session
 
 from common.schema import Household, House, OrgNode, Person, PersonTag
+from common.sorting import name_key
 from desktop.storage.search_index import has_index_tables, prefix_match
 
 from .people_index import fresh_index
@@ -191,35 +193,43 @@ def count_people(session: Session, q: PeopleQuery, *, today: dt.date) -> int:
 
 def search_people(session: Session, q: PeopleQuery, *, today: dt.date, limit: int = 200,
                   after: tuple[str, str] | None = None) -> list[PersonRow]:
-    """Up to `limit` matching people ordered by (name, id).
+    """Up to `limit` matching people in list order: names by pinyin (common/sorting.py), then id.
 
     `after` is the (name, id) of the last row already shown: keyset paging, so fetching the
-    next window costs the same deep in a 130,000-row list as at its top.
+    next window costs the same deep in a 130,000-row list as at its top (with the index).
     """
     index = fresh_index(session)
     if index is not None:
         ids = index.page_ids(q, today=today, session=session, limit=limit, after=after)
-        if not ids:
-            return []
-        found = {r[0]: r for r in session.execute(
-            select(*ROW_COLUMNS).where(Person.id.in_(ids))).all()}
-        return [PersonRow(*found[i]) for i in ids if i in found]
-    stmt = people_select(q, today=today, session=session)
-    if after is not None:
-        stmt = stmt.where(tuple_(Person.name, Person.id) > tuple_(*after))
-    stmt = stmt.order_by(Person.name, Person.id).limit(limit)
-    return [PersonRow(*r) for r in session.execute(stmt).all()]
+    else:
+        ids = _ordered_ids(session, q, today=today)
+        if after is not None:
+            ids = ids[bisect.bisect_right([k for k, _ in ids], (name_key(after[0]), after[1])):]
+        ids = [pid for _, pid in ids[:limit]]
+    if not ids:
+        return []
+    found = {r[0]: r for r in session.execute(
+        select(*ROW_COLUMNS).where(Person.id.in_(ids))).all()}
+    return [PersonRow(*found[i]) for i in ids if i in found]
+
+
+def _ordered_ids(session: Session, q: PeopleQuery, *, today: dt.date
+                 ) -> list[tuple[tuple[Any, str], str]]:
+    """((name_key, id), id) of every match in list order: SQL cannot sort by pinyin, so while
+    the index is stale or rebuilding the names are sorted here."""
+    pinyin = has_pinyin_index(session)
+    rows = session.execute(select(Person.name, Person.id).where(
+        and_(*conditions(q, today=today, pinyin=pinyin)))).all()
+    keys = sorted(((name_key(name or ""), pid), pid) for name, pid in rows)
+    return keys
 
 
 def search_person_ids(session: Session, q: PeopleQuery, *, today: dt.date) -> list[str]:
-    """The ids of every matching person (for exports and the assistant's population)."""
+    """The ids of every matching person in list order (for exports and the assistant)."""
     index = fresh_index(session)
     if index is not None:
         return index.page_ids(q, today=today, session=session, limit=index.size)
-    pinyin = has_pinyin_index(session)
-    stmt = select(Person.id).where(and_(*conditions(q, today=today, pinyin=pinyin))) \
-        .order_by(Person.name, Person.id)
-    return list(session.execute(stmt).scalars())
+    return [pid for _, pid in _ordered_ids(session, q, today=today)]
 
 
 __all__ = ["PeopleQuery", "PersonRow", "count_people", "search_people", "search_person_ids",

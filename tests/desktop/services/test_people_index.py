@@ -167,3 +167,33 @@ def _sql_rows(session, q):
         return search_people(session, q, today=TODAY, limit=1000)
     finally:
         holder.index = saved
+
+
+def test_lists_are_in_pinyin_order_with_the_index_and_without_it_and_page_the_same(tmp_path):
+    from common.sorting import name_key
+    engine = make_database(tmp_path / "p.db")
+    names = ["张三", "阿依古丽", "曾国强", "单小明", "李秀英", "王强", "白雪", "张三2", "张三10"]
+    with Session(engine, expire_on_commit=False) as s:
+        org = make_org(s)
+        for n in names:
+            make_person(s, org["grid"].id, name=n, birth=dt.date(1980, 1, 1))
+        s.commit()
+    expected = ["阿依古丽", "白雪", "李秀英", "单小明", "王强", "曾国强", "张三", "张三2", "张三10"]
+    with Session(engine) as s:
+        holder_for(s).index = None
+        assert fresh_index(s) is None
+        by_sql = [r.name for r in search_people(s, PeopleQuery(), today=TODAY)]
+        paged_sql, after = [], None
+        while rows := search_people(s, PeopleQuery(), today=TODAY, limit=2, after=after):
+            paged_sql += [r.name for r in rows]
+            after = (rows[-1].name, rows[-1].id)
+        rebuild_index(s)
+        assert fresh_index(s) is not None
+        by_index = [r.name for r in search_people(s, PeopleQuery(), today=TODAY)]
+        paged_ix, after = [], None
+        while rows := search_people(s, PeopleQuery(), today=TODAY, limit=2, after=after):
+            paged_ix += [r.name for r in rows]
+            after = (rows[-1].name, rows[-1].id)
+    assert by_sql == by_index == paged_sql == paged_ix == expected
+    assert expected == sorted(names, key=name_key)
+    engine.dispose()

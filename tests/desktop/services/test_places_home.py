@@ -89,3 +89,25 @@ def test_a_new_record_of_a_township_user_goes_to_a_grid_below_their_scope(db):
     with Session(engine) as s:
         assert places.default_grid(s, org["grid2"].id) == org["grid2"].id
         assert places.default_grid(s, org["township"].id) in (org["grid"].id, org["grid2"].id)
+
+
+def test_drill_down_lists_house_numbers_by_value_and_residents_by_pinyin(db):
+    from common.schema import House
+    from desktop.storage.changes import record_change
+    from tests.desktop.people_factories import NOW, make_person
+    engine, org, pl = db
+    with Session(engine, expire_on_commit=False) as s:
+        grid = org["grid"].id
+        houses = {}
+        for plate in ("1组10号", "1组2号", "文化路29号", "文化路2号"):
+            houses[plate] = record_change(s, House, None, {
+                "door_plate": plate, "house_type": "rural_self_built", "grid_id": grid},
+                now=NOW).id
+        for name in ("张伟", "艾力", "曾丽"):
+            make_person(s, grid, name=name, house_id=houses["1组2号"])
+        s.commit()
+    with Session(engine) as s:
+        plates = [n.title for n in places.children(s, "org", org["grid"].id) if n.kind == "house"]
+        residents = [n.title for n in places.children(s, "house", houses["1组2号"])]
+    assert plates == ["1组2号", "1组10号", "文化路2号", "文化路29号", "英阿瓦提村3组12号"]
+    assert residents == ["艾力", "曾丽", "张伟"]
