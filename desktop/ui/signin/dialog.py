@@ -2,6 +2,7 @@
 and emits `signed_in(SignedIn)`; refusals (wrong password, unreachable server) show in Chinese."""
 from __future__ import annotations
 
+import os
 from typing import Any, Callable
 
 from PySide6.QtCore import Signal
@@ -32,7 +33,7 @@ class SignInDialog(QDialog):
         profiles = known_profiles()
         self.server = QLineEdit(objectName="server")
         self.server.setText(next((p.get("server_url") for p in profiles if p.get("server_url")),
-                                 DEFAULT_SERVER))
+                                 os.environ.get("YZB_DEFAULT_SERVER") or DEFAULT_SERVER))
         self.account = QComboBox(objectName="account")
         self.account.setEditable(True)
         for p in profiles:
