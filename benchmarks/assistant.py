@@ -66,6 +66,7 @@ def build_sheet(path: Path, people: list[dict], *, filled: bool) -> None:
     for c in ws[2]:
         c.font = Font(bold=True)
     box_style = None  # one style shared by every cell (assigning a Border hashes it)
+    width = len(HEADERS)
     for i, p in enumerate(people, start=1):
         row = [i, p["name"], p["id_number"]]
         if filled:
@@ -81,8 +82,10 @@ def build_sheet(path: Path, people: list[dict], *, filled: bool) -> None:
         if box_style is None:
             ws.cell(i + 2, 1).border = box
             box_style = ws.cell(i + 2, 1)._style
-        for c in ws[i + 2]:
-            c._style = copy(box_style)
+        # ws.cell per column, not ws[row]: that asks openpyxl for max_column, computed over
+        # every cell, on each row (quadratic: 50,000 rows never finished)
+        for col in range(1, width + 1):
+            ws.cell(i + 2, col)._style = copy(box_style)
     wb.save(path)
 
 
@@ -134,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
             def run() -> None:
                 plan = service.inspect(src)
                 reports.append(service.run(job, plan, t / f"out-{job}.xlsx", today=NOW.date(),
-                                           now=NOW, conditions=cond))
+                                           now=NOW, conditions=cond, overwrite=True))
             median, times, cpu = _time(run, args.runs)
             figures[job] = (median, times, cpu, reports[-1])
             r = reports[-1]

@@ -5,6 +5,10 @@ builds under data/bench/ (built here if absent). For the largest ledger type, ov
 county (every grid) and one township, measures what the page does when a type is chosen or a
 filter changes: the count plus the first page of rows (200), a page deep in the list (keyset),
 and the text filter (a dictionary label and a name fragment). Median and p95 of `runs`.
+
+`--export-only [--export-rows 20000]`: the export to .xlsx alone (no county profile needed):
+a land ledger of that many households in a throwaway SQLite file, written with
+desktop.assistant.ledgers.export_ledger (it was quadratic: 66.8 s for 20,000 rows).
 """
 from __future__ import annotations
 
@@ -71,6 +75,56 @@ def bench(profile, runs: int) -> list[tuple[str, int, float, float]]:  # noqa: A
     return out
 
 
+def export_bench(rows: int, runs: int = 3) -> tuple[float, float]:
+    """(seconds to build the database, median seconds of `runs` exports) of a `rows`-row land
+    ledger, in a temporary folder removed afterwards."""
+    import datetime as dt
+    import random
+    import tempfile
+    import uuid
+
+    from sqlalchemy import create_engine, insert
+    from sqlalchemy.orm import Session
+
+    from common.ledger_types import ledger_type_id
+    from common.schema import Base, Household, LedgerRow
+    from desktop.assistant.ledgers import export_ledger
+
+    now = dt.datetime(2026, 11, 24, 9, 0, 0)
+    rng = random.Random(3)
+    stamp = {"grid_id": None, "created_at": now, "updated_at": now, "rev": 1,
+             "field_clock": {}, "deleted": False}
+    with tempfile.TemporaryDirectory(prefix="yzb-ledger-bench-") as tmp:
+        started = time.perf_counter()
+        engine = create_engine(f"sqlite:///{tmp}/ledger.db")
+        Base.metadata.create_all(engine)
+        households, lines = [], []
+        for i in range(rows):
+            hid = str(uuid.UUID(int=rng.getrandbits(128), version=4))
+            households.append({**stamp, "id": hid, "household_no": f"6521230{i:07d}",
+                               "head_person_id": None, "house_id": None, "address": None})
+            lines.append({**stamp, "id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                          "ledger_type_id": ledger_type_id("land"), "person_id": None,
+                          "household_id": hid, "house_id": None, "year": 2025,
+                          "data": {"arable_area": rng.randrange(1, 400) / 4,
+                                   "forest_area": rng.randrange(0, 40) / 2,
+                                   "plots": rng.randrange(1, 12), "transfer_mode": "lease",
+                                   "certificate_no": f"652123{i:010d}"}})
+        with engine.begin() as conn:
+            conn.execute(insert(Household.__table__), households)
+            conn.execute(insert(LedgerRow.__table__), lines)
+        build_s = time.perf_counter() - started
+        times = []
+        with Session(engine) as s:
+            for n in range(runs):
+                started = time.perf_counter()
+                written = export_ledger(s, "land", f"{tmp}/out{n}.xlsx")
+                times.append(time.perf_counter() - started)
+                assert written == rows, written
+        engine.dispose()
+    return build_s, statistics.median(times)
+
+
 def _a_label(f) -> str:  # noqa: ANN001
     from common.dictionaries import DEFAULTS
     options = DEFAULTS.get(f.dict_code or "", ())
@@ -81,7 +135,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--export-rows", type=int, default=20_000)
+    parser.add_argument("--export-only", action="store_true")
     args = parser.parse_args(argv)
+    build_s, export_s = export_bench(args.export_rows)
+    print(f"export of a {args.export_rows:,}-row land ledger to .xlsx: median {export_s:.2f} s "
+          f"of 3 (database built in {build_s:.1f} s)")
+    if args.export_only:
+        return 0
     from tests.demo_profile import build_demo_profile
     home = ROOT / "data" / "bench" / f"scale-{args.scale:g}"
     t = time.perf_counter()

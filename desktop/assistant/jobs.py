@@ -57,6 +57,7 @@ class JobReport:
     differing_rows: int = 0
     blank_cells: int = 0
     problems: list[Problem] = field(default_factory=list)
+    conditions: list[tuple[str, str]] = field(default_factory=list)  # a fill's, as read
 
     def counts(self) -> list[tuple[str, int]]:
         """(Chinese label, count) pairs in the order the summary shows them."""
@@ -290,12 +291,13 @@ def check(wb: Workbook, table: Table, index: PeopleIndex, *,
 
 
 def fill(wb: Workbook, table: Table, people: list[dict[str, Any]], *,
-         progress: Progress | None = None) -> JobReport:
+         progress: Progress | None = None,
+         conditions: list[tuple[str, str]] | None = None) -> JobReport:
     """One row per person below the header, every recognised column filled. A template's
     示例 rows are written over (or emptied); rows someone already typed are kept, and the
     people go below them."""
     ws = wb[table.sheet]
-    report = JobReport("fill", table.sheet, table.columns)
+    report = JobReport("fill", table.sheet, table.columns, conditions=list(conditions or []))
     for r in table.example_rows:
         for c in table.columns:
             cell = ws.cell(r, c.index)

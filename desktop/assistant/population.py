@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from common.dictionaries import code_for
+from common.dictionaries import label as dict_label
 from common.errors import DomainError
 from common.schema import OrgNode
 from desktop.services.search import PeopleQuery, count_people, search_person_ids
@@ -30,9 +31,15 @@ class Conditions:
     tags_all: list[str] = field(default_factory=list)  # every one of these
     ethnicities: list[str] = field(default_factory=list)
     resident_types: list[str] = field(default_factory=list)
-    statuses: list[str] = field(default_factory=list)
+    statuses: list[str] = field(default_factory=list)  # empty: DEFAULT_STATUSES; 不限: any
     place: str = ""            # a township, village or grid by name
     text: str = ""
+
+
+DEFAULT_STATUSES = ("normal",)
+"""The status a population has when none is chosen: the 全息检索 page's own default (正常), so a
+fill of "65岁以上" lists the people that search shows — never the deceased or moved out."""
+ANY = ("不限", "全部", "any", "all")
 
 
 def _codes(dict_code: str, values: list[str], label: str) -> tuple[str, ...]:
@@ -75,12 +82,67 @@ def to_query(session: Session, cond: Conditions) -> PeopleQuery:
         sex = code_for("sex", cond.sex.strip().rstrip("性"))
         if sex is None:
             raise DomainError("not_in_dict", label="性别", value=cond.sex)
+    if any(v.strip() in ANY for v in cond.statuses):
+        statuses: tuple[str, ...] = ()
+    else:
+        statuses = _codes("person_status", cond.statuses, "人员状态") or DEFAULT_STATUSES
     return PeopleQuery(
         text=cond.text.strip(), age_min=age_min, age_max=age_max, sex=sex,
         ethnicities=_codes("ethnicity", cond.ethnicities, "民族"),
         tags_any=_codes("tag", cond.tags, "标签"), tags_all=_codes("tag", cond.tags_all, "标签"),
         resident_types=_codes("resident_type", cond.resident_types, "人口类型"),
-        statuses=_codes("person_status", cond.statuses, "人员状态"), org_node_id=node_id)
+        statuses=statuses, org_node_id=node_id)
+
+
+def query_summary(session: Session, q: PeopleQuery) -> list[tuple[str, str]]:
+    """The conditions of `q` as (label, value) pairs a person reads: what a fill was run
+    with, printed by the command line, shown on the page and in the result's note sheet.
+    人员状态 is always said, since leaving it open takes in the deceased."""
+    def labels(dict_code: str, codes: tuple[str, ...]) -> str:
+        return "、".join(dict_label(dict_code, c) or c for c in codes)
+
+    def names(ids: tuple[str, ...]) -> str:
+        found = dict(session.execute(select(OrgNode.id, OrgNode.name)
+                                     .where(OrgNode.id.in_(ids))).all())
+        return "、".join(found.get(i, i) for i in ids)
+
+    out: list[tuple[str, str]] = []
+    if q.text.strip():
+        out.append(("关键词", q.text.strip()))
+    if q.sex:
+        out.append(("性别", dict_label("sex", q.sex) or q.sex))
+    if q.age_min is not None or q.age_max is not None:
+        if q.age_max is None:
+            out.append(("年龄", f"{q.age_min}岁及以上"))
+        elif q.age_min is None:
+            out.append(("年龄", f"{q.age_max}岁及以下"))
+        elif q.age_min == q.age_max:
+            out.append(("年龄", f"{q.age_min}岁"))
+        else:
+            out.append(("年龄", f"{q.age_min}-{q.age_max}岁"))
+    for label, dict_code, codes in (("民族", "ethnicity", q.ethnicities),
+                                    ("标签（任一）", "tag", q.tags_any),
+                                    ("标签（全部具备）", "tag", q.tags_all),
+                                    ("人口类型", "resident_type", q.resident_types)):
+        if codes:
+            out.append((label, labels(dict_code, codes)))
+    out.append(("人员状态", labels("person_status", q.statuses) if q.statuses
+                else "不限（含死亡、迁出）"))
+    if q.org_node_id:
+        out.append(("区划", names((q.org_node_id,))))
+    if q.grid_ids:
+        out.append(("网格", names(q.grid_ids)))
+    if q.household_no.strip():
+        out.append(("户号", q.household_no.strip()))
+    for label, value in (("楼栋", q.building_id), ("房屋", q.house_id), ("户", q.household_id)):
+        if value:
+            out.append((label, "指定的一处"))
+    return out
+
+
+def describe_conditions(pairs: list[tuple[str, str]]) -> str:
+    """(label, value) pairs as one line: 性别：男；年龄：65岁及以上；人员状态：正常."""
+    return "；".join(f"{label}：{value}" for label, value in pairs)
 
 
 def population(session: Session, cond: Conditions | PeopleQuery, *,
@@ -90,6 +152,11 @@ def population(session: Session, cond: Conditions | PeopleQuery, *,
     query = cond if isinstance(cond, PeopleQuery) else to_query(session, cond)
     ids = search_person_ids(session, query, today=today)
     return load_people(session, today=today, person_ids=ids)
+
+
+def query_of(session: Session, cond: Conditions | PeopleQuery) -> PeopleQuery:
+    """The 全息检索 query a fill runs: a saved search as it is, typed conditions read."""
+    return cond if isinstance(cond, PeopleQuery) else to_query(session, cond)
 
 
 def population_size(session: Session, cond: Conditions | PeopleQuery, *,

@@ -20,9 +20,10 @@ from common.errors import DomainError
 from desktop.services.search import PeopleQuery
 
 from . import jobs
+from .files import check_output, save_workbook
 from .jobs import JobReport, Progress
 from .mapping import Column, apply_overrides, describe
-from .population import Conditions, population
+from .population import Conditions, population, query_of, query_summary
 from .records import PeopleIndex, load_people
 from .sheets import Table, column_samples, find_tables, open_workbook, pick_table
 
@@ -62,38 +63,48 @@ class AssistantService:
         self._sessions = sessions
         self._user_id = user_id
 
-    def inspect(self, path: str | Path, *, sheet: str | None = None) -> Plan:
+    def inspect(self, path: str | Path, *, sheet: str | None = None,
+                overrides: dict[str, str] | None = None) -> Plan:
+        """Open the file and find its table. `overrides` (header -> field, as --map gives
+        them) are applied to the mapping, and a header they name counts as recognised, so
+        they rescue a sheet whose headers no synonym knows."""
         wb = open_workbook(path)
-        tables = find_tables(wb)
+        tables = find_tables(wb, overrides)
         if sheet is None and tables:
             table = tables[0]
         else:
-            table = pick_table(wb, sheet)
-        return Plan(Path(path), wb, table, tables, column_samples(wb, table))
+            table = pick_table(wb, sheet, overrides)
+        plan = Plan(Path(path), wb, table, tables, column_samples(wb, table))
+        if overrides:
+            plan.override(overrides)
+        return plan
 
     def run(self, job: str, plan: Plan, output: str | Path, *, today: dt.date,
             now: dt.datetime, conditions: Conditions | PeopleQuery | None = None,
-            progress: Progress | None = None) -> JobReport:
+            progress: Progress | None = None, overwrite: bool = False) -> JobReport:
+        """Run `job` and save the result at `output` — checked before any work, written
+        atomically; an existing file there is replaced only with `overwrite` (the page asks
+        the user first; the command line needs --overwrite)."""
         if job not in JOBS:
             raise ValueError(job)
-        out = Path(output)
-        if out.resolve() == plan.path.resolve():
-            raise DomainError("sheet_same_output", value=str(out))
+        out = check_output(output, overwrite=overwrite, source=plan.path)
         mapped = [c for c in plan.table.mapped() if c.field != "seq"]
         if not mapped:
             raise DomainError("assistant_no_columns")
         with_tags = any(c.field == "tags" for c in mapped)
         with self._sessions() as session:
             if job == "fill":
-                people = population(session, conditions or Conditions(), today=today)
-                report = jobs.fill(plan.workbook, plan.table, people, progress=progress)
+                query = query_of(session, conditions or Conditions())
+                people = population(session, query, today=today)
+                report = jobs.fill(plan.workbook, plan.table, people, progress=progress,
+                                   conditions=query_summary(session, query))
             else:
                 ids, names = jobs.sheet_keys(plan.workbook, plan.table)
                 index = PeopleIndex.build(load_people(session, today=today, id_numbers=ids,
                                                       names=names, with_tags=with_tags))
                 run = jobs.complete if job == "complete" else jobs.check
                 report = run(plan.workbook, plan.table, index, progress=progress)
-            plan.workbook.save(out)
+            save_workbook(plan.workbook, out)
             self._log_export(session, job, plan, out, report, now)
         return report
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import openpyxl
+from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -67,6 +68,8 @@ def sniff(path: str | Path) -> Path:
         if _ENCRYPTED_MARK in p.read_bytes():
             raise DomainError("sheet_encrypted", value=p.name)
         raise DomainError("sheet_xls", value=p.name)
+    if not head:
+        raise DomainError("sheet_empty", value=p.name)
     if p.suffix.lower() not in (".csv", ".txt") and not head.startswith(b"PK"):
         raise DomainError("sheet_corrupt", value=p.name)
     return p
@@ -78,8 +81,12 @@ def open_workbook(path: str | Path) -> Workbook:
     if p.suffix.lower() in (".csv", ".txt"):
         return _read_csv(p)
     try:
-        return openpyxl.load_workbook(p)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as e:
+        # from an open file, not the name: openpyxl refuses by extension (InvalidFileException)
+        # an .xlsx renamed .xls or saved without one; the bytes were checked by sniff
+        with p.open("rb") as fh:
+            return openpyxl.load_workbook(fh)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError,
+            InvalidFileException) as e:
         raise DomainError("sheet_corrupt", value=p.name, detail=type(e).__name__) from None
 
 
@@ -122,8 +129,15 @@ def _merged_values(ws: Worksheet, last_row: int) -> tuple[dict, set, set]:
     return spread, horizontal, vertical_starts
 
 
-def find_table(ws: Worksheet) -> Table | None:
-    """The header and data rows of the sheet's table, or None if no header is recognised."""
+def find_table(ws: Worksheet, named: dict[str, str] | None = None) -> Table | None:
+    """The header and data rows of the sheet's table, or None if no header is recognised.
+
+    A header row names two fields, or one column that identifies people on its own (身份证号码
+    over 补贴金额 and 领取人签字), or a header the user mapped by its text (`named`: header
+    text -> field, from --map or the page), which rescues a header no synonym knows."""
+    from .mapping import normalise_header
+    extra = {normalise_header(k): v for k, v in (named or {}).items()
+             if not re.fullmatch(r"\d+|[A-Za-z]{1,3}", k.strip())}
     last = min(ws.max_row, HEADER_SCAN_ROWS)
     spread, horizontal, vstarts = _merged_values(ws, last + 1)
     width = ws.max_column
@@ -134,13 +148,15 @@ def find_table(ws: Worksheet) -> Table | None:
         rows[r] = {c: text_of(spread.get((r, c), v)) for c, v in enumerate(values, start=1)}
     best_row, best_score = 0, 0.0
     for r in range(1, last + 1):
-        score = _header_score(rows[r], horizontal, r)
+        score = _header_score(rows[r], horizontal, r, extra)
         if score > best_score + 0.01:
             best_row, best_score = r, score
     if best_score < 2:
         best_row, best_score = _fuzzy_header_row(rows, horizontal, min(last, 10))
     if best_score < 2:
-        return None
+        best_row = _key_row(rows, horizontal, last, extra)
+        if best_row is None:
+            return None
     first = best_row
     if best_row > 1 and _is_group_row(rows[best_row - 1], rows[best_row], horizontal,
                                       best_row - 1, vstarts):
@@ -162,18 +178,41 @@ def find_table(ws: Worksheet) -> Table | None:
     return table
 
 
-def _header_score(row: dict[int, str], horizontal: set, r: int) -> float:
-    """How much a row looks like the header: distinct fields its cells name exactly (fuzzy
+def _header_fields(row: dict[int, str], horizontal: set, r: int,
+                   extra: dict[str, str] | None = None) -> set[str]:
+    """The distinct fields a row's cells name exactly, or by a header the user named (fuzzy
     matching is left to the chosen row: running it over data cells costs seconds)."""
-    from .mapping import exact_field
+    from .mapping import exact_field, normalise_header
     seen: set[str] = set()
     for c, text in row.items():
         if not text or len(text) > 30 or (r, c) in horizontal and _wide(row, c):
             continue
-        key = exact_field(text)[0]
+        key = exact_field(text)[0] or (extra or {}).get(normalise_header(text))
         if key:
             seen.add(key)
-    return float(len(seen))
+    return seen
+
+
+def _header_score(row: dict[int, str], horizontal: set, r: int,
+                  extra: dict[str, str] | None = None) -> float:
+    """How much a row looks like the header: how many fields it names."""
+    return float(len(_header_fields(row, horizontal, r, extra)))
+
+
+IDENTIFYING = ("id_number",)
+"""A column that identifies a row's person on its own: a header naming it is a header."""
+
+
+def _key_row(rows: dict[int, dict[int, str]], horizontal: set, last: int,
+             extra: dict[str, str]) -> int | None:
+    """The first row naming an identifying column or a header the user named, if any."""
+    from .mapping import normalise_header
+    for r in range(1, last + 1):
+        if set(_header_fields(rows[r], horizontal, r)) & set(IDENTIFYING):
+            return r
+        if extra and any(normalise_header(t) in extra for t in rows[r].values() if t):
+            return r
+    return None
 
 
 def _fuzzy_header_row(rows: dict[int, dict[int, str]], horizontal: set,
@@ -290,27 +329,28 @@ def column_samples(wb: Workbook, table: Table, n: int = 2) -> dict[int, list[str
     return out
 
 
-def find_tables(wb: Workbook) -> list[Table]:
+def find_tables(wb: Workbook, named: dict[str, str] | None = None) -> list[Table]:
     """The recognised tables of every sheet, in sheet order."""
     out = []
     for ws in wb.worksheets:
-        t = find_table(ws)
+        t = find_table(ws, named)
         if t is not None:
             out.append(t)
     return out
 
 
-def pick_table(wb: Workbook, sheet: str | None = None) -> Table:
+def pick_table(wb: Workbook, sheet: str | None = None,
+               named: dict[str, str] | None = None) -> Table:
     """The table to work on: the named sheet's, else the first sheet with a recognised header."""
     if sheet is not None:
         if sheet not in wb.sheetnames:
             raise DomainError("sheet_not_found", value=sheet)
-        t = find_table(wb[sheet])
+        t = find_table(wb[sheet], named)
         if t is None:
             raise DomainError("sheet_no_header", value=sheet)
         return t
     for ws in wb.worksheets:
-        t = find_table(ws)
+        t = find_table(ws, named)
         if t is not None:
             return t
     raise DomainError("sheet_no_header", value=wb.sheetnames[0] if wb.sheetnames else "")

@@ -88,6 +88,12 @@ def add_summary(wb: Workbook, report: JobReport) -> None:
 def add_fill_note(wb: Workbook, report: JobReport) -> None:
     ws = _new_sheet(wb, "填表说明")
     _counts(ws, report)
+    if report.conditions:
+        ws.append([])
+        ws.append(["人群条件（全息检索）", ""])
+        ws.cell(ws.max_row, 1).font = BOLD
+        for label, value in report.conditions:
+            ws.append([label, value])
     _mapping(ws, report)
     unmapped = [c.header for c in report.columns if not c.field]
     if unmapped:

@@ -13,7 +13,14 @@ EXIT_OK, EXIT_ROWS_REFUSED = 0, 1
 def run(args: argparse.Namespace, sessions) -> int:  # noqa: ANN001 - cli._sessions
     from desktop.assistant import ledgers
     now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    from desktop.assistant.files import check_output
     from desktop.assistant.service import log_export
+    from desktop.assistant.sheets import sniff
+    # checked before a password is asked or the database read
+    if args.command == "export":
+        check_output(args.output, overwrite=args.overwrite)
+    elif args.command == "import":
+        sniff(args.input)
     with sessions(args) as (factory, user_id, is_profile):
         with factory() as session:
             if args.command == "types":
@@ -21,7 +28,8 @@ def run(args: argparse.Namespace, sessions) -> int:  # noqa: ANN001 - cli._sessi
                     print(f"{d.code}\t{d.name}\t{'、'.join(d.headers())}")
                 return EXIT_OK
             if args.command == "export":
-                n = ledgers.export_ledger(session, args.ledger, args.output, year=args.year)
+                n = ledgers.export_ledger(session, args.ledger, args.output, year=args.year,
+                                          overwrite=args.overwrite)
                 log_export(session, user_id, "ledger_rows", now,
                            {"tool": "ledger", "ledger": args.ledger, "rows": n,
                             "output": str(args.output).rsplit("/", 1)[-1]})

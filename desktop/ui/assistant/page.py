@@ -10,6 +10,7 @@ from PySide6.QtCore import QTimer, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (QButtonGroup, QComboBox, QFileDialog, QFormLayout, QGroupBox,
                                QHBoxLayout, QHeaderView, QLabel, QLineEdit, QListWidget,
+                               QMessageBox,
                                QProgressBar,
                                QPushButton, QRadioButton, QTableWidget, QTableWidgetItem,
                                QVBoxLayout, QWidget)
@@ -17,7 +18,7 @@ from PySide6.QtWidgets import (QButtonGroup, QComboBox, QFileDialog, QFormLayout
 from common.dictionaries import DEFAULTS
 from common.errors import DomainError
 from desktop.assistant.catalogue import FIELDS
-from desktop.assistant.population import Conditions, population_size
+from desktop.assistant.population import Conditions, describe_conditions, population_size
 from desktop.assistant.service import AssistantService, Plan
 from desktop.services.saved_searches import saved_searches
 from desktop.services.search import PeopleQuery
@@ -134,6 +135,11 @@ class AssistantPage(QWidget):
         for _, text in DEFAULTS["tag"]:
             self.tag.addItem(text, text)
         self.place = QLineEdit(objectName="place", placeholderText="乡镇、村（社区）或网格名称")
+        # as on the 全息检索 page: 正常 unless chosen otherwise, so the deceased are not listed
+        self.person_status = QComboBox(objectName="person_status")
+        for _, text in DEFAULTS["person_status"]:
+            self.person_status.addItem(text, text)
+        self.person_status.addItem("不限（含死亡、迁出）", "不限")
         self.saved = QComboBox(objectName="saved")
         self.saved.addItem("（不用，按下面的条件）", None)
         self.saved.activated.connect(self._saved_chosen)
@@ -144,8 +150,9 @@ class AssistantPage(QWidget):
         form.addRow("年龄", self.age)
         form.addRow("标签", self.tag)
         form.addRow("区划", self.place)
+        form.addRow("人员状态", self.person_status)
         form.addRow("", self.count_label)
-        for w in (self.sex, self.tag):
+        for w in (self.sex, self.tag, self.person_status):
             w.currentIndexChanged.connect(self._conditions_changed)
         for e in (self.age, self.place):
             e.textChanged.connect(self._conditions_changed)
@@ -162,7 +169,7 @@ class AssistantPage(QWidget):
 
     def _saved_chosen(self, *_: Any) -> None:
         typed = self.saved.currentData() is None
-        for w in (self.sex, self.age, self.tag, self.place):
+        for w in (self.sex, self.age, self.tag, self.place, self.person_status):
             w.setEnabled(typed)
         self._conditions_changed()
 
@@ -197,7 +204,7 @@ class AssistantPage(QWidget):
             return self.saved.currentData()
         return Conditions(sex=self.sex.currentData() or "", age=self.age.text(),
                           tags=[self.tag.currentData()] if self.tag.currentData() else [],
-                          place=self.place.text())
+                          place=self.place.text(), statuses=[self.person_status.currentData()])
 
     def _job_changed(self) -> None:
         self.population.setVisible(self.job() == "fill")
@@ -289,12 +296,30 @@ class AssistantPage(QWidget):
             return
         src = self.plan.path
         default = src.with_name(f"{src.stem}_{SUFFIX[self.job()]}.xlsx")
-        path, _ = QFileDialog.getSaveFileName(self, "保存结果", str(default), "Excel (*.xlsx)")
+        # the page asks about an existing file itself, in Chinese, just before running
+        path, _ = QFileDialog.getSaveFileName(
+            self, "保存结果", str(default), "Excel (*.xlsx)",
+            options=QFileDialog.Option.DontConfirmOverwrite)
         if path:
             self.run_job(path)
 
+    def confirm_overwrite(self, output: Path) -> bool:
+        """Whether an existing result file may be replaced: the user is asked, never assumed."""
+        answer = QMessageBox.question(
+            self, "文件已存在", f"“{output.name}”已存在。\n要用这次的结果替换它吗？"
+            "（替换前不会改动它；保存失败时原文件保持不变）",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No)
+        return answer == QMessageBox.StandardButton.Yes
+
     def run_job(self, output: str | Path) -> None:
-        """Run the chosen job on the writer lane (it logs the export) with progress."""
+        """Run the chosen job on the writer lane (it logs the export) with progress. An
+        existing output is replaced only when the user says so."""
+        output = Path(output)
+        overwrite = output.exists()
+        if overwrite and not self.confirm_overwrite(output):
+            self.status.setText(f"未保存：{output.name} 已存在，已保留原文件。")
+            return
         plan, job, cond = self.plan, self.job(), self.conditions()
         now = self.ctx.now()
         user_id = self.ctx.user.id
@@ -307,7 +332,8 @@ class AssistantPage(QWidget):
         def work(session, progress) -> Any:  # noqa: ANN001 - worker thread: no widgets here
             service = AssistantService(lambda: contextlib.nullcontext(session), user_id=user_id)
             return service.run(job, plan, output, today=now.date(), now=now, conditions=cond,
-                               progress=lambda done, total: progress.report(done, total))
+                               progress=lambda done, total: progress.report(done, total),
+                               overwrite=overwrite)
         self.ctx.tasks.write(work, self._finished, self._failed, name="assistant")
 
     def _progress(self, name: str, done: int, total: int, _text: str) -> None:
@@ -321,7 +347,8 @@ class AssistantPage(QWidget):
         self.open_result.setEnabled(True)
         self.open_folder.setEnabled(True)
         counts = "，".join(f"{label} {n}" for label, n in report.counts())
-        self.status.setText(f"已完成：{counts}。结果已保存到 {self.output}")
+        used = f"人群条件：{describe_conditions(report.conditions)}。" if report.conditions else ""
+        self.status.setText(f"已完成：{counts}。{used}结果已保存到 {self.output}")
         self._show_problems(report)
         self.job_finished.emit(report)
         # a workbook is changed in place by a job: read the file again before another run

@@ -135,3 +135,44 @@ def test_example_markers_are_recognised(text):
 def test_names_and_places_are_not_taken_for_example_markers(text):
     from desktop.assistant.sheets import _is_example
     assert not _is_example(text)
+
+
+def _mark_deceased(url: str, person_id: str) -> None:
+    from sqlalchemy import create_engine, update
+    from common.schema import Person
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(update(Person).where(Person.id == person_id).values(status="deceased"))
+    engine.dispose()
+
+
+def test_fill_takes_the_people_search_shows_leaving_out_the_deceased_and_says_its_conditions(
+        county, service, tmp_path):
+    from sqlalchemy import create_engine
+    from sqlalchemy.orm import Session
+    from desktop.services.search import PeopleQuery, search_person_ids
+    url, c = county
+    old = [p for p in c.people if age_on(p["birth_date"], TODAY) >= 65]
+    dead = old[0]
+    _mark_deceased(url, dead["id"])
+    engine = create_engine(url)
+    with Session(engine) as s:  # what 全息检索 shows for 65岁以上 with its default status
+        shown = set(search_person_ids(s, PeopleQuery(age_min=65, statuses=("normal",)),
+                                      today=TODAY))
+    engine.dispose()
+    src = sheet_with_title(tmp_path / "in.xlsx", ["姓名", "身份证号"], [], footer=False)
+    report = service.run("fill", service.inspect(src), tmp_path / "out.xlsx", today=TODAY,
+                         now=NOW, conditions=Conditions(age="65-"))
+    ws = openpyxl.load_workbook(tmp_path / "out.xlsx")["花名册"]
+    got = {ws.cell(r, 2).value for r in range(4, ws.max_row + 1) if ws.cell(r, 2).value}
+    assert dead["id_number"] not in got
+    assert report.rows == len(got) == len(shown) == len(old) - 1
+    assert report.conditions == [("年龄", "65岁及以上"), ("人员状态", "正常")]
+    note = openpyxl.load_workbook(tmp_path / "out.xlsx")["填表说明"]
+    pairs = {row[0]: row[1] for row in note.iter_rows(values_only=True) if row[0]}
+    assert pairs["年龄"] == "65岁及以上" and pairs["人员状态"] == "正常"
+    # asked for explicitly, every status is taken, and the result says so
+    report = service.run("fill", service.inspect(src), tmp_path / "all.xlsx", today=TODAY,
+                         now=NOW, conditions=Conditions(age="65-", statuses=["不限"]))
+    assert report.rows == len(old)
+    assert ("人员状态", "不限（含死亡、迁出）") in report.conditions

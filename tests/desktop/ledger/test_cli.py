@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import openpyxl
+import pytest
 
 from desktop.ledger.cli import main
 from tests.desktop.assistant.builders import sheet_with_title, two_row_header_sheet
@@ -114,3 +115,156 @@ def test_ledger_import_into_the_servers_database_is_refused(county, tmp_path, ca
     wb.save(tmp_path / "x.xlsx")
     assert main(["import", "land", str(tmp_path / "x.xlsx"), "--database", url]) == 3
     assert "本机档案" in capsys.readouterr().err
+
+
+def test_fill_prints_the_conditions_it_used_status_included(county, tmp_path, capsys):
+    url, _ = county
+    src = sheet_with_title(tmp_path / "in.xlsx", ["序号", "姓名", "年龄"], [], footer=False)
+    assert main(["fill", str(src), "-o", str(tmp_path / "out.xlsx"), "--database", url,
+                 "--age", "65-", "--sex", "男", "--today", "2026-11-24"]) == 0
+    out = capsys.readouterr().out
+    assert "人群条件：性别：男；年龄：65岁及以上；人员状态：正常" in out
+
+
+def _cli(args: list[str], *, env: dict | None = None, stdin=subprocess.DEVNULL):  # noqa: ANN001
+    """The command as a user runs it: its own process, no terminal on stdin."""
+    full = {k: v for k, v in os.environ.items() if k != "YZB_PASSWORD"}
+    full.update({"PYTHONPATH": str(ROOT), **(env or {})})
+    return subprocess.run([sys.executable, "-m", "desktop.ledger", *args], capture_output=True,
+                          text=True, env=full, cwd=ROOT, stdin=stdin, timeout=120)
+
+
+def _one_chinese_line(stderr: str) -> str:
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1, stderr  # no traceback
+    assert "Traceback" not in stderr and lines[0].startswith(("错误：", "参数错误："))
+    return lines[0]
+
+
+def _roster(tmp_path: Path, c, name: str = "in.xlsx") -> Path:  # noqa: ANN001
+    p = c.people[0]
+    return sheet_with_title(tmp_path / name, ["姓名", "身份证号", "联系电话"],
+                            [[p["name"], p["id_number"], None]], footer=False)
+
+
+@pytest.mark.parametrize("renamed", ["名单.xls", "名单"])
+def test_an_xlsx_renamed_xls_or_without_an_extension_is_read_by_its_content(county, tmp_path,
+                                                                            renamed):
+    url, c = county
+    src = _roster(tmp_path, c)
+    src.rename(tmp_path / renamed)
+    r = _cli(["complete", str(tmp_path / renamed), "-o", str(tmp_path / "out.xlsx"),
+              "--database", url])
+    assert r.returncode == 0, r.stderr
+    assert "匹配成功：1" in r.stdout
+
+
+def test_an_existing_output_is_refused_unless_overwrite_is_given(county, tmp_path, capsys):
+    url, c = county
+    src = _roster(tmp_path, c)
+    out = tmp_path / "out.xlsx"
+    out.write_bytes(b"last month")
+    assert main(["complete", str(src), "-o", str(out), "--database", url]) == 4
+    assert "已存在" in capsys.readouterr().err and out.read_bytes() == b"last month"
+    assert main(["complete", str(src), "-o", str(out), "--database", url, "--overwrite"]) == 0
+    assert openpyxl.load_workbook(out)["花名册"]["C4"].value == c.people[0]["phone"]
+
+
+def test_a_missing_output_folder_is_said_before_the_password_is_asked(county, tmp_path):
+    _, c = county
+    src = _roster(tmp_path, c)
+    r = _cli(["check", str(src), "-o", str(tmp_path / "没有" / "out.xlsx"), "--profile", "wg_x"],
+             env={"YZB_HOME": str(tmp_path / "home")})
+    assert r.returncode == 4
+    assert "文件夹不存在" in _one_chinese_line(r.stderr)
+
+
+def test_a_missing_database_file_is_refused_and_not_created(county, tmp_path):
+    _, c = county
+    src = _roster(tmp_path, c)
+    missing = tmp_path / "没有这个.db"
+    r = _cli(["check", str(src), "-o", str(tmp_path / "out.xlsx"), "--database",
+              f"sqlite:///{missing}"])
+    assert r.returncode == 5
+    assert "找不到数据库文件" in _one_chinese_line(r.stderr)
+    assert not missing.exists() and not (tmp_path / "out.xlsx").exists()
+
+
+def test_a_file_that_is_not_a_database_is_said_in_one_line(county, tmp_path):
+    _, c = county
+    src = _roster(tmp_path, c)
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"this is not sqlite" * 100)
+    r = _cli(["check", str(src), "-o", str(tmp_path / "out.xlsx"), "--database",
+              f"sqlite:///{junk}"])
+    assert r.returncode == 5
+    assert "无法打开数据库" in _one_chinese_line(r.stderr)
+
+
+def test_no_password_and_no_terminal_is_a_message_and_the_input_is_checked_first(tmp_path,
+                                                                                 monkeypatch):
+    from desktop.storage.profiles import create_profile
+    home = tmp_path / "home"
+    monkeypatch.setenv("YZB_HOME", str(home))
+    create_profile("wg_np", "Demo@2026", username="wg_np", user_id="u1").close()
+    env = {"YZB_HOME": str(home)}
+    bad = tmp_path / "旧表.xls"
+    bad.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100)
+    r = _cli(["check", str(bad), "-o", str(tmp_path / "o.xlsx"), "--profile", "wg_np"], env=env)
+    assert r.returncode == 3 and "另存为 .xlsx" in _one_chinese_line(r.stderr)
+    good = sheet_with_title(tmp_path / "in.xlsx", ["姓名", "身份证号"], [["张三", None]],
+                            footer=False)
+    r = _cli(["check", str(good), "-o", str(tmp_path / "o.xlsx"), "--profile", "wg_np"], env=env)
+    assert r.returncode == 5
+    assert "YZB_PASSWORD" in _one_chinese_line(r.stderr)
+    r = _cli(["check", str(good), "-o", str(tmp_path / "o.xlsx"), "--profile", "wg_nobody"],
+             env=env)
+    assert r.returncode == 5 and "wg_nobody" in _one_chinese_line(r.stderr)
+
+
+def test_a_usage_error_is_one_chinese_line_with_exit_code_2(tmp_path):
+    r = _cli(["check", str(tmp_path / "x.xlsx"), "--database", "sqlite:///x.db"])
+    assert r.returncode == 2
+    assert "缺少必需的参数" in _one_chinese_line(r.stderr)
+
+
+def test_every_exit_code_is_in_the_help_and_in_the_client_docs():
+    from desktop.ledger.cli import EXIT_CODES, _parser
+    text = _parser().format_help()
+    docs = (ROOT / "docs" / "CLIENT.md").read_text(encoding="utf-8")
+    for code, meaning in EXIT_CODES:
+        assert f"{code:>3}  {meaning}" in text
+        assert f"| {code} | {meaning} |" in docs
+
+
+def _subsidy_sheet(tmp_path: Path, c, id_header: str) -> tuple[Path, list]:  # noqa: ANN001
+    people = c.people[:3]
+    rows = [[p["id_number"], 1200, None] for p in people]
+    stranger = "65010219800101001"
+    from common.validation import id_check_digit
+    rows.append([stranger + id_check_digit(stranger), 800, None])
+    src = sheet_with_title(tmp_path / "补贴.xlsx", [id_header, "补贴金额（元）", "领取人签字"],
+                           rows, title="2026年高龄补贴发放表", footer=False, extra_sheet=False)
+    return src, people
+
+
+def test_a_sheet_with_only_an_id_column_is_checked(county, tmp_path, capsys):
+    url, c = county
+    src, _ = _subsidy_sheet(tmp_path, c, "身份证号码")
+    assert main(["check", str(src), "-o", str(tmp_path / "out.xlsx"), "--database", url]) == 0
+    out = capsys.readouterr().out
+    assert "身份证号码 → 公民身份号码" in out
+    assert "匹配成功：3" in out and "未找到：1" in out
+    ws = openpyxl.load_workbook(tmp_path / "out.xlsx")["花名册"]
+    assert ws.cell(4, 2).value == 1200  # the columns it does not know are left alone
+
+
+def test_map_rescues_a_header_no_synonym_knows(county, tmp_path, capsys):
+    url, c = county
+    src, people = _subsidy_sheet(tmp_path, c, "领取人证件")
+    args = ["check", str(src), "-o", str(tmp_path / "out.xlsx"), "--database", url]
+    assert main(args) == 3
+    assert "找不到可识别的表头" in capsys.readouterr().err
+    assert main(args + ["--map", "领取人证件=身份证号"]) == 0
+    out = capsys.readouterr().out
+    assert "领取人证件 → 公民身份号码（用户指定）" in out and "匹配成功：3" in out

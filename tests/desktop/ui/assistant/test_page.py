@@ -144,3 +144,53 @@ def test_after_a_run_the_rows_that_need_a_person_are_listed_with_their_reason(pa
     assert not w.problems.isHidden() and len(shown) == 2
     assert shown[0].startswith("第 5 行：") and shown[1].startswith("第 6 行：")
     assert "需要人工处理的行（2）" in w.problems_label.text()
+
+
+def test_fill_leaves_out_the_deceased_like_search_and_the_summary_says_its_conditions(
+        page, qtbot, tmp_path):
+    from sqlalchemy import update
+    from common.validation import age_on
+    from common.schema import Person
+    w, sessions = page
+    with sessions() as s:
+        people = s.execute(select(Person.id, Person.birth_date, Person.status)).all()
+        old = [p for p in people if p.birth_date and age_on(p.birth_date, NOW.date()) >= 65]
+        living = [p for p in old if p.status == "normal"]
+        s.execute(update(Person).where(Person.id == living[0].id).values(status="deceased"))
+        s.commit()
+    w.set_job("fill")
+    assert w.person_status.currentText() == "正常"
+    w.age.setText("65-")
+    n = len(living) - 1
+    qtbot.waitUntil(lambda: f"符合条件 {n} 人" in w.count_label.text(), timeout=10000)
+    src = sheet_with_title(tmp_path / "老人.xlsx", ["序号", "姓名", "身份证号"], [], footer=False)
+    with qtbot.wait_signal(w.plan_loaded, timeout=10000):
+        w.load_file(src)
+    with qtbot.wait_signal(w.job_finished, timeout=30000) as blocker:
+        w.run_job(tmp_path / "老人_结果.xlsx")
+    assert blocker.args[0].rows == n
+    assert "人群条件：年龄：65岁及以上；人员状态：正常" in w.status.text()
+
+
+def test_an_existing_result_is_replaced_only_when_the_user_says_so(page, qtbot, tmp_path,
+                                                                    monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+    w, sessions = page
+    people = _people(sessions, 2)
+    src = sheet_with_title(tmp_path / "名单.xlsx", ["序号", "姓名", "身份证号", "手机"],
+                           [[i + 1, p.name, p.id_number, None] for i, p in enumerate(people)])
+    out = tmp_path / "结果.xlsx"
+    out.write_bytes(b"last week's result")
+    with qtbot.wait_signal(w.plan_loaded, timeout=10000):
+        w.load_file(src)
+    w.set_job("complete")
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a[2]) or
+                        QMessageBox.StandardButton.No)
+    w.run_job(out)
+    assert asked and "结果.xlsx" in asked[0] and "已存在" in asked[0]
+    assert out.read_bytes() == b"last week's result" and "已保留原文件" in w.status.text()
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    with qtbot.wait_signal(w.job_finished, timeout=30000):
+        w.run_job(out)
+    assert openpyxl.load_workbook(out)["花名册"].cell(4, 4).value == people[0].phone
