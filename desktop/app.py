@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QLocale
+from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
 from PySide6.QtGui import QFont, QFontDatabase, QIcon
 from PySide6.QtWidgets import QApplication
 
@@ -34,11 +34,28 @@ def load_fonts(app: QApplication) -> str | None:
     return families[0]
 
 
+def install_translations(app: QApplication) -> bool:
+    """Qt's own words in Chinese: the standard buttons (OK, Cancel, Close, Yes, No), the file
+    dialog, a line edit's right-click menu. PySide6 ships qtbase_zh_CN; loaded once per app."""
+    if getattr(app, "_yzb_translator", None) is not None:
+        return True
+    translator = QTranslator(app)
+    folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+    if not translator.load(QLocale(QLocale.Language.Chinese, QLocale.Country.China), "qtbase",
+                           "_", folder):
+        log.warning("Qt's Chinese translations (qtbase_zh_CN) not found in %s", folder)
+        return False
+    app.installTranslator(translator)
+    app._yzb_translator = translator  # kept alive with the application
+    return True
+
+
 def make_application(argv: list[str] | None = None) -> QApplication:
     app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv)
     app.setApplicationName("一张表")
     app.setOrganizationName("yizhangbiao")
     QLocale.setDefault(QLocale(QLocale.Language.Chinese, QLocale.Country.China))
+    install_translations(app)
     load_fonts(app)
     if ICON_FILE.exists():
         app.setWindowIcon(QIcon(str(ICON_FILE)))

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from common.dictionaries import label
 from common.schema import ENTITIES
+from common.sync.messages import CONFLICTS
 from desktop.storage import conflicts, outbox
 from desktop.storage.tables import OutboxEntry, SyncState
 
@@ -102,8 +103,11 @@ def show_value(column: Any, value: Any) -> str:
 
 
 def _entity_label(name: str) -> str:
+    """The Chinese name of a synced table; never the internal one (e.g. "_conflicts")."""
+    if name == CONFLICTS:
+        return "冲突处理结果"
     entity = ENTITIES.get(name)
-    return getattr(entity, "__label__", "") or name
+    return getattr(entity, "__label__", "") or "其他数据"
 
 
 def _describe(session: Session, name: str, record_id: str) -> str:

@@ -8,7 +8,7 @@ from typing import Any
 
 from PySide6.QtCore import QTimer, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import (QButtonGroup, QComboBox, QFileDialog, QFormLayout, QGroupBox,
+from PySide6.QtWidgets import (QButtonGroup, QComboBox, QFormLayout, QGroupBox,
                                QHBoxLayout, QHeaderView, QLabel, QLineEdit, QListWidget,
                                QMessageBox,
                                QProgressBar,
@@ -23,6 +23,7 @@ from desktop.assistant.service import AssistantService, Plan
 from desktop.services.saved_searches import saved_searches
 from desktop.services.search import PeopleQuery
 
+from ..widgets.file_dialogs import open_file, save_file
 from ..context import AppContext
 
 JOB_TITLES = (("fill", "表头填表"), ("complete", "补全"), ("check", "核对"))
@@ -221,8 +222,7 @@ class AssistantPage(QWidget):
             self.load_file(urls[0].toLocalFile())
 
     def _choose(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "选择表格", "",
-                                              "表格文件 (*.xlsx *.csv);;所有文件 (*)")
+        path = open_file(self, "选择表格", "", "表格文件 (*.xlsx *.csv);;所有文件 (*)")
         if path:
             self.load_file(path)
 
@@ -297,9 +297,8 @@ class AssistantPage(QWidget):
         src = self.plan.path
         default = src.with_name(f"{src.stem}_{SUFFIX[self.job()]}.xlsx")
         # the page asks about an existing file itself, in Chinese, just before running
-        path, _ = QFileDialog.getSaveFileName(
-            self, "保存结果", str(default), "Excel (*.xlsx)",
-            options=QFileDialog.Option.DontConfirmOverwrite)
+        path = save_file(self, "保存结果", str(default), "Excel 文件 (*.xlsx)",
+                         confirm_overwrite=False)
         if path:
             self.run_job(path)
 

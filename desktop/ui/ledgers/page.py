@@ -8,7 +8,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFileDialog, QGroupBox,
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QGroupBox,
                                QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem,
                                QMessageBox, QProgressBar, QPushButton, QSplitter, QTableView,
                                QVBoxLayout, QWidget)
@@ -18,6 +18,7 @@ from desktop.services import ledgers
 from desktop.services.ledgers import LedgerQuery
 from desktop.services.work_context import grids_in_scope
 
+from ..widgets.file_dialogs import open_file, save_file
 from ..context import AppContext
 from ..visits.shared import GuardedTasks, error_text
 from .dialog import LedgerRowDialog
@@ -316,7 +317,7 @@ class LedgersPage(QWidget):
             return
         year = self.year.currentData()
         default = Path.home() / f"{d.name}{f'_{year}年' if year else ''}.xlsx"
-        path, _ = QFileDialog.getSaveFileName(self, "导出台账", str(default), "Excel (*.xlsx)")
+        path = save_file(self, "导出台账", str(default), "Excel 文件 (*.xlsx)")
         if path:
             self.export_to(path)
 
@@ -339,8 +340,7 @@ class LedgersPage(QWidget):
         self.exported.emit(n)
 
     def _ask_import(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "导入台账", str(Path.home()),
-                                              "表格文件 (*.xlsx *.csv);;所有文件 (*)")
+        path = open_file(self, "导入台账", str(Path.home()), "表格文件 (*.xlsx *.csv);;所有文件 (*)")
         if path:
             self.import_from(path)
 

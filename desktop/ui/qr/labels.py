@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFileDialog, QLabel, QLineEdit,
+from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QLabel, QLineEdit,
                                QListWidget, QListWidgetItem, QPushButton, QVBoxLayout)
 
 from desktop.services import doorplates
 
+from ..widgets.file_dialogs import save_file
 from ..context import AppContext
 from ..visits.shared import GuardedTasks, error_text
 
@@ -79,7 +80,7 @@ class LabelPrintDialog(QDialog):
                 if self.houses.item(i).checkState() == Qt.CheckState.Checked]
 
     def _choose_file(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "保存门牌标签", "门牌二维码.pdf", "PDF (*.pdf)")
+        path = save_file(self, "保存门牌标签", "门牌二维码.pdf", "PDF 文件 (*.pdf)")
         if path:
             self.write_sheet(path)
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QImage, QKeySequence, QShortcut
-from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QListWidget, QPushButton,
+from PySide6.QtWidgets import (QHBoxLayout, QLabel, QListWidget, QPushButton,
                                QVBoxLayout, QWidget)
 
 from desktop.services import doorplates
 from desktop.services.doorplates import CheckIn
 
+from ..widgets.file_dialogs import open_file
 from ..context import AppContext
 from ..visits.shared import GuardedTasks, PHOTO_FILTER, error_text, worker_of, local_time
 from .camera import CameraWidget, gray_bytes
@@ -118,7 +119,7 @@ class QrPage(QWidget):
         self.check_in_texts(texts)
 
     def _choose_photo(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "打开门牌照片", "", PHOTO_FILTER)
+        path = open_file(self, "打开门牌照片", "", PHOTO_FILTER)
         if path:
             self.check_in_file(path)
 

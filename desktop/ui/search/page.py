@@ -6,7 +6,7 @@ from typing import Any
 
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QHBoxLayout, QInputDialog,
+from PySide6.QtWidgets import (QComboBox, QFormLayout, QHBoxLayout, QInputDialog,
                                QLabel, QLineEdit, QPushButton, QSpinBox, QSplitter,
                                QVBoxLayout, QWidget)
 
@@ -15,6 +15,7 @@ from desktop.services.places import grid_options
 from desktop.services.saved_searches import export_people, save_search, saved_searches
 from desktop.services.search import PeopleQuery, count_people
 
+from ..widgets.file_dialogs import save_file
 from ..context import AppContext
 from ..widgets.check_list import CheckListWidget
 from ..widgets.labels import labels_of
@@ -246,8 +247,7 @@ class SearchPage(QWidget):
                              lambda _r: self._load_saved(), touches="saved_searches")
 
     def ask_export(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "导出到 Excel", "全息检索结果.xlsx",
-                                              "Excel 文件 (*.xlsx)")
+        path = save_file(self, "导出到 Excel", "全息检索结果.xlsx", "Excel 文件 (*.xlsx)")
         if path:
             self.export_to(path)
 

@@ -6,11 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtWidgets import QFileDialog, QMenu, QPushButton, QWidget
+from PySide6.QtWidgets import QMenu, QPushButton, QWidget
 
 from common.sync.bundle import SUFFIX
 from desktop.services import bundles
 
+from ..widgets.file_dialogs import choose_folder, open_file, open_files
 from ..visits.shared import blob_store, error_text
 
 FILTER = f"同步包 (*{SUFFIX})"
@@ -31,8 +32,7 @@ def usb_button(page: Any) -> QPushButton:
 
 
 def export_bundle(page: Any, folder: str | None = None) -> None:
-    folder = folder if folder is not None else QFileDialog.getExistingDirectory(
-        _widget(page), "选择 U 盘或文件夹")
+    folder = folder if folder is not None else choose_folder(_widget(page), "选择 U 盘或文件夹")
     if not folder:
         return
     now, name = page.ctx.now(), getattr(page.ctx.user, "username", None) or "本机"
@@ -46,8 +46,7 @@ def export_bundle(page: Any, folder: str | None = None) -> None:
 
 
 def import_bundle(page: Any, path: str | None = None) -> None:
-    path = path if path is not None else QFileDialog.getOpenFileName(
-        _widget(page), "选择回执包", "", FILTER)[0]
+    path = path if path is not None else open_file(_widget(page), "选择回执包", "", FILTER)
     if not path:
         return
     now, store = page.ctx.now(), blob_store(page.ctx)
@@ -58,8 +57,8 @@ def import_bundle(page: Any, path: str | None = None) -> None:
 
 
 def relay_bundles(page: Any, paths: list[str] | None = None) -> None:
-    paths = paths if paths is not None else QFileDialog.getOpenFileNames(
-        _widget(page), "选择要转交的同步包", "", FILTER)[0]
+    paths = paths if paths is not None else open_files(
+        _widget(page), "选择要转交的同步包", "", FILTER)
     if not paths:
         return
     service = page._service()

@@ -8,12 +8,13 @@ from typing import Any, Callable, Sequence
 
 import shiboken6
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QListWidget, QPushButton, QVBoxLayout,
+from PySide6.QtWidgets import (QHBoxLayout, QListWidget, QPushButton, QVBoxLayout,
                                QWidget)
 
 from common.errors import DomainError
 from desktop.services.work_context import Worker
 
+from ..widgets.file_dialogs import open_files
 from ..context import AppContext
 from ..widgets.labels import local_time  # noqa: F401 - the work pages import it from here
 
@@ -164,7 +165,7 @@ class PhotoListWidget(QWidget):
             self.list.addItem(path)
 
     def _choose(self) -> None:
-        files, _ = QFileDialog.getOpenFileNames(self, "选择照片", "", PHOTO_FILTER)
+        files = open_files(self, "选择照片", "", PHOTO_FILTER)
         self.add_paths(files)
 
     def _remove(self) -> None:

@@ -16,6 +16,14 @@ from tests.desktop.people_factories import (NOW, make_database, make_org, make_p
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def qt_speaks_chinese(qapp):
+    """Qt's own words (standard buttons, file dialog, context menus) in Chinese, as the client
+    loads them (desktop/app.py): tests see what users see."""
+    from desktop.app import install_translations
+    assert install_translations(qapp)
+
+
 @pytest.fixture
 def scope(tmp_path):
     """(engine, org nodes, places): 5 people in two grids, houses, a household."""

@@ -14,3 +14,17 @@ def test_the_bundled_font_is_loaded_and_covers_chinese_and_rare_name_characters(
         assert metrics.inFontUcs4(ord(ch)), ch
     assert QFontDatabase.families()
     assert ICON_FILE.exists() and not app.windowIcon().isNull()
+
+
+def test_qt_s_own_buttons_and_menus_are_in_chinese_in_the_application(qapp):
+    from PySide6.QtWidgets import QDialogButtonBox, QLineEdit
+    make_application([])
+    box = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                           | QDialogButtonBox.StandardButton.Cancel
+                           | QDialogButtonBox.StandardButton.Close)
+    assert sorted(b.text() for b in box.buttons()) == sorted(["确定", "取消", "关闭"])
+    edit = QLineEdit()
+    menu = edit.createStandardContextMenu()
+    texts = [a.text() for a in menu.actions() if a.text()]
+    assert any("复制" in t for t in texts) and any("粘贴" in t for t in texts)
+    assert not any("Copy" in t or "Paste" in t for t in texts)

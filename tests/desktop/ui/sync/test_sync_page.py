@@ -63,6 +63,19 @@ def test_keeping_my_value_in_a_conflict_restores_it_and_queues_it(ctx, seeded, q
     assert "people" in entities and len(entities) > 1  # the edit and the resolution both queued
 
 
+def test_a_queued_conflict_resolution_is_listed_in_chinese_not_by_its_internal_name(
+        ctx, seeded, qtbot):
+    add_conflict(seeded)
+    page = SyncPage(ctx)
+    qtbot.addWidget(page)
+    with qtbot.wait_signal(page.status_loaded, timeout=10000):
+        page.refresh()
+    with qtbot.wait_signal(page.status_loaded, timeout=10000):
+        page.resolve("accept")
+    assert "冲突处理结果" in page.pending.text()
+    assert "_conflicts" not in page.pending.text() and "conflicts" not in page.pending.text()
+
+
 def test_taking_their_value_leaves_the_record_as_it_is(ctx, seeded, qtbot):
     add_conflict(seeded)
     page = SyncPage(ctx)
