@@ -22,12 +22,16 @@ from ..widgets.labels import labels_of
 from ..widgets.people_table import PeopleTableView
 
 
+DEFAULT_STATUSES = ("normal",)
+
+
 class SearchPage(QWidget):
     def __init__(self, ctx: AppContext, parent: Any = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
-        labels = labels_of(ctx)
+        labels = self.labels = labels_of(ctx)
         self.scope: dict[str, str] = {}  # building_id / house_id / household_id from drill-down
+        self.scope_title = ""
         self.last_count: int | None = None
 
         self.text = QLineEdit(objectName="text", placeholderText="姓名、拼音、首字母、证件号或电话片段")
@@ -49,7 +53,7 @@ class SearchPage(QWidget):
         self.resident_types.setObjectName("resident_types")
         self.statuses = CheckListWidget(labels.options("person_status"), rows=2)
         self.statuses.setObjectName("statuses")
-        self.statuses.set_checked(("normal",))
+        self.statuses.set_checked(DEFAULT_STATUSES)
         self.household_no = QLineEdit(objectName="household_no", placeholderText="完整户号")
         self.grid = QComboBox(objectName="grid")
         self.grid.addItem("全部网格", None)
@@ -94,6 +98,15 @@ class SearchPage(QWidget):
 
         self.count = QLabel("", objectName="count")
         self.count.setStyleSheet("font-size: 16px; font-weight: bold;")
+        # no result: which conditions are active, and one button to clear them
+        self.empty_hint = QLabel("", objectName="empty_hint", wordWrap=True)
+        self.clear_all = QPushButton("清空条件重新检索(&Q)", objectName="clear_all")
+        self.clear_all.clicked.connect(self.reset)
+        empty = QHBoxLayout()
+        empty.addWidget(self.empty_hint, 1)
+        empty.addWidget(self.clear_all)
+        self.empty_hint.hide()
+        self.clear_all.hide()
         export = QPushButton("导出 Excel(&X)", objectName="export")
         export.clicked.connect(self.ask_export)
         self.table = PeopleTableView(ctx, self)
@@ -105,6 +118,7 @@ class SearchPage(QWidget):
         top.addWidget(self.count, 1)
         top.addWidget(export)
         rv.addLayout(top)
+        rv.addLayout(empty)
         rv.addWidget(self.table, 1)
 
         splitter = QSplitter()
@@ -146,12 +160,18 @@ class SearchPage(QWidget):
 
     def open_record(self, **kw: Any) -> None:
         """Search within a place or household (from the drill-down): building_id=, house_id=,
-        household_id=, with `title` naming it."""
+        household_id=, with `title` naming it. A drill-down starts a clean search: the
+        conditions left from an earlier search would hide the place's residents."""
+        self._set_fields(PeopleQuery(statuses=DEFAULT_STATUSES))
+        self._set_scope(kw)
+        self.run()
+
+    def _set_scope(self, kw: dict[str, Any]) -> None:
         self.scope = {k: v for k, v in kw.items()
                       if k in ("building_id", "house_id", "household_id") and v}
-        self.scope_label.setText(f"限定：{kw.get('title', '')}" if self.scope else "")
+        self.scope_title = str(kw.get("title") or "") if self.scope else ""
+        self.scope_label.setText(f"限定：{self.scope_title}" if self.scope else "")
         self.clear_scope.setVisible(bool(self.scope))
-        self.run()
 
     # -- the query -----------------------------------------------------------------------------
     def query(self) -> PeopleQuery:
@@ -170,6 +190,10 @@ class SearchPage(QWidget):
             household_id=self.scope.get("household_id"))
 
     def set_query(self, q: PeopleQuery) -> None:
+        self._set_fields(q)
+        self.run()
+
+    def _set_fields(self, q: PeopleQuery) -> None:
         for w in (self.text, self.age_min, self.age_max, self.sex, self.tag_mode, self.grid,
                   self.household_no):
             w.blockSignals(True)
@@ -188,16 +212,50 @@ class SearchPage(QWidget):
             w.blockSignals(True)
             w.set_checked(codes)
             w.blockSignals(False)
-        self.run()
 
     def reset(self) -> None:
-        self.scope = {}
-        self.scope_label.clear()
-        self.clear_scope.hide()
-        self.set_query(PeopleQuery(statuses=("normal",)))
+        self._set_scope({})
+        self.set_query(PeopleQuery(statuses=DEFAULT_STATUSES))
 
     def _clear_scope(self) -> None:
-        self.open_record()
+        self._set_scope({})
+        self.run()
+
+    def active_conditions(self) -> list[str]:
+        """The conditions narrowing the search, as a person reads them (the default status
+        正常 is not one: the drill-down counts only living people too)."""
+        q, lab = self.query(), self.labels
+        out = []
+        if q.text:
+            out.append(f"关键字“{q.text}”")
+        if q.age_min is not None or q.age_max is not None:
+            out.append(f"年龄 {'' if q.age_min is None else q.age_min}"
+                       f"–{'' if q.age_max is None else q.age_max} 岁")
+        for name, d, codes in (("性别", "sex", (q.sex,) if q.sex else ()),
+                               ("民族", "ethnicity", q.ethnicities),
+                               ("标签", "tag", q.tags_all or q.tags_any),
+                               ("人员类别", "resident_type", q.resident_types)):
+            if codes:
+                out.append(f"{name} " + "、".join(lab.label(d, c) for c in codes))
+        if tuple(q.statuses) != DEFAULT_STATUSES:
+            out.append("状态 " + ("、".join(lab.label("person_status", c) for c in q.statuses)
+                                 if q.statuses else "不限"))
+        if q.org_node_id:
+            out.append(f"网格 {self.grid.currentText()}")
+        if q.household_no:
+            out.append(f"户号 {q.household_no}")
+        if self.scope:
+            out.append(f"限定 {self.scope_title}")
+        return out
+
+    def _show_empty_hint(self, n: int) -> None:
+        conditions = self.active_conditions() if n == 0 else []
+        if conditions:
+            self.empty_hint.setText("没有符合条件的人员。当前条件：" + "；".join(conditions))
+        else:
+            self.empty_hint.setText("没有符合条件的人员。" if n == 0 else "")
+        self.empty_hint.setVisible(n == 0)
+        self.clear_all.setVisible(bool(conditions))
 
     def changed(self, *_: Any) -> None:
         self._timer.start()
@@ -214,6 +272,7 @@ class SearchPage(QWidget):
             if q == self.query():
                 self.last_count = n
                 self.count.setText(f"符合条件：{n} 人")
+                self._show_empty_hint(n)
         self.ctx.tasks.read(lambda s: count_people(s, q, today=today), counted)
 
     # -- saved searches and export -------------------------------------------------------------

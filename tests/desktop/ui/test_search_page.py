@@ -108,3 +108,47 @@ def test_drill_down_scope_limits_the_search(ctx, scope, qtbot):
     qtbot.mouseClick(page.clear_scope, Qt.MouseButton.LeftButton)
     wait_idle(qtbot, ctx)
     assert page.count.text() == "符合条件：5 人"
+
+
+def test_a_drill_down_starts_a_clean_search_of_the_place(ctx, scope, qtbot):
+    _, _, pl = scope
+    page = SearchPage(ctx)
+    page._test_handles = (qtbot, ctx)
+    qtbot.addWidget(page)
+    page.refresh()
+    wait_idle(qtbot, ctx)
+    page.text.setText("王强")  # an earlier search, about someone who lives elsewhere
+    page.age_min.setValue(30)
+    page.run()
+    wait_idle(qtbot, ctx)
+    assert page.count.text() == "符合条件：1 人"
+    page.open_record(house_id=pl["house"].id, title="1号楼1单元101")
+    wait_idle(qtbot, ctx)
+    assert page.text.text() == "" and page.age_min.value() == -1
+    assert page.count.text() == "符合条件：2 人"
+    assert shown_names(page) == ["张三", "李秀英"]
+    assert page.empty_hint.isHidden()
+
+
+def test_no_result_names_the_active_conditions_and_one_click_clears_them(ctx, scope, qtbot):
+    _, _, pl = scope
+    page = SearchPage(ctx)
+    page._test_handles = (qtbot, ctx)
+    qtbot.addWidget(page)
+    page.show()
+    page.refresh()
+    wait_idle(qtbot, ctx)
+    page.open_record(house_id=pl["house"].id, title="1号楼1单元101")
+    wait_idle(qtbot, ctx)
+    page.text.setText("王强")
+    page.run()
+    wait_idle(qtbot, ctx)
+    assert page.count.text() == "符合条件：0 人"
+    assert page.empty_hint.isVisible() and page.clear_all.isVisible()
+    hint = page.empty_hint.text()
+    assert "关键字“王强”" in hint and "限定 1号楼1单元101" in hint
+    qtbot.mouseClick(page.clear_all, Qt.MouseButton.LeftButton)
+    wait_idle(qtbot, ctx)
+    assert page.count.text() == "符合条件：5 人"
+    assert page.text.text() == "" and not page.scope
+    assert not page.empty_hint.isVisible() and not page.clear_all.isVisible()
