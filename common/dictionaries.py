@@ -73,6 +73,125 @@ DEFAULTS: dict[str, list[tuple[str, str]]] = {
 }
 
 
+# -- reading values as people write them ----------------------------------------------------
+# A sheet or a form says 汉 for 汉族, 男性 for 男, 本人 for 户主. These are the same entry; the
+# rules below say which forms are, so that a comparison is by meaning, not by spelling. They
+# apply to the synced dictionaries as well as to these defaults: a rule names a code, and a
+# suffix rule works on whatever label the code has.
+
+SHORT_FORM_SUFFIXES: dict[str, tuple[str, ...]] = {
+    "ethnicity": ("族",),            # 维吾尔族 → 维吾尔, 汉族 → 汉
+    "resident_type": ("人口",),      # 户籍人口 → 户籍
+}
+"""Suffixes a label is commonly written without (the short form must keep a character)."""
+
+SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
+    # GB/T 2261.1: 1 male, 2 female
+    "sex": {"male": ("男性", "男子", "1"), "female": ("女性", "女子", "2")},
+    "ethnicity": {"05": ("维族",), "17": ("哈族",), "02": ("蒙族",), "23": ("柯族",)},
+    "relation": {"head": ("本人", "户主本人"), "spouse": ("妻子", "丈夫", "妻", "夫", "爱人"),
+                 "son": ("儿子", "长子", "次子", "三子", "独子", "养子", "继子"),
+                 "daughter": ("女儿", "长女", "次女", "三女", "独女", "养女", "继女"),
+                 "father": ("父", "爸爸"), "mother": ("母", "妈妈"),
+                 "grandson": ("孙",), "daughter_in_law": ("儿媳妇",),
+                 "sibling": ("兄弟", "姐妹", "哥哥", "弟弟", "姐姐", "妹妹", "兄", "弟", "姐",
+                             "妹")},
+    "education": {"none": ("文盲", "半文盲"), "senior": ("高中", "中专", "职高", "技校"),
+                  "college": ("专科", "大学专科", "高职"), "bachelor": ("大学本科", "大学"),
+                  "postgraduate": ("硕士", "博士", "硕士研究生", "博士研究生")},
+    "marital_status": {"married": ("有配偶", "初婚", "再婚", "复婚")},
+    "political_status": {"cpc": ("党员", "中国共产党党员", "共产党员"),
+                         "league": ("团员", "共青团员", "中国共产主义青年团团员")},
+    "person_status": {"deceased": ("已死亡", "去世", "已故", "已去世", "死亡注销"),
+                      "moved_out": ("已迁出",)},
+    "tag": {"elderly_60": ("60岁以上", "60周岁以上老人"), "dibao": ("低保户", "低保对象"),
+            "disabled": ("残疾人", "残疾人员"), "veteran": ("退伍军人",),
+            "special_hardship": ("特困", "特困人员", "特困供养人员"),
+            "poverty_monitor": ("监测对象", "防返贫监测户")},
+}
+"""Other ways of writing an entry, by dictionary and code."""
+
+_BLANKS = str.maketrans({"\u3000": None, " ": None, "\t": None, "／": "/", "（": "(",
+                         "）": ")", "，": ","})
+
+
+def _norm(text: object) -> str:
+    return str(text).translate(_BLANKS).strip().casefold()
+
+
+class Vocabulary:
+    """Every accepted form of every entry of a set of dictionaries (the defaults, or the ones
+    a database holds), read back to the entry's code. A form two entries could claim (a short
+    form equal to another entry's label) belongs to neither: two different entries never read
+    as the same. Pure data; built once and shared read-only by any thread."""
+
+    def __init__(self, dictionaries: dict[str, list[tuple[str, str]]] | None = None) -> None:
+        self.dictionaries = dictionaries if dictionaries is not None else DEFAULTS
+        self._forms: dict[str, dict[str, list[str]]] = {}
+        self._lookup: dict[str, dict[str, str]] = {}
+
+    def forms(self, dict_code: str, code: str) -> list[str]:
+        """The forms of one entry that read back to it (label first), as written."""
+        self._build(dict_code)
+        return list(self._forms[dict_code].get(code, ()))
+
+    def label(self, dict_code: str, code: str | None) -> str | None:
+        """The label these dictionaries show for `code` (the code itself when unknown)."""
+        if code is None:
+            return None
+        for c, text in self.dictionaries.get(dict_code, ()):
+            if c == code:
+                return text
+        return code
+
+    def code(self, dict_code: str, text: object) -> str | None:
+        """The code of the entry `text` names in any accepted form, or None."""
+        if text is None:
+            return None
+        self._build(dict_code)
+        return self._lookup[dict_code].get(_norm(text))
+
+    def _build(self, dict_code: str) -> None:
+        if dict_code in self._lookup:
+            return
+        entries = self.dictionaries.get(dict_code, ())
+        numeric = bool(entries) and all(c.isdigit() for c, _ in entries)
+        claims: dict[str, set[str]] = {}
+        forms: dict[str, list[str]] = {}
+        exact: dict[str, str] = {}
+        for code, text in entries:
+            candidates = [text, code]
+            for suffix in SHORT_FORM_SUFFIXES.get(dict_code, ()):
+                if text.endswith(suffix) and len(text) > len(suffix):
+                    candidates.append(text[:-len(suffix)])
+            candidates += SYNONYMS.get(dict_code, {}).get(code, ())
+            if numeric:
+                candidates.append(str(int(code)))  # 1 for 01: a code typed as a number
+            forms[code] = list(dict.fromkeys(candidates))
+            exact[_norm(text)] = code
+            exact.setdefault(_norm(code), code)
+            for form in forms[code]:
+                claims.setdefault(_norm(form), set()).add(code)
+        # a label or a code always names its own entry; any other form only when no other
+        # entry claims it too
+        lookup = {form: next(iter(codes)) for form, codes in claims.items() if len(codes) == 1}
+        lookup.update(exact)
+        self._lookup[dict_code] = lookup
+        self._forms[dict_code] = {code: [f for f in fs if lookup.get(_norm(f)) == code]
+                                  for code, fs in forms.items()}
+
+
+_DEFAULT_VOCABULARY: Vocabulary | None = None
+
+
+def default_vocabulary() -> Vocabulary:
+    """The vocabulary of the default dictionaries (shared; built on first use)."""
+    global _DEFAULT_VOCABULARY
+    if _DEFAULT_VOCABULARY is None:
+        _DEFAULT_VOCABULARY = Vocabulary()
+    return _DEFAULT_VOCABULARY
+
+
 def label(dict_code: str, code: str | None) -> str | None:
     """The Chinese label of a code in a default dictionary (None stays None)."""
     if code is None:

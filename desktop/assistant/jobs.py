@@ -15,6 +15,8 @@ from openpyxl.cell.cell import MergedCell
 from openpyxl.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
+from common.dictionaries import Vocabulary
+
 from .catalogue import BY_KEY
 from .mapping import Column
 from .matching import Match, match_row
@@ -161,9 +163,10 @@ def sheet_keys(wb: Workbook, table: Table) -> tuple[set[str], set[str]]:
     return ids, names
 
 
-def _mark_diff(cell, key: str, db: Any, styles: Restyler) -> None:  # noqa: ANN001
+def _mark_diff(cell, key: str, db: Any, styles: Restyler,  # noqa: ANN001
+               vocab: Vocabulary | None = None) -> None:
     styles.apply(cell, "diff", _red_font)
-    cell.comment = _comment(f"数据库：{display_text(key, db)}")
+    cell.comment = _comment(f"数据库：{display_text(key, db, vocab)}")
 
 
 def _comment(text: str) -> Comment:
@@ -172,9 +175,10 @@ def _comment(text: str) -> Comment:
     return c
 
 
-def write_value(cell, key: str, db: Any, styles: Restyler) -> None:  # noqa: ANN001
+def write_value(cell, key: str, db: Any, styles: Restyler,  # noqa: ANN001
+                vocab: Vocabulary | None = None) -> None:
     """A database value into a cell the way people expect to read it."""
-    value = display(key, db)
+    value = display(key, db, vocab)
     kind = BY_KEY[key].kind
     if kind == "id" or key == "phone":
         styles.apply(cell, "text", _text_format)  # so Excel never shows 6.52123E+17
@@ -216,20 +220,22 @@ def _compare_and_fill(ws: Worksheet, table: Table, job: str, index: PeopleIndex,
             db = m.person.get(col.field)
             if is_blank(cell.value):
                 if job == "complete" and db is not None and db != frozenset():
-                    write_value(cell, col.field, db, styles)
+                    write_value(cell, col.field, db, styles, index.vocab)
                     styles.apply(cell, "filled", filled)
                     report.filled_cells += 1
                 elif job == "check" and db is not None and db != frozenset():
                     report.blank_cells += 1
                     styles.apply(cell, "unsure", unsure)
-                    cell.comment = _comment(f"表中为空，数据库：{display_text(col.field, db)}")
+                    cell.comment = _comment(
+                        f"表中为空，数据库：{display_text(col.field, db, index.vocab)}")
                 continue
             if col.field == "id_number" and m.id_problem:
                 continue  # already flagged as damaged
-            if not same(col.field, parse_cell(col.field, cell.value), db):
+            if not same(col.field, parse_cell(col.field, cell.value, index.vocab), db,
+                        index.vocab):
                 differs = True
                 report.differing_cells += 1
-                _mark_diff(cell, col.field, db, styles)
+                _mark_diff(cell, col.field, db, styles, index.vocab)
         if differs:
             report.differing_rows += 1
     if progress:
@@ -292,7 +298,8 @@ def check(wb: Workbook, table: Table, index: PeopleIndex, *,
 
 def fill(wb: Workbook, table: Table, people: list[dict[str, Any]], *,
          progress: Progress | None = None,
-         conditions: list[tuple[str, str]] | None = None) -> JobReport:
+         conditions: list[tuple[str, str]] | None = None,
+         vocab: Vocabulary | None = None) -> JobReport:
     """One row per person below the header, every recognised column filled. A template's
     示例 rows are written over (or emptied); rows someone already typed are kept, and the
     people go below them."""
@@ -324,7 +331,7 @@ def fill(wb: Workbook, table: Table, people: list[dict[str, Any]], *,
                 continue
             db = person.get(c.field)
             if db is not None and db != frozenset():
-                write_value(cell, c.field, db, restyler)
+                write_value(cell, c.field, db, restyler, vocab)
                 report.filled_cells += 1
         report.rows += 1
         if progress and (n + 1) % 500 == 0:

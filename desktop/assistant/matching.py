@@ -61,11 +61,11 @@ def _by_name(cells: dict[str, Any], index: PeopleIndex, numeric_id: Any) -> Matc
     for key in DISAMBIGUATORS:
         if is_blank(cells.get(key)):
             continue
-        value = parse_cell(key, cells[key])
+        value = parse_cell(key, cells[key], index.vocab)
         if value is None:
             continue
         used = True
-        candidates = [r for r in candidates if same(key, value, r.get(key))]
+        candidates = [r for r in candidates if same(key, value, r.get(key), index.vocab)]
     prefix = _surviving_prefix(numeric_id)
     if prefix:
         used = True

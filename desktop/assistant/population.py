@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from common.dictionaries import code_for
+from common.dictionaries import default_vocabulary
 from common.dictionaries import label as dict_label
 from common.errors import DomainError
 from common.schema import OrgNode
@@ -47,7 +47,7 @@ def _codes(dict_code: str, values: list[str], label: str) -> tuple[str, ...]:
     for v in values:
         for part in re.split(r"[,，、]", v):
             if part.strip():
-                c = code_for(dict_code, part)
+                c = default_vocabulary().code(dict_code, part.strip())
                 if c is None:
                     raise DomainError("not_in_dict", label=label, value=part.strip())
                 out.append(c)
@@ -79,7 +79,7 @@ def to_query(session: Session, cond: Conditions) -> PeopleQuery:
             raise DomainError("not_found", label="区划", value=cond.place)
     sex = None
     if cond.sex.strip():
-        sex = code_for("sex", cond.sex.strip().rstrip("性"))
+        sex = default_vocabulary().code("sex", cond.sex.strip())
         if sex is None:
             raise DomainError("not_in_dict", label="性别", value=cond.sex)
     if any(v.strip() in ANY for v in cond.statuses):

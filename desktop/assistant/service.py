@@ -16,7 +16,9 @@ from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session
 from openpyxl.workbook import Workbook
 
+from common.dictionaries import Vocabulary
 from common.errors import DomainError
+from desktop.services.records import load_dictionaries
 from desktop.services.search import PeopleQuery
 
 from . import jobs
@@ -93,15 +95,17 @@ class AssistantService:
             raise DomainError("assistant_no_columns")
         with_tags = any(c.field == "tags" for c in mapped)
         with self._sessions() as session:
+            vocab = Vocabulary(load_dictionaries(session))  # the database's dictionaries
             if job == "fill":
                 query = query_of(session, conditions or Conditions())
                 people = population(session, query, today=today)
                 report = jobs.fill(plan.workbook, plan.table, people, progress=progress,
-                                   conditions=query_summary(session, query))
+                                   conditions=query_summary(session, query), vocab=vocab)
             else:
                 ids, names = jobs.sheet_keys(plan.workbook, plan.table)
                 index = PeopleIndex.build(load_people(session, today=today, id_numbers=ids,
-                                                      names=names, with_tags=with_tags))
+                                                      names=names, with_tags=with_tags),
+                                          vocab)
                 run = jobs.complete if job == "complete" else jobs.check
                 report = run(plan.workbook, plan.table, index, progress=progress)
             save_workbook(plan.workbook, out)

@@ -11,7 +11,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from common.dictionaries import code_for
+from common.dictionaries import Vocabulary, default_vocabulary
 from common.dictionaries import label as dict_label
 from common.validation import id_check_digit, normalise_phone
 
@@ -107,8 +107,10 @@ def parse_int(value: Any) -> int | None:
     return int(m.group(1)) if m else None
 
 
-def parse_cell(key: str, value: Any) -> Any:
-    """A cell's canonical value for field `key` (None when blank or unreadable)."""
+def parse_cell(key: str, value: Any, vocab: Vocabulary | None = None) -> Any:
+    """A cell's canonical value for field `key` (None when blank or unreadable). Dictionary
+    values are read by meaning through `vocab` (the database's dictionaries; the defaults
+    when not given): 汉, 汉族 and 01 are one code."""
     if is_blank(value):
         return None
     kind = BY_KEY[key].kind
@@ -122,17 +124,21 @@ def parse_cell(key: str, value: Any) -> Any:
         return normalise_phone(text_of(value)).replace("-", "")
     if kind == "dict":
         t = text_of(value)
-        return code_for(BY_KEY[key].dict_code, t) or t
+        return (vocab or default_vocabulary()).code(BY_KEY[key].dict_code, t) or t
     if kind == "tags":
-        return frozenset(code_for("tag", t) or t for t in _TAG_SPLIT.split(text_of(value)) if t)
+        v = vocab or default_vocabulary()
+        return frozenset(v.code("tag", t) or t for t in _TAG_SPLIT.split(text_of(value)) if t)
     if key in ("name", "head_name"):
         return normalise_name(value)
     return text_of(value)
 
 
-def same(key: str, cell: Any, db: Any) -> bool:
+def same(key: str, cell: Any, db: Any, vocab: Vocabulary | None = None) -> bool:
     """Whether a cell's canonical value agrees with the database's canonical value."""
     kind = BY_KEY[key].kind
+    if kind == "dict" and db is not None:
+        # a database value written as a label (an old import) still means its entry
+        db = (vocab or default_vocabulary()).code(BY_KEY[key].dict_code, db) or db
     if kind == "date":
         if cell is None or db is None:
             return cell is None and db is None
@@ -150,21 +156,23 @@ def same(key: str, cell: Any, db: Any) -> bool:
     return (cell or None) == (db or None)
 
 
-def display(key: str, db: Any) -> Any:
-    """The value to write into a cell for a database value (labels for codes, text for IDs)."""
+def display(key: str, db: Any, vocab: Vocabulary | None = None) -> Any:
+    """The value to write into a cell for a database value (labels for codes, text for IDs),
+    with the labels of `vocab`'s dictionaries (the database's own) when given."""
     if db is None:
         return None
     f = BY_KEY[key]
+    lab = vocab.label if vocab is not None else dict_label
     if f.kind == "dict":
-        return dict_label(f.dict_code, db)
+        return lab(f.dict_code, db)
     if f.kind == "tags":
-        return "、".join(sorted(dict_label("tag", c) or c for c in db))
+        return "、".join(sorted(lab("tag", c) or c for c in db))
     return db
 
 
-def display_text(key: str, db: Any) -> str:
+def display_text(key: str, db: Any, vocab: Vocabulary | None = None) -> str:
     """A database value as text for a comment or a summary line."""
-    v = display(key, db)
+    v = display(key, db, vocab)
     if v is None:
         return "（空）"
     if isinstance(v, dt.date):
