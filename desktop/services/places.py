@@ -190,3 +190,18 @@ def default_grid(session: Session, node_id: str | None) -> str | None:
     return session.execute(select(OrgNode.id).where(
         OrgNode.level == "grid", OrgNode.path.startswith(node.path),
         OrgNode.deleted.is_(False)).order_by(OrgNode.path).limit(1)).scalar() or node_id
+
+
+def grid_labels(session: Session) -> dict[str, str]:
+    """Where a grid is, as a list shows it beside a person: "幸福村 第一网格" (village and grid),
+    for every grid this profile holds."""
+    nodes = {n.id: (n.parent_id, n.name, n.level) for n in session.execute(
+        select(OrgNode.id, OrgNode.parent_id, OrgNode.name, OrgNode.level)
+        .where(OrgNode.deleted.is_(False))).all()}
+    out = {}
+    for nid, (parent, name, level) in nodes.items():
+        if level != "grid":
+            continue
+        above = nodes.get(parent)
+        out[nid] = f"{above[1]} {name}" if above and above[2] == "village" else name
+    return out

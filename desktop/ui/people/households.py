@@ -18,6 +18,7 @@ from desktop.services.search import PeopleQuery
 
 from ..context import AppContext
 from ..widgets.labels import labels_of
+from ..widgets.columns import fit_columns
 from ..widgets.people_table import PeopleTableView
 from ..widgets.record_form import ERROR_STYLE, RecordForm, save_cancel_buttons
 
@@ -94,6 +95,7 @@ class HouseholdsPage(QWidget):
                 self.list.setItem(i, j, item)
             if r.id == selected:
                 self.list.selectRow(i)
+        fit_columns(self.list)
 
     def selected_id(self) -> str | None:
         row = self.list.currentRow()
@@ -115,6 +117,7 @@ class HouseholdsPage(QWidget):
                 item = QTableWidgetItem(text)
                 item.setData(Qt.ItemDataRole.UserRole, m.person_id)
                 self.members.setItem(i, j, item)
+        fit_columns(self.members)
 
     def edit_selected(self) -> None:
         hid = self.selected_id()

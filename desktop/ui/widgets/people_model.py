@@ -21,7 +21,8 @@ from .labels import Labels
 from .paged_model import PagedRowsModel
 
 COLUMNS = ("name", "sex", "birth_date", "ethnicity", "id_number", "phone", "resident_type",
-           "status", "address")
+           "status", "grid_id", "address")
+GRID_HEADER = "网格/村"
 PAGE = 200
 
 
@@ -37,7 +38,16 @@ class PeopleTableModel(PagedRowsModel):
         self.today = today
         self.query = PeopleQuery()
         self._revealed: dict[tuple[str, str], str] = {}
-        self._headers = [labels.field(Person, c) for c in COLUMNS]
+        self._headers = [GRID_HEADER if c == "grid_id" else labels.field(Person, c)
+                         for c in COLUMNS]
+        self.grid_names: dict[str, str] = {}
+
+    def set_grid_names(self, names: dict[str, str]) -> None:
+        """Where each grid is ("幸福村 第一网格"), shown in the 网格/村 column."""
+        self.grid_names = names
+        if self._rows:
+            col = COLUMNS.index("grid_id")
+            self.dataChanged.emit(self.index(0, col), self.index(len(self._rows) - 1, col))
 
     # -- the query -----------------------------------------------------------------------------
     def set_query(self, query: PeopleQuery) -> None:
@@ -95,6 +105,8 @@ class PeopleTableModel(PagedRowsModel):
                 if shown is not None:
                     return shown
                 return mask_id_number(value) if field == "id_number" else mask_phone(value)
+            if field == "grid_id":
+                return self.grid_names.get(value or "", "")
             return self.labels.display(Person, field, value)
         if role == Qt.ItemDataRole.UserRole:
             return row.id

@@ -12,10 +12,12 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
 
 from common.schema import Person
 from desktop.services.people import reveal
+from desktop.services.places import grid_labels
 
 from ..context import AppContext
 from .labels import labels_of
-from .people_model import PeopleTableModel
+from .columns import fit_columns, fit_last_column
+from .people_model import COLUMNS, PeopleTableModel
 
 
 class PeopleTableView(QTableView):
@@ -36,8 +38,12 @@ class PeopleTableView(QTableView):
         self.verticalHeader().setDefaultSectionSize(24)
         self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.horizontalHeader().setStretchLastSection(True)
-        for col, width in enumerate((150, 40, 90, 80, 160, 110, 80, 60)):
-            self.setColumnWidth(col, width)
+        # where people live matters beyond one grid: a township's list shows 网格/村
+        self.setColumnHidden(COLUMNS.index("grid_id"), ctx.user.role == "grid_worker")
+        self._fitted = False
+        self.people.loaded.connect(self._fit)
+        self.people.modelReset.connect(lambda: setattr(self, "_fitted", False))
+        ctx.tasks.read(grid_labels, self._grid_names)
         self.setTabKeyNavigation(False)  # Tab leaves the list, arrows move inside it
         self.doubleClicked.connect(lambda idx: self._activate())
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
@@ -50,6 +56,23 @@ class PeopleTableView(QTableView):
             action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             action.triggered.connect(slot)
             self.addAction(action)
+
+    def _grid_names(self, names: dict[str, str]) -> None:
+        self.people.set_grid_names(names)
+        self._fitted = False
+        self._fit()
+
+    def _fit(self, *_: Any) -> None:
+        """Columns to their content once per query (scrolling in more rows keeps the widths
+        the user sees, and any the user dragged)."""
+        if not self._fitted and self.people.rowCount():
+            self._fitted = True
+            fit_columns(self)
+
+    def resizeEvent(self, event: Any) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        if self._fitted:
+            fit_last_column(self)
 
     def selected_id(self) -> str | None:
         idx = self.currentIndex()
