@@ -32,7 +32,7 @@ def test_the_install_steps_show_their_progress():
 def test_the_system_packages_include_the_xcb_cursor_library_and_xvfb():
     makefile = (ROOT / "Makefile").read_text("utf-8")
     packages = re.search(r"^SYSPKGS := (.*?)(?<!\\)$", makefile, re.M | re.S).group(1).split()
-    assert {"libxcb-cursor0", "xvfb"} <= set(packages)
+    assert {"libxcb-cursor0", "xvfb", "x11-utils"} <= set(packages)
 
 
 def test_make_bench_runs_every_benchmark_and_has_a_quick_mode():
