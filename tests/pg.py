@@ -46,10 +46,12 @@ def free_port() -> int:
 class PgCluster:
     """One running cluster; `create_database()` gives a fresh database's URL."""
 
-    def __init__(self, bin_dir: Path | None = None) -> None:
+    def __init__(self, bin_dir: Path | None = None, parent: Path | None = None) -> None:
+        """`parent`: the folder to make the cluster's folder in (default: the system temp
+        folder). Run as root, the server runs as `postgres`, which must be able to reach it."""
         self.bin = bin_dir or find_pg_bin()
         self.as_postgres = os.geteuid() == 0
-        self.root = Path(tempfile.mkdtemp(prefix="yzb-pg-"))
+        self.root = Path(tempfile.mkdtemp(prefix="yzb-pg-", dir=parent))
         self.data = self.root / "data"
         self.port = 0
         self.running = False

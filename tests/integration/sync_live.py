@@ -1,7 +1,9 @@
-"""A real sync server in uvicorn on 127.0.0.1 (a thread of the test process), for HTTP tests."""
+"""A real sync server in uvicorn on 127.0.0.1 (a thread of the test process), for HTTP tests.
+It runs on the real clock throughout (server, tokens and the devices that use `_now`)."""
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 from sync_server.app import create_app
 from sync_server.settings import Settings
@@ -14,10 +16,12 @@ SECRET = "test-secret-" + "x" * 32
 class LiveServer:
     """uvicorn serving create_app on the harness's database, on a free port."""
 
-    def __init__(self, db_url: str) -> None:
+    def __init__(self, db_url: str, folder: Path) -> None:
         self.harness = ServerHarness(db_url)
         self.harness.clock.now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-        self.settings = Settings(database_url=db_url, environment="test", secret_key=SECRET)
+        # Attachments and (on PostgreSQL) snapshots under the test's folder, not ./data.
+        self.settings = Settings(database_url=db_url, environment="test", secret_key=SECRET,
+                                 attachments_dir=folder / "attachments")
         self.app = create_app(self.settings, clock=self._now)
         self._served = UvicornThread(self.app, lifespan="off")
         self.port, self.url = self._served.port, self._served.url

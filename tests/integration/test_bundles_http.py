@@ -118,7 +118,8 @@ def test_a_network_sync_keeps_the_bundle_key_for_later(live):
         assert bundles.has_key(profile.engine)
         with Session(profile.engine) as s, s.begin():
             put_setting(s, bundles.SETTING, {}, now=NOW)  # as a profile made before bundles
-        service = SyncService(profile, HttpSyncTransport(live.url), password=PASSWORD)
+        service = SyncService(profile, HttpSyncTransport(live.url), password=PASSWORD,
+                              clock=lambda: NOW)
         service.sync_now()
         bundles.keep_key(service)  # what the sync page runs after every sync
         assert bundles.has_key(profile.engine)

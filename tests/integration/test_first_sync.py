@@ -55,7 +55,7 @@ class CuttingTransport(httpx.HTTPTransport):
 def live(tmp_path):
     url = f"sqlite:///{tmp_path / 'server.db'}"
     build(url, people=1500, houses=400, visits=1500)
-    srv = LiveServer(url)
+    srv = LiveServer(url, tmp_path)
     srv.app.state.snapshot_batch_bytes = 60_000  # many small batches, to cut in between
     yield srv
     srv.stop()

@@ -27,10 +27,11 @@ def server(db_url):
 
 
 @pytest.fixture
-def admin_api(server):
+def admin_api(server, tmp_path):
     """The real HTTP API on the harness's database, signed in as the county admin."""
     settings = Settings(database_url=server.url, environment="test",
-                        secret_key="test-secret-" + "x" * 32)
+                        secret_key="test-secret-" + "x" * 32,
+                        attachments_dir=tmp_path / "attachments")
     app = create_app(settings, clock=server.clock)
     client = TestClient(app)
     token = make_access_token(server.user("admin"), settings, server.clock())
@@ -108,7 +109,7 @@ def test_a_first_sync_over_http_from_a_snapshot_brings_the_admins_new_field(db_u
     from sync_server.db.snapshot_tables import ScopeSnapshot
     from tests.integration.sync_live import LiveServer
 
-    live = LiveServer(db_url)
+    live = LiveServer(db_url, tmp_path)
     try:
         r = httpx.post(f"{live.url}/api/admin/ledger-types/{LIVESTOCK}/fields", json={
             "code": "vaccinations", "label": "防疫次数", "field_type": "int", "unit": "次"},

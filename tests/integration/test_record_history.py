@@ -61,7 +61,8 @@ def test_the_history_names_who_changed_each_field_on_other_devices(live, tmp_pat
     monkeypatch.setenv("YZB_HOME", str(tmp_path / "c"))
     other = sign_in(live.url, "worker1b", PASSWORD, now=NOW).profile
     with pytest.raises(DomainError) as err:
-        SyncService(other, HttpSyncTransport(live.url)).record_history("households", hid)
+        SyncService(other, HttpSyncTransport(live.url), clock=lambda: NOW).record_history(
+            "households", hid)
     assert err.value.code == "not_found"
     for p in (worker, office, other):
         p.close()
@@ -84,7 +85,7 @@ def test_the_history_dialog_shows_the_server_record_when_online_and_says_so_when
     worker = sign_in(live.url, "worker1a", PASSWORD, now=NOW).profile
     SyncService(worker, HttpSyncTransport(live.url), clock=lambda: NOW).sync_now()
     tasks = TaskManager(worker.engine)
-    ctx = AppContext(tasks=tasks, user=CurrentUser("u", "worker1a", "worker1a"),
+    ctx = AppContext(tasks=tasks, user=CurrentUser("u", "worker1a", "worker1a"), now=lambda: NOW,
                      services={"profile": worker})
     dialog = HistoryDialog(ctx, Household, hid)
     qtbot.addWidget(dialog)

@@ -174,7 +174,7 @@ def test_the_sync_page_of_a_revoked_laptop_ends_the_session_with_the_reason(live
     assert revoke(live, profile.device_id()).status_code == 200
     reasons: list[str] = []
     tasks = TaskManager(profile.engine)
-    ctx = AppContext(tasks=tasks, user=CurrentUser("u", "worker1a", "worker1a"),
+    ctx = AppContext(tasks=tasks, user=CurrentUser("u", "worker1a", "worker1a"), now=lambda: NOW,
                      services={"profile": profile, "sync": service},
                      signed_out=reasons.append)
     page = SyncPage(ctx)

@@ -35,8 +35,8 @@ def db_url(sqlite_template, tmp_path):
 
 
 @pytest.fixture
-def live(db_url):
-    srv = LiveServer(db_url)
+def live(db_url, tmp_path):
+    srv = LiveServer(db_url, tmp_path)
     yield srv
     srv.stop()
 

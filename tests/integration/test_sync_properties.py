@@ -57,8 +57,12 @@ class _Store:
     """Where an example's server database comes from: a copied SQLite file, or a PostgreSQL
     database made from the world's database as a template."""
 
-    def __init__(self, template: Path | None = None, cluster=None, pg_template: str | None = None):
+    def __init__(self, template: Path | None = None, cluster=None, pg_template: str | None = None,
+                 home: Path | None = None):
         self.template, self.cluster, self.pg_template = template, cluster, pg_template
+        # Where the world's and each example's files go: a session folder of pytest's (the
+        # SQLite template's own), never the system temp folder.
+        self.home = home or template.parent
 
     def world_url(self, folder: Path) -> str:
         if self.cluster is None:
@@ -87,7 +91,7 @@ def _world(store: _Store) -> dict:
     key = store.template or store.pg_template
     if key in _WORLDS:
         return _WORLDS[key]
-    folder = Path(tempfile.mkdtemp(prefix="yzb-world-"))
+    folder = Path(tempfile.mkdtemp(prefix="world-", dir=store.home))
     server = ServerHarness(store.world_url(folder))
     ids = [server.write(Household, None, {"household_no": f"{grid}-{n}", "address": "原址",
                                           "grid_id": server.grid(grid)})
@@ -110,7 +114,7 @@ def _run(store: _Store | Path, ops: list[tuple], max_bytes: int, *, wire=None) -
     function putting a device on that wire (test_sync_properties_http.py)."""
     world = _world(store if isinstance(store, _Store) else _Store(store))
     store = world["store"]
-    work = Path(tempfile.mkdtemp(prefix="yzb-prop-"))
+    work = Path(tempfile.mkdtemp(prefix="example-", dir=store.home))
     try:
         for f in world["folder"].iterdir():
             shutil.copyfile(f, work / f.name)
@@ -221,10 +225,11 @@ def test_replicas_converge_to_the_servers_view_through_faults(sqlite_template, m
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture,
                                  HealthCheck.data_too_large])
 @given(ops=st.lists(op, min_size=1, max_size=40))
-def test_replicas_converge_on_postgresql(pg_cluster, pg_template, ops):
+def test_replicas_converge_on_postgresql(pg_cluster, pg_template, tmp_path_factory, ops):
     """The same property with the server on PostgreSQL (fewer examples: each one is a
     CREATE DATABASE from a template)."""
-    _run(_Store(cluster=pg_cluster, pg_template=pg_template), ops, 4_000)
+    _run(_Store(cluster=pg_cluster, pg_template=pg_template,
+                home=tmp_path_factory.getbasetemp()), ops, 4_000)
 
 
 @pytest.mark.slow

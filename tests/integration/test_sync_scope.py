@@ -16,8 +16,8 @@ from tests.integration.sync_live import LiveServer
 
 
 @pytest.fixture
-def live(db_url):
-    srv = LiveServer(db_url)
+def live(db_url, tmp_path):
+    srv = LiveServer(db_url, tmp_path)
     yield srv
     srv.stop()
 

@@ -2,6 +2,8 @@
 tree of tests/factories.py, and clients signed in as each of its users."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
@@ -16,10 +18,11 @@ from tests.factories import Clock, Tree, build_tree
 class Server:
     """An app, its database and tree, and `as_(username)`: a client carrying that user's token."""
 
-    def __init__(self, db_url: str) -> None:
+    def __init__(self, db_url: str, folder: Path) -> None:
         self.clock = Clock(NOW)
         self.settings = Settings(database_url=db_url, environment="test",
-                                 secret_key="test-secret-" + "x" * 32)
+                                 secret_key="test-secret-" + "x" * 32,
+                                 attachments_dir=folder / "attachments")
         self.app = create_app(self.settings, clock=self.clock)
         self.client = TestClient(self.app)
         with self.session() as s:
@@ -43,7 +46,7 @@ class Server:
 
 
 @pytest.fixture
-def server(db_url):
-    srv = Server(db_url)
+def server(db_url, tmp_path):
+    srv = Server(db_url, tmp_path)
     yield srv
     srv.close()
