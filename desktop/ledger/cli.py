@@ -162,7 +162,12 @@ def _sessions(args: argparse.Namespace) -> Iterator[tuple[sessionmaker, str | No
     """A session factory, the user id (for the operation log) and whether it is a profile."""
     check_source(args)
     if args.database:
-        engine = create_engine(args.database)
+        from sqlalchemy.exc import SQLAlchemyError
+        try:
+            engine = create_engine(args.database)
+        except (SQLAlchemyError, ImportError) as e:  # a driver this install does not have
+            raise DomainError("database_unreadable", value=args.database,
+                              detail=str(e).splitlines()[0][:120]) from None
         try:
             _probe(engine, args.database)
             yield sessionmaker(engine, expire_on_commit=False), None, False

@@ -268,3 +268,11 @@ def test_map_rescues_a_header_no_synonym_knows(county, tmp_path, capsys):
     assert main(args + ["--map", "领取人证件=身份证号"]) == 0
     out = capsys.readouterr().out
     assert "领取人证件 → 公民身份号码（用户指定）" in out and "匹配成功：3" in out
+
+
+@pytest.mark.parametrize("url,says", [("notaurl", "数据库地址无法识别"),
+                                      ("nosuchdb://x@127.0.0.1/db", "无法打开数据库")])
+def test_a_database_url_it_cannot_use_is_one_line_with_exit_code_5(tmp_path, capsys, url, says):
+    assert main(["types", "--database", url]) == 5
+    err = capsys.readouterr().err
+    assert says in _one_chinese_line(err)
