@@ -1,7 +1,19 @@
 """The door-plate QR payload: a versioned, compact, signed reference to one house.
 
-Format (version 1), one line of UTF-8 text, fields separated by "|", the door-plate text last so
-that it may itself contain "|":
+Format version 2 (what plates are printed with): ids and a signature only, in the characters a
+QR code's alphanumeric mode stores at 5.5 bits each (upper-case base32 and ":"), so the code is
+small and coarse enough to read from a blurred or distant photo. The address is printed beside
+the code as text, never encoded in it (the device looks the house up by its id):
+
+    YZ2:<key id>:<house id>:<grid id>:<signature>
+
+- a UUID is 26 base32 characters (16 bytes); any other id is "-" + base32 of its UTF-8 text;
+  the key id is base32 of its text;
+- the signature is HMAC-SHA256 over the other fields, truncated to 12 bytes (96 bits, 20
+  characters).
+
+Format version 1 (plates printed before; still read): one line of UTF-8 text, fields separated
+by "|", the door-plate text (address and number) last so that it may itself contain "|":
 
     YZ1|<key id>|<house id>|<grid id>|<signature>|<door-plate text>
 
@@ -102,7 +114,8 @@ def _check_key_id(key_id: str) -> None:
 
 
 def encode(house_id: str, grid_id: str, text: str, *, key: bytes, key_id: str) -> str:
-    """The QR payload for one house's plate, signed with the county plate key."""
+    """A version 1 payload (with the plate text inside): what plates printed before version 2
+    carry. New plates use `encode_v2`; this stays so old plates can be made in tests."""
     if len(key) != KEY_BYTES:
         raise ValueError("the plate key must be 32 bytes")
     _check_key_id(key_id)
@@ -112,13 +125,91 @@ def encode(house_id: str, grid_id: str, text: str, *, key: bytes, key_id: str) -
     return _SEP.join((head, _signature(key, signed), text))
 
 
+V2 = "YZ2"
+_V2_SEP = ":"
+
+
+def _b32(data: bytes) -> str:
+    return base64.b32encode(data).rstrip(b"=").decode("ascii")
+
+
+def _unb32(text: str) -> bytes:
+    try:
+        return base64.b32decode(text + "=" * (-len(text) % 8))
+    except (binascii.Error, ValueError):
+        raise DomainError("plate_damaged") from None
+
+
+def _pack_id_v2(record_id: str) -> str:
+    try:
+        u = uuid.UUID(record_id)
+    except (ValueError, AttributeError, TypeError):
+        u = None
+    if u is not None and str(u) == record_id.lower():
+        return _b32(u.bytes)
+    return "-" + _b32(record_id.encode("utf-8"))
+
+
+def _unpack_id_v2(packed: str) -> str:
+    if packed.startswith("-") and len(packed) > 1:
+        try:
+            return _unb32(packed[1:]).decode("utf-8")
+        except UnicodeDecodeError:
+            raise DomainError("plate_damaged") from None
+    raw = _unb32(packed)
+    if len(raw) != 16:
+        raise DomainError("plate_damaged")
+    return str(uuid.UUID(bytes=raw))
+
+
+def _signature_v2(key: bytes, signed: str) -> str:
+    return _b32(hmac.new(key, signed.encode("ascii"), hashlib.sha256).digest()[:SIG_BYTES])
+
+
+def encode_v2(house_id: str, grid_id: str, *, key: bytes, key_id: str) -> str:
+    """The QR payload printed on a house's plate (version 2: ids and signature only)."""
+    if len(key) != KEY_BYTES:
+        raise ValueError("the plate key must be 32 bytes")
+    _check_key_id(key_id)
+    signed = _V2_SEP.join((V2, _b32(key_id.encode("ascii")), _pack_id_v2(house_id),
+                           _pack_id_v2(grid_id)))
+    return signed + _V2_SEP + _signature_v2(key, signed)
+
+
+def _verify_v2(payload: str, keys: Mapping[str, bytes]) -> DoorPlate:
+    parts = payload.split(_V2_SEP)
+    if len(parts) != 5 or not all(parts):
+        raise DomainError("plate_damaged")
+    version, key_p, house_p, grid_p, sig = parts
+    try:
+        key_id = _unb32(key_p).decode("ascii")
+    except UnicodeDecodeError:
+        raise DomainError("plate_damaged") from None
+    house_id, grid_id = _unpack_id_v2(house_p), _unpack_id_v2(grid_p)
+    key = keys.get(key_id)
+    if key is None:
+        raise DomainError("plate_key_unknown", key_id=key_id)
+    signed = _V2_SEP.join((version, key_p, house_p, grid_p))
+    if not hmac.compare_digest(_signature_v2(key, signed).encode(), sig.encode("utf-8")):
+        raise DomainError("plate_forged")
+    return DoorPlate(house_id=house_id, grid_id=grid_id, text="", key_id=key_id)
+
+
 def verify(payload: str, keys: Mapping[str, bytes]) -> DoorPlate:
-    """Read and check a scanned payload against the device's plate keys (key id -> key).
+    """Read and check a scanned payload (version 2, or 1 on older plates) against the device's
+    plate keys (key id -> key). A version 2 plate carries no text: `text` is "".
 
     Raises DomainError with one of the codes in the module docstring."""
     if not isinstance(payload, str):
         raise DomainError("plate_damaged")
     payload = payload.strip()
+    head = payload.split(_V2_SEP, 1)[0]
+    if _V2_SEP in payload and _SEP not in head and head.startswith("YZ"):
+        if head == V2:
+            return _verify_v2(payload, keys)
+        if head[2:].isdigit():
+            raise DomainError("plate_version_unsupported", version=head)
+        raise DomainError("plate_damaged")
     parts = payload.split(_SEP, 5)
     if len(parts) != 6 or not parts[0].startswith("YZ"):
         raise DomainError("plate_damaged")
@@ -140,5 +231,5 @@ def verify(payload: str, keys: Mapping[str, bytes]) -> DoorPlate:
 def check_scope(plate: DoorPlate, grid_ids: Iterable[str]) -> DoorPlate:
     """The plate itself if its grid is in the device's scope, else `plate_other_grid`."""
     if plate.grid_id not in set(grid_ids):
-        raise DomainError("plate_other_grid", door_plate=plate.text)
+        raise DomainError("plate_other_grid", door_plate=f"“{plate.text}”" if plate.text else "")
     return plate

@@ -56,7 +56,7 @@ MESSAGES: dict[str, str] = {
     "plate_key_missing": "本机还没有收到县级门牌密钥，暂不能打印门牌；请先同步，如仍不行请联系县级管理员",
     "plate_key_unknown": "该门牌由本机尚未获得的密钥签发（{key_id}），请同步后再扫",
     "plate_forged": "门牌校验失败：该二维码被改动或是伪造的，请核实并上报",
-    "plate_other_grid": "门牌“{door_plate}”属于其他网格，不在您的管辖范围内",
+    "plate_other_grid": "该门牌{door_plate}属于其他网格，不在您的管辖范围内",
     "plate_house_missing": "门牌有效，但本机没有该房屋的资料，请同步后再试",
     "plate_not_found_in_image": "图片中没有找到二维码，请靠近门牌、对准后重拍",
     "image_unreadable": "无法打开该图片文件：{path}",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
@@ -193,9 +194,9 @@ def plate_payloads(session: Session, house_ids: Iterable[str], *, now: dt.dateti
         house = houses.get(hid)
         if house is None or house.deleted:
             raise DomainError("not_found")
-        text = house.door_plate if not house.address else f"{house.address} {house.door_plate}"
-        out.append((house, doorplate.encode(house.id, house.grid_id or "", text,
-                                             key=key, key_id=key_id)))
+        # ids and signature only: the address is printed beside the code, not inside it
+        out.append((house, doorplate.encode_v2(house.id, house.grid_id or "", key=key,
+                                               key_id=key_id)))
     return out
 
 
@@ -246,10 +247,16 @@ def render_label_sheet(items: list[Label], out_path: str | Path,
         _draw_matrix(pdf, plate_matrix(house.payload), x + 2 * mm, y + 2 * mm, side)
         text_x = x + side + 4 * mm
         width = layout.label_w_mm * mm - side - 6 * mm
-        _draw_wrapped(pdf, font, house.door_plate, text_x, y + layout.label_h_mm * mm - 9 * mm,
-                      width, 12)
+        top = y + layout.label_h_mm * mm - 8 * mm
+        # the door number big, on one line when it fits at a readable size, else on two
+        size = _fitting_size(font, house.door_plate, width, lines=1, largest=14, smallest=10)
+        if len(_wrap(house.door_plate, font, size, width)) > 1:
+            size = _fitting_size(font, house.door_plate, width, lines=2, largest=14,
+                                 smallest=8)
+        used = _draw_wrapped(pdf, font, house.door_plate, text_x, top, width, size, lines=2)
         if house.address:
-            _draw_wrapped(pdf, font, house.address, text_x, y + 12 * mm, width, 7)
+            _draw_wrapped(pdf, font, house.address, text_x, top - used * size * 1.2 - 3 * mm,
+                          width, 7, lines=3)
     if not items:
         pdf.setFont(font, 12)
         pdf.drawString(20 * mm, (layout.page_h_mm - 20) * mm, "没有选择房屋")
@@ -298,21 +305,42 @@ def _draw_matrix(pdf, matrix: list[list[bool]], x: float, y: float, side: float)
     pdf.drawPath(path, stroke=0, fill=1)
 
 
-def _draw_wrapped(pdf, font: str, text: str, x: float, y: float, width: float,
-                  size: float) -> None:
-    """Chinese has no spaces to break at: wrap by measured characters, at most three lines."""
+_UNBREAKABLE = re.compile(r"[0-9A-Za-z]+(?:[-/#.][0-9A-Za-z]+)*[号室栋层户]?|.", re.DOTALL)
+"""What a line must not break inside: a door number such as 10/1, 3-201, 12号 or A座."""
+
+
+def _wrap(text: str, font: str, size: float, width: float) -> list[str]:
+    """Chinese has no spaces to break at: break between characters, but never inside a run
+    of digits and letters (1单元10/1 never becomes "1单元1" + "0/1")."""
     from reportlab.pdfbase.pdfmetrics import stringWidth
-    pdf.setFont(font, size)
-    line, lines = "", []
-    for ch in text:
-        if stringWidth(line + ch, font, size) > width and line:
-            lines.append(line)
-            line = ch
+    lines, line = [], ""
+    for token in _UNBREAKABLE.findall(text):
+        if line and stringWidth(line + token, font, size) > width:
+            lines.append(line.rstrip())
+            line = token.lstrip()
         else:
-            line += ch
+            line += token
     lines.append(line)
-    for n, part in enumerate(lines[:3]):
+    return lines
+
+
+def _fitting_size(font: str, text: str, width: float, *, lines: int, largest: float,
+                  smallest: float) -> float:
+    """The largest font size (half-point steps) at which `text` fits in `lines` lines."""
+    size = largest
+    while size > smallest and len(_wrap(text, font, size, width)) > lines:
+        size -= 0.5
+    return size
+
+
+def _draw_wrapped(pdf, font: str, text: str, x: float, y: float, width: float,  # noqa: ANN001
+                  size: float, lines: int = 3) -> int:
+    """Draw `text` wrapped to `width`, at most `lines` lines; the number of lines drawn."""
+    pdf.setFont(font, size)
+    parts = _wrap(text, font, size, width)[:lines]
+    for n, part in enumerate(parts):
         pdf.drawString(x, y - n * size * 1.2, part)
+    return len(parts)
 
 
 def list_houses(session: Session, text: str = "", *, limit: int = 500

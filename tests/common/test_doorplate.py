@@ -97,3 +97,40 @@ def test_a_genuine_plate_from_another_grid_has_its_own_message():
         check_scope(plate, {"another-grid"})
     assert err.value.code == "plate_other_grid"
     assert "其他网格" in render(err.value) and "幸福路 12 号" in render(err.value)
+
+
+@settings(max_examples=60, deadline=None)
+@given(house=st.one_of(st.uuids().map(str), st.text(min_size=1, max_size=30)),
+       grid=st.one_of(st.uuids().map(str), st.text(min_size=1, max_size=30)))
+def test_a_version_2_plate_round_trips_any_ids_and_holds_no_text(house, grid):
+    from common.doorplate import encode_v2
+    payload = encode_v2(house, grid, key=KEY, key_id="k1")
+    assert verify(payload, KEYS) == DoorPlate(house, grid, "", "k1")
+
+
+@settings(max_examples=100, deadline=None)
+@given(pos=st.integers(min_value=0, max_value=200), char=st.characters(codec="utf-8"))
+def test_any_changed_character_of_a_version_2_plate_is_refused(pos, char):
+    from common.doorplate import encode_v2
+    payload = encode_v2(HOUSE, GRID, key=KEY, key_id="k1")
+    pos = pos % len(payload)
+    changed = payload[:pos] + char + payload[pos + 1:]
+    if changed.strip() == payload:
+        return
+    with pytest.raises(DomainError) as err:
+        verify(changed, KEYS)
+    assert err.value.code in {"plate_damaged", "plate_forged", "plate_key_unknown",
+                              "plate_version_unsupported"}
+
+
+def test_old_and_new_plates_are_both_read_and_a_newer_version_asks_for_an_upgrade():
+    from common.doorplate import encode_v2
+    old = encode(HOUSE, GRID, "幸福路 12 号", key=KEY, key_id="k1")
+    new = encode_v2(HOUSE, GRID, key=KEY, key_id="k1")
+    assert verify(old, KEYS).house_id == verify(new, KEYS).house_id == HOUSE
+    with pytest.raises(DomainError) as err:
+        verify("YZ3:" + new[4:], KEYS)
+    assert err.value.code == "plate_version_unsupported"
+    with pytest.raises(DomainError) as err:
+        check_scope(verify(new, KEYS), {"another-grid"})
+    assert render(err.value) == "该门牌属于其他网格，不在您的管辖范围内"

@@ -199,3 +199,62 @@ def test_scanning_the_same_plate_again_during_a_visit_continues_it(seeded, sessi
     assert again.visit_id == first.visit_id and again.checkin_at == NOW
     assert later.visit_id != first.visit_id
     assert len(session.scalars(select(Visit)).all()) == 2
+
+
+def _printed_label(tmp_path, qapp, label: doorplates.Label, dpi: int) -> Image.Image:
+    """The first sticker of a printed sheet, as a page rendered at `dpi` shows it."""
+    from PySide6.QtCore import QSize
+    from PySide6.QtPdf import QPdfDocument
+    out = tmp_path / "label.pdf"
+    doorplates.render_label_sheet([label], out)
+    doc = QPdfDocument()
+    doc.load(str(out))
+    size = doc.pagePointSize(0)
+    page = doc.render(0, QSize(round(size.width() / 72 * dpi), round(size.height() / 72 * dpi)))
+    png = tmp_path / "page.png"
+    page.save(str(png))
+    doc.close()
+    rgba = Image.open(png).convert("RGBA")
+    on_paper = Image.alpha_composite(Image.new("RGBA", rgba.size, "white"), rgba).convert("L")
+    layout = doorplates.LabelLayout()
+    return on_paper.crop((0, 0, round(layout.label_w_mm / 25.4 * dpi),
+                          round((layout.label_h_mm + 1) / 25.4 * dpi)))
+
+
+def test_a_printed_plate_carries_ids_and_signature_only_and_is_shorter_than_before(
+        seeded, session):
+    [(house, payload)] = doorplates.plate_payloads(session, [seeded.houses["h12"]], now=NOW)
+    before = doorplate.encode(house.id, house.grid_id, f"{house.address} {house.door_plate}",
+                              key=KEY, key_id="k1")
+    assert len(payload.encode()) < len(before.encode())
+    # fewer, so larger, modules on the same sticker: QR version 5 instead of 8 here
+    assert len(doorplates.plate_matrix(payload)) <= len(doorplates.plate_matrix(before)) - 12
+    assert "幸福" not in payload and payload.isascii() and payload == payload.upper()
+    assert doorplates.check_in(session, seeded.worker, [payload], now=NOW).door_plate \
+        == "幸福路12号"  # the device reads the plate's text from the house, not the code
+
+
+@pytest.mark.parametrize("dpi,blur", [(100, 0.6), (150, 1.0)])
+def test_a_label_photographed_at_70_percent_with_mild_blur_still_decodes(
+        seeded, session, qapp, tmp_path, dpi, blur):
+    address, plate = "托克逊县托克逊镇幸福小区1号楼", "1号楼1单元10/1"
+    [label] = doorplates.labels_for(session, [seeded.houses["h12"]], now=NOW)
+    label = doorplates.Label(plate, address, label.payload)
+    img = _printed_label(tmp_path, qapp, label, dpi)
+    photo = img.resize((round(img.width * 0.7), round(img.height * 0.7)),
+                       Image.Resampling.BILINEAR).filter(ImageFilter.GaussianBlur(blur))
+    assert doorplates.decode_image(photo) == [label.payload]
+
+
+@pytest.mark.parametrize("text", ["1号楼1单元10/1", "幸福小区12栋3-201室", "英阿瓦提村3组12号",
+                                  "文化路29号院A座1502"])
+def test_a_door_number_is_never_split_across_lines(text):
+    font = doorplates._register_font()
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+    full = stringWidth(text, font, 12)
+    for width in range(20, int(full) + 10, 3):
+        lines = doorplates._wrap(text, font, 12, width)
+        assert "".join(lines) == text
+        for a, b in zip(lines, lines[1:]):
+            assert not (a[-1].isascii() and a[-1].isalnum() and b[0].isascii()
+                        and (b[0].isalnum() or b[0] in "/-")), (width, lines)
