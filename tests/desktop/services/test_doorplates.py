@@ -3,6 +3,7 @@ encrypted database."""
 from __future__ import annotations
 
 import io
+import os
 
 import pytest
 from PIL import Image, ImageFilter
@@ -16,6 +17,8 @@ from desktop.storage.settings import plate_keys
 from desktop.storage.tables import OutboxEntry
 from tests.desktop.work_fixtures import (GRID, KEY, NOW, OTHER_GRID, engine,  # noqa: F401
                                          seeded, session)
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # the label tests render a PDF with Qt
 
 
 def plate_image(payload: str, box: int = 6) -> Image.Image:
