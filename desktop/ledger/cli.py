@@ -53,8 +53,22 @@ _ARGPARSE = (  # argparse speaks English: its usual complaints, in Chinese
 )
 
 
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    def add_usage(self, usage, actions, groups, prefix=None) -> None:  # noqa: ANN001
+        super().add_usage(usage, actions, groups, "用法：" if prefix is None else prefix)
+
+
 class _Parser(argparse.ArgumentParser):
-    """argparse with its errors as one Chinese line (exit 2) instead of English usage text."""
+    """argparse in Chinese: its headings and -h, and its errors as one line (exit 2) instead
+    of English usage text."""
+
+    def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+        kwargs.setdefault("formatter_class", _Formatter)
+        kwargs["add_help"] = False
+        super().__init__(*args, **kwargs)
+        self._positionals.title = "参数"
+        self._optionals.title = "选项"
+        self.add_argument("-h", "--help", action="help", help="显示本帮助并退出")
 
     def error(self, message: str) -> NoReturn:
         for pattern, text in _ARGPARSE:
@@ -68,7 +82,7 @@ class _Parser(argparse.ArgumentParser):
 def _parser() -> argparse.ArgumentParser:
     p = _Parser(
         prog="python -m desktop.ledger", description="一张表助手：表头填表、补全、核对；台账导出与导入",
-        formatter_class=argparse.RawDescriptionHelpFormatter, epilog=(
+        epilog=(
             "示例：\n"
             "  python -m desktop.ledger fill 表头.xlsx -o 名单.xlsx --profile wg_001 "
             "--sex 男 --age 65-\n"
@@ -98,7 +112,8 @@ def _parser() -> argparse.ArgumentParser:
             s.add_argument("--tag-all", action="append", default=[], help="标签（全部具备）")
             s.add_argument("--ethnicity", action="append", default=[], help="民族，可重复")
             s.add_argument("--resident-type", action="append", default=[], help="人口类型")
-            s.add_argument("--status", action="append", default=[], help="人员状态")
+            s.add_argument("--status", action="append", default=[],
+                           help="人员状态（默认 正常，与全息检索相同；“不限”含死亡、迁出）")
             s.add_argument("--place", default="", help="乡镇、村（社区）或网格名称")
             s.add_argument("--text", default="", help="姓名、身份证号或电话片段")
     t = sub.add_parser("types", help="列出台账类型及其字段")

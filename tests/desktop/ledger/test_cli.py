@@ -231,6 +231,7 @@ def test_a_usage_error_is_one_chinese_line_with_exit_code_2(tmp_path):
 def test_every_exit_code_is_in_the_help_and_in_the_client_docs():
     from desktop.ledger.cli import EXIT_CODES, _parser
     text = _parser().format_help()
+    assert text.startswith("用法：") and "options:" not in text and "show this help" not in text
     docs = (ROOT / "docs" / "CLIENT.md").read_text(encoding="utf-8")
     for code, meaning in EXIT_CODES:
         assert f"{code:>3}  {meaning}" in text
