@@ -2,7 +2,7 @@
 文化路2号 before 文化路29号) and Chinese by pinyin (安 an before 张 zhang), Latin letters among
 the pinyin, case ignored. Used by the item models, the queries and the exports alike.
 
-`sort_key(text)` gives a tuple that orders texts so; equal keys mean equal texts. Pure: the
+`sort_key(text)` gives a string that orders texts so; equal keys mean equal texts. Pure: the
 pinyin of each character is looked up once (pypinyin, ~1 s to import, loaded on first use).
 """
 from __future__ import annotations
@@ -19,7 +19,7 @@ SURNAME_READINGS = {"单": "shan4", "曾": "zeng1", "解": "xie4", "仇": "qiu2"
                     "乐": "yue4", "缪": "miao4", "翟": "zhai2", "种": "chong2", "召": "shao4",
                     "繁": "po2", "员": "yun4", "长": "chang2", "重": "chong2", "沈": "shen3"}
 
-Key = tuple[tuple[Any, ...], str]
+Key = str
 
 
 @functools.lru_cache(maxsize=65536)
@@ -33,22 +33,24 @@ def _reading(ch: str) -> str:
     return got[0] if got else ""
 
 
-def _part(run: str, first: bool) -> tuple[Any, ...]:
+@functools.lru_cache(maxsize=65536)
+def _part(run: str, first: bool) -> str:
+    """One run's key: a number as \x01 + its digit count + its digits (so by value, before
+    any text); a character as \x02 + its pinyin (or its case-folded self) + \x00 + itself."""
     if "0" <= run[0] <= "9":
-        # numbers before letters; by value, then fewer leading zeros first ("2" before "02")
-        return (0, int(run), len(run))
+        digits = run.lstrip("0") or "0"
+        return f"\x01{len(digits):03d}{digits}\x00{len(run):03d}"
     reading = (SURNAME_READINGS.get(run) if first else None) or _reading(run)
-    if reading:
-        return (1, reading, run)
-    return (1, run.casefold(), run)
+    return f"\x02{reading or run.casefold()}\x00{run}"
 
 
 def sort_key(text: Any, *, name: bool = False) -> Key:
-    """The key that sorts `text` naturally and by pinyin. `name=True` reads the first character
-    as a surname. None and "" sort first."""
+    """The key that sorts `text` naturally and by pinyin (a string: compact, and compared at C
+    speed when 130,000 names are sorted). `name=True` reads the first character as a surname.
+    None and "" sort first; only equal texts have equal keys."""
     s = "" if text is None else str(text)
-    parts = tuple(_part(run, name and i == 0) for i, run in enumerate(_RUN.findall(s)))
-    return parts, s
+    parts = "".join(_part(run, name and i == 0) for i, run in enumerate(_RUN.findall(s)))
+    return parts + "\x00\x00" + s
 
 
 def name_key(text: Any) -> Key:
