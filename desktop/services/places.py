@@ -193,8 +193,8 @@ def default_grid(session: Session, node_id: str | None) -> str | None:
 
 
 def grid_labels(session: Session) -> dict[str, str]:
-    """Where a grid is, as a list shows it beside a person: "幸福村 第一网格" (village and grid),
-    for every grid this profile holds."""
+    """Where a grid is, as a list shows it beside a person: "幸福村 第一网格" (village and grid;
+    the grid's name alone when it already names its village), for every grid held."""
     nodes = {n.id: (n.parent_id, n.name, n.level) for n in session.execute(
         select(OrgNode.id, OrgNode.parent_id, OrgNode.name, OrgNode.level)
         .where(OrgNode.deleted.is_(False))).all()}
@@ -203,5 +203,7 @@ def grid_labels(session: Session) -> dict[str, str]:
         if level != "grid":
             continue
         above = nodes.get(parent)
-        out[nid] = f"{above[1]} {name}" if above and above[2] == "village" else name
+        village = above[1] if above and above[2] == "village" else ""
+        # demo and real grids are often named after their village ("英阿瓦提村第1网格")
+        out[nid] = name if not village or name.startswith(village) else f"{village} {name}"
     return out
