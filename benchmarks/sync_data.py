@@ -22,6 +22,8 @@ from common.sync import hlc
 from common.validation import id_check_digit
 
 ROOT = Path(__file__).resolve().parents[1]
+# The link shaper lives beside the checkout (shared/tools), not inside it.
+SHAPER = ROOT / ".." / "shared" / "tools" / "shaper.py"
 PASSWORD = "Bench@2026"
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚桂华建国志红玉凤春梅海燕东"
@@ -162,7 +164,10 @@ def start_server(url: str, port: int, secret: str | None = None) -> subprocess.P
 def start_shaper(target_port: int) -> tuple[subprocess.Popen, int, int]:
     """The rural 2G link: 64 kbit/s down, 32 kbit/s up, 300 ms round trip."""
     import json
-    proc = subprocess.Popen([sys.executable, "/work/shared/tools/shaper.py", "--target-port",
+    if not SHAPER.is_file():
+        raise SystemExit(f"link shaper not found at {SHAPER.resolve()} (expected shared/tools/shaper.py "
+                         "next to the repository); the 2G-link benchmarks need it")
+    proc = subprocess.Popen([sys.executable, str(SHAPER), "--target-port",
                              str(target_port), "--latency-ms", "150", "--up-kbps", "32",
                              "--down-kbps", "64", "--control-port", "0"],
                             stdout=subprocess.PIPE, text=True)
