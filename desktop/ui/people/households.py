@@ -19,6 +19,7 @@ from desktop.services.search import PeopleQuery
 from ..context import AppContext
 from ..widgets.labels import labels_of
 from ..widgets.columns import fit_columns
+from ..widgets.forms import SubmitOnce
 from ..widgets.people_table import PeopleTableView
 from ..widgets.record_form import ERROR_STYLE, RecordForm, save_cancel_buttons
 
@@ -147,6 +148,7 @@ class HouseholdDialog(QDialog):
         self.form = RecordForm(Household, ["household_no", "address"], labels_of(ctx), self)
         self.message = QLabel("", styleSheet=ERROR_STYLE)
         buttons = save_cancel_buttons(self, self.save)
+        self.once = SubmitOnce(buttons)
         layout = QVBoxLayout(self)
         layout.addWidget(self.form)
         layout.addWidget(self.message)
@@ -160,6 +162,8 @@ class HouseholdDialog(QDialog):
         self.grid_id = values.get("grid_id")
 
     def save(self) -> None:
+        if not self.once.start():
+            return  # pressed twice while saving: one household, not two
         values = self.form.values()
         hid, now, actor, scope = (self.household_id, self.ctx.now(), self.ctx.user.id,
                                   self.grid_id)
@@ -172,6 +176,7 @@ class HouseholdDialog(QDialog):
                              touches="households")
 
     def _refused(self, exc: BaseException) -> None:
+        self.once.done()
         if isinstance(exc, DomainError):
             self.message.setText("；".join(self.form.show_errors(exc)))
         else:

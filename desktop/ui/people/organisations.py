@@ -15,6 +15,7 @@ from desktop.services.organisations import (LIST_FIELDS, employees, get_organisa
 
 from ..context import AppContext
 from ..widgets.labels import labels_of
+from ..widgets.forms import SubmitOnce
 from ..widgets.record_form import ERROR_STYLE, RecordForm
 from .households import _table
 
@@ -39,6 +40,7 @@ class OrganisationsPage(QWidget):
         new.clicked.connect(self.new)
         save = QPushButton("保存(&S)", objectName="button_save")
         save.clicked.connect(self.save)
+        self.once = SubmitOnce(save)
         left = QWidget()
         lv = QVBoxLayout(left)
         lv.addWidget(self.filter)
@@ -103,6 +105,8 @@ class OrganisationsPage(QWidget):
         self.form.editors["name"].setFocus()
 
     def save(self) -> None:
+        if not self.once.start():
+            return  # a new unit pressed twice must not become two units
         values = self.form.values()
         oid, now, actor = self.current_id, self.ctx.now(), self.ctx.user.id
         scope = self.ctx.user.scope_node_id
@@ -116,11 +120,13 @@ class OrganisationsPage(QWidget):
         self.ctx.tasks.write(save, self._saved, self._refused, touches="organisations")
 
     def _saved(self, oid: str) -> None:
+        self.once.done()
         self.current_id = oid
         self.message.setText("")
         self.reload()
 
     def _refused(self, exc: BaseException) -> None:
+        self.once.done()
         if isinstance(exc, DomainError):
             loose = self.form.show_errors(exc)
             self.message.setText("；".join(loose) if loose else "请按提示修改后再保存")

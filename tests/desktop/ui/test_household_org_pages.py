@@ -1,5 +1,6 @@
 """Households, organisations and record history through their widgets."""
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QPushButton
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -82,3 +83,30 @@ def test_opening_a_person_for_edit_is_logged_and_history_lists_the_change(ctx, s
     phone = [r for r in rows if r[1] == "联系电话"]
     assert phone and phone[0][3] == "139****5678" and phone[0][4].startswith("本机")
     qtbot.keyClick(history, Qt.Key.Key_Escape)
+
+
+def test_a_new_household_or_unit_saved_twice_in_a_hurry_is_made_once(ctx, scope, qtbot):
+    from common.schema import Household
+    from desktop.ui.people.households import HouseholdDialog
+    engine, *_ = scope
+    with Session(engine) as s:
+        before = len(s.scalars(select(Household)).all())
+    dialog = HouseholdDialog(ctx, None)
+    qtbot.addWidget(dialog)
+    dialog.form.editors["household_no"].setText("652123000099")
+    with qtbot.wait_signal(dialog.accepted, timeout=5000):
+        dialog.save()
+        dialog.save()  # a double click, or Alt+S held down
+    page = OrganisationsPage(ctx)
+    qtbot.addWidget(page)
+    page.refresh()
+    wait_idle(qtbot, ctx)
+    page.new()
+    page.form.editors["name"].setText("托克逊县某合作社")
+    page.save()
+    page.save()
+    wait_idle(qtbot, ctx)
+    with Session(engine) as s:
+        assert len(s.scalars(select(Household)).all()) == before + 1
+        assert len(s.scalars(select(Organisation)).all()) == 1
+    assert page.findChild(QPushButton, "button_save").isEnabled()  # ready for the next one
