@@ -13,6 +13,8 @@ from common.sync.messages import PullResponse
 from .sync import refusal
 
 MAX_BATCH = 256 * 1024 * 1024
+WAIT_SECONDS = 20.0
+"""Long poll: the server answers as soon as the snapshot is ready, or after this long."""
 
 
 class SnapshotClient:
@@ -24,25 +26,27 @@ class SnapshotClient:
         self.client = client or httpx.Client(timeout=httpx.Timeout(timeout, connect=15.0))
         self.headers = {"Authorization": f"Bearer {token}"} if token else {}
 
-    def request(self) -> dict[str, Any]:
-        """The manifest (status 'ready' with `batches`) or progress ('preparing')."""
-        return self._json("POST", "/api/sync/snapshots")
+    def request(self, wait: float = WAIT_SECONDS) -> dict[str, Any]:
+        """The manifest (status 'ready' with `batches`) or progress ('preparing'); the server
+        holds the answer up to `wait` seconds until the snapshot is ready."""
+        return self._json("POST", "/api/sync/snapshots", wait)
 
-    def status(self, snapshot_id: str) -> dict[str, Any]:
-        return self._json("GET", f"/api/sync/snapshots/{snapshot_id}")
+    def status(self, snapshot_id: str, wait: float = WAIT_SECONDS) -> dict[str, Any]:
+        return self._json("GET", f"/api/sync/snapshots/{snapshot_id}", wait)
 
     def batch(self, snapshot_id: str, index: int) -> tuple[PullResponse, int]:
         """One batch and its size on the wire."""
         resp = self._send("GET", f"/api/sync/snapshots/{snapshot_id}/{int(index)}")
         return PullResponse.model_validate(unpack(resp.content, MAX_BATCH)), len(resp.content)
 
-    def _json(self, method: str, path: str) -> dict[str, Any]:
-        return self._send(method, path).json()
+    def _json(self, method: str, path: str, wait: float = 0) -> dict[str, Any]:
+        return self._send(method, path, {"wait": wait} if wait else None).json()
 
-    def _send(self, method: str, path: str) -> httpx.Response:
+    def _send(self, method: str, path: str, params: dict | None = None) -> httpx.Response:
         for attempt in range(2):
             try:
-                resp = self.client.request(method, self.base + path, headers=self.headers)
+                resp = self.client.request(method, self.base + path, headers=self.headers,
+                                           params=params)
                 break
             except httpx.TransportError:
                 # Once more: the server may have closed an idle kept-alive connection as we

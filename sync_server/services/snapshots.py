@@ -11,26 +11,28 @@ of onboarding does not slow the incremental syncs of others; requests get 202 an
 """
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import hashlib
 import heapq
 import json
 import os
+import re
 import shutil
 import threading
 import time
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, NamedTuple
 
 import zstandard
-from sqlalchemy import select
+from sqlalchemy import JSON, Text, cast, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from common.errors import DomainError
 from common.schema import ENTITIES, OrgNode
-from common.sync.codec import compact_clocks, to_wire
+from common.sync.codec import compact_clocks
 
 from ..db.engine import write_session
 from ..db.snapshot_tables import ScopeSnapshot
@@ -48,6 +50,8 @@ FRESH_FOR = dt.timedelta(hours=6)
 """A ready snapshot younger than this is reused; the device then pulls what changed since."""
 KEEP_FOR = dt.timedelta(days=2)
 CACHE_BYTES = 64 * 1024 * 1024
+LONG_POLL = 25.0
+"""Longest a status request waits for its job to finish (`?wait=`): devices learn at once."""
 
 
 class SnapshotJobs:
@@ -64,6 +68,39 @@ class SnapshotJobs:
         self.cache: OrderedDict[str, bytes] = OrderedDict()
         self.cached = 0
         self.lock = threading.Lock()
+        self.waiters: dict[str, list[tuple[asyncio.AbstractEventLoop, asyncio.Future]]] = {}
+
+    async def wait(self, snap_id: str, timeout: float) -> bool | None:
+        """Wait (on the event loop, holding no thread) until this process's job `snap_id`
+        ends (True) or `timeout` seconds pass (False); None at once if no such job runs here."""
+        loop = asyncio.get_running_loop()
+        done: asyncio.Future = loop.create_future()
+        with self.lock:
+            if snap_id not in self.running:
+                return None
+            self.waiters.setdefault(snap_id, []).append((loop, done))
+        try:
+            await asyncio.wait_for(done, timeout)
+            return True
+        except TimeoutError:
+            return False
+        finally:
+            with self.lock:
+                mine = self.waiters.get(snap_id, [])
+                if (loop, done) in mine:
+                    mine.remove((loop, done))
+                if not mine:
+                    self.waiters.pop(snap_id, None)
+
+    def _wake(self, snap_id: str) -> None:
+        with self.lock:
+            self.running.discard(snap_id)
+            waiting = self.waiters.pop(snap_id, [])
+        for loop, done in waiting:
+            try:
+                loop.call_soon_threadsafe(_finish, done)
+            except RuntimeError:  # that request's loop is gone (server stopping)
+                pass
 
     def request(self, scope: Scope) -> ScopeSnapshot:
         """The snapshot a device of `scope` should download: a fresh ready one, the one being
@@ -118,21 +155,21 @@ class SnapshotJobs:
             # statement is consistent and rows changed meanwhile come with the next pull).
             with self.factory() as reader:
                 for batch in stream_batches(reader, scope, self.batch_bytes):
-                    text = _json(batch)
+                    text = batch.text
                     data = compressor.compress(text)
                     _write(folder / f"{index}.zst", data)
-                    rows += sum(len(b["rows"]) for b in batch["data"].values())
+                    rows += batch.rows
                     wire += len(data)
                     raw += len(text)
-                    cursors.append(batch["cursor"])
+                    cursors.append(batch.cursor)
                     index += 1
                     with write_session(self.factory) as s:
                         snap = s.get(ScopeSnapshot, snap_id)
                         snap.batches, snap.rows, snap.wire_bytes, snap.raw_bytes = \
                             index, rows, wire, raw
-                        if not batch["more"]:
+                        if not batch.more:
                             _write(folder / "cursors", ",".join(map(str, cursors)).encode())
-                            snap.rev, snap.status = batch["cursor"], "ready"
+                            snap.rev, snap.status = batch.cursor, "ready"
                             snap.finished_at = self.clock()
                             snap.prepare_seconds = time.perf_counter() - started
                         s.commit()
@@ -144,8 +181,7 @@ class SnapshotJobs:
                     s.commit()
             shutil.rmtree(folder, ignore_errors=True)
         finally:
-            with self.lock:
-                self.running.discard(snap_id)
+            self._wake(snap_id)
 
     def manifest(self, snap: ScopeSnapshot) -> dict[str, Any]:
         """What a device needs: status and progress; when ready, the end cursor of each batch
@@ -200,56 +236,129 @@ class SnapshotJobs:
         self.pool.shutdown(wait=True, cancel_futures=True)
 
 
-def stream_batches(session: Session, scope: Scope, budget: int) -> Iterator[dict[str, Any]]:
-    """The whole scope up to the current rev, as pull batches (JSON-safe dicts in the
-    PullResponse shape), in ONE pass: every entity's rows stream in rev order and are merged by
-    rev, so each row is read once (the incremental pull, made for small increments, re-reads
-    its lookahead on every batch). A batch is cut at a rev boundary once `budget` bytes of JSON
-    are reached; its cursor then covers every in-scope row up to it. Exits are left out (a new
-    device holds nothing that could leave); conflicts of the scope come in rev order too."""
+class Batch(NamedTuple):
+    """One batch file's content: the PullResponse JSON (UTF-8), its end cursor, whether more
+    follow, and how many rows it holds."""
+
+    text: bytes
+    cursor: int
+    more: bool
+    rows: int
+
+
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+"""The wire's JSON form (as `codec.pack`): each row is encoded once, in this form."""
+
+
+def stream_batches(session: Session, scope: Scope, budget: int) -> Iterator[Batch]:
+    """The whole scope up to the current rev, as pull batches (PullResponse JSON), in ONE pass:
+    every entity's rows stream in rev order and are merged by rev, so each row is read once (the
+    incremental pull, made for small increments, re-reads its lookahead on every batch). A batch
+    is cut at a rev boundary once `budget` characters of JSON are reached; its cursor then covers
+    every in-scope row up to it. Exits are left out (a new device holds nothing that could
+    leave); conflicts of the scope come in rev order too.
+
+    Each row is encoded to JSON once: its length counts towards the budget and the encoded rows
+    are joined into the batch (the same bytes `json.dumps` of the whole batch would give). JSON
+    columns other than the field stamps are read as their stored text and spliced in unchanged
+    when that text is already the wire form (compact, no escapes: `[]`, `{}`, ...)."""
     high = current_rev(session)
     streams = []
+    shapes: dict[str, list[tuple[bool, list[int]]]] = {}
     for name, entity in ENTITIES.items():
         table = entity.__table__
+        raw = [isinstance(c.type, JSON) and c.name != "field_clock" for c in table.columns]
+        picked = [cast(c, Text).label(c.name) if r else c for c, r in zip(table.columns, raw)]
+        shapes[name] = _segments(raw)
         result = session.execute(
-            select(table).where(table.c.rev > 0, table.c.rev <= high, scope.condition(entity))
-            .order_by(table.c.rev).execution_options(yield_per=2000)).mappings()
-        streams.append(_tagged(result, name))
+            select(*picked).where(table.c.rev > 0, table.c.rev <= high, scope.condition(entity))
+            .order_by(table.c.rev).execution_options(yield_per=2000))
+        streams.append(_tagged(result, name, list(table.columns.keys()).index("rev")))
     nodes = select(OrgNode.id).where(OrgNode.path.startswith(scope.path, autoescape=True))
     conflicts = session.scalars(
         select(SyncConflict).where(SyncConflict.rev > 0, SyncConflict.rev <= high,
                                    SyncConflict.grid_id.in_(nodes))
         .order_by(SyncConflict.rev).execution_options(yield_per=500))
-    streams.append(_tagged(conflicts, ""))
-    cols = {name: [c.name for c in e.__table__.columns] for name, e in ENTITIES.items()}
-    data: dict[str, list[list[Any]]] = {}
-    wires: list[dict[str, Any]] = []
-    used, last = 0, 0
+    streams.append(_tagged(conflicts, "", 0))
+    heads = {name: _encode(name) + ':{"cols":' + _encode([c.name for c in e.__table__.columns])
+             + ',"rows":[' for name, e in ENTITIES.items()}
+    clock_at = {name: list(e.__table__.columns.keys()).index("field_clock")
+                for name, e in ENTITIES.items()}
+    data: dict[str, list[str]] = {}
+    wires: list[str] = []
+    used, last, count = 0, 0, 0
     for rev, name, row in heapq.merge(*streams, key=lambda item: item[0]):
         if used >= budget and rev != last:
-            yield _batch(cols, data, wires, last, more=True)
-            data, wires, used = {}, [], 0
+            yield _batch(heads, data, wires, last, count, more=True)
+            data, wires, used, count = {}, [], 0, 0
         last = rev
         if name:
-            values = [compact_clocks(row[c]) if c == "field_clock" else to_wire(row[c])
-                      for c in cols[name]]
-            data.setdefault(name, []).append(values)
+            values = [v.isoformat() if isinstance(v, (dt.datetime, dt.date)) else v
+                      for v in row]
+            at = clock_at[name]
+            values[at] = compact_clocks(values[at])
+            text = _row(values, shapes[name])
+            data.setdefault(name, []).append(text)
+            count += 1
         else:
-            values = _conflict_wire(row).model_dump(mode="json")
-            wires.append(values)
-        used += len(json.dumps(values, ensure_ascii=False, default=str))
-    yield _batch(cols, data, wires, high, more=False)
+            text = _encode(_conflict_wire(row).model_dump(mode="json"))
+            wires.append(text)
+        used += len(text)
+    yield _batch(heads, data, wires, high, count, more=False)
 
 
-def _tagged(rows: Any, name: str) -> Iterator[tuple[int, str, Any]]:
+def _segments(raw: list[bool]) -> list[tuple[bool, list[int]]]:
+    """A row's columns as runs: (False, plain columns encoded together) or (True, [one JSON
+    column read as text])."""
+    out: list[tuple[bool, list[int]]] = []
+    for i, r in enumerate(raw):
+        if r:
+            out.append((True, [i]))
+        elif out and not out[-1][0]:
+            out[-1][1].append(i)
+        else:
+            out.append((False, [i]))
+    return out
+
+
+def _row(values: list[Any], shape: list[tuple[bool, list[int]]]) -> str:
+    if len(shape) == 1:
+        return _encode(values)
+    parts = []
+    for raw, at in shape:
+        if raw:
+            parts.append(_json_text(values[at[0]]))
+        else:
+            parts.append(_encode([values[i] for i in at])[1:-1])
+    return "[" + ",".join(parts) + "]"
+
+
+def _json_text(stored: str | None) -> str:
+    """A JSON column's stored text in the wire form: as it is when it already is (compact, no
+    escapes; what most rows hold: `[]`, `{}`), else decoded and encoded again."""
+    if stored is None:
+        return "null"
+    if not _ODD.search(stored):
+        return stored
+    return _encode(json.loads(stored))
+
+
+_ODD = re.compile(r'[\\\s]|^$')
+"""Anything that may make stored JSON text differ from the wire form: an escape (`\\uXXXX`,
+which the wire writes as the character), or whitespace (separators such as `, `)."""
+
+
+def _tagged(rows: Any, name: str, rev_at: int) -> Iterator[tuple[int, str, Any]]:
     for row in rows:
-        yield (row["rev"] if name else row.rev), name, row
+        yield (row[rev_at] if name else row.rev), name, row
 
 
-def _batch(cols: dict[str, list[str]], data: dict[str, list[list[Any]]],
-           wires: list[dict[str, Any]], cursor: int, *, more: bool) -> dict[str, Any]:
-    return {"cursor": cursor, "more": more, "exits": [], "conflicts": wires,
-            "data": {name: {"cols": cols[name], "rows": rows} for name, rows in data.items()}}
+def _batch(heads: dict[str, str], data: dict[str, list[str]], wires: list[str], cursor: int,
+           count: int, *, more: bool) -> Batch:
+    body = ",".join(heads[name] + ",".join(rows) + "]}" for name, rows in data.items())
+    text = ('{"cursor":' + str(cursor) + ',"more":' + ("true" if more else "false")
+            + ',"exits":[],"conflicts":[' + ",".join(wires) + '],"data":{' + body + "}}")
+    return Batch(text.encode(), cursor, more, count)
 
 
 def get_snapshot(session: Session, scope: Scope, snap_id: str) -> ScopeSnapshot:
@@ -271,8 +380,9 @@ def _write(path: Path, data: bytes) -> None:
     os.replace(tmp, path)
 
 
-def _json(body: Any) -> bytes:
-    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+def _finish(done: asyncio.Future) -> None:
+    if not done.done():
+        done.set_result(True)
 
 
 __all__ = ["SnapshotJobs", "get_snapshot", "JOBS", "BATCH_BYTES"]

@@ -165,3 +165,21 @@ def test_a_snapshot_holds_exactly_the_scope_on_either_backend(db_url, tmp_path):
         jobs.close()
     finally:
         srv.close()
+
+
+def test_a_first_sync_hears_the_snapshot_is_ready_without_polling(live, tmp_path):
+    """The server holds the request until the job ends (long poll): the device never sleeps
+    between polls, it downloads as soon as the snapshot is ready."""
+    from desktop.net.snapshots import SnapshotClient
+    from desktop.services.first_sync import first_sync
+
+    d = office_device(live, tmp_path / "a.db")
+    with live.harness.session() as s:
+        user = s.scalar(select(User).where(User.username == "bench_office"))
+        token = make_access_token(user, live.settings, LiveServer._now())
+    slept: list[float] = []
+    report = first_sync(d.engine, SnapshotClient(live.url, token), now=d.now,
+                        sleep=slept.append)
+    assert slept == [] and report.waited_polls == 0
+    assert report.rows > 1500 and count(d.engine, Person) >= 1500
+    d.close()

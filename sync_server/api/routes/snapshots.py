@@ -3,16 +3,20 @@
     POST /api/sync/snapshots               the snapshot of the caller's scope: 202 + progress
                                            while it is prepared, 200 + manifest when ready
     GET  /api/sync/snapshots/{id}          the same, for polling
+Either may ask `?wait=<seconds>` (up to LONG_POLL): while the job runs in this process the answer
+comes as soon as it ends (or when the wait is up), so a device learns at once, not at its next
+poll; such an answer asks the next poll to follow at once (retry_after 0.1 s).
     GET  /api/sync/snapshots/{id}/{index}  one batch: a zstd-compressed PullResponse
 """
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
@@ -20,13 +24,15 @@ from fastapi.responses import JSONResponse, Response
 from common.sync.messages import MEDIA_TYPE
 
 from ...services.scope import Scope
-from ...services.snapshots import BATCH_BYTES, SnapshotJobs, get_snapshot
+from ...services.snapshots import BATCH_BYTES, LONG_POLL, SnapshotJobs, get_snapshot
 from ..deps import NowDep, SettingsDep, _bearer, get_current_user
 
 router = APIRouter(prefix="/api/sync/snapshots", tags=["同步"])
 _MAKING = threading.Lock()
 DB_SLOTS = 3
 POLL_SECONDS = 2
+AGAIN_SECONDS = 0.1
+"""After a long poll that ran out: the next one may follow at once."""
 
 
 def jobs_of(request: Request) -> SnapshotJobs:
@@ -50,13 +56,32 @@ def _make_jobs(state: Any) -> SnapshotJobs:
         return jobs
 
 
-def _answer(jobs: SnapshotJobs, snap: Any) -> JSONResponse:
+def _answer(jobs: SnapshotJobs, snap: Any, *, waited: bool = False) -> JSONResponse:
     body = jobs.manifest(snap)
     if snap.status == "ready":
         return JSONResponse(body)
-    # Devices waiting for a job poll every few seconds, not in a tight loop.
-    body["retry_after"] = POLL_SECONDS
-    return JSONResponse(body, status_code=202, headers={"Retry-After": str(POLL_SECONDS)})
+    # Devices waiting for a job poll every few seconds, not in a tight loop; after a long poll
+    # (which itself waited) the next may follow at once.
+    body["retry_after"] = AGAIN_SECONDS if waited else POLL_SECONDS
+    body["long_poll"] = LONG_POLL
+    return JSONResponse(body, status_code=202,
+                        headers={"Retry-After": "0" if waited else str(POLL_SECONDS)})
+
+
+Wait = Annotated[float, Query(ge=0, le=600, description="最多等待秒数（长轮询）")]
+
+
+async def _long_poll(request: Request, jobs: SnapshotJobs, first: JSONResponse, wait: float,
+                     again: Any) -> JSONResponse:
+    """`first` if ready (or no wait asked); else wait for the job, outside the database gate
+    and holding no thread, and answer again."""
+    if first.status_code != 202 or wait <= 0:
+        return first
+    snap_id = json.loads(first.body)["id"]
+    # None: not running here (another process, or it ended meanwhile): answer afresh at once.
+    waited = await jobs.wait(snap_id, min(wait, LONG_POLL)) is not None
+    async with _gate(request):
+        return await run_in_threadpool(again, snap_id, waited)
 
 
 def _gate(request: Request) -> asyncio.Semaphore:
@@ -82,7 +107,7 @@ Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
 @router.post("", summary="首次同步：准备（或取得）本辖区的数据包")
 async def request_snapshot(request: Request, settings: SettingsDep, now: NowDep,
-                           credentials: Credentials) -> JSONResponse:
+                           credentials: Credentials, wait: Wait = 0) -> JSONResponse:
     jobs = jobs_of(request)
 
     def work() -> JSONResponse:
@@ -93,21 +118,29 @@ async def request_snapshot(request: Request, settings: SettingsDep, now: NowDep,
         return _answer(jobs, jobs.request(scope))
 
     async with _gate(request):
-        return await run_in_threadpool(work)
+        first = await run_in_threadpool(work)
+    return await _long_poll(request, jobs, first, wait,
+                            lambda snap_id, waited: _status(request, jobs, settings, now,
+                                                            credentials, snap_id, waited=waited))
+
+
+def _status(request: Request, jobs: SnapshotJobs, settings: Any, now: Any, credentials: Any,
+            snapshot_id: str, *, waited: bool = False) -> JSONResponse:
+    with request.app.state.sessions() as session:
+        scope = _signed_in(request, session, settings, now, credentials)
+        return _answer(jobs, get_snapshot(session, scope, snapshot_id), waited=waited)
 
 
 @router.get("/{snapshot_id}", summary="数据包准备进度与清单")
 async def snapshot_status(snapshot_id: str, request: Request, settings: SettingsDep,
-                          now: NowDep, credentials: Credentials) -> JSONResponse:
+                          now: NowDep, credentials: Credentials, wait: Wait = 0) -> JSONResponse:
     jobs = jobs_of(request)
-
-    def work() -> JSONResponse:
-        with request.app.state.sessions() as session:
-            scope = _signed_in(request, session, settings, now, credentials)
-            return _answer(jobs, get_snapshot(session, scope, snapshot_id))
-
     async with _gate(request):
-        return await run_in_threadpool(work)
+        first = await run_in_threadpool(_status, request, jobs, settings, now, credentials,
+                                        snapshot_id)
+    return await _long_poll(request, jobs, first, wait,
+                            lambda snap_id, waited: _status(request, jobs, settings, now,
+                                                            credentials, snap_id, waited=waited))
 
 
 @router.get("/{snapshot_id}/{index}", summary="下载数据包的一批")
