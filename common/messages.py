@@ -49,6 +49,7 @@ MESSAGES: dict[str, str] = {
     "not_a_grid": "{label}必须选择一个网格（现在选的是{level}）",
     "node_level_invalid": "{label}下面不能再建“{level}”",
     "node_has_children": "该组织下还有下级组织，不能删除",
+    "node_not_empty": "该{level}下还有 {what}，不能删除",
     "field_readonly": "{label}不能修改",
     # door plates, check-in, visits, events, work logs (desktop work pages)
     "plate_damaged": "无法识别该二维码：不是本系统的门牌，或门牌已损坏、照片不清，请重新扫描",

@@ -6,8 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from pydantic import (BaseModel, ConfigDict, Field, FiniteFloat, StringConstraints,
-                      create_model)
+from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, FiniteFloat,
+                      StringConstraints, create_model)
 from sqlalchemy import JSON, Boolean, Date, DateTime, Float, Integer, String, Text
 
 from common.schema import (SYNC_COLUMNS, Base, Building, House, Household, Organisation,
@@ -25,7 +25,23 @@ DERIVED_ON_CREATE: dict[type[Base], set[str]] = {
 REQUIRED_ON_CREATE = {"grid_id"}
 
 
-def _py_type(column: Any) -> Any:
+def _as_utc(value: dt.datetime) -> dt.datetime:
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+def _as_naive_utc(value: dt.datetime) -> dt.datetime:
+    return value if value.tzinfo is None else value.astimezone(dt.UTC).replace(tzinfo=None)
+
+
+# Every time the server sends carries its zone: the database keeps naive UTC, the wire says so
+# ("2026-11-24T09:00:00Z"), as the OpenAPI `date-time` format promises. Use it in every
+# response model.
+UtcDateTime = Annotated[dt.datetime, AfterValidator(_as_utc)]
+# A time a client sends may carry any zone (or none: then it is UTC); stored as naive UTC.
+UtcDateTimeIn = Annotated[dt.datetime, AfterValidator(_as_naive_utc)]
+
+
+def _py_type(column: Any, out: bool = False) -> Any:
     t = column.type
     if isinstance(t, Boolean):
         return bool
@@ -34,7 +50,7 @@ def _py_type(column: Any) -> Any:
     if isinstance(t, Float):
         return FiniteFloat  # Python's json accepts NaN/Infinity; a register must not
     if isinstance(t, DateTime):
-        return dt.datetime
+        return UtcDateTime if out else UtcDateTimeIn
     if isinstance(t, Date):
         return dt.date
     if isinstance(t, JSON):
@@ -88,7 +104,7 @@ class WireTypes:
         for col in cols:
             if col.key == "field_clock":
                 continue
-            public[col.key] = (_py_type(col) | None, Field(default=None,
+            public[col.key] = (_py_type(col, out=True) | None, Field(default=None,
                                                            title=col.info.get("label", col.key)))
         public.update(extra_public or {})
         self.Create = create_model(f"{name}Create", __base__=_In, **create)

@@ -7,8 +7,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from common.dictionaries import label as dict_label
 from common.errors import DomainError
-from common.schema import User
+from common.schema import ENTITIES, OrgNode, User
 
 from ..db.tables import OpLog
 from .auth import revoke_user
@@ -67,6 +68,35 @@ def change_user(session: Session, scope: Scope, actor: User, user_id: str, *,
                       record_id=user.id,
                       details={"fields": sorted(values) + (["password"] if password else [])})
     return user
+
+
+# How each holding is counted in the refusal ("123 名人口、45 户、2 个账号").
+_MEASURES = {"people": "{n} 名人口", "households": "{n} 户", "houses": "{n} 套房屋",
+             "users": "{n} 个账号"}
+
+
+def check_node_empty(session: Session, node: OrgNode) -> None:
+    """Refuse (node_not_empty, saying how many of what) to delete an org node that still holds
+    synced records or active accounts: deleting it would orphan them, and a worker scoped to it
+    would see nothing. Child nodes are checked by the caller (node_has_children)."""
+    held: list[str] = []
+    first = [n for n in _MEASURES if n != "users"]  # people first, accounts last
+    names = first + [n for n in ENTITIES if n not in _MEASURES] + ["users"]
+    for name in names:
+        entity = ENTITIES[name]
+        if entity is OrgNode:
+            continue
+        conds = [entity.grid_id == node.id, entity.deleted.is_(False)]
+        if entity is User:
+            conds = [(User.scope_node_id == node.id) | (User.grid_id == node.id),
+                     User.deleted.is_(False), User.active.is_(True)]
+        n = session.scalar(select(func.count()).select_from(entity).where(*conds)) or 0
+        if n:
+            held.append(_MEASURES.get(name, "{n} 条{label}").format(
+                n=n, label=entity.__label__ or name))
+    if held:
+        raise DomainError("node_not_empty", level=dict_label("org_level", node.level) or "组织",
+                          what="、".join(held), count=len(held))
 
 
 def list_operations(session: Session, scope: Scope, *, limit: int, offset: int,

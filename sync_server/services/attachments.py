@@ -45,12 +45,21 @@ class AttachmentFiles:
         return self.root / "staging" / f"{sha256}.part"
 
 
-def status(session: Session, files: AttachmentFiles, hashes: list[str]) -> list[AttachmentState]:
-    """How much of each attachment the server holds (one answer for many hashes)."""
+def status(session: Session, files: AttachmentFiles, hashes: list[str], *,
+           scope: Scope | None = None, user_id: str | None = None) -> list[AttachmentState]:
+    """How much of each attachment the server holds (one answer for many hashes).
+
+    With a `scope` (a signed-in caller), only about photos the caller uploaded or a record in
+    their scope refers to: any other hash is answered as "not held", so nobody learns whether
+    another grid's photo exists (issue 10, finding 7)."""
     out = []
     for sha in dict.fromkeys(hashes):
         require_sha256(sha)
         row = session.get(Attachment, sha)
+        if scope is not None and (row is None or row.uploaded_by != user_id) and \
+                not _referenced_in_scope(session, scope, sha):
+            out.append(AttachmentState(sha256=sha, received=0, size=None))
+            continue
         if row is not None and row.complete and files.final(sha).exists():
             out.append(AttachmentState(sha256=sha, received=row.size, size=row.size,
                                        complete=True))

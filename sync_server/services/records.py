@@ -310,6 +310,8 @@ def delete_record(session: Session, scope: Scope, user: User, entity: type[Base]
             OrgNode.parent_id == row.id, OrgNode.deleted.is_(False)))
         if children:
             raise DomainError("node_has_children")
+        from .admin import check_node_empty
+        check_node_empty(session, row)  # people, households, accounts … (issue 10, finding 8)
     row = apply_change(session, entity, record_id, {}, now=now, deleted=True, actor_id=user.id)
     log_operation(session, user=user, action="delete", now=now, entity=entity.__tablename__,
                   record_id=row.id, details={"grid_id": row.grid_id})

@@ -1,5 +1,4 @@
 """Admin endpoints: accounts and the operation log, for county admins and township offices."""
-import datetime as dt
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
@@ -7,7 +6,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from ...services import admin as svc
 from ..deps import NowDep, ScopeDep, SessionDep, require_role
-from ..wire import UserPublic
+from ..wire import UserPublic, UtcDateTime
 from .auth import user_public
 
 router = APIRouter(prefix="/api/admin", tags=["admin"])
@@ -43,7 +42,7 @@ class UserPage(BaseModel):
 class OperationPublic(BaseModel):
     model_config = ConfigDict(from_attributes=True)
     id: int
-    at: dt.datetime
+    at: UtcDateTime
     user_id: str | None
     username: str | None
     action: str

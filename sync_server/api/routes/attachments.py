@@ -51,9 +51,9 @@ def _refusal(err: DomainError) -> JSONResponse:
 
 @router.post("/status", response_model=AttachmentStatusResponse)
 def attachment_status(body: AttachmentStatusRequest, session: SessionDep, user: CurrentUser,
-                      files: FilesDep) -> AttachmentStatusResponse | JSONResponse:
+                      scope: ScopeDep, files: FilesDep) -> AttachmentStatusResponse | JSONResponse:
     try:
-        items = service.status(session, files, body.hashes)
+        items = service.status(session, files, body.hashes, scope=scope, user_id=user.id)
     except DomainError as err:
         return _refusal(err)
     return AttachmentStatusResponse(items=items)

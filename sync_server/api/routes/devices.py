@@ -6,8 +6,6 @@ County admin: any device; township office: devices of users in its scope.
 """
 from __future__ import annotations
 
-import datetime as dt
-
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
@@ -17,6 +15,7 @@ from common.errors import DomainError
 from ...services import devices as service
 from ..deps import NowDep, OfficeUser, SessionDep
 from ..errors import body_of
+from ..wire import UtcDateTime
 
 router = APIRouter(prefix="/api/admin/devices", tags=["设备管理"])
 
@@ -30,15 +29,15 @@ class DevicePublic(BaseModel):
     user_id: str
     username: str | None = None
     display_name: str | None = None
-    last_sign_in: dt.datetime | None = None
-    last_sync: dt.datetime | None = None
-    revoked_at: dt.datetime | None = None
+    last_sign_in: UtcDateTime | None = None
+    last_sync: UtcDateTime | None = None
+    revoked_at: UtcDateTime | None = None
 
 
 class RevokeResponse(BaseModel):
     device_id: str
     user_id: str | None
-    revoked_at: dt.datetime
+    revoked_at: UtcDateTime
 
 
 @router.get("", response_model=list[DevicePublic])
