@@ -148,7 +148,14 @@ def test_the_same_photo_attached_to_two_visits_is_stored_and_sent_once(live_sqli
     assert shaper.totals()["bytes_up"] < 1.05 * len(photo)
     files = [p for p in live_sqlite.settings.attachments_dir.rglob("*") if p.is_file()]
     assert [p.name for p in files] == [sha]
-    # Another laptop with the same photo asks first and sends nothing.
+    # Once the visit has synced, another laptop whose scope holds it asks first and sends
+    # nothing (a laptop whose scope does not hold it is told nothing: issue 10, finding 7).
+    from sync_server.services.changes import apply_change
+    with live_sqlite.app.state.sessions() as s:
+        apply_change(s, Visit, None, {"kind": "person", "visited_at": NOW, "photos": [refs[0]],
+                                      "visitor_id": live_sqlite.tree.users["worker1a"].id,
+                                      "grid_id": live_sqlite.tree.id("g1a")}, now=NOW)
+        s.commit()
     other = store_at(tmp_path, "other")
     other.put_photo(photo)
     with AttachmentClient(live_sqlite.url, live_sqlite.token("office1")) as client:
