@@ -23,8 +23,8 @@ from desktop.assistant.service import AssistantService, Plan
 from desktop.services.saved_searches import saved_searches
 from desktop.services.search import PeopleQuery
 
-from ..widgets.file_dialogs import open_file, save_file
 from ..context import AppContext
+from ..widgets.file_dialogs import open_file, save_file
 
 JOB_TITLES = (("fill", "表头填表"), ("complete", "补全"), ("check", "核对"))
 SUFFIX = {"fill": "填表结果", "complete": "补全结果", "check": "核对结果"}

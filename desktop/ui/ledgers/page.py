@@ -18,9 +18,9 @@ from desktop.services import ledgers
 from desktop.services.ledgers import LedgerQuery
 from desktop.services.work_context import grids_in_scope
 
-from ..widgets.file_dialogs import open_file, save_file
 from ..context import AppContext
 from ..visits.shared import GuardedTasks, error_text
+from ..widgets.file_dialogs import open_file, save_file
 from .dialog import LedgerRowDialog
 from .model import LedgerRowsModel
 from .transfer import export_rows, import_rows

@@ -17,9 +17,9 @@ from desktop.services.places import default_grid
 from desktop.services.search import PeopleQuery
 
 from ..context import AppContext
-from ..widgets.labels import labels_of
 from ..widgets.columns import fit_columns
 from ..widgets.forms import SubmitOnce
+from ..widgets.labels import labels_of
 from ..widgets.people_table import PeopleTableView
 from ..widgets.record_form import ERROR_STYLE, RecordForm, save_cancel_buttons
 

@@ -14,8 +14,8 @@ from desktop.services.organisations import (LIST_FIELDS, employees, get_organisa
                                             list_organisations, save_organisation)
 
 from ..context import AppContext
-from ..widgets.labels import labels_of
 from ..widgets.forms import SubmitOnce
+from ..widgets.labels import labels_of
 from ..widgets.record_form import ERROR_STYLE, RecordForm
 from .households import _table
 

@@ -11,9 +11,9 @@ from PySide6.QtWidgets import (QHBoxLayout, QLabel, QListWidget, QPushButton,
 from desktop.services import doorplates
 from desktop.services.doorplates import CheckIn
 
-from ..widgets.file_dialogs import open_file
 from ..context import AppContext
 from ..visits.shared import GuardedTasks, PHOTO_FILTER, error_text, worker_of, local_time
+from ..widgets.file_dialogs import open_file
 from .camera import CameraWidget, gray_bytes
 from .labels import LabelPrintDialog
 

@@ -15,9 +15,9 @@ from desktop.services.places import grid_options
 from desktop.services.saved_searches import export_people, save_search, saved_searches
 from desktop.services.search import PeopleQuery, count_people
 
-from ..widgets.file_dialogs import save_file
 from ..context import AppContext
 from ..widgets.check_list import CheckListWidget
+from ..widgets.file_dialogs import save_file
 from ..widgets.labels import labels_of
 from ..widgets.people_table import PeopleTableView
 

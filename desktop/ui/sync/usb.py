@@ -11,8 +11,8 @@ from PySide6.QtWidgets import QMenu, QPushButton, QWidget
 from common.sync.bundle import SUFFIX
 from desktop.services import bundles
 
-from ..widgets.file_dialogs import choose_folder, open_file, open_files
 from ..visits.shared import blob_store, error_text
+from ..widgets.file_dialogs import choose_folder, open_file, open_files
 
 FILTER = f"同步包 (*{SUFFIX})"
 

@@ -14,8 +14,8 @@ from PySide6.QtWidgets import (QHBoxLayout, QListWidget, QPushButton, QVBoxLayou
 from common.errors import DomainError
 from desktop.services.work_context import Worker
 
-from ..widgets.file_dialogs import open_files
 from ..context import AppContext
+from ..widgets.file_dialogs import open_files
 from ..widgets.labels import local_time  # noqa: F401 - the work pages import it from here
 
 PHOTO_FILTER = "图片 (*.jpg *.jpeg *.png *.webp)"
