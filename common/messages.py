@@ -138,6 +138,7 @@ MESSAGES: dict[str, str] = {
     "snapshot_gone": "辖区数据包已过期，请重新同步",
     "server_unreachable": "无法连接服务器 {url}：请检查网络和服务器地址（已在本机登录过的账号可以离线登录）",
     "server_error": "服务器出错（{status}），请稍后重试",
+    "server_busy": "服务器正忙，请稍后再同步（本机会按服务器给出的时间自动重试）",
     "profile_missing": "本机没有账号“{value}”的数据，请先联网登录一次",
     "profile_exists": "本机已有账号“{value}”的数据",
     "bad_profile_name": "账号“{value}”含有不能使用的字符",

@@ -72,7 +72,8 @@ def _optional_routers() -> list[APIRouter]:
 def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     """A ready app on the database `settings.database_url` names (migrated beforehand by
     `python -m sync_server migrate` or sync_server.db.migrate.migrate)."""
-    engine = make_engine(settings.database_url, echo=settings.sql_echo)
+    engine = make_engine(settings.database_url, echo=settings.sql_echo,
+                         pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):

@@ -37,6 +37,15 @@ class Settings(BaseSettings):
     # Housekeeping while serving (uploads abandoned for 14 days are deleted): every this many
     # seconds, and once at start-up. 0 turns it off (tests that count staging files).
     housekeeping_seconds: int = 3600
+    # Sync under a burst (docs/SYNC.md, Admission): with more exchanges than this waiting or
+    # running, a new one is answered at once 429 server_busy, Retry-After this many seconds.
+    sync_max_queued: int = Field(default=64, ge=1)
+    sync_retry_after: int = Field(default=3, ge=1)
+    # PostgreSQL: connections (pool + overflow) and exchanges run at once; every exchange
+    # updates the one rev counter, so more at once only adds lock waits on a small machine.
+    db_pool_size: int = Field(default=10, ge=1)
+    db_max_overflow: int = Field(default=10, ge=0)
+    sync_db_slots: int = Field(default=4, ge=1)
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> "Settings":

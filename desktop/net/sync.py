@@ -3,16 +3,19 @@
 `HttpSyncTransport` keeps one persistent connection (a new TCP connection costs a round trip on
 2G), sends zstd-compressed JSON and retries with backoff (tenacity) when the link drops: an
 exchange is idempotent (push receipts, cursor-bounded pull), so resending it is always safe.
+A busy server (429 `server_busy`, docs/SYNC.md Admission) is asked again after its Retry-After,
+stretched by a random 0-50% so the devices it turned away do not all come back at once.
 Refusals keep the server's code (DomainError); a link that stays down is
 DomainError("server_unreachable"). Never touches the database.
 """
 from __future__ import annotations
 
 import json
+import random
 from typing import Any, Protocol
 
 import httpx
-from tenacity import (retry, retry_if_exception_type, stop_after_attempt,
+from tenacity import (RetryCallState, retry, retry_if_exception_type, stop_after_attempt,
                       wait_exponential)
 
 from common.errors import DomainError
@@ -32,6 +35,41 @@ class SyncTransport(Protocol):
 
 class _Retryable(Exception):
     """The link failed (connect, read, reset, 5xx): try again."""
+
+
+class _Busy(_Retryable):
+    """The server is busy (429 server_busy): try again after `after` seconds."""
+
+    def __init__(self, after: float, resp: httpx.Response) -> None:
+        super().__init__(f"busy, retry after {after} s")
+        self.after, self.resp = after, resp
+
+
+MAX_RETRY_AFTER = 60.0
+_backoff = wait_exponential(multiplier=0.5, max=8)
+
+
+def _wait(state: RetryCallState) -> float:
+    """Retry-After with jitter for a busy server; exponential backoff for a failed link."""
+    exc = state.outcome.exception() if state.outcome else None
+    if isinstance(exc, _Busy):
+        return exc.after * random.uniform(1.0, 1.5)
+    return _backoff(state)
+
+
+def _retry_after(resp: httpx.Response) -> float | None:
+    """Seconds a 429 server_busy answer asks us to wait (None: another refusal)."""
+    if resp.status_code != 429:
+        return None
+    try:
+        if resp.json().get("code") != "server_busy":
+            return None
+    except (ValueError, AttributeError):
+        return None
+    try:
+        return min(max(float(resp.headers.get("Retry-After", "1")), 0.0), MAX_RETRY_AFTER)
+    except ValueError:
+        return 1.0
 
 
 class HttpSyncTransport:
@@ -81,7 +119,7 @@ class HttpSyncTransport:
 
     def _post(self, path: str, **kw: Any) -> httpx.Response:
         @retry(retry=retry_if_exception_type(_Retryable), stop=stop_after_attempt(self.attempts),
-               wait=wait_exponential(multiplier=0.5, max=8), reraise=True)
+               wait=_wait, reraise=True)
         def attempt() -> httpx.Response:
             try:
                 resp = self.client.post(self.base + path, **kw)
@@ -89,10 +127,15 @@ class HttpSyncTransport:
                 raise _Retryable(str(exc)) from None
             if resp.status_code >= 500:
                 raise _Retryable(f"HTTP {resp.status_code}")
+            after = _retry_after(resp)
+            if after is not None:
+                raise _Busy(after, resp)
             return resp
 
         try:
             resp = attempt()
+        except _Busy as busy:  # still busy after every attempt: its refusal (server_busy)
+            resp = busy.resp
         except _Retryable:
             raise DomainError("server_unreachable", url=self.base) from None
         if resp.status_code != 200:

@@ -26,6 +26,7 @@ STATUS: dict[str, int] = {
     "id_duplicate": 409, "username_taken": 409, "record_conflict": 409,
     "wrong_password": 401, "token_invalid": 401, "token_expired": 401,
     "not_authenticated": 401, "body_too_large": 413, "too_many_attempts": 429,
+    "server_busy": 429,  # admission control of /api/sync (routes/sync.py), with Retry-After
     "client_too_old": 426, "device_mismatch": 403,  # sync (added by the sync engineer)
     "device_revoked": 403, "device_not_found": 404,
     "bundle_relay_forbidden": 403,  # USB bundles (services/bundles.py)

@@ -16,7 +16,8 @@ def _normalise_url(url: str) -> str:
     return url
 
 
-def make_engine(url: str, *, echo: bool = False) -> Engine:
+def make_engine(url: str, *, echo: bool = False, pool_size: int = 10,
+                max_overflow: int = 10) -> Engine:
     """An engine for `url`.
 
     SQLite gets WAL and a busy timeout. Writing transactions (sessions bound with `WRITE`) begin
@@ -25,7 +26,8 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
     """
     url = _normalise_url(url)
     if not url.startswith("sqlite"):
-        return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+        return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=pool_size,
+                             max_overflow=max_overflow)
     engine = create_engine(url, echo=echo, connect_args={"timeout": 30,
                                                          "check_same_thread": False})
 

@@ -3,16 +3,21 @@
     POST /api/sync                               one exchange: push, then the first pull batch
                                                  (body and answer: zstd-compressed JSON)
     GET  /api/sync/history/{entity}/{record_id}  a record's field-level history (in scope only)
+
+Under a burst (docs/SYNC.md, Admission): when `settings.sync_max_queued` exchanges are already
+waiting or running, a new one is answered at once 429 `server_busy` with Retry-After
+(`settings.sync_retry_after` s), before its body is read; the client comes back after that time
+(with jitter). Decoding (zstd, JSON, validation) runs on the thread pool, not the event loop.
 """
 from __future__ import annotations
 
 import threading
-from contextlib import nullcontext
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials
 from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
 from pydantic import ValidationError as PydanticError
 
 from common.errors import DomainError
@@ -24,6 +29,7 @@ from ...services.auth import read_access_token
 from ...services.sync_history import record_history
 from ...db.engine import write_session
 from ..deps import NowDep, ScopeDep, SessionDep, SettingsDep, _bearer, get_current_user
+from ..errors import body_of
 from ..limits import BodyTooLarge, unpack_limited
 
 router = APIRouter(prefix="/api/sync", tags=["同步"])
@@ -45,19 +51,43 @@ async def sync(request: Request, settings: SettingsDep, now: NowDep,
                credentials: Annotated[HTTPAuthorizationCredentials | None,
                                       Depends(_bearer)]) -> Response:
     require_token(credentials, settings, now)
-    body = await request.body()
+    state = request.app.state
+    # Only the event loop touches this count (no lock needed).
+    queued = getattr(state, "sync_queued", 0)
+    if queued >= settings.sync_max_queued:
+        return _busy(settings.sync_retry_after)
+    state.sync_queued = queued + 1
     try:
-        message = SyncRequest.model_validate(unpack_limited(body, MAX_UNPACKED))
+        body = await request.body()
+        # Decoding and the exchange are blocking CPU and database work: one hop to the thread
+        # pool, so the event loop keeps accepting (and turning away) other devices meanwhile.
+        answer = await run_in_threadpool(_decode_and_exchange, request, settings, now,
+                                         credentials, body)
+    finally:
+        state.sync_queued -= 1
+    return Response(answer, media_type=MEDIA_TYPE)
+
+
+def _busy(seconds: int) -> JSONResponse:
+    err = DomainError("server_busy")
+    return JSONResponse(body_of(err), status_code=429, headers={"Retry-After": str(seconds)})
+
+
+def decode(body: bytes) -> SyncRequest:
+    """A sync body as a SyncRequest, or a 4xx refusal (never a 500)."""
+    try:
+        return SyncRequest.model_validate(unpack_limited(body, MAX_UNPACKED))
     except BodyTooLarge:
         raise
     except (PydanticError, ValueError) as exc:
         raise DomainError("bad_sync_message", detail=str(exc)[:200]) from None
     except Exception:  # zstd errors have no common base class worth naming
         raise DomainError("bad_sync_message") from None
-    # The exchange is blocking database work: run it on the thread pool so the event loop
-    # keeps accepting other devices meanwhile.
-    answer = await run_in_threadpool(_exchange, request, settings, now, credentials, message)
-    return Response(answer, media_type=MEDIA_TYPE)
+
+
+def _decode_and_exchange(request: Request, settings: Any, now: Any, credentials: Any,
+                         body: bytes) -> bytes:
+    return _exchange(request, settings, now, credentials, decode(body))
 
 
 def _exchange(request: Request, settings: Any, now: Any, credentials: Any,
@@ -66,8 +96,8 @@ def _exchange(request: Request, settings: Any, now: Any, credentials: Any,
     queue on a lock, first come first served, and take a database connection only once it is
     their turn, instead of dozens of threads each holding a connection and polling the file
     lock."""
-    lock = _writer_lock(request)
-    with lock if lock is not None else nullcontext():
+    lock = _writer_lock(request, settings)
+    with lock:
         with write_session(request.app.state.sessions) as session:
             user = get_current_user(request=request, session=session, settings=settings,
                                     now=now, credentials=credentials)
@@ -76,14 +106,21 @@ def _exchange(request: Request, settings: Any, now: Any, credentials: Any,
     return pack(answer.model_dump(mode="json"), level=6)
 
 
-_LOCKS: dict[int, threading.Lock] = {}
+_LOCKS: dict[int, Any] = {}
+_MAKING = threading.Lock()
 
 
-def _writer_lock(request: Request) -> threading.Lock | None:
+def _writer_lock(request: Request, settings: Any) -> Any:
+    """SQLite: one writer at a time (a lock). PostgreSQL: `sync_db_slots` exchanges at once (a
+    semaphore): they all update the rev counter, so more only wait on its row lock holding
+    connections and threads."""
     engine = request.app.state.engine
-    if engine.dialect.name != "sqlite":
-        return None
-    return _LOCKS.setdefault(id(engine), threading.Lock())
+    with _MAKING:
+        lock = _LOCKS.get(id(engine))
+        if lock is None:
+            lock = _LOCKS[id(engine)] = threading.Lock() if engine.dialect.name == "sqlite" \
+                else threading.BoundedSemaphore(settings.sync_db_slots)
+    return lock
 
 
 @router.get("/history/{entity}/{record_id}", summary="记录的修改历史")
