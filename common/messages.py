@@ -50,6 +50,12 @@ MESSAGES: dict[str, str] = {
     "node_level_invalid": "{label}下面不能再建“{level}”",
     "node_has_children": "该组织下还有下级组织，不能删除",
     "node_not_empty": "该{level}下还有 {what}，不能删除",
+    "password_weak": "密码太容易被猜到：{reason}。请换一个更长、更不规则的密码",
+    "captcha_required": "请输入图中的验证码",
+    "captcha_wrong": "验证码不对或已过期，请看新的图片重新输入",
+    "login_throttled": "登录失败次数过多，请 {seconds} 秒后再试",
+    "current_password_wrong": "当前密码不对",
+    "own_password_needs_current": "修改自己的密码请到“修改密码”，并输入当前密码",
     "field_readonly": "{label}不能修改",
     # door plates, check-in, visits, events, work logs (desktop work pages)
     "plate_damaged": "无法识别该二维码：不是本系统的门牌，或门牌已损坏、照片不清，请重新扫描",

@@ -14,7 +14,7 @@ from common.errors import DomainError
 from common.schema import User
 
 from ..db.engine import write_session
-from ..services.auth import read_access_token
+from ..services.auth import check_generation, read_access_token
 from ..services.devices import DEVICE_HEADER, check_request
 from ..services.scope import Scope
 from ..settings import Settings
@@ -56,6 +56,7 @@ def get_current_user(request: Request, session: SessionDep, settings: SettingsDe
     user = session.get(User, user_id)
     if user is None or user.deleted:
         raise DomainError("token_invalid")
+    check_generation(session, user.id, credentials.credentials)  # signed out / new password
     if not user.active:
         raise DomainError("account_disabled")
     return user

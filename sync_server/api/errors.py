@@ -32,6 +32,8 @@ STATUS: dict[str, int] = {
     "bundle_relay_forbidden": 403,  # USB bundles (services/bundles.py)
     "ledger_code_retired": 409,  # ledger config centre (services/ledger_admin.py)
     "node_not_empty": 409,  # org tree integrity: a node that holds records or accounts
+    "captcha_required": 401, "captcha_wrong": 401, "login_throttled": 429,  # sign-in throttle
+    "current_password_wrong": 403, "own_password_needs_current": 403,
 }
 HTTP_MESSAGES = {404: "找不到该地址", 405: "不支持该请求方法", 413: "请求内容过大",
                  401: "请先登录", 403: "您没有执行此操作的权限"}

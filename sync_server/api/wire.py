@@ -141,6 +141,8 @@ def field_labels() -> dict[str, str]:
         for col in entity.__table__.columns:
             out.setdefault(col.key, col.info.get("label", col.key))
     out.update({"username": "账号", "password": "密码", "refresh_token": "刷新令牌",
+                "captcha_answer": "验证码", "current_password": "当前密码",
+                "new_password": "新密码",
                 "tags": "标签",
                 "limit": "每页条数", "offset": "起始位置"})
     return out
@@ -151,6 +153,30 @@ class LoginRequest(_In):
     password: Annotated[str, StringConstraints(max_length=256)] = Field(title="密码")
     device_id: Annotated[str, StringConstraints(max_length=36)] | None = Field(
         default=None, title="设备编号")  # carried in the tokens, so a lost device can be revoked
+    # Asked for after a few failed sign-ins (the refusal says captcha_required: true).
+    captcha_id: Annotated[str, StringConstraints(max_length=36)] | None = Field(
+        default=None, title="验证码编号")
+    captcha_answer: Annotated[str, StringConstraints(max_length=16)] | None = Field(
+        default=None, title="验证码")
+
+
+class CaptchaChallengePublic(BaseModel):
+    captcha_id: str
+    image_png_base64: str = Field(title="验证码图片（PNG，base64）")
+    expires_in: int
+
+
+class PasswordChange(_In):
+    current_password: Annotated[str, StringConstraints(max_length=256)] = Field(
+        title="当前密码")
+    new_password: Annotated[str, StringConstraints(max_length=256)] = Field(title="新密码")
+
+
+class LoginRefusal(BaseModel):
+    code: str
+    message: str
+    errors: list[dict[str, Any]] = []
+    captcha_required: bool = False
 
 
 class RefreshRequest(_In):

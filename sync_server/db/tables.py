@@ -33,6 +33,34 @@ class Credential(ServerBase):
     user_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    # Access tokens carry the generation they were issued in; signing out or a new password
+    # bumps it, which ends every access token issued before at once (services/auth.py).
+    token_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class LoginFailure(ServerBase):
+    """A refused sign-in (wrong password, unknown account or wrong captcha), by the account name
+    tried and the address it came from: what the throttle counts (services/throttle.py). Kept
+    in the database so every server process sees the same counts, on SQLite and PostgreSQL."""
+
+    __tablename__ = "login_failures"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"),
+                                    primary_key=True, autoincrement=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+    username: Mapped[str] = mapped_column(String(64), index=True)
+    address: Mapped[str] = mapped_column(String(64), index=True)
+
+
+class CaptchaChallenge(ServerBase):
+    """A captcha shown at sign-in: the answer's hash, single use, until it expires
+    (services/captcha.py)."""
+
+    __tablename__ = "captcha_challenges"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    answer_hash: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
 
 
 class RefreshToken(ServerBase):

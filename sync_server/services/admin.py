@@ -14,6 +14,7 @@ from common.schema import ENTITIES, OrgNode, User
 from ..db.tables import OpLog
 from .auth import revoke_user
 from .oplog import log_operation
+from .passwords import check_strength
 from .scope import Scope
 from .users import create_user, set_password
 
@@ -37,6 +38,9 @@ def add_user(session: Session, scope: Scope, actor: User, *, now: dt.datetime,
         raise DomainError("out_of_scope", "scope_node_id", label="管辖范围")
     if actor.role != "county_admin" and values.get("role") != "grid_worker":
         raise DomainError("forbidden")
+    if values.get("password") is not None:
+        check_strength(values["password"], user_inputs=[values.get("username", ""),
+                                                        values.get("display_name", "")])
     user = create_user(session, now=now, **values)
     log_operation(session, user=actor, action="create", now=now, entity="users",
                   record_id=user.id, details={"role": user.role, "scope": user.scope_node_id})
@@ -54,6 +58,10 @@ def change_user(session: Session, scope: Scope, actor: User, user_id: str, *,
         raise DomainError("not_found", entity="users")
     if user.id == actor.id and active is False:
         raise DomainError("forbidden")
+    if password and user.id == actor.id:  # one's own: with the current password (auth.py)
+        raise DomainError("own_password_needs_current", "password", label="密码")
+    if password:
+        check_strength(password, user_inputs=[user.username, user.display_name])
     values = {k: v for k, v in (("active", active), ("display_name", display_name))
               if v is not None and getattr(user, k) != v}
     if values:

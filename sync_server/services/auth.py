@@ -12,18 +12,19 @@ import uuid
 from dataclasses import dataclass
 
 import jwt
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from common.errors import DomainError
 from common.schema import User
 
-from ..db.tables import Credential, OpLog, RefreshToken
+from ..db.tables import Credential, RefreshToken
 from ..settings import Settings
+from . import captcha, throttle
 from .devices import check_device
 from .oplog import log_operation
-from .passwords import verify_password
-from .users import get_by_username
+from .passwords import check_strength, verify_password
+from .users import get_by_username, set_password
 
 ALGORITHM = "HS256"
 
@@ -45,10 +46,10 @@ def _epoch(t: dt.datetime) -> int:
 
 
 def make_access_token(user: User, settings: Settings, now: dt.datetime,
-                      device_id: str | None = None) -> str:
+                      device_id: str | None = None, generation: int = 0) -> str:
     exp = now + dt.timedelta(minutes=settings.access_token_minutes)
     claims = {"sub": user.id, "role": user.role, "scope": user.scope_node_id,
-              "iat": _epoch(now), "exp": _epoch(exp), "typ": "access"}
+              "iat": _epoch(now), "exp": _epoch(exp), "typ": "access", "gen": generation}
     if device_id:
         claims["dev"] = device_id  # revocation of a lost device (services/devices.py)
     return jwt.encode(claims, settings.secret_key, algorithm=ALGORITHM)
@@ -69,6 +70,28 @@ def read_access_token(token: str, settings: Settings, now: dt.datetime) -> str:
     return claims["sub"]
 
 
+def check_generation(session: Session, user_id: str, token: str) -> None:
+    """token_invalid when the user signed out or got a new password after the token was issued
+    (the token's `gen` is older than the account's): ends it at once, not when it expires."""
+    claims = jwt.decode(token, options={"verify_signature": False})  # verified by the caller
+    cred = session.get(Credential, user_id)
+    if cred is not None and claims.get("gen", 0) != (cred.token_generation or 0):
+        raise DomainError("token_invalid")
+
+
+def end_access_tokens(session: Session, user_id: str) -> None:
+    """Every access token of the user issued so far stops working now."""
+    cred = session.get(Credential, user_id)
+    if cred is not None:
+        cred.token_generation = (cred.token_generation or 0) + 1
+        session.flush()
+
+
+def _generation(session: Session, user: User) -> int:
+    cred = session.get(Credential, user.id)
+    return (cred.token_generation or 0) if cred is not None else 0
+
+
 def _issue(session: Session, user: User, settings: Settings, now: dt.datetime,
            family_id: str | None = None, device_id: str | None = None) -> tuple[str, RefreshToken]:
     token = secrets.token_urlsafe(32)
@@ -86,43 +109,69 @@ def _pair(session: Session, user: User, settings: Settings, now: dt.datetime,
           family_id: str | None = None, device_id: str | None = None
           ) -> tuple[TokenPair, RefreshToken]:
     refresh, row = _issue(session, user, settings, now, family_id, device_id)
-    pair = TokenPair(make_access_token(user, settings, now, device_id), refresh,
+    pair = TokenPair(make_access_token(user, settings, now, device_id,
+                                       _generation(session, user)), refresh,
                      settings.access_token_minutes * 60, user)
     return pair, row
 
 
-MAX_FAILURES = 10
-FAILURE_WINDOW = dt.timedelta(minutes=15)
-
-
-def _recent_failures(session: Session, user: User, now: dt.datetime) -> int:
-    return session.scalar(select(func.count()).select_from(OpLog).where(
-        OpLog.user_id == user.id, OpLog.action == "login_failed",
-        OpLog.at > now - FAILURE_WINDOW)) or 0
-
-
 def login(session: Session, username: str, password: str, *, settings: Settings,
-          now: dt.datetime, device_id: str | None = None) -> TokenPair:
-    """Check the password and issue tokens; DomainError wrong_password / account_disabled /
-    too_many_attempts (after 10 wrong passwords in 15 minutes the account waits)."""
-    user = get_by_username(session, (username or "").strip())
-    if user is not None and _recent_failures(session, user, now) >= MAX_FAILURES:
-        raise DomainError("too_many_attempts", minutes=int(FAILURE_WINDOW.seconds // 60))
+          now: dt.datetime, device_id: str | None = None, address: str = "",
+          captcha_id: str | None = None, captcha_answer: str | None = None) -> TokenPair:
+    """Check the password and issue tokens.
+
+    Refusals (DomainError), the same for an unknown account as for a wrong password, in what
+    they say and in how long they take (a dummy hash is checked): login_throttled (this address
+    must wait `retry_after` seconds), captcha_required / captcha_wrong (a solved captcha is
+    needed), wrong_password; then account_disabled. Every refusal but the wait is recorded
+    (`keep`: the caller commits it though the request is refused); `captcha_required` in the
+    params tells the client to show a captcha next time."""
+    name = (username or "").strip()
+    seen = throttle.verdict(session, name, address, now=now)
+    if seen.retry_after:
+        raise DomainError("login_throttled", seconds=seen.retry_after,
+                          retry_after=seen.retry_after, captcha_required=True)
+    if seen.captcha_required and not captcha_id:  # nothing was guessed: nothing to count
+        raise DomainError("captcha_required", "captcha_answer", label="验证码",
+                          captcha_required=True)
+    if seen.captcha_required and not captcha.solve(session, captcha_id, captcha_answer,
+                                                    now=now):
+        throttle.record_failure(session, name, address, now=now)
+        raise DomainError("captcha_wrong", "captcha_answer", label="验证码", keep=True,
+                          captcha_required=True)
+    user = get_by_username(session, name)
     cred = session.get(Credential, user.id) if user else None
-    ok = verify_password(cred.password_hash if cred else None, password or "")
-    if not ok or user is None:
-        if user is not None:
-            log_operation(session, user=user, action="login_failed", now=now,
-                          entity="users", record_id=user.id)
-            # `keep`: the caller commits the failure record though the request is refused.
-            raise DomainError("wrong_password", keep=True)
-        raise DomainError("wrong_password")
+    if not verify_password(cred.password_hash if cred else None, password or "") \
+            or user is None:
+        throttle.record_failure(session, name, address, now=now)
+        after = throttle.verdict(session, name, address, now=now)
+        raise DomainError("wrong_password", keep=True, captcha_required=after.captcha_required)
     if not user.active or user.deleted:
         raise DomainError("account_disabled")
     check_device(session, device_id)
+    throttle.clear_pair(session, name, address)
     pair, _ = _pair(session, user, settings, now, device_id=device_id)
     log_operation(session, user=user, action="login", now=now, entity="users",
                   record_id=user.id)
+    return pair
+
+
+def change_own_password(session: Session, user: User, current: str, new: str, *,
+                        settings: Settings, now: dt.datetime,
+                        device_id: str | None = None) -> TokenPair:
+    """A signed-in user's new password: the current one is required (current_password_wrong),
+    the new one must not be common or trivial (password_weak). Every other token of the user
+    ends at once; the answer is a fresh pair for the device that asked."""
+    cred = session.get(Credential, user.id)
+    if not verify_password(cred.password_hash if cred else None, current or ""):
+        raise DomainError("current_password_wrong", "current_password", label="当前密码")
+    check_strength(new, user_inputs=[user.username, user.display_name])
+    set_password(session, user.id, new, now=now)
+    revoke_user(session, user.id, now=now)
+    end_access_tokens(session, user.id)
+    pair, _ = _pair(session, user, settings, now, device_id=device_id)
+    log_operation(session, user=user, action="update", now=now, entity="users",
+                  record_id=user.id, details={"fields": ["password"]})
     return pair
 
 
@@ -160,6 +209,8 @@ def logout(session: Session, token: str, *, now: dt.datetime) -> None:
     row = session.scalar(select(RefreshToken).where(RefreshToken.token_hash == _hash(token or "")))
     if row is not None:
         revoke_family(session, row.family_id, now=now)
+        # The access token of this sign-in ends now too (other devices refresh theirs).
+        end_access_tokens(session, row.user_id)
 
 
 def revoke_user(session: Session, user_id: str, *, now: dt.datetime) -> None:

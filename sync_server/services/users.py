@@ -68,6 +68,8 @@ def set_password(session: Session, user_id: str, password: str, *, now: dt.datet
     else:
         cred.password_hash = hash_password(password)
         cred.updated_at = now
+        # A new password ends the access tokens issued under the old one (services/auth.py).
+        cred.token_generation = (cred.token_generation or 0) + 1
     session.flush()
 
 

@@ -17,7 +17,7 @@ Short = Annotated[str, StringConstraints(max_length=64, strip_whitespace=True)]
 class UserCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     username: Short = Field(title="账号", min_length=1)
-    password: Annotated[str, StringConstraints(min_length=8, max_length=256)] = Field(
+    password: Annotated[str, StringConstraints(max_length=256)] = Field(
         title="密码")
     display_name: Short = Field(title="姓名", min_length=1)
     role: Literal["county_admin", "township_office", "grid_worker"] = Field(title="角色")
@@ -30,7 +30,7 @@ class UserChange(BaseModel):
     model_config = ConfigDict(extra="forbid")
     active: bool | None = Field(default=None, title="启用")
     display_name: Short | None = Field(default=None, title="姓名")
-    password: Annotated[str, StringConstraints(min_length=8, max_length=256)] | None = Field(
+    password: Annotated[str, StringConstraints(max_length=256)] | None = Field(
         default=None, title="密码")
 
 

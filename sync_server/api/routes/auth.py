@@ -1,15 +1,21 @@
-"""Sign-in endpoints: login, refresh, logout, me."""
+"""Sign-in endpoints: captcha, login, refresh, logout, me, change one's password."""
 from __future__ import annotations
 
-from fastapi import APIRouter
+import base64
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
 
 from common.dictionaries import label as dict_label
 from common.errors import DomainError
 from common.schema import OrgNode, User
 
-from ...services import auth
+from ...services import auth, captcha
+from ...services.devices import token_device
 from ..deps import CurrentUser, NowDep, SessionDep, SettingsDep
-from ..wire import LoginRequest, RefreshRequest, TokenResponse, UserPublic
+from ..errors import body_of, status_of
+from ..wire import (CaptchaChallengePublic, LoginRefusal, LoginRequest, PasswordChange,
+                    RefreshRequest, TokenResponse, UserPublic)
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
 
@@ -28,16 +34,49 @@ def _answer(session: SessionDep, pair: auth.TokenPair) -> TokenResponse:
                          expires_in=pair.expires_in, user=user_public(session, pair.user))
 
 
-@router.post("/login", response_model=TokenResponse, summary="账号密码登录")
-def login(body: LoginRequest, session: SessionDep, settings: SettingsDep,
-          now: NowDep) -> TokenResponse:
+@router.post("/captcha", response_model=CaptchaChallengePublic, summary="获取登录验证码")
+def new_captcha(session: SessionDep, now: NowDep) -> CaptchaChallengePublic:
+    challenge_id, png = captcha.new_challenge(session, now=now)
+    session.commit()
+    return CaptchaChallengePublic(captcha_id=challenge_id,
+                                  image_png_base64=base64.b64encode(png).decode("ascii"),
+                                  expires_in=int(captcha.LIFETIME.total_seconds()))
+
+
+def _address(request: Request) -> str:
+    # The peer address. Behind a reverse proxy every sign-in comes from the proxy: the proxy
+    # must then pass the real address in its own connection (uvicorn --proxy-headers).
+    return request.client.host if request.client else ""
+
+
+@router.post("/login", response_model=TokenResponse, summary="账号密码登录",
+             responses={401: {"model": LoginRefusal}, 429: {"model": LoginRefusal}})
+def login(body: LoginRequest, request: Request, session: SessionDep, settings: SettingsDep,
+          now: NowDep) -> TokenResponse | JSONResponse:
     try:
         pair = auth.login(session, body.username, body.password, settings=settings, now=now,
-                          device_id=body.device_id)
+                          device_id=body.device_id, address=_address(request),
+                          captcha_id=body.captcha_id, captcha_answer=body.captcha_answer)
     except DomainError as err:
-        if err.params.get("keep"):  # a wrong password is recorded (lockout, audit)
+        if err.params.get("keep"):  # a failure is recorded (throttle), a captcha used up
             session.commit()
-        raise
+        answer = {**body_of(err), "captcha_required": bool(err.params.get("captcha_required"))}
+        headers = ({"Retry-After": str(err.params["retry_after"])}
+                   if err.params.get("retry_after") else None)
+        return JSONResponse(answer, status_code=status_of(err), headers=headers)
+    answer = _answer(session, pair)
+    session.commit()
+    return answer
+
+
+@router.post("/password", response_model=TokenResponse, summary="修改自己的密码",
+             responses={403: {"model": LoginRefusal}})
+def change_password(body: PasswordChange, request: Request, user: CurrentUser,
+                    session: SessionDep, settings: SettingsDep, now: NowDep) -> TokenResponse:
+    token = request.headers.get("authorization", "").partition(" ")[2]
+    pair = auth.change_own_password(session, user, body.current_password, body.new_password,
+                                    settings=settings, now=now,
+                                    device_id=token_device(token, settings))
     answer = _answer(session, pair)
     session.commit()
     return answer
