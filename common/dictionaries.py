@@ -13,6 +13,10 @@ DEFAULTS: dict[str, list[tuple[str, str]]] = {
         ("43", "乌孜别克族"), ("48", "俄罗斯族"), ("35", "东乡族"), ("44", "满族"),
         ("97", "其他"),
     ],
+    # 宗教信仰 is sensitive personal data (PIPL art. 28): masked in lists, reveals logged
+    "religion": [("none", "无宗教信仰"), ("islam", "伊斯兰教"), ("buddhism", "佛教"),
+                 ("taoism", "道教"), ("catholicism", "天主教"), ("christianity", "基督教"),
+                 ("other", "其他")],
     "resident_type": [("registered", "户籍人口"), ("permanent", "常住人口"),
                       ("floating", "流动人口"), ("lodging", "寄住人口")],
     "person_status": [("normal", "正常"), ("deceased", "死亡"), ("moved_out", "迁出")],
@@ -88,6 +92,7 @@ SHORT_FORM_SUFFIXES: dict[str, tuple[str, ...]] = {
 SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
     # GB/T 2261.1: 1 male, 2 female
     "sex": {"male": ("男性", "男子", "1"), "female": ("女性", "女子", "2")},
+    "religion": {"none": ("无", "不信教", "无宗教"), "christianity": ("基督新教",)},
     "ethnicity": {"05": ("维族",), "17": ("哈族",), "02": ("蒙族",), "23": ("柯族",)},
     "relation": {"head": ("本人", "户主本人"), "spouse": ("妻子", "丈夫", "妻", "夫", "爱人"),
                  "son": ("儿子", "长子", "次子", "三子", "独子", "养子", "继子"),

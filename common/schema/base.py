@@ -2,8 +2,10 @@
 
 Every synced entity is declared once here and feeds the server (SQLite/PostgreSQL), the client
 (SQLCipher), the forms, the 一张表 assistant's header matching and the field-level merge. A
-column's `info` carries its Chinese label (`label`), its dictionary (`dict`), whether it is personal
-data to mask in lists (`sensitive`), and what it refers to (`ref`, a table name).
+column's `info` carries its Chinese label (`label`), its dictionary (`dict`), how it is masked as
+personal data (`sensitive`: a masking kind of common/masking.py), what it refers to (`ref`, a
+table name), and where it appears (form, search, list/export column, assistant): see fields.py,
+which reads this metadata back as `FieldSpec`s for every place that shows or queries a field.
 
 References between synced records are *soft* (no database foreign keys): a device holds only its
 scope, so a person may point at a household the device does not hold, and sync batches may arrive
@@ -40,16 +42,29 @@ class Base(DeclarativeBase):
     __label__: str = ""
 
 
-def field(*args: Any, label: str, dict_code: str | None = None, sensitive: bool = False,
-          ref: str | None = None, **kw: Any) -> Any:
-    """A mapped column with its Chinese label and metadata in `info`."""
-    info = {"label": label}
-    if dict_code:
-        info["dict"] = dict_code
-    if sensitive:
-        info["sensitive"] = True
-    if ref:
-        info["ref"] = ref
+def field(*args: Any, label: str, dict_code: str | None = None, sensitive: str | None = None,
+          ref: str | None = None, form: int | None = None, search: str | None = None,
+          facet: str | None = None, column: int | None = None, assistant: str | None = None,
+          derived: bool = False, synonyms: tuple[str, ...] = (), default_value: Any = None,
+          **kw: Any) -> Any:
+    """A mapped column with its Chinese label and what it is for, in `info`.
+
+    `sensitive`: the masking kind ("id_number", "phone", "hidden"); `form`: its position in the
+    entity's edit form; `search`: "facet" (a condition chosen from the dictionary; `facet` names the
+    search query's attribute) or "text" (free text matches it); `column`: its position among the
+    list and export columns; `assistant`: the kind the 一张表 assistant reads and writes it as
+    (`derived`: computed from other fields when missing); `synonyms`: other headers meaning it;
+    `default_value`: the value a new record gets when none is given.
+    """
+    info: dict[str, Any] = {"label": label}
+    optional = {"dict": dict_code, "sensitive": sensitive, "ref": ref, "search": search,
+                "facet": facet, "column": column, "assistant": assistant,
+                "default": default_value, "form": form}
+    info.update({k: v for k, v in optional.items() if v is not None})
+    if derived:
+        info["derived"] = True
+    if synonyms:
+        info["synonyms"] = tuple(synonyms)
     return mapped_column(*args, info=info, **kw)
 
 

@@ -40,5 +40,5 @@ class User(Synced, Base):
     display_name: Mapped[str] = field(String(64), label="姓名")
     role: Mapped[str] = field(String(32), label="角色", dict_code="role")
     scope_node_id: Mapped[str] = field(String(36), label="管辖范围", ref="org_nodes")
-    phone: Mapped[str | None] = field(String(20), label="联系电话", sensitive=True)
+    phone: Mapped[str | None] = field(String(20), label="联系电话", sensitive="phone")
     active: Mapped[bool] = field(Boolean, label="启用", default=True)

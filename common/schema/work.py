@@ -68,7 +68,7 @@ class Event(Synced, Base):
     category: Mapped[str] = field(String(32), label="事件类别", dict_code="event_category")
     source: Mapped[str] = field(String(16), label="事件来源", dict_code="event_source")
     reporter_name: Mapped[str | None] = field(String(64), label="反映人")
-    reporter_phone: Mapped[str | None] = field(String(20), label="反映人电话", sensitive=True)
+    reporter_phone: Mapped[str | None] = field(String(20), label="反映人电话", sensitive="phone")
     location: Mapped[str | None] = field(String(200), label="发生地点")
     house_id: Mapped[str | None] = field(String(36), label="房屋", ref="houses")
     person_id: Mapped[str | None] = field(String(36), label="相关人员", ref="people")

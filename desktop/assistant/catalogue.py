@@ -1,5 +1,9 @@
 """The fields the assistant knows (what a header can map to) and the header synonym table.
 
+The person's own fields, their labels and kinds come from the schema's declaration
+(`assistant=` on a field of common/schema/people.py): a field declared there is read and
+written by every job without touching this module.
+
 A field's `kind` says how cells are read, compared and written: text, id (ID number), phone,
 date, int, dict (a dictionary code shown by its label), tags (a list of tag labels), seq (a
 row number the assistant writes itself). `derived` fields are computed (age from the birth date,
@@ -11,6 +15,9 @@ import json
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+
+from common.schema import House, Household, Person, label_of
+from common.schema.fields import assistant_fields
 
 HEADERS_FILE = Path(__file__).resolve().parents[2] / "resources" / "assistant" / "headers.json"
 
@@ -24,29 +31,26 @@ class Field:
     derived: bool = False
 
 
+def _declared() -> tuple[Field, ...]:
+    """The person's own fields, as the schema declares them for the assistant."""
+    return tuple(Field(f.key, f.label, f.assistant, f.dict_code, f.derived)
+                 for f in assistant_fields(Person))
+
+
+PERSON_FIELDS = _declared()
+"""Fields read straight from the person's record (common/schema/people.py declares them)."""
+
 FIELDS: tuple[Field, ...] = (
     Field("seq", "序号", "seq"),
-    Field("name", "姓名", "text"),
-    Field("id_number", "公民身份号码", "id"),
-    Field("sex", "性别", "dict", "sex", derived=True),
-    Field("birth_date", "出生日期", "date"),
+    *PERSON_FIELDS,
+    # joined or computed beside the person's record (records.load_people)
     Field("age", "年龄", "int", derived=True),
-    Field("ethnicity", "民族", "dict", "ethnicity"),
-    Field("phone", "联系电话", "phone"),
-    Field("address", "现住址", "text"),
-    Field("household_no", "户号", "text"),
-    Field("relation_to_head", "与户主关系", "dict", "relation"),
+    Field("household_no", label_of(Household, "household_no"), "text"),
     Field("head_name", "户主姓名", "text"),
     Field("head_id_number", "户主身份证号", "id"),
-    Field("household_address", "户籍地址", "text"),
-    Field("door_plate", "门牌号", "text"),
-    Field("house_address", "房屋地址", "text"),
-    Field("resident_type", "人口类型", "dict", "resident_type"),
-    Field("status", "人员状态", "dict", "person_status"),
-    Field("education", "文化程度", "dict", "education"),
-    Field("marital_status", "婚姻状况", "dict", "marital_status"),
-    Field("political_status", "政治面貌", "dict", "political_status"),
-    Field("workplace", "工作单位", "text"),
+    Field("household_address", label_of(Household, "address"), "text"),
+    Field("door_plate", label_of(House, "door_plate"), "text"),
+    Field("house_address", label_of(House, "address"), "text"),
     Field("grid", "所属网格", "text"),
     Field("village", "村(社区)", "text"),
     Field("township", "乡镇", "text"),
@@ -77,6 +81,9 @@ def synonyms() -> dict[str, str]:
     out: dict[str, str] = {}
     for f in FIELDS:
         out[normalise_header(f.label)] = f.key
+    for spec in assistant_fields(Person):
+        for v in spec.synonyms:
+            out[normalise_header(v)] = spec.key
     for key, variants in data["fields"].items():
         if key not in BY_KEY:
             raise ValueError(f"headers.json names an unknown field {key!r}")

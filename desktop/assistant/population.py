@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from common.dictionaries import default_vocabulary
-from common.dictionaries import label as dict_label
+from common.dictionaries import Vocabulary, default_vocabulary
 from common.errors import DomainError
-from common.schema import OrgNode
+from common.schema import OrgNode, Person, label_of
+from desktop.services.records import load_dictionaries
 from desktop.services.search import PeopleQuery, count_people, search_person_ids
 
 from .records import load_people
@@ -30,6 +30,7 @@ class Conditions:
     tags: list[str] = field(default_factory=list)      # any of these
     tags_all: list[str] = field(default_factory=list)  # every one of these
     ethnicities: list[str] = field(default_factory=list)
+    religions: list[str] = field(default_factory=list)
     resident_types: list[str] = field(default_factory=list)
     statuses: list[str] = field(default_factory=list)  # empty: DEFAULT_STATUSES; 不限: any
     place: str = ""            # a township, village or grid by name
@@ -42,12 +43,13 @@ fill of "65岁以上" lists the people that search shows — never the deceased 
 ANY = ("不限", "全部", "any", "all")
 
 
-def _codes(dict_code: str, values: list[str], label: str) -> tuple[str, ...]:
+def _codes(dict_code: str, values: list[str], label: str,
+           vocab: Vocabulary | None = None) -> tuple[str, ...]:
     out = []
     for v in values:
         for part in re.split(r"[,，、]", v):
             if part.strip():
-                c = default_vocabulary().code(dict_code, part.strip())
+                c = (vocab or default_vocabulary()).code(dict_code, part.strip())
                 if c is None:
                     raise DomainError("not_in_dict", label=label, value=part.strip())
                 out.append(c)
@@ -69,7 +71,15 @@ def parse_age(text: str) -> tuple[int | None, int | None]:
     raise DomainError("number_invalid", label="年龄", value=text)
 
 
-def to_query(session: Session, cond: Conditions) -> PeopleQuery:
+def vocabulary_of(session: Session) -> Vocabulary:
+    """The dictionaries conditions are read in and labels written with: the database's own
+    (synced from 配置中心, so an entry an admin added is known), the defaults where none."""
+    return Vocabulary(load_dictionaries(session))
+
+
+def to_query(session: Session, cond: Conditions,
+             vocab: Vocabulary | None = None) -> PeopleQuery:
+    vocab = vocab or vocabulary_of(session)
     age_min, age_max = parse_age(cond.age)
     node_id = None
     if cond.place.strip():
@@ -79,27 +89,33 @@ def to_query(session: Session, cond: Conditions) -> PeopleQuery:
             raise DomainError("not_found", label="区划", value=cond.place)
     sex = None
     if cond.sex.strip():
-        sex = default_vocabulary().code("sex", cond.sex.strip())
+        sex = vocab.code("sex", cond.sex.strip())
         if sex is None:
             raise DomainError("not_in_dict", label="性别", value=cond.sex)
     if any(v.strip() in ANY for v in cond.statuses):
         statuses: tuple[str, ...] = ()
     else:
-        statuses = _codes("person_status", cond.statuses, "人员状态") or DEFAULT_STATUSES
+        statuses = (_codes("person_status", cond.statuses, "人员状态", vocab)
+                    or DEFAULT_STATUSES)
     return PeopleQuery(
         text=cond.text.strip(), age_min=age_min, age_max=age_max, sex=sex,
-        ethnicities=_codes("ethnicity", cond.ethnicities, "民族"),
-        tags_any=_codes("tag", cond.tags, "标签"), tags_all=_codes("tag", cond.tags_all, "标签"),
-        resident_types=_codes("resident_type", cond.resident_types, "人口类型"),
+        ethnicities=_codes("ethnicity", cond.ethnicities, "民族", vocab),
+        religions=_codes("religion", cond.religions, label_of(Person, "religion"), vocab),
+        tags_any=_codes("tag", cond.tags, "标签", vocab),
+        tags_all=_codes("tag", cond.tags_all, "标签", vocab),
+        resident_types=_codes("resident_type", cond.resident_types, "人口类型", vocab),
         statuses=statuses, org_node_id=node_id)
 
 
-def query_summary(session: Session, q: PeopleQuery) -> list[tuple[str, str]]:
+def query_summary(session: Session, q: PeopleQuery,
+                  vocab: Vocabulary | None = None) -> list[tuple[str, str]]:
     """The conditions of `q` as (label, value) pairs a person reads: what a fill was run
     with, printed by the command line, shown on the page and in the result's note sheet.
     人员状态 is always said, since leaving it open takes in the deceased."""
+    vocab = vocab or vocabulary_of(session)
+
     def labels(dict_code: str, codes: tuple[str, ...]) -> str:
-        return "、".join(dict_label(dict_code, c) or c for c in codes)
+        return "、".join(vocab.label(dict_code, c) or c for c in codes)
 
     def names(ids: tuple[str, ...]) -> str:
         found = dict(session.execute(select(OrgNode.id, OrgNode.name)
@@ -110,7 +126,7 @@ def query_summary(session: Session, q: PeopleQuery) -> list[tuple[str, str]]:
     if q.text.strip():
         out.append(("关键词", q.text.strip()))
     if q.sex:
-        out.append(("性别", dict_label("sex", q.sex) or q.sex))
+        out.append(("性别", vocab.label("sex", q.sex) or q.sex))
     if q.age_min is not None or q.age_max is not None:
         if q.age_max is None:
             out.append(("年龄", f"{q.age_min}岁及以上"))
@@ -121,6 +137,7 @@ def query_summary(session: Session, q: PeopleQuery) -> list[tuple[str, str]]:
         else:
             out.append(("年龄", f"{q.age_min}-{q.age_max}岁"))
     for label, dict_code, codes in (("民族", "ethnicity", q.ethnicities),
+                                    (label_of(Person, "religion"), "religion", q.religions),
                                     ("标签（任一）", "tag", q.tags_any),
                                     ("标签（全部具备）", "tag", q.tags_all),
                                     ("人口类型", "resident_type", q.resident_types)):

@@ -16,13 +16,13 @@ from sqlalchemy.orm import Session, aliased
 
 from common.dictionaries import Vocabulary, default_vocabulary
 from common.schema import House, Household, OrgNode, Person, PersonTag
+from common.schema.fields import assistant_fields
 from common.validation import age_on
 
 from .values import normalise_name
 
-_PERSON_COLS = ("id", "grid_id", "name", "id_number", "sex", "birth_date", "ethnicity", "phone",
-                "address", "relation_to_head", "resident_type", "status", "education",
-                "marital_status", "political_status", "workplace")
+_PERSON_COLS = ("id", "grid_id", *(f.key for f in assistant_fields(Person)))
+"""The person's own columns the assistant reads: what the schema declares for it."""
 
 
 @dataclass

@@ -13,8 +13,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from common import masking as common_masking
 from common.errors import DomainError, ValidationError, ValidationErrors
 from common.schema import Household, House, Person, PersonTag, user_fields
+from common.schema.fields import sensitive_fields
 from desktop.storage.changes import record_change
 from desktop.storage.search_index import has_index_tables, index_people
 
@@ -23,18 +25,21 @@ from .records import load_dictionaries, log_operation, save_record
 
 def mask_id_number(value: str | None) -> str:
     """652123********1234: region kept (it says where), birth date and sequence hidden."""
-    if not value:
-        return ""
-    v = str(value)
-    return v[:6] + "*" * max(len(v) - 10, 0) + v[-4:] if len(v) > 10 else "*" * len(v)
+    return common_masking.mask_id_number(value) or ""
 
 
 def mask_phone(value: str | None) -> str:
     """138****5678."""
-    if not value:
-        return ""
-    v = str(value)
-    return v[:3] + "****" + v[-4:] if len(v) >= 8 else "*" * len(v)
+    return common_masking.mask_phone(value) or ""
+
+
+def masked(field_name: str, value: Any) -> Any:
+    """A person's field as lists and exports show it: masked as the schema declares."""
+    return common_masking.mask(sensitive_fields(Person).get(field_name), value)
+
+
+def is_masked(field_name: str) -> bool:
+    return field_name in sensitive_fields(Person)
 
 
 @dataclass
@@ -128,8 +133,8 @@ def mark_status(session: Session, person_id: str, status: str, *, now: dt.dateti
 
 def reveal(session: Session, person_id: str, field_name: str, *, now: dt.datetime,
            actor_id: str) -> str:
-    """The clear value of a masked field (ID number or phone); the reveal is logged."""
-    if field_name not in ("id_number", "phone"):
+    """The clear value of a masked field (ID number, phone, 宗教信仰); the reveal is logged."""
+    if field_name not in sensitive_fields(Person):
         raise DomainError("unknown_field", field=field_name)
     p = session.get(Person, person_id)
     if p is None:
@@ -141,11 +146,12 @@ def reveal(session: Session, person_id: str, field_name: str, *, now: dt.datetim
 
 def open_for_edit(session: Session, person_id: str, *, now: dt.datetime,
                   actor_id: str) -> PersonDetail:
-    """The person for the edit form, which shows the ID number and phone in clear: logged as a
-    reveal of both (writer thread)."""
+    """The person for the edit form, which shows every sensitive field (ID number, phone,
+    宗教信仰) in clear: logged as a reveal of them (writer thread)."""
     detail = get_person(session, person_id)
     log_operation(session, "reveal", "people", person_id,
-                  {"field": "id_number,phone", "via": "edit_form"}, now=now, actor_id=actor_id)
+                  {"field": ",".join(sensitive_fields(Person)), "via": "edit_form"}, now=now,
+                  actor_id=actor_id)
     return detail
 
 

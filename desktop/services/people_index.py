@@ -4,7 +4,8 @@ Scanning 130,000 encrypted rows (even a covering index) costs ~80 ms per conditi
 SQLCipher; counting on every keystroke needs better. Rows (not deleted) are numbered in
 (name_key(name), id) order, the order lists show (pinyin, numbers by value: common/sorting.py); each condition becomes a Python int used as a bitset (bit i = row i)
 and a query is the AND of its conditions: counts are popcounts, a page is the next set bits.
-Low-cardinality columns (sex, ethnicity, type, status, tags, birth year) keep a bitset per value;
+Low-cardinality columns (the declared search facets: sex, ethnicity, type, status…; tags, birth
+year) keep a bitset per value;
 high-cardinality ones (grid, house, household) keep row lists turned into bitsets on demand.
 
 The index is a snapshot: `fingerprint()` (two O(1) reads) says whether the database has changed
@@ -26,12 +27,16 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from common.schema import Household, House, OrgNode, Person, PersonTag
+from common.schema.fields import facet_fields
 from common.sorting import Key, name_key
 from desktop.storage.search_index import has_index_tables, prefix_match
 from desktop.storage.tables import LocalHistory, SyncState
 
 if TYPE_CHECKING:
     from .search import PeopleQuery
+
+LOW = tuple(f.key for f in facet_fields(Person))
+"""Columns kept as a bitset per value: the people's declared search facets."""
 
 _ASCII_LETTERS = re.compile(r"^[A-Za-z]+$")
 _ID_FRAGMENT = re.compile(r"^[0-9]+[Xx]?$")
@@ -79,8 +84,8 @@ class PeopleIndex:
         ix = cls()
         ix.fingerprint = fingerprint(session)
         # Plain driver rows (no ORM type processing): ~3x faster for 130,000 rows.
-        cols = ("name", "id", "id_number", "phone", "birth_date", "sex", "ethnicity",
-                "resident_type", "status", "grid_id", "house_id", "household_id")
+        cols = ("name", "id", "id_number", "phone", "birth_date", *LOW, "grid_id", "house_id",
+                "household_id")
         table = Person.__table__
         stmt = select(*[table.c[c] for c in cols]).where(table.c.deleted.is_(False))
         rows = [tuple(r) for r in session.connection().exec_driver_sql(
@@ -90,8 +95,8 @@ class PeopleIndex:
         n = ix.size = len(rows)
         if not n:
             return ix
-        (names, ids, id_numbers, phones, births, sexes, ethnicities, types, statuses, grids,
-         houses, households) = (list(c) for c in zip(*rows))
+        (names, ids, id_numbers, phones, births, *lows, grids, houses,
+         households) = (list(c) for c in zip(*rows))
         ix.keys = [(keys[nm or ""], pid) for nm, pid in zip(names, ids)]
         del keys
         ix.row_of = dict(zip(ids, range(n)))
@@ -112,8 +117,8 @@ class PeopleIndex:
             years[d.year].append(i)
         ix.birth = array("l", ordinals)
         ix.low = {c: {v: _bits(rs, n) for v, rs in _positions(col).items()}
-                  for c, col in (("sex", sexes), ("ethnicity", ethnicities),
-                                 ("resident_type", types), ("status", statuses))}
+                  for c, col in zip(LOW, lows)}
+        del lows
         ix.high = {c: {v: array("I", rs) for v, rs in _positions(col).items()}
                    for c, col in (("grid_id", grids), ("house_id", houses),
                                   ("household_id", households))}
@@ -153,7 +158,7 @@ class PeopleIndex:
                 if bits & normal}
 
     def _mask(self, q: "PeopleQuery", *, today: dt.date, session: Session) -> int:
-        from .search import _years_before
+        from .search import _years_before, facet_values
         if not self.size:
             return 0
         m = self.all
@@ -162,10 +167,8 @@ class PeopleIndex:
         if q.age_max is not None:
             m &= ~self._born_on_or_before(_years_before(today, q.age_max + 1)) & self.all
             m &= self.known_birth
-        for col, values in (("sex", (q.sex,) if q.sex else ()), ("ethnicity", q.ethnicities),
-                            ("resident_type", q.resident_types), ("status", q.statuses)):
-            if values:
-                m &= self._any(self.low[col], values)
+        for col, values in facet_values(q):
+            m &= self._any(self.low[col], values)
         if q.grid_ids:
             m &= self._any_high("grid_id", q.grid_ids)
         if q.org_node_id:

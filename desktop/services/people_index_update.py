@@ -20,10 +20,9 @@ from common.schema import Person, PersonTag
 from common.sorting import name_key
 from desktop.storage.tables import LocalHistory
 
-from .people_index import PeopleIndex, _Blob, fingerprint
+from .people_index import LOW, PeopleIndex, _Blob, fingerprint
 
 MAX_CHANGES = 500
-LOW = ("sex", "ethnicity", "resident_type", "status")
 HIGH = ("grid_id", "house_id", "household_id")
 
 

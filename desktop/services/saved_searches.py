@@ -10,9 +10,11 @@ from sqlalchemy.orm import Session
 from common.dictionaries import label as dict_label
 from common.errors import ValidationError, ValidationErrors
 from common.schema import Person, label_of
+from common.schema.fields import list_columns
 from desktop.storage.local_log import SavedSearch
 
-from .people import mask_id_number, mask_phone, tags_of
+from .people import masked as masked_value
+from .people import tags_of
 from .records import load_dictionaries, log_operation
 from .search import PeopleQuery, search_person_ids
 
@@ -43,15 +45,16 @@ def delete_search(session: Session, name: str) -> None:
         session.delete(row)
 
 
-EXPORT_FIELDS = ("name", "sex", "birth_date", "ethnicity", "id_number", "phone",
-                 "resident_type", "status", "address")
+EXPORT_FIELDS = tuple(list_columns(Person))
+"""The declared list and export columns (common/schema/people.py)."""
 
 
 def export_people(session: Session, query: PeopleQuery, path: str | Path, *, today: dt.date,
                   now: dt.datetime, actor_id: str, masked: bool = True) -> int:
     """Write the people matching `query` to an xlsx file (labels and dictionary labels as the
-    header and cells) and log the export. ID numbers and phones stay masked unless `masked` is
-    False, which is logged as such. Returns the number of rows. Runs on the writer thread
+    header and cells) and log the export. Sensitive fields (ID number, phone, 宗教信仰) stay
+    masked unless `masked` is False, which is logged as such. Returns the number of rows. Runs
+    on the writer thread
     (the log line is a write)."""
     from openpyxl import Workbook
 
@@ -77,10 +80,8 @@ def export_people(session: Session, query: PeopleQuery, path: str | Path, *, tod
                 d = cols[f].info.get("dict")
                 if d:
                     v = labels.get(d, {}).get(v, v) if v is not None else None
-                if masked and f == "id_number":
-                    v = mask_id_number(v)
-                if masked and f == "phone":
-                    v = mask_phone(v)
+                if masked:
+                    v = masked_value(f, v)
                 row.append(v.isoformat() if isinstance(v, dt.date) else v)
             row.append("、".join(labels.get("tag", {}).get(t, dict_label("tag", t) or t)
                                 for t in sorted(tags.get(pid, []))))

@@ -18,6 +18,7 @@ from sqlalchemy import Select, and_, distinct, func, or_, select
 from sqlalchemy.orm import Session
 
 from common.schema import Household, House, OrgNode, Person, PersonTag
+from common.schema.fields import facet_fields, list_columns
 from common.sorting import name_key
 from desktop.storage.search_index import has_index_tables, prefix_match
 
@@ -42,6 +43,7 @@ class PeopleQuery:
     age_max: int | None = None
     sex: str | None = None
     ethnicities: tuple[str, ...] = ()
+    religions: tuple[str, ...] = ()
     tags_any: tuple[str, ...] = ()
     tags_all: tuple[str, ...] = ()
     resident_types: tuple[str, ...] = ()
@@ -70,7 +72,8 @@ class PeopleQuery:
 
 @dataclass
 class PersonRow:
-    """What a list of people shows (ID and phone still in clear: the model masks them)."""
+    """What a list of people shows (sensitive fields still in clear: the model masks them):
+    the declared list columns (common/schema/people.py) and the references a page follows."""
 
     id: str
     name: str
@@ -85,12 +88,23 @@ class PersonRow:
     household_id: str | None
     house_id: str | None
     address: str | None
+    religion: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-ROW_COLUMNS = (Person.id, Person.name, Person.sex, Person.birth_date, Person.ethnicity,
-               Person.id_number, Person.phone, Person.resident_type, Person.status,
-               Person.grid_id, Person.household_id, Person.house_id, Person.address)
+ROW_COLUMNS = tuple(getattr(Person, c) for c in dict.fromkeys(
+    ["id", *list_columns(Person), "grid_id", "household_id", "house_id"]))
+
+
+def facet_values(q: PeopleQuery) -> list[tuple[str, tuple[str, ...]]]:
+    """(field, chosen codes) of every declared search facet `q` sets (sex is a single code)."""
+    out = []
+    for f in facet_fields(Person):
+        v = getattr(q, f.facet)
+        values = ((v,) if v else ()) if isinstance(v, str) or v is None else tuple(v)
+        if values:
+            out.append((f.key, values))
+    return out
 
 
 def has_pinyin_index(session: Session) -> bool:
@@ -112,14 +126,9 @@ def conditions(q: PeopleQuery, *, today: dt.date, pinyin: bool) -> list[Any]:
         c.append(Person.birth_date <= _years_before(today, q.age_min))
     if q.age_max is not None:
         c.append(Person.birth_date > _years_before(today, q.age_max + 1))
-    if q.sex:
-        c.append(Person.sex == q.sex)
-    if q.ethnicities:
-        c.append(Person.ethnicity.in_(q.ethnicities))
-    if q.resident_types:
-        c.append(Person.resident_type.in_(q.resident_types))
-    if q.statuses:
-        c.append(Person.status.in_(q.statuses))
+    for key, values in facet_values(q):
+        column = getattr(Person, key)
+        c.append(column == values[0] if len(values) == 1 else column.in_(values))
     if q.grid_ids:
         c.append(Person.grid_id.in_(q.grid_ids))
     if q.org_node_id:
@@ -210,7 +219,7 @@ def search_people(session: Session, q: PeopleQuery, *, today: dt.date, limit: in
         return []
     found = {r[0]: r for r in session.execute(
         select(*ROW_COLUMNS).where(Person.id.in_(ids))).all()}
-    return [PersonRow(*found[i]) for i in ids if i in found]
+    return [PersonRow(**found[i]._asdict()) for i in ids if i in found]
 
 
 def _ordered_ids(session: Session, q: PeopleQuery, *, today: dt.date

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from common.errors import ValidationError, ValidationErrors
 from common.schema import Base, Person, new_id, user_fields
+from common.schema.fields import new_person_values
 from common.sync import hlc
 from common.sync.codec import to_wire
 
@@ -57,8 +58,7 @@ def record_change(session: Session, entity: type[Base], record_id: str | None,
     creating = row is None
     if entity is Person:
         if creating:
-            values = {"resident_type": "registered", "status": "normal", "id_number": None,
-                      "name": None, **values}
+            values = new_person_values(values)
         values = validate_person_values(values, now)
     stamp = next_clock(session, now)
     if creating:

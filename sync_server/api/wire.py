@@ -202,6 +202,12 @@ class TokenResponse(BaseModel):
     user: UserPublic
 
 
+class FieldReveal(BaseModel):
+    id: str
+    field: str
+    value: str | None
+
+
 class IdNumberReveal(BaseModel):
     id: str
     id_number: str

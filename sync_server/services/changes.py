@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from common.errors import DomainError, ValidationError, ValidationErrors
 from common.schema import SYNC_COLUMNS, Base, Person, new_id, user_fields
+from common.schema.fields import new_person_values
 from common.sync import FieldConflict, hlc, merge_change
 from common.sync.codec import to_wire
 
@@ -172,11 +173,7 @@ def _validate_person(values: dict[str, Any], now: dt.datetime) -> dict[str, Any]
 
 
 def _with_defaults(values: dict[str, Any]) -> dict[str, Any]:
-    out = {"resident_type": "registered", "status": "normal"}
-    out.update(values)
-    for name in ("id_number", "name"):
-        out.setdefault(name, None)
-    return out
+    return new_person_values(values)
 
 
 __all__ = ["apply_change", "merge_change_into", "Applied", "next_rev", "current_rev",

@@ -1,24 +1,29 @@
-"""Masking of personal data shown in lists (PIPL): ID numbers and phone numbers."""
+"""Masking of personal data shown in lists (PIPL): the server's name for common.masking, which
+the client uses too, so both sides show the same masked text."""
 from __future__ import annotations
 
+from typing import Any
 
-def mask_id_number(value: str | None) -> str | None:
-    """652123198001010016 -> 652123********0016 (region and the last four stay readable)."""
-    if not value:
-        return value
-    if len(value) <= 10:
-        return "*" * len(value)
-    return value[:6] + "*" * (len(value) - 10) + value[-4:]
+from common.masking import mask, mask_id_number, mask_phone
+from common.schema import ENTITIES
+from common.schema.fields import sensitive_fields
 
 
-def mask_phone(value: str | None) -> str | None:
-    """13812348000 -> 138****8000; 0995-8561234 -> 099*****1234."""
-    if not value:
-        return value
-    if len(value) <= 7:
-        return "*" * (len(value) - 2) + value[-2:]
-    return value[:3] + "*" * (len(value) - 7) + value[-4:]
+def _kinds() -> dict[str, str]:
+    out: dict[str, str] = {}
+    for entity in ENTITIES.values():
+        for key, kind in sensitive_fields(entity).items():
+            out.setdefault(key, kind)
+    return out
 
 
-def mask_field(name: str, value: str | None) -> str | None:
-    return mask_id_number(value) if name == "id_number" else mask_phone(value)
+_KINDS = _kinds()
+
+
+def mask_field(name: str, value: Any, entity: Any = None) -> Any:
+    """`value` of field `name` masked by its declared kind (of `entity` when given)."""
+    kind = sensitive_fields(entity).get(name) if entity is not None else _KINDS.get(name)
+    return mask(kind or "phone", value)
+
+
+__all__ = ["mask", "mask_field", "mask_id_number", "mask_phone"]

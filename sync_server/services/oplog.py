@@ -11,7 +11,7 @@ from common.schema import User
 
 from ..db.tables import OpLog
 
-ACTIONS = ("create", "update", "delete", "reveal_id_number", "export", "login", "login_failed")
+ACTIONS = ("create", "update", "delete", "reveal_id_number", "reveal", "export", "login", "login_failed")
 
 
 def log_operation(session: Session, *, user: User | None, action: str, now: dt.datetime,

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from common.errors import DomainError, ValidationError, ValidationErrors
 from common.schema import (ENTITIES, LEVELS, Base, DictEntry, OrgNode, Person, PersonTag,
                            User, label_of, new_id)
+from common.schema.fields import new_person_values
 from common.validation import validate_person
 
 from ..db.tables import Counter
@@ -209,8 +210,7 @@ def _person_values(session: Session, scope: Scope, values: dict[str, Any],
                    row: Person | None, now: dt.datetime) -> dict[str, Any]:
     """Validate a person's values against the whole record and refuse a duplicate ID number."""
     if row is None:
-        merged = {"resident_type": "registered", "status": "normal", "id_number": None,
-                  "name": None, **values}
+        merged = new_person_values(values)
     else:
         merged = {k: getattr(row, k) for k in ("id_number", "name", "sex", "birth_date",
                                                "resident_type", "status", "phone")}
@@ -346,6 +346,15 @@ def _cell(value: Any) -> Any:
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + value
     return value
+
+
+def reveal_field(session: Session, scope: Scope, user: User, entity: type[Base], record_id: str,
+                 field: str, *, now: dt.datetime) -> Any:
+    """The clear value of a masked field of a record in scope; the reveal is logged."""
+    row = get_record(session, scope, entity, record_id)
+    log_operation(session, user=user, action="reveal", now=now, entity=entity.__tablename__,
+                  record_id=row.id, details={"field": field})
+    return getattr(row, field)
 
 
 def reveal_id_number(session: Session, scope: Scope, user: User, person_id: str, *,

@@ -210,3 +210,27 @@ def test_an_office_exports_its_people_as_csv_and_the_export_is_logged(server):
         log = s.scalars(select(OpLog).where(OpLog.action == "export")).all()
     assert [(e.username, e.entity, e.details["rows"]) for e in log] == [
         ("office1", "people", 1), ("office1", "people", 1)]
+
+
+def test_religion_is_masked_in_lists_and_reads_filterable_and_its_reveal_is_logged(server):
+    api = server.as_("worker1a")
+    pid = api.post("/api/people", json=make_person(server.tree.id("g1a"),
+                                                   religion="islam")).json()["id"]
+    api.post("/api/people", json=make_person(server.tree.id("g1a"), religion="none"))
+    listed = api.get("/api/people", params={"religion": "islam"}).json()
+    assert listed["total"] == 1 and listed["items"][0]["religion"] == "***"
+    assert api.get(f"/api/people/{pid}").json()["religion"] == "***"
+    r = api.get(f"/api/people/{pid}/reveal/religion")
+    assert r.status_code == 200 and r.json()["value"] == "islam"
+    refused = api.get(f"/api/people/{pid}/reveal/name")
+    assert refused.status_code == 400 and "不认识的字段" in refused.json()["message"]
+    with server.session() as s:
+        log = s.scalars(select(OpLog).where(OpLog.action == "reveal")).all()
+    assert [(e.username, e.record_id, e.details) for e in log] == [
+        ("worker1a", pid, {"field": "religion"})]
+
+
+def test_a_religion_outside_the_dictionary_is_refused_with_its_label(server):
+    r = server.as_("worker1a").post("/api/people", json=make_person(server.tree.id("g1a"),
+                                                                    religion="unknown"))
+    assert r.status_code == 422 and "宗教信仰" in r.json()["message"]

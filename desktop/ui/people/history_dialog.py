@@ -7,7 +7,9 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QHeaderView, QLabel, QTableWidget,
                                QTableWidgetItem, QVBoxLayout)
 
+from common.masking import mask_field
 from common.schema.base import Base
+from common.schema.fields import sensitive_fields
 from common.errors import DomainError
 from desktop.services.records import merge_server_history, record_history
 
@@ -86,9 +88,8 @@ class HistoryDialog(QDialog):
                 self.table.setItem(i, j, QTableWidgetItem(text))
 
     def _shown(self, field: str, value: Any) -> str:
-        if field in ("id_number", "phone") and value:
-            from desktop.services.people import mask_id_number, mask_phone
-            return mask_id_number(value) if field == "id_number" else mask_phone(value)
+        if value and field in sensitive_fields(self.entity):
+            return str(mask_field(self.entity, field, value))
         if field in self.entity.__table__.columns:
             return self.labels.display(self.entity, field, value)
         return "" if value is None else str(value)

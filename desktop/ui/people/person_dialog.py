@@ -9,6 +9,8 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QHBoxLayout, QLabel,
 
 from common.errors import DomainError
 from common.schema import Person
+from common.schema.fields import defaults as field_defaults
+from common.schema.fields import form_fields
 from desktop.services.people import open_for_edit, save_person
 from desktop.services.places import grid_options
 
@@ -16,9 +18,8 @@ from ..context import AppContext
 from ..widgets.labels import labels_of
 from ..widgets.record_form import ERROR_STYLE, RecordForm, save_cancel_buttons
 
-FIELDS = ["name", "id_number", "ethnicity", "phone", "resident_type", "status",
-          "relation_to_head", "address", "education", "marital_status", "political_status",
-          "workplace", "notes"]
+FIELDS = form_fields(Person)
+"""The person form's fields, as declared (common/schema/people.py)."""
 
 
 class PersonDialog(QDialog):
@@ -64,8 +65,7 @@ class PersonDialog(QDialog):
         layout.addWidget(self.tags)
         layout.addWidget(self.message)
         layout.addWidget(self.buttons)
-        self.form.set_values({"resident_type": "registered", "status": "normal",
-                              **(defaults or {})})
+        self.form.set_values({**field_defaults(Person), **(defaults or {})})
         self._default_grid = (defaults or {}).get("grid_id") or ctx.user.scope_node_id
         ctx.tasks.read(grid_options, self._grids_loaded)
         if person_id:

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (QComboBox, QFormLayout, QHBoxLayout, QInputDialog
                                QVBoxLayout, QWidget)
 
 from common.schema import Household, Person, PersonTag
+from common.schema.fields import facet_fields
 from desktop.services.places import grid_options
 from desktop.services.saved_searches import export_people, save_search, saved_searches
 from desktop.services.search import PeopleQuery, count_people
@@ -23,6 +24,8 @@ from ..widgets.people_table import PeopleTableView
 
 
 DEFAULT_STATUSES = ("normal",)
+FACETS = [f for f in facet_fields(Person) if f.facet != "sex"]
+"""The declared multi-value search facets (sex is a single choice)."""
 
 
 class SearchPage(QWidget):
@@ -42,17 +45,20 @@ class SearchPage(QWidget):
         self.sex.addItem("不限", None)
         for code, text in labels.options("sex"):
             self.sex.addItem(text, code)
-        self.ethnicities = CheckListWidget(labels.options("ethnicity"), rows=3)
-        self.ethnicities.setObjectName("ethnicities")
+        # one check list per declared multi-value facet (民族, 宗教信仰, 人口类型, 人员状态…),
+        # named by the search query's attribute (self.ethnicities, self.statuses…)
+        self.facets: dict[str, CheckListWidget] = {}
+        for spec in FACETS:
+            options = labels.options(spec.dict_code)
+            widget = CheckListWidget(options, rows=3 if len(options) > 8 else 2)
+            widget.setObjectName(spec.facet)
+            self.facets[spec.facet] = widget
+            setattr(self, spec.facet, widget)
         self.tags = CheckListWidget(labels.options("tag"), rows=5)
         self.tags.setObjectName("tags")
         self.tag_mode = QComboBox(objectName="tag_mode")
         self.tag_mode.addItem("满足任一标签", "any")
         self.tag_mode.addItem("同时满足全部标签", "all")
-        self.resident_types = CheckListWidget(labels.options("resident_type"), rows=2)
-        self.resident_types.setObjectName("resident_types")
-        self.statuses = CheckListWidget(labels.options("person_status"), rows=2)
-        self.statuses.setObjectName("statuses")
         self.statuses.set_checked(DEFAULT_STATUSES)
         self.household_no = QLineEdit(objectName="household_no", placeholderText="完整户号")
         self.grid = QComboBox(objectName="grid")
@@ -66,11 +72,10 @@ class SearchPage(QWidget):
         f = labels.field  # field names come from the schema's declared labels
         for label, widget in (("关键字(&K)", self.text), ("年龄从", self.age_min),
                               ("年龄到", self.age_max), (f(Person, "sex"), self.sex),
-                              (f(Person, "ethnicity"), self.ethnicities),
+                              *((f(Person, spec.key), self.facets[spec.facet])
+                                for spec in FACETS),
                               (f(PersonTag, "tag_code") + "(&T)", self.tags),
                               ("标签条件", self.tag_mode),
-                              (f(Person, "resident_type"), self.resident_types),
-                              (f(Person, "status"), self.statuses),
                               (f(Person, "grid_id"), self.grid),
                               (f(Household, "household_no"), self.household_no)):
             lab = QLabel(label)
@@ -137,7 +142,7 @@ class SearchPage(QWidget):
             w.valueChanged.connect(self.changed)
         for w in (self.sex, self.tag_mode, self.grid):
             w.currentIndexChanged.connect(self.changed)
-        for w in (self.ethnicities, self.tags, self.resident_types, self.statuses):
+        for w in (*self.facets.values(), self.tags):
             w.changed.connect(self.changed)
         QShortcut(QKeySequence("Ctrl+F"), self, activated=self.text.setFocus)
         self._started = False
@@ -182,9 +187,8 @@ class SearchPage(QWidget):
             age_min=self.age_min.value() if self.age_min.value() >= 0 else None,
             age_max=self.age_max.value() if self.age_max.value() >= 0 else None,
             sex=self.sex.currentData(),
-            ethnicities=self.ethnicities.checked(),
+            **{name: w.checked() for name, w in self.facets.items()},
             tags_any=() if all_tags else tags, tags_all=tags if all_tags else (),
-            resident_types=self.resident_types.checked(), statuses=self.statuses.checked(),
             org_node_id=self.grid.currentData(), household_no=self.household_no.text().strip(),
             building_id=self.scope.get("building_id"), house_id=self.scope.get("house_id"),
             household_id=self.scope.get("household_id"))
@@ -207,8 +211,8 @@ class SearchPage(QWidget):
         for w in (self.text, self.age_min, self.age_max, self.sex, self.tag_mode, self.grid,
                   self.household_no):
             w.blockSignals(False)
-        for w, codes in ((self.ethnicities, q.ethnicities), (self.tags, q.tags_all or q.tags_any),
-                         (self.resident_types, q.resident_types), (self.statuses, q.statuses)):
+        for w, codes in (*((w, getattr(q, name)) for name, w in self.facets.items()),
+                         (self.tags, q.tags_all or q.tags_any)):
             w.blockSignals(True)
             w.set_checked(codes)
             w.blockSignals(False)
@@ -232,9 +236,9 @@ class SearchPage(QWidget):
             out.append(f"年龄 {'' if q.age_min is None else q.age_min}"
                        f"–{'' if q.age_max is None else q.age_max} 岁")
         for name, d, codes in (("性别", "sex", (q.sex,) if q.sex else ()),
-                               ("民族", "ethnicity", q.ethnicities),
-                               ("标签", "tag", q.tags_all or q.tags_any),
-                               ("人员类别", "resident_type", q.resident_types)):
+                               *((spec.label, spec.dict_code, getattr(q, spec.facet))
+                                 for spec in FACETS if spec.facet != "statuses"),
+                               ("标签", "tag", q.tags_all or q.tags_any)):
             if codes:
                 out.append(f"{name} " + "、".join(lab.label(d, c) for c in codes))
         if tuple(q.statuses) != DEFAULT_STATUSES:

@@ -13,15 +13,17 @@ from typing import Any, Callable
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 
 from common.schema import Person
-from desktop.services.people import mask_id_number, mask_phone
+from common.schema.fields import list_columns
+from desktop.services.people import is_masked, masked
 from desktop.services.search import PeopleQuery, PersonRow, search_people
 from desktop.tasks import TaskManager
 
 from .labels import Labels
 from .paged_model import PagedRowsModel
 
-COLUMNS = ("name", "sex", "birth_date", "ethnicity", "id_number", "phone", "resident_type",
-           "status", "grid_id", "address")
+COLUMNS = (*list_columns(Person)[:-1], "grid_id", list_columns(Person)[-1])
+"""The declared list columns (common/schema/people.py), with the 网格/村 column before the
+last one (the address, which stretches)."""
 GRID_HEADER = "网格/村"
 PAGE = 200
 
@@ -100,16 +102,16 @@ class PeopleTableModel(PagedRowsModel):
         field = COLUMNS[index.column()]
         if role == Qt.ItemDataRole.DisplayRole:
             value = getattr(row, field)
-            if field in ("id_number", "phone"):
+            if is_masked(field):
                 shown = self._revealed.get((row.id, field))
                 if shown is not None:
-                    return shown
-                return mask_id_number(value) if field == "id_number" else mask_phone(value)
+                    return self.labels.display(Person, field, shown)
+                return masked(field, value) or ""
             if field == "grid_id":
                 return self.grid_names.get(value or "", "")
             return self.labels.display(Person, field, value)
         if role == Qt.ItemDataRole.UserRole:
             return row.id
-        if role == Qt.ItemDataRole.ToolTipRole and field in ("id_number", "phone"):
+        if role == Qt.ItemDataRole.ToolTipRole and is_masked(field):
             return "已隐藏：选中后按 Ctrl+R 显示（会记录在操作日志中）"
         return None

@@ -1,6 +1,6 @@
 """A people list (table view over PeopleTableModel) with the keyboard actions every people list
 offers: Enter opens the person, Ctrl+R reveals the selected ID number (logged), Ctrl+Shift+R the
-phone, Ctrl+H shows the record's history."""
+phone, Ctrl+Alt+R the 宗教信仰, Ctrl+H shows the record's history."""
 from __future__ import annotations
 
 import datetime as dt
@@ -50,6 +50,8 @@ class PeopleTableView(QTableView):
         for text, keys, slot in (("打开(&O)", "Return", self._activate),
                                  ("显示身份证号(&R)", "Ctrl+R", lambda: self.reveal_selected("id_number")),
                                  ("显示电话", "Ctrl+Shift+R", lambda: self.reveal_selected("phone")),
+                                 ("显示宗教信仰", "Ctrl+Alt+R",
+                                  lambda: self.reveal_selected("religion")),
                                  ("修改记录(&H)", "Ctrl+H", self.show_history)):
             action = QAction(text, self)
             action.setShortcut(QKeySequence(keys))

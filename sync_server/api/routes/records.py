@@ -1,8 +1,9 @@
 """Scoped REST endpoints for the main records: list, read, create, update, tombstone-delete.
 
 One router per entity, made by `records_router` from the entity's wire types and filters; the
-work happens in services.records. Lists mask ID numbers and phones; a single read masks the ID
-number; GET /api/people/{id}/id-number reveals it (logged).
+work happens in services.records. Lists mask the fields the schema declares sensitive (ID
+numbers, phones, 宗教信仰); a single read masks all but phones; GET /api/people/{id}/id-number and
+GET /api/people/{id}/reveal/{field} reveal them (logged).
 """
 
 from typing import Annotated, Any
@@ -10,13 +11,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, create_model
 
+from common.errors import DomainError
 from common.schema import Base, Person
+from common.schema.fields import facet_fields, sensitive_fields
 
 from ...services import records as svc
 from ...services.masking import mask_field
 from ..deps import CurrentUser, NowDep, ScopeDep, SessionDep, require_role
 from ..wire import (BUILDING, HOUSE, HOUSEHOLD, ORG_NODE, ORGANISATION, PERSON,
-                    IdNumberReveal, WireTypes)
+                    FieldReveal, IdNumberReveal, WireTypes)
 
 Text64 = Annotated[str, StringConstraints(max_length=64, strip_whitespace=True)]
 
@@ -32,8 +35,7 @@ class _Filters(BaseModel):
 # Exact-match filters per entity (beyond q, grid_id and paging).
 FILTERS: dict[str, tuple[str, ...]] = {
     "org_nodes": ("parent_id", "level"),
-    "people": ("status", "resident_type", "sex", "ethnicity", "household_id", "house_id",
-               "tag"),
+    "people": (*(f.key for f in facet_fields(Person)), "household_id", "house_id", "tag"),
     "households": ("house_id", "household_no"),
     "houses": ("building_id", "house_type", "use"),
     "buildings": ("park_id", "building_type", "use"),
@@ -51,14 +53,14 @@ def to_public(wire: WireTypes, row: Base, *, masked: tuple[str, ...],
     data = {c.key: getattr(row, c.key) for c in row.__table__.columns if c.key != "field_clock"}
     for key in masked:
         if key in data:
-            data[key] = mask_field(key, data[key])
+            data[key] = mask_field(key, data[key], type(row))
     if tags is not None:
         data["tags"] = tags
     return wire.Public.model_validate(data)
 
 
 def _sensitive(entity: type[Base]) -> tuple[str, ...]:
-    return tuple(c.key for c in entity.__table__.columns if c.info.get("sensitive"))
+    return tuple(sensitive_fields(entity))
 
 
 def records_router(path: str, name: str, wire: WireTypes, *, label: str,
@@ -70,7 +72,9 @@ def records_router(path: str, name: str, wire: WireTypes, *, label: str,
     Page = create_model(f"{name}Page", items=(list[wire.Public], ...), total=(int, ...),
                         limit=(int, ...), offset=(int, ...))
     in_list = _sensitive(entity)
-    in_read = tuple(k for k in in_list if k == "id_number")
+    # a single read shows the phone; the ID number and hidden fields (宗教信仰) stay masked
+    # until revealed, which is logged
+    in_read = tuple(k for k in in_list if sensitive_fields(entity)[k] != "phone")
     writer = [Depends(require_role(*write_roles))] if write_roles else []
     router = APIRouter(prefix=f"/api/{path}", tags=[path])
 
@@ -145,6 +149,19 @@ def records_router(path: str, name: str, wire: WireTypes, *, label: str,
             number = svc.reveal_id_number(session, scope, user, record_id, now=now)
             session.commit()
             return IdNumberReveal(id=record_id, id_number=number)
+
+    revealable = [k for k in in_read if k != "id_number"]
+    if revealable:
+        @router.get("/{record_id}/reveal/{field_name}", response_model=FieldReveal,
+                    summary="查看被隐藏的字段（记入操作日志）")
+        def reveal_field(record_id: Text64, field_name: Text64, session: SessionDep,
+                         scope: ScopeDep, user: CurrentUser, now: NowDep) -> Any:
+            if field_name not in revealable:
+                raise DomainError("unknown_field", field=field_name)
+            value = svc.reveal_field(session, scope, user, entity, record_id, field_name,
+                                     now=now)
+            session.commit()
+            return FieldReveal(id=record_id, field=field_name, value=value)
 
     return router
 

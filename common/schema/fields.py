@@ -1,0 +1,108 @@
+"""What each declared field is for, read back from its column's `info` (see base.field).
+
+Every place that shows, queries or masks a field asks here instead of keeping its own list: the
+edit forms (`form_fields`), 全息检索's facets and free text (`facet_fields`, `text_fields`), the
+lists and exports (`list_columns`), the 一张表 assistant (`assistant_fields`), masking
+(`sensitive_fields`) and a new record's defaults (`defaults`). Pure data; any thread.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from .base import SYNC_COLUMNS, Base
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One declared field of one entity and the places it appears in."""
+
+    key: str
+    label: str
+    dict_code: str | None = None
+    sensitive: str | None = None      # a masking kind (common/masking.py), None: shown in clear
+    ref: str | None = None
+    form: int | None = None           # position in the edit form
+    search: str | None = None         # "facet" or "text"
+    facet: str | None = None          # the search query's attribute for a facet
+    column: int | None = None         # position among list and export columns
+    assistant: str | None = None      # the assistant's kind: text, id, phone, date, int, dict
+    derived: bool = False
+    synonyms: tuple[str, ...] = ()
+    default: Any = None
+    nullable: bool = True
+
+
+@cache
+def specs(entity: type[Base]) -> tuple[FieldSpec, ...]:
+    """Every user field of `entity` (not the sync machinery's columns), in declaration order."""
+    out = []
+    for c in entity.__table__.columns:
+        if c.key in SYNC_COLUMNS:
+            continue
+        i = c.info
+        out.append(FieldSpec(
+            key=c.key, label=i.get("label", c.key), dict_code=i.get("dict"),
+            sensitive=i.get("sensitive"), ref=i.get("ref"), form=i.get("form"),
+            search=i.get("search"), facet=i.get("facet"), column=i.get("column"),
+            assistant=i.get("assistant"), derived=bool(i.get("derived")),
+            synonyms=tuple(i.get("synonyms", ())), default=i.get("default"),
+            nullable=bool(c.nullable)))
+    return tuple(out)
+
+
+def spec(entity: type[Base], key: str) -> FieldSpec:
+    for s in specs(entity):
+        if s.key == key:
+            return s
+    raise KeyError(key)
+
+
+def form_fields(entity: type[Base]) -> list[str]:
+    """The fields an edit form shows, in their declared order."""
+    return [s.key for s in sorted((s for s in specs(entity) if s.form), key=lambda s: s.form)]
+
+
+def list_columns(entity: type[Base]) -> list[str]:
+    """The fields a list or an export shows as columns, in their declared order."""
+    return [s.key for s in sorted((s for s in specs(entity) if s.column),
+                                  key=lambda s: s.column)]
+
+
+def facet_fields(entity: type[Base]) -> list[FieldSpec]:
+    """Dictionary fields chosen as search conditions (each names its query attribute)."""
+    return [s for s in specs(entity) if s.search == "facet"]
+
+
+def text_fields(entity: type[Base]) -> list[str]:
+    """Fields free text is matched against."""
+    return [s.key for s in specs(entity) if s.search == "text"]
+
+
+def assistant_fields(entity: type[Base]) -> list[FieldSpec]:
+    """Fields the 一张表 assistant reads from and writes into sheets."""
+    return [s for s in specs(entity) if s.assistant]
+
+
+@cache
+def sensitive_fields(entity: type[Base]) -> dict[str, str]:
+    """Personal data to mask in lists and exports: field -> masking kind (do not modify)."""
+    return {s.key: s.sensitive for s in specs(entity) if s.sensitive}
+
+
+def defaults(entity: type[Base]) -> dict[str, Any]:
+    """The values a new record gets for fields it leaves out."""
+    return {s.key: s.default for s in specs(entity) if s.default is not None}
+
+
+def new_person_values(values: dict[str, Any]) -> dict[str, Any]:
+    """A new person's values before validation: the declared defaults (户籍人口, 正常) under what
+    was given, and the ID number and name present (so a missing one is named as required).
+    Every write path that creates a person starts here: client edits, sync push, REST."""
+    return {**defaults_of_person(), "id_number": None, "name": None, **values}
+
+
+def defaults_of_person() -> dict[str, Any]:
+    from .people import Person
+    return defaults(Person)
