@@ -112,12 +112,15 @@ def create_profile(name: str, password: str, *, server_url: str | None = None,
     if (path / "key.json").exists():
         raise DomainError("profile_exists", value=name)
     path.mkdir(parents=True, exist_ok=True)
+    _owner_only(path)
     data_key = keys.new_data_key()
     _write_json(path / "key.json", keys.wrap(data_key, password, kdf))
     info = {"server_url": server_url, **user_info}
     _write_json(path / "profile.json", info)
+    (path / "local.db").touch(mode=0o600)  # SQLite gives its -wal/-shm files the same mode
     engine = open_database(path / "local.db", data_key)
     migrate(engine)
+    _owner_only(path)
     with Session(engine) as s, s.begin():
         if s.get(SyncState, 1) is None:
             s.add(SyncState(id=1, device_id=str(uuid.uuid4()), cursor=0, clock_offset_ms=0,
@@ -132,6 +135,7 @@ def open_profile(name: str, password: str) -> Profile:
     if not (path / "key.json").exists():
         raise DomainError("profile_missing", value=name)
     data_key = keys.unwrap(json.loads((path / "key.json").read_text("utf-8")), password)
+    _owner_only(path)  # profiles made before this rule are tightened when next opened
     engine = open_database(path / "local.db", data_key)
     migrate(engine)
     info = json.loads((path / "profile.json").read_text("utf-8")) \
@@ -147,10 +151,28 @@ def change_password(name: str, old_password: str, new_password: str) -> None:
     _write_json(path / "key.json", keys.wrap(data_key, new_password))
 
 
+def _owner_only(path: Path) -> None:
+    """The profile folder 0700 and its files 0600: another account on the same laptop cannot
+    read the wrapped key, the profile or the database (on Windows the per-user data folder's
+    ACL does this)."""
+    if os.name != "posix":
+        return
+    for folder in (path.parent, path):
+        folder.chmod(0o700)
+    for item in path.iterdir():
+        if item.is_file():
+            item.chmod(0o600)
+        elif item.is_dir():
+            item.chmod(0o700)
+
+
 def _write_json(path: Path, obj: Any) -> None:
-    # Write then rename, so a crash never leaves a half-written key file.
+    # Write then rename, so a crash never leaves a half-written key file. Created 0600: the
+    # file never exists readable by others, not even for a moment.
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(obj, ensure_ascii=False, indent=1), "utf-8")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(json.dumps(obj, ensure_ascii=False, indent=1))
     os.replace(tmp, path)
 
 

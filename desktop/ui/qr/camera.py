@@ -3,6 +3,8 @@ second, and can keep the current frame as a photo. QtMultimedia is imported only
 so a machine without it (or without a camera) still runs every other page."""
 from __future__ import annotations
 
+import atexit
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -10,6 +12,20 @@ from pathlib import Path
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+# Photos taken with the camera wait in the temp folder (0600, mkstemp) only until the record
+# that attaches them has copied them into the profile's encrypted photo store; they are deleted
+# when the app quits at the latest. Frames for the QR decoder never touch the disk.
+_WRITTEN: list[Path] = []
+
+
+def discard_camera_files() -> None:
+    """Delete every photo this process wrote to the temp folder (also run at exit)."""
+    while _WRITTEN:
+        _WRITTEN.pop().unlink(missing_ok=True)
+
+
+atexit.register(discard_camera_files)
 
 FRAME_INTERVAL_S = 0.3
 """Decode at most ~3 frames a second: enough to catch a plate held still, light on a cheap CPU."""
@@ -88,7 +104,10 @@ class CameraWidget(QWidget):
         """Save the current frame as a JPEG in the temp folder; its path (or None)."""
         if self._latest is None or self._latest.isNull():
             return None
-        path = Path(tempfile.mkstemp(prefix="yzb_camera_", suffix=".jpg")[1])
+        fd, name = tempfile.mkstemp(prefix="yzb_camera_", suffix=".jpg")
+        os.close(fd)
+        path = Path(name)
+        _WRITTEN.append(path)
         self._latest.save(str(path), "JPG", 90)
         return str(path)
 

@@ -98,3 +98,35 @@ def test_opening_records_every_migration_once(yzb_home):
                      "0102_client_search_indexes", "0103_people_facets_index",
                      "0104_people_religion", "0110_client_settings"]
     p.close()
+
+
+def _mode(path) -> int:
+    return path.stat().st_mode & 0o777
+
+
+@pytest.mark.skipif(__import__("os").name != "posix", reason="POSIX file modes")
+def test_a_profiles_files_are_readable_by_their_owner_only(yzb_home):
+    p = profiles.create_profile("ali", "pässwörd", username="ali", kdf=FAST_KDF)
+    with Session(p.engine) as s, s.begin():
+        record_change(s, Household, "p1", {"household_no": "阿里木", "grid_id": "g1"}, now=NOW)
+    p.update_info(display_name="阿里木")
+    folder = p.path
+    assert _mode(folder) == 0o700 and _mode(folder.parent) == 0o700
+    files = [f for f in folder.iterdir() if f.is_file()]
+    assert {"key.json", "profile.json", "local.db"} <= {f.name for f in files}
+    assert {f.name: _mode(f) for f in files} == {f.name: 0o600 for f in files}
+    p.close()
+    profiles.change_password("ali", "pässwörd", "新密码-2026")
+    assert _mode(folder / "key.json") == 0o600
+
+
+@pytest.mark.skipif(__import__("os").name != "posix", reason="POSIX file modes")
+def test_an_older_profile_left_readable_by_others_is_tightened_when_opened(yzb_home):
+    profiles.create_profile("ali", "pässwörd", username="ali", kdf=FAST_KDF).close()
+    folder = profiles.profile_dir("ali")
+    folder.chmod(0o755)
+    for f in folder.iterdir():
+        f.chmod(0o644)
+    profiles.open_profile("ali", "pässwörd").close()
+    assert _mode(folder) == 0o700
+    assert all(_mode(f) == 0o600 for f in folder.iterdir() if f.is_file())
