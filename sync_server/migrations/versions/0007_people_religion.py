@@ -1,8 +1,8 @@
 """people.religion (宗教信仰): a dictionary field, masked in lists (its entries are seeded with
 the other default dictionaries when the database is migrated)
 
-Revision ID: 0006_people_religion
-Revises: 0005_drift_snapshots
+Revision ID: 0007_people_religion
+Revises: 0006_accounts
 Create Date: 2026-12-04 04:40:00
 """
 from __future__ import annotations
@@ -12,8 +12,8 @@ from typing import Sequence, Union
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0006_people_religion"
-down_revision: Union[str, Sequence[str], None] = "0005_drift_snapshots"
+revision: str = "0007_people_religion"
+down_revision: Union[str, Sequence[str], None] = "0006_accounts"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
