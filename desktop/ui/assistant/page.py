@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (QButtonGroup, QComboBox, QFormLayout, QGroupBox,
                                QPushButton, QRadioButton, QTableWidget, QTableWidgetItem,
                                QVBoxLayout, QWidget)
 
-from common.dictionaries import DEFAULTS
 from common.errors import DomainError
 from desktop.assistant.catalogue import FIELDS
 from desktop.assistant.population import Conditions, describe_conditions, population_size
@@ -25,6 +24,7 @@ from desktop.services.search import PeopleQuery
 
 from ..context import AppContext
 from ..widgets.file_dialogs import open_file, save_file
+from ..widgets.labels import labels_of
 
 JOB_TITLES = (("fill", "表头填表"), ("complete", "补全"), ("check", "核对"))
 SUFFIX = {"fill": "填表结果", "complete": "补全结果", "check": "核对结果"}
@@ -126,19 +126,21 @@ class AssistantPage(QWidget):
     # -- building blocks ----------------------------------------------------------------------
     def _population_box(self) -> QGroupBox:
         box = QGroupBox("填表人群（全息检索条件）", objectName="population")
+        # the profile's own (synced) dictionaries: a tag an admin added is offered too
+        labels = labels_of(self.ctx)
         self.sex = QComboBox(objectName="sex")
         self.sex.addItem("不限", "")
-        for _, text in DEFAULTS["sex"]:
+        for _, text in labels.options("sex"):
             self.sex.addItem(text, text)
         self.age = QLineEdit(objectName="age", placeholderText="如 65-、18-22、-14")
         self.tag = QComboBox(objectName="tag")
         self.tag.addItem("不限", "")
-        for _, text in DEFAULTS["tag"]:
+        for _, text in labels.options("tag"):
             self.tag.addItem(text, text)
         self.place = QLineEdit(objectName="place", placeholderText="乡镇、村（社区）或网格名称")
         # as on the 全息检索 page: 正常 unless chosen otherwise, so the deceased are not listed
         self.person_status = QComboBox(objectName="person_status")
-        for _, text in DEFAULTS["person_status"]:
+        for _, text in labels.options("person_status"):
             self.person_status.addItem(text, text)
         self.person_status.addItem("不限（含死亡、迁出）", "不限")
         self.saved = QComboBox(objectName="saved")

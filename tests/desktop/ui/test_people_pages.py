@@ -126,3 +126,42 @@ def test_marking_deceased_asks_first_and_names_the_person_with_a_masked_id(ctx, 
     with Session(engine) as s:
         p = s.execute(select(Person).where(Person.name == "张三")).scalar_one()
         assert p.status == "deceased" and "2026-11-20" in p.notes
+
+
+def test_religion_is_chosen_in_the_form_masked_in_the_list_and_revealed_with_a_log_line(
+        ctx, scope, qtbot):
+    from desktop.ui.widgets.people_model import COLUMNS
+    engine, *_ = scope
+    page = PeoplePage(ctx)
+    qtbot.addWidget(page)
+    page.show()
+    page.refresh()
+    wait_idle(qtbot, ctx)
+    page.table.selectRow(0)
+    pid = page.table.selected_id()
+    dialog = PersonDialog(ctx, pid)
+    qtbot.addWidget(dialog)
+    wait_idle(qtbot, ctx)
+    combo = dialog.form.editors["religion"]
+    combo.setCurrentIndex(combo.findText("佛教"))
+    qtbot.mouseClick(dialog.buttons.buttons()[0], Qt.MouseButton.LeftButton)
+    wait_idle(qtbot, ctx)
+    with Session(engine) as s:
+        assert s.get(Person, pid).religion == "buddhism"
+    page.reload()
+    wait_idle(qtbot, ctx)
+    col = COLUMNS.index("religion")
+    header = page.table.model().headerData(col, Qt.Orientation.Horizontal,
+                                           Qt.ItemDataRole.DisplayRole)
+    row = next(r for r in range(page.table.model().rowCount())
+               if page.table.model().index(r, 0).data(Qt.ItemDataRole.UserRole) == pid)
+    assert header == "宗教信仰" and page.table.model().index(row, col).data() == "***"
+    page.table.selectRow(row)
+    page.table.setFocus()
+    qtbot.keyClick(page.table, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier
+                   | Qt.KeyboardModifier.AltModifier)
+    wait_idle(qtbot, ctx)
+    assert page.table.model().index(row, col).data() == "佛教"
+    with Session(engine) as s:
+        logs = s.execute(select(OperationLog).where(OperationLog.action == "reveal")).scalars()
+        assert any(e.detail.get("field") == "religion" and e.record_id == pid for e in logs)
