@@ -14,6 +14,7 @@ from desktop.services.organisations import (LIST_FIELDS, employees, get_organisa
                                             list_organisations, save_organisation)
 
 from ..context import AppContext
+from ..widgets.columns import fit_columns
 from ..widgets.forms import SubmitOnce
 from ..widgets.labels import labels_of
 from ..widgets.record_form import ERROR_STYLE, RecordForm
@@ -77,6 +78,7 @@ class OrganisationsPage(QWidget):
                 item = QTableWidgetItem(self.labels.display(Organisation, f, r[f]))
                 item.setData(Qt.ItemDataRole.UserRole, r["id"])
                 self.list.setItem(i, j, item)
+        fit_columns(self.list)
 
     def _selected(self) -> None:
         row = self.list.currentRow()
@@ -96,6 +98,7 @@ class OrganisationsPage(QWidget):
         for i, e in enumerate(staff):
             for j, k in enumerate(("name", "department", "position")):
                 self.staff.setItem(i, j, QTableWidgetItem(e[k] or ""))
+        fit_columns(self.staff)
 
     def new(self) -> None:
         self.current_id = None

@@ -90,3 +90,21 @@ def test_household_members_names_and_ids_are_not_cut_off(ctx, scope, qtbot):
     for c in range(page.list.columnCount()):
         assert _fully_shown(page.list, c) or page.list.horizontalHeader().sectionSize(c) \
             == MAX_WIDTH
+
+
+def test_unit_names_and_their_workers_are_not_cut_off(ctx, scope, qtbot):
+    from desktop.ui.people.organisations import OrganisationsPage
+    page = OrganisationsPage(ctx)
+    qtbot.addWidget(page)
+    page.resize(1100, 600)
+    page.show()
+    page.refresh()
+    wait_idle(qtbot, ctx)
+    page.new()
+    page.form.editors["name"].setText("托克逊县阿不都外力民族服装加工合作社")
+    page.form.editors["legal_person"].setText("阿不都外力·伊斯马伊力")
+    page.save()
+    wait_idle(qtbot, ctx)
+    assert page.list.rowCount() == 1
+    for c in range(page.list.columnCount() - 1):
+        assert _fully_shown(page.list, c), page.list.horizontalHeaderItem(c).text()
