@@ -95,14 +95,3 @@ def defaults(entity: type[Base]) -> dict[str, Any]:
     """The values a new record gets for fields it leaves out."""
     return {s.key: s.default for s in specs(entity) if s.default is not None}
 
-
-def new_person_values(values: dict[str, Any]) -> dict[str, Any]:
-    """A new person's values before validation: the declared defaults (户籍人口, 正常) under what
-    was given, and the ID number and name present (so a missing one is named as required).
-    Every write path that creates a person starts here: client edits, sync push, REST."""
-    return {**defaults_of_person(), "id_number": None, "name": None, **values}
-
-
-def defaults_of_person() -> dict[str, Any]:
-    from .people import Person
-    return defaults(Person)

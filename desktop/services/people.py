@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from common import masking as common_masking
 from common.errors import DomainError, ValidationError, ValidationErrors
+from common.rules import id_duplicate, same_id_number
 from common.schema import Household, House, Person, PersonTag, user_fields
 from common.schema.fields import sensitive_fields
 from desktop.storage.changes import record_change
@@ -90,13 +91,10 @@ def save_person(session: Session, person_id: str | None, values: dict[str, Any],
 def _refuse_duplicate(session: Session, person_id: str | None, number: str) -> None:
     from common.validation import normalise_id_number
     n = normalise_id_number(number)
-    other = session.execute(select(Person.id, Person.name).where(
-        Person.id_number == n, Person.deleted.is_(False),
-        Person.id != (person_id or ""))).first()
+    other = session.execute(select(Person).where(*same_id_number(n, person_id))
+                            .limit(1)).scalar()
     if other is not None:
-        raise ValidationErrors([ValidationError("id_duplicate", "id_number",
-                                                label="公民身份号码", value=n,
-                                                name=other.name)])
+        raise ValidationErrors([id_duplicate(n, other)])
 
 
 def _set_tags(session: Session, person: Person, tags: list[str], *, now: dt.datetime,

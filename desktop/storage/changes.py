@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from common.errors import ValidationError, ValidationErrors
+from common.rules import new_person_values
 from common.schema import Base, Person, new_id, user_fields
-from common.schema.fields import new_person_values
 from common.sync import hlc
 from common.sync.codec import to_wire
 

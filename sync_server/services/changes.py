@@ -17,8 +17,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from common.errors import DomainError, ValidationError, ValidationErrors
+from common.rules import new_person_values
 from common.schema import SYNC_COLUMNS, Base, Person, new_id, user_fields
-from common.schema.fields import new_person_values
 from common.sync import FieldConflict, hlc, merge_change
 from common.sync.codec import to_wire
 

@@ -18,9 +18,9 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from common.errors import DomainError, ValidationError, ValidationErrors
+from common.rules import id_duplicate, new_person_values, same_id_number
 from common.schema import (ENTITIES, LEVELS, Base, DictEntry, OrgNode, Person, PersonTag,
                            User, label_of, new_id)
-from common.schema.fields import new_person_values
 from common.validation import validate_person
 
 from ..db.tables import Counter
@@ -196,14 +196,11 @@ def _check_duplicate_id_number(session: Session, scope: Scope, id_number: str,
     # with the same number created at the same moment are then checked one after the other
     # (PostgreSQL READ COMMITTED; SQLite writers are already serialised by BEGIN IMMEDIATE).
     session.execute(select(Counter.value).where(Counter.name == "rev").with_for_update())
-    conds = [Person.id_number == id_number, Person.deleted.is_(False), scope.condition(Person)]
-    if own_id:
-        conds.append(Person.id != own_id)
-    other = session.scalar(select(Person).where(*conds).limit(1))
+    other = session.scalar(select(Person).where(*same_id_number(id_number, own_id),
+                                                scope.condition(Person)).limit(1))
     if other is not None:
         # A plain ValidationError (not a list): its own code, id_duplicate, answers 409.
-        raise ValidationError("id_duplicate", "id_number", label=label_of(Person, "id_number"),
-                              value=id_number, name=other.name, person_id=other.id)
+        raise id_duplicate(id_number, other)
 
 
 def _person_values(session: Session, scope: Scope, values: dict[str, Any],

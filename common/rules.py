@@ -1,0 +1,34 @@
+"""Per-entity rules every write path applies (client edits, sync push, bundle relay, REST, the
+imports to come): what a new record starts with and which records may not coexist.
+
+Rules are data and statements here; the caller runs them in its own transaction. Pure: builds
+SQLAlchemy conditions but never opens a database.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from common.errors import ValidationError
+from common.schema import Person, label_of
+from common.schema.fields import defaults
+
+
+def new_person_values(values: dict[str, Any]) -> dict[str, Any]:
+    """A new person's values before validation: the declared defaults (户籍人口, 正常) under what
+    was given, and the ID number and name present (so a missing one is named as required)."""
+    return {**defaults(Person), "id_number": None, "name": None, **values}
+
+
+def same_id_number(id_number: str, own_id: str | None) -> list[Any]:
+    """Conditions over Person finding another live person with this (normalised) ID number:
+    one person per ID number within what the caller can see."""
+    conditions = [Person.id_number == id_number, Person.deleted.is_(False)]
+    if own_id:
+        conditions.append(Person.id != own_id)
+    return conditions
+
+
+def id_duplicate(id_number: str, other: Person) -> ValidationError:
+    """The refusal naming the person already registered with this ID number."""
+    return ValidationError("id_duplicate", "id_number", label=label_of(Person, "id_number"),
+                           value=id_number, name=other.name, person_id=other.id)
