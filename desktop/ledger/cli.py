@@ -111,6 +111,7 @@ def _parser() -> argparse.ArgumentParser:
             s.add_argument("--tag", action="append", default=[], help="标签（任一），可重复")
             s.add_argument("--tag-all", action="append", default=[], help="标签（全部具备）")
             s.add_argument("--ethnicity", action="append", default=[], help="民族，可重复")
+            s.add_argument("--religion", action="append", default=[], help="宗教信仰，可重复")
             s.add_argument("--resident-type", action="append", default=[], help="人口类型")
             s.add_argument("--status", action="append", default=[],
                            help="人员状态（默认 正常，与全息检索相同；“不限”含死亡、迁出）")
@@ -257,7 +258,8 @@ def _job(args: argparse.Namespace) -> int:
         cond = None
         if args.command == "fill":
             cond = Conditions(sex=args.sex, age=args.age, tags=args.tag, tags_all=args.tag_all,
-                              ethnicities=args.ethnicity, resident_types=args.resident_type,
+                              ethnicities=args.ethnicity, religions=args.religion,
+                              resident_types=args.resident_type,
                               statuses=args.status, place=args.place, text=args.text)
         report = service.run(args.command, plan, args.output, today=today, now=now,
                              conditions=cond, overwrite=args.overwrite)

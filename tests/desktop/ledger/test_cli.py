@@ -277,3 +277,22 @@ def test_a_database_url_it_cannot_use_is_one_line_with_exit_code_5(tmp_path, cap
     assert main(["types", "--database", url]) == 5
     err = capsys.readouterr().err
     assert says in _one_chinese_line(err)
+
+
+def test_fill_by_religion_writes_the_believers_and_says_the_condition(county, tmp_path, capsys):
+    from sqlalchemy import create_engine, update
+    from common.schema import Person
+    url, c = county
+    chosen = [p for p in c.people if p["status"] == "normal"][:2]
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(update(Person).where(Person.id.in_([p["id"] for p in chosen]))
+                     .values(religion="buddhism"))
+    engine.dispose()
+    src = sheet_with_title(tmp_path / "in.xlsx", ["序号", "姓名", "宗教信仰"], [], footer=False)
+    assert main(["fill", str(src), "-o", str(tmp_path / "out.xlsx"), "--database", url,
+                 "--religion", "佛教", "--today", "2026-11-24"]) == 0
+    assert "宗教信仰：佛教" in capsys.readouterr().out
+    ws = openpyxl.load_workbook(tmp_path / "out.xlsx").worksheets[0]
+    filled = sorted(r[1] for r in ws.iter_rows(values_only=True) if r[2] == "佛教")
+    assert filled == sorted(p["name"] for p in chosen)
