@@ -16,9 +16,12 @@ TIMEOUT = (5, 30)  # connect, read: a slow 2G link still signs in; a dead one fa
 
 
 def login(server_url: str, username: str, password: str, *,
-          session: "requests.Session | None" = None,
-          device_id: str | None = None) -> dict[str, Any]:
-    """The server's TokenResponse as a dict: access_token, refresh_token, expires_in, user{…}."""
+          session: "requests.Session | None" = None, device_id: str | None = None,
+          captcha: tuple[str, str] | None = None) -> dict[str, Any]:
+    """The server's TokenResponse as a dict: access_token, refresh_token, expires_in, user{…}.
+
+    `captcha`: (captcha id, the answer typed). A refusal's DomainError carries
+    `captcha_required` (show a captcha next time) and, when told to wait, `seconds`."""
     import requests  # ~0.2 s: only when signing in online, not on every offline start
 
     url = server_url.rstrip("/") + "/api/auth/login"
@@ -27,6 +30,8 @@ def login(server_url: str, username: str, password: str, *,
         body = {"username": username, "password": password}
         if device_id:  # binds the tokens to this device, so an admin can revoke a lost laptop
             body["device_id"] = device_id
+        if captcha:
+            body["captcha_id"], body["captcha_answer"] = captcha
         resp = http.post(url, json=body, timeout=TIMEOUT)
     except requests.RequestException:
         raise DomainError("server_unreachable", url=server_url) from None
@@ -36,5 +41,25 @@ def login(server_url: str, username: str, password: str, *,
         body = resp.json()
         code = body.get("code") or "server_error"
     except ValueError:
-        code = "server_error"
-    raise DomainError(code, status=resp.status_code)
+        body, code = {}, "server_error"
+    wait = resp.headers.get("Retry-After", "")
+    extra = {"seconds": int(wait)} if wait.isdigit() else {}
+    raise DomainError(code, status=resp.status_code,
+                      captcha_required=bool(body.get("captcha_required")), **extra)
+
+
+def fetch_captcha(server_url: str, *,
+                  session: "requests.Session | None" = None) -> tuple[str, bytes]:
+    """A new sign-in captcha from the server: (its id, the PNG to show)."""
+    import base64
+
+    import requests
+
+    http = session or requests
+    try:
+        resp = http.post(server_url.rstrip("/") + "/api/auth/captcha", timeout=TIMEOUT)
+        resp.raise_for_status()
+        body = resp.json()
+        return body["captcha_id"], base64.b64decode(body["image_png_base64"])
+    except (requests.RequestException, ValueError, KeyError):
+        raise DomainError("server_unreachable", url=server_url) from None

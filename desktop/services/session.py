@@ -54,7 +54,8 @@ def profile_name_for(username: str) -> str:
 
 def sign_in(server_url: str, username: str, password: str, *, now: dt.datetime,
             initial_sync: InitialSync | None = None, progress: Any = None,
-            login: Callable[..., dict[str, Any]] = auth.login) -> SignedIn:
+            login: Callable[..., dict[str, Any]] = auth.login,
+            captcha: tuple[str, str] | None = None) -> SignedIn:
     """Open the local profile of `username` with `password`, or create it online first.
 
     Offline sign-in needs no server at all: the password unwraps the profile's data key
@@ -79,7 +80,8 @@ def sign_in(server_url: str, username: str, password: str, *, now: dt.datetime,
     if progress is not None:
         progress.report(0, 0, "正在连接服务器…")
     device_id = str(uuid.uuid4())  # sent at sign-in so the server can revoke this device
-    answer = login(server_url, username, password, device_id=device_id)
+    answer = login(server_url, username, password, device_id=device_id,
+                   **({"captcha": captcha} if captcha else {}))  # (id, answer) when asked
     user = answer.get("user") or {}
     profile = create_profile(
         name, password, server_url=server_url, username=username, user_id=user.get("id"),

@@ -61,3 +61,38 @@ def test_sign_in_online_then_offline_and_a_wrong_password_is_explained(
         qtbot.mouseClick(offline.button, Qt.MouseButton.LeftButton)
     assert got.args[0].offline
     got.args[0].profile.close()
+
+
+def test_after_failed_sign_ins_the_dialog_shows_the_servers_captcha_and_signs_in_with_it(
+        home, tasks, qtbot, sqlite_template, tmp_path, monkeypatch):
+    from sync_server.services import captcha as server_captcha
+    monkeypatch.setattr(server_captcha, "ALPHABET", "K")  # every captcha reads KKKK
+    live = LiveServer(sqlite_template, tmp_path).start()
+    try:
+        dialog = SignInDialog(tasks, lambda: NOW, initial_sync=None)
+        qtbot.addWidget(dialog)
+        assert not dialog.captcha_row.isVisible()
+        for _ in range(3):
+            fill(dialog, qtbot, live.url, "worker1a", "not-the-password")
+            qtbot.mouseClick(dialog.button, Qt.MouseButton.LeftButton)
+            qtbot.wait_until(dialog.button.isEnabled, timeout=10000)
+            assert dialog.message.text() == "账号或密码错误"
+        dialog.show()
+        qtbot.wait_until(lambda: dialog.captcha_id is not None, timeout=10000)
+        assert dialog.captcha_row.isVisible()
+        assert not dialog.captcha_image.pixmap().isNull()  # the server's PNG is shown
+        # The right password with a wrong captcha: refused, a fresh captcha is loaded.
+        first = dialog.captcha_id
+        fill(dialog, qtbot, live.url, "worker1a", PASSWORD)
+        qtbot.keyClicks(dialog.captcha, "ABCD")
+        qtbot.mouseClick(dialog.button, Qt.MouseButton.LeftButton)
+        qtbot.wait_until(dialog.button.isEnabled, timeout=10000)
+        assert dialog.message.text() == "验证码不对或已过期，请看新的图片重新输入"
+        qtbot.wait_until(lambda: dialog.captcha_id not in (None, first), timeout=10000)
+        qtbot.keyClicks(dialog.captcha, "kkkk")
+        with qtbot.wait_signal(dialog.signed_in, timeout=15000) as got:
+            qtbot.keyClick(dialog.captcha, Qt.Key.Key_Return)
+        assert got.args[0].created
+        got.args[0].profile.close()
+    finally:
+        live.stop()
