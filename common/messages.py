@@ -27,7 +27,10 @@ MESSAGES: dict[str, str] = {
     "invalid_record": "记录有 {count} 处错误",
     "out_of_scope": "该记录不在您的管辖范围内",
     "not_found": "找不到该记录",
-    "unknown_field": "不认识的字段：{field}",
+    "unknown_field": "不认识的字段：{label}",
+    "text_invalid": "{label}含有不能保存的字符（空字符）",
+    "record_id_invalid": "记录编号“{value}”格式不对（最多 36 位字母、数字或连字符）",
+    "record_id_taken": "记录编号已被另一条记录使用，不能用它新建记录",
     "bad_reference": "{label}指向的记录不存在",
     # server: identity, scope and request errors
     "username_taken": "{label} {value} 已被使用",

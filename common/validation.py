@@ -159,3 +159,152 @@ def _as_date(value: Any) -> dt.date | None:
         return dt.date.fromisoformat(str(value))
     except ValueError:
         return None
+
+
+# --- Every synced entity's fields, checked from their declaration in common.schema ----------
+
+TEXT_MAX = 20_000
+"""Longest value of a Text column (notes, descriptions): the REST wire types promise the same."""
+JSON_MAX = 200_000
+"""Longest JSON value (photo lists with their inline thumbnails, ledger row data), in characters
+once serialised."""
+INT_RANGE = (-(2**63), 2**63 - 1)
+RECORD_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,35}$")
+"""A record id: a UUID where made by a device or the server (36 characters at most, the column's
+length, and no characters a URL path or a file name would choke on)."""
+
+
+def check_record_id(value: Any) -> str:
+    if not isinstance(value, str) or not RECORD_ID_RE.match(value):
+        raise ValidationError("record_id_invalid", "id", label="编号",
+                              value=str(value)[:40])
+    return value
+
+
+def check_fields(entity: Any, values: Mapping[str, Any], *,
+                 extra: tuple[str, ...] = ("deleted",)) -> dict[str, Any]:
+    """Check each value against its column's declared type and length, and return the values
+    as the columns store them (an ISO date string becomes a `date` …).
+
+    The one place where "what may be stored in a synced record" is decided: the server's
+    write path calls it for REST writes, sync pushes and relayed bundles alike, so every stored
+    value satisfies what the REST wire types promise. Unknown fields, wrong types, overlong text,
+    dates that are not dates, `deleted` that is not a boolean: all refused together as
+    ValidationErrors (one ValidationError per field, with its code and Chinese label).
+    """
+    from sqlalchemy import JSON, Boolean, Date, DateTime, Float, Integer, String, Text
+
+    from .schema import SYNC_COLUMNS
+
+    columns = entity.__table__.columns
+    errors: list[ValidationError] = []
+    out: dict[str, Any] = {}
+    for key, value in values.items():
+        column = columns.get(key) if isinstance(key, str) else None
+        if column is None or (key in SYNC_COLUMNS and key not in extra):
+            errors.append(ValidationError("unknown_field", str(key)[:64]))
+            continue
+        label = column.info.get("label", key)
+        if value is None:
+            if not column.nullable and key != "grid_id":
+                errors.append(ValidationError("required", key, label=label))
+            else:
+                out[key] = None
+            continue
+        t = column.type
+        try:
+            if isinstance(t, Boolean):
+                out[key] = _expect(value, bool, "布尔值")
+            elif isinstance(t, Integer):
+                if isinstance(value, bool) or not isinstance(value, int):
+                    raise _Wrong("整数")
+                if not INT_RANGE[0] <= value <= INT_RANGE[1]:
+                    raise ValidationError("number_invalid", key, label=label, value=value)
+                out[key] = value
+            elif isinstance(t, Float):
+                if isinstance(value, bool) or not isinstance(value, (int, float)) \
+                        or value != value or value in (float("inf"), float("-inf")):
+                    raise _Wrong("数字")
+                out[key] = float(value)
+            elif isinstance(t, DateTime):
+                out[key] = _datetime(value, key, label)
+            elif isinstance(t, Date):
+                out[key] = _date(value, key, label)
+            elif isinstance(t, JSON):
+                out[key] = _json(value, column, key, label)
+            elif isinstance(t, (String, Text)):
+                limit = TEXT_MAX if isinstance(t, Text) else t.length
+                text = _expect(value, str, "文本")
+                if limit and len(text) > limit:
+                    raise ValidationError("too_long", key, label=label, max=limit,
+                                          length=len(text))
+                if "\x00" in text:
+                    raise ValidationError("text_invalid", key, label=label)
+                out[key] = text
+            else:  # pragma: no cover - every column type of the schema is handled above
+                out[key] = value
+        except _Wrong as wrong:
+            errors.append(ValidationError("field_type", key, label=label,
+                                          reason=f"应为{wrong.args[0]}"))
+        except ValidationError as err:
+            errors.append(err)
+    if errors:
+        raise ValidationErrors(errors)
+    return out
+
+
+class _Wrong(Exception):
+    """A value of the wrong JSON type (its argument: the expected kind, in Chinese)."""
+
+
+def _expect(value: Any, kind: type, name: str) -> Any:
+    if not isinstance(value, kind):
+        raise _Wrong(name)
+    return value
+
+
+def _datetime(value: Any, key: str, label: str) -> dt.datetime:
+    if isinstance(value, dt.datetime):
+        parsed = value
+    elif isinstance(value, str) and len(value) <= 40:
+        try:
+            parsed = dt.datetime.fromisoformat(value)
+        except ValueError:
+            raise ValidationError("date_invalid", key, label=label, value=value) from None
+    else:
+        raise ValidationError("date_invalid", key, label=label, value=str(value)[:40])
+    if parsed.tzinfo is not None:  # stored as UTC without a zone, like every server time
+        parsed = parsed.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    return parsed
+
+
+def _date(value: Any, key: str, label: str) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str) and len(value) <= 40:
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            try:
+                return dt.datetime.fromisoformat(value).date()
+            except ValueError:
+                pass
+    raise ValidationError("date_invalid", key, label=label, value=str(value)[:40])
+
+
+def _json(value: Any, column: Any, key: str, label: str) -> Any:
+    import json
+
+    default = column.default.arg if column.default is not None else None
+    kind = default if default in (list, dict) else None
+    if kind is not None and not isinstance(value, kind):
+        raise _Wrong("列表" if kind is list else "对象")
+    try:
+        size = len(json.dumps(value, ensure_ascii=False, allow_nan=False))
+    except (TypeError, ValueError):
+        raise _Wrong("JSON 值") from None
+    if size > JSON_MAX:
+        raise ValidationError("too_long", key, label=label, max=JSON_MAX, length=size)
+    return value

@@ -21,6 +21,8 @@ SCHEMA_VERSION = 1
 MIN_SCHEMA_VERSION = 1
 
 MEDIA_TYPE = "application/vnd.yzb.sync+zstd"
+MAX_REV = 2**62
+"""Revs and cursors fit a signed 64-bit column; a larger number is not a cursor."""
 CONFLICTS = "_conflicts"
 """Pseudo-entity of a change that resolves a conflict (record_id = the conflict's id)."""
 
@@ -30,13 +32,13 @@ class Change(BaseModel):
     (True: tombstone, False: restore). `base` holds the field stamps the device held when the
     user edited (the merge rule uses them to tell a follow-up from a concurrent edit)."""
 
-    id: str
+    id: str = Field(max_length=36)
     entity: str
     record_id: str
     values: dict[str, Any]
     clock: str
     base: dict[str, str] = Field(default_factory=dict)
-    seen_rev: int | None = None
+    seen_rev: int | None = Field(default=None, ge=-MAX_REV, le=MAX_REV)
     """The device's pull cursor when the user edited: tells the server whether the device had
     heard of a move of the record out of its scope (see docs/SYNC.md, moves)."""
 
@@ -64,8 +66,8 @@ class PushResponse(BaseModel):
 
 
 class PullRequest(BaseModel):
-    cursor: int = 0
-    max_bytes: int = 200_000
+    cursor: int = Field(default=0, ge=-MAX_REV, le=MAX_REV)
+    max_bytes: int = Field(default=200_000, ge=-MAX_REV, le=MAX_REV)
 
 
 class EntityRows(BaseModel):
@@ -106,7 +108,7 @@ class PullResponse(BaseModel):
 class SyncRequest(BaseModel):
     protocol: int = PROTOCOL_VERSION
     schema_version: int = SCHEMA_VERSION
-    device_id: str
+    device_id: str = Field(max_length=36)
     push: PushRequest = Field(default_factory=PushRequest)
     pull: PullRequest = Field(default_factory=PullRequest)
     verify: Verify | None = None

@@ -46,7 +46,7 @@ def clean_values(entity: type[Base], values: dict[str, Any],
     errors: list[ValidationError] = []
     for key, value in values.items():
         if key not in cols:
-            errors.append(ValidationError("unknown_field", key, field=key))
+            errors.append(ValidationError("unknown_field", key))
             continue
         col = cols[key]
         label = col.info.get("label", key)

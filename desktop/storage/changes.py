@@ -53,7 +53,7 @@ def record_change(session: Session, entity: type[Base], record_id: str | None,
     allowed = set(user_fields(entity))
     unknown = [k for k in values if k not in allowed]
     if unknown:
-        raise ValidationErrors([ValidationError("unknown_field", k, field=k) for k in unknown])
+        raise ValidationErrors([ValidationError("unknown_field", k) for k in unknown])
     row = session.get(entity, record_id) if record_id else None
     creating = row is None
     if entity is Person:

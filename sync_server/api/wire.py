@@ -12,8 +12,8 @@ from sqlalchemy import JSON, Boolean, Date, DateTime, Float, Integer, String, Te
 
 from common.schema import (SYNC_COLUMNS, Base, Building, House, Household, Organisation,
                            OrgNode, Person, user_fields)
+from common.validation import TEXT_MAX  # one limit for REST and sync writes
 
-TEXT_MAX = 20_000
 
 # Fields the server fills in itself, by entity: never accepted from a client.
 SERVER_FIELDS: dict[type[Base], set[str]] = {OrgNode: {"path", "grid_id"}}

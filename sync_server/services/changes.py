@@ -16,11 +16,12 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from common.errors import DomainError, ValidationError, ValidationErrors
+from common.errors import DomainError
 from common.rules import new_person_values
-from common.schema import SYNC_COLUMNS, Base, Person, new_id, user_fields
+from common.schema import SYNC_COLUMNS, Base, Person, new_id
 from common.sync import FieldConflict, hlc, merge_change
 from common.sync.codec import to_wire
+from common.validation import check_fields
 
 from ..db.sync_tables import ChangeLog, ScopeExit, SyncConflict
 from ..db.tables import Counter
@@ -68,8 +69,8 @@ def apply_change(session: Session, entity: type[Base], record_id: str | None,
                  change_id: str | None = None) -> Base:
     """Create or update one record (or tombstone it with `deleted=True`) and return it.
 
-    `values` holds user fields only (plus `deleted` from a sync push); unknown fields are
-    refused. `clock` is the change's clock stamp and `base` the field stamps its author had seen
+    `values` holds user fields only (plus `deleted` from a sync push); unknown fields and
+    values their column cannot hold are refused (common.validation.check_fields). `clock` is the change's clock stamp and `base` the field stamps its author had seen
     (a sync push passes both); the server's own writes pass neither: they are stamped after
     everything the record holds, so they never conflict.
     """
@@ -88,10 +89,9 @@ def merge_change_into(session: Session, entity: type[Base], record_id: str | Non
     values = dict(values)
     if deleted:
         values["deleted"] = True
-    allowed = set(user_fields(entity)) | {"deleted"}
-    unknown = [k for k in values if k not in allowed]
-    if unknown:
-        raise ValidationErrors([ValidationError("unknown_field", k, field=k) for k in unknown])
+    # Whatever the path, nothing stored breaks a read: each value as its column declares it
+    # (services/authorize.py has already checked a push or a REST write the same way).
+    values = check_fields(entity, values)
     row = session.get(entity, record_id) if record_id else None
     creating = row is None
     if entity is Person:
@@ -136,7 +136,8 @@ def merge_change_into(session: Session, entity: type[Base], record_id: str | Non
             id=new_id(), rev=rev, entity=entity.__tablename__, record_id=row.id, grid_id=grid,
             field=c.field, winner_value=c.winner_value, winner_clock=c.winner_clock,
             loser_value=c.loser_value, loser_clock=c.loser_clock,
-            loser_actor=actor_id if c.incoming_lost else _last_actor(session, row.id, c.field),
+            loser_actor=(actor_id if c.incoming_lost
+                         else _last_actor(session, entity.__tablename__, row.id, c.field)),
             created_at=now, resolved=False))
     moved_from = None
     if not creating and "grid_id" in result.apply and old_grid != grid:
@@ -148,9 +149,10 @@ def merge_change_into(session: Session, entity: type[Base], record_id: str | Non
                    moved_from)
 
 
-def _last_actor(session: Session, record_id: str, field_name: str) -> str | None:
+def _last_actor(session: Session, table: str, record_id: str, field_name: str) -> str | None:
     """Who wrote the value that just lost (from the change log), for the conflict list."""
-    for log in session.scalars(select(ChangeLog).where(ChangeLog.record_id == record_id)
+    for log in session.scalars(select(ChangeLog).where(ChangeLog.entity == table,
+                                                       ChangeLog.record_id == record_id)
                                .order_by(ChangeLog.rev.desc()).limit(50)):
         if field_name in (log.values or {}):
             return log.actor_id

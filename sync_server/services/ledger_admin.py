@@ -125,7 +125,7 @@ def change_type(session: Session, actor: User, type_id: str, values: dict[str, A
     _refuse_fixed(row, values, TYPE_FIXED)
     errors: list[ValidationError] = []
     unknown = [k for k in values if k not in TYPE_CHANGEABLE and k not in TYPE_FIXED]
-    errors += [ValidationError("unknown_field", k, field=k) for k in unknown]
+    errors += [ValidationError("unknown_field", k) for k in unknown]
     out: dict[str, Any] = {}
     if "name" in values:
         out["name"] = _text(values["name"], "name", "台账名称", LABEL_MAX, errors,
@@ -174,7 +174,7 @@ def change_field(session: Session, actor: User, field_id: str, values: dict[str,
     row = _live(session, LedgerField, field_id)
     _refuse_fixed(row, values, FIELD_FIXED)
     errors: list[ValidationError] = []
-    errors += [ValidationError("unknown_field", k, field=k) for k in values
+    errors += [ValidationError("unknown_field", k) for k in values
                if k not in FIELD_CHANGEABLE and k not in FIELD_FIXED]
     out: dict[str, Any] = {}
     if "label" in values:
@@ -273,7 +273,7 @@ def _field_spec(session: Session, spec: Any, errors: list[ValidationError], at: 
         return {}
     unknown = [k for k in spec if k not in ("code", "label", "field_type", "unit", "dict_code",
                                             "required", "sort")]
-    errors += [ValidationError("unknown_field", at + k, field=k) for k in unknown]
+    errors += [ValidationError("unknown_field", at + k) for k in unknown]
     field_type = spec.get("field_type")
     kind_ok = _choice(session, field_type, at + "field_type", f"{where}字段类型",
                       "ledger_field_type", FIELD_TYPES, errors)

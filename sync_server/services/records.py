@@ -24,6 +24,7 @@ from common.schema import (ENTITIES, LEVELS, Base, DictEntry, OrgNode, Person, P
 from common.validation import validate_person
 
 from ..db.tables import Counter
+from .authorize import authorize_and_validate
 from .changes import apply_change
 from .oplog import log_operation
 from .scope import Scope
@@ -106,17 +107,6 @@ def tags_of(session: Session, person_ids: list[str]) -> dict[str, list[str]]:
                 .order_by(PersonTag.tag_code)):
             out[pid].append(code)
     return out
-
-
-def _check_grid(session: Session, scope: Scope, entity: type[Base], grid_id: Any) -> None:
-    label = label_of(entity, "grid_id")
-    node = session.get(OrgNode, grid_id) if isinstance(grid_id, str) else None
-    if node is None or node.deleted or not scope.contains_path(node.path):
-        raise DomainError("out_of_scope", "grid_id", label=label)
-    if node.level != "grid":
-        from common.dictionaries import label as dict_label
-        raise ValidationErrors([ValidationError("not_a_grid", "grid_id", label=label,
-                                                level=dict_label("org_level", node.level))])
 
 
 def _check_references(session: Session, scope: Scope, entity: type[Base],
@@ -247,8 +237,10 @@ def create_record(session: Session, scope: Scope, user: User, entity: type[Base]
     if entity is OrgNode:
         values = _org_node_create(session, scope, values)
         record_id = values.pop("id")
-    else:
-        _check_grid(session, scope, entity, values.get("grid_id"))
+    # The checks every write goes through, whatever its path (services/authorize.py): fields
+    # as declared, and the grid a live grid node inside the scope.
+    values = authorize_and_validate(session, scope, entity, None, values).values
+    if entity is not OrgNode:
         _check_references(session, scope, entity, values)
         if entity is Person:
             values = {**values, **_person_values(session, scope, values, None, now)}
@@ -279,9 +271,9 @@ def update_record(session: Session, scope: Scope, user: User, entity: type[Base]
         if fixed:
             raise ValidationErrors([ValidationError("field_readonly", k,
                                                     label=label_of(OrgNode, k)) for k in fixed])
-    else:
+    values = authorize_and_validate(session, scope, entity, record_id, values).values
+    if entity is not OrgNode:
         if "grid_id" in values:
-            _check_grid(session, scope, entity, values["grid_id"])
             details.update(from_grid=row.grid_id, to_grid=values["grid_id"])
         _check_references(session, scope, entity, values)
         if entity is Person and values:

@@ -11,14 +11,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from common.errors import DomainError
-from common.schema import ENTITIES, OrgNode, User
+from common.schema import ENTITIES, User
 from common.sync import hlc
-from common.sync.codec import values_from_wire
 from common.sync.messages import (CONFLICTS, MIN_PROTOCOL_VERSION, MIN_SCHEMA_VERSION,
                                   PROTOCOL_VERSION, SCHEMA_VERSION, Ack, Change, PullResponse,
                                   PushResponse, SyncRequest, SyncResponse)
 
-from ..db.sync_tables import ChangeLog, PushReceipt, ScopeExit, SyncConflict, SyncDevice
+from ..db.snapshot_tables import ScopeSnapshot
+from ..db.sync_tables import ChangeLog, PushReceipt, SyncConflict, SyncDevice
+from .authorize import authorize_and_validate
 from .changes import _ms, merge_change_into, next_rev
 from .devices import check_device
 from .drift import check_drift
@@ -48,8 +49,9 @@ def exchange(session: Session, user: User, request: SyncRequest, *,
     check_device(session, request.device_id)  # a lost laptop is told to wipe itself
     if len(request.push.changes) > MAX_CHANGES:
         raise DomainError("too_many_changes", max=MAX_CHANGES)
-    device = register_device(session, user, request, now=now)
     scope = Scope.of(session, user)
+    pulled = _pulled(session, scope, request)
+    device = register_device(session, user, request, now=now)
     if request.verify is not None:
         # Drift repair (services/drift.py): a device whose copy drifted pushes nothing until
         # it has rebuilt its copy (its unsent changes then go with their original clocks).
@@ -58,11 +60,27 @@ def exchange(session: Session, user: User, request: SyncRequest, *,
             return SyncResponse(server_time=now.isoformat(),
                                 pull=PullResponse(cursor=request.pull.cursor), drift=reason)
     acks, settled = push(session, user, scope, device.id, request.push.changes,
-                         cursor=request.pull.cursor, now=now)
+                         cursor=request.pull.cursor, pulled=pulled, now=now)
     pull = pull_batch(session, scope, request.pull.cursor, request.pull.max_bytes,
                       skip=settled)
     device.cursor = max(device.cursor or 0, request.pull.cursor)
     return SyncResponse(server_time=now.isoformat(), push=PushResponse(acks=acks), pull=pull)
+
+
+def _pulled(session: Session, scope: Scope, request: SyncRequest) -> int | None:
+    """What the server itself knows the device had pulled before this exchange: the highest
+    cursor it reported in an earlier exchange. A device new to the server held nothing, unless
+    it starts from a snapshot the server prepared for this scope (first sync, docs/SYNC.md):
+    then it holds the scope as of that snapshot's rev. None: nothing."""
+    known = session.get(SyncDevice, request.device_id)
+    if known is not None:
+        return known.cursor or 0
+    cursor = request.pull.cursor
+    if cursor and not scope.empty and session.scalar(
+            select(ScopeSnapshot.id).where(ScopeSnapshot.scope_path == scope.path,
+                                           ScopeSnapshot.rev == cursor).limit(1)):
+        return cursor
+    return None
 
 
 def register_device(session: Session, user: User, request: SyncRequest, *,
@@ -80,9 +98,11 @@ def register_device(session: Session, user: User, request: SyncRequest, *,
 
 
 def push(session: Session, user: User, scope: Scope, device_id: str, changes: list[Change], *,
-         cursor: int, now: dt.datetime) -> tuple[list[Ack], dict[tuple[str, str], int]]:
+         cursor: int, now: dt.datetime, pulled: int | None = None
+         ) -> tuple[list[Ack], dict[tuple[str, str], int]]:
     """Apply each change in its own savepoint: one refused change never blocks the others.
-    Returns the acks and the records the device already holds exactly as the server now does
+    `pulled`: the cursor the server knows the device had reached before this exchange (None:
+    a device new to the server). Returns the acks and the records the device already holds exactly as the server now does
     (settled: left out of the pull)."""
     acks: list[Ack] = []
     touched: dict[tuple[str, str], dict[str, Any]] = {}
@@ -108,7 +128,8 @@ def push(session: Session, user: User, scope: Scope, device_id: str, changes: li
         try:
             with session.begin_nested():
                 ack, applied = _apply_one(session, user, scope, device_id, change,
-                                          cursor=cursor, now=now, rev=next(revs))
+                                          seen=_seen(change, cursor, pulled), now=now,
+                                          rev=next(revs))
         except DomainError as err:
             ack, applied = Ack(change_id=change.id, status="refused", error=err.as_dict()), None
         except IntegrityError:
@@ -145,60 +166,46 @@ def _replayed(receipt: PushReceipt, user: User) -> Ack:
     return ack
 
 
+def _seen(change: Change, cursor: int, pulled: int | None) -> int | None:
+    """What the device had pulled when this change was typed, for authorisation: its
+    `seen_rev` (or this request's cursor) may say less than the server knows it had pulled
+    before this exchange, never more; a device new to the server had pulled nothing."""
+    if pulled is None:
+        return None
+    claimed = cursor if change.seen_rev is None else min(cursor, change.seen_rev)
+    return max(pulled, claimed)
+
+
 def _apply_one(session: Session, user: User, scope: Scope, device_id: str, change: Change, *,
-               cursor: int, now: dt.datetime, rev: int) -> tuple[Ack, dict[str, Any] | None]:
+               seen: int | None, now: dt.datetime, rev: int
+               ) -> tuple[Ack, dict[str, Any] | None]:
     if change.entity == CONFLICTS:
         rev = _resolve_conflict(session, user, scope, change, now=now, rev=rev)
         return Ack(change_id=change.id, status="accepted", rev=rev), {"pre_rev": 0,
                                                                        "clean": False}
     entity = ENTITIES.get(change.entity)
     if entity is None:
-        raise DomainError("unknown_entity", value=change.entity)
+        raise DomainError("unknown_entity", value=change.entity[:64])
     if change.entity in READ_ONLY:
         raise DomainError("read_only_entity", value=change.entity)
     try:
+        if len(change.clock) > 64:  # the change log's column; a real stamp is ~30 characters
+            raise ValueError(change.clock[:64])
         hlc.parse(change.clock)
     except ValueError:
         raise DomainError("bad_clock") from None
-    row = session.get(entity, change.record_id)
-    values = values_from_wire(entity, change.values)
-    _check_scope(session, scope, entity, row, values, change,
-                 cursor if change.seen_rev is None else min(cursor, change.seen_rev))
-    pre_rev = row.rev if row is not None else 0
+    # The same checks a REST write goes through (services/authorize.py).
+    checked = authorize_and_validate(session, scope, entity, change.record_id, change.values,
+                                     seen=seen)
+    pre_rev = checked.row.rev if checked.row is not None else 0
     clock = hlc.clamp(change.clock, _ms(now), MAX_AHEAD_MS)
-    applied = merge_change_into(session, entity, change.record_id, values, now=now,
+    applied = merge_change_into(session, entity, change.record_id, checked.values, now=now,
                                 clock=clock, base=change.base, actor_id=user.id,
                                 device_id=device_id, change_id=change.id, rev=rev)
     clean = (not applied.conflicts and not applied.restamped and clock == change.clock
              and applied.moved_from is None)
     return (Ack(change_id=change.id, status="accepted", rev=applied.rev),
             {"pre_rev": pre_rev, "clean": clean})
-
-
-def _check_scope(session: Session, scope: Scope, entity: type, row: Any,
-                 values: dict[str, Any], change: Change, cursor: int) -> None:
-    """Refuse (with a reason) a change to a record outside the user's scope. A record that
-    moved out of scope after the device last pulled still takes the device's edits: they were
-    made while it was in the device's scope, and must not be lost."""
-    if row is None:
-        grid = values.get("grid_id")
-        if grid is None or not scope.contains_grid(session, grid):
-            raise DomainError("out_of_scope", field="grid_id")
-        return
-    if scope.contains(session, row):
-        return
-    moved = session.scalar(
-        select(ScopeExit.id).where(ScopeExit.record_id == row.id, ScopeExit.rev > cursor,
-                                   ScopeExit.old_grid_id.in_(_nodes(scope))).limit(1))
-    if moved is None:
-        raise DomainError("out_of_scope")
-    if "grid_id" in values and values["grid_id"] != row.grid_id:
-        raise DomainError("out_of_scope", field="grid_id")
-
-
-def _nodes(scope: Scope) -> Any:
-    return select(OrgNode.id).where(OrgNode.path.startswith(scope.path or "\x00",
-                                                            autoescape=True))
 
 
 def _resolve_conflict(session: Session, user: User, scope: Scope, change: Change, *,

@@ -1,4 +1,8 @@
-"""A record's field-level history (who changed which fields to what, when), for the UI."""
+"""A record's field-level history (who changed which fields to what, when), for the UI.
+
+Scoped like a REST read: the record is addressed by (entity, id) together and must be in the
+caller's scope; ID numbers in it are masked as in a REST read (the full number leaves the server
+only by sync to a device holding the record, or by a logged reveal)."""
 from __future__ import annotations
 
 from typing import Any
@@ -10,7 +14,11 @@ from common.errors import DomainError
 from common.schema import ENTITIES, User
 
 from ..db.sync_tables import ChangeLog
+from .masking import mask_field
 from .scope import Scope
+
+MASKED = ("id_number",)
+"""Fields masked in a history, as in a single REST read (phones are shown there too)."""
 
 
 def record_history(session: Session, scope: Scope, entity: str, record_id: str,
@@ -21,13 +29,20 @@ def record_history(session: Session, scope: Scope, entity: str, record_id: str,
     row = session.get(model, record_id) if model else None
     if row is None or not scope.contains(session, row):
         raise DomainError("not_found")
-    logs = session.scalars(select(ChangeLog).where(ChangeLog.record_id == record_id)
+    logs = session.scalars(select(ChangeLog).where(ChangeLog.entity == entity,
+                                                   ChangeLog.record_id == record_id)
                            .order_by(ChangeLog.rev.desc()).limit(limit)).all()
     names = {u.id: u.display_name for u in session.scalars(
         select(User).where(User.id.in_({log.actor_id for log in logs if log.actor_id})))}
     return [{"rev": log.rev, "at": log.at.isoformat(), "actor_id": log.actor_id,
              "actor_name": names.get(log.actor_id), "device_id": log.device_id,
-             "values": log.values, "old_values": log.old_values} for log in logs]
+             "values": _masked(log.values), "old_values": _masked(log.old_values)}
+            for log in logs]
+
+
+def _masked(values: dict[str, Any] | None) -> dict[str, Any]:
+    return {k: mask_field(k, v) if k in MASKED and isinstance(v, str) else v
+            for k, v in (values or {}).items()}
 
 
 __all__ = ["record_history"]

@@ -21,7 +21,7 @@ from common.schema import ENTITIES, Household, user_fields
 from common.sync.codec import pack, unpack
 from common.sync.messages import SyncRequest, SyncResponse
 from desktop.services.sync import SyncService
-from desktop.storage.changes import record_change
+from desktop.storage.changes import record_change, sync_state
 from desktop.storage.database import open_database
 from desktop.storage.migrations import migrate
 from desktop.storage.tables import Quarantined
@@ -153,6 +153,8 @@ class Device:
         self.key = key or os.urandom(32)
         self.engine = open_database(path, self.key)
         migrate(self.engine)
+        with Session(self.engine) as s, s.begin():
+            sync_state(s)  # its device id, made once and kept (as signing in does)
         self.skew = skew
         self.transport = InProcessTransport(server, username)
         self.service = SyncService(self, self.transport, clock=self.now, max_bytes=max_bytes)

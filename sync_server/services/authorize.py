@@ -1,0 +1,120 @@
+"""One authorisation and validation path for every write to a synced record.
+
+A change arriving by REST (services/records.py), by sync push (services/sync.py) or by a relayed
+USB bundle (services/bundles.py, which runs the sync exchange) goes through
+`authorize_and_validate` before it is merged:
+
+- the values: each field checked against its declaration in common.schema
+  (common.validation.check_fields: unknown fields, types, lengths, dates), so nothing stored by
+  any path breaks a REST read or a device's pull;
+- the record's identity: the id is well formed, and a create may not reuse an id that exists
+  anywhere (any entity, the change log): a record is addressed by (entity, id) together;
+- scope before and after: the record must be in the user's scope, and a create or a move must
+  land on a live grid node inside it (the same answer REST gives for another grid, another
+  township or a node that does not exist);
+- a record that left the scope takes an edit only if the server's own record of what the device
+  has pulled shows it had not yet heard of the move (never the client's word alone).
+
+Raises DomainError / ValidationErrors with a code; never commits.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import bindparam, exists, literal, select, union_all
+from sqlalchemy.orm import Session
+
+from common.dictionaries import label as dict_label
+from common.errors import DomainError, ValidationError, ValidationErrors
+from common.schema import ENTITIES, Base, OrgNode, label_of
+from common.validation import check_fields, check_record_id
+
+from ..db.sync_tables import ChangeLog, ScopeExit, SyncConflict
+from .scope import Scope
+
+
+@dataclass
+class Authorized:
+    """A write that may go ahead: the stored record (None for a create) and the checked values,
+    typed as their columns store them."""
+
+    row: Base | None
+    values: dict[str, Any]
+
+
+def authorize_and_validate(session: Session, scope: Scope, entity: type[Base],
+                           record_id: str | None, values: dict[str, Any], *,
+                           seen: int | None = None) -> Authorized:
+    """Check one write by a user with `scope` to `entity` record `record_id` (None: a create
+    whose id the server makes). `seen`: for a device's push, the rev the server knows the
+    device has pulled up to (None: nothing is known, e.g. REST or a device's first exchange),
+    which decides whether an edit to a record that has since left the scope is still taken."""
+    if record_id is not None:
+        check_record_id(record_id)
+    clean = check_fields(entity, values)
+    row = session.get(entity, record_id) if record_id is not None else None
+    if row is None:
+        if record_id is not None and id_taken(session, record_id):
+            raise DomainError("record_id_taken", "id")
+        if entity is not OrgNode:
+            check_grid(session, scope, entity, clean.get("grid_id"))
+        return Authorized(None, clean)
+    moving = entity is not OrgNode and "grid_id" in clean and clean["grid_id"] != row.grid_id
+    if scope.contains(session, row):
+        if moving:
+            check_grid(session, scope, entity, clean["grid_id"])
+        return Authorized(row, clean)
+    if not left_scope_unseen(session, scope, entity, row.id, seen):
+        raise DomainError("out_of_scope")
+    if moving:
+        raise DomainError("out_of_scope", "grid_id", label=label_of(entity, "grid_id"))
+    return Authorized(row, clean)
+
+
+def check_grid(session: Session, scope: Scope, entity: type[Base], grid_id: Any) -> None:
+    """A record may be created in, or moved to, only a live grid node inside the scope; a node
+    elsewhere and one that does not exist get the same answer (nodes cannot be probed)."""
+    label = label_of(entity, "grid_id")
+    node = session.get(OrgNode, grid_id) if isinstance(grid_id, str) else None
+    if node is None or node.deleted or not scope.contains_path(node.path):
+        raise DomainError("out_of_scope", "grid_id", label=label)
+    if node.level != "grid":
+        raise ValidationErrors([ValidationError("not_a_grid", "grid_id", label=label,
+                                                level=dict_label("org_level", node.level))])
+
+
+def id_taken(session: Session, record_id: str) -> bool:
+    """Whether `record_id` is the id of any record of any entity, or appears in the change log
+    or the conflicts: a create under it would share that record's history."""
+    return session.execute(_taken_statement(), {"id": record_id}).first() is not None
+
+
+@lru_cache(maxsize=1)
+def _taken_statement() -> Any:
+    rid = bindparam("id")
+    probes = [select(literal(name).label("t")).where(exists().where(e.__table__.c.id == rid))
+              for name, e in ENTITIES.items()]
+    probes.append(select(literal("_log").label("t")).where(
+        exists().where(ChangeLog.record_id == rid)))
+    probes.append(select(literal("_conflicts").label("t")).where(
+        exists().where(SyncConflict.id == rid)))
+    return union_all(*probes).limit(1)
+
+
+def left_scope_unseen(session: Session, scope: Scope, entity: type[Base], record_id: str,
+                      seen: int | None) -> bool:
+    """This record (of this entity) moved out of the scope at a rev the device had not pulled
+    yet: its offline edits, made while the record was in its scope, are still taken."""
+    if seen is None or scope.empty:
+        return False
+    nodes = select(OrgNode.id).where(OrgNode.path.startswith(scope.path, autoescape=True))
+    return session.scalar(
+        select(ScopeExit.id).where(ScopeExit.entity == entity.__tablename__,
+                                   ScopeExit.record_id == record_id, ScopeExit.rev > seen,
+                                   ScopeExit.old_grid_id.in_(nodes)).limit(1)) is not None
+
+
+__all__ = ["authorize_and_validate", "Authorized", "check_grid", "id_taken",
+           "left_scope_unseen"]
