@@ -297,7 +297,9 @@ def _date(value: Any, key: str, label: str) -> dt.date:
 def _json(value: Any, column: Any, key: str, label: str) -> Any:
     import json
 
+    # A JSON column's declared default (`default=list` / `default=dict`) says its shape.
     default = column.default.arg if column.default is not None else None
+    default = getattr(default, "__wrapped__", default)
     kind = default if default in (list, dict) else None
     if kind is not None and not isinstance(value, kind):
         raise _Wrong("列表" if kind is list else "对象")

@@ -23,14 +23,16 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import bindparam, exists, literal, select, union_all
+from sqlalchemy import String, bindparam, cast, exists, literal, select, union_all
 from sqlalchemy.orm import Session
 
+from common.attachments import photo_hashes
 from common.dictionaries import label as dict_label
 from common.errors import DomainError, ValidationError, ValidationErrors
-from common.schema import ENTITIES, Base, OrgNode, label_of
+from common.schema import ENTITIES, Base, Event, OrgNode, Visit, label_of
 from common.validation import check_fields, check_record_id
 
+from ..db.attachment_tables import Attachment
 from ..db.sync_tables import ChangeLog, ScopeExit, SyncConflict
 from .scope import Scope
 
@@ -46,11 +48,12 @@ class Authorized:
 
 def authorize_and_validate(session: Session, scope: Scope, entity: type[Base],
                            record_id: str | None, values: dict[str, Any], *,
-                           seen: int | None = None) -> Authorized:
+                           user_id: str | None = None, seen: int | None = None) -> Authorized:
     """Check one write by a user with `scope` to `entity` record `record_id` (None: a create
     whose id the server makes). `seen`: for a device's push, the rev the server knows the
     device has pulled up to (None: nothing is known, e.g. REST or a device's first exchange),
-    which decides whether an edit to a record that has since left the scope is still taken."""
+    which decides whether an edit to a record that has since left the scope is still taken.
+    `user_id`: the writer, whose own photos a record may point at."""
     if record_id is not None:
         check_record_id(record_id)
     clean = check_fields(entity, values)
@@ -60,16 +63,19 @@ def authorize_and_validate(session: Session, scope: Scope, entity: type[Base],
             raise DomainError("record_id_taken", "id")
         if entity is not OrgNode:
             check_grid(session, scope, entity, clean.get("grid_id"))
+        check_photos(session, scope, None, clean, user_id)
         return Authorized(None, clean)
     moving = entity is not OrgNode and "grid_id" in clean and clean["grid_id"] != row.grid_id
     if scope.contains(session, row):
         if moving:
             check_grid(session, scope, entity, clean["grid_id"])
+        check_photos(session, scope, row, clean, user_id)
         return Authorized(row, clean)
     if not left_scope_unseen(session, scope, entity, row.id, seen):
         raise DomainError("out_of_scope")
     if moving:
         raise DomainError("out_of_scope", "grid_id", label=label_of(entity, "grid_id"))
+    check_photos(session, scope, row, clean, user_id)
     return Authorized(row, clean)
 
 
@@ -83,6 +89,33 @@ def check_grid(session: Session, scope: Scope, entity: type[Base], grid_id: Any)
     if node.level != "grid":
         raise ValidationErrors([ValidationError("not_a_grid", "grid_id", label=label,
                                                 level=dict_label("org_level", node.level))])
+
+
+def check_photos(session: Session, scope: Scope, row: Base | None, values: dict[str, Any],
+                 user_id: str | None) -> None:
+    """A record may newly point only at photos its writer uploaded, photos a record in the
+    writer's scope already shows, or photos the server does not hold yet (the device uploads
+    them after the record). Otherwise pointing a record of one's own grid at another grid's
+    photo would make it downloadable (the download follows the records in scope)."""
+    if "photos" not in values:
+        return
+    before = set(photo_hashes(getattr(row, "photos", None))) if row is not None else set()
+    for sha in photo_hashes(values["photos"]):
+        if sha in before:
+            continue
+        held = session.get(Attachment, sha)
+        if held is None or held.uploaded_by == user_id:
+            continue
+        if not _shown_in_scope(session, scope, sha):
+            raise DomainError("attachment_out_of_scope", "photos", sha256=sha)
+
+
+def _shown_in_scope(session: Session, scope: Scope, sha: str) -> bool:
+    # The same test the download applies (services/attachments.py): the hash in the text of
+    # the photo lists of visits and events in the scope.
+    return any(session.scalar(select(e.id).where(cast(e.photos, String).contains(sha),
+                                                 scope.condition(e)).limit(1)) is not None
+               for e in (Visit, Event))
 
 
 def id_taken(session: Session, record_id: str) -> bool:
@@ -116,5 +149,5 @@ def left_scope_unseen(session: Session, scope: Scope, entity: type[Base], record
                                    ScopeExit.old_grid_id.in_(nodes)).limit(1)) is not None
 
 
-__all__ = ["authorize_and_validate", "Authorized", "check_grid", "id_taken",
+__all__ = ["authorize_and_validate", "Authorized", "check_grid", "check_photos", "id_taken",
            "left_scope_unseen"]

@@ -239,7 +239,8 @@ def create_record(session: Session, scope: Scope, user: User, entity: type[Base]
         record_id = values.pop("id")
     # The checks every write goes through, whatever its path (services/authorize.py): fields
     # as declared, and the grid a live grid node inside the scope.
-    values = authorize_and_validate(session, scope, entity, None, values).values
+    values = authorize_and_validate(session, scope, entity, None, values,
+                                    user_id=user.id).values
     if entity is not OrgNode:
         _check_references(session, scope, entity, values)
         if entity is Person:
@@ -271,7 +272,8 @@ def update_record(session: Session, scope: Scope, user: User, entity: type[Base]
         if fixed:
             raise ValidationErrors([ValidationError("field_readonly", k,
                                                     label=label_of(OrgNode, k)) for k in fixed])
-    values = authorize_and_validate(session, scope, entity, record_id, values).values
+    values = authorize_and_validate(session, scope, entity, record_id, values,
+                                    user_id=user.id).values
     if entity is not OrgNode:
         if "grid_id" in values:
             details.update(from_grid=row.grid_id, to_grid=values["grid_id"])

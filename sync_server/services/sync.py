@@ -196,7 +196,7 @@ def _apply_one(session: Session, user: User, scope: Scope, device_id: str, chang
         raise DomainError("bad_clock") from None
     # The same checks a REST write goes through (services/authorize.py).
     checked = authorize_and_validate(session, scope, entity, change.record_id, change.values,
-                                     seen=seen)
+                                     user_id=user.id, seen=seen)
     pre_rev = checked.row.rev if checked.row is not None else 0
     clock = hlc.clamp(change.clock, _ms(now), MAX_AHEAD_MS)
     applied = merge_change_into(session, entity, change.record_id, checked.values, now=now,
