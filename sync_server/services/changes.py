@@ -70,9 +70,10 @@ def apply_change(session: Session, entity: type[Base], record_id: str | None,
     """Create or update one record (or tombstone it with `deleted=True`) and return it.
 
     `values` holds user fields only (plus `deleted` from a sync push); unknown fields and
-    values their column cannot hold are refused (common.validation.check_fields). `clock` is the change's clock stamp and `base` the field stamps its author had seen
-    (a sync push passes both); the server's own writes pass neither: they are stamped after
-    everything the record holds, so they never conflict.
+    values their column cannot hold are refused (common.validation.check_fields). `clock` is
+    the change's clock stamp and `base` the field stamps its author had seen (a sync push
+    passes both); the server's own writes pass neither: they are stamped after everything the
+    record holds, so they never conflict.
     """
     return merge_change_into(session, entity, record_id, values, now=now, deleted=deleted,
                              clock=clock, base=base, actor_id=actor_id, device_id=device_id,

@@ -102,8 +102,8 @@ def push(session: Session, user: User, scope: Scope, device_id: str, changes: li
          ) -> tuple[list[Ack], dict[tuple[str, str], int]]:
     """Apply each change in its own savepoint: one refused change never blocks the others.
     `pulled`: the cursor the server knows the device had reached before this exchange (None:
-    a device new to the server). Returns the acks and the records the device already holds exactly as the server now does
-    (settled: left out of the pull)."""
+    a device new to the server). Returns the acks and the records the device already holds
+    exactly as the server now does (settled: left out of the pull)."""
     acks: list[Ack] = []
     touched: dict[tuple[str, str], dict[str, Any]] = {}
     receipts = {r.change_id: r for r in session.scalars(

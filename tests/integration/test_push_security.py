@@ -28,8 +28,8 @@ def live(db_url, tmp_path):
 def resident(live):
     """A person of grid g2 (township t2), outside worker1a's scope: id and ID number."""
     number = make_id_number("19750612")
-    pid = live.harness.write(Person, None, make_person(live.harness.grid("g2"),
-                                                       id_number=number, name="吐尔逊·阿不都"))
+    values = make_person(live.harness.grid("g2"), id_number=number, name="吐尔逊·阿不都")
+    pid = live.harness.write(Person, None, values)
     return pid, number
 
 
