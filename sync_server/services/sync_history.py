@@ -1,8 +1,9 @@
 """A record's field-level history (who changed which fields to what, when), for the UI.
 
 Scoped like a REST read: the record is addressed by (entity, id) together and must be in the
-caller's scope; ID numbers in it are masked as in a REST read (the full number leaves the server
-only by sync to a device holding the record, or by a logged reveal)."""
+caller's scope; what a single REST read masks (ID numbers, 宗教信仰: every sensitive field but
+phones) is masked here too (the full value leaves the server only by sync to a device holding
+the record, or by a logged reveal)."""
 from __future__ import annotations
 
 from typing import Any
@@ -11,14 +12,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from common.errors import DomainError
+from common.masking import mask
 from common.schema import ENTITIES, User
+from common.schema.fields import sensitive_fields
 
 from ..db.sync_tables import ChangeLog
-from .masking import mask_field
 from .scope import Scope
-
-MASKED = ("id_number",)
-"""Fields masked in a history, as in a single REST read (phones are shown there too)."""
 
 
 def record_history(session: Session, scope: Scope, entity: str, record_id: str,
@@ -32,17 +31,18 @@ def record_history(session: Session, scope: Scope, entity: str, record_id: str,
     logs = session.scalars(select(ChangeLog).where(ChangeLog.entity == entity,
                                                    ChangeLog.record_id == record_id)
                            .order_by(ChangeLog.rev.desc()).limit(limit)).all()
+    # As a single REST read: phones shown, the other sensitive fields masked.
+    kinds = {k: kind for k, kind in sensitive_fields(model).items() if kind != "phone"}
     names = {u.id: u.display_name for u in session.scalars(
         select(User).where(User.id.in_({log.actor_id for log in logs if log.actor_id})))}
     return [{"rev": log.rev, "at": log.at.isoformat(), "actor_id": log.actor_id,
              "actor_name": names.get(log.actor_id), "device_id": log.device_id,
-             "values": _masked(log.values), "old_values": _masked(log.old_values)}
-            for log in logs]
+             "values": _masked(kinds, log.values),
+             "old_values": _masked(kinds, log.old_values)} for log in logs]
 
 
-def _masked(values: dict[str, Any] | None) -> dict[str, Any]:
-    return {k: mask_field(k, v) if k in MASKED and isinstance(v, str) else v
-            for k, v in (values or {}).items()}
+def _masked(kinds: dict[str, str], values: dict[str, Any] | None) -> dict[str, Any]:
+    return {k: mask(kinds.get(k), v) for k, v in (values or {}).items()}
 
 
 __all__ = ["record_history"]
