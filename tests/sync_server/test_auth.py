@@ -118,3 +118,11 @@ def test_the_openapi_docs_are_served(server):
     schemas = server.client.get("/openapi.json").json()["components"]["schemas"]
     assert {"PersonCreate", "PersonUpdate", "PersonPublic"} <= set(schemas)
 
+
+
+def test_a_token_with_its_algorithm_swapped_to_none_is_refused(server):
+    import jwt
+    unsigned = jwt.encode({"sub": server.tree.users["admin"].id, "exp": 4_102_444_800,
+                           "typ": "access"}, None, algorithm="none")
+    r = server.client.get("/api/people", headers={"Authorization": f"Bearer {unsigned}"})
+    assert r.status_code == 401 and r.json()["code"] == "token_invalid"
