@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from common.errors import ValidationError
+from common.errors import ValidationError, ValidationErrors
 from common.schema import Person, label_of
 from common.schema.fields import defaults
 
@@ -32,3 +32,14 @@ def id_duplicate(id_number: str, other: Person) -> ValidationError:
     """The refusal naming the person already registered with this ID number."""
     return ValidationError("id_duplicate", "id_number", label=label_of(Person, "id_number"),
                            value=id_number, name=other.name, person_id=other.id)
+
+
+def tag_changes(current: set[str], wanted: list[str], known: set[str]) -> tuple[list[str],
+                                                                            list[str]]:
+    """(tags to add, tags to remove) making a person's live tags exactly `wanted`; a tag not in
+    the tag dictionary (`known`: the synced entries) refuses the whole change."""
+    unknown = [t for t in wanted if t not in known]
+    if unknown:
+        raise ValidationErrors([ValidationError("not_in_dict", "tags", label="标签", value=t)
+                                for t in unknown])
+    return sorted(set(wanted) - current), sorted(current - set(wanted))

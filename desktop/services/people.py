@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from common import masking as common_masking
 from common.errors import DomainError, ValidationError, ValidationErrors
-from common.rules import id_duplicate, same_id_number
+from common.rules import id_duplicate, same_id_number, tag_changes
 from common.schema import Household, House, Person, PersonTag, user_fields
 from common.schema.fields import sensitive_fields
 from desktop.storage.changes import record_change
@@ -100,17 +100,14 @@ def _refuse_duplicate(session: Session, person_id: str | None, number: str) -> N
 def _set_tags(session: Session, person: Person, tags: list[str], *, now: dt.datetime,
               dictionaries: dict[str, list[tuple[str, str]]]) -> None:
     known = {c for c, _ in dictionaries.get("tag", [])}
-    unknown = [t for t in tags if t not in known]
-    if unknown:
-        raise ValidationErrors([ValidationError("not_in_dict", "tags", label="标签", value=t)
-                                for t in unknown])
     current = {t.tag_code: t for t in session.execute(
         select(PersonTag).where(PersonTag.person_id == person.id,
                                 PersonTag.deleted.is_(False))).scalars()}
-    for code in set(tags) - set(current):
+    added, removed = tag_changes(set(current), tags, known)
+    for code in added:
         record_change(session, PersonTag, None, {"person_id": person.id, "tag_code": code,
                                                  "grid_id": person.grid_id}, now=now)
-    for code in set(current) - set(tags):
+    for code in removed:
         record_change(session, PersonTag, current[code].id, {}, now=now, deleted=True)
 
 

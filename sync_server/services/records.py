@@ -18,7 +18,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from common.errors import DomainError, ValidationError, ValidationErrors
-from common.rules import id_duplicate, new_person_values, same_id_number
+from common.rules import id_duplicate, new_person_values, same_id_number, tag_changes
 from common.schema import (ENTITIES, LEVELS, Base, DictEntry, OrgNode, Person, PersonTag,
                            User, label_of, new_id)
 from common.validation import validate_person
@@ -154,18 +154,14 @@ def set_tags(session: Session, user: User, person: Person, codes: list[str], *,
              now: dt.datetime) -> list[str]:
     """Make the person's live tags exactly `codes`: add the missing ones as PersonTag records,
     tombstone the others (tags are records so that two devices' additions both survive)."""
-    known = _codes(session, "tag")
-    unknown = [c for c in codes if c not in known]
-    if unknown:
-        raise ValidationErrors([ValidationError("not_in_dict", "tags", label="标签", value=c)
-                                for c in unknown])
     current = {t.tag_code: t for t in session.scalars(select(PersonTag).where(
         PersonTag.person_id == person.id, PersonTag.deleted.is_(False)))}
-    for code in sorted(set(codes) - set(current)):
+    added, removed = tag_changes(set(current), codes, set(_codes(session, "tag")))
+    for code in added:
         apply_change(session, PersonTag, None, {"person_id": person.id, "tag_code": code,
                                                 "grid_id": person.grid_id},
                      now=now, actor_id=user.id)
-    for code in sorted(set(current) - set(codes)):
+    for code in removed:
         apply_change(session, PersonTag, current[code].id, {}, now=now, deleted=True,
                      actor_id=user.id)
     return sorted(set(codes))
