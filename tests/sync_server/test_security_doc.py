@@ -6,8 +6,8 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-# Written by another change landing beside this page (issue 10's hostile-push suite).
-PENDING = {"tests/integration/test_hostile_push.py"}
+# Files another change is about to land (none now).
+PENDING: set[str] = set()
 
 
 def test_every_test_the_security_page_names_exists():
