@@ -43,3 +43,9 @@ def tag_changes(current: set[str], wanted: list[str], known: set[str]) -> tuple[
         raise ValidationErrors([ValidationError("not_in_dict", "tags", label="标签", value=t)
                                 for t in unknown])
     return sorted(set(wanted) - current), sorted(current - set(wanted))
+
+
+def tags_left_behind(tags: list[Any], grid_id: str | None) -> list[Any]:
+    """A person's live tag records not in the person's grid: a tag belongs to the same scope as
+    its person, so every write path that moves a person moves these with them."""
+    return [t for t in tags if t.grid_id != grid_id]

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from common import masking as common_masking
 from common.errors import DomainError, ValidationError, ValidationErrors
-from common.rules import id_duplicate, same_id_number, tag_changes
+from common.rules import id_duplicate, same_id_number, tag_changes, tags_left_behind
 from common.schema import Household, House, Person, PersonTag, user_fields
 from common.schema.fields import sensitive_fields
 from desktop.storage.changes import record_change
@@ -73,7 +73,8 @@ def save_person(session: Session, person_id: str | None, values: dict[str, Any],
                 tags: list[str] | None = None, *, now: dt.datetime, actor_id: str) -> str:
     """Create or edit a person (and set their tags); returns the id. Never commits.
 
-    Refuses a second person with the same ID number in this profile (id_duplicate).
+    Refuses a second person with the same ID number in this profile (id_duplicate). A person
+    moved to another grid takes their tags along (common/rules.py, as the server's REST does).
     """
     dictionaries = load_dictionaries(session)
     number = values.get("id_number")
@@ -83,6 +84,11 @@ def save_person(session: Session, person_id: str | None, values: dict[str, Any],
                       dictionaries=dictionaries)
     if tags is not None:
         _set_tags(session, row, tags, now=now, dictionaries=dictionaries)
+    if "grid_id" in values:
+        live = session.execute(select(PersonTag).where(PersonTag.person_id == row.id,
+                                                       PersonTag.deleted.is_(False))).scalars()
+        for tag in tags_left_behind(list(live), row.grid_id):
+            record_change(session, PersonTag, tag.id, {"grid_id": row.grid_id}, now=now)
     if has_index_tables(session):
         index_people(session, [(row.id, row.name)])
     return row.id

@@ -18,7 +18,8 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from common.errors import DomainError, ValidationError, ValidationErrors
-from common.rules import id_duplicate, new_person_values, same_id_number, tag_changes
+from common.rules import (id_duplicate, new_person_values, same_id_number, tag_changes,
+                          tags_left_behind)
 from common.schema import (ENTITIES, LEVELS, Base, DictEntry, OrgNode, Person, PersonTag,
                            User, label_of, new_id)
 from common.validation import validate_person
@@ -169,11 +170,11 @@ def set_tags(session: Session, user: User, person: Person, codes: list[str], *,
 
 def _move_tags(session: Session, user: User, person: Person, *, now: dt.datetime) -> None:
     """A person's tags follow them to their new grid (they belong to the same scope)."""
-    for tag in session.scalars(select(PersonTag).where(PersonTag.person_id == person.id,
-                                                       PersonTag.deleted.is_(False))):
-        if tag.grid_id != person.grid_id:
-            apply_change(session, PersonTag, tag.id, {"grid_id": person.grid_id}, now=now,
-                         actor_id=user.id)
+    live = session.scalars(select(PersonTag).where(PersonTag.person_id == person.id,
+                                                   PersonTag.deleted.is_(False)))
+    for tag in tags_left_behind(list(live), person.grid_id):
+        apply_change(session, PersonTag, tag.id, {"grid_id": person.grid_id}, now=now,
+                     actor_id=user.id)
 
 
 def _check_duplicate_id_number(session: Session, scope: Scope, id_number: str,

@@ -149,3 +149,19 @@ def test_an_organisation_with_an_unknown_kind_is_refused(db):
         s.commit()
         assert s.get(Organisation, oid).employee_count == 12
         assert organisations.list_organisations(s, "合作社")[0]["id"] == oid
+
+
+def test_a_person_moved_to_another_grid_takes_their_tags_along(db):
+    engine, org, _ = db
+    with Session(engine) as s:
+        pid = people.save_person(s, None, {"id_number": make_id_number(), "name": "迁移者",
+                                           "grid_id": org["grid"].id}, ["dibao"], now=NOW,
+                                 actor_id=ACTOR)
+        people.save_person(s, pid, {"grid_id": org["grid2"].id}, None, now=NOW, actor_id=ACTOR)
+        s.commit()
+        from common.schema import PersonTag
+        tags = s.execute(select(PersonTag.tag_code, PersonTag.grid_id)
+                         .where(PersonTag.person_id == pid)).all()
+        assert tags == [("dibao", org["grid2"].id)]
+        moved = s.execute(select(OutboxEntry).where(OutboxEntry.entity == "person_tags")).scalars()
+        assert len(list(moved)) >= 2  # the tag's creation and its move both go to the server
