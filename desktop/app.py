@@ -72,6 +72,7 @@ def build_main_window(signed: Any, tasks: Any = None, now: Any = utcnow,
     from sqlalchemy.orm import Session
 
     from desktop.services.records import load_dictionaries
+    from desktop.storage.database import read_only
     from desktop.tasks import TaskManager
     from desktop.ui.context import AppContext, CurrentUser
     from desktop.ui.main_window import MainWindow
@@ -80,14 +81,19 @@ def build_main_window(signed: Any, tasks: Any = None, now: Any = utcnow,
     info = profile.info
     tasks = tasks or TaskManager()
     tasks.set_engine(profile.engine)
-    with Session(profile.engine) as s:
+    with Session(read_only(profile.engine)) as s:
         dictionaries = load_dictionaries(s)
     user = CurrentUser(id=info.get("user_id") or "", username=info.get("username") or "",
                        display_name=info.get("display_name") or info.get("username") or "",
                        role=info.get("role") or "grid_worker",
                        scope_node_id=info.get("scope_node_id"))
+    from desktop.services.sync import SyncService
+    # the sync's local writes go through the writer lane: the client has one writer
+    services: dict[str, Any] = {"dictionaries": dictionaries, "profile": profile}
+    if profile.server_url:
+        services["sync"] = SyncService(profile, writer=tasks.run_on_writer)
     ctx = AppContext(tasks=tasks, user=user, profile_dir=profile.path, now=now,
-                     services={"dictionaries": dictionaries, "profile": profile})
+                     services=services)
     if signed_out is not None:
         ctx.signed_out = signed_out
     return MainWindow(ctx)

@@ -5,6 +5,11 @@ Three lanes, as in Anki's taskman and datasette's database:
 - `read`: a small pool for database reads, running beside the writer (SQLite WAL);
 - `network`: its own pool for HTTP, never holding the database.
 
+The writer lane is the client's only writer: the sync, first sync, drift rebuild, bundle import
+and token storage run their network steps on the network lane and hand each local write to the
+writer lane with `run_on_writer` (storage/database.py starts write transactions IMMEDIATE, so a
+second process, such as the command-line sync, queues behind it instead of failing).
+
 A task is a plain function. Database tasks receive a SQLAlchemy `Session` (writes commit when the
 function returns, roll back when it raises); network tasks receive nothing. Whatever the function
 returns is passed to `on_success` on the GUI thread; an exception goes to `on_failure` (or, if
@@ -24,6 +29,8 @@ from PySide6.QtCore import QObject, Qt, Signal, Slot
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
+
+from desktop.storage.database import read_only
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +72,7 @@ class TaskManager(QObject):
         self._readers = ThreadPoolExecutor(read_workers, thread_name_prefix="db-read")
         self._network = ThreadPoolExecutor(network_workers, thread_name_prefix="net")
         self._sessions: sessionmaker[Session] | None = None
+        self._read_sessions: sessionmaker[Session] | None = None
         self._engine: Engine | None = None
         self._running = 0
         self._closed = False
@@ -79,6 +87,7 @@ class TaskManager(QObject):
         """Point the database lanes at a profile's engine (after sign-in)."""
         self._engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._read_sessions = sessionmaker(read_only(engine), expire_on_commit=False)
 
     @property
     def engine(self) -> Engine | None:
@@ -118,9 +127,20 @@ class TaskManager(QObject):
              on_failure: Callback | None = None, *, name: str = "") -> Future:
         """Run `fn(session[, progress])` on a reader thread; nothing is committed."""
         def job(**kw: Any) -> Any:
-            with self.session() as s:
+            if self._read_sessions is None:
+                raise RuntimeError("no profile is open")
+            with self._read_sessions() as s:  # deferred: runs beside the writer
                 return fn(s, **kw)
         return self._submit(self._readers, job, fn, on_success, on_failure, name)
+
+    def run_on_writer(self, fn: Callable[[], Any]) -> Any:
+        """Run `fn()` on the writer thread and wait for its result (or exception). For worker
+        code off the GUI thread (the sync on the network lane) whose local writes must go
+        through the one writer; `fn` opens and commits its own transaction. Still accepted
+        while shutting down, so a sync under way can finish its last write."""
+        if threading.current_thread().name.startswith("db-write"):
+            return fn()  # already the writer (a write task that syncs): no queue to wait on
+        return self._writer.submit(fn).result()
 
     def network(self, fn: Callable[..., Any], on_success: Callback | None = None,
                 on_failure: Callback | None = None, *, name: str = "") -> Future:

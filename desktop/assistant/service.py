@@ -125,7 +125,7 @@ def log_export(session: Session, user_id: str | None, entity: str, now: dt.datet
     """PIPL: every export of personal data is logged — on a client database, which has the
     operation log (the server's audit of its own command-line use is the server's business).
     Commits (the export has already happened)."""
-    if not sa_inspect(session.get_bind()).has_table("operation_log"):
+    if not sa_inspect(session.connection()).has_table("operation_log"):
         return
     from desktop.storage.local_log import OperationLog
     session.add(OperationLog(at=now, user_id=user_id or "", action="export", entity=entity,

@@ -21,6 +21,7 @@ from common.attachments import CHUNK_SIZE, sha256_hex
 from common.errors import DomainError
 from desktop.net.attachments import AttachmentClient
 from desktop.storage.blobs import BlobStore, referenced_photo_hashes
+from desktop.storage.database import read_only
 
 Progress = Callable[[str, int, int], None]
 """progress(sha256, bytes the server holds, total bytes)."""
@@ -154,7 +155,7 @@ def sync_photos(profile: object, server_url: str, token: str, *,
     `profile`: desktop.storage.profiles.Profile (its database, blob store and device id). A
     dropped link raises server_unreachable; what was sent stays sent and the next sync resumes."""
     store = profile.blob_store()  # type: ignore[attr-defined]
-    with Session(profile.engine) as session:  # type: ignore[attr-defined]
+    with Session(read_only(profile.engine)) as session:  # type: ignore[attr-defined]
         wanted = pending_photos(session, store)
     if not wanted:
         return UploadReport()

@@ -39,6 +39,7 @@ from desktop.services.attachments import pending_photos
 from desktop.storage.blobs import BlobStore
 from desktop.storage import outbox, replica
 from desktop.storage.changes import sync_state
+from desktop.storage.database import read_only
 from desktop.storage.settings import get_setting, put_setting
 from desktop.storage.tables import OutboxEntry
 
@@ -119,13 +120,18 @@ class ImportResult:
 def store_key(engine: Engine, answer: dict[str, Any], *, now: dt.datetime) -> None:
     """Keep the key the server issued for this device (kept across renewals: same key)."""
     with Session(engine) as s, s.begin():
-        stored = dict(get_setting(s, SETTING) or {})
-        if stored.get("device_id") != answer["device_id"]:
-            stored = {"next_seq": stored.get("next_seq", 1),
-                      "last_answer": stored.get("last_answer", 0)}
-        stored.update(key=answer["key"], user_id=answer["user_id"],
-                      device_id=answer["device_id"])
-        put_setting(s, SETTING, stored, now=now)
+        store_key_in(s, answer, now=now)
+
+
+def store_key_in(s: Session, answer: dict[str, Any], *, now: dt.datetime) -> None:
+    """As store_key, in the caller's transaction (the app's writer lane)."""
+    stored = dict(get_setting(s, SETTING) or {})
+    if stored.get("device_id") != answer["device_id"]:
+        stored = {"next_seq": stored.get("next_seq", 1),
+                  "last_answer": stored.get("last_answer", 0)}
+    stored.update(key=answer["key"], user_id=answer["user_id"],
+                  device_id=answer["device_id"])
+    put_setting(s, SETTING, stored, now=now)
 
 
 def refresh_bundle_key(engine: Engine, transport: HttpSyncTransport, token: str, *,
@@ -143,15 +149,18 @@ def keep_key(sync_service: Any) -> None:
     if not isinstance(sync_service.transport, HttpSyncTransport) or has_key(profile.engine):
         return
     try:
-        refresh_bundle_key(profile.engine, sync_service.transport,
-                           sync_service._token() or "", now=sync_service.clock())
+        with Session(read_only(profile.engine)) as s:
+            device_id = sync_state(s).device_id
+        answer = net.fetch_key(sync_service.transport, sync_service.token() or "", device_id)
+        now = sync_service.clock()
+        sync_service.write(lambda s: store_key_in(s, answer, now=now))  # on the one writer
     except DomainError as err:
         if err.code == "device_revoked":
             raise
 
 
 def has_key(engine: Engine) -> bool:
-    with Session(engine) as s:
+    with Session(read_only(engine)) as s:
         return bool((get_setting(s, SETTING) or {}).get("key"))
 
 

@@ -13,12 +13,13 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from common.errors import DomainError
 from desktop.net.snapshots import SnapshotClient
 from desktop.storage import replica
 from desktop.storage.changes import sync_state
+from desktop.storage.database import read_only
 from desktop.storage.settings import get_setting, put_setting
 
 POLL_SECONDS = 1.0
@@ -44,12 +45,22 @@ class FirstSyncReport:
 def first_sync(engine: Any, client: SnapshotClient, *, now: Callable[[], dt.datetime],
                on_progress: Callable[[str, int, int], None] | None = None,
                poll_seconds: float = POLL_SECONDS,
-               sleep: Callable[[float], None] = time.sleep) -> FirstSyncReport:
+               sleep: Callable[[float], None] = time.sleep,
+               write: Callable[[Callable[[Session], Any]], Any] | None = None
+               ) -> FirstSyncReport:
     """Fill an empty (or partly filled) copy from the server's snapshot. `on_progress(stage,
-    done, total)`: stage 'preparing' (batches prepared so far) or 'download'."""
+    done, total)`: stage 'preparing' (batches prepared so far) or 'download'. `write(fn)`:
+    runs `fn(session)` in one write transaction on the client's writer (SyncService.write);
+    default: here."""
     sessions = sessionmaker(engine, expire_on_commit=False)
+    reads = sessionmaker(read_only(engine), expire_on_commit=False)
+
+    def here(fn: Callable[[Session], Any]) -> Any:
+        with sessions.begin() as s:
+            return fn(s)
+    write = write or here
     report = FirstSyncReport()
-    with sessions() as s:
+    with reads() as s:
         started = (get_setting(s, MARK) or {}).get("snapshot")
     manifest = None
     if started:  # resume the same snapshot (same batch boundaries) if the server still has it
@@ -80,31 +91,33 @@ def first_sync(engine: Any, client: SnapshotClient, *, now: Callable[[], dt.date
     report.snapshot_id, report.rev = manifest["id"], int(manifest["rev"])
     batches = manifest["batches"]
     report.batches = len(batches)
-    with sessions() as s:
+    with reads() as s:
         cursor = sync_state(s).cursor or 0
     for batch in batches:
         if batch["cursor"] <= cursor:
             report.skipped += 1  # applied before the connection was cut
             continue
         pull, size = client.batch(report.snapshot_id, batch["index"])
-        with sessions.begin() as s:
-            report.rows += replica.apply_pull(s, pull, now=now())["rows"]
-            cursor = sync_state(s).cursor
+
+        def apply(s: Session, pull: Any = pull) -> tuple[int, int]:
+            rows = replica.apply_pull(s, pull, now=now())["rows"]
             # Committed with the batch: the next attempt resumes this snapshot, not the
             # incremental pull (which would fetch the rest again, uncompressed as one file).
             put_setting(s, MARK, {"snapshot": report.snapshot_id, "rev": report.rev}, now=now())
+            return rows, sync_state(s).cursor
+        rows, cursor = write(apply)
+        report.rows += rows
         report.fetched += 1
         report.wire_bytes += size
         if on_progress:
             on_progress("download", batch["index"] + 1, len(batches))
-    with sessions.begin() as s:
-        put_setting(s, MARK, {}, now=now())
+    write(lambda s: put_setting(s, MARK, {}, now=now()))
     return report
 
 
 def first_sync_pending(engine: Any) -> bool:
     """Whether this copy is empty or in the middle of a snapshot download."""
-    with sessionmaker(engine)() as s:
+    with sessionmaker(read_only(engine))() as s:
         return not (sync_state(s).cursor or 0) or bool((get_setting(s, MARK) or {}).get(
             "snapshot"))
 

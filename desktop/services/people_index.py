@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from common.schema import Household, House, OrgNode, Person, PersonTag
 from common.schema.fields import facet_fields
 from common.sorting import Key, name_key
+from desktop.storage.database import base_engine
 from desktop.storage.search_index import has_index_tables, prefix_match
 from desktop.storage.tables import LocalHistory, SyncState
 
@@ -338,8 +339,8 @@ def holder_for(session_or_engine) -> IndexHolder:  # noqa: ANN001
     import weakref
     if _HOLDERS is None:
         _HOLDERS = weakref.WeakKeyDictionary()
-    bind = session_or_engine.get_bind() if isinstance(session_or_engine, Session) \
-        else session_or_engine
+    bind = base_engine(session_or_engine.get_bind() if isinstance(session_or_engine, Session)
+                       else session_or_engine)  # one index whether read or written through
     holder = _HOLDERS.get(bind)
     if holder is None:
         holder = _HOLDERS[bind] = IndexHolder()
@@ -350,7 +351,7 @@ def fresh_index(session: Session) -> PeopleIndex | None:
     """The engine's index if one was built and still matches the database."""
     if _HOLDERS is None:
         return None
-    holder = _HOLDERS.get(session.get_bind())
+    holder = _HOLDERS.get(base_engine(session.get_bind()))
     return holder.current(session) if holder is not None else None
 
 

@@ -25,7 +25,7 @@ from common.sync.digest import Verify, fold
 from common.sync.messages import PullRequest, SyncRequest
 from desktop.storage import replica
 from desktop.storage.changes import sync_state
-from desktop.storage.database import open_database
+from desktop.storage.database import open_database, read_only
 from desktop.storage.migrations import migrate
 from desktop.storage.tables import Departure, OutboxEntry, Quarantined
 
@@ -64,9 +64,15 @@ def db_file_of(profile: Any) -> Path:
 
 def rebuild_replica(profile: Any, exchange: Callable[[SyncRequest], Any], *, max_bytes: int,
                     now: dt.datetime,
-                    on_batch: Callable[[int, int], None] | None = None) -> dict[str, int]:
+                    on_batch: Callable[[int, int], None] | None = None,
+                    writer: Callable[[Callable[[], Any]], Any] | None = None
+                    ) -> dict[str, int]:
     """Rebuild `profile`'s database (its `.engine` over `db_file_of(profile)`) from the server.
-    `exchange(request)` sends one pull-only request. Returns counts (rows, pending, pulls)."""
+    `exchange(request)` sends one pull-only request. Returns counts (rows, pending, pulls).
+
+    The pulls fill the new file, which nobody else opens; the last step (the changes typed
+    meanwhile carried over, then the swap) runs on `writer` (the client's one writer: nothing
+    is written to the old file between the copy and the swap), default here."""
     old_engine: Engine = profile.engine
     path = db_file_of(profile)
     fresh_path = path.with_name(path.name + ".rebuild")
@@ -76,12 +82,21 @@ def rebuild_replica(profile: Any, exchange: Callable[[SyncRequest], Any], *, max
         migrate(fresh)
         device_id = _carry_local_state(old_engine, fresh)
         rows, pulls = _pull_all(fresh, device_id, exchange, max_bytes, now, on_batch)
-        pending = _carry_late_changes(old_engine, fresh)
-        with fresh.connect() as conn:
-            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-    finally:
+    except BaseException:
         fresh.dispose()
-    _swap(old_engine, path, fresh_path)
+        raise
+
+    def carry_and_swap() -> int:
+        try:
+            pending = _carry_late_changes(old_engine, fresh)
+            # deferred: a checkpoint cannot run inside a transaction holding the write lock
+            with read_only(fresh).connect() as conn:
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            fresh.dispose()
+        _swap(old_engine, path, fresh_path)
+        return pending
+    pending = (writer or (lambda fn: fn()))(carry_and_swap)
     return {"rows": rows, "pending": pending, "pulls": pulls}
 
 
@@ -94,7 +109,7 @@ def _tables(conn: Any) -> list[str]:
 
 def _carry_local_state(old: Engine, fresh: Engine) -> str:
     """Copy every local-only table; the cursor starts again from 0. Returns the device id."""
-    with old.connect() as src, fresh.begin() as dst:
+    with read_only(old).connect() as src, fresh.begin() as dst:
         present = set(_tables(dst))
         for name in _tables(src):
             if name not in present:

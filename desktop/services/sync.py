@@ -6,8 +6,10 @@ more: each exchange pushes up to `PUSH_BATCH` outbox entries and pulls one batch
 a cut link costs at most the exchange in flight and resending it is harmless. The network call
 never holds the database. Progress goes to `on_progress(SyncProgress)` after every exchange.
 
-Thread: run it on the network lane; it opens its own short write transactions (the app's writer
-lane must not hold a transaction open across a sync).
+Thread: run it on the network lane. Every local write (tokens, an exchange's answer, first-sync
+batches, the rebuilt file's swap) is handed to `writer` (the app passes its writer lane's
+`TaskManager.run_on_writer`, so the client keeps one writer); without one (the command line,
+tests) the writes run on the calling thread, each in its own IMMEDIATE transaction.
 """
 from __future__ import annotations
 
@@ -15,9 +17,9 @@ import datetime as dt
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, TypeVar
 
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from common.errors import DomainError
 from common.sync import hlc
@@ -30,11 +32,13 @@ from desktop.services.rebuild import local_verify, rebuild_replica
 from desktop.services.revocation import wipe_profile
 from desktop.storage import outbox, replica
 from desktop.storage.changes import sync_state, wall_ms
+from desktop.storage.database import read_only
 from desktop.storage.profiles import Profile
 
 PUSH_BATCH = 500
 MAX_EXCHANGES = 10_000
 MAX_AHEAD_MS = 60_000
+T = TypeVar("T")
 
 
 @dataclass
@@ -71,14 +75,19 @@ class SyncService:
     `profile`: desktop.storage.profiles.Profile (or anything with `.engine` and `.server_url`).
     `transport`: defaults to HTTP to the profile's server. `clock`: the laptop's clock (tests
     skew it). `on_progress(SyncProgress)`: called after every exchange, on this thread.
+    `writer(fn)`: runs `fn()` where the client's writes run and returns its result (see the
+    module's docstring); default: here.
     """
 
     def __init__(self, profile: Any, transport: SyncTransport | None = None, *,
                  clock: Callable[[], dt.datetime] = utc_now,
                  on_progress: Callable[[SyncProgress], None] | None = None,
-                 max_bytes: int = 400_000, password: str | None = None) -> None:
+                 max_bytes: int = 400_000, password: str | None = None,
+                 writer: Callable[[Callable[[], Any]], Any] | None = None) -> None:
         self.profile = profile
         self.sessions = sessionmaker(profile.engine, expire_on_commit=False)
+        self.reads = sessionmaker(read_only(profile.engine), expire_on_commit=False)
+        self.writer = writer or (lambda fn: fn())
         self.transport = transport or HttpSyncTransport(profile.server_url)
         self.clock = clock
         self.on_progress = on_progress
@@ -95,17 +104,27 @@ class SyncService:
         self.store_tokens(answer)
         return answer
 
+    def write(self, fn: Callable[[Session], T]) -> T:
+        """`fn(session)` in one write transaction, on the writer (committed when it returns)."""
+        def job() -> T:
+            with self.sessions.begin() as s:
+                return fn(s)
+        return self.writer(job)
+
     def store_tokens(self, answer: dict[str, Any]) -> None:
-        with self.sessions.begin() as s:
-            state = sync_state(s)
-            state.access_token = answer.get("access_token")
-            if answer.get("refresh_token"):
-                state.refresh_token = answer["refresh_token"]
-            user = answer.get("user") or {}
-            state.user_id = user.get("id") or state.user_id
+        self.write(lambda s: self._store_tokens(s, answer))
+
+    @staticmethod
+    def _store_tokens(s: Session, answer: dict[str, Any]) -> None:
+        state = sync_state(s)
+        state.access_token = answer.get("access_token")
+        if answer.get("refresh_token"):
+            state.refresh_token = answer["refresh_token"]
+        user = answer.get("user") or {}
+        state.user_id = user.get("id") or state.user_id
 
     def _renew_token(self) -> None:
-        with self.sessions() as s:
+        with self.reads() as s:
             state = sync_state(s)
             refresh_token = state.refresh_token
         if refresh_token:
@@ -155,15 +174,20 @@ class SyncService:
         or device_revoked (after wiping) when it cannot."""
         self._renew_token()
 
-    def sync_now(self) -> SyncProgress:
+    def sync_now(self, *, wait: bool = True) -> SyncProgress | None:
         """Push everything, pull everything. Raises DomainError (server_unreachable,
         client_too_old, sign_in_required …); what was done before the error stays done.
-        Syncs of one profile run one at a time (a second call waits for the first).
+        Syncs of one profile run one at a time: a second call waits for the first, or with
+        `wait=False` (the background sync) returns None at once.
 
         While one pulled batch is being written locally, the next is already on its way (a
         pull-only request from the new cursor), so the slow link never waits for the disk."""
-        with self._running:
+        if not self._running.acquire(blocking=wait):
+            return None
+        try:
             return self._sync_locked()
+        finally:
+            self._running.release()
 
     def _sync_locked(self) -> SyncProgress:
         progress = SyncProgress()
@@ -243,7 +267,7 @@ class SyncService:
             progress.log.append(f"照片 {sha[:8]} 被拒绝：{DomainError(code).message()}")
 
     def _token(self) -> str | None:
-        with self.sessions() as s:
+        with self.reads() as s:
             return sync_state(s).access_token
 
     def _first_sync(self, progress: SyncProgress) -> None:
@@ -265,7 +289,7 @@ class SyncService:
                                     client=self.transport.client)
             try:
                 done = first_sync(self.profile.engine, client, now=self.clock,
-                                  on_progress=report)
+                                  on_progress=report, write=self.write)
             except DomainError as err:
                 if err.code == "not_found":
                     return  # an older server: the ordinary pull fetches everything
@@ -288,14 +312,14 @@ class SyncService:
         token = self._token()
         counts = rebuild_replica(
             self.profile, lambda r: self.transport.exchange(r, token),
-            max_bytes=self.max_bytes, now=self.clock())
+            max_bytes=self.max_bytes, now=self.clock(), writer=self.writer)
         progress.rebuilt = True
         progress.log.append(f"本机数据与服务器不一致，已重建本机副本（{counts['rows']} 条记录，"
                             f"{counts['pending']} 条未上传的修改保留）")
 
     def _build_request(self, digest: bool = False
                        ) -> tuple[SyncRequest, dict[str, tuple[str, str]]]:
-        with self.sessions() as s:
+        with self.reads() as s:
             state = sync_state(s)
             entries = outbox.pending(s, PUSH_BATCH)
             changes = [outbox.as_change(e) for e in entries]
@@ -310,28 +334,32 @@ class SyncService:
     def _apply(self, response: SyncResponse, sent: dict[str, tuple[str, str]],
                started: dt.datetime, progress: SyncProgress) -> None:
         now = self.clock()
-        with self.sessions.begin() as s:
-            state = sync_state(s)
-            server_ms = wall_ms(dt.datetime.fromisoformat(response.server_time))
-            local_ms = (wall_ms(started) + wall_ms(now)) // 2
-            state.clock_offset_ms = server_ms - local_ms
-            if state.last_clock and hlc.parse(state.last_clock)[0] > server_ms + MAX_AHEAD_MS:
-                # Stamps made while the laptop's clock ran ahead: forget them, so this device's
-                # next edits are stamped with the server-corrected time.
-                state.last_clock = None
-            accepted, refused = outbox.settle(s, response.push.acks, now=now)
-            replica.apply_acks(s, response.push.acks, sent)
-            counts = replica.apply_pull(s, response.pull, now=now)
-            replica.drop_settled_departures(s)
-            state.last_sync_at = now
-            progress.accepted += accepted
-            progress.refused += refused
-            progress.received += counts["rows"]
-            progress.left_scope += counts["exits"]
-            progress.conflicts += counts["conflicts"]
-            progress.pending = outbox.pending_count(s)
-            progress.more = response.pull.more
-            progress.cursor = state.cursor
+        self.write(lambda s: self._apply_in(s, response, sent, started, now, progress))
+
+    @staticmethod
+    def _apply_in(s: Session, response: SyncResponse, sent: dict[str, tuple[str, str]],
+                  started: dt.datetime, now: dt.datetime, progress: SyncProgress) -> None:
+        state = sync_state(s)
+        server_ms = wall_ms(dt.datetime.fromisoformat(response.server_time))
+        local_ms = (wall_ms(started) + wall_ms(now)) // 2
+        state.clock_offset_ms = server_ms - local_ms
+        if state.last_clock and hlc.parse(state.last_clock)[0] > server_ms + MAX_AHEAD_MS:
+            # Stamps made while the laptop's clock ran ahead: forget them, so this device's
+            # next edits are stamped with the server-corrected time.
+            state.last_clock = None
+        accepted, refused = outbox.settle(s, response.push.acks, now=now)
+        replica.apply_acks(s, response.push.acks, sent)
+        counts = replica.apply_pull(s, response.pull, now=now)
+        replica.drop_settled_departures(s)
+        state.last_sync_at = now
+        progress.accepted += accepted
+        progress.refused += refused
+        progress.received += counts["rows"]
+        progress.left_scope += counts["exits"]
+        progress.conflicts += counts["conflicts"]
+        progress.pending = outbox.pending_count(s)
+        progress.more = response.pull.more
+        progress.cursor = state.cursor
 
 
 def initial_sync(profile: Any, progress: Any = None) -> SyncProgress:

@@ -3,6 +3,13 @@
 The key is a raw 32-byte data key (see the key wrapping in this package), passed as
 `PRAGMA key = "x'…'"`, which skips SQLCipher's own slow KDF; a large page cache keeps
 multi-condition queries close to plain SQLite speed (../shared/FACTS.md).
+
+Transactions start with BEGIN IMMEDIATE: a deferred transaction that reads and then writes
+(saving a person, applying a pulled batch) cannot wait for another writer once it holds a
+read snapshot, and fails with "database is locked" whatever the busy timeout. IMMEDIATE takes the
+write lock first, so writers queue behind each other for up to the busy timeout. Sessions that
+only read say so with `read_only(engine)` and start a deferred transaction, running beside a
+writer (WAL).
 """
 from __future__ import annotations
 
@@ -10,6 +17,9 @@ from pathlib import Path
 
 import sqlcipher3
 from sqlalchemy import Engine, create_engine, event
+
+READ_ONLY = "yzb_read_only"
+"""Execution option: this connection only reads (BEGIN DEFERRED)."""
 
 
 def open_database(path: str | Path, key: bytes) -> Engine:
@@ -35,6 +45,24 @@ def open_database(path: str | Path, key: bytes) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):  # noqa: ANN001
-        conn.exec_driver_sql("BEGIN")
+        reads = conn.get_execution_options().get(READ_ONLY)
+        conn.exec_driver_sql("BEGIN DEFERRED" if reads else "BEGIN IMMEDIATE")
 
     return engine
+
+
+def read_only(engine: Engine) -> Engine:
+    """The same engine (same pool) for sessions that only read: they start a deferred
+    transaction and never take the write lock, so they run beside the writer lane."""
+    engine = base_engine(engine)
+    view = engine.__dict__.get("_yzb_read_only")
+    if view is None:
+        view = engine.execution_options(**{READ_ONLY: True})
+        view._yzb_base = engine  # type: ignore[attr-defined]
+        engine._yzb_read_only = view  # type: ignore[attr-defined]
+    return view
+
+
+def base_engine(bind: Engine) -> Engine:
+    """The profile's engine behind a `read_only` view (what caches per database key on)."""
+    return getattr(bind, "_yzb_base", bind)

@@ -26,7 +26,7 @@ from common.errors import DomainError
 
 from . import keys
 from .blobs import derive_blob_key
-from .database import open_database
+from .database import open_database, read_only
 from .migrations import migrate
 from .tables import SyncState
 
@@ -81,7 +81,7 @@ class Profile:
         return sessionmaker(self.engine, expire_on_commit=False)
 
     def device_id(self) -> str:
-        with Session(self.engine) as s:
+        with Session(read_only(self.engine)) as s:
             return s.get(SyncState, 1).device_id
 
     def update_info(self, **info: Any) -> None:

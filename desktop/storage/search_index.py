@@ -156,7 +156,9 @@ def has_index_tables(session: Session) -> bool:
     cached = getattr(bind, "_yzb_has_pinyin", None)
     if cached is None:
         from sqlalchemy import inspect
-        cached = inspect(bind).has_table(PersonSearchKey.__tablename__)
+        # on the session's own connection: a second one would wait for this transaction's
+        # write lock (storage/database.py starts transactions IMMEDIATE)
+        cached = inspect(session.connection()).has_table(PersonSearchKey.__tablename__)
         try:
             bind._yzb_has_pinyin = cached  # type: ignore[attr-defined]
         except AttributeError:
