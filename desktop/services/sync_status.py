@@ -16,7 +16,7 @@ from common.dictionaries import label
 from common.schema import ENTITIES
 from common.sync.messages import CONFLICTS
 from desktop.storage import conflicts, outbox
-from desktop.storage.tables import OutboxEntry, SyncState
+from desktop.storage.tables import Conflict, OutboxEntry, Quarantined, SyncState
 
 _DESCRIBE = ("name", "display_name", "title", "door_plate", "household_no", "username")
 """Columns that name a record for people, tried in order."""
@@ -52,6 +52,25 @@ class SyncStatus:
     refused: list[RefusedView] = field(default_factory=list)
     conflicts: list[ConflictView] = field(default_factory=list)
     server_url: str | None = None
+
+
+@dataclass(frozen=True)
+class SyncSummary:
+    """The few figures the status bar and the home page show (cheap: counts only)."""
+
+    last_sync_at: dt.datetime | None
+    pending: int
+    conflicts: int
+    refused: int
+
+
+def summary(session: Session) -> SyncSummary:
+    state = session.get(SyncState, 1)
+    conflicts = session.scalar(select(func.count()).select_from(Conflict)
+                               .where(Conflict.resolved.is_(False))) or 0
+    refused = session.scalar(select(func.count()).select_from(Quarantined)) or 0
+    return SyncSummary(state.last_sync_at if state else None, outbox.pending_count(session),
+                       conflicts, refused)
 
 
 def status(session: Session, *, user_id: str | None = None) -> SyncStatus:

@@ -1,20 +1,32 @@
 """The main window: a navigation list on the left, the pages of the registry on the right."""
 from __future__ import annotations
 
+import base64
+import json
 import logging
+import os
+from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtCore import QByteArray, QRect, Qt, QTimer
+from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMainWindow,
-                               QStackedWidget, QWidget)
+                               QMessageBox, QStackedWidget, QWidget)
 
 from common.errors import DomainError
 from desktop.services.people_index import rebuild_index, refresh_pinyin
 
 from .context import AppContext
 from .pages import PAGES, PageSpec, load_page_class, page_available
+from .sync.background import BackgroundSync, describe
+from .widgets.labels import local_time
 
 log = logging.getLogger(__name__)
+
+DEFAULT_SIZE = (1280, 800)
+FRAME_ALLOWANCE = (16, 40)
+"""Room left for the window manager's title bar and borders before the first show."""
+WINDOW_FILE = "window.json"
+"""In the profile's folder: the window's last size, place and maximised state (no secrets)."""
 
 
 class MainWindow(QMainWindow):
@@ -25,10 +37,20 @@ class MainWindow(QMainWindow):
         self.ctx = ctx
         ctx.navigate = self.navigate
         self.setWindowTitle(f"一张表 — {ctx.user.display_name}")
-        self.resize(1280, 800)
         self._specs: list[PageSpec] = []
         self._pages: dict[str, QWidget] = {}
         self.last_error: str = ""
+        self._leaving = False
+        # Background sync (ui/sync/background.py) when the profile has a server; made before
+        # the first page so the home page can show its state.
+        self.background: BackgroundSync | None = None
+        if ctx.services.get("sync") is not None:
+            from desktop.services.bundles import keep_key  # USB bundles on days without signal
+            self.background = BackgroundSync(ctx.tasks, ctx.services["sync"], self,
+                                             **ctx.services.get("background_options", {}),
+                                             after_sync=keep_key)
+            ctx.services["background_sync"] = self.background
+            self.background.revoked.connect(ctx.signed_out)
 
         self.nav = QListWidget()
         self.nav.setObjectName("navigation")
@@ -66,6 +88,11 @@ class MainWindow(QMainWindow):
 
         self._busy = QLabel("")
         self.statusBar().addPermanentWidget(self._busy)
+        self.sync_label = QLabel("", objectName="sync_status")
+        if self.background is not None:
+            self.statusBar().addPermanentWidget(self.sync_label)
+            self.background.state_changed.connect(
+                lambda st: self.sync_label.setText(describe(st, local_time)))
         ctx.tasks.task_failed.connect(self.show_error)
         ctx.tasks.busy_changed.connect(lambda b: self._busy.setText("处理中…" if b else ""))
         self.nav.currentRowChanged.connect(self._show_row)
@@ -82,6 +109,9 @@ class MainWindow(QMainWindow):
         self._index_poll.start()
         # Not at once: the first pages' reads and paint come first on a cold start.
         QTimer.singleShot(2500, self.refresh_people_index)
+        self._fitted = False
+        self._started = False
+        self.place_on_screen()
 
     def refresh_people_index(self) -> None:
         """Rebuild the in-memory people index if the database changed; then bring the pinyin
@@ -153,6 +183,106 @@ class MainWindow(QMainWindow):
         self.last_error = text
         self.statusBar().showMessage(text, 10000)
 
+    # -- size and place ----------------------------------------------------------------------
+    def _geometry_file(self) -> Path | None:
+        folder = self.ctx.profile_dir
+        return Path(folder) / WINDOW_FILE if folder is not None else None
+
+    def place_on_screen(self) -> None:
+        """Where the window was last closed (size, place, maximised), else a size that fits
+        the screen's free area (a 1366x768 laptop with its task bar), centred."""
+        if self._restore_geometry():
+            return
+        area = self._available()
+        width = min(DEFAULT_SIZE[0], area.width() - FRAME_ALLOWANCE[0])
+        height = min(DEFAULT_SIZE[1], area.height() - FRAME_ALLOWANCE[1])
+        self.resize(max(width, 640), max(height, 480))
+        self.move(area.x() + (area.width() - self.width()) // 2,
+                  area.y() + max((area.height() - self.height() - FRAME_ALLOWANCE[1]) // 2, 0))
+
+    def _available(self) -> QRect:
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        return screen.availableGeometry()
+
+    def _restore_geometry(self) -> bool:
+        path = self._geometry_file()
+        try:
+            saved = json.loads(path.read_text("utf-8")) if path and path.exists() else None
+            if not saved:
+                return False
+            ok = self.restoreGeometry(QByteArray(base64.b64decode(saved["geometry"])))
+        except (OSError, ValueError, KeyError, TypeError) as err:
+            log.warning("window geometry not restored: %s", err)
+            return False
+        if ok and saved.get("maximised"):
+            self.setWindowState(self.windowState() | Qt.WindowState.WindowMaximized)
+        return bool(ok)
+
+    def save_geometry(self) -> None:
+        path = self._geometry_file()
+        if path is None or not path.parent.exists():
+            return
+        data = {"geometry": base64.b64encode(bytes(self.saveGeometry().data())).decode("ascii"),
+                "maximised": self.isMaximized()}
+        tmp = path.with_suffix(".tmp")
+        try:
+            tmp.write_text(json.dumps(data), "utf-8")
+            os.replace(tmp, path)
+        except OSError as err:
+            log.warning("window geometry not saved: %s", err)
+
+    def showEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt's name
+        super().showEvent(event)
+        if self.background is not None and not self._started:
+            self._started = True
+            self.background.start()  # signed in: sync now if the server answers
+        if not self._fitted and not self.isMaximized():
+            self._fitted = True
+            # Now the window manager's frame is known: pull the whole frame onto the screen.
+            area, frame = self._available(), self.frameGeometry()
+            if not area.contains(frame):
+                extra_w = frame.width() - self.width()
+                extra_h = frame.height() - self.height()
+                self.resize(min(self.width(), area.width() - extra_w),
+                            min(self.height(), area.height() - extra_h))
+                frame = self.frameGeometry()
+                self.move(min(max(frame.x(), area.x()), area.right() - frame.width() + 1),
+                          min(max(frame.y(), area.y()), area.bottom() - frame.height() + 1))
+
     def closeEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt's name
+        bg = self.background
+        if bg is not None and not self._leaving and self.isVisible() and not bg.stopped \
+                and bg.state.pending:
+            choice = self.ask_before_closing(bg.state.pending)
+            if choice == "cancel":
+                event.ignore()
+                return
+            if choice == "sync":
+                event.ignore()
+                self.statusBar().showMessage("正在同步，完成后退出…")
+                bg.sync_now(then=lambda _ok: self._leave())
+                return
+        if bg is not None:
+            bg.stop()
+        self.save_geometry()
         self.ctx.tasks.shutdown(wait=True)
         super().closeEvent(event)
+
+    def ask_before_closing(self, pending: int) -> str:
+        """Unsent edits at closing: "sync" (同步后退出), "close" (直接退出) or "cancel"."""
+        box = QMessageBox(QMessageBox.Icon.Question, "还有修改没有上传",
+                          f"本机还有 {pending} 条修改没有上传到服务器。\n"
+                          "直接退出不会丢失这些修改，下次联网同步时会上传。", parent=self)
+        box.setObjectName("close_question")
+        sync = box.addButton("同步后退出", QMessageBox.ButtonRole.AcceptRole)
+        leave = box.addButton("直接退出", QMessageBox.ButtonRole.DestructiveRole)
+        cancel = box.addButton("取消", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(sync)
+        box.setEscapeButton(cancel)
+        box.exec()
+        clicked = box.clickedButton()
+        return "sync" if clicked is sync else "close" if clicked is leave else "cancel"
+
+    def _leave(self) -> None:
+        self._leaving = True
+        self.close()

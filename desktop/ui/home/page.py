@@ -43,6 +43,13 @@ class HomePage(QWidget):
         title = QLabel(f"{ctx.user.display_name}，您好")
         title.setStyleSheet("font-size: 20px; font-weight: bold;")
         self.sync_line = QLabel("", objectName="sync_line")
+        # online/offline, pending edits, last sync and conflicts from the background sync
+        self.background = ctx.services.get("background_sync")
+        if self.background is not None:
+            self.background.state_changed.connect(self._sync_state_changed)
+            self.sync_line.setCursor(Qt.CursorShape.PointingHandCursor)
+            self.sync_line.setToolTip("同步状态；点击打开“数据同步”")
+            self.sync_line.mousePressEvent = lambda _e: ctx.navigate("sync")
         grid = QGridLayout()
         self.cards: dict[str, FigureCard] = {}
         for i, (key, caption, page) in enumerate(CARDS):
@@ -102,6 +109,11 @@ class HomePage(QWidget):
         if not items:
             view.addItem(empty)
 
+    def _sync_state_changed(self, state: Any) -> None:
+        from ..sync.background import describe
+        self.sync_line.setText(describe(state, local_time))
+        self.cards["pending_changes"].set_value(state.pending)
+
     def _loaded(self, result: tuple) -> None:
         figures, tags, (tasks, events) = result
         self._fill(self.task_list, tasks, "今天没有待走访的任务")
@@ -109,9 +121,12 @@ class HomePage(QWidget):
         self.figures = figures
         for key, card in self.cards.items():
             card.set_value(getattr(figures, key))
-        when = local_time(figures.last_sync_at) if figures.last_sync_at \
-            else "尚未同步"
-        self.sync_line.setText(f"上次同步：{when}　待上传的修改：{figures.pending_changes} 条")
+        if self.background is not None:
+            self._sync_state_changed(self.background.state)
+        else:
+            when = local_time(figures.last_sync_at) if figures.last_sync_at \
+                else "尚未同步"
+            self.sync_line.setText(f"上次同步：{when}　待上传的修改：{figures.pending_changes} 条")
         self.tags.setText("　".join(f"{self.labels.label('tag', code)} {n} 人"
                                    for code, n in sorted(tags.items(), key=lambda t: -t[1]))
                           or "暂无")

@@ -64,6 +64,10 @@ class SyncPage(QWidget):
         layout.addWidget(self.pending)
         layout.addWidget(self.tabs, 1)
         ctx.tasks.progress_reported.connect(self._on_progress)
+        background = ctx.services.get("background_sync")
+        if background is not None:  # what a background sync brought shows here too
+            background.sync_finished.connect(lambda _r: self.refresh() if self.isVisible()
+                                             else None)
 
     # -- tabs ----------------------------------------------------------------------------------
     def _conflicts_tab(self) -> QWidget:

@@ -118,3 +118,37 @@ def test_people_arriving_by_sync_become_searchable_by_pinyin_after_the_index_ref
         assert fresh_index(s) is not None
         assert count_people(s, PeopleQuery(text="zgq"), today=NOW.date()) == 1
         assert count_people(s, PeopleQuery(text="zengguoqiang"), today=NOW.date()) == 1
+
+
+
+def _open_window(folder, *action: str) -> dict:
+    """The main window opened in a child process on a 1366x768 screen (a cheap laptop)."""
+    import json
+    import os
+    import subprocess
+    import sys
+    screens = folder / "screens.json"
+    screens.write_text(json.dumps({"screens": [{"name": "laptop", "x": 0, "y": 0,
+                                                "width": 1366, "height": 768,
+                                                "logicalDpi": 96, "dpr": 1}]}))
+    env = {**os.environ, "QT_QPA_PLATFORM": f"offscreen:configfile={screens}"}
+    out = subprocess.run([sys.executable, "-m", "tests.desktop.ui.window_probe", str(folder),
+                          *action], env=env, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def test_the_window_fits_a_1366x768_screen_and_opens_again_where_it_was_left(tmp_path):
+    """A 1280x800 window was taller than a 1366x768 laptop's screen: the status bar and the
+    last rows were off-screen. The frame fits the screen's free area; the next start restores
+    the size and place the user left, and the maximised state."""
+    from PySide6.QtCore import QRect
+    first = _open_window(tmp_path, "resize", "1000", "600", "40", "50")
+    assert first["area"] == [0, 0, 1366, 768]
+    assert QRect(*first["area"]).contains(QRect(*first["frame"])), first
+    assert first["status_bar"] and not first["maximised"]
+    second = _open_window(tmp_path, "maximise")
+    assert second["geometry"] == first["left"]
+    assert first["left"][2:] == [1000, 600]
+    third = _open_window(tmp_path)
+    assert third["maximised"]
