@@ -6,6 +6,7 @@ work pages and the assistant too, when present) and saves what it shows.
 """
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sys
@@ -18,6 +19,19 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "docs" / "screenshots"
 SCALE = float(os.environ.get("SCREENSHOT_SCALE", "0.05"))
+SCREEN = (1366, 768)
+"""A cheap laptop's screen: the main window is shown maximised on it, as users see it."""
+
+
+def _laptop_screen(folder: Path) -> None:
+    """Give Qt's offscreen platform one screen of SCREEN's size (its default is 800x800)."""
+    if os.environ.get("QT_QPA_PLATFORM") != "offscreen":
+        return
+    config = folder / "screens.json"
+    config.write_text(json.dumps({"screens": [{"name": "laptop", "x": 0, "y": 0,
+                                               "width": SCREEN[0], "height": SCREEN[1],
+                                               "logicalDpi": 96, "dpr": 1}]}))
+    os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={config}"
 
 
 def settle(app, tasks, seconds: float = 0.4) -> None:  # noqa: ANN001
@@ -42,11 +56,12 @@ def main() -> int:
     from tests.demo_profile import DEMO_NOW, build_demo_profile, demo_signed_in
 
     OUT.mkdir(parents=True, exist_ok=True)
-    app = make_application([])
     # a fixed folder: the file paths the pages show stay the same from one run to the next
     home = Path(tempfile.gettempdir()) / "yzb-screenshots"
     shutil.rmtree(home, ignore_errors=True)
     home.mkdir()
+    _laptop_screen(home)
+    app = make_application([])
     built = build_demo_profile(home, scale=SCALE)
     tasks = TaskManager()
     shots: list[str] = []
@@ -63,8 +78,7 @@ def main() -> int:
     _SAMPLES["assistant"] = _assistant_sheet(built["profile"], home)
     _conflicts_from_the_server(built["profile"])
     window = build_main_window(demo_signed_in(built["profile"]), tasks, now=lambda: DEMO_NOW)
-    window.resize(1366, 800)
-    window.show()
+    window.showMaximized()
     settle(app, tasks)
     for key in window.page_keys():
         window.navigate(key)
@@ -72,7 +86,7 @@ def main() -> int:
         _prepare(key, window, app, tasks)
         _save(window, key, shots)
     _extra_shots(window, app, tasks, shots)
-    window.close()
+    _close(window)
     tasks.shutdown(wait=True)
     window.deleteLater()
     app.processEvents()
@@ -227,8 +241,7 @@ def _config_shot(app, home: Path, shots: list[str]) -> None:  # noqa: ANN001
     built = build_demo_profile(home, scale=SCALE, role="county", name="demo_county")
     tasks = TaskManager()
     window = build_main_window(demo_signed_in(built["profile"]), tasks, now=lambda: DEMO_NOW)
-    window.resize(1366, 800)
-    window.show()
+    window.showMaximized()
     settle(app, tasks)
     window.navigate("config")
     settle(app, tasks, 1.0)
@@ -237,11 +250,18 @@ def _config_shot(app, home: Path, shots: list[str]) -> None:  # noqa: ANN001
     page.fields.selectRow(0)
     settle(app, tasks)
     _save(window, "config", shots)
-    window.close()
+    _close(window)
     tasks.shutdown(wait=True)
     window.deleteLater()
     app.processEvents()
     built["profile"].close()
+
+
+def _close(window) -> None:  # noqa: ANN001
+    """Close without the question about unsent edits (the demo holds some): no one answers."""
+    if window.background is not None:
+        window.background.stop()
+    window.close()
 
 
 def _save(widget, name: str, shots: list[str]) -> None:  # noqa: ANN001
