@@ -34,7 +34,7 @@ class SyncPage(QWidget):
         self.tasks = GuardedTasks(ctx.tasks, self)
         self.status: sync_status.SyncStatus | None = None
         self.running = False
-        self.state = QLabel("联网后按 F9 或“立即同步”上传修改、下载更新")
+        self.state = QLabel("联网时后台自动同步；也可按 F9 或“立即同步”马上上传修改、下载更新")
         self.state.setObjectName("sync_state")
         self.state.setWordWrap(True)
         self.state.setStyleSheet("font-size: 16px;")
