@@ -17,8 +17,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from common.errors import DomainError
-from common.rules import new_person_values
-from common.schema import SYNC_COLUMNS, Base, Person, new_id
+from common.rules import new_person_values, tags_left_behind
+from common.schema import SYNC_COLUMNS, Base, Person, PersonTag, new_id
 from common.sync import FieldConflict, hlc, merge_change
 from common.sync.codec import to_wire
 from common.validation import check_fields
@@ -148,6 +148,17 @@ def merge_change_into(session: Session, entity: type[Base], record_id: str | Non
     session.flush()
     return Applied(row, rev, creating, result.conflicts, result.incoming_lost_any, restamped,
                    moved_from)
+
+
+def move_tags_with(session: Session, person: Person, *, now: dt.datetime,
+                   actor_id: str | None) -> None:
+    """A person's live tags follow them to their grid (a tag belongs to its person's scope):
+    every path that moves a person (REST, sync push, bundle relay) calls this after the move."""
+    live = session.scalars(select(PersonTag).where(PersonTag.person_id == person.id,
+                                                   PersonTag.deleted.is_(False)))
+    for tag in tags_left_behind(list(live), person.grid_id):
+        apply_change(session, PersonTag, tag.id, {"grid_id": person.grid_id}, now=now,
+                     actor_id=actor_id)
 
 
 def _last_actor(session: Session, table: str, record_id: str, field_name: str) -> str | None:

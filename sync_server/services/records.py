@@ -18,15 +18,14 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from common.errors import DomainError, ValidationError, ValidationErrors
-from common.rules import (id_duplicate, new_person_values, same_id_number, tag_changes,
-                          tags_left_behind)
+from common.rules import id_duplicate, new_person_values, same_id_number, tag_changes
 from common.schema import (ENTITIES, LEVELS, Base, DictEntry, OrgNode, Person, PersonTag,
                            User, label_of, new_id)
 from common.validation import validate_person
 
 from ..db.tables import Counter
 from .authorize import authorize_and_validate
-from .changes import apply_change
+from .changes import apply_change, move_tags_with
 from .oplog import log_operation
 from .scope import Scope
 
@@ -168,15 +167,6 @@ def set_tags(session: Session, user: User, person: Person, codes: list[str], *,
     return sorted(set(codes))
 
 
-def _move_tags(session: Session, user: User, person: Person, *, now: dt.datetime) -> None:
-    """A person's tags follow them to their new grid (they belong to the same scope)."""
-    live = session.scalars(select(PersonTag).where(PersonTag.person_id == person.id,
-                                                   PersonTag.deleted.is_(False)))
-    for tag in tags_left_behind(list(live), person.grid_id):
-        apply_change(session, PersonTag, tag.id, {"grid_id": person.grid_id}, now=now,
-                     actor_id=user.id)
-
-
 def _check_duplicate_id_number(session: Session, scope: Scope, id_number: str,
                                own_id: str | None) -> None:
     # Take the change-number lock first (every write takes it anyway, in next_rev): two people
@@ -280,7 +270,7 @@ def update_record(session: Session, scope: Scope, user: User, entity: type[Base]
     if values:
         row = apply_change(session, entity, record_id, values, now=now, actor_id=user.id)
         if entity is Person and "grid_id" in values:
-            _move_tags(session, user, row, now=now)
+            move_tags_with(session, row, now=now, actor_id=user.id)
     if details["fields"]:
         log_operation(session, user=user, action="update", now=now,
                       entity=entity.__tablename__, record_id=row.id, details=details)

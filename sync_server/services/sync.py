@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from common.errors import DomainError
-from common.schema import ENTITIES, User
+from common.schema import ENTITIES, Person, User
 from common.sync import hlc
 from common.sync.messages import (CONFLICTS, MIN_PROTOCOL_VERSION, MIN_SCHEMA_VERSION,
                                   PROTOCOL_VERSION, SCHEMA_VERSION, Ack, Change, PullResponse,
@@ -20,7 +20,7 @@ from common.sync.messages import (CONFLICTS, MIN_PROTOCOL_VERSION, MIN_SCHEMA_VE
 from ..db.snapshot_tables import ScopeSnapshot
 from ..db.sync_tables import ChangeLog, PushReceipt, SyncConflict, SyncDevice
 from .authorize import authorize_and_validate
-from .changes import _ms, merge_change_into, next_rev
+from .changes import _ms, merge_change_into, move_tags_with, next_rev
 from .devices import check_device
 from .drift import check_drift
 from .scope import Scope
@@ -202,6 +202,9 @@ def _apply_one(session: Session, user: User, scope: Scope, device_id: str, chang
     applied = merge_change_into(session, entity, change.record_id, checked.values, now=now,
                                 clock=clock, base=change.base, actor_id=user.id,
                                 device_id=device_id, change_id=change.id, rev=rev)
+    if entity is Person and applied.moved_from is not None:
+        # The same rule as a REST move: the person's tags go with them (issue 11, defect 2).
+        move_tags_with(session, applied.row, now=now, actor_id=user.id)
     clean = (not applied.conflicts and not applied.restamped and clock == change.clock
              and applied.moved_from is None)
     return (Ack(change_id=change.id, status="accepted", rev=applied.rev),
