@@ -7,7 +7,6 @@ max_body_bytes.
 """
 from __future__ import annotations
 
-from contextlib import nullcontext
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -47,8 +46,7 @@ async def relay(request: Request, settings: SettingsDep, now: NowDep,
 
 def _relay(request: Request, settings: Any, now: Any, credentials: Any, data: bytes) -> bytes:
     # Same transaction shape and SQLite writer queue as POST /api/sync.
-    lock = _writer_lock(request)
-    with lock if lock is not None else nullcontext():
+    with _writer_lock(request, settings):
         with write_session(request.app.state.sessions) as session:
             user = get_current_user(request=request, session=session, settings=settings,
                                     now=now, credentials=credentials)
