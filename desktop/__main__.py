@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from common.errors import DomainError
+from desktop.cli_args import ChineseArgumentParser
 
 NO_DISPLAY = ("没有找到图形界面：未设置 DISPLAY 或 WAYLAND_DISPLAY，无法打开客户端窗口。\n"
               "请在桌面环境中运行；远程登录时用 ssh -X 或在 Xvfb 里运行；"
@@ -68,32 +69,18 @@ def has_display(env: Any, qt_args: list[str]) -> bool:
     return bool(env.get("DISPLAY") or env.get("WAYLAND_DISPLAY"))
 
 
-class _ChineseHelp(argparse.HelpFormatter):
-    def add_usage(self, usage, actions, groups, prefix=None):  # type: ignore[no-untyped-def]
-        super().add_usage(usage, actions, groups, prefix or "用法：")
-
-
-def _chinese(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    """argparse's own words (usage, options, -h) in Chinese."""
-    p.formatter_class = _ChineseHelp
-    p._optionals.title = "选项"
-    p.add_argument("-h", "--help", action="help", help="显示本帮助并退出")
-    return p
-
-
 def _parser() -> argparse.ArgumentParser:
-    p = _chinese(argparse.ArgumentParser(
-        add_help=False, prog="python -m desktop",
+    p = ChineseArgumentParser(
+        prog="python -m desktop",
         description="一张表 桌面客户端。不带参数时打开客户端窗口（需要图形界面）。",
         epilog="环境变量：YZB_HOME 本机数据目录（默认为系统的用户数据目录）；"
                "YZB_DEFAULT_SERVER 登录框里预填的服务器地址；"
                "QT_QPA_PLATFORM 图形平台（如 xcb、wayland、offscreen）。"
-               "USB 同步包：python -m desktop bundle --help。"))
+               "USB 同步包：python -m desktop bundle --help。")
     sub = p.add_subparsers(dest="command", title="命令", metavar="命令")
     sub.add_parser("bundle", prog="python -m desktop bundle", help="USB 同步包：导出、转交、导入（详见 python -m desktop bundle --help）")
-    s = _chinese(sub.add_parser("sync", help="同步一个本机账号（无界面）", add_help=False,
-                                prog="python -m desktop sync",
-                                description="登录服务器并同步一个本机账号，不打开窗口。"))
+    s = sub.add_parser("sync", help="同步一个本机账号（无界面）", prog="python -m desktop sync",
+                       description="登录服务器并同步一个本机账号，不打开窗口。")
     s.add_argument("--server", help="服务器地址，如 http://192.168.1.10:8000（默认：账号上次使用的）")
     s.add_argument("--user", required=True, help="账号")
     s.add_argument("--profile", help="本机账号目录名（默认同账号）")

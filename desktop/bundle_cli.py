@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from common.errors import DomainError
 from common.sync.bundle import SUFFIX
+from desktop.cli_args import ChineseArgumentParser
 
 
 def main(argv: list[str]) -> int:
@@ -37,9 +38,9 @@ def main(argv: list[str]) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m desktop bundle",
+    p = ChineseArgumentParser(prog="python -m desktop bundle",
                                 description="U 盘同步包：无信号的笔记本通过联网电脑同步")
-    sub = p.add_subparsers(dest="action", required=True)
+    sub = p.add_subparsers(dest="action", required=True, title="命令", metavar="命令")
     e = sub.add_parser("export", help="（无网络的笔记本）导出同步包")
     e.add_argument("--profile", required=True, help="本机账号目录名")
     e.add_argument("--out", default=".", help="文件或文件夹（如 U 盘），默认当前文件夹")

@@ -16,16 +16,16 @@ import argparse
 import datetime as dt
 import getpass
 import os
-import re
 import sys
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator, NoReturn
+from typing import Iterator
 
 from sqlalchemy import create_engine
 from sqlalchemy.orm import sessionmaker
 
 from common.errors import DomainError
+from desktop.cli_args import ChineseArgumentParser, ChineseRawHelpFormatter
 
 EXIT_OK, EXIT_ROWS_REFUSED, EXIT_USAGE, EXIT_REFUSED, EXIT_OUTPUT, EXIT_SOURCE = 0, 1, 2, 3, 4, 5
 EXIT_INTERRUPTED, EXIT_BUG = 130, 70
@@ -41,42 +41,12 @@ _OUTPUT_CODES = {"output_folder_missing", "output_is_folder", "output_exists",
                  "sheet_same_output"}
 _SOURCE_CODES = {"database_missing", "database_url_invalid", "database_unreadable",
                  "password_required", "profile_missing", "bad_profile_name", "wrong_password"}
-_ARGPARSE = (  # argparse speaks English: its usual complaints, in Chinese
-    (r"the following arguments are required: (.*)", "缺少必需的参数：{0}"),
-    (r"unrecognized arguments: (.*)", "不认识的参数：{0}"),
-    (r"argument (\S+): invalid choice: (.*?) \(choose from (.*)\)",
-     "参数 {0} 的取值 {1} 无效，可选：{2}"),
-    (r"argument (\S+): invalid (\S+) value: (.*)", "参数 {0} 的取值 {2} 格式不对"),
-    (r"argument (\S+): expected one argument", "参数 {0} 后面缺少取值"),
-    (r"argument (\S+): not allowed with argument (\S+)", "参数 {0} 不能与 {1} 同时使用"),
-    (r"one of the arguments (.*) is required", "必须给出以下参数之一：{0}"),
-)
-
-
-class _Formatter(argparse.RawDescriptionHelpFormatter):
-    def add_usage(self, usage, actions, groups, prefix=None) -> None:  # noqa: ANN001
-        super().add_usage(usage, actions, groups, "用法：" if prefix is None else prefix)
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse in Chinese: its headings and -h, and its errors as one line (exit 2) instead
-    of English usage text."""
+class _Parser(ChineseArgumentParser):
+    """The shared Chinese argparse, keeping this command's hand-made line breaks."""
 
     def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
-        kwargs.setdefault("formatter_class", _Formatter)
-        kwargs["add_help"] = False
+        kwargs.setdefault("formatter_class", ChineseRawHelpFormatter)
         super().__init__(*args, **kwargs)
-        self._positionals.title = "参数"
-        self._optionals.title = "选项"
-        self.add_argument("-h", "--help", action="help", help="显示本帮助并退出")
-
-    def error(self, message: str) -> NoReturn:
-        for pattern, text in _ARGPARSE:
-            m = re.fullmatch(pattern, message)
-            if m:
-                message = text.format(*m.groups())
-                break
-        self.exit(EXIT_USAGE, f"参数错误：{message}（用 --help 查看用法）\n")
 
 
 def _parser() -> argparse.ArgumentParser:

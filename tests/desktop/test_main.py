@@ -49,3 +49,19 @@ def test_an_unknown_option_is_refused_rather_than_opening_the_window(tmp_path):
     done = run("--no-such-option", env=dict(without_display(), QT_QPA_PLATFORM="offscreen"),
                home=tmp_path)
     assert done.returncode == 2 and "--no-such-option" in done.stderr
+
+
+def test_a_wrong_argument_is_one_chinese_line_on_every_command(tmp_path):
+    env = dict(without_display(), QT_QPA_PLATFORM="offscreen")
+    cases = {("--frobnicate",): "不认识的参数：--frobnicate",
+             ("sync",): "缺少必需的参数：--user",
+             ("bundle", "export"): "缺少必需的参数：--profile",
+             ("bundle", "fetch"): "参数 命令 的取值 'fetch' 无效"}
+    for args, said in cases.items():
+        done = run(*args, env=env, home=tmp_path)
+        assert done.returncode == 2, (args, done.stderr)
+        assert said in done.stderr and "usage" not in done.stderr, (args, done.stderr)
+        assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+    done = run("bundle", "--help", env=env, home=tmp_path)
+    assert done.returncode == 0 and "用法：" in done.stdout and "显示本帮助并退出" in done.stdout
+    assert "usage" not in done.stdout and "options" not in done.stdout
