@@ -14,7 +14,7 @@ from fastapi import APIRouter, FastAPI
 from .api.docs import install_docs
 from .api.errors import install_error_handlers
 from .api.limits import BodySizeLimit
-from .api.routes import auth, dictionaries, health, records
+from .api.routes import auth, dictionaries, health, records, releases
 from .db.engine import make_engine, make_session_factory
 from .settings import Settings
 
@@ -94,11 +94,13 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     app.state.clock = clock or utc_now
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, limit=settings.max_body_bytes,
-                       paths={"/api/sync/bundle": settings.max_bundle_bytes})
+                       paths={"/api/sync/bundle": settings.max_bundle_bytes,
+                              "/api/admin/client-releases": settings.max_release_bytes})
     install_docs(app)
     app.include_router(health.router)
     app.include_router(auth.router)
     app.include_router(dictionaries.router)
+    app.include_router(releases.router)
     for router in records.routers():
         app.include_router(router)
     for router in _optional_routers():

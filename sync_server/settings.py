@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     sql_echo: bool = False
     # Where photo attachments are stored (content-addressed files; see services/attachments.py).
     attachments_dir: Path = Path("data/attachments")
+    # Published desktop client builds (services/releases.py); beside the attachments by default.
+    releases_dir: Path | None = None
+    max_release_bytes: int = 512 * 1024 * 1024
     max_body_bytes: int = 16 * 1024 * 1024
     # A relayed USB bundle carries photos (desktop PHOTO_BUDGET 100 MB + records); held in memory.
     max_bundle_bytes: int = 128 * 1024 * 1024
@@ -46,6 +49,12 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(default=10, ge=1)
     db_max_overflow: int = Field(default=10, ge=0)
     sync_db_slots: int = Field(default=4, ge=1)
+
+    @model_validator(mode="after")
+    def _default_releases_dir(self) -> "Settings":
+        if self.releases_dir is None:
+            self.releases_dir = self.attachments_dir.parent / "releases"
+        return self
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> "Settings":

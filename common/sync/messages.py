@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from ..version import APP_VERSION
 from .digest import Verify
 
 PROTOCOL_VERSION = 1
@@ -109,6 +110,9 @@ class SyncRequest(BaseModel):
     protocol: int = PROTOCOL_VERSION
     schema_version: int = SCHEMA_VERSION
     device_id: str = Field(max_length=36)
+    client_version: str | None = Field(default=APP_VERSION, max_length=16)
+    """The desktop build's version: below the minimum of the latest published release the
+    sync is refused with the release to download (server services/releases.py)."""
     push: PushRequest = Field(default_factory=PushRequest)
     pull: PullRequest = Field(default_factory=PullRequest)
     verify: Verify | None = None

@@ -27,7 +27,8 @@ STATUS: dict[str, int] = {
     "wrong_password": 401, "token_invalid": 401, "token_expired": 401,
     "not_authenticated": 401, "body_too_large": 413, "too_many_attempts": 429,
     "server_busy": 429,  # admission control of /api/sync (routes/sync.py), with Retry-After
-    "client_too_old": 426, "device_mismatch": 403,  # sync (added by the sync engineer)
+    "client_too_old": 426, "device_mismatch": 403,  # sync
+    "release_too_large": 413,  # client releases (services/releases.py)
     "device_revoked": 403, "device_not_found": 404,
     "bundle_relay_forbidden": 403,  # USB bundles (services/bundles.py)
     "ledger_code_retired": 409,  # ledger config centre (services/ledger_admin.py)
@@ -60,7 +61,10 @@ def body_of(err: DomainError) -> dict[str, Any]:
     items = err.errors if isinstance(err, ValidationErrors) else [err]
     errors = [{"field": e.field, "code": e.code, "message": e.message()} for e in items
               if e.field]
-    return {"code": err.code, "message": err.message(), "errors": errors}
+    body: dict[str, Any] = {"code": err.code, "message": err.message(), "errors": errors}
+    if err.params.get("release"):  # client_too_old: the build to download (services/releases)
+        body["release"] = err.params["release"]
+    return body
 
 
 _REASONS = {

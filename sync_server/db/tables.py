@@ -96,3 +96,20 @@ class OpLog(ServerBase):
     entity: Mapped[str | None] = mapped_column(String(32), index=True)
     record_id: Mapped[str | None] = mapped_column(String(36), index=True)
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class ClientRelease(ServerBase):
+    """A desktop client build published in the web console (contract item 107): the file is
+    stored content-addressed under `Settings.releases_dir`; clients below `min_version` are
+    refused by sync with the release's notes and where to download it."""
+
+    __tablename__ = "client_releases"
+
+    version: Mapped[str] = mapped_column(String(16), primary_key=True)
+    min_version: Mapped[str] = mapped_column(String(16))
+    notes: Mapped[str] = mapped_column(String(4000), default="")
+    filename: Mapped[str] = mapped_column(String(128))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(BigInteger)
+    published_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+    published_by: Mapped[str | None] = mapped_column(String(36))

@@ -23,6 +23,7 @@ from .authorize import authorize_and_validate
 from .changes import _ms, merge_change_into, move_tags_with, next_rev
 from .devices import check_device
 from .drift import check_drift
+from .releases import describe, required_update
 from .scope import Scope
 from .sync_pull import pull_batch
 
@@ -33,11 +34,16 @@ READ_ONLY = frozenset({"org_nodes", "users", "dict_entries", "ledger_types", "le
 """Entities a device reads but never writes through sync (admins change them on the server)."""
 
 
-def check_versions(protocol: int, schema_version: int) -> None:
-    """A client too old for this server is told to update (its unsent changes stay with it)."""
-    if protocol < MIN_PROTOCOL_VERSION or schema_version < MIN_SCHEMA_VERSION:
+def check_versions(session: Session, protocol: int, schema_version: int,
+                   client_version: str | None = None) -> None:
+    """A client too old for this server, or below the minimum version of the latest published
+    release, is told to update, with the release to download when there is one (its unsent
+    changes stay with it)."""
+    update = required_update(session, client_version)
+    if protocol < MIN_PROTOCOL_VERSION or schema_version < MIN_SCHEMA_VERSION or update:
         raise DomainError("client_too_old", protocol=protocol, schema_version=schema_version,
-                          min_protocol=MIN_PROTOCOL_VERSION, min_schema=MIN_SCHEMA_VERSION)
+                          min_protocol=MIN_PROTOCOL_VERSION, min_schema=MIN_SCHEMA_VERSION,
+                          release=describe(update) if update else None)
     if protocol > PROTOCOL_VERSION or schema_version > SCHEMA_VERSION:
         raise DomainError("server_too_old", protocol=protocol, schema_version=schema_version)
 
@@ -45,7 +51,7 @@ def check_versions(protocol: int, schema_version: int) -> None:
 def exchange(session: Session, user: User, request: SyncRequest, *,
              now: dt.datetime) -> SyncResponse:
     """Push the device's changes, then answer the first pull batch. Never commits."""
-    check_versions(request.protocol, request.schema_version)
+    check_versions(session, request.protocol, request.schema_version, request.client_version)
     check_device(session, request.device_id)  # a lost laptop is told to wipe itself
     if len(request.push.changes) > MAX_CHANGES:
         raise DomainError("too_many_changes", max=MAX_CHANGES)
