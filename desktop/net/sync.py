@@ -150,7 +150,8 @@ def refusal(resp: httpx.Response) -> DomainError:
     except (ValueError, json.JSONDecodeError):
         body = {}
     code = body.get("code") or ("client_too_old" if resp.status_code == 426 else "server_error")
-    return DomainError(code, status=resp.status_code, detail=body.get("message"))
+    return DomainError(code, status=resp.status_code, detail=body.get("message"),
+                       release=body.get("release"))
 
 
 __all__ = ["SyncTransport", "HttpSyncTransport", "refusal"]

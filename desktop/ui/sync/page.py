@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (QGroupBox, QHBoxLayout, QHeaderView, QInputDialog
                                QWidget)
 
 from common.errors import DomainError
-from desktop.services import sync_status
+from desktop.services import sync_status, updates
 
 from ..context import AppContext
 from ..visits.page import _table
@@ -54,11 +54,25 @@ class SyncPage(QWidget):
         self.usb_button = usb_button(self)
         top.addWidget(self.usb_button)
 
+        # A client below the server's minimum version: the release's notes and its download.
+        self.release: dict[str, Any] | None = None
+        self.update_text = QLabel("")
+        self.update_text.setObjectName("update_text")
+        self.update_text.setWordWrap(True)
+        self.update_button = QPushButton("下载新版本(&D)")
+        self.update_button.clicked.connect(self.download_update)
+        self.update_box = QGroupBox("需要更新客户端")
+        update_row = QHBoxLayout(self.update_box)
+        update_row.addWidget(self.update_text, 1)
+        update_row.addWidget(self.update_button)
+        self.update_box.setVisible(False)
+
         self.tabs = QTabWidget()
         self.tabs.addTab(self._conflicts_tab(), "数据冲突(&C)")
         self.tabs.addTab(self._refused_tab(), "被退回的修改(&R)")
         layout = QVBoxLayout(self)
         layout.addLayout(top)
+        layout.addWidget(self.update_box)
         layout.addWidget(self.progress)
         layout.addWidget(self.last)
         layout.addWidget(self.pending)
@@ -198,6 +212,10 @@ class SyncPage(QWidget):
         self.tasks.network(run, self._finished, self._failed, name="sync")
 
     def _on_progress(self, name: str, done: int, total: int, text: str) -> None:
+        if name == "update":
+            self.progress.setRange(0, max(total, 1))
+            self.progress.setValue(done)
+            return
         if name != "sync" or not self.running:
             return
         self.progress.setRange(0, total)
@@ -220,8 +238,45 @@ class SyncPage(QWidget):
             self._failed_text(error_text(exc))
             self.ctx.signed_out(error_text(exc))
             return
+        release = updates.release_of(exc)
+        if release is not None:
+            self.show_release(release)
         self._failed_text(f"同步没有完成：{error_text(exc)}。已完成的部分已保存，可稍后再试")
         self.refresh()
+
+    # -- a required update -----------------------------------------------------------------------
+    def show_release(self, release: dict[str, Any]) -> None:
+        self.release = release
+        size_mb = int(release.get("size", 0)) / 2**20
+        notes = str(release.get("notes") or "").strip() or "（无更新说明）"
+        self.update_text.setText(
+            f"服务器要求至少使用 {release.get('min_version')} 版才能同步。"
+            f"新版本 {release.get('version')}（{size_mb:.1f} MB）的说明：{notes}\n"
+            "未同步的修改安全地保存在本机，更新后会照常上传。")
+        self.update_button.setEnabled(True)
+        self.update_box.setVisible(True)
+
+    def download_update(self) -> None:
+        release, service = self.release, self._service()
+        if release is None or service is None:
+            return
+        self.update_button.setEnabled(False)
+        self.progress.setRange(0, max(int(release.get("size", 0)), 1))
+        self.progress.setVisible(True)
+
+        def run(progress):  # noqa: ANN001, ANN202 - on the network lane
+            return updates.download(service, release,
+                                    lambda done, total: progress.report(done, total, "下载新版本"))
+        self.tasks.network(run, self._update_downloaded, self._update_failed, name="update")
+
+    def _update_downloaded(self, path: Any) -> None:
+        self.progress.setVisible(False)
+        self.update_text.setText(f"新版本已下载并校验无误：{path}\n请退出本程序后运行它完成安装。")
+
+    def _update_failed(self, exc: BaseException) -> None:
+        self.progress.setVisible(False)
+        self.update_button.setEnabled(True)
+        self.update_text.setText(f"下载没有完成：{error_text(exc)}。再点“下载新版本”会接着下载")
 
     def _failed_text(self, text: str) -> None:
         self.state.setText(text)
