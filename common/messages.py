@@ -153,6 +153,10 @@ MESSAGES: dict[str, str] = {
     "bad_profile_name": "账号“{value}”含有不能使用的字符",
     "server_url_invalid": "服务器地址“{value}”不对，应如 http://192.168.1.10:8000",
     # sync (docs/SYNC.md)
+    "sms_placeholder_unknown": "短信内容里的 {names} 不认识；可用的有：{known}",
+    "sms_template_name_taken": "已有名为“{name}”的短信模板",
+    "sms_no_recipients": "没有可发送的对象：所选人群在您的辖区内没有登记手机号码的人",
+    "sms_batch_too_large": "一次最多发送 {max} 条，这次有 {count} 条，请缩小范围",
     "version_invalid": "版本号“{value}”格式不对，应为用点分隔的数字，如 1.2.0",
     "min_version_above_version": "最低版本 {min_version} 不能高于本次发布的版本 {version}",
     "version_not_newer": "版本 {version} 不比已发布的最新版本 {latest} 新",

@@ -14,8 +14,9 @@ from fastapi import APIRouter, FastAPI
 from .api.docs import install_docs
 from .api.errors import install_error_handlers
 from .api.limits import BodySizeLimit
-from .api.routes import auth, dictionaries, health, records, releases
+from .api.routes import auth, dictionaries, health, records, releases, sms
 from .db.engine import make_engine, make_session_factory
+from .services.sms import gateway_for
 from .settings import Settings
 
 Clock = Callable[[], dt.datetime]
@@ -92,6 +93,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.sessions = make_session_factory(engine)
     app.state.clock = clock or utc_now
+    app.state.sms_gateway = gateway_for(settings)  # services/sms.py: log file or HTTP provider
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, limit=settings.max_body_bytes,
                        paths={"/api/sync/bundle": settings.max_bundle_bytes,
@@ -101,6 +103,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     app.include_router(auth.router)
     app.include_router(dictionaries.router)
     app.include_router(releases.router)
+    app.include_router(sms.router)
     for router in records.routers():
         app.include_router(router)
     for router in _optional_routers():

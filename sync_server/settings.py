@@ -31,6 +31,13 @@ class Settings(BaseSettings):
     sql_echo: bool = False
     # Where photo attachments are stored (content-addressed files; see services/attachments.py).
     attachments_dir: Path = Path("data/attachments")
+    # SMS (services/sms.py): "log" appends every message to `sms_log` (the default, and what
+    # tests read); "http" posts to a three-network SMS provider's HTTP API at `sms_http_url`.
+    sms_gateway: Literal["log", "http"] = "log"
+    sms_log: Path | None = None
+    sms_http_url: str | None = None
+    sms_http_key: str | None = None
+    sms_signature: str = "【托克逊县一张表】"
     # Published desktop client builds (services/releases.py); beside the attachments by default.
     releases_dir: Path | None = None
     max_release_bytes: int = 512 * 1024 * 1024
@@ -54,6 +61,10 @@ class Settings(BaseSettings):
     def _default_releases_dir(self) -> "Settings":
         if self.releases_dir is None:
             self.releases_dir = self.attachments_dir.parent / "releases"
+        if self.sms_log is None:
+            self.sms_log = self.attachments_dir.parent / "sms.log"
+        if self.sms_gateway == "http" and not self.sms_http_url:
+            raise ValueError("SMS_GATEWAY=http 需要同时设置 SMS_HTTP_URL（短信平台接口地址）")
         return self
 
     @model_validator(mode="after")

@@ -85,7 +85,9 @@ _REASONS = {
 
 
 def _one(error: dict[str, Any]) -> dict[str, Any]:
-    loc = [str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path")]
+    loc = [str(p) for p in error.get("loc", ())]
+    if loc and loc[0] in ("body", "query", "path", "header", "cookie", "form"):
+        loc = loc[1:]  # where it came from, not a field (a field may itself be named "body")
     field = ".".join(loc) or None
     label = _label(loc[-1]) if loc else "请求内容"
     kind = error.get("type", "")

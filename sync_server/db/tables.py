@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, Integer, MetaData, String
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, ForeignKey, Integer, MetaData, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from common.schema.base import NAMING
@@ -113,3 +113,39 @@ class ClientRelease(ServerBase):
     size: Mapped[int] = mapped_column(BigInteger)
     published_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
     published_by: Mapped[str | None] = mapped_column(String(36))
+
+
+class SmsTemplate(ServerBase):
+    """An SMS template (短信模板, contract items 42 and 108): `{name}`-style placeholders filled
+    per recipient (services/sms.py)."""
+
+    __tablename__ = "sms_templates"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    body: Mapped[str] = mapped_column(String(500))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    updated_by: Mapped[str | None] = mapped_column(String(36))
+
+
+class SmsMessage(ServerBase):
+    """One text sent to one number through the SMS gateway, with the gateway's answer
+    (发送记录). Sign-in codes are recorded too, with the code itself blanked out."""
+
+    __tablename__ = "sms_messages"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"),
+                                    primary_key=True, autoincrement=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+    batch_id: Mapped[str] = mapped_column(String(36), index=True)
+    purpose: Mapped[str] = mapped_column(String(16))  # notice | sign_in
+    template_id: Mapped[str | None] = mapped_column(String(36))
+    person_id: Mapped[str | None] = mapped_column(String(36))
+    phone: Mapped[str] = mapped_column(String(20), index=True)
+    body: Mapped[str] = mapped_column(String(600))
+    status: Mapped[str] = mapped_column(String(16))  # sent | failed
+    error: Mapped[str | None] = mapped_column(String(200))
+    gateway_id: Mapped[str | None] = mapped_column(String(64))
+    sent_by: Mapped[str | None] = mapped_column(String(36), index=True)
+    scope_path: Mapped[str | None] = mapped_column(String(400), index=True)
