@@ -7,10 +7,10 @@ STAMP := $(VENV)/.installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Debian packages: QR fallback decoder, Qt multimedia and xcb (libxcb-cursor0: Qt 6.5+'s xcb
 # plugin will not load without it), a CJK font, PostgreSQL, and Xvfb with x11-utils (xwininfo)
-# for the test of the client in a real X window.
+# for the test of the client in a real X window, Chromium for the web console's browser tests.
 SYSPKGS := libzbar0 libpulse0 libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0 libxkbcommon-x11-0 \
            libegl1 libgl1 libfontconfig1 libdbus-1-3 fonts-wqy-microhei postgresql xvfb \
-           x11-utils
+           x11-utils chromium
 PG_BIN := $(shell ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 
 .PHONY: run test soak sysdeps venv demo server client screenshots bench lint clean

@@ -39,6 +39,7 @@ MESSAGES: dict[str, str] = {
     "account_disabled": "该账号已停用，请联系管理员",
     "too_many_attempts": "密码错误次数过多，请 {minutes} 分钟后再试",
     "not_authenticated": "请先登录",
+    "csrf_failed": "页面已过期或来源不明，请刷新页面后重新提交",
     "token_invalid": "登录凭证无效，请重新登录",
     "token_expired": "登录已过期，请重新登录",
     "forbidden": "您没有执行此操作的权限",

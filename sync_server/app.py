@@ -18,6 +18,7 @@ from .api.routes import auth, dictionaries, health, records, releases, sms
 from .db.engine import make_engine, make_session_factory
 from .services.sms import gateway_for
 from .settings import Settings
+from .web import install_web
 
 Clock = Callable[[], dt.datetime]
 log = logging.getLogger(__name__)
@@ -108,4 +109,5 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
         app.include_router(router)
     for router in _optional_routers():
         app.include_router(router)
+    install_web(app)
     return app

@@ -56,6 +56,12 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(default=10, ge=1)
     db_max_overflow: int = Field(default=10, ge=0)
     sync_db_slots: int = Field(default=4, ge=1)
+    # Web console sessions: signed out after this many idle minutes, and after this many hours
+    # whatever happens.
+    web_idle_minutes: int = Field(default=30, ge=1)
+    web_session_hours: int = Field(default=12, ge=1)
+    # Tests only: every captcha's answer is this text (refused outside ENVIRONMENT=test).
+    captcha_fixed_answer: str | None = None
 
     @model_validator(mode="after")
     def _default_releases_dir(self) -> "Settings":
@@ -74,6 +80,9 @@ class Settings(BaseSettings):
             raise ValueError("生产环境必须设置 SECRET_KEY（至少 32 个字符的随机串）"
                              " / SECRET_KEY must be set to a random value of 32+ characters"
                              " when ENVIRONMENT=production")
+        if self.captcha_fixed_answer and self.environment != "test":
+            raise ValueError("CAPTCHA_FIXED_ANSWER 只能在测试环境使用"
+                             " / CAPTCHA_FIXED_ANSWER is for ENVIRONMENT=test only")
         return self
 
     @property

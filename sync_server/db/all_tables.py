@@ -11,7 +11,7 @@ from . import tables  # noqa: F401
 
 for _name in ("sync_server.db.sync_tables", "sync_server.db.attachment_tables",
               "sync_server.db.snapshot_tables",
-              "sync_server.db.device_tables"):
+              "sync_server.db.device_tables", "sync_server.db.web_tables"):
     try:
         importlib.import_module(_name)
     except ModuleNotFoundError as exc:  # not written yet

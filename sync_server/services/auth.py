@@ -25,6 +25,7 @@ from .devices import check_device
 from .oplog import log_operation
 from .passwords import check_strength, verify_password
 from .users import get_by_username, set_password
+from .web_sessions import end_all as end_web_sessions
 
 ALGORITHM = "HS256"
 
@@ -117,7 +118,8 @@ def _pair(session: Session, user: User, settings: Settings, now: dt.datetime,
 
 def login(session: Session, username: str, password: str, *, settings: Settings,
           now: dt.datetime, device_id: str | None = None, address: str = "",
-          captcha_id: str | None = None, captcha_answer: str | None = None) -> TokenPair:
+          captcha_id: str | None = None, captcha_answer: str | None = None,
+          always_captcha: bool = False) -> TokenPair:
     """Check the password and issue tokens.
 
     Refusals (DomainError), the same for an unknown account as for a wrong password, in what
@@ -131,10 +133,11 @@ def login(session: Session, username: str, password: str, *, settings: Settings,
     if seen.retry_after:
         raise DomainError("login_throttled", seconds=seen.retry_after,
                           retry_after=seen.retry_after, captcha_required=True)
-    if seen.captcha_required and not captcha_id:  # nothing was guessed: nothing to count
+    need_captcha = seen.captcha_required or always_captcha  # the web console always asks
+    if need_captcha and not captcha_id:  # nothing was guessed: nothing to count
         raise DomainError("captcha_required", "captcha_answer", label="验证码",
                           captcha_required=True)
-    if seen.captcha_required and not captcha.solve(session, captcha_id, captcha_answer,
+    if need_captcha and not captcha.solve(session, captcha_id, captcha_answer,
                                                     now=now):
         throttle.record_failure(session, name, address, now=now)
         raise DomainError("captcha_wrong", "captcha_answer", label="验证码", keep=True,
@@ -214,7 +217,8 @@ def logout(session: Session, token: str, *, now: dt.datetime) -> None:
 
 
 def revoke_user(session: Session, user_id: str, *, now: dt.datetime) -> None:
-    """Sign a user out everywhere (e.g. when an admin disables the account)."""
+    """Sign a user out everywhere (e.g. when an admin disables the account), browsers too."""
+    end_web_sessions(session, user_id)
     session.execute(update(RefreshToken).where(RefreshToken.user_id == user_id,
                                                RefreshToken.revoked_at.is_(None))
                     .values(revoked_at=now))

@@ -33,12 +33,14 @@ from .scope import Scope
 @dataclass(frozen=True)
 class RecordFilters:
     """A list query: exact-match `filters`, a name fragment `q`, a subtree `under` (org node id),
-    a person tag, and the page."""
+    a person tag, the order (`sort`: a column, `descending`) and the page."""
 
     filters: dict[str, Any] = field(default_factory=dict)
     q: str | None = None
     under: str | None = None
     tag: str | None = None
+    sort: str | None = None
+    descending: bool = False
     limit: int = 50
     offset: int = 0
 
@@ -85,6 +87,9 @@ def list_records(session: Session, scope: Scope, entity: type[Base],
             PersonTag.tag_code == query.tag, PersonTag.deleted.is_(False))))
     total = session.scalar(select(func.count()).select_from(entity).where(*conds)) or 0
     order = [getattr(entity, c) for c in ORDER_COLUMNS.get(table, ())] + [entity.id]
+    if query.sort and query.sort in entity.__table__.columns:
+        column = entity.__table__.columns[query.sort]
+        order = [column.desc() if query.descending else column.asc()] + order
     rows = session.scalars(select(entity).where(*conds).order_by(*order)
                            .limit(query.limit).offset(query.offset)).all()
     return list(rows), total

@@ -1,0 +1,80 @@
+"""Dependencies of the console's pages: the signed-in browser (`WebUserDep`), its scope, and
+the CSRF check every write declares (`CsrfChecked`)."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.templating import Jinja2Templates
+from sqlalchemy.orm import Session
+
+from common.errors import DomainError
+
+from ..api.deps import NowDep, SettingsDep, get_session
+from ..services import web_sessions
+from ..services.scope import Scope
+from .menu import menu_for
+from .security import CSRF_FIELD, CSRF_HEADER, WRITES, SignInNeeded, same_token
+
+COOKIE = "yzb_session"
+templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+
+
+def get_page_session(request: Request) -> Iterator[Session]:
+    """The request's session (api/deps.get_session), committed when the page answered without
+    raising: a page never commits itself."""
+    for session in get_session(request):
+        yield session
+        session.commit()
+
+
+PageSession = Annotated[Session, Depends(get_page_session)]
+
+
+async def read_form_token(request: Request) -> None:
+    """Reads the form's CSRF field before the page's own dependencies run (the form is cached)."""
+    if request.method in WRITES and "form" in request.headers.get("content-type", ""):
+        form = await request.form()
+        value = form.get(CSRF_FIELD)
+        request.scope["_csrf_form"] = value if isinstance(value, str) else None
+
+
+def get_web_user(request: Request, session: PageSession, settings: SettingsDep, now: NowDep,
+                 _form: Annotated[None, Depends(read_form_token)]) -> web_sessions.Signed:
+    try:
+        signed = web_sessions.check(session, request.cookies.get(COOKIE), settings=settings,
+                                    now=now)
+    except DomainError as err:
+        if err.params.get("keep"):
+            session.commit()  # the expired row is gone even though this request is refused
+        raise SignInNeeded() from None
+    if request.method in WRITES:
+        sent = request.headers.get(CSRF_HEADER)
+        if sent is None and "form" in request.headers.get("content-type", ""):
+            sent = request.scope.get("_csrf_form")
+        if not same_token(sent, signed.csrf_token):
+            raise DomainError("csrf_failed")
+    request.state.signed = signed
+    return signed
+
+
+WebUserDep = Annotated[web_sessions.Signed, Depends(get_web_user)]
+
+
+def get_web_scope(session: PageSession, signed: WebUserDep) -> Scope:
+    return Scope.of(session, signed.user)
+
+
+WebScopeDep = Annotated[Scope, Depends(get_web_scope)]
+
+
+def render(request: Request, name: str, status_code: int = 200, **context: object):
+    """A page in the base layout: the signed-in user, their menu and CSRF token come along."""
+    signed = getattr(request.state, "signed", None)
+    context.setdefault("user", signed.user if signed else None)
+    context.setdefault("csrf_token", signed.csrf_token if signed else "")
+    context.setdefault("menu", menu_for(signed.user) if signed else [])
+    context.setdefault("path", request.url.path)
+    return templates.TemplateResponse(request, name, context, status_code=status_code)

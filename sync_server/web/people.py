@@ -1,0 +1,45 @@
+"""The people list (/admin/people): paged, sorted and filtered on the server over
+services/records, masked as declared, with a logged per-row reveal."""
+from __future__ import annotations
+
+from html import escape
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from common.errors import DomainError
+from common.schema import Person
+
+from ..api.deps import NowDep
+from ..services import records
+from .deps import PageSession, WebScopeDep, WebUserDep, render
+from .lists import ListQuery, ListSpec, choices, load
+
+router = APIRouter(prefix="/admin/people", include_in_schema=False)
+SPEC = ListSpec.of(Person)
+
+
+@router.get("")
+def people_list(request: Request, session: PageSession, signed: WebUserDep,
+                scope: WebScopeDep) -> Response:
+    query = ListQuery.parse(SPEC, request.query_params)
+    options = choices(session, SPEC)
+    labels = {k: dict(v) for k, v in options.items()}
+    page = load(session, scope, SPEC, query, labels)
+    name = "_list_table.html" if request.headers.get("hx-request") else "people.html"
+    return render(request, name, title="人口", spec=SPEC, page=page, options=options,
+                  base_url="/admin/people")
+
+
+@router.post("/{person_id}/reveal/{field}")
+def reveal(person_id: str, field: str, session: PageSession, signed: WebUserDep,
+           scope: WebScopeDep, now: NowDep) -> Response:
+    """The clear value of one masked cell; the reveal is in the operation log."""
+    if field not in SPEC.masked:
+        raise DomainError("not_found", entity="people")
+    if field == "id_number":
+        value = records.reveal_id_number(session, scope, signed.user, person_id, now=now)
+    else:
+        value = records.reveal_field(session, scope, signed.user, Person, person_id, field,
+                                     now=now)
+    return HTMLResponse(f'<span class="revealed">{escape(str(value or ""))}</span>')
