@@ -1,0 +1,113 @@
+"""The console in Debian's Chromium (Playwright), against a live server on 127.0.0.1, at an
+office screen (1366x768) and a wide one (1920x1080): what a user does and sees."""
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from tests.factories import PASSWORD, make_person
+from tests.live_server import LiveServer
+from tests.web.conftest import CAPTCHA
+
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("web_browser")]
+playwright_api = pytest.importorskip("playwright.sync_api")
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+SCREENS = [(1366, 768), (1920, 1080)]
+
+
+@pytest.fixture(scope="module")
+def live(sqlite_template, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("web-live")
+    shutil.copyfile(sqlite_template, folder / "server.db")
+    srv = LiveServer(f"sqlite:///{folder / 'server.db'}", folder)
+    srv.settings.captcha_fixed_answer = CAPTCHA
+    srv.start()
+    from fastapi.testclient import TestClient
+    api = TestClient(srv.app)
+    api.headers["Authorization"] = f"Bearer {srv.token('admin')}"
+    for i, (name, grid) in enumerate([("艾力", "g1a"), ("布阿依", "g2"), ("陈明", "g1b")]):
+        assert api.post("/api/people", json=make_person(
+            srv.tree.id(grid), name=name, phone=f"1391234500{i}")).status_code in (200, 201)
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not shutil.which(CHROMIUM):
+        pytest.skip("Debian's chromium is not installed (make test installs it)")
+    with playwright_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture(params=SCREENS, ids=lambda s: f"{s[0]}x{s[1]}")
+def page(browser, request):
+    width, height = request.param
+    context = browser.new_context(viewport={"width": width, "height": height},
+                                  locale="zh-CN")
+    tab = context.new_page()
+    tab.violations = []  # type: ignore[attr-defined]
+    tab.on("console", lambda m: tab.violations.append(m.text)
+           if "Content Security Policy" in m.text or m.type == "error" else None)
+    yield tab
+    context.close()
+
+
+def sign_in(page, live, username: str, password: str = PASSWORD, answer: str = CAPTCHA):
+    page.goto(live.url + "/admin/")
+    page.get_by_label("账号").fill(username)
+    page.get_by_label("密码").fill(password)
+    page.get_by_label("验证码", exact=True).fill(answer)
+    page.get_by_role("button", name="登录").click()
+
+
+def test_a_user_signs_in_sees_home_and_signs_out(page, live):
+    sign_in(page, live, "admin")
+    page.get_by_role("heading", name="首页").wait_for()
+    assert page.get_by_role("link", name="人口").first.is_visible()
+    page.get_by_role("button", name="退出登录").click()
+    page.get_by_role("heading", name="一张表 管理端登录").wait_for()
+    page.goto(live.url + "/admin/people")
+    assert "/admin/login" in page.url
+    assert page.violations == []
+
+
+def test_a_wrong_password_is_explained_beside_the_field_and_the_username_kept(page, live):
+    sign_in(page, live, "office1", password="wrong-password")
+    assert page.get_by_role("alert").inner_text() == "账号或密码错误"
+    assert page.get_by_label("账号").input_value() == "office1"
+
+
+def test_a_wrong_captcha_is_explained_beside_the_captcha(page, live):
+    sign_in(page, live, "office1", answer="XXXX")
+    assert "验证码" in page.locator("#e-captcha_answer").inner_text()
+
+
+def test_the_people_list_filters_sorts_and_reveals_a_phone(page, live):
+    sign_in(page, live, "admin")
+    page.get_by_role("link", name="人口").first.click()
+    page.get_by_text("共 3 条").wait_for()
+    assert "139****5000" in page.content() and "13912345000" not in page.content()
+    page.get_by_role("link", name="联系电话").click()
+    page.get_by_role("link", name="联系电话 ↑").wait_for()
+    first = page.locator("tbody tr").first
+    first.get_by_role("button", name="显示").nth(1).click()
+    page.locator(".revealed", has_text="13912345000").wait_for()
+    page.get_by_label("姓名").fill("陈明")
+    page.get_by_role("button", name="查询").click()
+    page.get_by_text("共 1 条").wait_for()
+    assert page.violations == []
+
+
+def test_a_township_user_sees_only_their_township_in_the_browser(page, live):
+    sign_in(page, live, "office1")
+    page.get_by_role("link", name="人口").first.click()
+    page.get_by_text("共 2 条").wait_for()
+    text = page.locator("tbody").inner_text()
+    assert "艾力" in text and "陈明" in text and "布阿依" not in text
