@@ -7,16 +7,24 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from . import home, people, signin
 from .security import SecurityHeaders, install_redirects
 
 STATIC = Path(__file__).parent / "static"
+# Every page module's router; a new page module is added here (and its menu line in menu.py).
+ROUTERS = (signin.router, home.router, people.router)
+
+
+def page_paths() -> list[str]:
+    """Every GET page without path parameters (the external-host test renders each)."""
+    return sorted({r.path for router in ROUTERS for r in router.routes
+                   if "GET" in getattr(r, "methods", ()) and "{" not in r.path})
 
 
 def install_web(app: FastAPI) -> None:
     """Pages, their static files, the security headers and the sign-in redirect."""
-    from . import home, people, signin
     app.add_middleware(SecurityHeaders)
     install_redirects(app)
     app.mount("/admin/static", StaticFiles(directory=STATIC), name="admin-static")
-    for module in (signin, home, people):
-        app.include_router(module.router)
+    for router in ROUTERS:
+        app.include_router(router)

@@ -1,0 +1,32 @@
+"""No console page or asset it links references another host: the console works on an intranet
+with no internet at all."""
+from __future__ import annotations
+
+import re
+
+from fastapi.testclient import TestClient
+
+from sync_server.web import page_paths
+from tests.web.conftest import sign_in
+
+EXTERNAL = re.compile(r"(?:https?:)?//(?!127\.0\.0\.1|localhost|testserver|www\.w3\.org/2000/svg)"
+                      r"[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+LINKED = re.compile(r'(?:src|href)="(/admin/static/[^"]+)"')
+
+
+def test_every_admin_page_and_its_assets_name_no_external_host(web):
+    client = TestClient(web.app)
+    sign_in(client, "admin")
+    pages = page_paths()
+    assert {"/admin/", "/admin/login", "/admin/people"} <= set(pages)
+    assets: set[str] = set()
+    for path in pages:
+        html = client.get(path).text
+        assert not EXTERNAL.findall(html), (path, EXTERNAL.findall(html))
+        assets |= set(LINKED.findall(html))
+    assert any(a.endswith("htmx.min.js") for a in assets)
+    for asset in sorted(assets):
+        body = client.get(asset)
+        assert body.status_code == 200, asset
+        found = [h for h in EXTERNAL.findall(body.text) if "htmx.org" not in h]
+        assert not found, (asset, found)
