@@ -62,6 +62,10 @@ class Settings(BaseSettings):
     web_session_hours: int = Field(default=12, ge=1)
     # Tests only: every captcha's answer is this text (refused outside ENVIRONMENT=test).
     captcha_fixed_answer: str | None = None
+    # Console exports of more rows than this run in the background with a progress bar; their
+    # files go to exports_dir (default: an "exports" folder beside attachments_dir).
+    web_export_inline_rows: int = Field(default=5000, ge=0)
+    exports_dir: Path | None = None
 
     @model_validator(mode="after")
     def _default_releases_dir(self) -> "Settings":

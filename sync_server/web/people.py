@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from html import escape
 
-from fastapi import APIRouter, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
 from common.errors import DomainError
@@ -12,7 +14,9 @@ from common.schema import Person
 
 from ..api.deps import NowDep
 from ..services import records
+from ..services.exports import may_export_clear
 from .deps import PageSession, WebScopeDep, WebUserDep, render
+from .exports import export_list
 from .lists import ListQuery, ListSpec, choices, load
 
 router = APIRouter(prefix="/admin/people", include_in_schema=False)
@@ -28,7 +32,7 @@ def people_list(request: Request, session: PageSession, signed: WebUserDep,
     page = load(session, scope, SPEC, query, labels)
     name = "_list_table.html" if request.headers.get("hx-request") else "people.html"
     return render(request, name, title="人口", spec=SPEC, page=page, options=options,
-                  base_url="/admin/people")
+                  base_url="/admin/people", may_clear=may_export_clear(signed.user))
 
 
 @router.post("/{person_id}/reveal/{field}")
@@ -43,3 +47,14 @@ def reveal(person_id: str, field: str, session: PageSession, signed: WebUserDep,
         value = records.reveal_field(session, scope, signed.user, Person, person_id, field,
                                      now=now)
     return HTMLResponse(f'<span class="revealed">{escape(str(value or ""))}</span>')
+
+
+@router.post("/export")
+async def export(request: Request, session: PageSession, signed: WebUserDep,
+                 scope: WebScopeDep, now: NowDep,
+                 clear: Annotated[bool, Form()] = False) -> Response:
+    """The filtered list as xlsx (the list's own query fields come with the form)."""
+    query = ListQuery.parse(SPEC, await request.form())
+    labels = {k: dict(v) for k, v in choices(session, SPEC).items()}
+    return export_list(request, session, scope, signed.user, SPEC, query, labels, title="人口",
+                       clear=clear, now=now)

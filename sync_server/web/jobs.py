@@ -1,0 +1,78 @@
+"""Background work of the console (large exports, later imports): a job runs in a thread with
+its own database session, reports progress, and its page polls it through htmx."""
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI
+
+from common.errors import DomainError
+
+
+@dataclass
+class Job:
+    """One background job of one user: progress (done of total), its result file or error."""
+
+    id: str
+    user_id: str
+    title: str
+    done: int = 0
+    total: int = 0
+    finished: bool = False
+    error: str | None = None
+    file: Path | None = None
+    filename: str = ""
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def progress(self, done: int, total: int) -> None:
+        with self.lock:
+            self.done, self.total = done, total
+
+    @property
+    def percent(self) -> int:
+        return 100 if self.finished else (self.done * 100 // self.total if self.total else 0)
+
+
+def jobs_of(app: FastAPI) -> dict[str, Job]:
+    if not hasattr(app.state, "web_jobs"):
+        app.state.web_jobs = {}
+    return app.state.web_jobs
+
+
+def start(app: FastAPI, user_id: str, title: str,
+          work: Callable[[Any, Job], None]) -> Job:
+    """Runs `work(session, job)` in a thread; the session commits when it returns, rolls back
+    when it raises (the job then carries the Chinese message)."""
+    job = Job(id=str(uuid.uuid4()), user_id=user_id, title=title)
+    jobs_of(app)[job.id] = job
+
+    def run() -> None:
+        session = app.state.sessions()
+        try:
+            work(session, job)
+            session.commit()
+        except DomainError as err:
+            session.rollback()
+            job.error = err.message()
+        except Exception:  # noqa: BLE001 - a failed job must say so on its page
+            session.rollback()
+            job.error = "导出失败，请稍后重试或联系管理员"
+        finally:
+            session.close()
+            job.finished = True
+
+    threading.Thread(target=run, name=f"web-job-{job.id[:8]}", daemon=True).start()
+    return job
+
+
+def job_for(app: FastAPI, job_id: str, user_id: str) -> Job:
+    """The user's own job, or not_found (another user's job cannot be seen)."""
+    job = jobs_of(app).get(job_id)
+    if job is None or job.user_id != user_id:
+        raise DomainError("not_found", entity="jobs")
+    return job
