@@ -58,6 +58,7 @@ soak: venv
 
 screenshots: venv
 	QT_QPA_PLATFORM=offscreen $(VPY) -m tests.screenshots
+	$(VPY) -m tests.web_screenshots
 
 # Every benchmark in turn (hours at full size); `make bench QUICK=1`: small sizes (minutes).
 bench: venv
