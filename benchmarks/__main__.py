@@ -51,6 +51,8 @@ BENCHMARKS = (
                                                 "--cold-runs", "1")),
     Bench("server_api", "benchmarks.server_api", quick=("--people", "500", "--runs", "2")),
     Bench("sync", "benchmarks.sync", quick=("--runs", "1")),
+    Bench("web_people_page", "benchmarks.web_people_page",
+          quick=("--scale", "0.05", "--runs", "3")),
     Bench("sync_load", "benchmarks.sync_load", quick=("--devices", "20", "--seconds", "10",
                                                       "--backend", "sqlite", "--think", "1")),
 )
