@@ -1,7 +1,7 @@
 """web_sessions: signed-in browsers of the web console
 
-Revision ID: 0008_web_sessions
-Revises: 0007_people_religion
+Revision ID: 0010_web_sessions
+Revises: 0009_sms
 Create Date: 2026-12-04 12:40:00
 """
 from __future__ import annotations
@@ -11,8 +11,8 @@ from typing import Sequence, Union
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0008_web_sessions"
-down_revision: Union[str, Sequence[str], None] = "0007_people_religion"
+revision: str = "0010_web_sessions"
+down_revision: Union[str, Sequence[str], None] = "0009_sms"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
