@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.templating import Jinja2Templates
+from starlette.datastructures import FormData
 from sqlalchemy.orm import Session
 
 from common.errors import DomainError
@@ -61,6 +62,14 @@ def get_web_user(request: Request, session: PageSession, settings: SettingsDep, 
 
 
 WebUserDep = Annotated[web_sessions.Signed, Depends(get_web_user)]
+
+
+async def get_form(request: Request) -> FormData:
+    """The posted form (read once, cached), so that pages stay plain `def` (run off the loop)."""
+    return await request.form()
+
+
+FormDep = Annotated[FormData, Depends(get_form)]
 
 
 def get_web_scope(session: PageSession, signed: WebUserDep) -> Scope:

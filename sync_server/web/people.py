@@ -15,7 +15,7 @@ from common.schema import Person
 from ..api.deps import NowDep
 from ..services import records
 from ..services.exports import may_export_clear
-from .deps import PageSession, WebScopeDep, WebUserDep, render
+from .deps import FormDep, PageSession, WebScopeDep, WebUserDep, render
 from .exports import export_list
 from .lists import ListQuery, ListSpec, choices, load
 
@@ -50,11 +50,10 @@ def reveal(person_id: str, field: str, session: PageSession, signed: WebUserDep,
 
 
 @router.post("/export")
-async def export(request: Request, session: PageSession, signed: WebUserDep,
-                 scope: WebScopeDep, now: NowDep,
-                 clear: Annotated[bool, Form()] = False) -> Response:
+def export(request: Request, session: PageSession, signed: WebUserDep, scope: WebScopeDep,
+           now: NowDep, form: FormDep, clear: Annotated[bool, Form()] = False) -> Response:
     """The filtered list as xlsx (the list's own query fields come with the form)."""
-    query = ListQuery.parse(SPEC, await request.form())
+    query = ListQuery.parse(SPEC, form)
     labels = {k: dict(v) for k, v in choices(session, SPEC).items()}
     return export_list(request, session, scope, signed.user, SPEC, query, labels, title="人口",
                        clear=clear, now=now)

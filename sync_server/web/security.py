@@ -6,7 +6,7 @@ import secrets
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -56,6 +56,20 @@ def safe_next(target: str | None) -> str:
 
 
 def install_redirects(app: FastAPI) -> None:
+    """A signed-out browser goes to sign-in; a refusal on a console page is a Chinese page (the
+    JSON API keeps its JSON answer from api/errors.py)."""
+    from common.errors import DomainError
+
+    from ..api.errors import body_of, status_of
+
+    @app.exception_handler(DomainError)
+    async def refused(request: Request, err: DomainError) -> Response:
+        if not request.url.path.startswith("/admin"):
+            return JSONResponse(body_of(err), status_code=status_of(err))
+        from .deps import render
+        return render(request, "error.html", status_code=status_of(err), title="无法完成",
+                      message=err.message())
+
     @app.exception_handler(SignInNeeded)
     async def to_sign_in(request: Request, exc: SignInNeeded) -> RedirectResponse:
         here = request.url.path + (f"?{request.url.query}" if request.url.query else "")

@@ -59,6 +59,7 @@ def test_a_post_without_the_csrf_token_is_refused(web):
     sign_in(client, "admin")
     answer = client.post("/admin/logout", data={}, follow_redirects=False)
     assert answer.status_code == 403 and "刷新页面" in answer.text
+    assert answer.headers["content-type"].startswith("text/html")  # a page, not JSON
     assert client.get("/admin/").status_code == 200  # still signed in
 
 
