@@ -51,6 +51,7 @@ def page(browser, request):
     width, height = request.param
     context = browser.new_context(viewport={"width": width, "height": height},
                                   locale="zh-CN")
+    context.set_default_timeout(60_000)  # make test runs two workers on a shared machine
     tab = context.new_page()
     tab.violations = []  # type: ignore[attr-defined]
     tab.on("console", lambda m: tab.violations.append(m.text)
