@@ -175,3 +175,12 @@ def add_people_religion(connection) -> None:  # noqa: ANN001 - a SQLAlchemy Conn
         connection.execute(text('ALTER TABLE people ADD COLUMN religion VARCHAR(16)'))
     connection.execute(text("DROP INDEX IF EXISTS ixc_people_facets"))
     connection.execute(text(PEOPLE_FACETS))
+
+
+@migration("0105_grid_live_indexes")
+def add_grid_live_indexes(connection) -> None:  # noqa: ANN001 - a SQLAlchemy Connection
+    """The (grid_id, deleted) indexes the shared schema declares on people, households and
+    houses (new databases get them from the schema; older ones here)."""
+    for table in ("people", "households", "houses"):
+        connection.execute(text(f"CREATE INDEX IF NOT EXISTS ix_{table}_grid_live "
+                                f"ON {table} (grid_id, deleted)"))

@@ -63,9 +63,14 @@ def _like(fragment: str) -> str:
 
 def list_records(session: Session, scope: Scope, entity: type[Base],
                  query: RecordFilters) -> tuple[list[Base], int]:
-    """One page of live records in scope matching `query`, and the total count."""
+    """One page of live records in scope matching `query`, and the total count.
+
+    The count reads the (grid_id, deleted) index. The page is read one of two ways: by grid
+    (then sorted) when the matches are few, or along the sort column's index, checking scope
+    and filters row by row, when they are many enough that the first pages are found after a
+    few thousand rows (a county-wide list: ~1 ms instead of sorting 130,000 rows)."""
     table = entity.__tablename__
-    conds = [scope.condition(entity), entity.deleted.is_(False)]
+    conds = [entity.deleted.is_(False)]
     for key, value in query.filters.items():
         if value is not None:
             conds.append(getattr(entity, key) == value)
@@ -85,14 +90,34 @@ def list_records(session: Session, scope: Scope, entity: type[Base],
     if query.tag and entity is Person:
         conds.append(Person.id.in_(select(PersonTag.person_id).where(
             PersonTag.tag_code == query.tag, PersonTag.deleted.is_(False))))
-    total = session.scalar(select(func.count()).select_from(entity).where(*conds)) or 0
-    order = [getattr(entity, c) for c in ORDER_COLUMNS.get(table, ())] + [entity.id]
+    total = session.scalar(select(func.count()).select_from(entity)
+                           .where(scope.condition(entity), *conds)) or 0
+    order_columns = [entity.__table__.columns[c] for c in ORDER_COLUMNS.get(table, ())]
+    order = [c.asc() for c in order_columns] + [entity.id]
     if query.sort and query.sort in entity.__table__.columns:
         column = entity.__table__.columns[query.sort]
+        order_columns.insert(0, column)
         order = [column.desc() if query.descending else column.asc()] + order
-    rows = session.scalars(select(entity).where(*conds).order_by(*order)
-                           .limit(query.limit).offset(query.offset)).all()
+    in_order = _read_in_index_order(session, entity, order_columns, total, query)
+    rows = session.scalars(select(entity)
+                           .where(scope.condition(entity, by_grid_index=not in_order), *conds)
+                           .order_by(*order).limit(query.limit).offset(query.offset)).all()
     return list(rows), total
+
+
+ORDERED_SCAN_ROWS = 20_000
+"""Read a page along the sort index when that is expected to visit at most this many rows."""
+
+
+def _read_in_index_order(session: Session, entity: type[Base], order_columns: list[Any],
+                         total: int, query: RecordFilters) -> bool:
+    if total < 500 or not order_columns:
+        return False
+    first = order_columns[0]
+    if not any(ix.columns.values()[0] is first for ix in entity.__table__.indexes):
+        return False
+    rows = session.scalar(select(func.count()).select_from(entity)) or 0
+    return rows * (query.offset + query.limit) <= ORDERED_SCAN_ROWS * total
 
 
 def get_record(session: Session, scope: Scope, entity: type[Base], record_id: str) -> Base:

@@ -48,8 +48,10 @@ class Scope:
     def _nodes_below(self) -> Any:
         return select(OrgNode.id).where(OrgNode.path.startswith(self.path, autoescape=True))
 
-    def condition(self, entity: type[Base]) -> ColumnElement[bool]:
-        """SQL: "this row of `entity` is in scope"."""
+    def condition(self, entity: type[Base], *, by_grid_index: bool = True) -> ColumnElement[bool]:
+        """SQL: "this row of `entity` is in scope". `by_grid_index=False` words it so that the
+        database does not look rows up by grid but checks each row it reads: for a page of a
+        large result read in the order of another index (services/records.list_records)."""
         if self.empty:
             return false()
         if entity is OrgNode:
@@ -57,7 +59,8 @@ class Scope:
         if entity is User:
             return User.scope_node_id.in_(self._nodes_below())
         grid = entity.__table__.c.grid_id
-        inside = grid.in_(self._nodes_below())
+        inside = (grid if by_grid_index else grid.op("||")(""))\
+            .in_(self._nodes_below())
         if entity in REFERENCE_ENTITIES:
             return or_(grid.is_(None), inside)
         return inside

@@ -30,6 +30,12 @@ class ListSpec:
     facets: tuple[FieldSpec, ...]
     masked: dict[str, str]
 
+    @property
+    def sortable(self) -> set[str]:
+        """Columns a list sorts by: not masked ones, since the order of rows sorted by an ID
+        number or phone would tell what the masked digits are."""
+        return {c.key for c in self.columns if c.key not in self.masked}
+
     @classmethod
     def of(cls, entity: type[Base]) -> "ListSpec":
         return cls(entity, tuple(spec(entity, k) for k in list_columns(entity)),
@@ -50,7 +56,7 @@ class ListQuery:
 
     @classmethod
     def parse(cls, spec_: ListSpec, params: Any) -> "ListQuery":
-        keys = {c.key for c in spec_.columns}
+        keys = spec_.sortable
         sort = params.get("sort") or None
         try:
             page = max(1, int(params.get("page") or 1))
