@@ -7,6 +7,7 @@ from fastapi.responses import Response
 from common.schema import Household, House, Person
 
 from ..services.records import RecordFilters, list_records
+from ..services.todos import todos
 from .deps import PageSession, WebScopeDep, WebUserDep, render
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
@@ -18,4 +19,5 @@ def home(request: Request, session: PageSession, signed: WebUserDep,
     counts = [(label, href, list_records(session, scope, entity, RecordFilters(limit=0))[1])
               for label, href, entity in (("人口", "/admin/people", Person),
                                           ("户", None, Household), ("房屋", None, House))]
-    return render(request, "home.html", title="首页", counts=counts)
+    return render(request, "home.html", title="首页", counts=counts,
+                  todos=todos(session, scope, now=request.app.state.clock()))

@@ -1,0 +1,52 @@
+"""The console's home page lists what waits in the user's area: overdue and due-today events,
+events not yet taken up, overdue and coming visit tasks; counted in the user's scope only."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from fastapi.testclient import TestClient
+
+from common.schema import Event, VisitTask
+from sync_server.services.changes import apply_change
+from tests.conftest import NOW
+from tests.web.conftest import sign_in
+
+
+def _event(s, grid, status, due):  # noqa: ANN001
+    apply_change(s, Event, None, {"title": "路灯不亮", "category": "infrastructure",
+                                  "source": "grid", "status": status, "priority": "normal",
+                                  "reported_at": NOW - dt.timedelta(days=3), "due_at": due,
+                                  "grid_id": grid}, now=NOW)
+
+
+def _todos(web, username: str) -> dict[str, int]:
+    client = TestClient(web.app)
+    sign_in(client, username)
+    html = client.get("/admin/").text
+    return {k: int(n) for k, n in re.findall(
+        r'data-key="(\w+)">[^<]*<strong>(\d+)</strong>', html)}
+
+
+def test_the_home_page_counts_what_waits_in_the_users_area(web):
+    g1a, g2 = web.tree.id("g1a"), web.tree.id("g2")
+    with web.session() as s:
+        _event(s, g1a, "pending", NOW - dt.timedelta(days=1))      # overdue, pending
+        _event(s, g1a, "handling", NOW + dt.timedelta(hours=2))    # due today
+        _event(s, g1a, "closed", NOW - dt.timedelta(days=5))       # done: not a to-do
+        _event(s, g2, "assigned", NOW - dt.timedelta(hours=1))     # overdue, township 2
+        apply_change(s, VisitTask, None, {"title": "看望独居老人", "due_date": NOW.date()
+                                          - dt.timedelta(days=2), "status": "open",
+                                          "kind": "person", "grid_id": g1a}, now=NOW)
+        s.commit()
+    assert _todos(web, "admin") == {"events_overdue": 2, "events_due_today": 1,
+                                    "events_pending": 1, "tasks_overdue": 1}
+    assert _todos(web, "office1") == {"events_overdue": 1, "events_due_today": 1,
+                                      "events_pending": 1, "tasks_overdue": 1}
+    assert _todos(web, "worker2") == {"events_overdue": 1}
+
+
+def test_an_area_with_nothing_waiting_says_so(web):
+    client = TestClient(web.app)
+    sign_in(client, "office1")
+    assert "辖区内没有待办事项" in client.get("/admin/").text
