@@ -42,11 +42,8 @@ class TypeView:
 # ---- reading ---------------------------------------------------------------------------------
 
 def list_types(session: Session) -> list[TypeView]:
-    """Every live ledger type with its live fields. A database that holds no ledger type yet
-    answers with the defaults (common/ledger_types.py, stable ids), as devices do; the first
-    admin write stores them."""
-    if not session.scalar(select(func.count()).select_from(LedgerType)):
-        return _default_views()
+    """Every live ledger type with its live fields (the defaults are stored when the database is
+    migrated: `seed_ledger_types`, called by sync_server/db/migrate.py)."""
     types = session.scalars(select(LedgerType).where(LedgerType.deleted.is_(False))
                             .order_by(LedgerType.sort, LedgerType.code)).all()
     fields = session.scalars(select(LedgerField).where(LedgerField.deleted.is_(False))
@@ -58,18 +55,10 @@ def list_types(session: Session) -> list[TypeView]:
     return list(views.values())
 
 
-def _default_views() -> list[TypeView]:
-    types, fields = defaults.seed_rows()
-    views = {t["id"]: TypeView(LedgerType(**t, deleted=False)) for t in types}
-    for f in fields:
-        views[f["ledger_type_id"]].fields.append(LedgerField(**f, deleted=False))
-    return list(views.values())
-
-
 def seed_ledger_types(session: Session, *, now: dt.datetime) -> int:
     """Store every default ledger type and field that is missing (by its stable id, tombstones
-    included, so a type or field an admin retired stays retired). Idempotent; never commits.
-    Returns how many records were added."""
+    included, so a type or field an admin retired stays retired). Called at migrate, like the
+    dictionaries' seed. Idempotent; never commits. Returns how many records were added."""
     types, fields = defaults.seed_rows()
     have = set(session.scalars(select(LedgerType.id))) | set(session.scalars(
         select(LedgerField.id)))
@@ -90,7 +79,6 @@ def create_type(session: Session, actor: User, *, code: str, name: str, binding:
                 fields: list[dict[str, Any]] | None = None, now: dt.datetime) -> TypeView:
     """A new ledger type, with its first fields if given: all written or none."""
     _require_admin(actor)
-    seed_ledger_types(session, now=now)
     errors: list[ValidationError] = []
     code = _code(code, "code", "台账代码", errors)
     name = _text(name, "name", "台账名称", LABEL_MAX, errors, required=True)
@@ -120,7 +108,6 @@ def change_type(session: Session, actor: User, type_id: str, values: dict[str, A
                 now: dt.datetime) -> TypeView:
     """Rename, reorder or switch per-year. The code and the binding never change."""
     _require_admin(actor)
-    seed_ledger_types(session, now=now)
     row = _live(session, LedgerType, type_id)
     _refuse_fixed(row, values, TYPE_FIXED)
     errors: list[ValidationError] = []
@@ -150,7 +137,6 @@ def add_field(session: Session, actor: User, type_id: str, spec: dict[str, Any],
               now: dt.datetime) -> LedgerField:
     """A new field of a live ledger type; its code is unique within the type, for good."""
     _require_admin(actor)
-    seed_ledger_types(session, now=now)
     ledger = _live(session, LedgerType, type_id)
     errors: list[ValidationError] = []
     clean = _field_spec(session, spec, errors, "", "")
@@ -170,7 +156,6 @@ def change_field(session: Session, actor: User, field_id: str, values: dict[str,
     """Relabel, change the unit, the required flag, the order or the dictionary of a field.
     Its code, type and ledger never change: rows store values by field code."""
     _require_admin(actor)
-    seed_ledger_types(session, now=now)
     row = _live(session, LedgerField, field_id)
     _refuse_fixed(row, values, FIELD_FIXED)
     errors: list[ValidationError] = []
@@ -215,7 +200,6 @@ def retire_field(session: Session, actor: User, field_id: str, *, now: dt.dateti
 def _retire(session: Session, actor: User, entity: type, record_id: str,
             now: dt.datetime) -> None:
     _require_admin(actor)
-    seed_ledger_types(session, now=now)
     row = _live(session, entity, record_id)
     apply_change(session, entity, row.id, {}, deleted=True, now=now, actor_id=actor.id)
     log_operation(session, user=actor, action="delete", now=now, entity=entity.__tablename__,

@@ -57,16 +57,36 @@ def test_an_admin_adds_a_field_to_an_existing_ledger_and_it_is_listed_last(serve
     assert [f["code"] for f in fields[:2]] == ["animal", "stock"]
 
 
-def test_a_server_holding_no_ledger_type_lists_the_defaults_devices_use(server):
-    with server.session() as s:  # however the database was seeded
-        s.execute(delete(LedgerField))
-        s.execute(delete(LedgerType))
-        s.commit()
-    listing = server.as_("worker2").get("/api/ledger-types").json()
-    assert [t["code"] for t in listing][:3] == ["land", "production_living", "income_expense"]
-    assert by_code(listing, "livestock")["id"] == LIVESTOCK
-    assert [f["code"] for f in by_code(listing, "livestock")["fields"]] == [
-        "animal", "stock", "sold", "income"]
+def test_a_freshly_migrated_server_lists_the_ledger_types_without_any_admin_action(db_url):
+    from sqlalchemy import create_engine
+    from sqlalchemy.orm import Session
+
+    from sync_server.db.migrate import migrate
+    from sync_server.services.ledger_admin import list_types
+    engine = create_engine(db_url)
+    try:
+        with Session(engine) as s:  # stored by the migration, each with a change for devices
+            listing = list_types(s)
+            logged = set(s.scalars(select(ChangeLog.record_id).where(
+                ChangeLog.entity.in_(("ledger_types", "ledger_fields")))))
+        assert [v.type.code for v in listing][:3] == ["land", "production_living",
+                                                      "income_expense"]
+        livestock = next(v for v in listing if v.type.code == "livestock")
+        assert livestock.type.id == LIVESTOCK
+        assert [f.code for f in livestock.fields] == ["animal", "stock", "sold", "income"]
+        assert {LIVESTOCK, *(f.id for f in livestock.fields)} <= logged
+        before = counts_of(engine)
+        migrate(engine=engine)  # migrating again adds nothing
+        assert counts_of(engine) == before
+    finally:
+        engine.dispose()
+
+
+def counts_of(engine) -> tuple[int, int]:
+    from sqlalchemy.orm import Session
+    with Session(engine) as s:
+        return tuple(s.scalar(select(func.count()).select_from(t))
+                     for t in (LedgerType, LedgerField))
 
 
 def test_the_service_itself_refuses_anyone_but_a_county_admin(server):
@@ -217,7 +237,7 @@ def test_a_type_and_a_field_are_changed_and_retired(server):
 
 def test_a_refused_write_leaves_nothing_half_written(server):
     admin = server.as_("admin")
-    before = counts(server)  # the defaults are not even stored by a refused write
+    before = counts(server)
     bad_second = {**BEES, "fields": [BEES["fields"][0], {**VACCINATIONS, "label": "x" * 65}]}
     r = admin.post("/api/admin/ledger-types", json=bad_second)
     assert r.status_code == 422
