@@ -45,14 +45,15 @@ class Base(DeclarativeBase):
 def field(*args: Any, label: str, dict_code: str | None = None, sensitive: str | None = None,
           ref: str | None = None, form: int | None = None, search: str | None = None,
           facet: str | None = None, column: int | None = None, assistant: str | None = None,
-          derived: bool = False, synonyms: tuple[str, ...] = (), default_value: Any = None,
-          **kw: Any) -> Any:
+          filter: bool = False, derived: bool = False, synonyms: tuple[str, ...] = (),
+          default_value: Any = None, **kw: Any) -> Any:
     """A mapped column with its Chinese label and what it is for, in `info`.
 
     `sensitive`: the masking kind ("id_number", "phone", "hidden"); `form`: its position in the
     entity's edit form; `search`: "facet" (a condition chosen from the dictionary; `facet` names the
     search query's attribute) or "text" (free text matches it); `column`: its position among the
-    list and export columns; `assistant`: the kind the 一张表 assistant reads and writes it as
+    list and export columns; `filter`: lists can be narrowed to one exact value of it (a REST
+    query parameter; search facets are filters too); `assistant`: the kind the 一张表 assistant reads and writes it as
     (`derived`: computed from other fields when missing); `synonyms`: other headers meaning it;
     `default_value`: the value a new record gets when none is given.
     """
@@ -63,6 +64,8 @@ def field(*args: Any, label: str, dict_code: str | None = None, sensitive: str |
     info.update({k: v for k, v in optional.items() if v is not None})
     if derived:
         info["derived"] = True
+    if filter:
+        info["filter"] = True
     if synonyms:
         info["synonyms"] = tuple(synonyms)
     return mapped_column(*args, info=info, **kw)

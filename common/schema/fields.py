@@ -1,9 +1,21 @@
 """What each declared field is for, read back from its column's `info` (see base.field).
 
-Every place that shows, queries or masks a field asks here instead of keeping its own list: the
-edit forms (`form_fields`), 全息检索's facets and free text (`facet_fields`, `text_fields`), the
-lists and exports (`list_columns`), the 一张表 assistant (`assistant_fields`), masking
-(`sensitive_fields`) and a new record's defaults (`defaults`). Pure data; any thread.
+Every place that shows, queries or masks a field asks here instead of keeping its own list:
+
+| accessor                  | gives                                            | used by            |
+|---------------------------|--------------------------------------------------|--------------------|
+| `form_fields(entity)`     | the fields an edit form shows, in order          | desktop dialogs    |
+| `list_columns(entity)`    | list and export columns, in order                | lists, exports     |
+| `filters(entity)`         | fields a list can be narrowed by (exact value)   | REST list filters  |
+| `facet_fields(entity)`    | dictionary conditions of 全息检索                  | search, its index  |
+| `text_fields(entity)`     | fields free text is matched against              | search             |
+| `assistant_fields(entity)`| what the 一张表 assistant reads and writes        | the assistant      |
+| `sensitive_fields(entity)`| field -> masking kind (common/masking.py)        | masking, both sides|
+| `defaults(entity)`        | a new record's values for fields it leaves out   | common/rules.py    |
+
+Each takes an entity class of common.schema (`ENTITIES` by table name) and answers from the
+declaration, so a web page reads the same columns, filters and form as the desktop. An entity
+declaring nothing for a place has no such place yet (an empty list). Pure data; any thread.
 """
 from __future__ import annotations
 
@@ -28,6 +40,7 @@ class FieldSpec:
     facet: str | None = None          # the search query's attribute for a facet
     column: int | None = None         # position among list and export columns
     assistant: str | None = None      # the assistant's kind: text, id, phone, date, int, dict
+    filter: bool = False              # a list can be narrowed to one exact value of it
     derived: bool = False
     synonyms: tuple[str, ...] = ()
     default: Any = None
@@ -46,7 +59,7 @@ def specs(entity: type[Base]) -> tuple[FieldSpec, ...]:
             key=c.key, label=i.get("label", c.key), dict_code=i.get("dict"),
             sensitive=i.get("sensitive"), ref=i.get("ref"), form=i.get("form"),
             search=i.get("search"), facet=i.get("facet"), column=i.get("column"),
-            assistant=i.get("assistant"), derived=bool(i.get("derived")),
+            assistant=i.get("assistant"), filter=bool(i.get("filter")), derived=bool(i.get("derived")),
             synonyms=tuple(i.get("synonyms", ())), default=i.get("default"),
             nullable=bool(c.nullable)))
     return tuple(out)
@@ -68,6 +81,12 @@ def list_columns(entity: type[Base]) -> list[str]:
     """The fields a list or an export shows as columns, in their declared order."""
     return [s.key for s in sorted((s for s in specs(entity) if s.column),
                                   key=lambda s: s.column)]
+
+
+def filters(entity: type[Base]) -> list[str]:
+    """The fields a list can be narrowed by, one exact value each (search facets included), in
+    declaration order: the REST list's query parameters."""
+    return [s.key for s in specs(entity) if s.filter or s.search == "facet"]
 
 
 def facet_fields(entity: type[Base]) -> list[FieldSpec]:

@@ -17,8 +17,10 @@ class OrgNode(Synced, Base):
     __tablename__ = "org_nodes"
     __label__ = "组织"
 
-    parent_id: Mapped[str | None] = field(String(36), label="上级", ref="org_nodes", index=True)
-    level: Mapped[str] = field(String(16), label="层级", dict_code="org_level")
+    parent_id: Mapped[str | None] = field(String(36), label="上级", ref="org_nodes", index=True,
+                                                filter=True)
+    level: Mapped[str] = field(String(16), label="层级", dict_code="org_level",
+                                      filter=True)
     name: Mapped[str] = field(String(64), label="名称")
     code: Mapped[str | None] = field(String(32), label="区划代码")
     path: Mapped[str] = field(String(400), label="路径", index=True)

@@ -16,10 +16,11 @@ class Household(Synced, Base):
     # (sync_server/services/records.list_records: 130,000 people counted in ~12 ms).
     __table_args__ = (Index("ix_households_grid_live", "grid_id", "deleted"),)
 
-    household_no: Mapped[str] = field(String(32), label="户号", index=True)
+    household_no: Mapped[str] = field(String(32), label="户号", index=True, form=1, filter=True)
     head_person_id: Mapped[str | None] = field(String(36), label="户主", ref="people")
-    house_id: Mapped[str | None] = field(String(36), label="住房", ref="houses", index=True)
-    address: Mapped[str | None] = field(String(200), label="户籍地址")
+    house_id: Mapped[str | None] = field(String(36), label="住房", ref="houses", index=True,
+                                         filter=True)
+    address: Mapped[str | None] = field(String(200), label="户籍地址", form=2)
 
 
 class Person(Synced, Base):
@@ -50,11 +51,12 @@ class Person(Synced, Base):
     phone: Mapped[str | None] = field(String(20), label="联系电话", sensitive="phone",
                                       form=5, search="text", column=6, assistant="phone")
     household_id: Mapped[str | None] = field(String(36), label="所属户", ref="households",
-                                             index=True)
+                                             index=True, filter=True)
     relation_to_head: Mapped[str | None] = field(String(16), label="与户主关系",
                                                  dict_code="relation", form=8,
                                                  assistant="dict")
-    house_id: Mapped[str | None] = field(String(36), label="现住房屋", ref="houses", index=True)
+    house_id: Mapped[str | None] = field(String(36), label="现住房屋", ref="houses", index=True,
+                                         filter=True)
     address: Mapped[str | None] = field(String(200), label="现住址", form=9, column=11,
                                         assistant="text")
     resident_type: Mapped[str] = field(String(16), label="人口类型", dict_code="resident_type",

@@ -20,10 +20,12 @@ class Building(Synced, Base):
     __tablename__ = "buildings"
     __label__ = "建筑"
 
-    park_id: Mapped[str | None] = field(String(36), label="所属园区", ref="parks", index=True)
+    park_id: Mapped[str | None] = field(String(36), label="所属园区", ref="parks", index=True,
+                                          filter=True)
     name: Mapped[str] = field(String(100), label="建筑名称")
-    building_type: Mapped[str] = field(String(16), label="建筑类型", dict_code="building_type")
-    use: Mapped[str] = field(String(16), label="建筑用途", dict_code="building_use")
+    building_type: Mapped[str] = field(String(16), label="建筑类型", dict_code="building_type",
+                                       filter=True)
+    use: Mapped[str] = field(String(16), label="建筑用途", dict_code="building_use", filter=True)
     floors_above: Mapped[int | None] = field(Integer, label="地上层数")
     address: Mapped[str | None] = field(String(200), label="地址")
 
@@ -56,12 +58,14 @@ class House(Synced, Base):
     __table_args__ = (Index("ix_houses_grid_live", "grid_id", "deleted"),)
 
     building_id: Mapped[str | None] = field(String(36), label="所属建筑", ref="buildings",
-                                            index=True)
+                                            index=True, filter=True)
     unit_id: Mapped[str | None] = field(String(36), label="所属单元", ref="building_units")
     floor_id: Mapped[str | None] = field(String(36), label="所属楼层", ref="floors", index=True)
     door_plate: Mapped[str] = field(String(100), label="门牌号")
     address: Mapped[str | None] = field(String(200), label="房屋地址")
-    house_type: Mapped[str] = field(String(16), label="房屋类型", dict_code="house_type")
-    use: Mapped[str | None] = field(String(16), label="房屋用途", dict_code="house_use")
+    house_type: Mapped[str] = field(String(16), label="房屋类型", dict_code="house_type",
+                                    filter=True)
+    use: Mapped[str | None] = field(String(16), label="房屋用途", dict_code="house_use",
+                                    filter=True)
     area: Mapped[float | None] = field(Float, label="面积(㎡)")
     notes: Mapped[str | None] = field(Text, label="备注")

@@ -9,12 +9,12 @@ from sqlalchemy.orm import Session
 
 from common.errors import DomainError
 from common.schema import Employee, Organisation, user_fields
+from common.schema.fields import list_columns
 from common.sorting import sorted_naturally
 
 from .records import save_record
 
-LIST_FIELDS = ("name", "kind", "industry", "legal_person", "employee_count", "tax_status",
-               "address")
+LIST_FIELDS = tuple(list_columns(Organisation))  # the 单位 list's columns, as declared
 
 
 def list_organisations(session: Session, text: str = "", *, kind: str | None = None,

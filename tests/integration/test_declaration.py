@@ -1,17 +1,20 @@
 """The declaration drives every place a field appears: a test walks every declared field of every
-entity through the places its metadata names (form, search facet or free text, list and export
-column, the assistant's catalogue, masking on both sides) and fails when one is missing. Then
+entity through the places its metadata names (edit form, search facet or free text, list and
+export column, REST list filter, the assistant's catalogue, masking on both sides) and fails when
+one is missing, or when an entity declares a place nothing builds from its declaration. Then
 宗教信仰, added as schema + dictionary + migration only, is followed through each of them."""
 from __future__ import annotations
 
 
 import openpyxl
 import pytest
+from fastapi import FastAPI
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from common.dictionaries import DEFAULTS
-from common.schema import ENTITIES, Person
+from common.masking import mask_field as common_mask
+from common.schema import ENTITIES, Household, Organisation, Person
 from common.schema.fields import specs
 from desktop.assistant import catalogue
 from desktop.assistant import records as assistant_records
@@ -22,21 +25,42 @@ from desktop.services.people_index import LOW, PeopleIndex
 from desktop.services.saved_searches import EXPORT_FIELDS, export_people
 from desktop.services.search import PeopleQuery, _text_condition, count_people, search_people
 from desktop.storage.local_log import OperationLog
+from desktop.services.organisations import LIST_FIELDS as ORGANISATION_LIST
+from desktop.ui.people.households import FORM_FIELDS as HOUSEHOLD_FORM
+from desktop.ui.people.organisations import FORM_FIELDS as ORGANISATION_FORM
 from desktop.ui.people.person_dialog import FIELDS as PERSON_FORM
 from desktop.ui.search.page import FACETS as SEARCH_PAGE_FACETS
 from desktop.ui.widgets.people_model import COLUMNS as PEOPLE_LIST
-from sync_server.api.routes.records import FILTERS
+from sync_server.api.routes.records import routers
 from sync_server.services.masking import mask_field as server_mask
 from tests.desktop.assistant.builders import sheet_with_title
 from tests.desktop.people_factories import (NOW, TODAY, make_database, make_org,
                                             make_person)
 
+
+
+def _rest_list_parameters() -> dict[type, set[str]]:
+    """The query parameters each REST list (GET /api/<records>) really accepts, read from the
+    OpenAPI document of the server's record routers."""
+    app = FastAPI()
+    for router in routers():
+        app.include_router(router)
+    out: dict[type, set[str]] = {}
+    for path, operations in app.openapi()["paths"].items():
+        parts = path.strip("/").split("/")
+        if len(parts) == 2 and "get" in operations:
+            entity = ENTITIES[parts[1].replace("-", "_")]
+            out[entity] = {p["name"] for p in operations["get"].get("parameters", [])}
+    return out
+
+
+REST_FILTERS = _rest_list_parameters()
 # Where each entity's places live. An entity declaring a place that has no entry here fails:
 # the declaration promised a form (or a list, a facet…) that nothing builds from it.
-FORMS = {Person: PERSON_FORM}
+FORMS = {Person: PERSON_FORM, Household: HOUSEHOLD_FORM, Organisation: ORGANISATION_FORM}
 FACETS = {Person: ({f.facet for f in SEARCH_PAGE_FACETS} | {"sex"}, set(LOW),
-                   set(FILTERS["people"]))}
-LISTS = {Person: (PEOPLE_LIST, EXPORT_FIELDS)}
+                   REST_FILTERS[Person])}
+LISTS = {Person: (PEOPLE_LIST, EXPORT_FIELDS), Organisation: (ORGANISATION_LIST,)}
 ASSISTANT = {Person: (catalogue.BY_KEY, assistant_records._PERSON_COLS)}
 TEXT_SEARCH = {Person: lambda: str(_text_condition("123", False))}
 FIELD_CASES = [(entity, spec) for entity in ENTITIES.values() for spec in specs(entity)]
@@ -56,10 +80,11 @@ def test_every_declared_field_appears_in_every_place_its_declaration_names(entit
         assert spec.dict_code in DEFAULTS, "a facet without a dictionary"
     if spec.search == "text":
         assert f"people.{spec.key}" in TEXT_SEARCH[entity](), "free text does not match it"
+    if spec.filter:
+        assert spec.key in REST_FILTERS[entity], "the REST list cannot be filtered by it"
     if spec.column:
-        shown, exported = LISTS[entity]
-        assert spec.key in shown, "missing from the list"
-        assert spec.key in exported, "missing from the export"
+        for place in LISTS[entity]:  # the list, and its export where there is one
+            assert spec.key in place, "missing from a list or an export"
     if spec.assistant:
         fields, loaded = ASSISTANT[entity]
         assert fields[spec.key].label == spec.label, "the assistant names it differently"
@@ -69,6 +94,7 @@ def test_every_declared_field_appears_in_every_place_its_declaration_names(entit
         value = "6521231980010100160"[:18] if spec.sensitive == "id_number" else "13812348000"
         server = server_mask(spec.key, value, entity)
         assert server != value, "shown in clear by the server"
+        assert common_mask(entity, spec.key, value) == server, "the desktop masks differently"
         if entity is Person:
             assert people.masked(spec.key, value) == server, "the two sides mask differently"
 

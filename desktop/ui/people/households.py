@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QHBoxLayout
 
 from common.errors import DomainError
 from common.schema import Household, Person
+from common.schema.fields import form_fields
 from desktop.services.households import (get_household, household_members, list_households,
                                          save_household, set_member)
 from desktop.services.places import default_grid
@@ -22,6 +23,8 @@ from ..widgets.forms import SubmitOnce
 from ..widgets.labels import labels_of
 from ..widgets.people_table import PeopleTableView
 from ..widgets.record_form import ERROR_STYLE, RecordForm, save_cancel_buttons
+
+FORM_FIELDS = form_fields(Household)  # the 户 dialog's fields, as declared
 
 
 def _table(headers: list[str], name: str) -> QTableWidget:
@@ -145,7 +148,7 @@ class HouseholdDialog(QDialog):
         self.ctx = ctx
         self.household_id = household_id
         self.setWindowTitle("编辑户" if household_id else "新增户")
-        self.form = RecordForm(Household, ["household_no", "address"], labels_of(ctx), self)
+        self.form = RecordForm(Household, FORM_FIELDS, labels_of(ctx), self)
         self.message = QLabel("", styleSheet=ERROR_STYLE)
         buttons = save_cancel_buttons(self, self.save)
         self.once = SubmitOnce(buttons)

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import (QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpl
 
 from common.errors import DomainError
 from common.schema import Organisation
+from common.schema.fields import form_fields
 from desktop.services.places import default_grid
 from desktop.services.organisations import (LIST_FIELDS, employees, get_organisation,
                                             list_organisations, save_organisation)
@@ -20,8 +21,7 @@ from ..widgets.labels import labels_of
 from ..widgets.record_form import ERROR_STYLE, RecordForm
 from .households import _table
 
-FORM_FIELDS = ["name", "kind", "credit_code", "legal_person", "phone", "address", "industry",
-               "employee_count", "tax_status", "annual_tax", "notes"]
+FORM_FIELDS = form_fields(Organisation)
 
 
 class OrganisationsPage(QWidget):

@@ -12,8 +12,9 @@ from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, create_model
 
 from common.errors import DomainError
-from common.schema import Base, Person
-from common.schema.fields import facet_fields, sensitive_fields
+from common.schema import Base, Person, label_of
+from common.schema.fields import filters as declared_filters
+from common.schema.fields import sensitive_fields
 
 from ...services import records as svc
 from ...services.masking import mask_field
@@ -32,19 +33,20 @@ class _Filters(BaseModel):
     offset: int = Field(default=0, ge=0, le=10_000_000, title="起始位置")
 
 
-# Exact-match filters per entity (beyond q, grid_id and paging).
-FILTERS: dict[str, tuple[str, ...]] = {
-    "org_nodes": ("parent_id", "level"),
-    "people": (*(f.key for f in facet_fields(Person)), "household_id", "house_id", "tag"),
-    "households": ("house_id", "household_no"),
-    "houses": ("building_id", "house_type", "use"),
-    "buildings": ("park_id", "building_type", "use"),
-    "organisations": ("kind", "industry", "tax_status", "house_id"),
-}
+# Exact-match filters per entity (beyond q, grid_id and paging): the fields the schema declares
+# as filters or search facets (common.schema.fields.filters); people also by one of their tags.
+EXTRA_FILTERS: dict[type[Base], tuple[str, ...]] = {Person: ("tag",)}
 
 
-def _filters_model(name: str, table: str) -> type[_Filters]:
-    fields: dict[str, Any] = {k: (Text64 | None, Field(default=None)) for k in FILTERS[table]}
+def filters_of(entity: type[Base]) -> tuple[str, ...]:
+    return (*declared_filters(entity), *EXTRA_FILTERS.get(entity, ()))
+
+
+def _filters_model(name: str, entity: type[Base]) -> type[_Filters]:
+    fields: dict[str, Any] = {
+        k: (Text64 | None, Field(default=None, title=label_of(entity, k) if k != "tag"
+                                 else "标签"))
+        for k in filters_of(entity)}
     return create_model(f"{name}Filters", __base__=_Filters, **fields)
 
 
@@ -67,8 +69,8 @@ def records_router(path: str, name: str, wire: WireTypes, *, label: str,
                    write_roles: tuple[str, ...] | None = None) -> APIRouter:
     """The five endpoints of one entity under /api/{path}."""
     entity = wire.entity
-    table = entity.__tablename__
-    Filters = _filters_model(name, table)
+    Filters = _filters_model(name, entity)
+    exact_keys = [k for k in filters_of(entity) if k != "tag"]
     Page = create_model(f"{name}Page", items=(list[wire.Public], ...), total=(int, ...),
                         limit=(int, ...), offset=(int, ...))
     in_list = _sensitive(entity)
@@ -86,7 +88,7 @@ def records_router(path: str, name: str, wire: WireTypes, *, label: str,
     @router.get("", response_model=Page, summary=f"{label}列表")
     def list_(filters: Annotated[Filters, Query()], session: SessionDep,
               scope: ScopeDep) -> Any:
-        exact = {k: getattr(filters, k) for k in FILTERS[table] if k != "tag"}
+        exact = {k: getattr(filters, k) for k in exact_keys}
         query = svc.RecordFilters(filters=exact, q=filters.q, under=filters.grid_id,
                                   tag=getattr(filters, "tag", None), limit=filters.limit,
                                   offset=filters.offset)
@@ -98,7 +100,7 @@ def records_router(path: str, name: str, wire: WireTypes, *, label: str,
                 response_class=Response, dependencies=[Depends(require_role(*OFFICE))])
     def export(filters: Annotated[Filters, Query()], session: SessionDep, scope: ScopeDep,
                user: CurrentUser, now: NowDep) -> Response:
-        exact = {k: getattr(filters, k) for k in FILTERS[table] if k != "tag"}
+        exact = {k: getattr(filters, k) for k in exact_keys}
         query = svc.RecordFilters(filters=exact, q=filters.q, under=filters.grid_id,
                                   tag=getattr(filters, "tag", None), limit=EXPORT_MAX, offset=0)
         body, count = svc.export_csv(session, scope, user, entity, query, now=now,
