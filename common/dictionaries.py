@@ -1,9 +1,15 @@
-"""The default dictionaries: stable ASCII codes are stored, Chinese labels are shown.
+"""Dictionaries: stable ASCII codes are stored, Chinese labels are shown.
 
-Dictionaries are data (DictEntry records, editable in the config centre); this is the seed that a
-new database starts with. Ethnicity codes follow GB 3304.
+Dictionaries are data (DictEntry records, editable in the config centre). `DEFAULTS` is only the
+seed a new database starts with (the server's migration stores it; a device shows it until its
+first sync brings the records). Everything that reads, validates or offers a dictionary value
+takes one `Dictionaries` value loaded from the synced records (the client's
+`desktop/services/records.load_dictionaries`, after opening and after every sync), never the
+seed itself. Ethnicity codes follow GB 3304.
 """
 from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
 
 DEFAULTS: dict[str, list[tuple[str, str]]] = {
     "sex": [("male", "男"), ("female", "女")],
@@ -124,16 +130,49 @@ def _norm(text: object) -> str:
     return str(text).translate(_BLANKS).strip().casefold()
 
 
-class Vocabulary:
-    """Every accepted form of every entry of a set of dictionaries (the defaults, or the ones
-    a database holds), read back to the entry's code. A form two entries could claim (a short
-    form equal to another entry's label) belongs to neither: two different entries never read
-    as the same. Pure data; built once and shared read-only by any thread."""
+class Dictionaries(Mapping[str, list[tuple[str, str]]]):
+    """One set of dictionaries, as a database holds them: dictionary code -> its entries
+    (code, label) in their order. Besides a mapping it reads every accepted form of an entry
+    back to its code (`code`), shows a code's label (`label`) and offers the options of a
+    form's combo box (`options`). A form two entries could claim (a short form equal to another
+    entry's label) belongs to neither: two different entries never read as the same. Pure data;
+    built once and shared read-only by any thread."""
 
-    def __init__(self, dictionaries: dict[str, list[tuple[str, str]]] | None = None) -> None:
-        self.dictionaries = dictionaries if dictionaries is not None else DEFAULTS
+    def __init__(self, dictionaries: Mapping[str, Iterable[tuple[str, str]]] | None = None
+                 ) -> None:
+        source = dictionaries if dictionaries is not None else DEFAULTS
+        self.dictionaries: dict[str, list[tuple[str, str]]] = {
+            k: list(v) for k, v in source.items()}
         self._forms: dict[str, dict[str, list[str]]] = {}
         self._lookup: dict[str, dict[str, str]] = {}
+
+    @classmethod
+    def from_entries(cls, entries: Iterable[tuple[str, str, str]]) -> "Dictionaries":
+        """The dictionaries of a database: `entries` are its live, active DictEntry records as
+        (dict_code, code, label), in their order. A dictionary the database holds replaces its
+        seed entirely (an entry an admin added is an option, one retired is not); a dictionary
+        it does not hold yet (a device before its first sync) reads as the seed."""
+        synced: dict[str, list[tuple[str, str]]] = {}
+        for dict_code, code, text in entries:
+            synced.setdefault(dict_code, []).append((code, text))
+        return cls({**DEFAULTS, **synced})
+
+    # a mapping of dictionary code -> entries
+    def __getitem__(self, dict_code: str) -> list[tuple[str, str]]:
+        return self.dictionaries[dict_code]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.dictionaries)
+
+    def __len__(self) -> int:
+        return len(self.dictionaries)
+
+    def options(self, dict_code: str) -> list[tuple[str, str]]:
+        """(code, label) of every entry of one dictionary, for a combo box or a check list."""
+        return list(self.dictionaries.get(dict_code, ()))
+
+    def has(self, dict_code: str, code: str | None) -> bool:
+        return any(c == code for c, _ in self.dictionaries.get(dict_code, ()))
 
     def forms(self, dict_code: str, code: str) -> list[str]:
         """The forms of one entry that read back to it (label first), as written."""
@@ -186,15 +225,16 @@ class Vocabulary:
                                   for code, fs in forms.items()}
 
 
-_DEFAULT_VOCABULARY: Vocabulary | None = None
+_SEED: Dictionaries | None = None
 
 
-def default_vocabulary() -> Vocabulary:
-    """The vocabulary of the default dictionaries (shared; built on first use)."""
-    global _DEFAULT_VOCABULARY
-    if _DEFAULT_VOCABULARY is None:
-        _DEFAULT_VOCABULARY = Vocabulary()
-    return _DEFAULT_VOCABULARY
+def default_dictionaries() -> Dictionaries:
+    """The seed dictionaries as a `Dictionaries` value (shared; built on first use): for a
+    place that has no database to load them from (tests, a sheet read before any sync)."""
+    global _SEED
+    if _SEED is None:
+        _SEED = Dictionaries()
+    return _SEED
 
 
 def label(dict_code: str, code: str | None) -> str | None:

@@ -58,22 +58,26 @@ class VisitTask(Synced, Base):
 
 
 class Event(Synced, Base):
-    """An event (接诉即办 complaint, 随手拍 photo report, resident report)."""
+    """An event (接诉即办 complaint, 随手拍 photo report, resident report). `form`: positions in
+    the new-event dialog."""
 
     __tablename__ = "events"
     __label__ = "事件"
 
-    title: Mapped[str] = field(String(100), label="事件标题")
-    description: Mapped[str | None] = field(Text, label="事件描述")
-    category: Mapped[str] = field(String(32), label="事件类别", dict_code="event_category")
-    source: Mapped[str] = field(String(16), label="事件来源", dict_code="event_source")
-    reporter_name: Mapped[str | None] = field(String(64), label="反映人")
-    reporter_phone: Mapped[str | None] = field(String(20), label="反映人电话", sensitive="phone")
-    location: Mapped[str | None] = field(String(200), label="发生地点")
+    title: Mapped[str] = field(String(100), label="事件标题", form=1)
+    description: Mapped[str | None] = field(Text, label="事件描述", form=6)
+    category: Mapped[str] = field(String(32), label="事件类别", dict_code="event_category",
+                                  form=2)
+    source: Mapped[str] = field(String(16), label="事件来源", dict_code="event_source",
+                                form=3)
+    reporter_name: Mapped[str | None] = field(String(64), label="反映人", form=7)
+    reporter_phone: Mapped[str | None] = field(String(20), label="反映人电话", sensitive="phone",
+                                                  form=8)
+    location: Mapped[str | None] = field(String(200), label="发生地点", form=5)
     house_id: Mapped[str | None] = field(String(36), label="房屋", ref="houses")
     person_id: Mapped[str | None] = field(String(36), label="相关人员", ref="people")
     status: Mapped[str] = field(String(16), label="办理状态", dict_code="event_status", index=True)
-    priority: Mapped[str] = field(String(16), label="紧急程度", dict_code="priority")
+    priority: Mapped[str] = field(String(16), label="紧急程度", dict_code="priority", form=4)
     assignee_id: Mapped[str | None] = field(String(36), label="承办人", ref="users", index=True)
     reported_at: Mapped[dt.datetime] = field(DateTime, label="上报时间", index=True)
     due_at: Mapped[dt.datetime | None] = field(DateTime, label="办结时限", index=True)

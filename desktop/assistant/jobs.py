@@ -15,7 +15,7 @@ from openpyxl.cell.cell import MergedCell
 from openpyxl.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from common.dictionaries import Vocabulary
+from common.dictionaries import Dictionaries
 
 from .catalogue import BY_KEY
 from .mapping import Column
@@ -164,7 +164,7 @@ def sheet_keys(wb: Workbook, table: Table) -> tuple[set[str], set[str]]:
 
 
 def _mark_diff(cell, key: str, db: Any, styles: Restyler,  # noqa: ANN001
-               vocab: Vocabulary | None = None) -> None:
+               vocab: Dictionaries | None = None) -> None:
     styles.apply(cell, "diff", _red_font)
     cell.comment = _comment(f"数据库：{display_text(key, db, vocab)}")
 
@@ -176,7 +176,7 @@ def _comment(text: str) -> Comment:
 
 
 def write_value(cell, key: str, db: Any, styles: Restyler,  # noqa: ANN001
-                vocab: Vocabulary | None = None) -> None:
+                vocab: Dictionaries | None = None) -> None:
     """A database value into a cell the way people expect to read it."""
     value = display(key, db, vocab)
     kind = BY_KEY[key].kind
@@ -299,7 +299,7 @@ def check(wb: Workbook, table: Table, index: PeopleIndex, *,
 def fill(wb: Workbook, table: Table, people: list[dict[str, Any]], *,
          progress: Progress | None = None,
          conditions: list[tuple[str, str]] | None = None,
-         vocab: Vocabulary | None = None) -> JobReport:
+         vocab: Dictionaries | None = None) -> JobReport:
     """One row per person below the header, every recognised column filled. A template's
     示例 rows are written over (or emptied); rows someone already typed are kept, and the
     people go below them."""

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from common.dictionaries import Vocabulary, default_vocabulary
+from common.dictionaries import Dictionaries, default_dictionaries
 from common.errors import DomainError
 from common.schema import OrgNode, Person, label_of
 from desktop.services.records import load_dictionaries
@@ -44,12 +44,12 @@ ANY = ("不限", "全部", "any", "all")
 
 
 def _codes(dict_code: str, values: list[str], label: str,
-           vocab: Vocabulary | None = None) -> tuple[str, ...]:
+           vocab: Dictionaries | None = None) -> tuple[str, ...]:
     out = []
     for v in values:
         for part in re.split(r"[,，、]", v):
             if part.strip():
-                c = (vocab or default_vocabulary()).code(dict_code, part.strip())
+                c = (vocab or default_dictionaries()).code(dict_code, part.strip())
                 if c is None:
                     raise DomainError("not_in_dict", label=label, value=part.strip())
                 out.append(c)
@@ -71,15 +71,9 @@ def parse_age(text: str) -> tuple[int | None, int | None]:
     raise DomainError("number_invalid", label="年龄", value=text)
 
 
-def vocabulary_of(session: Session) -> Vocabulary:
-    """The dictionaries conditions are read in and labels written with: the database's own
-    (synced from 配置中心, so an entry an admin added is known), the defaults where none."""
-    return Vocabulary(load_dictionaries(session))
-
-
 def to_query(session: Session, cond: Conditions,
-             vocab: Vocabulary | None = None) -> PeopleQuery:
-    vocab = vocab or vocabulary_of(session)
+             vocab: Dictionaries | None = None) -> PeopleQuery:
+    vocab = vocab or load_dictionaries(session)  # the synced ones
     age_min, age_max = parse_age(cond.age)
     node_id = None
     if cond.place.strip():
@@ -108,11 +102,11 @@ def to_query(session: Session, cond: Conditions,
 
 
 def query_summary(session: Session, q: PeopleQuery,
-                  vocab: Vocabulary | None = None) -> list[tuple[str, str]]:
+                  vocab: Dictionaries | None = None) -> list[tuple[str, str]]:
     """The conditions of `q` as (label, value) pairs a person reads: what a fill was run
     with, printed by the command line, shown on the page and in the result's note sheet.
     人员状态 is always said, since leaving it open takes in the deceased."""
-    vocab = vocab or vocabulary_of(session)
+    vocab = vocab or load_dictionaries(session)  # the synced ones
 
     def labels(dict_code: str, codes: tuple[str, ...]) -> str:
         return "、".join(vocab.label(dict_code, c) or c for c in codes)

@@ -14,7 +14,7 @@ from typing import Any, Iterable
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session, aliased
 
-from common.dictionaries import Vocabulary, default_vocabulary
+from common.dictionaries import Dictionaries, default_dictionaries
 from common.schema import House, Household, OrgNode, Person, PersonTag
 from common.schema.fields import assistant_fields
 from common.validation import age_on
@@ -32,13 +32,13 @@ class PeopleIndex:
     records: dict[str, dict[str, Any]]
     by_id_number: dict[str, dict[str, Any]] = field(default_factory=dict)
     by_name: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-    vocab: Vocabulary = field(default_factory=default_vocabulary)
+    vocab: Dictionaries = field(default_factory=default_dictionaries)
     """The dictionaries cells are read with (the database's own, synced ones)."""
 
     @classmethod
     def build(cls, records: Iterable[dict[str, Any]],
-              vocab: Vocabulary | None = None) -> "PeopleIndex":
-        idx = cls({}, vocab=vocab or default_vocabulary())
+              vocab: Dictionaries | None = None) -> "PeopleIndex":
+        idx = cls({}, vocab=vocab or default_dictionaries())
         by_name: dict[str, list] = defaultdict(list)
         for r in records:
             idx.records[r["id"]] = r

@@ -16,7 +16,6 @@ from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session
 from openpyxl.workbook import Workbook
 
-from common.dictionaries import Vocabulary
 from common.errors import DomainError
 from desktop.services.records import load_dictionaries
 from desktop.services.search import PeopleQuery
@@ -95,7 +94,7 @@ class AssistantService:
             raise DomainError("assistant_no_columns")
         with_tags = any(c.field == "tags" for c in mapped)
         with self._sessions() as session:
-            vocab = Vocabulary(load_dictionaries(session))  # the database's dictionaries
+            vocab = load_dictionaries(session)  # the synced ones (配置中心's entries included)
             if job == "fill":
                 query = query_of(session, conditions or Conditions())
                 people = population(session, query, today=today)

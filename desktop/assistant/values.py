@@ -11,7 +11,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from common.dictionaries import Vocabulary, default_vocabulary
+from common.dictionaries import Dictionaries, default_dictionaries
 from common.dictionaries import label as dict_label
 from common.validation import id_check_digit, normalise_phone
 
@@ -107,7 +107,7 @@ def parse_int(value: Any) -> int | None:
     return int(m.group(1)) if m else None
 
 
-def parse_cell(key: str, value: Any, vocab: Vocabulary | None = None) -> Any:
+def parse_cell(key: str, value: Any, vocab: Dictionaries | None = None) -> Any:
     """A cell's canonical value for field `key` (None when blank or unreadable). Dictionary
     values are read by meaning through `vocab` (the database's dictionaries; the defaults
     when not given): 汉, 汉族 and 01 are one code."""
@@ -124,21 +124,21 @@ def parse_cell(key: str, value: Any, vocab: Vocabulary | None = None) -> Any:
         return normalise_phone(text_of(value)).replace("-", "")
     if kind == "dict":
         t = text_of(value)
-        return (vocab or default_vocabulary()).code(BY_KEY[key].dict_code, t) or t
+        return (vocab or default_dictionaries()).code(BY_KEY[key].dict_code, t) or t
     if kind == "tags":
-        v = vocab or default_vocabulary()
+        v = vocab or default_dictionaries()
         return frozenset(v.code("tag", t) or t for t in _TAG_SPLIT.split(text_of(value)) if t)
     if key in ("name", "head_name"):
         return normalise_name(value)
     return text_of(value)
 
 
-def same(key: str, cell: Any, db: Any, vocab: Vocabulary | None = None) -> bool:
+def same(key: str, cell: Any, db: Any, vocab: Dictionaries | None = None) -> bool:
     """Whether a cell's canonical value agrees with the database's canonical value."""
     kind = BY_KEY[key].kind
     if kind == "dict" and db is not None:
         # a database value written as a label (an old import) still means its entry
-        db = (vocab or default_vocabulary()).code(BY_KEY[key].dict_code, db) or db
+        db = (vocab or default_dictionaries()).code(BY_KEY[key].dict_code, db) or db
     if kind == "date":
         if cell is None or db is None:
             return cell is None and db is None
@@ -156,7 +156,7 @@ def same(key: str, cell: Any, db: Any, vocab: Vocabulary | None = None) -> bool:
     return (cell or None) == (db or None)
 
 
-def display(key: str, db: Any, vocab: Vocabulary | None = None) -> Any:
+def display(key: str, db: Any, vocab: Dictionaries | None = None) -> Any:
     """The value to write into a cell for a database value (labels for codes, text for IDs),
     with the labels of `vocab`'s dictionaries (the database's own) when given."""
     if db is None:
@@ -170,7 +170,7 @@ def display(key: str, db: Any, vocab: Vocabulary | None = None) -> Any:
     return db
 
 
-def display_text(key: str, db: Any, vocab: Vocabulary | None = None) -> str:
+def display_text(key: str, db: Any, vocab: Dictionaries | None = None) -> str:
     """A database value as text for a comment or a summary line."""
     v = display(key, db, vocab)
     if v is None:

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import Date, DateTime, Float, Integer, select
 from sqlalchemy.orm import Session
 
-from common.dictionaries import DEFAULTS
+from common.dictionaries import Dictionaries
 from common.errors import DomainError, ValidationError, ValidationErrors
 from common.schema import DictEntry, User, label_of, user_fields
 from common.schema.base import Base
@@ -24,22 +25,18 @@ from desktop.storage.local_log import OperationLog
 from desktop.storage.tables import LocalHistory
 
 
-def load_dictionaries(session: Session) -> dict[str, list[tuple[str, str]]]:
-    """Every dictionary: the defaults, replaced by the entries synced from the server."""
-    out = {k: list(v) for k, v in DEFAULTS.items()}
-    rows = session.execute(
+def load_dictionaries(session: Session) -> Dictionaries:
+    """The profile's dictionaries: the entries synced from the server (an entry an admin added in
+    配置中心 included), the seed for a dictionary the copy does not hold yet. Loaded after the
+    database opens and after every sync, and passed to validation, the assistant and the UI."""
+    return Dictionaries.from_entries(session.execute(
         select(DictEntry.dict_code, DictEntry.code, DictEntry.label)
         .where(DictEntry.deleted.is_(False), DictEntry.active.is_(True))
-        .order_by(DictEntry.dict_code, DictEntry.sort, DictEntry.code)).all()
-    synced: dict[str, list[tuple[str, str]]] = {}
-    for d, code, lab in rows:
-        synced.setdefault(d, []).append((code, lab))
-    out.update(synced)
-    return out
+        .order_by(DictEntry.dict_code, DictEntry.sort, DictEntry.code)).all())
 
 
 def clean_values(entity: type[Base], values: dict[str, Any],
-                 dictionaries: dict[str, list[tuple[str, str]]]) -> dict[str, Any]:
+                 dictionaries: Mapping[str, list[tuple[str, str]]]) -> dict[str, Any]:
     """Form values → column values; raises ValidationErrors naming every wrong field."""
     cols = entity.__table__.columns
     out: dict[str, Any] = {}
@@ -92,7 +89,7 @@ def _convert(coltype: Any, value: Any) -> Any:
 
 def save_record(session: Session, entity: type[Base], record_id: str | None,
                 values: dict[str, Any], *, now: dt.datetime, actor_id: str,
-                dictionaries: dict[str, list[tuple[str, str]]] | None = None) -> Base:
+                dictionaries: Mapping[str, list[tuple[str, str]]] | None = None) -> Base:
     """Create (record_id None) or update one record; never commits."""
     dictionaries = dictionaries if dictionaries is not None else load_dictionaries(session)
     cleaned = clean_values(entity, values, dictionaries)

@@ -110,3 +110,56 @@ def test_a_dictionary_entry_the_admin_adds_becomes_an_option_on_every_device(
     assert page.entries.item(row, 3).text() == "已停用"
     tasks.shutdown()
     admin.close()
+
+
+def test_an_ethnicity_and_an_event_category_the_admin_adds_are_options_after_the_next_sync(
+        live, tmp_path, monkeypatch, qtbot):
+    """A worker's window already open: its next sync brings the entries, and the person and
+    event dialogs opened after it offer them (the dictionaries are read again after a sync)."""
+    from desktop.services.records import load_dictionaries
+    from desktop.tasks import TaskManager
+    from desktop.ui.context import AppContext, CurrentUser
+    from desktop.ui.events.dialogs import EventDialog
+    from desktop.ui.people.person_dialog import PersonDialog
+    from desktop.ui.widgets.labels import labels_of
+
+    monkeypatch.setenv("YZB_HOME", str(tmp_path / "worker"))
+    worker = sign_in(live.url, "worker1a", PASSWORD, now=NOW).profile
+    worker_sync = SyncService(worker, HttpSyncTransport(live.url), clock=lambda: NOW)
+    worker_sync.sync_now()
+    worker_tasks = TaskManager(worker.engine)
+    with Session(worker.engine) as s:  # as the window does when it opens
+        opened = load_dictionaries(s)
+    ctx = AppContext(tasks=worker_tasks, user=CurrentUser(
+        id=worker.info.get("user_id") or "", username="worker1a", display_name="网格员",
+        scope_node_id=worker.info.get("scope_node_id")), now=lambda: NOW,
+        services={"dictionaries": opened, "profile": worker})
+    labels = labels_of(ctx)
+    assert "塔塔尔族" not in dict(labels.options("ethnicity")).values()
+
+    page, admin, tasks = admin_page(live, tmp_path, monkeypatch, qtbot)
+    page.tabs.setCurrentIndex(1)
+    for dict_code, code, text in (("ethnicity", "50", "塔塔尔族"),
+                                  ("event_category", "livestock_dispute", "牲畜纠纷")):
+        page.choose_dict(dict_code)
+        page.add_entry()
+        page.dialog.editors["code"].setText(code)
+        page.dialog.editors["label"].setText(text)
+        with qtbot.waitSignal(page.change_finished, timeout=30000):
+            page.dialog.submit()
+
+    worker_sync.sync_now()
+    worker_tasks.data_changed.emit("")  # what the background sync and the sync page emit
+    qtbot.wait_until(lambda: "塔塔尔族" in dict(labels.options("ethnicity")).values(),
+                     timeout=5000)
+    person = PersonDialog(ctx)
+    qtbot.addWidget(person)
+    combo = person.form.editors["ethnicity"]
+    assert "塔塔尔族" in [combo.itemText(i) for i in range(combo.count())]
+    event = EventDialog(ctx)
+    qtbot.addWidget(event)
+    assert event.category.itemData(event.category.findText("牲畜纠纷")) == "livestock_dispute"
+    tasks.shutdown()
+    worker_tasks.shutdown()
+    admin.close()
+    worker.close()

@@ -7,20 +7,28 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel,
                                QLineEdit, QPlainTextEdit, QSpinBox, QWidget)
 
-from common.dictionaries import DEFAULTS, label
 from common.errors import ValidationErrors
+from common.schema import Event, label_of
+from common.schema.fields import form_fields
 from desktop.services import events
 
 from ..context import AppContext
 from ..qr.camera import take_photo
 from ..visits.shared import GuardedTasks, PhotoListWidget, blob_store, error_text, worker_of
 from ..widgets.forms import SubmitOnce, form_keys
+from ..widgets.labels import Labels, labels_of
 from ..widgets.record_form import with_error_line
 
+FORM_FIELDS = form_fields(Event)
+"""The fields of a new event, in the order the schema declares them."""
+ACCELERATORS = {"title": "T", "category": "K", "source": "Y", "priority": "J", "location": "L",
+                "description": "D", "reporter_name": "R", "reporter_phone": "H"}
 
-def _combo(dict_code: str, skip: tuple[str, ...] = ()) -> QComboBox:
+
+def _combo(labels: Labels, dict_code: str, skip: tuple[str, ...] = ()) -> QComboBox:
+    """The options of the profile's dictionary (synced: an entry added in 配置中心 included)."""
     box = QComboBox()
-    for code, text in DEFAULTS[dict_code]:
+    for code, text in labels.options(dict_code):
         if code not in skip:
             box.addItem(text, code)
     return box
@@ -47,29 +55,30 @@ class EventDialog(QDialog):
         self.house_id = house_id
         self.setWindowTitle("新建事件")
         self.resize(520, 560)
-        self.title = QLineEdit()
-        self.category = _combo("event_category")
-        self.source = _combo("event_source", skip=("resident",))
+        labels = labels_of(ctx)
+        self.editors: dict[str, QWidget] = {}
+        for name in FORM_FIELDS:  # a combo for a dictionary field, a box for long text
+            dict_code = Event.__table__.columns[name].info.get("dict")
+            if dict_code:
+                skip = ("resident",) if name == "source" else ()  # residents report online
+                self.editors[name] = _combo(labels, dict_code, skip)
+            elif name == "description":
+                self.editors[name] = QPlainTextEdit(tabChangesFocus=True)
+            else:
+                self.editors[name] = QLineEdit()
+        self.title, self.category = self.editors["title"], self.editors["category"]
+        self.source, self.priority = self.editors["source"], self.editors["priority"]
+        self.location, self.description = self.editors["location"], self.editors["description"]
+        self.reporter, self.phone = self.editors["reporter_name"], self.editors["reporter_phone"]
         self.source.setCurrentIndex(self.source.findData("snapshot"))
-        self.priority = _combo("priority")
-        self.location = QLineEdit()
-        self.description = QPlainTextEdit()
-        self.description.setTabChangesFocus(True)
-        self.reporter = QLineEdit()
-        self.phone = QLineEdit()
         self.phone.setPlaceholderText("手机 11 位，座机如 0995-8561234")
         self.photos = PhotoListWidget(camera_grab=lambda: take_photo(self))
         self.error = _error_label()
         self.field_errors: dict[str, QLabel] = {}
         form = QFormLayout(self)
-        for text, name, editor in (("事件标题(&T)：", "title", self.title),
-                                   ("事件类别(&K)：", "category", self.category),
-                                   ("事件来源(&Y)：", "source", self.source),
-                                   ("紧急程度(&J)：", "priority", self.priority),
-                                   ("发生地点(&L)：", "location", self.location),
-                                   ("事件描述(&D)：", "description", self.description),
-                                   ("反映人(&R)：", "reporter_name", self.reporter),
-                                   ("反映人电话(&H)：", "reporter_phone", self.phone)):
+        for name, editor in self.editors.items():
+            key = ACCELERATORS.get(name)
+            text = label_of(Event, name) + (f"(&{key})" if key else "") + "："
             editor.setObjectName(f"field_{name}")
             box, self.field_errors[name] = with_error_line(editor, name)
             lbl = QLabel(text)
@@ -90,13 +99,14 @@ class EventDialog(QDialog):
         self.title.setFocus()
 
     def values(self) -> dict[str, Any]:
-        v: dict[str, Any] = {
-            "title": self.title.text().strip(), "category": self.category.currentData(),
-            "source": self.source.currentData(), "priority": self.priority.currentData(),
-            "location": self.location.text().strip() or None,
-            "description": self.description.toPlainText().strip() or None,
-            "reporter_name": self.reporter.text().strip() or None,
-            "reporter_phone": self.phone.text().strip() or None}
+        v: dict[str, Any] = {}
+        for name, editor in self.editors.items():
+            if isinstance(editor, QComboBox):
+                v[name] = editor.currentData()
+            else:
+                text = (editor.toPlainText() if isinstance(editor, QPlainTextEdit)
+                        else editor.text()).strip()
+                v[name] = text or (None if name != "title" else "")
         if self.house_id:
             v["house_id"] = self.house_id
         return v
@@ -149,7 +159,9 @@ class ActionDialog(QDialog):
         super().__init__(parent)
         self.ctx, self.event_id, self.action = ctx, event_id, action
         self.tasks = GuardedTasks(ctx.tasks, self)
-        self.setWindowTitle(f"{label('event_action', action)}事件")
+        labels = labels_of(ctx)
+        verb = labels.label("event_action", action)
+        self.setWindowTitle(f"{verb}事件")
         form = QFormLayout(self)
         self.target = QComboBox()
         for uid, name in people:
@@ -157,9 +169,9 @@ class ActionDialog(QDialog):
         self.days = QSpinBox()
         self.days.setRange(1, 60)
         self.days.setValue(3)
-        self.satisfaction = _combo("satisfaction")
+        self.satisfaction = _combo(labels, "satisfaction")
         if action in events.NEEDS_TARGET:
-            form.addRow(f"{label('event_action', action)}给(&W)：", self.target)
+            form.addRow(f"{verb}给(&W)：", self.target)
         if action == "postpone":
             form.addRow("延期天数(&D)：", self.days)
         if action == "close":

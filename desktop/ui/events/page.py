@@ -9,10 +9,10 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QListWidget, QPushButton,
                                QSplitter, QVBoxLayout, QWidget)
 
-from common.dictionaries import label
 from desktop.services import events
 
 from ..context import AppContext
+from ..widgets.labels import labels_of
 from ..visits.page import _table
 from ..visits.shared import GuardedTasks, RowsModel, error_text, local_day_end, worker_of, local_time
 from .dialogs import ActionDialog, EventDialog
@@ -36,6 +36,7 @@ class EventsPage(QWidget):
         super().__init__(parent)
         self._wanted_event: str | None = None
         self.ctx = ctx
+        self.labels = labels_of(ctx)  # the synced dictionaries
         self.tasks = GuardedTasks(ctx.tasks, self)
         self.dialog = None
         self.detail: dict[str, Any] | None = None
@@ -47,9 +48,10 @@ class EventsPage(QWidget):
         new.clicked.connect(self.new_event)
         QShortcut(QKeySequence("Ctrl+N"), self, activated=self.new_event)
         self.model = RowsModel([
-            ("标题", lambda e: e.title), ("类别", lambda e: label("event_category", e.category)),
-            ("状态", lambda e: label("event_status", e.status)),
-            ("紧急程度", lambda e: label("priority", e.priority)),
+            ("标题", lambda e: e.title),
+            ("类别", lambda e: self.labels.label("event_category", e.category)),
+            ("状态", lambda e: self.labels.label("event_status", e.status)),
+            ("紧急程度", lambda e: self.labels.label("priority", e.priority)),
             ("办结时限", lambda e: local_time(e.due_at, "%m-%d %H:%M")),
             ("承办人", lambda e: e.assignee), ("督办", lambda e: "督办" if e.supervised else ""),
             ("地点", lambda e: e.location)])
@@ -127,8 +129,9 @@ class EventsPage(QWidget):
             return
         due = local_time(d["due_at"]) or "无"
         self.info.setText(
-            f"{d['title']}（{label('event_status', d['status'])}，"
-            f"{label('priority', d['priority'])}{'，督办' if d['supervised'] else ''}）\n"
+            f"{d['title']}（{self.labels.label('event_status', d['status'])}，"
+            f"{self.labels.label('priority', d['priority'])}"
+            f"{'，督办' if d['supervised'] else ''}）\n"
             f"地点：{d['location'] or '—'}　办结时限：{due}　承办人：{d['assignee'] or '未指派'}\n"
             f"{d['description']}")
         for step in d["timeline"]:
@@ -137,7 +140,7 @@ class EventsPage(QWidget):
             self.timeline.addItem(f"{local_time(step['at'], '%m-%d %H:%M')}　{step['label']}　{who}{note}")
         for action in d["actions"]:
             key = ACTION_KEYS.get(action, "")
-            b = QPushButton(f"{label('event_action', action)}(&{key})")
+            b = QPushButton(f"{self.labels.label('event_action', action)}(&{key})")
             b.clicked.connect(lambda _c=False, a=action: self.start_action(a))
             self.actions_row.addWidget(b)
             self.action_buttons[action] = b
@@ -180,7 +183,7 @@ class EventsPage(QWidget):
         return dialog
 
     def _acted(self, action: str) -> None:
-        self.message.setText(f"已{label('event_action', action)}")
+        self.message.setText(f"已{self.labels.label('event_action', action)}")
         self.acted.emit(action)
         self.refresh()
 

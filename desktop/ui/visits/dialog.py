@@ -7,12 +7,12 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout,
                                QLabel, QLineEdit, QPlainTextEdit, QVBoxLayout)
 
-from common.dictionaries import DEFAULTS
 from desktop.services import visits
 
 from ..context import AppContext
 from ..qr.camera import take_photo
 from ..widgets.forms import SubmitOnce, form_keys
+from ..widgets.labels import labels_of
 from .shared import GuardedTasks, PhotoListWidget, blob_store, error_text, worker_of, local_time
 
 
@@ -33,7 +33,7 @@ class VisitDialog(QDialog):
         self.setWindowTitle("走访记录" if visit_id is None else "填写签到走访")
         self.resize(520, 520)
         self.kind = QComboBox()
-        for code, text in DEFAULTS["visit_kind"]:
+        for code, text in labels_of(ctx).options("visit_kind"):
             self.kind.addItem(text, code)
         self.search = QLineEdit()
         self.search.setPlaceholderText("输入姓名、门牌号或单位名称查找")

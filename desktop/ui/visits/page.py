@@ -11,11 +11,11 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDateEdit, QDialog,
                                QDialogButtonBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
                                QPushButton, QTableView, QTabWidget, QVBoxLayout, QWidget)
 
-from common.dictionaries import label
 from desktop.services import visits
 
 from ..context import AppContext
 from ..widgets.forms import SubmitOnce, form_keys
+from ..widgets.labels import labels_of
 from .dialog import VisitDialog
 from .shared import GuardedTasks, RowsModel, error_text, local_today, worker_of, local_time
 
@@ -52,6 +52,7 @@ class VisitsPage(QWidget):
         super().__init__(parent)
         self._wanted_task: str | None = None
         self.ctx = ctx
+        self.labels = labels_of(ctx)  # the synced dictionaries
         self.tasks = GuardedTasks(ctx.tasks, self)
         self.dialog: QDialog | None = None
         self.tabs = QTabWidget()
@@ -77,9 +78,10 @@ class VisitsPage(QWidget):
         self.task_filter.currentIndexChanged.connect(lambda _i: self.load_tasks())
         self.task_model = RowsModel([
             ("截止日期", lambda r: r.due_date.isoformat()), ("任务", lambda r: r.title),
-            ("对象", lambda r: r.target), ("类型", lambda r: label("visit_kind", r.kind)),
+            ("对象", lambda r: r.target),
+            ("类型", lambda r: self.labels.label("visit_kind", r.kind)),
             ("来源", lambda r: "自动规则" if r.rule_id else "手工"),
-            ("状态", lambda r: label("task_status", r.status))])
+            ("状态", lambda r: self.labels.label("task_status", r.status))])
         self.task_view = _table(self.task_model, "走访任务")
         self.task_view.activated.connect(lambda _i: self.visit_selected_task())
         record = QPushButton("记录走访(&R)")
@@ -111,7 +113,8 @@ class VisitsPage(QWidget):
     def _records_tab(self) -> QWidget:
         self.visit_model = RowsModel([
             ("走访时间", lambda r: local_time(r['visited_at'])),
-            ("对象", lambda r: r["target"]), ("类型", lambda r: label("visit_kind", r["kind"])),
+            ("对象", lambda r: r["target"]),
+            ("类型", lambda r: self.labels.label("visit_kind", r["kind"])),
             ("走访人", lambda r: r["visitor"]), ("扫码", lambda r: "是" if r["qr"] else ""),
             ("跟进", lambda r: "需跟进" if r["follow_up"] else ""),
             ("照片", lambda r: r["photos"] or ""), ("走访情况", lambda r: r["notes"])])

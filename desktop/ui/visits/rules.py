@@ -5,10 +5,10 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QHBoxLayout, QLabel,
                                QLineEdit, QPushButton, QSpinBox, QVBoxLayout)
 
-from common.dictionaries import DEFAULTS, label
 from desktop.services import visits
 
 from ..context import AppContext
+from ..widgets.labels import labels_of
 from .shared import GuardedTasks, RowsModel, error_text, worker_of
 
 
@@ -22,18 +22,19 @@ class RulesDialog(QDialog):
         super().__init__(parent)
         self.ctx = ctx
         self.tasks = GuardedTasks(ctx.tasks, self)
+        labels = labels_of(ctx)
         self.setWindowTitle("自动走访规则")
         self.resize(560, 420)
         from .page import _table
         self.model = RowsModel([("规则名称", lambda r: r.name),
-                                ("对象标签", lambda r: label("tag", r.tag_code)),
+                                ("对象标签", lambda r: labels.label("tag", r.tag_code)),
                                 ("周期(天)", lambda r: r.interval_days),
                                 ("状态", lambda r: "启用" if r.active else "停用")])
         self.view = _table(self.model, "自动走访规则")
         self.name = QLineEdit()
         self.name.setPlaceholderText("如：残疾人每两周走访")
         self.tag = QComboBox()
-        for code, text in DEFAULTS["tag"]:
+        for code, text in labels.options("tag"):
             self.tag.addItem(text, code)
         self.days = QSpinBox()
         self.days.setRange(1, 365)

@@ -1,15 +1,16 @@
 """Chinese labels for widgets, read from the schema (column `info`) and the dictionaries.
 
 No widget hard-codes a field's name or a code's label: they ask here. The dictionaries are the
-ones the profile holds (loaded by a service at sign-in, put in `ctx.services["dictionaries"]`),
-falling back to the defaults of common/dictionaries.py.
+profile's `Dictionaries` (desktop/services/records.load_dictionaries: the synced entries, so an
+entry an admin added in 配置中心 is an option): loaded when the window opens
+(`ctx.services["dictionaries"]`) and again after every sync and config change (`labels_of`).
 """
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
-from common.dictionaries import DEFAULTS
+from common.dictionaries import Dictionaries, default_dictionaries
 from common.schema import label_of
 from common.schema.base import Base
 
@@ -17,19 +18,22 @@ from common.schema.base import Base
 class Labels:
     """Dictionary lookups for one profile: code → label, label lists for combo boxes."""
 
-    def __init__(self, dictionaries: dict[str, list[tuple[str, str]]] | None = None) -> None:
-        self.dictionaries = dictionaries or {k: list(v) for k, v in DEFAULTS.items()}
-        self._maps = {k: dict(v) for k, v in self.dictionaries.items()}
+    def __init__(self, dictionaries: Dictionaries | None = None) -> None:
+        self.update(dictionaries if dictionaries is not None else default_dictionaries())
+
+    def update(self, dictionaries: Dictionaries) -> None:
+        """Take freshly loaded dictionaries (after a sync): forms opened from now on offer them."""
+        self.dictionaries = dictionaries
 
     def options(self, dict_code: str) -> list[tuple[str, str]]:
-        return list(self.dictionaries.get(dict_code, ()))
+        return self.dictionaries.options(dict_code)
 
     def label(self, dict_code: str | None, code: Any) -> str:
         if code is None or code == "":
             return ""
         if not dict_code:
             return str(code)
-        return self._maps.get(dict_code, {}).get(code, str(code))
+        return self.dictionaries.label(dict_code, code) or str(code)
 
     def field(self, entity: type[Base], column: str) -> str:
         return label_of(entity, column)
@@ -59,11 +63,28 @@ def local_time(stamp: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     return stamp.replace(tzinfo=dt.timezone.utc).astimezone().strftime(fmt)
 
 
+RELOAD_ON = ("", "config")
+"""data_changed tags after which the dictionaries are read again: a sync or a USB bundle brought
+records (""), or the config centre changed them ("config")."""
+
+
 def labels_of(ctx: Any) -> Labels:
-    """The profile's Labels from a page's context (built once, shared by every page)."""
+    """The profile's Labels from a page's context (built once, shared by every page). They follow
+    the database: after every sync or config change the dictionaries are read again (on a
+    reader), so an entry an admin added becomes an option without signing in again."""
     services = getattr(ctx, "services", {})
     found = services.get("labels")
     if found is None:
         found = Labels(services.get("dictionaries"))
         services["labels"] = found
+        tasks = getattr(ctx, "tasks", None)
+        if tasks is not None and getattr(tasks, "engine", None) is not None:
+            from desktop.services.records import load_dictionaries
+
+            def reload(touches: str) -> None:
+                if touches in RELOAD_ON:
+                    tasks.read(load_dictionaries, found.update)
+            tasks.data_changed.connect(reload)
+            if "dictionaries" not in services:  # nothing loaded at open: read them now
+                reload("")
     return found

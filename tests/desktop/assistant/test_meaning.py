@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from openpyxl import Workbook
 
-from common.dictionaries import DEFAULTS, Vocabulary, default_vocabulary
+from common.dictionaries import DEFAULTS, Dictionaries, default_dictionaries
 from common.validation import id_check_digit
 from desktop.assistant.catalogue import FIELDS
 from desktop.assistant.jobs import check
@@ -26,7 +26,7 @@ SYNCED = {**DEFAULTS, "ethnicity": DEFAULTS["ethnicity"] + [("15", "土家族"),
 """A database whose dictionary an admin extended (as a pull brings it)."""
 
 
-def _check_one(field, cell_value, db_code, vocab: Vocabulary) -> int:  # noqa: ANN001
+def _check_one(field, cell_value, db_code, vocab: Dictionaries) -> int:  # noqa: ANN001
     """The differing cells `check` reports for one row whose `field` cell holds cell_value
     while the database holds db_code."""
     wb = Workbook()
@@ -43,7 +43,7 @@ def _padded(form: str, pad: int) -> str:
 
 @st.composite
 def entry_and_form(draw, different: bool = False):  # noqa: ANN001, ANN201
-    vocab = draw(st.sampled_from([default_vocabulary(), Vocabulary(SYNCED)]))
+    vocab = draw(st.sampled_from([default_dictionaries(), Dictionaries(SYNCED)]))
     field = draw(st.sampled_from(DICT_FIELDS))
     entries = [c for c, _ in vocab.dictionaries[field.dict_code]]
     code = draw(st.sampled_from(entries))
@@ -67,7 +67,7 @@ def test_a_form_of_one_entry_against_another_entry_is_always_flagged(case):
 
 
 def test_the_usual_short_and_long_forms_are_accepted():
-    v = default_vocabulary()
+    v = default_dictionaries()
     for dict_code, text, code in [("ethnicity", "汉", "01"), ("ethnicity", "维吾尔", "05"),
                                   ("ethnicity", "维族", "05"), ("ethnicity", "1", "01"),
                                   ("sex", "男性", "male"), ("sex", "女子", "female"),
@@ -76,13 +76,13 @@ def test_the_usual_short_and_long_forms_are_accepted():
                                   ("resident_type", "户籍", "registered"),
                                   ("tag", "低保户", "dibao")]:
         assert v.code(dict_code, text) == code, text
-    assert Vocabulary(SYNCED).code("ethnicity", "土家") == "15"
+    assert Dictionaries(SYNCED).code("ethnicity", "土家") == "15"
     assert v.code("ethnicity", "土家") is None  # not in the default dictionary
 
 
 def test_no_accepted_form_names_two_entries():
     """The rules beside the dictionaries never make two entries read the same."""
-    for vocab in (default_vocabulary(), Vocabulary(SYNCED)):
+    for vocab in (default_dictionaries(), Dictionaries(SYNCED)):
         for dict_code, entries in vocab.dictionaries.items():
             seen: dict[str, str] = {}
             for code, _ in entries:
