@@ -1,4 +1,10 @@
-"""The default household-economy ledger types (台账) and their fields, as pure data.
+"""Ledger types (台账): the shape of a ledger type and of its fields, declared once (`LedgerDef`,
+`FieldDef`, with a field's value parsing beside it: `FieldDef.parse`), and the default
+household-economy ledger types, as pure data.
+
+`LedgerDef` / `FieldDef` are what the client's ledger page, its import/export and the ledger CLI
+read of a LedgerType / LedgerField record (`from_records`); the server's admin API answers with
+the records' own columns (common/schema/ledgers.py), which are these fields plus id and sort.
 
 A new database is seeded from these (LedgerType / LedgerField records, editable afterwards in
 the config centre); the ledger options are dictionaries of their own (`LEDGER_DICTIONARIES`,
@@ -11,8 +17,23 @@ a date field an ISO date string, a decimal a float, a bool true/false.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
+
+from .cells import parse_date, text_of
+from .errors import ValidationError
+
+KEYS = {"household": ("户号", "户主姓名"), "person": ("公民身份号码", "姓名"),
+        "house": ("门牌号", "房屋地址")}
+"""The bound record's two key columns of a ledger sheet, by binding."""
+YEAR = "年度"
+RECORD = "记录编号"
+"""The row's id, a ledger sheet's last column: an import updates the row it names and creates a
+row where it is empty (several rows may share a household and year: one per crop, animal)."""
+SHEET_COLUMNS = frozenset({*(k for keys in KEYS.values() for k in keys), YEAR, RECORD})
+"""Every fixed column of a ledger sheet: no field may be labelled like one of them."""
+TRUE_TEXTS = ("是", "有", "1", "true", "True", "Y", "√")
+FALSE_TEXTS = ("否", "无", "0", "false", "False", "N", "×")
 
 _NAMESPACE = uuid.UUID("5b1c3f0e-7d2a-4c55-9a43-6e2d1f0b9c11")
 
@@ -32,6 +53,9 @@ class FieldDef:
     options: tuple[tuple[str, str], ...] = ()
     """(code, label) of a dictionary field as the database holds them (entries an admin
     added included); empty: the built-in defaults of `dict_code`."""
+    id: str | None = None              # the LedgerField record's (None in LEDGER_TYPES)
+    ledger_type_id: str | None = None
+    sort: int = 0
 
     def choices(self) -> tuple[tuple[str, str], ...]:
         if self.options:
@@ -47,6 +71,80 @@ class FieldDef:
         """The code of what a person typed: a label or a code; None when it is neither."""
         t = str(text).strip()
         return next((c for c, lab in self.choices() if t in (lab, c)), None)
+
+    def header(self) -> str:
+        """The field's column header in a ledger sheet: its label, with its unit."""
+        return f"{self.label}({self.unit})" if self.unit else self.label
+
+    def parse(self, raw: Any) -> Any:
+        """The value stored for what a person typed or a sheet holds (a dictionary field: the
+        code, a date: an ISO date, a number within its bounds), or raise ValidationError naming
+        the field. The one rule for the ledger import, the row dialog and the CLI."""
+        t = text_of(raw)
+        if self.field_type == "text":
+            return t
+        if self.field_type == "dict":
+            c = self.code_of(t)
+            if c is None:
+                raise ValidationError("not_in_dict", self.code, label=self.label, value=t)
+            return c
+        if self.field_type == "bool":
+            if t in TRUE_TEXTS:
+                return True
+            if t in FALSE_TEXTS:
+                return False
+            raise ValidationError("ledger_bool_invalid", self.code, label=self.label, value=t)
+        if self.field_type == "date":
+            d = parse_date(raw)
+            if d is None:
+                raise ValidationError("date_invalid", self.code, label=self.label, value=t)
+            return d[0].isoformat()
+        try:
+            n = float(t.replace(",", ""))
+        except ValueError:
+            raise ValidationError("number_invalid", self.code, label=self.label,
+                                  value=t) from None
+        if self.field_type == "int":
+            if not n.is_integer():
+                raise ValidationError("number_invalid", self.code, label=self.label, value=t)
+            n = int(n)
+        if (self.low is not None and n < self.low) or (self.high is not None and n > self.high):
+            raise ValidationError("ledger_number_range", self.code, label=self.label,
+                                  low=self.low, high=self.high, value=t)
+        return n
+
+
+@dataclass
+class LedgerDef:
+    """One ledger type as a database holds it (or a default one): what a row is bound to,
+    whether rows are kept per year, and its live fields in their order."""
+
+    id: str
+    code: str
+    name: str
+    binding: str  # one of common.schema.ledgers.BINDINGS
+    per_year: bool
+    fields: list[FieldDef]
+    sort: int = 0
+
+    def headers(self) -> list[str]:
+        """The columns of its sheet: the bound record's keys, the year, the fields, the id."""
+        cols = list(KEYS[self.binding]) + ([YEAR] if self.per_year else [])
+        return cols + [f.header() for f in self.fields] + [RECORD]
+
+
+def from_records(ledger_type: Any, fields: list[Any]) -> LedgerDef:
+    """A LedgerDef from a LedgerType record and its live LedgerField records, in order. Bounds
+    (low/high) come from the defaults: a field an admin added has none."""
+    known = {f.code: f for t in LEDGER_TYPES if t.code == ledger_type.code for f in t.fields}
+    out = []
+    for r in fields:
+        d = known.get(r.code)
+        out.append(FieldDef(r.code, r.label, r.field_type, r.unit, r.dict_code, bool(r.required),
+                            d.low if d else None, d.high if d else None, id=r.id,
+                            ledger_type_id=r.ledger_type_id, sort=r.sort or 0))
+    return LedgerDef(ledger_type.id, ledger_type.code, ledger_type.name, ledger_type.binding,
+                     bool(ledger_type.per_year), out, sort=ledger_type.sort or 0)
 
 
 @dataclass(frozen=True)
@@ -159,6 +257,14 @@ LEDGER_DICTIONARIES: dict[str, list[tuple[str, str]]] = {
                   ("pepper", "辣椒"), ("vegetable", "蔬菜"), ("other", "其他")],
 }
 """The options of the ledgers' dictionary fields: codes stored, labels shown."""
+
+
+def default_def(t: LedgerTypeDef) -> LedgerDef:
+    """A default ledger type as a LedgerDef, under the stable ids its records get when seeded."""
+    tid = ledger_type_id(t.code)
+    return LedgerDef(tid, t.code, t.name, t.binding, t.per_year,
+                     [replace(f, id=ledger_field_id(t.code, f.code), ledger_type_id=tid, sort=i)
+                      for i, f in enumerate(t.fields)], sort=LEDGER_TYPES.index(t))
 
 
 def by_code(code: str) -> LedgerTypeDef:

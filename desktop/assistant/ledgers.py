@@ -23,37 +23,12 @@ from sqlalchemy.orm import Session
 
 from common import ledger_types as defaults
 from common.errors import DomainError, ValidationError
+from common.ledger_types import KEYS, RECORD, YEAR, LedgerDef
 from common.schema import House, Household, LedgerField, LedgerRow, LedgerType, Person
 from desktop.services.records import load_dictionaries
 
 from .files import check_output, save_workbook
 from .values import parse_date, text_of
-
-KEYS = {"household": ("户号", "户主姓名"), "person": ("公民身份号码", "姓名"),
-        "house": ("门牌号", "房屋地址")}
-YEAR = "年度"
-RECORD = "记录编号"
-"""The row's id, exported as the last column: an import updates the row it names and creates
-a row where it is empty (several rows may share a household and year: one per crop, animal)."""
-
-
-@dataclass
-class LedgerDef:
-    id: str
-    code: str
-    name: str
-    binding: str
-    per_year: bool
-    fields: list[defaults.FieldDef]
-
-    def headers(self) -> list[str]:
-        cols = list(KEYS[self.binding]) + ([YEAR] if self.per_year else [])
-        return cols + [_header(f) for f in self.fields] + [RECORD]
-
-
-def _header(f: defaults.FieldDef) -> str:
-    return f"{f.label}({f.unit})" if f.unit else f.label
-
 
 def list_ledgers(session: Session) -> list[LedgerDef]:
     """Every ledger type the database defines (the defaults when it has never held one; not
@@ -62,7 +37,7 @@ def list_ledgers(session: Session) -> list[LedgerDef]:
     types = session.scalars(select(LedgerType).order_by(LedgerType.sort)).all()
     dictionaries = load_dictionaries(session)
     if not types:
-        found = [_from_default(t) for t in defaults.LEDGER_TYPES]
+        found = [defaults.default_def(t) for t in defaults.LEDGER_TYPES]
     else:
         found = [_from_record(session, t) for t in types if not t.deleted]
     return [replace(d, fields=[replace(f, options=tuple(dictionaries.get(f.dict_code, ())))
@@ -77,27 +52,11 @@ def ledger(session: Session, code_or_name: str) -> LedgerDef:
     raise DomainError("ledger_unknown_type", value=code_or_name)
 
 
-def _from_default(t: defaults.LedgerTypeDef) -> LedgerDef:
-    return LedgerDef(defaults.ledger_type_id(t.code), t.code, t.name, t.binding, t.per_year,
-                     list(t.fields))
-
-
 def _from_record(session: Session, t: LedgerType) -> LedgerDef:
-    known = {}
-    try:
-        known = {f.code: f for f in defaults.by_code(t.code).fields}
-    except KeyError:
-        pass
     rows = session.scalars(select(LedgerField).where(LedgerField.ledger_type_id == t.id,
                                                      LedgerField.deleted.is_(False))
                            .order_by(LedgerField.sort)).all()
-    fields = []
-    for r in rows:
-        d = known.get(r.code)  # bounds are only in the defaults; an admin's field has none
-        fields.append(defaults.FieldDef(r.code, r.label, r.field_type, r.unit, r.dict_code,
-                                        bool(r.required), d.low if d else None,
-                                        d.high if d else None))
-    return LedgerDef(t.id, t.code, t.name, t.binding, t.per_year, fields)
+    return defaults.from_records(t, list(rows))
 
 
 def _cell(f: defaults.FieldDef, value: Any) -> Any:
@@ -187,47 +146,6 @@ class ImportReport:
     errors: list[tuple[int, str]] = field(default_factory=list)  # (row number, reason)
 
 
-def parse_value(f: defaults.FieldDef, raw: Any) -> Any:
-    """A typed value for field f (the client's row dialog validates with the import's rules),
-    or raise ValidationError naming the field."""
-    return _parse(f, raw)
-
-
-def _parse(f: defaults.FieldDef, raw: Any) -> Any:
-    """A cell's value for field f, or raise ValidationError."""
-    t = text_of(raw)
-    if f.field_type == "text":
-        return t
-    if f.field_type == "dict":
-        c = f.code_of(t)
-        if c is None:
-            raise ValidationError("not_in_dict", f.code, label=f.label, value=t)
-        return c
-    if f.field_type == "bool":
-        if t in ("是", "有", "1", "true", "True", "Y", "√"):
-            return True
-        if t in ("否", "无", "0", "false", "False", "N", "×"):
-            return False
-        raise ValidationError("ledger_bool_invalid", f.code, label=f.label, value=t)
-    if f.field_type == "date":
-        d = parse_date(raw)
-        if d is None:
-            raise ValidationError("date_invalid", f.code, label=f.label, value=t)
-        return d[0].isoformat()
-    try:
-        n = float(t.replace(",", ""))
-    except ValueError:
-        raise ValidationError("number_invalid", f.code, label=f.label, value=t) from None
-    if f.field_type == "int":
-        if not n.is_integer():
-            raise ValidationError("number_invalid", f.code, label=f.label, value=t)
-        n = int(n)
-    if (f.low is not None and n < f.low) or (f.high is not None and n > f.high):
-        raise ValidationError("ledger_number_range", f.code, label=f.label, low=f.low,
-                              high=f.high, value=t)
-    return n
-
-
 def import_ledger(session: Session, code: str, path: str | Path, *,
                   now: dt.datetime, progress: Any = None) -> ImportReport:
     """Validate every row of the sheet; write the good ones (create or update by binding and
@@ -287,7 +205,7 @@ def import_ledger(session: Session, code: str, path: str | Path, *,
 
 def _find_columns(d: LedgerDef, values: list[list[Any]]) -> tuple[int, dict[str, int]]:
     key = KEYS[d.binding][0]
-    by_label = {_header(f): f.code for f in d.fields} | {f.label: f.code for f in d.fields}
+    by_label = {f.header(): f.code for f in d.fields} | {f.label: f.code for f in d.fields}
     for r, row in enumerate(values[:10]):
         texts = [text_of(v) for v in row]
         if key in texts:
@@ -342,11 +260,11 @@ def _validate(d: LedgerDef, cells: dict[str, Any], resolve) -> tuple:  # noqa: A
                 errors.append(ValidationError("required", f.code, label=f.label).message())
             continue
         try:
-            data[f.code] = _parse(f, raw)
+            data[f.code] = f.parse(raw)
         except ValidationError as e:
             errors.append(e.message())
     return errors, data, target, year
 
 
 __all__ = ["LedgerDef", "ImportReport", "list_ledgers", "ledger", "export_ledger",
-           "import_ledger", "parse_value"]
+           "import_ledger"]

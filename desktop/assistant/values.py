@@ -11,38 +11,20 @@ import re
 from functools import lru_cache
 from typing import Any
 
+from common.cells import MONTH, parse_date, text_of
 from common.dictionaries import Dictionaries, default_dictionaries
 from common.dictionaries import label as dict_label
 from common.validation import id_check_digit, normalise_phone
 
 from .catalogue import BY_KEY
 
-_EXCEL_EPOCH = dt.date(1899, 12, 30)
 _SCI = re.compile(r"^\d(\.\d+)?[eE]\+?\d+$")
-_DATE_PARTS = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})(?:\s*[-/.月]\s*(\d{1,2})\s*日?|\s*月?)$")
 _NAME_DOTS = re.compile(r"[\s·•‧・.．\u00b7\u2022\u2027\u30fb\u0387]+")
 _TAG_SPLIT = re.compile(r"[,，、;；/\s]+")
-
-DAY, MONTH = "day", "month"
 
 
 def is_blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
-
-
-def text_of(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        s = value.strip()
-        # the regex below is the slow path: most cells have no inner runs of blanks
-        if "  " not in s and "\n" not in s and "\t" not in s and "\u3000" not in s:
-            return s
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat()
-    return re.sub(r"\s+", " ", str(value)).strip()
 
 
 def normalise_name(value: Any) -> str:
@@ -69,35 +51,6 @@ def parse_id(value: Any) -> str | None:
     if is_blank(value) or id_problem(value):
         return None
     return re.sub(r"\s+", "", str(value)).upper()
-
-
-def parse_date(value: Any) -> tuple[dt.date, str] | None:
-    """A date in the usual forms: a real date, an Excel serial, 19900102, 1990-01-02, 1990/1/2,
-    1990.01 (month precision), 1990年1月2日."""
-    if isinstance(value, dt.datetime):
-        return value.date(), DAY
-    if isinstance(value, dt.date):
-        return value, DAY
-    if isinstance(value, float) and not value.is_integer() and 1900 <= value < 2100:
-        value = f"{value:.2f}"  # 1990.01 typed as a number means January 1990
-    elif isinstance(value, (int, float)) and not isinstance(value, bool):
-        if 1 <= value < 80000:
-            return _EXCEL_EPOCH + dt.timedelta(days=int(value)), DAY
-        value = text_of(value)
-    s = text_of(value)
-    if re.fullmatch(r"\d{8}", s):
-        s = f"{s[:4]}-{s[4:6]}-{s[6:]}"
-    elif re.fullmatch(r"\d{6}", s):
-        s = f"{s[:4]}-{s[4:]}"
-    m = _DATE_PARTS.match(s) or re.match(r"^(\d{4})-(\d{1,2})-(\d{1,2})[T ]", s)
-    if not m:
-        return None
-    try:
-        if m.group(3):
-            return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3))), DAY
-        return dt.date(int(m.group(1)), int(m.group(2)), 1), MONTH
-    except ValueError:
-        return None
 
 
 def parse_int(value: Any) -> int | None:

@@ -9,43 +9,20 @@ refusal reaches the dialog in its own Chinese words.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from common import ledger_types as defaults
+from common.ledger_types import LedgerDef
 from common.dictionaries import DEFAULTS
 from common.errors import DomainError
 from common.schema import Base, DictEntry, LedgerField, LedgerType
 from desktop.net.admin import AdminClient
 
 RENEW = ("token_expired", "token_invalid", "not_authenticated")
-
-
-@dataclass(frozen=True)
-class FieldView:
-    id: str
-    ledger_type_id: str
-    code: str
-    label: str
-    field_type: str
-    unit: str | None
-    dict_code: str | None
-    required: bool
-    sort: int
-
-
-@dataclass(frozen=True)
-class TypeView:
-    id: str
-    code: str
-    name: str
-    binding: str
-    per_year: bool
-    sort: int
-    fields: list[FieldView] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -63,7 +40,7 @@ class EntryView:
 
 @dataclass
 class ConfigView:
-    types: list[TypeView]
+    types: list[LedgerDef]  # common/ledger_types.py: the one shape of a ledger type
     dictionaries: dict[str, list[EntryView]]
     dictionary_names: dict[str, str]
 
@@ -86,32 +63,18 @@ def load_config(session: Session) -> ConfigView:
     return ConfigView(_types(session), _dictionaries(session), dictionary_names())
 
 
-def _types(session: Session) -> list[TypeView]:
+def _types(session: Session) -> list[LedgerDef]:
     types = session.scalars(select(LedgerType).order_by(LedgerType.sort, LedgerType.code)).all()
     if not types:  # never synced: the defaults the server seeds, under the same ids
-        rows, fields = defaults.seed_rows()
-        by_type: dict[str, list[FieldView]] = {}
-        for f in fields:
-            by_type.setdefault(f["ledger_type_id"], []).append(_field(f))
-        return [TypeView(t["id"], t["code"], t["name"], t["binding"], bool(t["per_year"]),
-                         t["sort"], sorted(by_type.get(t["id"], []), key=lambda f: f.sort))
-                for t in rows]
+        return [defaults.default_def(t) for t in defaults.LEDGER_TYPES]
     live = [t for t in types if not t.deleted]
     fields = session.scalars(select(LedgerField).where(
         LedgerField.ledger_type_id.in_([t.id for t in live]), LedgerField.deleted.is_(False))
         .order_by(LedgerField.sort, LedgerField.code)).all()
-    grouped: dict[str, list[FieldView]] = {}
+    grouped: dict[str, list[LedgerField]] = {}
     for f in fields:
-        grouped.setdefault(f.ledger_type_id, []).append(_field(
-            {c: getattr(f, c) for c in FieldView.__dataclass_fields__}))
-    return [TypeView(t.id, t.code, t.name, t.binding, bool(t.per_year), t.sort or 0,
-                     grouped.get(t.id, [])) for t in live]
-
-
-def _field(f: dict[str, Any]) -> FieldView:
-    return FieldView(f["id"], f["ledger_type_id"], f["code"], f["label"], f["field_type"],
-                     f.get("unit"), f.get("dict_code"), bool(f.get("required")),
-                     f.get("sort") or 0)
+        grouped.setdefault(f.ledger_type_id, []).append(f)
+    return [defaults.from_records(t, grouped.get(t.id, [])) for t in live]
 
 
 def _dictionaries(session: Session) -> dict[str, list[EntryView]]:
@@ -245,5 +208,5 @@ class ConfigCentreService:
             return call(client)
 
 
-__all__ = ["ConfigCentreService", "ConfigView", "TypeView", "FieldView", "EntryView",
+__all__ = ["ConfigCentreService", "ConfigView", "EntryView",
            "ActionResult", "load_config", "dictionary_names"]

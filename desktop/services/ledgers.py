@@ -7,20 +7,20 @@ Reads run on a reader thread; writes on the one writer thread through storage's
 caller's Session and never commit (desktop/tasks.py commits). ID numbers leave this module
 masked: the list never holds a clear one.
 
-The ledger type (a `desktop.assistant.ledgers.LedgerDef`: id, code, binding, per_year, fields)
-and the value parser (`desktop.assistant.ledgers.parse_value`, the import's rules) are handed in
-by the caller: the assistant layer sits above this one, so this module never imports it.
+A ledger type is a `common.ledger_types.LedgerDef` (id, code, binding, per_year, fields); each
+field parses its own values (`FieldDef.parse`: the import's rules, declared once in common/).
 """
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any, Callable, Protocol, Sequence
+from typing import Any
 
 from sqlalchemy import and_, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from common.errors import DomainError, ValidationError, ValidationErrors
+from common.ledger_types import LedgerDef
 from common.schema import House, Household, LedgerRow, Person, label_of
 from desktop.storage.changes import record_change
 
@@ -30,20 +30,6 @@ PAGE = 200
 KEY_FIELD = "_key"
 YEAR_FIELD = "_year"
 """Pseudo field names of the bound record's key and the year, for errors shown in a form."""
-
-
-class LedgerDefLike(Protocol):
-    """What this module reads of a ledger type (desktop.assistant.ledgers.LedgerDef)."""
-
-    id: str
-    code: str
-    binding: str
-    per_year: bool
-    fields: Sequence[Any]  # common.ledger_types.FieldDef
-
-
-Parser = Callable[[Any, Any], Any]
-"""(field, raw value) -> typed value, or raise ValidationError naming the field."""
 
 
 def _text(value: Any) -> str:
@@ -80,7 +66,7 @@ class LedgerListRow:
         return (self.order, self.id)
 
 
-def _bound(d: LedgerDefLike):  # noqa: ANN202 - (entity, key column, name column, row fk column)
+def _bound(d: LedgerDef):  # noqa: ANN202 - (entity, key column, name column, row fk column)
     if d.binding == "household":
         head = select(Person.name).where(Person.id == Household.head_person_id) \
             .correlate(Household).scalar_subquery()
@@ -90,7 +76,7 @@ def _bound(d: LedgerDefLike):  # noqa: ANN202 - (entity, key column, name column
     return House, House.door_plate, House.address, LedgerRow.house_id
 
 
-def _filtered(session: Session, d: LedgerDefLike, query: LedgerQuery, grids: set[str] | None,
+def _filtered(session: Session, d: LedgerDef, query: LedgerQuery, grids: set[str] | None,
               columns: list[Any]):  # noqa: ANN202 - a Select
     entity, key, name, fk = _bound(d)
     q = select(*columns).select_from(LedgerRow).outerjoin(entity, entity.id == fk).where(
@@ -116,7 +102,7 @@ def _filtered(session: Session, d: LedgerDefLike, query: LedgerQuery, grids: set
     return q, key, name
 
 
-def list_rows(session: Session, d: LedgerDefLike, query: LedgerQuery = LedgerQuery(), *,
+def list_rows(session: Session, d: LedgerDef, query: LedgerQuery = LedgerQuery(), *,
               grids: set[str] | None = None, limit: int = PAGE,
               after: tuple[str, str] | None = None) -> list[LedgerListRow]:
     """One page of rows, ordered by the bound record's key (a person's name) then id; `after`
@@ -138,7 +124,7 @@ def list_rows(session: Session, d: LedgerDefLike, query: LedgerQuery = LedgerQue
     return out
 
 
-def count_rows(session: Session, d: LedgerDefLike, query: LedgerQuery = LedgerQuery(), *,
+def count_rows(session: Session, d: LedgerDef, query: LedgerQuery = LedgerQuery(), *,
                grids: set[str] | None = None) -> int:
     q, _, _ = _filtered(session, d, query, grids, [func.count(LedgerRow.id)])
     return int(session.scalar(q) or 0)
@@ -153,7 +139,7 @@ def counts_by_type(session: Session, *, grids: set[str] | None = None) -> dict[s
     return {tid: int(n) for tid, n in session.execute(q)}
 
 
-def years(session: Session, d: LedgerDefLike, *, grids: set[str] | None = None) -> list[int]:
+def years(session: Session, d: LedgerDef, *, grids: set[str] | None = None) -> list[int]:
     """The years the type's rows are kept for, newest first (for the year filter)."""
     q = select(LedgerRow.year).distinct().where(
         LedgerRow.ledger_type_id == d.id, LedgerRow.deleted.is_(False),
@@ -174,7 +160,7 @@ class LedgerRowDetail:
     data: dict[str, Any]
 
 
-def get_row(session: Session, d: LedgerDefLike, row_id: str) -> LedgerRowDetail:
+def get_row(session: Session, d: LedgerDef, row_id: str) -> LedgerRowDetail:
     r = session.get(LedgerRow, row_id)
     if r is None or r.deleted or r.ledger_type_id != d.id:
         raise DomainError("not_found")
@@ -186,8 +172,8 @@ def get_row(session: Session, d: LedgerDefLike, row_id: str) -> LedgerRowDetail:
     return LedgerRowDetail(r.id, shown or "", n or "", r.year, dict(r.data or {}))
 
 
-def validate_row(session: Session, d: LedgerDefLike, values: dict[str, Any], *,
-                 parse: Parser, key: str | None, year: Any, grids: set[str] | None
+def validate_row(session: Session, d: LedgerDef, values: dict[str, Any], *,
+                 key: str | None, year: Any, grids: set[str] | None
                  ) -> tuple[dict[str, Any], tuple[str, str] | None, int | None]:
     """(values by field code, (grid, bound id) or None when `key` is None, year), or raise
     ValidationErrors naming each refused field: the import's rules (required, numbers within
@@ -218,7 +204,7 @@ def validate_row(session: Session, d: LedgerDefLike, values: dict[str, Any], *,
                 errors.append(ValidationError("required", f.code, label=f.label))
             continue
         try:
-            data[f.code] = parse(f, raw)
+            data[f.code] = f.parse(raw)
         except ValidationError as e:
             errors.append(e)
     if errors:
@@ -226,7 +212,7 @@ def validate_row(session: Session, d: LedgerDefLike, values: dict[str, Any], *,
     return data, target, y
 
 
-def _resolve(session: Session, d: LedgerDefLike, key: str,
+def _resolve(session: Session, d: LedgerDef, key: str,
              grids: set[str] | None) -> tuple[str, str] | None:
     k = _text(key)
     if not k:
@@ -241,16 +227,17 @@ def _resolve(session: Session, d: LedgerDefLike, key: str,
     return (found[0], found[1]) if found else None
 
 
-def save_row(session: Session, d: LedgerDefLike, row_id: str | None,
-             values: dict[str, Any], *, parse: Parser, key: str | None = None,
+def save_row(session: Session, d: LedgerDef, row_id: str | None,
+             values: dict[str, Any], *, key: str | None = None,
              year: Any = None, now: dt.datetime, grids: set[str] | None = None) -> str:
     """Add a row (bound to the record whose key is `key`) or edit one (its binding kept);
     returns the id. Values are what the user typed or chose (labels or codes for
-    dictionaries, True/False or 是/否 for yes/no), checked by `parse`. Never commits."""
+    dictionaries, True/False or 是/否 for yes/no), checked by each field's `parse`. Never
+    commits."""
     old = session.get(LedgerRow, row_id) if row_id else None
     if row_id and (old is None or old.deleted or old.ledger_type_id != d.id):
         raise DomainError("not_found")
-    data, target, y = validate_row(session, d, values, parse=parse,
+    data, target, y = validate_row(session, d, values,
                                    key=key if old is None else None, year=year, grids=grids)
     if old is not None:  # values of fields this type no longer shows are kept, not dropped
         codes = {f.code for f in d.fields}
@@ -264,7 +251,7 @@ def save_row(session: Session, d: LedgerDefLike, row_id: str | None,
     return record_change(session, LedgerRow, row_id if old else None, out, now=now).id
 
 
-def delete_row(session: Session, d: LedgerDefLike, row_id: str, *, now: dt.datetime) -> None:
+def delete_row(session: Session, d: LedgerDef, row_id: str, *, now: dt.datetime) -> None:
     """Tombstone a row (synced as a deletion)."""
     old = session.get(LedgerRow, row_id)
     if old is None or old.deleted or old.ledger_type_id != d.id:
@@ -272,6 +259,6 @@ def delete_row(session: Session, d: LedgerDefLike, row_id: str, *, now: dt.datet
     record_change(session, LedgerRow, row_id, {}, now=now, deleted=True)
 
 
-__all__ = ["LedgerDefLike", "LedgerQuery", "LedgerListRow", "LedgerRowDetail", "PAGE",
+__all__ = ["LedgerQuery", "LedgerListRow", "LedgerRowDetail", "PAGE",
            "KEY_FIELD", "YEAR_FIELD", "list_rows", "count_rows", "counts_by_type", "years", "get_row",
            "validate_row", "save_row", "delete_row"]

@@ -4,7 +4,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import func, select
@@ -12,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from common import ledger_types as defaults
 from common.errors import DomainError, ValidationError, ValidationErrors
+from common.ledger_types import LedgerDef
 from common.schema import DictEntry, LedgerField, LedgerType, User
 from common.schema.ledgers import BINDINGS, FIELD_TYPES
 
@@ -21,38 +21,29 @@ from .plate_keys import PLATE_KEY_DICT
 
 CODE_RE = re.compile(r"[a-z][a-z0-9_]{1,31}")
 LABEL_MAX, UNIT_MAX, DICT_CODE_MAX, SORT_MAX = 64, 16, 32, 1_000_000
-# The fixed columns of an exported ledger sheet (desktop/assistant/ledgers.py KEYS, YEAR,
-# RECORD): a field labelled like one of them would make the sheet's header ambiguous.
-RESERVED_LABELS = frozenset({"户号", "户主姓名", "公民身份号码", "姓名", "门牌号", "房屋地址",
-                             "年度", "记录编号"})
+# The fixed columns of a ledger sheet: a field labelled like one of them would make the sheet's
+# header ambiguous.
+RESERVED_LABELS = defaults.SHEET_COLUMNS
 TYPE_CHANGEABLE = ("name", "sort", "per_year")
 TYPE_FIXED = {"code": "台账代码", "binding": "绑定对象"}
 FIELD_CHANGEABLE = ("label", "unit", "required", "sort", "dict_code")
 FIELD_FIXED = {"code": "字段代码", "field_type": "字段类型", "ledger_type_id": "台账类型"}
 
 
-@dataclass
-class TypeView:
-    """One ledger type with its live fields, in their order."""
-
-    type: LedgerType
-    fields: list[LedgerField] = field(default_factory=list)
-
-
 # ---- reading ---------------------------------------------------------------------------------
 
-def list_types(session: Session) -> list[TypeView]:
-    """Every live ledger type with its live fields (the defaults are stored when the database is
-    migrated: `seed_ledger_types`, called by sync_server/db/migrate.py)."""
+def list_types(session: Session) -> list[LedgerDef]:
+    """Every live ledger type with its live fields, in their order (the defaults are stored when
+    the database is migrated: `seed_ledger_types`, called by sync_server/db/migrate.py)."""
     types = session.scalars(select(LedgerType).where(LedgerType.deleted.is_(False))
                             .order_by(LedgerType.sort, LedgerType.code)).all()
     fields = session.scalars(select(LedgerField).where(LedgerField.deleted.is_(False))
                              .order_by(LedgerField.sort, LedgerField.code)).all()
-    views = {t.id: TypeView(t) for t in types}
+    by_type: dict[str, list[LedgerField]] = {t.id: [] for t in types}
     for f in fields:
-        if f.ledger_type_id in views:
-            views[f.ledger_type_id].fields.append(f)
-    return list(views.values())
+        if f.ledger_type_id in by_type:
+            by_type[f.ledger_type_id].append(f)
+    return [defaults.from_records(t, by_type[t.id]) for t in types]
 
 
 def seed_ledger_types(session: Session, *, now: dt.datetime) -> int:
@@ -76,7 +67,7 @@ def seed_ledger_types(session: Session, *, now: dt.datetime) -> int:
 
 def create_type(session: Session, actor: User, *, code: str, name: str, binding: str,
                 per_year: bool = True, sort: int | None = None,
-                fields: list[dict[str, Any]] | None = None, now: dt.datetime) -> TypeView:
+                fields: list[dict[str, Any]] | None = None, now: dt.datetime) -> LedgerDef:
     """A new ledger type, with its first fields if given: all written or none."""
     _require_admin(actor)
     errors: list[ValidationError] = []
@@ -97,15 +88,13 @@ def create_type(session: Session, actor: User, *, code: str, name: str, binding:
         "sort": sort, "grid_id": None}, now=now, actor_id=actor.id)
     log_operation(session, user=actor, action="create", now=now, entity="ledger_types",
                   record_id=row.id, details={"code": code, "name": name})
-    view = TypeView(row)
-    for i, spec in enumerate(specs):
-        view.fields.append(_write_field(session, actor, row, spec, i if spec["sort"] is None
-                                        else spec["sort"], now))
-    return view
+    written = [_write_field(session, actor, row, spec, i if spec["sort"] is None
+                            else spec["sort"], now) for i, spec in enumerate(specs)]
+    return defaults.from_records(row, written)
 
 
 def change_type(session: Session, actor: User, type_id: str, values: dict[str, Any], *,
-                now: dt.datetime) -> TypeView:
+                now: dt.datetime) -> LedgerDef:
     """Rename, reorder or switch per-year. The code and the binding never change."""
     _require_admin(actor)
     row = _live(session, LedgerType, type_id)
@@ -130,7 +119,7 @@ def change_type(session: Session, actor: User, type_id: str, values: dict[str, A
         row = apply_change(session, LedgerType, row.id, out, now=now, actor_id=actor.id)
         log_operation(session, user=actor, action="update", now=now, entity="ledger_types",
                       record_id=row.id, details={"fields": sorted(out)})
-    return TypeView(row, _live_fields(session, row.id))
+    return defaults.from_records(row, _live_fields(session, row.id))
 
 
 def add_field(session: Session, actor: User, type_id: str, spec: dict[str, Any], *,
@@ -410,5 +399,5 @@ def _shown(value: Any) -> str:
     return text if len(text) <= 40 else text[:40] + "…"
 
 
-__all__ = ["TypeView", "list_types", "seed_ledger_types", "create_type", "change_type",
+__all__ = ["list_types", "seed_ledger_types", "create_type", "change_type",
            "add_field", "change_field", "retire_type", "retire_field"]

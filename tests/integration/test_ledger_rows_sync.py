@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from common.schema import Household, LedgerRow
-from desktop.assistant.ledgers import ledger, parse_value
+from desktop.assistant.ledgers import ledger
 from desktop.services import ledgers
 from desktop.services.ledgers import LedgerQuery
 from desktop.services.work_context import grids_in_scope
@@ -36,7 +36,7 @@ def test_a_row_added_edited_and_deleted_on_the_page_syncs_both_ways(server, work
     with Session(worker.engine) as s, s.begin():
         land = ledger(s, "land")
         rid = ledgers.save_row(s, land, None, {"arable_area": "6.5", "transfer_mode": "出租"},
-                               parse=parse_value, key="TKX-0001", year=2025, now=worker.now(),
+                               key="TKX-0001", year=2025, now=worker.now(),
                                grids=grids_in_scope(s, None))
     assert worker.sync().pending == 0
     with server.session() as s:

@@ -69,10 +69,10 @@ def test_a_freshly_migrated_server_lists_the_ledger_types_without_any_admin_acti
             listing = list_types(s)
             logged = set(s.scalars(select(ChangeLog.record_id).where(
                 ChangeLog.entity.in_(("ledger_types", "ledger_fields")))))
-        assert [v.type.code for v in listing][:3] == ["land", "production_living",
-                                                      "income_expense"]
-        livestock = next(v for v in listing if v.type.code == "livestock")
-        assert livestock.type.id == LIVESTOCK
+        assert [v.code for v in listing][:3] == ["land", "production_living",
+                                                 "income_expense"]
+        livestock = next(v for v in listing if v.code == "livestock")
+        assert livestock.id == LIVESTOCK
         assert [f.code for f in livestock.fields] == ["animal", "stock", "sold", "income"]
         assert {LIVESTOCK, *(f.id for f in livestock.fields)} <= logged
         before = counts_of(engine)

@@ -15,8 +15,9 @@ from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLab
                                QVBoxLayout, QWidget)
 
 from common.errors import DomainError
+from common.ledger_types import LedgerDef
 from desktop.services.config_centre import (ActionResult, ConfigCentreService, ConfigView,
-                                            EntryView, TypeView, load_config)
+                                            EntryView, load_config)
 
 from .dialogs import DictEntryDialog, LedgerFieldDialog, LedgerTypeDialog
 
@@ -251,7 +252,7 @@ class ConfigPage(QWidget):
         self._update_buttons()
 
     # -- selection -----------------------------------------------------------------------------
-    def current_type(self) -> TypeView | None:
+    def current_type(self) -> LedgerDef | None:
         row = self.types.currentRow()
         if self.view is None or not 0 <= row < len(self.view.types):
             return None
@@ -384,7 +385,7 @@ class ConfigPage(QWidget):
         self._run(lambda: self.service.change_entry(e.id, {"active": not e.active}),
                   f"已{'停用' if e.active else '启用'}“{e.label}”")
 
-    def _field_dialog(self, t: TypeView, f: Any = None) -> LedgerFieldDialog:
+    def _field_dialog(self, t: LedgerDef, f: Any = None) -> LedgerFieldDialog:
         names = self.view.dictionary_names if self.view else {}
         dictionaries = [(c, names.get(c, c)) for c in (self.view.dictionaries if self.view
                                                        else {})]

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QFormLayout, QLabel,
                                QLineEdit, QScrollArea, QVBoxLayout, QWidget)
 
 from common.errors import DomainError, ValidationErrors
-from desktop.assistant.ledgers import KEYS, YEAR, LedgerDef
+from common.ledger_types import KEYS, YEAR, LedgerDef
 from desktop.services import ledgers
 
 from ..context import AppContext

@@ -11,7 +11,7 @@ from typing import Any
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
 
-from desktop.assistant.ledgers import KEYS, YEAR, LedgerDef
+from common.ledger_types import KEYS, YEAR, FieldDef, LedgerDef
 from desktop.services import ledgers
 from desktop.services.ledgers import LedgerListRow, LedgerQuery
 from desktop.services.work_context import grids_in_scope
@@ -23,8 +23,8 @@ Index = QModelIndex | QPersistentModelIndex
 NUMERIC = ("int", "decimal")
 
 
-def field_header(f: Any) -> str:
-    return f"{f.label}({f.unit})" if f.unit else f.label
+def field_header(f: FieldDef) -> str:
+    return f.header()
 
 
 def shown_value(f: Any, value: Any) -> str:

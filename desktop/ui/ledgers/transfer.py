@@ -9,8 +9,8 @@ from typing import Any, Callable
 
 from sqlalchemy.orm import Session
 
-from desktop.assistant.ledgers import (ImportReport, LedgerDef, export_ledger, import_ledger,
-                                       parse_value)
+from common.ledger_types import LedgerDef
+from desktop.assistant.ledgers import ImportReport, export_ledger, import_ledger
 from desktop.assistant.service import log_export
 from desktop.services import ledgers
 from desktop.services.work_context import grids_in_scope
@@ -36,5 +36,5 @@ def import_rows(session: Session, d: LedgerDef, path: str | Path, *, now: dt.dat
 def save_row(session: Session, d: LedgerDef, row_id: str | None, values: dict[str, Any], *,
              key: str | None, year: Any, now: dt.datetime, scope_node_id: str | None) -> str:
     """Add or edit a row, validated with the import's rules, within the worker's scope."""
-    return ledgers.save_row(session, d, row_id, values, parse=parse_value, key=key, year=year,
+    return ledgers.save_row(session, d, row_id, values, key=key, year=year,
                             now=now, grids=grids_in_scope(session, scope_node_id))

@@ -5,6 +5,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from common.ledger_types import LedgerDef
+
 from ...services import ledger_admin as svc
 from ..deps import AdminUser, CurrentUser, NowDep, SessionDep
 
@@ -17,6 +19,7 @@ Sort = Annotated[int, Field(ge=0, le=svc.SORT_MAX)]
 
 
 class LedgerFieldPublic(BaseModel):
+    """A ledger field on the wire: common.ledger_types.FieldDef's stored part (or the record's)."""
     model_config = ConfigDict(from_attributes=True)
     id: str
     ledger_type_id: str
@@ -85,10 +88,9 @@ class LedgerFieldUpdate(BaseModel):
     ledger_type_id: RecordId = Field(default=None, title="台账类型")
 
 
-def _public(view: svc.TypeView) -> LedgerTypePublic:
-    t = view.type
-    return LedgerTypePublic(id=t.id, code=t.code, name=t.name, binding=t.binding,
-                            per_year=bool(t.per_year), sort=t.sort,
+def _public(view: LedgerDef) -> LedgerTypePublic:
+    return LedgerTypePublic(id=view.id, code=view.code, name=view.name, binding=view.binding,
+                            per_year=view.per_year, sort=view.sort,
                             fields=[LedgerFieldPublic.model_validate(f) for f in view.fields])
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from common.errors import ValidationErrors
 from common.ledger_types import ledger_type_id
 from common.schema import LedgerField, LedgerRow
-from desktop.assistant.ledgers import ledger, list_ledgers, parse_value
+from desktop.assistant.ledgers import ledger, list_ledgers
 from desktop.services import ledgers
 from desktop.services.ledgers import LedgerQuery
 from desktop.storage.changes import record_change
@@ -25,7 +25,7 @@ def _rows(s: Session, query: LedgerQuery, **kw) -> list[ledgers.LedgerListRow]: 
 
 
 def _save(s: Session, row_id: str | None, values: dict, **kw) -> str:  # noqa: ANN003
-    return ledgers.save_row(s, ledger(s, "land"), row_id, values, parse=parse_value, **kw)
+    return ledgers.save_row(s, ledger(s, "land"), row_id, values, **kw)
 
 
 def _queued(s: Session, record_id: str) -> list[OutboxEntry]:
