@@ -14,13 +14,14 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from common.dictionaries import label as dict_label
+from common.dictionaries import Dictionaries
 from common.errors import DomainError
 from common.schema import (Building, BuildingUnit, Floor, House, OrgNode, Park, Person,
                            user_fields)
 from common.sorting import sort_key, sorted_naturally
 
 from .people import mask_id_number
+from .records import load_dictionaries
 
 KINDS = ("org", "park", "building", "unit", "floor", "house", "person")
 KIND_LABELS = {"org": "区划", "park": "园区/小区", "building": "建筑", "unit": "单元",
@@ -38,6 +39,14 @@ class PlaceNode:
     @property
     def has_children(self) -> bool:
         return self.kind != "person"
+
+
+def _dicts(session: Session) -> Dictionaries:
+    """The profile's dictionaries, read once per session (one task)."""
+    found = session.info.get("dictionaries")
+    if found is None:
+        found = session.info["dictionaries"] = load_dictionaries(session)
+    return found
 
 
 def _living():
@@ -81,7 +90,8 @@ def children(session: Session, kind: str, node_id: str) -> list[PlaceNode]:
             .where(Person.house_id == node_id, *_living())).all(), key=lambda r: r[1], name=True)
         return [PlaceNode("person", r[0], r[1], 1,
                           " ".join(x for x in (mask_id_number(r[2]),
-                                               dict_label("relation", r[3]) or "") if x))
+                                               _dicts(session).label("relation", r[3]) or "")
+                                   if x))
                 for r in rows]
     return []
 
@@ -102,7 +112,8 @@ def _org_nodes(session: Session, nodes: list[OrgNode]) -> list[PlaceNode]:
                     if (path or "").startswith(n.path or "\0"))
         if n.id in per_grid and not any(gid == n.id for gid, _ in grid_paths):
             total += per_grid[n.id]
-        out.append(PlaceNode("org", n.id, n.name, total, dict_label("org_level", n.level) or ""))
+        out.append(PlaceNode("org", n.id, n.name, total,
+                             _dicts(session).label("org_level", n.level) or ""))
     return out
 
 
@@ -122,7 +133,8 @@ def _org_children(session: Session, node_id: str) -> list[PlaceNode]:
         for bid, n in per_building.items():
             totals[b_park.get(bid)] += n
         out += [PlaceNode("park", p.id, p.name, totals.get(p.id, 0),
-                          dict_label("park_kind", p.kind) or "") for p in parks]
+                          _dicts(session).label("park_kind", p.kind) or "")
+                for p in parks]
     out += _buildings(session, Building.grid_id == node_id, Building.park_id.is_(None))
     out += _houses(session, House.grid_id == node_id, House.building_id.is_(None))
     return out
@@ -143,8 +155,8 @@ def _buildings(session: Session, *where) -> list[PlaceNode]:  # noqa: ANN002
         Building.deleted.is_(False), *where)).scalars(), key=lambda b: b.name)
     counts = _people_by(session, House.building_id, [b.id for b in rows]) if rows else {}
     return [PlaceNode("building", b.id, b.name, counts.get(b.id, 0),
-                      f"{dict_label('building_type', b.building_type)} · "
-                      f"{dict_label('building_use', b.use)}") for b in rows]
+                      f"{_dicts(session).label('building_type', b.building_type)} · "
+                      f"{_dicts(session).label('building_use', b.use)}") for b in rows]
 
 
 def _floors(session: Session, *where) -> list[PlaceNode]:  # noqa: ANN002
@@ -161,7 +173,8 @@ def _houses(session: Session, *where) -> list[PlaceNode]:  # noqa: ANN002
         Person.house_id.in_([h.id for h in rows]), *_living())
         .group_by(Person.house_id)).all()) if rows else {}
     return [PlaceNode("house", h.id, h.door_plate, counts.get(h.id, 0),
-                      dict_label("house_type", h.house_type) or "") for h in rows]
+                      _dicts(session).label("house_type", h.house_type) or "")
+            for h in rows]
 
 
 def house_detail(session: Session, house_id: str) -> dict:
