@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import importlib
 import logging
 from collections.abc import Callable
 from contextlib import asynccontextmanager
@@ -14,24 +13,16 @@ from fastapi import APIRouter, FastAPI
 from .api.docs import install_docs
 from .api.errors import install_error_handlers
 from .api.limits import BodySizeLimit
-from .api.routes import auth, dictionaries, health, records, releases, sms
+from .api.routes import (admin, attachments, auth, bundles, devices, dictionaries, health,
+                         ledger_admin, records, releases, sms, snapshots, sync)
 from .db.engine import make_engine, make_session_factory
+from .services.attachments import AttachmentFiles, purge_abandoned
 from .services.sms import gateway_for
 from .settings import Settings
 from .web import install_web
 
 Clock = Callable[[], dt.datetime]
 log = logging.getLogger(__name__)
-
-# Routers written by others, included when their module exists (module path, attribute).
-OPTIONAL_ROUTERS = (("sync_server.api.routes.sync", "router"),
-                    ("sync_server.api.routes.admin", "router"),
-                    ("sync_server.api.routes.resident", "router"),
-                    ("sync_server.api.routes.attachments", "router"),
-                    ("sync_server.api.routes.devices", "router"),
-                    ("sync_server.api.routes.bundles", "router"),
-                    ("sync_server.api.routes.snapshots", "router"),
-                    ("sync_server.api.routes.ledger_admin", "router"))
 
 
 def utc_now() -> dt.datetime:
@@ -42,7 +33,6 @@ def utc_now() -> dt.datetime:
 async def _housekeeping(app: FastAPI) -> None:
     """What a server left running must do by itself: delete uploads abandoned for two weeks
     (a laptop that never came back must not fill the disk)."""
-    from .services.attachments import AttachmentFiles, purge_abandoned
     settings: Settings = app.state.settings
     while True:
         try:
@@ -53,22 +43,17 @@ async def _housekeeping(app: FastAPI) -> None:
                                                   now=app.state.clock())
             if removed:
                 log.info("housekeeping: removed %d abandoned uploads", removed)
-        except Exception:  # noqa: BLE001 - a failed chore must not stop the server
+        except Exception:  # noqa: BLE001 - the loop's boundary: a failed chore is logged and
+            # tried again next round; it must not stop the server
             log.exception("housekeeping failed")
         await asyncio.sleep(settings.housekeeping_seconds)
 
 
-def _optional_routers() -> list[APIRouter]:
-    found = []
-    for module_name, attr in OPTIONAL_ROUTERS:
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name != module_name:
-                raise
-            continue
-        found.append(getattr(module, attr))
-    return found
+def api_routers() -> list[APIRouter]:
+    """Every router of the API, in the order they are included."""
+    return [health.router, auth.router, dictionaries.router, releases.router, sms.router,
+            *records.routers(), sync.router, admin.router, attachments.router,
+            devices.router, bundles.router, snapshots.router, ledger_admin.router]
 
 
 def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
@@ -100,14 +85,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
                        paths={"/api/sync/bundle": settings.max_bundle_bytes,
                               "/api/admin/client-releases": settings.max_release_bytes})
     install_docs(app)
-    app.include_router(health.router)
-    app.include_router(auth.router)
-    app.include_router(dictionaries.router)
-    app.include_router(releases.router)
-    app.include_router(sms.router)
-    for router in records.routers():
-        app.include_router(router)
-    for router in _optional_routers():
+    for router in api_routers():
         app.include_router(router)
     install_web(app)
     return app

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from common.errors import DomainError
 from common.schema import User
 
-from ..db.engine import write_session
+from ..db.engine import unit_of_work
 from ..services.auth import check_generation, read_access_token
 from ..services.devices import DEVICE_HEADER, check_request
 from ..services.scope import Scope
@@ -30,19 +30,18 @@ def get_now(request: Request) -> dt.datetime:
 
 
 def get_session(request: Request) -> Iterator[Session]:
-    """A session for this request. Writing methods take the write lock up front on SQLite.
-    Routes commit explicitly once everything succeeded; anything unfinished is rolled back."""
-    factory = request.app.state.sessions
-    session = factory() if request.method in ("GET", "HEAD") else write_session(factory)
-    try:
+    """The request's transaction: committed when the handler returns, rolled back when it raises
+    (routes and services never commit). Writing methods take the write lock up front on SQLite.
+    Declared with scope="function" below: the commit happens when the handler returns, before
+    the answer is sent, so a client told 200 finds its write in the very next request."""
+    with unit_of_work(request.app.state.sessions,
+                      write=request.method not in ("GET", "HEAD")) as session:
         yield session
-    finally:
-        session.close()
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 NowDep = Annotated[dt.datetime, Depends(get_now)]
-SessionDep = Annotated[Session, Depends(get_session)]
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 _bearer = HTTPBearer(auto_error=False, description="POST /api/auth/login 得到的 access_token")
 
 

@@ -120,6 +120,24 @@ def _one(error: dict[str, Any]) -> dict[str, Any]:
             "message": MESSAGES["field_type"].format(label=label, reason=reason)}
 
 
+class LoginRefused(Exception):  # noqa: N818 - a refusal, named as the answer it becomes
+    """A refused sign-in (routes/auth.py): answered like any DomainError, plus whether the next
+    attempt needs a captcha and, when throttled, Retry-After. Raised, not returned, so the
+    request's transaction rolls back (the service already kept the refusal's record)."""
+
+    def __init__(self, refusal: DomainError) -> None:
+        super().__init__(refusal.code)
+        self.refusal = refusal
+
+
+async def _login_refused(_: Request, err: LoginRefused) -> JSONResponse:
+    refusal = err.refusal
+    body = {**body_of(refusal), "captcha_required": bool(refusal.params.get("captcha_required"))}
+    retry = refusal.params.get("retry_after")
+    return JSONResponse(body, status_code=status_of(refusal),
+                        headers={"Retry-After": str(retry)} if retry else None)
+
+
 async def _domain(_: Request, err: DomainError) -> JSONResponse:
     return JSONResponse(body_of(err), status_code=status_of(err))
 
@@ -166,6 +184,7 @@ async def _bug(_: Request, err: Exception) -> JSONResponse:
 
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _domain)
+    app.add_exception_handler(LoginRefused, _login_refused)
     app.add_exception_handler(RequestValidationError, _request_invalid)
     app.add_exception_handler(StarletteHTTPException, _http)
     app.add_exception_handler(IntegrityError, _integrity)

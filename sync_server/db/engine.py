@@ -1,6 +1,9 @@
 """The engine factory: one engine per app, tuned per backend (SQLite file or PostgreSQL)."""
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -55,3 +58,19 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
 def write_session(factory: sessionmaker[Session]) -> Session:
     """A session whose transaction takes the write lock up front on SQLite."""
     return factory(bind=factory.kw["bind"].execution_options(**WRITE))
+
+
+@contextmanager
+def unit_of_work(factory: sessionmaker[Session], *, write: bool = True) -> Iterator[Session]:
+    """One transaction: committed when the block ends normally, rolled back when it raises.
+    Every server transaction is one of these: a request's (api/deps.get_session), a sync
+    exchange's under its writer lock, a snapshot job's batches. Callers never commit."""
+    session = write_session(factory) if write else factory()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()

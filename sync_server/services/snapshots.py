@@ -34,7 +34,7 @@ from common.errors import DomainError
 from common.schema import ENTITIES, OrgNode
 from common.sync.codec import compact_clocks
 
-from ..db.engine import write_session
+from ..db.engine import unit_of_work
 from ..db.snapshot_tables import ScopeSnapshot
 from ..db.sync_tables import SyncConflict
 from .changes import current_rev
@@ -114,16 +114,16 @@ class SnapshotJobs:
             found = self._usable(session, scope, now)
         if found is not None:
             return found
-        with self.lock, write_session(self.factory) as session:
-            found = self._usable(session, scope, now, repair=True)
-            if found is not None:
-                return found
-            snap_id = _snapshot_id(scope.path or "", current_rev(session), now)
-            snap = ScopeSnapshot(id=snap_id, scope_path=scope.path, rev=0, status="preparing",
-                                 batches=0, rows=0, wire_bytes=0, raw_bytes=0, created_at=now,
-                                 prepare_seconds=0.0)
-            session.add(snap)
-            session.commit()
+        with self.lock:
+            with unit_of_work(self.factory) as session:
+                found = self._usable(session, scope, now, repair=True)
+                if found is not None:
+                    return found
+                snap_id = _snapshot_id(scope.path or "", current_rev(session), now)
+                snap = ScopeSnapshot(id=snap_id, scope_path=scope.path, rev=0,
+                                     status="preparing", batches=0, rows=0, wire_bytes=0,
+                                     raw_bytes=0, created_at=now, prepare_seconds=0.0)
+                session.add(snap)
             self.running.add(snap_id)
         self.pool.submit(self._run, snap_id, scope)
         return snap
@@ -163,7 +163,7 @@ class SnapshotJobs:
                     raw += len(text)
                     cursors.append(batch.cursor)
                     index += 1
-                    with write_session(self.factory) as s:
+                    with unit_of_work(self.factory) as s:  # progress, one batch at a time
                         snap = s.get(ScopeSnapshot, snap_id)
                         snap.batches, snap.rows, snap.wire_bytes, snap.raw_bytes = \
                             index, rows, wire, raw
@@ -172,13 +172,12 @@ class SnapshotJobs:
                             snap.rev, snap.status = batch.cursor, "ready"
                             snap.finished_at = self.clock()
                             snap.prepare_seconds = time.perf_counter() - started
-                        s.commit()
-        except Exception as exc:  # noqa: BLE001 - recorded; the next request starts a new job
-            with write_session(self.factory) as s:
+        except Exception as exc:  # noqa: BLE001 - a job thread's boundary: whatever failed is
+            # recorded on the job's row and the next request starts a new job
+            with unit_of_work(self.factory) as s:
                 snap = s.get(ScopeSnapshot, snap_id)
                 if snap is not None:
                     snap.status, snap.error = "failed", str(exc)[:200]
-                    s.commit()
             shutil.rmtree(folder, ignore_errors=True)
         finally:
             self._wake(snap_id)

@@ -71,9 +71,7 @@ def users(session: SessionDep, scope: ScopeDep, _: Office, limit: Limit = 50,
 def add_user(body: UserCreate, session: SessionDep, scope: ScopeDep, actor: Office,
              now: NowDep) -> Any:
     user = svc.add_user(session, scope, actor, now=now, **body.model_dump())
-    answer = user_public(session, user)
-    session.commit()
-    return answer
+    return user_public(session, user)
 
 
 @router.patch("/users/{user_id}", response_model=UserPublic, summary="停用/启用、重置密码")
@@ -81,9 +79,7 @@ def change_user(user_id: Short, body: UserChange, session: SessionDep, scope: Sc
                 actor: Office, now: NowDep) -> Any:
     user = svc.change_user(session, scope, actor, user_id, now=now,
                            **body.model_dump(exclude_unset=True))
-    answer = user_public(session, user)
-    session.commit()
-    return answer
+    return user_public(session, user)
 
 
 @router.get("/op-log", response_model=OperationPage, summary="操作明细")

@@ -76,7 +76,6 @@ def upload_chunk(sha256: str, request: Request, session: SessionDep, user: Curre
     except DomainError as err:
         session.rollback()
         return _refusal(err)
-    session.commit()
     session.close()
     return receipt
 

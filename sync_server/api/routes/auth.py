@@ -4,7 +4,6 @@ from __future__ import annotations
 import base64
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
 
 from common.dictionaries import label as dict_label
 from common.errors import DomainError
@@ -13,7 +12,7 @@ from common.schema import OrgNode, User
 from ...services import auth, captcha
 from ...services.devices import token_device
 from ..deps import CurrentUser, NowDep, SessionDep, SettingsDep
-from ..errors import body_of, status_of
+from ..errors import LoginRefused
 from ..wire import (CaptchaChallengePublic, LoginRefusal, LoginRequest, PasswordChange,
                     RefreshRequest, TokenResponse, UserPublic)
 
@@ -37,7 +36,6 @@ def _answer(session: SessionDep, pair: auth.TokenPair) -> TokenResponse:
 @router.post("/captcha", response_model=CaptchaChallengePublic, summary="获取登录验证码")
 def new_captcha(session: SessionDep, now: NowDep) -> CaptchaChallengePublic:
     challenge_id, png = captcha.new_challenge(session, now=now)
-    session.commit()
     return CaptchaChallengePublic(captcha_id=challenge_id,
                                   image_png_base64=base64.b64encode(png).decode("ascii"),
                                   expires_in=int(captcha.LIFETIME.total_seconds()))
@@ -52,21 +50,14 @@ def _address(request: Request) -> str:
 @router.post("/login", response_model=TokenResponse, summary="账号密码登录",
              responses={401: {"model": LoginRefusal}, 429: {"model": LoginRefusal}})
 def login(body: LoginRequest, request: Request, session: SessionDep, settings: SettingsDep,
-          now: NowDep) -> TokenResponse | JSONResponse:
+          now: NowDep) -> TokenResponse:
     try:
         pair = auth.login(session, body.username, body.password, settings=settings, now=now,
                           device_id=body.device_id, address=_address(request),
                           captcha_id=body.captcha_id, captcha_answer=body.captcha_answer)
     except DomainError as err:
-        if err.params.get("keep"):  # a failure is recorded (throttle), a captcha used up
-            session.commit()
-        answer = {**body_of(err), "captcha_required": bool(err.params.get("captcha_required"))}
-        headers = ({"Retry-After": str(err.params["retry_after"])}
-                   if err.params.get("retry_after") else None)
-        return JSONResponse(answer, status_code=status_of(err), headers=headers)
-    answer = _answer(session, pair)
-    session.commit()
-    return answer
+        raise LoginRefused(err) from None
+    return _answer(session, pair)
 
 
 @router.post("/password", response_model=TokenResponse, summary="修改自己的密码",
@@ -77,29 +68,19 @@ def change_password(body: PasswordChange, request: Request, user: CurrentUser,
     pair = auth.change_own_password(session, user, body.current_password, body.new_password,
                                     settings=settings, now=now,
                                     device_id=token_device(token, settings))
-    answer = _answer(session, pair)
-    session.commit()
-    return answer
+    return _answer(session, pair)
 
 
 @router.post("/refresh", response_model=TokenResponse, summary="用刷新令牌换新令牌")
 def refresh(body: RefreshRequest, session: SessionDep, settings: SettingsDep,
             now: NowDep) -> TokenResponse:
-    try:
-        pair = auth.refresh(session, body.refresh_token, settings=settings, now=now)
-    except DomainError as err:
-        if err.params.get("keep"):  # a replayed token: keep the family revoked
-            session.commit()
-        raise
-    answer = _answer(session, pair)
-    session.commit()
-    return answer
+    pair = auth.refresh(session, body.refresh_token, settings=settings, now=now)
+    return _answer(session, pair)
 
 
 @router.post("/logout", status_code=204, summary="注销（作废刷新令牌）")
 def logout(body: RefreshRequest, session: SessionDep, now: NowDep) -> None:
     auth.logout(session, body.refresh_token, now=now)
-    session.commit()
 
 
 @router.get("/me", response_model=UserPublic, summary="当前用户")

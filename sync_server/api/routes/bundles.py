@@ -14,7 +14,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import BaseModel
 
-from ...db.engine import write_session
+from ...db.engine import unit_of_work
 from ...services import bundles as service
 from ..deps import CurrentUser, NowDep, SessionDep, SettingsDep, _bearer, get_current_user
 from .attachments import get_files
@@ -47,10 +47,9 @@ async def relay(request: Request, settings: SettingsDep, now: NowDep,
 def _relay(request: Request, settings: Any, now: Any, credentials: Any, data: bytes) -> bytes:
     # Same transaction shape and SQLite writer queue as POST /api/sync.
     with _writer_lock(request, settings):
-        with write_session(request.app.state.sessions) as session:
+        with unit_of_work(request.app.state.sessions) as session:
             user = get_current_user(request=request, session=session, settings=settings,
                                     now=now, credentials=credentials)
             answer = service.relay(session, user, data, secret=settings.secret_key, now=now,
                                    files=get_files(request, settings))
-            session.commit()
     return answer

@@ -55,5 +55,4 @@ def revoke(device_id: str, session: SessionDep, user: OfficeUser, now: NowDep,
         session.rollback()
         status = {"device_not_found": 404, "forbidden": 403}.get(err.code, 400)
         return JSONResponse(body_of(err), status_code=status)
-    session.commit()
     return RevokeResponse(device_id=row.device_id, user_id=row.user_id, revoked_at=row.revoked_at)

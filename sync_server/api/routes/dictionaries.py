@@ -50,9 +50,7 @@ def entries(_: CurrentUser, session: SessionDep,
              summary="新增字典项")
 def add(body: DictEntryCreate, actor: AdminUser, session: SessionDep, now: NowDep) -> Any:
     row = svc.add_entry(session, actor, now=now, **body.model_dump())
-    answer = DictEntryPublic.model_validate(row)
-    session.commit()
-    return answer
+    return DictEntryPublic.model_validate(row)
 
 
 @router.patch("/api/admin/dictionaries/{entry_id}", response_model=DictEntryPublic,
@@ -61,6 +59,4 @@ def change(entry_id: EntryId, body: DictEntryUpdate, actor: AdminUser, session: 
            now: NowDep) -> Any:
     row = svc.change_entry(session, actor, entry_id, body.model_dump(exclude_unset=True),
                            now=now)
-    answer = DictEntryPublic.model_validate(row)
-    session.commit()
-    return answer
+    return DictEntryPublic.model_validate(row)

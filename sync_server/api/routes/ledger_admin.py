@@ -104,19 +104,15 @@ def types(_: CurrentUser, session: SessionDep) -> Any:
              summary="新增台账类型（可同时建字段）")
 def create_type(body: LedgerTypeCreate, actor: AdminUser, session: SessionDep,
                 now: NowDep) -> Any:
-    answer = _public(svc.create_type(session, actor, now=now, **body.model_dump()))
-    session.commit()
-    return answer
+    return _public(svc.create_type(session, actor, now=now, **body.model_dump()))
 
 
 @router.patch("/api/admin/ledger-types/{type_id}", response_model=LedgerTypePublic,
               summary="修改台账类型（改名、排序、是否按年度）")
 def change_type(type_id: RecordId, body: LedgerTypeUpdate, actor: AdminUser,
                 session: SessionDep, now: NowDep) -> Any:
-    answer = _public(svc.change_type(session, actor, type_id,
+    return _public(svc.change_type(session, actor, type_id,
                                      body.model_dump(exclude_unset=True), now=now))
-    session.commit()
-    return answer
 
 
 @router.delete("/api/admin/ledger-types/{type_id}", status_code=204,
@@ -124,28 +120,23 @@ def change_type(type_id: RecordId, body: LedgerTypeUpdate, actor: AdminUser,
 def retire_type(type_id: RecordId, actor: AdminUser, session: SessionDep,
                 now: NowDep) -> None:
     svc.retire_type(session, actor, type_id, now=now)
-    session.commit()
 
 
 @router.post("/api/admin/ledger-types/{type_id}/fields", response_model=LedgerFieldPublic,
              status_code=201, summary="为台账类型新增字段")
 def add_field(type_id: RecordId, body: LedgerFieldCreate, actor: AdminUser,
               session: SessionDep, now: NowDep) -> Any:
-    answer = LedgerFieldPublic.model_validate(
+    return LedgerFieldPublic.model_validate(
         svc.add_field(session, actor, type_id, body.model_dump(), now=now))
-    session.commit()
-    return answer
 
 
 @router.patch("/api/admin/ledger-fields/{field_id}", response_model=LedgerFieldPublic,
               summary="修改台账字段（名称、单位、必填、排序、字典；代码和类型不能改）")
 def change_field(field_id: RecordId, body: LedgerFieldUpdate, actor: AdminUser,
                  session: SessionDep, now: NowDep) -> Any:
-    answer = LedgerFieldPublic.model_validate(
+    return LedgerFieldPublic.model_validate(
         svc.change_field(session, actor, field_id, body.model_dump(exclude_unset=True),
                          now=now))
-    session.commit()
-    return answer
 
 
 @router.delete("/api/admin/ledger-fields/{field_id}", status_code=204,
@@ -153,4 +144,3 @@ def change_field(field_id: RecordId, body: LedgerFieldUpdate, actor: AdminUser,
 def retire_field(field_id: RecordId, actor: AdminUser, session: SessionDep,
                  now: NowDep) -> None:
     svc.retire_field(session, actor, field_id, now=now)
-    session.commit()

@@ -105,7 +105,6 @@ def records_router(path: str, name: str, wire: WireTypes, *, label: str,
                                   tag=getattr(filters, "tag", None), limit=EXPORT_MAX, offset=0)
         body, count = svc.export_csv(session, scope, user, entity, query, now=now,
                                      filters=filters.model_dump(exclude_none=True))
-        session.commit()
         return Response(body, media_type="text/csv; charset=utf-8", headers={
             "Content-Disposition": f"attachment; filename={path}.csv",
             "X-Total-Count": str(count)})
@@ -120,9 +119,7 @@ def records_router(path: str, name: str, wire: WireTypes, *, label: str,
                now: NowDep) -> Any:
         row = svc.create_record(session, scope, user, entity, body.model_dump(exclude_unset=True),
                                 now=now)
-        answer = public(session, [row], in_read)[0]
-        session.commit()
-        return answer
+        return public(session, [row], in_read)[0]
 
     @router.patch("/{record_id}", response_model=wire.Public, summary=f"修改{label}",
                   dependencies=writer)
@@ -130,18 +127,14 @@ def records_router(path: str, name: str, wire: WireTypes, *, label: str,
                user: CurrentUser, now: NowDep) -> Any:
         row = svc.update_record(session, scope, user, entity, record_id,
                                 body.model_dump(exclude_unset=True), now=now)
-        answer = public(session, [row], in_read)[0]
-        session.commit()
-        return answer
+        return public(session, [row], in_read)[0]
 
     @router.delete("/{record_id}", response_model=wire.Public, summary=f"删除{label}（标记删除）",
                    dependencies=writer)
     def delete(record_id: Text64, session: SessionDep, scope: ScopeDep, user: CurrentUser,
                now: NowDep) -> Any:
         row = svc.delete_record(session, scope, user, entity, record_id, now=now)
-        answer = public(session, [row], in_read)[0]
-        session.commit()
-        return answer
+        return public(session, [row], in_read)[0]
 
     if entity is Person:
         @router.get("/{record_id}/id-number", response_model=IdNumberReveal,
@@ -149,7 +142,6 @@ def records_router(path: str, name: str, wire: WireTypes, *, label: str,
         def reveal(record_id: Text64, session: SessionDep, scope: ScopeDep, user: CurrentUser,
                    now: NowDep) -> Any:
             number = svc.reveal_id_number(session, scope, user, record_id, now=now)
-            session.commit()
             return IdNumberReveal(id=record_id, id_number=number)
 
     revealable = [k for k in in_read if k != "id_number"]
@@ -162,7 +154,6 @@ def records_router(path: str, name: str, wire: WireTypes, *, label: str,
                 raise DomainError("unknown_field", field=field_name)
             value = svc.reveal_field(session, scope, user, entity, record_id, field_name,
                                      now=now)
-            session.commit()
             return FieldReveal(id=record_id, field=field_name, value=value)
 
     return router

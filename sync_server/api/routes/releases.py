@@ -89,6 +89,4 @@ def publish(session: SessionDep, settings: SettingsDep, actor: CountyAdmin, now:
                             max_bytes=settings.max_release_bytes)
     found = svc.publish(session, actor, stored, version=version, min_version=min_version,
                         notes=notes, filename=file.filename or "", now=now)
-    answer = ReleasePublic(**svc.describe(found))
-    session.commit()
-    return answer
+    return ReleasePublic(**svc.describe(found))

@@ -82,9 +82,7 @@ def templates(session: SessionDep, _: Office) -> Any:
 @router.post("/templates", response_model=TemplatePublic, status_code=201, summary="新建短信模板")
 def add_template(body: TemplateIn, session: SessionDep, actor: CountyAdmin, now: NowDep) -> Any:
     found = svc.save_template(session, actor, now=now, **body.model_dump())
-    answer = TemplatePublic.model_validate(found)
-    session.commit()
-    return answer
+    return TemplatePublic.model_validate(found)
 
 
 @router.patch("/templates/{template_id}", response_model=TemplatePublic, summary="修改短信模板")
@@ -92,9 +90,7 @@ def change_template(template_id: str, body: TemplateIn, session: SessionDep,
                     actor: CountyAdmin, now: NowDep) -> Any:
     found = svc.save_template(session, actor, now=now, template_id=template_id,
                               **body.model_dump())
-    answer = TemplatePublic.model_validate(found)
-    session.commit()
-    return answer
+    return TemplatePublic.model_validate(found)
 
 
 @router.post("/send", response_model=BatchPublic, summary="按人群发送短信")
@@ -111,7 +107,6 @@ def send(body: SendIn, session: SessionDep, scope: ScopeDep, actor: Office, now:
                             svc.recipients_with_tag(session, scope, body.tag_code),
                             body=text or "", now=now, template_id=body.template_id,
                             settings=settings)
-    session.commit()
     return BatchPublic(batch_id=report.batch_id, sent=report.sent, failed=report.failed)
 
 

@@ -27,7 +27,7 @@ from common.sync.messages import MEDIA_TYPE, SyncRequest
 from ...services import sync as service
 from ...services.auth import read_access_token
 from ...services.sync_history import record_history
-from ...db.engine import write_session
+from ...db.engine import unit_of_work
 from ..deps import NowDep, ScopeDep, SessionDep, SettingsDep, _bearer, get_current_user
 from ..errors import body_of
 from ..limits import BodyTooLarge, unpack_limited
@@ -98,11 +98,10 @@ def _exchange(request: Request, settings: Any, now: Any, credentials: Any,
     lock."""
     lock = _writer_lock(request, settings)
     with lock:
-        with write_session(request.app.state.sessions) as session:
+        with unit_of_work(request.app.state.sessions) as session:
             user = get_current_user(request=request, session=session, settings=settings,
                                     now=now, credentials=credentials)
             answer = service.exchange(session, user, message, now=now)
-            session.commit()
     return pack(answer.model_dump(mode="json"), level=6)
 
 
