@@ -80,6 +80,9 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     app.state.sessions = make_session_factory(engine)
     app.state.clock = clock or utc_now
     app.state.sms_gateway = gateway_for(settings)  # services/sms.py: log file or HTTP provider
+    app.state.attachment_files = AttachmentFiles(settings.attachments_dir)
+    app.state.sync_queued = 0  # exchanges admitted and not yet answered (routes/sync.py)
+    app.state.snapshot_gate = asyncio.Semaphore(snapshots.DB_SLOTS)  # routes/snapshots.py
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, limit=settings.max_body_bytes,
                        paths={"/api/sync/bundle": settings.max_bundle_bytes,

@@ -1,6 +1,6 @@
 """Server-only table of revoked devices (lost or stolen laptops); never synced.
 
-Kept apart from the sync engineer's `sync_devices` so that a device that never synced (only signed
+Kept apart from `sync_devices` (db/sync_tables.py) so that a device that never synced (only signed
 in) can be revoked too. One row per revoked device: every request carrying its id is refused.
 """
 from __future__ import annotations

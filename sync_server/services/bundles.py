@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from pydantic import ValidationError as PydanticValidationError
 from sqlalchemy.orm import Session
 
 from common.errors import DomainError
@@ -87,7 +88,7 @@ def relay(session: Session, relayer: User, data: bytes, *, secret: str, now: dt.
                                                       "revoked": True, "responses": []})
     try:
         request = SyncRequest.model_validate(payload["request"])
-    except Exception:  # noqa: BLE001 - authenticated but malformed: a writer's bug
+    except (KeyError, TypeError, PydanticValidationError):  # authenticated but malformed
         raise DomainError("bundle_invalid") from None
     if request.device_id != header.device_id:
         raise DomainError("bundle_invalid")

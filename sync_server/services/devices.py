@@ -19,6 +19,7 @@ from common.errors import DomainError
 from common.schema import User
 
 from ..db.device_tables import DeviceRevocation
+from ..db.sync_tables import SyncDevice
 from ..db.tables import RefreshToken
 from ..settings import Settings
 from .oplog import log_operation
@@ -73,16 +74,11 @@ def check_device(session: Session, *device_ids: str | None) -> None:
 
 
 def device_owner(session: Session, device_id: str) -> str | None:
-    """The user a device belongs to: from the sync engineer's device table if it knows the
-    device, else from the latest refresh token issued to it."""
-    try:
-        from ..db.sync_tables import SyncDevice
-    except ImportError:  # sync tables not present
-        SyncDevice = None  # noqa: N806
-    if SyncDevice is not None:
-        row = session.get(SyncDevice, device_id)
-        if row is not None:
-            return row.user_id
+    """The user a device belongs to: from the sync device table if it knows the device, else
+    from the latest refresh token issued to it."""
+    row = session.get(SyncDevice, device_id)
+    if row is not None:
+        return row.user_id
     return session.scalar(select(RefreshToken.user_id).where(RefreshToken.device_id == device_id)
                           .order_by(RefreshToken.issued_at.desc()).limit(1))
 
@@ -130,15 +126,10 @@ def list_devices(session: Session, actor: User) -> list[dict[str, Any]]:
         if device_id not in seen:
             seen[device_id] = {"device_id": device_id, "user_id": user_id,
                                "last_sign_in": issued_at}
-    try:
-        from ..db.sync_tables import SyncDevice
-    except ImportError:  # sync tables not present
-        SyncDevice = None  # noqa: N806
-    if SyncDevice is not None:  # devices that synced, even if they signed in without an id
-        for dev in session.scalars(select(SyncDevice)):
-            item = seen.setdefault(dev.id, {"device_id": dev.id, "user_id": dev.user_id,
-                                            "last_sign_in": None})
-            item["last_sync"] = dev.last_seen
+    for dev in session.scalars(select(SyncDevice)):  # synced, even if signed in without an id
+        item = seen.setdefault(dev.id, {"device_id": dev.id, "user_id": dev.user_id,
+                                        "last_sign_in": None})
+        item["last_sync"] = dev.last_seen
     out = []
     for item in seen.values():
         user = session.get(User, item["user_id"])

@@ -31,12 +31,9 @@ _STATUS = {"attachment_too_large": 413, "attachment_not_image": 415,
            "attachment_out_of_scope": 403}
 
 
-def get_files(request: Request, settings: SettingsDep) -> service.AttachmentFiles:
-    files = getattr(request.app.state, "attachment_files", None)
-    if files is None:
-        files = service.AttachmentFiles(settings.attachments_dir)
-        request.app.state.attachment_files = files
-    return files
+def get_files(request: Request) -> service.AttachmentFiles:
+    """The app's attachment store (made by create_app)."""
+    return request.app.state.attachment_files
 
 
 FilesDep = Annotated[service.AttachmentFiles, Depends(get_files)]

@@ -51,5 +51,5 @@ def _relay(request: Request, settings: Any, now: Any, credentials: Any, data: by
             user = get_current_user(request=request, session=session, settings=settings,
                                     now=now, credentials=credentials)
             answer = service.relay(session, user, data, secret=settings.secret_key, now=now,
-                                   files=get_files(request, settings))
+                                   files=get_files(request))
     return answer

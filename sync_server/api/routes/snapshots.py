@@ -44,16 +44,15 @@ def jobs_of(request: Request) -> SnapshotJobs:
 
 
 def _make_jobs(state: Any) -> SnapshotJobs:
-    if True:
-        settings = state.settings
-        db_file = settings.database_url.split("///", 1)[-1] if settings.is_sqlite else ""
-        folder = getattr(state, "snapshots_dir", None) or (
-            Path(db_file).parent / "snapshots" if db_file and db_file != ":memory:"
-            else Path(settings.attachments_dir).parent / "snapshots")
-        jobs = SnapshotJobs(state.sessions, Path(folder), clock=state.clock,
-                            batch_bytes=getattr(state, "snapshot_batch_bytes", BATCH_BYTES))
-        state.snapshot_jobs = jobs
-        return jobs
+    settings = state.settings
+    db_file = settings.database_url.split("///", 1)[-1] if settings.is_sqlite else ""
+    folder = getattr(state, "snapshots_dir", None) or (
+        Path(db_file).parent / "snapshots" if db_file and db_file != ":memory:"
+        else Path(settings.attachments_dir).parent / "snapshots")
+    jobs = SnapshotJobs(state.sessions, Path(folder), clock=state.clock,
+                        batch_bytes=getattr(state, "snapshot_batch_bytes", BATCH_BYTES))
+    state.snapshot_jobs = jobs
+    return jobs
 
 
 def _answer(jobs: SnapshotJobs, snap: Any, *, waited: bool = False) -> JSONResponse:
@@ -88,11 +87,7 @@ def _gate(request: Request) -> asyncio.Semaphore:
     """At most DB_SLOTS snapshot requests use the database at once: 300 devices onboarding
     together must not take the connections incremental syncs need. Serving a batch file (the
     long part) happens outside the gate and off the thread pool."""
-    state = request.app.state
-    gate = getattr(state, "snapshot_gate", None)
-    if gate is None:
-        gate = state.snapshot_gate = asyncio.Semaphore(DB_SLOTS)
-    return gate
+    return request.app.state.snapshot_gate
 
 
 def _signed_in(request: Request, session: Any, settings: Any, now: Any,

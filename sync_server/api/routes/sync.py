@@ -53,7 +53,7 @@ async def sync(request: Request, settings: SettingsDep, now: NowDep,
     require_token(credentials, settings, now)
     state = request.app.state
     # Only the event loop touches this count (no lock needed).
-    queued = getattr(state, "sync_queued", 0)
+    queued = state.sync_queued
     if queued >= settings.sync_max_queued:
         return _busy(settings.sync_retry_after)
     state.sync_queued = queued + 1
@@ -79,9 +79,9 @@ def decode(body: bytes) -> SyncRequest:
         return SyncRequest.model_validate(unpack_limited(body, MAX_UNPACKED))
     except BodyTooLarge:
         raise
-    except (PydanticError, ValueError) as exc:
+    except (PydanticError, ValueError) as exc:  # not zstd (limits.unzstd), not JSON, wrong shape
         raise DomainError("bad_sync_message", detail=str(exc)[:200]) from None
-    except Exception:  # zstd errors have no common base class worth naming
+    except RecursionError:  # JSON nested deeper than the parser goes
         raise DomainError("bad_sync_message") from None
 
 
