@@ -112,7 +112,7 @@ def create_type(body: LedgerTypeCreate, actor: AdminUser, session: SessionDep,
 def change_type(type_id: RecordId, body: LedgerTypeUpdate, actor: AdminUser,
                 session: SessionDep, now: NowDep) -> Any:
     return _public(svc.change_type(session, actor, type_id,
-                                     body.model_dump(exclude_unset=True), now=now))
+                                   body.model_dump(exclude_unset=True), now=now))
 
 
 @router.delete("/api/admin/ledger-types/{type_id}", status_code=204,
