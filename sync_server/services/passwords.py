@@ -26,10 +26,6 @@ def verify_password(password_hash: str | None, password: str) -> bool:
         return False
 
 
-def needs_rehash(password_hash: str) -> bool:
-    return _HASHER.check_needs_rehash(password_hash)
-
-
 MIN_LENGTH = 8
 MIN_SCORE = 2  # zxcvbn 0-4: 2 = "somewhat guessable", no longer among the first ~10^8 guesses
 # Why a password is weak, by the zxcvbn pattern that made it guessable.

@@ -48,7 +48,6 @@ BATCH_BYTES = MAX_BYTES
 LEVEL = 9
 FRESH_FOR = dt.timedelta(hours=6)
 """A ready snapshot younger than this is reused; the device then pulls what changed since."""
-KEEP_FOR = dt.timedelta(days=2)
 CACHE_BYTES = 64 * 1024 * 1024
 LONG_POLL = 25.0
 """Longest a status request waits for its job to finish (`?wait=`): devices learn at once."""
@@ -221,15 +220,6 @@ class SnapshotJobs:
                 _, old = self.cache.popitem(last=False)
                 self.cached -= len(old)
         return data
-
-    def purge(self, session: Session) -> int:
-        """Remove snapshots older than KEEP_FOR (a server maintenance call)."""
-        old = session.scalars(select(ScopeSnapshot).where(
-            ScopeSnapshot.created_at < self.clock() - KEEP_FOR)).all()
-        for snap in old:
-            shutil.rmtree(self.folder / snap.id, ignore_errors=True)
-            session.delete(snap)
-        return len(old)
 
     def close(self) -> None:
         self.pool.shutdown(wait=True, cancel_futures=True)
