@@ -35,6 +35,9 @@ STATUS: dict[str, int] = {
     "node_not_empty": 409,  # org tree integrity: a node that holds records or accounts
     "captcha_required": 401, "captcha_wrong": 401, "login_throttled": 429,  # sign-in throttle
     "current_password_wrong": 403, "own_password_needs_current": 403,
+    "attachment_too_large": 413, "attachment_not_image": 415,  # attachments (routes/attachments)
+    "attachment_offset_mismatch": 409, "attachment_hash_mismatch": 422,
+    "attachment_missing": 404, "attachment_bad_hash": 400, "attachment_out_of_scope": 403,
 }
 HTTP_MESSAGES = {404: "找不到该地址", 405: "不支持该请求方法", 413: "请求内容过大",
                  401: "请先登录", 403: "您没有执行此操作的权限"}
@@ -64,6 +67,8 @@ def body_of(err: DomainError) -> dict[str, Any]:
     body: dict[str, Any] = {"code": err.code, "message": err.message(), "errors": errors}
     if err.params.get("release"):  # client_too_old: the build to download (services/releases)
         body["release"] = err.params["release"]
+    if "received" in err.params:  # attachment_offset_mismatch: where the upload resumes
+        body["received"] = err.params["received"]
     return body
 
 

@@ -12,24 +12,16 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Query, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 
 from common.attachments import (MAX_ATTACHMENT_BYTES, AttachmentStatusRequest,
                                 AttachmentStatusResponse, ChunkReceipt)
-from common.errors import DomainError
 
 from ...services import attachments as service
 from ...services.devices import token_device
 from ..deps import CurrentUser, NowDep, ScopeDep, SessionDep, SettingsDep
-from ..errors import body_of
 
 router = APIRouter(prefix="/api/attachments", tags=["附件"])
-
-_STATUS = {"attachment_too_large": 413, "attachment_not_image": 415,
-           "attachment_offset_mismatch": 409, "attachment_hash_mismatch": 422,
-           "attachment_missing": 404, "attachment_bad_hash": 400,
-           "attachment_out_of_scope": 403}
-
 
 def get_files(request: Request) -> service.AttachmentFiles:
     """The app's attachment store (made by create_app)."""
@@ -39,20 +31,10 @@ def get_files(request: Request) -> service.AttachmentFiles:
 FilesDep = Annotated[service.AttachmentFiles, Depends(get_files)]
 
 
-def _refusal(err: DomainError) -> JSONResponse:
-    body = body_of(err)
-    if "received" in err.params:
-        body["received"] = err.params["received"]
-    return JSONResponse(body, status_code=_STATUS.get(err.code, 400))
-
-
 @router.post("/status", response_model=AttachmentStatusResponse)
 def attachment_status(body: AttachmentStatusRequest, session: SessionDep, user: CurrentUser,
-                      scope: ScopeDep, files: FilesDep) -> AttachmentStatusResponse | JSONResponse:
-    try:
-        items = service.status(session, files, body.hashes, scope=scope, user_id=user.id)
-    except DomainError as err:
-        return _refusal(err)
+                      scope: ScopeDep, files: FilesDep) -> AttachmentStatusResponse:
+    items = service.status(session, files, body.hashes, scope=scope, user_id=user.id)
     return AttachmentStatusResponse(items=items)
 
 
@@ -62,30 +44,20 @@ def upload_chunk(sha256: str, request: Request, session: SessionDep, user: Curre
                  offset: Annotated[int, Query(ge=0, le=MAX_ATTACHMENT_BYTES)],
                  size: Annotated[int, Query(ge=1)],
                  chunk: Annotated[bytes, Body(media_type="application/octet-stream")] = b""
-                 ) -> ChunkReceipt | JSONResponse:
+                 ) -> ChunkReceipt:
     # `chunk` is a body parameter, so FastAPI reads it (16 s on a 2G uplink) before it resolves
     # the dependencies: no database transaction (on SQLite: the write lock) is open meanwhile.
     token = request.headers.get("authorization", "").partition(" ")[2]
-    try:
-        receipt = service.receive_chunk(session, files, sha256, offset=offset, total=size,
-                                        body=chunk, user_id=user.id,
-                                        device_id=token_device(token, settings), now=now)
-    except DomainError as err:
-        session.rollback()
-        return _refusal(err)
-    session.close()
-    return receipt
+    return service.receive_chunk(session, files, sha256, offset=offset, total=size, body=chunk,
+                                 user_id=user.id, device_id=token_device(token, settings),
+                                 now=now)
 
 
 @router.get("/{sha256}")
 def download(sha256: str, session: SessionDep, user: CurrentUser, scope: ScopeDep,
              files: FilesDep, offset: Annotated[int, Query(ge=0)] = 0) -> Response:
-    try:
-        path, mime = service.original_path(session, files, sha256, scope=scope,
-                                           user_id=user.id)
-    except DomainError as err:
-        return _refusal(err)
-    session.close()  # a 2G download takes minutes: hold no connection or transaction meanwhile
+    path, mime = service.original_path(session, files, sha256, scope=scope, user_id=user.id)
+    session.close()  # a read, ended early: a 2G download takes minutes: hold no connection or transaction meanwhile
     with open(path, "rb") as f:
         f.seek(offset)
         data = f.read()

@@ -7,14 +7,11 @@ County admin: any device; township office: devices of users in its scope.
 from __future__ import annotations
 
 from fastapi import APIRouter
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from common.errors import DomainError
 
 from ...services import devices as service
 from ..deps import NowDep, OfficeUser, SessionDep
-from ..errors import body_of
 from ..wire import UtcDateTime
 
 router = APIRouter(prefix="/api/admin/devices", tags=["设备管理"])
@@ -47,12 +44,7 @@ def list_devices(session: SessionDep, user: OfficeUser) -> list[dict]:
 
 @router.post("/{device_id}/revoke", response_model=RevokeResponse)
 def revoke(device_id: str, session: SessionDep, user: OfficeUser, now: NowDep,
-           body: RevokeRequest | None = None) -> RevokeResponse | JSONResponse:
-    try:
-        row = service.revoke_device(session, device_id, actor=user, now=now,
-                                    reason=body.reason if body else None)
-    except DomainError as err:
-        session.rollback()
-        status = {"device_not_found": 404, "forbidden": 403}.get(err.code, 400)
-        return JSONResponse(body_of(err), status_code=status)
+           body: RevokeRequest | None = None) -> RevokeResponse:
+    row = service.revoke_device(session, device_id, actor=user, now=now,
+                                reason=body.reason if body else None)
     return RevokeResponse(device_id=row.device_id, user_id=row.user_id, revoked_at=row.revoked_at)
