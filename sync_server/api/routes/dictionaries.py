@@ -2,7 +2,7 @@
 change entries under /api/admin/dictionaries."""
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from ...services import dictionary_admin as svc
