@@ -164,7 +164,7 @@ async def _http(_: Request, err: StarletteHTTPException) -> JSONResponse:
     message = detail or HTTP_MESSAGES.get(err.status_code, "请求有误")
     code = "body_too_large" if err.status_code == 413 else f"http_{err.status_code}"
     return JSONResponse({"code": code, "message": message, "errors": []},
-                        status_code=err.status_code, headers=getattr(err, "headers", None))
+                        status_code=err.status_code, headers=err.headers)
 
 
 async def _integrity(_: Request, err: IntegrityError) -> JSONResponse:
