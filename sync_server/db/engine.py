@@ -3,10 +3,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TypeVar
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+E = TypeVar("E", bound=Exception)
 WRITE = {"sqlite_immediate": True}
 """Execution options of a session that will write: on SQLite it starts with BEGIN IMMEDIATE."""
 
@@ -74,3 +76,12 @@ def unit_of_work(factory: sessionmaker[Session], *, write: bool = True) -> Itera
         raise
     finally:
         session.close()
+
+
+def refuse_keeping(session: Session, refusal: E) -> E:
+    """A refusal whose record must outlive it (a counted sign-in failure, a revoked token
+    family, an expired browser session deleted): commits the session's writes so far as their
+    own unit of work, before the refusal rolls the request's transaction back, and returns
+    `refusal` for the caller to raise. Only for writes that are the record of the refusal."""
+    session.commit()
+    return refusal

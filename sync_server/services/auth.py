@@ -1,8 +1,8 @@
 """Sign-in: password check, short-lived access JWTs, rotated and revocable refresh tokens.
 
 Runs inside the caller's transaction, which the request commits, with one exception:
-`_refuse_keeping` commits what a refusal must leave behind (a counted failure, a used-up
-captcha, a revoked token family) before the refusal rolls the rest back. Times come from the
+`refuse_keeping` (db/engine.py) commits what a refusal must leave behind (a counted failure,
+a used-up captcha, a revoked token family) before the refusal rolls the rest back. Times come from the
 caller's `now` (naive UTC), and access tokens' expiry is checked against that same clock, so
 tests can move time.
 """
@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from common.errors import DomainError
 from common.schema import User
 
+from ..db.engine import refuse_keeping
 from ..db.tables import Credential, RefreshToken
 from ..settings import Settings
 from . import captcha, throttle
@@ -119,14 +120,6 @@ def _pair(session: Session, user: User, settings: Settings, now: dt.datetime,
     return pair, row
 
 
-def _refuse_keeping(session: Session, refusal: DomainError) -> DomainError:
-    """A refusal whose record must outlive it: commits the session's writes so far (its own
-    unit of work, before the request's transaction rolls back on the refusal) and returns the
-    refusal for the caller to raise. Only for writes that are the record of the refusal."""
-    session.commit()
-    return refusal
-
-
 def login(session: Session, username: str, password: str, *, settings: Settings,
           now: dt.datetime, device_id: str | None = None, address: str = "",
           captcha_id: str | None = None, captcha_answer: str | None = None,
@@ -137,7 +130,7 @@ def login(session: Session, username: str, password: str, *, settings: Settings,
     they say and in how long they take (a dummy hash is checked): login_throttled (this address
     must wait `retry_after` seconds), captcha_required / captcha_wrong (a solved captcha is
     needed), wrong_password; then account_disabled. A wrong captcha or password is recorded
-    for the throttle and kept though the request is refused (`_refuse_keeping`);
+    for the throttle and kept though the request is refused (`refuse_keeping`);
     `captcha_required` in the params tells the client to show a captcha next time."""
     name = (username or "").strip()
     seen = throttle.verdict(session, name, address, now=now)
@@ -151,7 +144,7 @@ def login(session: Session, username: str, password: str, *, settings: Settings,
     if need_captcha and not captcha.solve(session, captcha_id, captcha_answer,
                                                     now=now):
         throttle.record_failure(session, name, address, now=now)
-        raise _refuse_keeping(session, DomainError("captcha_wrong", "captcha_answer",
+        raise refuse_keeping(session, DomainError("captcha_wrong", "captcha_answer",
                                                    label="验证码", captcha_required=True))
     user = get_by_username(session, name)
     cred = session.get(Credential, user.id) if user else None
@@ -159,7 +152,7 @@ def login(session: Session, username: str, password: str, *, settings: Settings,
             or user is None:
         throttle.record_failure(session, name, address, now=now)
         after = throttle.verdict(session, name, address, now=now)
-        raise _refuse_keeping(session, DomainError("wrong_password",
+        raise refuse_keeping(session, DomainError("wrong_password",
                                                    captcha_required=after.captcha_required))
     if not user.active or user.deleted:
         raise DomainError("account_disabled")
@@ -199,7 +192,7 @@ def refresh(session: Session, token: str, *, settings: Settings, now: dt.datetim
     check_device(session, row.device_id)  # a revoked device is told so, to wipe itself
     if row.revoked_at is not None:
         revoke_family(session, row.family_id, now=now)
-        raise _refuse_keeping(session, DomainError("token_invalid"))  # the family stays revoked
+        raise refuse_keeping(session, DomainError("token_invalid"))  # the family stays revoked
     if row.expires_at <= now:
         raise DomainError("token_expired")
     user = session.get(User, row.user_id)

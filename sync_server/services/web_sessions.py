@@ -1,5 +1,6 @@
 """Browser sessions of the web console: start at sign-in, checked on every page, ended by
-sign-out, idleness, age or the user being disabled. Never commits (the request's session does)."""
+sign-out, idleness, age or the user being disabled. Never commits (the request's session does),
+but for deleting an expired session that refuses the request (db/engine.refuse_keeping)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -13,6 +14,7 @@ from sqlalchemy.orm import Session
 from common.errors import DomainError
 from common.schema import User
 
+from ..db.engine import refuse_keeping
 from ..db.web_tables import WebSession
 from ..settings import Settings
 
@@ -53,7 +55,7 @@ def check(session: Session, token: str | None, *, settings: Settings,
             or user.deleted or not user.active):
         session.delete(row)
         session.flush()
-        raise DomainError("not_authenticated", keep=True)
+        raise refuse_keeping(session, DomainError("not_authenticated"))  # the row stays gone
     row.last_seen_at = now
     session.flush()
     return Signed(user, row.csrf_token)
