@@ -71,10 +71,10 @@ def unit_of_work(factory: sessionmaker[Session], *, write: bool = True) -> Itera
     try:
         yield session
         session.commit()
-    except BaseException:
-        session.rollback()
-        raise
     finally:
+        # After a raise, close() ends the transaction unfinished (its connection goes back to
+        # the pool, which rolls it back) and, unlike rollback(), leaves the objects already
+        # loaded readable: an error page can still name the signed-in user.
         session.close()
 
 
