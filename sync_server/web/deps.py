@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 
 from common.errors import DomainError
 
-from ..api.deps import NowDep, SettingsDep, get_session
+from ..api.deps import NowDep, SettingsDep
+from ..db.engine import unit_of_work
 from ..services import web_sessions
 from ..services.scope import Scope
 from .menu import menu_for
@@ -24,14 +25,18 @@ templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 
 
 def get_page_session(request: Request) -> Iterator[Session]:
-    """The request's session (api/deps.get_session), committed when the page answered without
-    raising: a page never commits itself."""
-    for session in get_session(request):
+    """The page's transaction: committed when the page answers, before the answer is sent
+    (scope="function", as api/deps.get_session), rolled back when it raises, and also when it
+    answers a refusal (render with a 4xx status: a form shown again with its errors), so a
+    service that wrote before refusing leaves nothing half-written. A page never commits."""
+    with unit_of_work(request.app.state.sessions,
+                      write=request.method not in ("GET", "HEAD")) as session:
         yield session
-        session.commit()
+        if getattr(request.state, "refused", False):
+            session.rollback()
 
 
-PageSession = Annotated[Session, Depends(get_page_session)]
+PageSession = Annotated[Session, Depends(get_page_session, scope="function")]
 
 
 async def read_form_token(request: Request) -> None:
@@ -47,9 +52,7 @@ def get_web_user(request: Request, session: PageSession, settings: SettingsDep, 
     try:
         signed = web_sessions.check(session, request.cookies.get(COOKIE), settings=settings,
                                     now=now)
-    except DomainError as err:
-        if err.params.get("keep"):
-            session.commit()  # the expired row is gone even though this request is refused
+    except DomainError:
         raise SignInNeeded() from None
     if request.method in WRITES:
         sent = request.headers.get(CSRF_HEADER)
@@ -79,8 +82,13 @@ def get_web_scope(session: PageSession, signed: WebUserDep) -> Scope:
 WebScopeDep = Annotated[Scope, Depends(get_web_scope)]
 
 
-def render(request: Request, name: str, status_code: int = 200, **context: object):
-    """A page in the base layout: the signed-in user, their menu and CSRF token come along."""
+def render(request: Request, name: str, status_code: int = 200, *, keep_writes: bool = False,
+           **context: object):
+    """A page in the base layout: the signed-in user, their menu and CSRF token come along.
+    A 4xx page rolls the request's writes back unless `keep_writes` (the sign-in page shown
+    again keeps the new captcha it shows)."""
+    if status_code >= 400 and not keep_writes:
+        request.state.refused = True
     signed = getattr(request.state, "signed", None)
     context.setdefault("user", signed.user if signed else None)
     context.setdefault("csrf_token", signed.csrf_token if signed else "")

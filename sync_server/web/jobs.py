@@ -2,6 +2,7 @@
 its own database session, reports progress, and its page polls it through htmx."""
 from __future__ import annotations
 
+import logging
 import threading
 import uuid
 from collections.abc import Callable
@@ -12,6 +13,10 @@ from typing import Any
 from fastapi import FastAPI
 
 from common.errors import DomainError
+
+from ..db.engine import unit_of_work
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -52,18 +57,15 @@ def start(app: FastAPI, user_id: str, title: str,
     jobs_of(app)[job.id] = job
 
     def run() -> None:
-        session = app.state.sessions()
         try:
-            work(session, job)
-            session.commit()
+            with unit_of_work(app.state.sessions) as session:
+                work(session, job)
         except DomainError as err:
-            session.rollback()
             job.error = err.message()
         except Exception:  # noqa: BLE001 - a failed job must say so on its page
-            session.rollback()
+            log.exception("web job %s failed", job.id)
             job.error = "导出失败，请稍后重试或联系管理员"
         finally:
-            session.close()
             job.finished = True
 
     threading.Thread(target=run, name=f"web-job-{job.id[:8]}", daemon=True).start()

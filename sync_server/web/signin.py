@@ -35,7 +35,8 @@ def _login_page(request: Request, session, settings, now, *, status_code: int = 
     captcha_id, png = captcha.new_challenge(session, now=now,
                                             text=settings.captcha_fixed_answer)
     form_token = secrets.token_urlsafe(24)
-    page = render(request, "login.html", status_code=status_code, username=username,
+    page = render(request, "login.html", status_code=status_code, keep_writes=True,
+                  username=username,
                   errors=errors or {}, message=message, next=safe_next(next_),
                   captcha_id=captcha_id, form_token=form_token,
                   captcha_png=base64.b64encode(png).decode("ascii"))
@@ -74,8 +75,8 @@ def login_submit(request: Request, session: PageSession, settings: SettingsDep, 
                           address=client, captcha_id=captcha_id,
                           captcha_answer=captcha_answer, always_captcha=True)
     except DomainError as err:
-        # A recorded failure (throttle) is committed with the refusal: the page answers, the
-        # request's session commits (deps.get_page_session); other refusals wrote nothing.
+        # A counted failure (throttle) was committed by the service (refuse_keeping); the page
+        # shown again keeps only its new captcha.
         where = err.field if err.field in ("captcha_answer",) else "password"
         return _login_page(request, session, settings, now, status_code=status_of(err),
                            username=username, errors={where: err.message()}, next_=next)
