@@ -1,65 +1,62 @@
-"""Signing in against the server: POST {server}/api/auth/login → tokens and who the user is.
-
-Tiny on purpose (the sync engineer's HTTP client may absorb it): network failures become
-DomainError("server_unreachable"), refusals keep the server's code (wrong_password …).
+"""Signing in against the server: POST {server}/api/auth/login → tokens and who the user is,
+and the sign-in captcha. Network failures become DomainError("server_unreachable"), refusals
+keep the server's code (wrong_password …). Spoken with httpx, the client's one HTTP library.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import base64
+from typing import Any
+
+import httpx
 
 from common.errors import DomainError
 
-if TYPE_CHECKING:
-    import requests
-
-TIMEOUT = (5, 30)  # connect, read: a slow 2G link still signs in; a dead one fails fast
+TIMEOUT = httpx.Timeout(30, connect=5)  # a slow 2G link still signs in; a dead one fails fast
 
 
 def login(server_url: str, username: str, password: str, *,
-          session: "requests.Session | None" = None, device_id: str | None = None,
+          client: httpx.Client | None = None, device_id: str | None = None,
           captcha: tuple[str, str] | None = None) -> dict[str, Any]:
     """The server's TokenResponse as a dict: access_token, refresh_token, expires_in, user{…}.
 
     `captcha`: (captcha id, the answer typed). A refusal's DomainError carries
     `captcha_required` (show a captcha next time) and, when told to wait, `seconds`."""
-    import requests  # ~0.2 s: only when signing in online, not on every offline start
-
     url = server_url.rstrip("/") + "/api/auth/login"
-    http = session or requests
+    body: dict[str, Any] = {"username": username, "password": password}
+    if device_id:  # binds the tokens to this device, so an admin can revoke a lost laptop
+        body["device_id"] = device_id
+    if captcha:
+        body["captcha_id"], body["captcha_answer"] = captcha
     try:
-        body = {"username": username, "password": password}
-        if device_id:  # binds the tokens to this device, so an admin can revoke a lost laptop
-            body["device_id"] = device_id
-        if captcha:
-            body["captcha_id"], body["captcha_answer"] = captcha
-        resp = http.post(url, json=body, timeout=TIMEOUT)
-    except requests.RequestException:
+        resp = _post(client, url, json=body)
+    except httpx.HTTPError:
         raise DomainError("server_unreachable", url=server_url) from None
     if resp.status_code == 200:
         return resp.json()
     try:
-        body = resp.json()
-        code = body.get("code") or "server_error"
+        answer = resp.json()
+        code = answer.get("code") or "server_error"
     except ValueError:
-        body, code = {}, "server_error"
+        answer, code = {}, "server_error"
     wait = resp.headers.get("Retry-After", "")
     extra = {"seconds": int(wait)} if wait.isdigit() else {}
     raise DomainError(code, status=resp.status_code,
-                      captcha_required=bool(body.get("captcha_required")), **extra)
+                      captcha_required=bool(answer.get("captcha_required")), **extra)
 
 
-def fetch_captcha(server_url: str, *,
-                  session: "requests.Session | None" = None) -> tuple[str, bytes]:
+def fetch_captcha(server_url: str, *, client: httpx.Client | None = None) -> tuple[str, bytes]:
     """A new sign-in captcha from the server: (its id, the PNG to show)."""
-    import base64
-
-    import requests
-
-    http = session or requests
     try:
-        resp = http.post(server_url.rstrip("/") + "/api/auth/captcha", timeout=TIMEOUT)
+        resp = _post(client, server_url.rstrip("/") + "/api/auth/captcha")
         resp.raise_for_status()
         body = resp.json()
         return body["captcha_id"], base64.b64decode(body["image_png_base64"])
-    except (requests.RequestException, ValueError, KeyError):
+    except (httpx.HTTPError, ValueError, KeyError):
         raise DomainError("server_unreachable", url=server_url) from None
+
+
+def _post(client: httpx.Client | None, url: str, **kw: Any) -> httpx.Response:
+    if client is not None:
+        return client.post(url, timeout=TIMEOUT, **kw)
+    with httpx.Client(timeout=TIMEOUT) as once:
+        return once.post(url, **kw)

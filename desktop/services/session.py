@@ -91,8 +91,7 @@ def sign_in(server_url: str, username: str, password: str, *, now: dt.datetime,
         state = sync_state(s)
         state.device_id = device_id
         state.access_token = answer.get("access_token")
-        if hasattr(state, "refresh_token"):
-            state.refresh_token = answer.get("refresh_token")
+        state.refresh_token = answer.get("refresh_token")
         state.server_url = server_url
         state.user_id = user.get("id")
         s.commit()
@@ -115,24 +114,6 @@ def _refresh_index(profile: Profile) -> None:
         log.info("pinyin index refreshed for %d people", n)
 
 
-def default_initial_sync(profile: Profile, progress: Any = None) -> None:
-    """The sync engineer's SyncService, when present, pulls the scope; else nothing happens
-    (the sync page can be used later)."""
-    try:
-        from desktop.services import sync as sync_service
-    except ImportError:
-        log.warning("no sync service: the profile starts empty")
-        return
-    runner = getattr(sync_service, "initial_sync", None)
-    if runner is not None:
-        runner(profile, progress)
-        return
-    cls = getattr(sync_service, "SyncService", None)
-    if cls is None:
-        log.warning("sync service has neither initial_sync nor SyncService")
-        return
-    service = cls(profile)
-    for method in ("sync_now", "sync", "run"):
-        if hasattr(service, method):
-            getattr(service, method)()
-            return
+def fetch_captcha(server_url: str) -> tuple[str, bytes]:
+    """A new sign-in captcha from the server: (its id, the PNG to show). Network lane."""
+    return auth.fetch_captcha(server_url)

@@ -12,8 +12,8 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QFormLayout, QHBoxLayout, QLa
                                QPushButton, QVBoxLayout, QWidget)
 
 from common.errors import DomainError
-from desktop.net.auth import fetch_captcha
-from desktop.services.session import SignedIn, default_initial_sync, known_profiles, sign_in
+from desktop.services.session import SignedIn, fetch_captcha, known_profiles, sign_in
+from desktop.services.sync import initial_sync as pull_scope
 from desktop.tasks import TaskManager
 
 from ..widgets.record_form import ERROR_STYLE
@@ -25,7 +25,7 @@ class SignInDialog(QDialog):
     signed_in = Signal(object)
 
     def __init__(self, tasks: TaskManager, now: Callable[[], Any], parent: Any = None,
-                 initial_sync: Any = default_initial_sync) -> None:
+                 initial_sync: Any = pull_scope) -> None:
         super().__init__(parent)
         self.tasks = tasks
         self.now = now

@@ -66,7 +66,7 @@ def test_first_sign_in_downloads_the_scope_and_indexes_names_for_pinyin_search(h
     from sync_server.services.changes import apply_change
     from common.schema import Person
     from desktop.services.search import PeopleQuery, count_people
-    from desktop.services.session import default_initial_sync
+    from desktop.services.sync import initial_sync
     from sqlalchemy.orm import Session
     from tests.factories import make_person
     with live.app.state.sessions() as s:
@@ -75,7 +75,7 @@ def test_first_sign_in_downloads_the_scope_and_indexes_names_for_pinyin_search(h
         apply_change(s, Person, None, {**make_person(live.tree.id("g2")), "name": "王五"},
                      now=NOW)
         s.commit()
-    signed = sign_in(live.url, "worker1a", PASSWORD, now=NOW, initial_sync=default_initial_sync)
+    signed = sign_in(live.url, "worker1a", PASSWORD, now=NOW, initial_sync=initial_sync)
     with Session(signed.profile.engine) as s:
         assert count_people(s, PeopleQuery(), today=NOW.date()) == 1  # only worker1a's grid
         assert count_people(s, PeopleQuery(text="zgq"), today=NOW.date()) == 1
