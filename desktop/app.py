@@ -89,11 +89,9 @@ def build_main_window(signed: Any, tasks: Any = None, now: Any = utcnow,
                        scope_node_id=info.get("scope_node_id"))
     from desktop.services.sync import SyncService
     # the sync's local writes go through the writer lane: the client has one writer
-    services: dict[str, Any] = {"dictionaries": dictionaries, "profile": profile}
-    if profile.server_url:
-        services["sync"] = SyncService(profile, writer=tasks.run_on_writer)
-    ctx = AppContext(tasks=tasks, user=user, profile_dir=profile.path, now=now,
-                     services=services)
+    sync = SyncService(profile, writer=tasks.run_on_writer) if profile.server_url else None
+    ctx = AppContext(tasks=tasks, user=user, profile_dir=profile.path, now=now, sync=sync,
+                     blobs=profile.blob_store(), dictionaries=dictionaries)
     if signed_out is not None:
         ctx.signed_out = signed_out
     return MainWindow(ctx)

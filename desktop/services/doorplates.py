@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
+import zxingcpp
 from PIL import Image, UnidentifiedImageError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -65,10 +66,6 @@ def decode_gray_frame(width: int, height: int, data: bytes, stride: int | None =
 
 
 def _decode_zxing(gray: Image.Image) -> list[str]:
-    try:
-        import zxingcpp
-    except ImportError:  # pragma: no cover - a broken install falls back to pyzbar
-        return []
     found = zxingcpp.read_barcodes(gray, formats=zxingcpp.BarcodeFormat.QRCode,
                                    try_rotate=True, try_downscale=True)
     return [r.text for r in found if r.valid and r.text]
@@ -78,7 +75,9 @@ def _decode_pyzbar(gray: Image.Image) -> list[str]:
     try:
         from pyzbar import pyzbar
         results = pyzbar.decode(gray, symbols=[pyzbar.ZBarSymbol.QRCODE])
-    except (ImportError, OSError):  # libzbar0 missing: zxing-cpp was the only chance
+    # pyzbar loads the system's libzbar when imported (Debian's libzbar0; bundled on Windows):
+    # a missing system library, not a missing Python module, so zxing-cpp alone decodes then.
+    except (ImportError, OSError):
         return []
     out = []
     for r in results:

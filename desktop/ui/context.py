@@ -1,12 +1,20 @@
-"""What every page is given: the task manager, the signed-in user, the clock, navigation."""
+"""What every page is given: the task manager, the signed-in user, the clock, navigation, and the
+profile's shared services (sync, photo store, dictionaries)."""
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
+from desktop.services.sync import SyncService
 from desktop.tasks import TaskManager
+
+if TYPE_CHECKING:  # annotations only: the ui never calls storage itself
+    from desktop.storage.blobs import BlobStore
+
+    from .sync.background import BackgroundSync
+    from .widgets.labels import Labels
 
 
 @dataclass(frozen=True)
@@ -32,10 +40,15 @@ class AppContext:
     - `user`: who is signed in; `profile_dir`: the profile's folder;
     - `now()`: the clock (tests pass a fixed one);
     - `navigate(page_key, **kw)`: switch the main window to a page, passing e.g. `person_id=`
-      to the page's optional `open_record(**kw)`;
-    - `services`: objects other parts of the client share (e.g. the sync service), by name;
+      to the page's `open_record(**kw)`;
     - `signed_out(reason)`: the session is over (the server revoked this device and its data
-      was wiped): the application closes the window and shows the sign-in again.
+      was wiped): the application closes the window and shows the sign-in again;
+    - `sync`: the profile's one SyncService (None: a profile with no server);
+    - `blobs`: the profile's encrypted photo store (None: photos cannot be attached);
+    - `dictionaries`: the synced dictionaries read at sign-in (None: the built-in ones);
+    - `background_options`: keyword arguments for the main window's BackgroundSync (tests
+      shorten its delays); `background`: that BackgroundSync, set by the main window;
+    - `labels`: the Labels built from `dictionaries` (widgets/labels.labels_of fills it).
     """
 
     tasks: TaskManager
@@ -43,14 +56,10 @@ class AppContext:
     profile_dir: Path | None = None
     now: Callable[[], dt.datetime] = _utcnow
     navigate: Callable[..., None] = lambda key, **kw: None
-    services: dict[str, Any] = field(default_factory=dict)
     signed_out: Callable[[str], None] = lambda reason: None
-
-    def sync_service(self) -> Any:
-        """The profile's one SyncService (made on first use), or None without a profile."""
-        service = self.services.get("sync")
-        if service is None and self.services.get("profile") is not None:
-            from desktop.services.sync import SyncService
-            service = SyncService(self.services["profile"])
-            self.services["sync"] = service
-        return service
+    sync: SyncService | None = None
+    blobs: BlobStore | None = None
+    dictionaries: dict[str, list[tuple[str, str]]] | None = None
+    background_options: dict[str, Any] = field(default_factory=dict)
+    background: BackgroundSync | None = None
+    labels: Labels | None = None

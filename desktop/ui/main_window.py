@@ -13,10 +13,11 @@ from PySide6.QtWidgets import (QHBoxLayout, QLabel, QListWidget, QListWidgetItem
                                QMessageBox, QStackedWidget, QWidget)
 
 from common.errors import DomainError
+from desktop.services.bundles import keep_key  # USB bundles on days without signal
 from desktop.services.people_index import rebuild_index, refresh_pinyin
 
 from .context import AppContext
-from .pages import PAGES, PageSpec, load_page_class, page_available
+from .pages import PAGES, PageSpec
 from .sync.background import BackgroundSync, describe
 from .widgets.labels import local_time
 
@@ -44,12 +45,11 @@ class MainWindow(QMainWindow):
         # Background sync (ui/sync/background.py) when the profile has a server; made before
         # the first page so the home page can show its state.
         self.background: BackgroundSync | None = None
-        if ctx.services.get("sync") is not None:
-            from desktop.services.bundles import keep_key  # USB bundles on days without signal
-            self.background = BackgroundSync(ctx.tasks, ctx.services["sync"], self,
-                                             **ctx.services.get("background_options", {}),
+        if ctx.sync is not None:
+            self.background = BackgroundSync(ctx.tasks, ctx.sync, self,
+                                             **ctx.background_options,
                                              after_sync=keep_key)
-            ctx.services["background_sync"] = self.background
+            ctx.background = self.background
             self.background.revoked.connect(ctx.signed_out)
 
         self.nav = QListWidget()
@@ -71,9 +71,6 @@ class MainWindow(QMainWindow):
         for spec in pages if pages is not None else PAGES:
             if not spec.visible_to(ctx.user.role):
                 continue  # e.g. the config centre: county admins only (the server agrees)
-            if not page_available(spec):
-                log.info("page %s not installed", spec.key)
-                continue
             self._specs.append(spec)
             item = QListWidgetItem(spec.title)
             item.setData(Qt.ItemDataRole.UserRole, spec.key)
@@ -131,16 +128,11 @@ class MainWindow(QMainWindow):
         return [s.key for s in self._specs]
 
     def page(self, key: str) -> QWidget:
-        """The page for `key`, built on first use (its module imported then)."""
+        """The page for `key`, built on first use."""
         if key not in self._pages:
             row = self.page_keys().index(key)
             spec = self._specs[row]
-            cls = load_page_class(spec)
-            if cls is None:
-                page = QLabel(f"“{spec.title}”暂时无法打开（功能模块加载失败），其他功能不受影响")
-                page.setAlignment(Qt.AlignmentFlag.AlignCenter)
-            else:
-                page = cls(self.ctx, self)
+            page = spec.page(self.ctx, self)
             page.setObjectName(f"page_{key}")
             old = self.stack.widget(row)
             self.stack.insertWidget(row, page)
@@ -150,7 +142,8 @@ class MainWindow(QMainWindow):
         return self._pages[key]
 
     def navigate(self, key: str, **kw: object) -> None:
-        """Show the page `key`; pass `kw` to its `open_record` if it has one."""
+        """Show the page `key`; pass `kw` to its `open_record` (pages navigated to with
+        arguments define one)."""
         if key not in self.page_keys():
             self.statusBar().showMessage("该功能暂不可用", 5000)
             return
@@ -158,7 +151,7 @@ class MainWindow(QMainWindow):
         if self.nav.currentRow() != row:
             self.nav.setCurrentRow(row)
         page = self.page(key)
-        if kw and hasattr(page, "open_record"):
+        if kw:
             page.open_record(**kw)
 
     def current_page(self) -> QWidget | None:
@@ -170,8 +163,7 @@ class MainWindow(QMainWindow):
             return
         page = self.page(self._specs[row].key)
         self.stack.setCurrentIndex(row)
-        if hasattr(page, "refresh"):
-            page.refresh()
+        page.refresh()
 
     # -- errors ----------------------------------------------------------------------------
     def show_error(self, exc: object) -> None:

@@ -130,7 +130,7 @@ def ctx(seeded, qtbot, tmp_path):
                                                  GRID),
                    profile_dir=tmp_path, now=lambda: NOW,
                    navigate=lambda key, **kw: nav.append((key, kw)),
-                   services={"blobs": BlobStore(tmp_path / "blobs", b"b" * 32)})
+                   blobs=BlobStore(tmp_path / "blobs", b"b" * 32))
     c.navigated = nav  # type: ignore[attr-defined]  (what the page asked the window to show)
     yield c
     # Results still queued land on pages pytest-qt has already closed: the pages drop them

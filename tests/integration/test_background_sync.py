@@ -50,8 +50,8 @@ def test_signing_in_syncs_and_an_edit_reaches_the_server_without_f9(
                        writer=tasks.run_on_writer)
     ctx = AppContext(tasks=tasks, user=CurrentUser(profile.user_id or "", "worker1a", "网格员"),
                      profile_dir=profile.path, now=lambda: NOW,
-                     services={"profile": profile, "sync": sync,
-                               "background_options": {**FAST, "rng": random.Random(7)}})
+                     sync=sync, blobs=profile.blob_store(),
+                     background_options={**FAST, "rng": random.Random(7)})
     writers: set[str] = set()  # the threads that opened a write transaction: the one writer
 
     @event.listens_for(profile.engine, "begin")

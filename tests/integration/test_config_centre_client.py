@@ -41,7 +41,7 @@ def admin_page(live, tmp_path, monkeypatch, qtbot):  # noqa: ANN001, ANN201
     ctx = AppContext(tasks=tasks, user=CurrentUser(id=profile.info.get("user_id") or "",
                                                    username="admin", display_name="县管理员",
                                                    role="county_admin"),
-                     now=lambda: NOW, services={"profile": profile, "sync": sync})
+                     now=lambda: NOW, sync=sync)
     page = ConfigPage(ctx)
     qtbot.addWidget(page)
     with qtbot.waitSignal(page.online_changed, timeout=15000) as online:

@@ -86,7 +86,7 @@ def test_the_history_dialog_shows_the_server_record_when_online_and_says_so_when
     SyncService(worker, HttpSyncTransport(live.url), clock=lambda: NOW).sync_now()
     tasks = TaskManager(worker.engine)
     ctx = AppContext(tasks=tasks, user=CurrentUser("u", "worker1a", "worker1a"), now=lambda: NOW,
-                     services={"profile": worker})
+                     sync=SyncService(worker))
     dialog = HistoryDialog(ctx, Household, hid)
     qtbot.addWidget(dialog)
     with qtbot.wait_signal(dialog.loaded, timeout=20000,
@@ -95,7 +95,6 @@ def test_the_history_dialog_shows_the_server_record_when_online_and_says_so_when
     who = {dialog.table.item(r, 4).text() for r in range(dialog.table.rowCount())}
     assert who == {"office1"} and "完整" in dialog.source.text()
     live.stop()  # the server goes away: the dialog still opens, from the local copy
-    ctx.services.pop("sync")
     offline = HistoryDialog(ctx, Household, hid)
     qtbot.addWidget(offline)
     qtbot.wait_until(lambda: "未能连接服务器" in offline.source.text(), timeout=30000)

@@ -175,7 +175,7 @@ def test_the_sync_page_of_a_revoked_laptop_ends_the_session_with_the_reason(live
     reasons: list[str] = []
     tasks = TaskManager(profile.engine)
     ctx = AppContext(tasks=tasks, user=CurrentUser("u", "worker1a", "worker1a"), now=lambda: NOW,
-                     services={"profile": profile, "sync": service},
+                     sync=service, blobs=profile.blob_store(),
                      signed_out=reasons.append)
     page = SyncPage(ctx)
     qtbot.addWidget(page)

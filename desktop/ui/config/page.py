@@ -54,7 +54,7 @@ class ConfigPage(QWidget):
     def __init__(self, ctx: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
-        sync = ctx.sync_service()
+        sync = ctx.sync
         self.service = ConfigCentreService(sync) if sync is not None else None
         self.view: ConfigView | None = None
         self.online = False

@@ -14,7 +14,7 @@ from desktop.services import events
 
 from ..context import AppContext
 from ..qr.camera import take_photo
-from ..visits.shared import GuardedTasks, PhotoListWidget, blob_store, error_text, worker_of
+from ..visits.shared import GuardedTasks, PhotoListWidget, error_text, worker_of
 from ..widgets.forms import SubmitOnce, form_keys
 from ..widgets.labels import Labels, labels_of
 from ..widgets.record_form import with_error_line
@@ -116,7 +116,7 @@ class EventDialog(QDialog):
             return
         self._clear_errors()
         values, photos = self.values(), self.photos.paths()
-        worker, now, store = worker_of(self.ctx), self.ctx.now(), blob_store(self.ctx)
+        worker, now, store = worker_of(self.ctx), self.ctx.now(), self.ctx.blobs
         self.tasks.write(
             lambda s: events.create_event(s, worker, values, now=now, photo_files=photos,
                                           store=store),

@@ -44,7 +44,7 @@ class HomePage(QWidget):
         title.setStyleSheet("font-size: 20px; font-weight: bold;")
         self.sync_line = QLabel("", objectName="sync_line")
         # online/offline, pending edits, last sync and conflicts from the background sync
-        self.background = ctx.services.get("background_sync")
+        self.background = ctx.background
         if self.background is not None:
             self.background.state_changed.connect(self._sync_state_changed)
             self.sync_line.setCursor(Qt.CursorShape.PointingHandCursor)

@@ -49,7 +49,7 @@ class HistoryDialog(QDialog):
         layout.addWidget(buttons)
         self._from_server = False
         ctx.tasks.read(lambda s: record_history(s, entity, record_id), self._local_loaded)
-        service = ctx.sync_service()
+        service = ctx.sync
         if service is not None:
             self.source.setText("正在从服务器取得完整的修改记录…")
             ctx.tasks.network(lambda: service.record_history(entity.__tablename__, record_id),

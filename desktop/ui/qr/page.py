@@ -80,6 +80,9 @@ class QrPage(QWidget):
         layout.addWidget(self.camera, 1)
 
     # -- the three ways in ---------------------------------------------------------------------
+    def refresh(self) -> None:
+        """Nothing to reload when shown: the page waits for a scan or a photo."""
+
     def check_in_file(self, path: str) -> None:
         """Check in from a photo of a plate (decoded and recorded on the writer thread)."""
         worker, now = worker_of(self.ctx), self.ctx.now()

@@ -7,7 +7,7 @@ from typing import Any
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (QComboBox, QFormLayout, QHBoxLayout, QInputDialog,
-                               QLabel, QLineEdit, QPushButton, QSpinBox, QSplitter,
+                               QLabel, QLineEdit, QMainWindow, QPushButton, QSpinBox, QSplitter,
                                QVBoxLayout, QWidget)
 
 from common.schema import Household, Person, PersonTag
@@ -320,5 +320,9 @@ class SearchPage(QWidget):
         actor = self.ctx.user.id
         self.ctx.tasks.write(
             lambda s: export_people(s, q, path, today=now.date(), now=now, actor_id=actor),
-            lambda n: self.window().statusBar().showMessage(f"已导出 {n} 人到 {path}", 8000)
-            if hasattr(self.window(), "statusBar") else None, touches="log")
+            lambda n: self._exported(n, path), touches="log")
+
+    def _exported(self, n: int, path: str) -> None:
+        window = self.window()
+        if isinstance(window, QMainWindow):  # shown alone (a test) the page has no status bar
+            window.statusBar().showMessage(f"已导出 {n} 人到 {path}", 8000)

@@ -78,7 +78,7 @@ class SyncPage(QWidget):
         layout.addWidget(self.pending)
         layout.addWidget(self.tabs, 1)
         ctx.tasks.progress_reported.connect(self._on_progress)
-        background = ctx.services.get("background_sync")
+        background = ctx.background
         if background is not None:  # what a background sync brought shows here too
             background.sync_finished.connect(lambda _r: self.refresh() if self.isVisible()
                                              else None)
@@ -180,7 +180,7 @@ class SyncPage(QWidget):
 
     # -- syncing -------------------------------------------------------------------------------
     def _service(self) -> Any:
-        return self.ctx.sync_service()
+        return self.ctx.sync
 
     def sync_now(self) -> None:
         if self.running:
@@ -224,8 +224,8 @@ class SyncPage(QWidget):
 
     def _finished(self, result: Any) -> None:
         self._stopped()
-        text = result.text() if hasattr(result, "text") else ""
-        extra = f"，新冲突 {result.conflicts} 条" if getattr(result, "conflicts", 0) else ""
+        text = result.text()
+        extra = f"，新冲突 {result.conflicts} 条" if result.conflicts else ""
         self.state.setText(f"同步完成：{text}{extra}")
         self.sync_finished.emit(result)
         self.ctx.tasks.data_changed.emit("")  # other pages reload what the pull brought

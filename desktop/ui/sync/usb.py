@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QMenu, QPushButton, QWidget
 from common.sync.bundle import SUFFIX
 from desktop.services import bundles
 
-from ..visits.shared import blob_store, error_text
+from ..visits.shared import error_text
 from ..widgets.file_dialogs import choose_folder, open_file, open_files
 
 FILTER = f"同步包 (*{SUFFIX})"
@@ -36,7 +36,7 @@ def export_bundle(page: Any, folder: str | None = None) -> None:
     if not folder:
         return
     now, name = page.ctx.now(), getattr(page.ctx.user, "username", None) or "本机"
-    store = blob_store(page.ctx)  # photos not yet sent travel inside the bundle
+    store = page.ctx.blobs  # photos not yet sent travel inside the bundle
     page.state.setText("正在导出同步包…")
     page.tasks.write(lambda s: bundles.export_to(s, Path(folder), now=now, name=name,
                                                  store=store),
@@ -49,7 +49,7 @@ def import_bundle(page: Any, path: str | None = None) -> None:
     path = path if path is not None else open_file(_widget(page), "选择回执包", "", FILTER)
     if not path:
         return
-    now, store = page.ctx.now(), blob_store(page.ctx)
+    now, store = page.ctx.now(), page.ctx.blobs
     page.state.setText("正在导入回执包…")
     page.tasks.write(lambda s: bundles.import_from(s, Path(path), now=now, store=store),
                      lambda r: _imported(page, r), lambda e: _failed(page, e),
@@ -74,9 +74,9 @@ def relay_bundles(page: Any, paths: list[str] | None = None) -> None:
 
 def _imported(page: Any, result: bundles.ImportResult) -> None:
     if result.revoked:  # a lost laptop: clear it, as a network sync would
-        service, now = page._service(), page.ctx.now()
-        profile = getattr(service, "profile", None)
-        if profile is not None and hasattr(profile, "path"):
+        service, now = page.ctx.sync, page.ctx.now()
+        if service is not None:
+            profile = service.profile
             page.tasks.network(lambda: bundles.wipe_if_revoked(result, profile, now=now),
                                None, lambda e: _failed(page, e), name="bundle")
         else:

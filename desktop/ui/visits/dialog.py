@@ -13,7 +13,7 @@ from ..context import AppContext
 from ..qr.camera import take_photo
 from ..widgets.forms import SubmitOnce, form_keys
 from ..widgets.labels import labels_of
-from .shared import GuardedTasks, PhotoListWidget, blob_store, error_text, worker_of, local_time
+from .shared import GuardedTasks, PhotoListWidget, error_text, worker_of, local_time
 
 
 class VisitDialog(QDialog):
@@ -131,7 +131,7 @@ class VisitDialog(QDialog):
         if not self.once.start():
             return
         values, photos = self.values(), self.photos.paths()
-        worker, now, store, vid = worker_of(self.ctx), self.ctx.now(), blob_store(self.ctx), \
+        worker, now, store, vid = worker_of(self.ctx), self.ctx.now(), self.ctx.blobs, \
             self.visit_id
         self.error.setText("")
         self.tasks.write(

@@ -26,15 +26,6 @@ def worker_of(ctx: AppContext) -> Worker:
     return Worker(ctx.user.id, ctx.user.role, ctx.user.scope_node_id)
 
 
-def blob_store(ctx: AppContext):  # noqa: ANN201 - a BlobStore or None
-    """The profile's encrypted photo store: shared as "blobs", else opened from the profile."""
-    store = ctx.services.get("blobs")
-    profile = ctx.services.get("profile")
-    if store is None and profile is not None and hasattr(profile, "blob_store"):
-        store = ctx.services["blobs"] = profile.blob_store()
-    return store
-
-
 def local_today(ctx: AppContext) -> dt.date:
     """Today on the worker's wall calendar. The context's clock is UTC (stored stamps are UTC);
     a day's log or a task's due date belongs to the local day (Xinjiang is UTC+8)."""

@@ -2,8 +2,8 @@
 
 No widget hard-codes a field's name or a code's label: they ask here. The dictionaries are the
 profile's `Dictionaries` (desktop/services/records.load_dictionaries: the synced entries, so an
-entry an admin added in 配置中心 is an option): loaded when the window opens
-(`ctx.services["dictionaries"]`) and again after every sync and config change (`labels_of`).
+entry an admin added in 配置中心 is an option): loaded at sign-in (`ctx.dictionaries`) and again
+after every sync and config change (`labels_of`).
 """
 from __future__ import annotations
 
@@ -72,19 +72,16 @@ def labels_of(ctx: Any) -> Labels:
     """The profile's Labels from a page's context (built once, shared by every page). They follow
     the database: after every sync or config change the dictionaries are read again (on a
     reader), so an entry an admin added becomes an option without signing in again."""
-    services = getattr(ctx, "services", {})
-    found = services.get("labels")
-    if found is None:
-        found = Labels(services.get("dictionaries"))
-        services["labels"] = found
-        tasks = getattr(ctx, "tasks", None)
-        if tasks is not None and getattr(tasks, "engine", None) is not None:
+    if ctx.labels is None:
+        found = ctx.labels = Labels(ctx.dictionaries)
+        tasks = ctx.tasks
+        if getattr(tasks, "engine", None) is not None:
             from desktop.services.records import load_dictionaries
 
             def reload(touches: str) -> None:
                 if touches in RELOAD_ON:
                     tasks.read(load_dictionaries, found.update)
             tasks.data_changed.connect(reload)
-            if "dictionaries" not in services:  # nothing loaded at open: read them now
+            if ctx.dictionaries is None:  # nothing loaded at sign-in: read them now
                 reload("")
-    return found
+    return ctx.labels

@@ -3,15 +3,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from desktop.ui.main_window import MainWindow
-from desktop.ui.pages import PAGES, PageSpec
 from tests.desktop.ui.conftest import wait_idle
-
-
-def test_a_missing_page_is_skipped_and_the_window_still_starts(ctx, qtbot):
-    pages = [PAGES[0], PageSpec("nope", "不存在", "desktop.ui.does_not_exist", "NopePage")]
-    window = MainWindow(ctx, pages)
-    qtbot.addWidget(window)
-    assert window.page_keys() == ["home"]
 
 
 def test_every_core_page_is_reachable_from_the_keyboard(ctx, qtbot):
@@ -77,16 +69,6 @@ def test_drill_down_shows_counts_and_enter_on_a_house_lists_its_people(ctx, scop
     search = window.current_page()
     assert search.objectName() == "page_search"
     qtbot.wait_until(lambda: search.count.text() == "符合条件：1 人", timeout=5000)
-
-
-def test_a_broken_page_shows_a_notice_and_the_rest_keeps_working(ctx, qtbot):
-    pages = [PAGES[0], PageSpec("broken", "坏页面", "desktop.ui.home.page", "NoSuchPage")]
-    window = MainWindow(ctx, pages)
-    qtbot.addWidget(window)
-    window.navigate("broken")
-    assert "暂时无法打开" in window.current_page().text()
-    window.navigate("home")
-    assert window.current_page().objectName() == "page_home"
 
 
 def test_people_arriving_by_sync_become_searchable_by_pinyin_after_the_index_refresh(

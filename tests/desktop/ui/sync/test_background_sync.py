@@ -62,10 +62,8 @@ def _window(offline, qtbot):  # noqa: ANN001, ANN202
     from desktop.ui.main_window import MainWindow
     profile, tasks, sync, _grid = offline
     ctx = AppContext(tasks=tasks, user=CurrentUser("u1", "w", "网格员"), profile_dir=profile.path,
-                     now=lambda: NOW, services={"profile": profile, "sync": sync,
-                                                "background_options": {
-                                                    "backoff_first_ms": 60_000,
-                                                    "edit_delay_ms": 60_000}})
+                     now=lambda: NOW, sync=sync, blobs=profile.blob_store(),
+                     background_options={"backoff_first_ms": 60_000, "edit_delay_ms": 60_000})
     window = MainWindow(ctx)
     qtbot.addWidget(window)
     window.show()

@@ -93,7 +93,7 @@ def test_a_sync_without_a_server_says_so_in_plain_words_and_keeps_the_window_liv
         ctx, seeded, qtbot):
     profile = SimpleNamespace(engine=seeded.engine, server_url="http://127.0.0.1:9",
                               username="ayguli")
-    ctx.services["sync"] = SyncService(
+    ctx.sync = SyncService(
         profile, transport=HttpSyncTransport("http://127.0.0.1:9", timeout=2, attempts=1))
     page = SyncPage(ctx)
     qtbot.addWidget(page)

@@ -34,7 +34,7 @@ def test_a_sync_from_the_page_sends_the_days_logs_with_progress(db_url, tmp_path
                                 now=now)
     tasks = TaskManager(device.engine)
     ctx = AppContext(tasks=tasks, user=CurrentUser(user.id, "worker1a", "worker1a"),
-                     now=server.clock, services={"sync": device.service})
+                     now=server.clock, sync=device.service)
     page = SyncPage(ctx)
     qtbot.addWidget(page)
     with qtbot.wait_signal(page.status_loaded, timeout=10000) as got:

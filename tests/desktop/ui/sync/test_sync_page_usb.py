@@ -85,7 +85,7 @@ def test_a_visit_photo_not_yet_sent_travels_in_the_bundle_and_the_answer_marks_i
     from tests.integration.attachment_helpers import make_photo
 
     device_id, key = keyed
-    store = ctx.services["blobs"]
+    store = ctx.blobs
     photo = make_photo(40_000, seed=31)
     sha, mime, thumb = store.put_photo(photo)
     with Session(seeded.engine) as s, s.begin():
