@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 from desktop.services.sync import SyncService
+from desktop.services.work_context import Worker
 from desktop.tasks import TaskManager
 
 if TYPE_CHECKING:  # annotations only: the ui never calls storage itself
@@ -63,3 +64,21 @@ class AppContext:
     background_options: dict[str, Any] = field(default_factory=dict)
     background: BackgroundSync | None = None
     labels: Labels | None = None
+
+
+def worker_of(ctx: AppContext) -> Worker:
+    """The signed-in user as the services' acting worker (scope checks)."""
+    return Worker(ctx.user.id, ctx.user.role, ctx.user.scope_node_id)
+
+
+def local_today(ctx: AppContext) -> dt.date:
+    """Today on the worker's wall calendar. The context's clock is UTC (stored stamps are UTC);
+    a day's log or a task's due date belongs to the local day (Xinjiang is UTC+8)."""
+    return ctx.now().replace(tzinfo=dt.timezone.utc).astimezone().date()
+
+
+def local_day_end(ctx: AppContext) -> dt.datetime:
+    """The end of the worker's local day, as a naive UTC time like the stored stamps."""
+    local = ctx.now().replace(tzinfo=dt.timezone.utc).astimezone()
+    end = (local + dt.timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    return end.astimezone(dt.timezone.utc).replace(tzinfo=None)

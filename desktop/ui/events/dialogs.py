@@ -12,12 +12,14 @@ from common.schema import Event, label_of
 from common.schema.fields import form_fields
 from desktop.services import events
 
-from ..context import AppContext
+from ..context import AppContext, worker_of
 from ..qr.camera import take_photo
-from ..visits.shared import GuardedTasks, PhotoListWidget, error_text, worker_of
+from ..widgets.errors import error_text
 from ..widgets.forms import SubmitOnce, form_keys
 from ..widgets.labels import Labels, labels_of
+from ..widgets.photos import PhotoListWidget
 from ..widgets.record_form import with_error_line
+from ..widgets.tasks import GuardedTasks
 
 FORM_FIELDS = form_fields(Event)
 """The fields of a new event, in the order the schema declares them."""

@@ -11,10 +11,11 @@ from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QListWidget, QPus
 
 from desktop.services import events
 
-from ..context import AppContext
-from ..widgets.labels import labels_of
-from ..visits.page import _table
-from ..visits.shared import GuardedTasks, RowsModel, error_text, local_day_end, worker_of, local_time
+from ..context import AppContext, local_day_end, worker_of
+from ..widgets.errors import error_text
+from ..widgets.labels import labels_of, local_time
+from ..widgets.rows_model import RowsModel, rows_table
+from ..widgets.tasks import GuardedTasks
 from .dialogs import ActionDialog, EventDialog
 
 LISTS = (("open", "全部待办"), ("due_today", "今日到期"), ("overdue", "已逾期"), ("mine", "我承办的"),
@@ -55,7 +56,7 @@ class EventsPage(QWidget):
             ("办结时限", lambda e: local_time(e.due_at, "%m-%d %H:%M")),
             ("承办人", lambda e: e.assignee), ("督办", lambda e: "督办" if e.supervised else ""),
             ("地点", lambda e: e.location)])
-        self.view = _table(self.model, "事件列表")
+        self.view = rows_table(self.model, "事件列表")
         self.view.selectionModel().currentRowChanged.connect(
             lambda cur, _prev: self._load_detail(self.model.row_at(cur.row())))
         self.info = QLabel("")

@@ -9,8 +9,7 @@ from PySide6.QtWidgets import (QFrame, QGridLayout, QGroupBox, QHBoxLayout, QLab
 
 from desktop.services.home import HomeFigures, TodayItem, home_figures, tag_counts, today_work
 
-from ..context import AppContext
-from ..visits.shared import local_today
+from ..context import AppContext, local_today
 from ..widgets.labels import labels_of, local_time
 
 CARDS = (("people", "人口", "search"), ("households", "户", "households"),

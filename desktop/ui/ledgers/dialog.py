@@ -14,8 +14,8 @@ from common.ledger_types import KEYS, YEAR, LedgerDef
 from desktop.services import ledgers
 
 from ..context import AppContext
-from ..visits.shared import GuardedTasks
-from ..widgets.record_form import ERROR_STYLE, DateEdit, save_cancel_buttons, with_error_line
+from ..widgets.record_form import DateEdit, ERROR_STYLE, save_cancel_buttons, with_error_line
+from ..widgets.tasks import GuardedTasks
 from .model import field_header, shown_value
 from .transfer import save_row
 

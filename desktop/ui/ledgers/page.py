@@ -19,8 +19,9 @@ from desktop.services.ledgers import LedgerQuery
 from desktop.services.work_context import grids_in_scope
 
 from ..context import AppContext
-from ..visits.shared import GuardedTasks, error_text
+from ..widgets.errors import error_text
 from ..widgets.file_dialogs import open_file, save_file
+from ..widgets.tasks import GuardedTasks
 from .dialog import LedgerRowDialog
 from .model import LedgerRowsModel
 from .transfer import export_rows, import_rows

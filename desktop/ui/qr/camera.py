@@ -95,9 +95,6 @@ class CameraWidget(QWidget):
         self._session = None
         self._hint.setText("摄像头未启动")
 
-    def latest_image(self) -> QImage | None:
-        return self._latest
-
     def grab_photo(self) -> str | None:
         """Save the current frame as a JPEG in the temp folder; its path (or None)."""
         if self._latest is None or self._latest.isNull():

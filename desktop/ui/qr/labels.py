@@ -9,8 +9,9 @@ from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QLabel, QLineEdit,
 from desktop.services import doorplates
 
 from ..context import AppContext
-from ..visits.shared import GuardedTasks, error_text
+from ..widgets.errors import error_text
 from ..widgets.file_dialogs import save_file
+from ..widgets.tasks import GuardedTasks
 
 
 class LabelPrintDialog(QDialog):

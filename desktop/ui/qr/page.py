@@ -11,9 +11,12 @@ from PySide6.QtWidgets import (QHBoxLayout, QLabel, QListWidget, QPushButton,
 from desktop.services import doorplates
 from desktop.services.doorplates import CheckIn
 
-from ..context import AppContext
-from ..visits.shared import GuardedTasks, PHOTO_FILTER, error_text, worker_of, local_time
+from ..context import AppContext, worker_of
+from ..widgets.errors import error_text
 from ..widgets.file_dialogs import open_file
+from ..widgets.labels import local_time
+from ..widgets.photos import PHOTO_FILTER
+from ..widgets.tasks import GuardedTasks
 from .camera import CameraWidget, gray_bytes
 from .labels import LabelPrintDialog
 

@@ -158,7 +158,7 @@ class BackgroundSync(QObject):
         self._done(True)
 
     def _failed(self, exc: BaseException) -> None:
-        from ..visits.shared import error_text
+        from ..widgets.errors import error_text
         self._set(running=False)
         text = error_text(exc)
         if isinstance(exc, DomainError) and exc.code == "device_revoked":

@@ -15,8 +15,10 @@ from common.errors import DomainError
 from desktop.services import sync_status, updates
 
 from ..context import AppContext
-from ..visits.page import _table
-from ..visits.shared import GuardedTasks, RowsModel, error_text, local_time
+from ..widgets.errors import error_text
+from ..widgets.labels import local_time
+from ..widgets.rows_model import RowsModel, rows_table
+from ..widgets.tasks import GuardedTasks
 
 
 class SyncPage(QWidget):
@@ -88,7 +90,7 @@ class SyncPage(QWidget):
         self.conflict_model = RowsModel([
             ("记录", lambda c: f"{c.entity_label}：{c.record}"), ("字段", lambda c: c.field_label),
             ("我的（被覆盖）", lambda c: c.mine), ("对方的（现值）", lambda c: c.theirs)])
-        self.conflict_view = _table(self.conflict_model, "数据冲突")
+        self.conflict_view = rows_table(self.conflict_model, "数据冲突")
         # the two values side by side get the same room: neither is cut short
         head = self.conflict_view.horizontalHeader()
         head.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
@@ -137,7 +139,7 @@ class SyncPage(QWidget):
         self.refused_model = RowsModel([
             ("记录", lambda r: f"{r.entity_label}：{r.record}"), ("原因", lambda r: r.reason),
             ("退回时间", lambda r: local_time(r.refused_at))])
-        self.refused_view = _table(self.refused_model, "被退回的修改")
+        self.refused_view = rows_table(self.refused_model, "被退回的修改")
         retry = QPushButton("重新提交(&Y)")
         retry.clicked.connect(lambda: self._refused_action("retry"))
         discard = QPushButton("放弃该修改(&D)")

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QMenu, QPushButton, QWidget
 from common.sync.bundle import SUFFIX
 from desktop.services import bundles
 
-from ..visits.shared import error_text
+from ..widgets.errors import error_text
 from ..widgets.file_dialogs import choose_folder, open_file, open_files
 
 FILTER = f"同步包 (*{SUFFIX})"

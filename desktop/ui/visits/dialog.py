@@ -9,11 +9,13 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, 
 
 from desktop.services import visits
 
-from ..context import AppContext
+from ..context import AppContext, worker_of
 from ..qr.camera import take_photo
+from ..widgets.errors import error_text
 from ..widgets.forms import SubmitOnce, form_keys
-from ..widgets.labels import labels_of
-from .shared import GuardedTasks, PhotoListWidget, error_text, worker_of, local_time
+from ..widgets.labels import labels_of, local_time
+from ..widgets.photos import PhotoListWidget
+from ..widgets.tasks import GuardedTasks
 
 
 class VisitDialog(QDialog):

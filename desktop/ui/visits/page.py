@@ -13,31 +13,16 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDateEdit, QDialog,
 
 from desktop.services import visits
 
-from ..context import AppContext
+from ..context import AppContext, local_today, worker_of
+from ..widgets.errors import error_text
 from ..widgets.forms import SubmitOnce, form_keys
-from ..widgets.labels import labels_of
+from ..widgets.labels import labels_of, local_time
+from ..widgets.rows_model import RowsModel, rows_table
+from ..widgets.tasks import GuardedTasks
 from .dialog import VisitDialog
-from .shared import GuardedTasks, RowsModel, error_text, local_today, worker_of, local_time
 
 TASK_FILTERS = (("due", "近期到期"), ("overdue", "已逾期"), ("open", "全部待走访"),
                 ("done", "已完成"))
-
-
-def _table(model: RowsModel, name: str) -> QTableView:
-    view = QTableView()
-    view.setModel(model)
-    view.setAccessibleName(name)
-    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    head = view.horizontalHeader()
-    head.setStretchLastSection(True)
-    # fit the columns to what they hold whenever new rows arrive (measured on the first 200
-    # rows, so a long list stays quick); the user can still drag them wider
-    head.setResizeContentsPrecision(200)
-    model.modelReset.connect(view.resizeColumnsToContents)
-    view.verticalHeader().setVisible(False)
-    return view
 
 
 class VisitsPage(QWidget):
@@ -82,7 +67,7 @@ class VisitsPage(QWidget):
             ("类型", lambda r: self.labels.label("visit_kind", r.kind)),
             ("来源", lambda r: "自动规则" if r.rule_id else "手工"),
             ("状态", lambda r: self.labels.label("task_status", r.status))])
-        self.task_view = _table(self.task_model, "走访任务")
+        self.task_view = rows_table(self.task_model, "走访任务")
         self.task_view.activated.connect(lambda _i: self.visit_selected_task())
         record = QPushButton("记录走访(&R)")
         record.clicked.connect(self.visit_selected_task)
@@ -118,7 +103,7 @@ class VisitsPage(QWidget):
             ("走访人", lambda r: r["visitor"]), ("扫码", lambda r: "是" if r["qr"] else ""),
             ("跟进", lambda r: "需跟进" if r["follow_up"] else ""),
             ("照片", lambda r: r["photos"] or ""), ("走访情况", lambda r: r["notes"])])
-        self.visit_view = _table(self.visit_model, "走访记录")
+        self.visit_view = rows_table(self.visit_model, "走访记录")
         self.visit_view.activated.connect(
             lambda i: self.open_record(visit_id=self.visit_model.row_at(i.row())["id"]))
         w = QWidget()
@@ -136,10 +121,10 @@ class VisitsPage(QWidget):
         self.figures.setTextFormat(Qt.TextFormat.PlainText)
         self.rank_model = RowsModel([("名次", lambda r: r[0]), ("走访人", lambda r: r[1]),
                                      ("走访次数", lambda r: r[2]), ("扫码签到", lambda r: r[3])])
-        self.rank_view = _table(self.rank_model, "走访排名")
+        self.rank_view = rows_table(self.rank_model, "走访排名")
         self.grid_model = RowsModel([("网格", lambda r: r[0]), ("走访次数", lambda r: r[1]),
                                      ("走访房屋", lambda r: r[2])])
-        self.grid_view = _table(self.grid_model, "按网格统计")
+        self.grid_view = rows_table(self.grid_model, "按网格统计")
         w = QWidget()
         lay = QVBoxLayout(w)
         top = QHBoxLayout()

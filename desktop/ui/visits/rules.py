@@ -7,9 +7,11 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QHBoxLayout
 
 from desktop.services import visits
 
-from ..context import AppContext
+from ..context import AppContext, worker_of
+from ..widgets.errors import error_text
 from ..widgets.labels import labels_of
-from .shared import GuardedTasks, RowsModel, error_text, worker_of
+from ..widgets.rows_model import RowsModel
+from ..widgets.tasks import GuardedTasks
 
 
 class RulesDialog(QDialog):
@@ -25,12 +27,12 @@ class RulesDialog(QDialog):
         labels = labels_of(ctx)
         self.setWindowTitle("自动走访规则")
         self.resize(560, 420)
-        from .page import _table
+        from ..widgets.rows_model import rows_table
         self.model = RowsModel([("规则名称", lambda r: r.name),
                                 ("对象标签", lambda r: labels.label("tag", r.tag_code)),
                                 ("周期(天)", lambda r: r.interval_days),
                                 ("状态", lambda r: "启用" if r.active else "停用")])
-        self.view = _table(self.model, "自动走访规则")
+        self.view = rows_table(self.model, "自动走访规则")
         self.name = QLineEdit()
         self.name.setPlaceholderText("如：残疾人每两周走访")
         self.tag = QComboBox()

@@ -57,9 +57,6 @@ class PagedRowsModel(QAbstractTableModel):
     def row_at(self, row: int) -> Any:
         return self._rows[row] if 0 <= row < len(self._rows) else None
 
-    def is_loading(self) -> bool:
-        return self._loading
-
     # -- lazy fetching -------------------------------------------------------------------------
     def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: N802, B008
         return not parent.isValid() and not self._exhausted and not self._loading

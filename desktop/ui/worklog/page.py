@@ -12,9 +12,10 @@ from PySide6.QtWidgets import (QComboBox, QDateEdit, QHBoxLayout, QLabel, QPlain
 
 from desktop.services import work_logs
 
-from ..context import AppContext
-from ..visits.page import _table
-from ..visits.shared import GuardedTasks, RowsModel, error_text, local_today, worker_of
+from ..context import AppContext, local_today, worker_of
+from ..widgets.errors import error_text
+from ..widgets.rows_model import RowsModel, rows_table
+from ..widgets.tasks import GuardedTasks
 
 PERIODS = (("month", "本月"), ("last_month", "上月"), ("30", "近 30 天"))
 
@@ -60,7 +61,7 @@ class WorkLogPage(QWidget):
         self.mine = RowsModel([("日期", lambda r: r.log_date.isoformat()),
                                ("补填", lambda r: "补填" if r.backfilled else ""),
                                ("工作内容", lambda r: r.content.replace("\n", " "))])
-        self.mine_view = _table(self.mine, "我的日志")
+        self.mine_view = rows_table(self.mine, "我的日志")
         self.mine_view.activated.connect(self._pick_row)
 
         write = QWidget()
@@ -87,7 +88,7 @@ class WorkLogPage(QWidget):
         self.stats = RowsModel([("人员", lambda s: s.name), ("填写天数", lambda s: s.days_filled),
                                 ("缺填天数", lambda s: s.days_missed), ("日志总数", lambda s: s.total),
                                 ("补填条数", lambda s: s.backfilled)])
-        self.stats_view = _table(self.stats, "日志统计")
+        self.stats_view = rows_table(self.stats, "日志统计")
         stats = QWidget()
         sl = QVBoxLayout(stats)
         prow = QHBoxLayout()

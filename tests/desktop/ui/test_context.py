@@ -7,7 +7,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from desktop.ui.visits.shared import local_day_end, local_time, local_today
+from desktop.ui.context import local_day_end, local_today
+from desktop.ui.widgets.labels import local_time
 
 
 @pytest.fixture
