@@ -78,12 +78,6 @@ class AdminClient:
         self._send("DELETE", f"/api/admin/ledger-fields/{field_id}")
 
     # -- dictionaries --------------------------------------------------------------------------
-    def dictionary_entries(self, dict_code: str | None = None,
-                           include_inactive: bool = True) -> list[dict[str, Any]]:
-        params: dict[str, Any] = {"include_inactive": include_inactive}
-        if dict_code:
-            params["dict_code"] = dict_code
-        return self._send("GET", "/api/dictionaries", params=params).json()
 
     def add_entry(self, body: dict[str, Any]) -> dict[str, Any]:
         return self._send("POST", "/api/admin/dictionaries", json=body).json()

@@ -177,13 +177,6 @@ def _houses(session: Session, *where) -> list[PlaceNode]:  # noqa: ANN002
             for h in rows]
 
 
-def house_detail(session: Session, house_id: str) -> dict:
-    h = session.get(House, house_id)
-    if h is None:
-        raise DomainError("not_found")
-    return {"id": h.id, **{f: getattr(h, f) for f in user_fields(House)}}
-
-
 def grid_options(session: Session) -> list[tuple[str, str]]:
     """(id, name) of every grid this profile holds, for choosing a record's grid."""
     return [(r[0], r[1]) for r in session.execute(

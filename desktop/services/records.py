@@ -193,6 +193,3 @@ def _clock_time(stamp: str) -> dt.datetime | None:
     except (ValueError, OSError):
         return None
 
-
-def user_names(session: Session) -> dict[str, str]:
-    return dict(session.execute(select(User.id, User.display_name)).all())

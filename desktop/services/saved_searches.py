@@ -39,12 +39,6 @@ def saved_searches(session: Session) -> list[tuple[str, PeopleQuery]]:
     return [(r.name, PeopleQuery.from_json(r.query)) for r in rows]
 
 
-def delete_search(session: Session, name: str) -> None:
-    row = session.execute(select(SavedSearch).where(SavedSearch.name == name)).scalar_one_or_none()
-    if row is not None:
-        session.delete(row)
-
-
 EXPORT_FIELDS = tuple(list_columns(Person))
 """The declared list and export columns (common/schema/people.py)."""
 

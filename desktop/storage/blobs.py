@@ -158,11 +158,6 @@ class BlobStore:
         path = self._path(sha256, "thumb")
         return self._open(sha256, path.read_bytes()) if path.exists() else None
 
-    def put_thumbnail(self, sha256: str, thumb: bytes) -> None:
-        """Keep a thumbnail that arrived with a record (the original may never be fetched)."""
-        if not self._path(sha256, "thumb").exists():
-            self._write(self._path(sha256, "thumb"), self._seal(sha256, thumb))
-
     def size(self, sha256: str) -> int:
         path = self._path(sha256, "blob")
         return max(0, path.stat().st_size - len(_MAGIC) - _NONCE - 16) if path.exists() else 0

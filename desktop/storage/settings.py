@@ -125,7 +125,3 @@ def new_plate_key() -> tuple[str, bytes]:
     """A fresh key id and key, for the county admin's tooling (and tests)."""
     return "K" + secrets.token_hex(4), secrets.token_bytes(32)
 
-
-def all_settings(session: Session) -> dict[str, Any]:
-    _ensure_table(session)
-    return {r.name: r.value for r in session.scalars(select(ClientSetting))}
