@@ -18,7 +18,6 @@ Worker code never touches a widget: only the callbacks, run on the GUI thread, m
 """
 from __future__ import annotations
 
-import errno
 import inspect
 import logging
 import threading
@@ -31,6 +30,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from desktop.storage.database import read_only
+from desktop.storage.errors import known_error
 
 log = logging.getLogger(__name__)
 
@@ -109,11 +109,8 @@ class TaskManager(QObject):
                 try:
                     result = fn(s, **kw)
                     s.commit()
-                except BaseException as exc:
-                    s.rollback()
-                    if is_disk_full(exc):
-                        # nothing was written (one transaction); the form still holds it all
-                        raise _domain("disk_full") from exc
+                except BaseException:
+                    s.rollback()  # nothing was written (one transaction)
                     raise
             return result
 
@@ -188,6 +185,10 @@ class TaskManager(QObject):
             if on_success:
                 _deliver(on_success, future.result())
             return
+        known = known_error(exc)  # locked, read-only, full, damaged: said in Chinese, no trace
+        if known is not None and known is not exc:
+            known.__cause__ = exc
+            exc = known
         if on_failure:
             _deliver(on_failure, exc)
         else:
@@ -219,19 +220,6 @@ def _deliver(callback: Callback, value: Any) -> None:
         if "already deleted" not in str(err):
             raise
         log.debug("result dropped: its widget was closed while the task ran (%s)", err)
-
-
-def is_disk_full(exc: BaseException) -> bool:
-    """SQLite's SQLITE_FULL ("database or disk is full") or an OS write refused for space."""
-    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
-        return True
-    text = str(exc).lower()
-    return "database or disk is full" in text or "no space left on device" in text
-
-
-def _domain(code: str) -> BaseException:
-    from common.errors import DomainError
-    return DomainError(code)
 
 
 def _wants_progress(fn: Callable[..., Any]) -> bool:

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from common.schema import User
-from desktop.storage import local_log, search_index  # noqa: F401 - registers client migrations
+from desktop.storage import search_index
 from desktop.storage.profiles import create_profile, open_profile
 
 DEMO_NOW = dt.datetime(2026, 11, 24, 9, 0, 0)

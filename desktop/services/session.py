@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from common.errors import DomainError
 from desktop.net import auth
-from desktop.storage import local_log, search_index  # noqa: F401 - registers client migrations
+from desktop.storage import search_index
 from desktop.storage.changes import sync_state
 from desktop.storage.profiles import (Profile, create_profile, list_profiles, open_profile,
                                       profile_dir)

@@ -22,8 +22,14 @@ READ_ONLY = "yzb_read_only"
 """Execution option: this connection only reads (BEGIN DEFERRED)."""
 
 
-def open_database(path: str | Path, key: bytes) -> Engine:
-    """An engine over the encrypted file at `path` (created if missing)."""
+BUSY_TIMEOUT_MS = 10_000
+"""How long a write waits for another writer (another process) before `database_locked`."""
+
+
+def open_database(path: str | Path, key: bytes, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS
+                  ) -> Engine:
+    """An engine over the encrypted file at `path` (created if missing). Nothing is read until
+    the first connection: a wrong key or a damaged file shows there (errors.py names it)."""
     if len(key) != 32:
         raise ValueError("the data key must be 32 bytes")
     engine = create_engine(f"sqlite:///{path}", module=sqlcipher3.dbapi2)
@@ -40,7 +46,7 @@ def open_database(path: str | Path, key: bytes) -> Engine:
         cur.execute("PRAGMA journal_mode = WAL")
         cur.execute("PRAGMA synchronous = NORMAL")
         cur.execute("PRAGMA foreign_keys = OFF")
-        cur.execute("PRAGMA busy_timeout = 10000")
+        cur.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms):d}")
         cur.close()
 
     @event.listens_for(engine, "begin")

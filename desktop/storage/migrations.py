@@ -4,30 +4,26 @@ In the style of sqlite-utils' migrations: a migration is a function registered u
 name, applied once, in order, and recorded in `_migrations`. SQLite DDL is transactional, so a
 migration that fails leaves the database as it was. A migration added later must work on both a
 database created by an older release and one created fresh (check before altering).
+
+The database records its schema version (`PRAGMA user_version`: how many migrations it has had).
+A client that finds a database newer than the migrations it knows (a laptop that went back to an
+older release, or a profile copied from a newer one) refuses it with `database_too_new` instead
+of running on tables it does not understand.
 """
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 from typing import Callable
 
 from sqlalchemy import Connection, Engine, inspect, text
 
 from common.schema import Base
 
+from .errors import TOO_NEW, StorageError, translated
 from .tables import ClientBase
 
 Migration = Callable[[Connection], None]
 MIGRATIONS: list[tuple[str, Migration]] = []
-
-REGISTERING_MODULES = (
-    "desktop.storage.local_log",
-    "desktop.storage.search_index",
-    "desktop.storage.settings",
-)
-"""Modules that register migrations of their own tables. `migrate` imports them all first, so the
-migrations a database gets never depend on which modules a process happened to import."""
-
 
 def migration(name: str) -> Callable[[Migration], Migration]:
     def register(fn: Migration) -> Migration:
@@ -68,23 +64,46 @@ def applied(engine: Engine) -> list[str]:
         return [r[0] for r in conn.execute(text("SELECT name FROM _migrations ORDER BY seq"))]
 
 
+def schema_version() -> int:
+    """The schema version this client writes: the number of migrations it knows."""
+    return len(MIGRATIONS)
+
+
+def check_version(engine: Engine) -> None:
+    """Refuse (StorageError `database_too_new`) a database written by a newer client: its
+    recorded version is above ours, or it has had migrations this client does not know."""
+    with translated(), engine.connect() as conn:
+        found = conn.exec_driver_sql("PRAGMA user_version").scalar() or 0
+        has_log = conn.exec_driver_sql(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_migrations'").first()
+        names = {r[0] for r in conn.execute(text("SELECT name FROM _migrations"))} \
+            if has_log else set()
+    unknown = names - {name for name, _ in MIGRATIONS}
+    if found > schema_version() or unknown:
+        raise StorageError(TOO_NEW, found=max(found, len(names)), known=schema_version())
+
+
 def migrate(engine: Engine, *, now: dt.datetime | None = None) -> list[str]:
     """Apply every pending migration in order, then add any table or column declared since
-    (additive only, never a drop); return the names applied now."""
-    for module in REGISTERING_MODULES:
-        importlib.import_module(module)
-    done = set(applied(engine))
-    ran = []
-    for name, fn in sorted(MIGRATIONS, key=lambda m: m[0]):
-        if name in done:
-            continue
+    (additive only, never a drop), and record the schema version; return the names applied
+    now. A database newer than this client, locked, read-only, full or damaged raises
+    StorageError (errors.py) and is left as it was."""
+    check_version(engine)
+    with translated():
+        done = set(applied(engine))
+        ran = []
+        for name, fn in sorted(MIGRATIONS, key=lambda m: m[0]):
+            if name in done:
+                continue
+            with engine.begin() as conn:
+                fn(conn)
+                conn.execute(text("INSERT INTO _migrations (name, applied_at) VALUES (:n, :t)"),
+                             {"n": name,
+                              "t": (now or dt.datetime.now(dt.timezone.utc)).isoformat()})
+            ran.append(name)
         with engine.begin() as conn:
-            fn(conn)
-            conn.execute(text("INSERT INTO _migrations (name, applied_at) VALUES (:n, :t)"),
-                         {"n": name, "t": (now or dt.datetime.now(dt.timezone.utc)).isoformat()})
-        ran.append(name)
-    with engine.begin() as conn:
-        _add_missing_columns(conn)
+            _add_missing_columns(conn)
+            conn.exec_driver_sql(f"PRAGMA user_version = {schema_version():d}")
     return ran
 
 
@@ -93,4 +112,8 @@ def _ensure_table(conn: Connection) -> None:
                       "AUTOINCREMENT, name TEXT UNIQUE NOT NULL, applied_at TEXT NOT NULL)"))
 
 
-__all__ = ["MIGRATIONS", "migration", "migrate", "applied"]
+__all__ = ["MIGRATIONS", "migration", "migrate", "applied", "check_version", "schema_version"]
+
+# The modules that register migrations of their own tables, imported here (after `migration`
+# exists) so a database gets every migration whichever storage module a process imported first.
+from . import local_log, search_index, settings  # noqa: E402, F401

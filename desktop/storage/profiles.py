@@ -27,6 +27,7 @@ from common.errors import DomainError
 from . import keys
 from .blobs import derive_blob_key
 from .database import open_database, read_only
+from .errors import READ_ONLY, StorageError
 from .migrations import migrate
 from .tables import SyncState
 
@@ -135,9 +136,16 @@ def open_profile(name: str, password: str) -> Profile:
     if not (path / "key.json").exists():
         raise DomainError("profile_missing", value=name)
     data_key = keys.unwrap(json.loads((path / "key.json").read_text("utf-8")), password)
-    _owner_only(path)  # profiles made before this rule are tightened when next opened
+    try:
+        _owner_only(path)  # profiles made before this rule are tightened when next opened
+    except PermissionError as err:  # a file or folder this account may not change
+        raise StorageError(READ_ONLY, value=str(path)) from err
     engine = open_database(path / "local.db", data_key)
-    migrate(engine)
+    try:
+        migrate(engine)  # StorageError: locked, read-only, damaged, wrong key, too new
+    except BaseException:
+        engine.dispose()
+        raise
     info = json.loads((path / "profile.json").read_text("utf-8")) \
         if (path / "profile.json").exists() else {}
     return Profile(name, path, engine, info, blob_key=derive_blob_key(data_key),
