@@ -25,7 +25,8 @@ from desktop.services.attachments import AttachmentSync
 from desktop.storage.blobs import BlobStore
 from sync_server.db.migrate import migrate
 from tests.conftest import NOW
-from tests.integration.attachment_helpers import LiveServer, Shaper, cut_when, make_photo
+from tests.integration.attachment_helpers import Shaper, cut_when, make_photo
+from tests.live_server import LiveServer
 
 
 def _server(folder: Path) -> LiveServer:

@@ -117,3 +117,24 @@ def db_url(request, tmp_path):
     name = cluster.create_database(template=template)
     yield cluster.url(name)
     cluster.drop_database(name)
+
+
+@pytest.fixture
+def live_db(sqlite_template):
+    """The database `live` serves: by default a copy of the migrated SQLite template. A module
+    that wants every backend overrides it: `def live_db(db_url): return db_url`."""
+    return sqlite_template
+
+
+@pytest.fixture
+def live(request, live_db, tmp_path):
+    """A real server on 127.0.0.1 (tests/live_server.py) with the factories' org tree, started
+    for the test and stopped after it. A `live_server(real_clock=True)` mark (on the test or the
+    module) runs it on the real clock, without its housekeeping task."""
+    from tests.live_server import LiveServer
+    mark = request.node.get_closest_marker("live_server")
+    real = bool(mark and mark.kwargs.get("real_clock"))
+    server = LiveServer(live_db, tmp_path, real_clock=real,
+                        lifespan="off" if real else "auto").start()
+    yield server
+    server.stop()

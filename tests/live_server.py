@@ -1,13 +1,18 @@
-"""A real server on 127.0.0.1: uvicorn serving an app in a thread of the test process, and the
-LiveServer the client↔server tests share (create_app over a database, the factories' org tree)."""
+"""A real server on 127.0.0.1 for client↔server tests: uvicorn serving create_app in a thread of
+the test process, over a database with the factories' org tree (a ServerHarness gives the test
+the same database's sessions, tree and clock). The one live-server helper of the test suite."""
 from __future__ import annotations
 
+import datetime as dt
+import shutil
 import socket
 import threading
 import time
 from pathlib import Path
 
 import uvicorn
+
+SECRET = "test-secret-" + "x" * 32
 
 
 def free_port() -> int:
@@ -37,29 +42,47 @@ class UvicornThread:
         self.thread.join(timeout)
 
 
-class LiveServer:
-    """create_app over `db_url` with the factories' org tree, served on 127.0.0.1 after
-    `start()`; attachments under `folder`."""
+def real_now() -> dt.datetime:
+    """The real clock as the server stores times (naive UTC)."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
-    def __init__(self, db_url: str, folder: Path) -> None:
+
+class LiveServer:
+    """create_app over `db` with the factories' org tree, served on 127.0.0.1 after `start()`;
+    attachments (and snapshots) under `folder`.
+
+    `db`: a database URL, or the path of a migrated SQLite template (copied into `folder`).
+    `real_clock`: the server, its tokens and the harness's clock follow the real clock (HTTP
+    sync tests whose devices use the real clock too); otherwise the fixed clock of
+    tests/factories.py (`self.clock`, which a test may move). `lifespan="off"` skips the
+    server's housekeeping task."""
+
+    def __init__(self, db: str | Path, folder: Path, *, real_clock: bool = False,
+                 lifespan: str = "auto") -> None:
         from sync_server.app import create_app
         from sync_server.settings import Settings
-        from tests.conftest import NOW
-        from tests.factories import Clock, build_tree
+        from tests.integration.sync_harness import ServerHarness
 
-        self.clock = Clock(NOW)
-        self.settings = Settings(database_url=db_url, environment="test",
-                                 secret_key="test-secret-" + "x" * 32,
+        if isinstance(db, Path):
+            path = folder / "server.db"
+            shutil.copyfile(db, path)
+            db = f"sqlite:///{path}"
+        self.harness = ServerHarness(db)
+        self.tree = self.harness.tree
+        self.clock = self.harness.clock
+        if real_clock:
+            self.clock.now = real_now()
+        self.now = real_now if real_clock else self.clock
+        """The server's clock: what it stamps changes and tokens with."""
+        self.settings = Settings(database_url=db, environment="test", secret_key=SECRET,
                                  attachments_dir=folder / "attachments")
-        self.app = create_app(self.settings, clock=self.clock)
-        with self.app.state.sessions() as s:
-            self.tree = build_tree(s, NOW)
-            s.commit()
+        self.app = create_app(self.settings, clock=self.now)
+        self._lifespan = lifespan
         self._served: UvicornThread | None = None
         self.url = ""
 
     def start(self) -> "LiveServer":
-        self._served = UvicornThread(self.app)
+        self._served = UvicornThread(self.app, lifespan=self._lifespan)
         self.url = self._served.url
         return self
 
@@ -69,10 +92,11 @@ class LiveServer:
 
     def token(self, username: str, device_id: str | None = None) -> str:
         from sync_server.services.auth import make_access_token
-        return make_access_token(self.tree.users[username], self.settings, self.clock(),
+        return make_access_token(self.tree.users[username], self.settings, self.now(),
                                  device_id)
 
     def stop(self) -> None:
         if self._served:
-            self._served.stop()
+            self._served.stop(10)
         self.app.state.engine.dispose()
+        self.harness.close()

@@ -47,7 +47,7 @@ if not SHAPER.exists():  # a checkout elsewhere: the tool may be vendored beside
     SHAPER = Path(__file__).resolve().parents[3] / "shared" / "tools" / "shaper.py"
 
 
-from tests.live_server import LiveServer, free_port  # noqa: E402,F401 - shared by these tests
+from tests.live_server import free_port  # noqa: E402
 
 
 class Shaper:
@@ -129,4 +129,4 @@ def cut_when(path_of_received: Callable[[], int], thresholds: list[int], shaper:
     return cuts
 
 
-__all__ = ["make_photo", "LiveServer", "Shaper", "free_port", "cut_when"]
+__all__ = ["make_photo", "Shaper", "cut_when"]

@@ -26,7 +26,8 @@ from desktop.storage.database import open_database
 from desktop.storage.migrations import migrate
 from tests.conftest import NOW
 from tests.factories import PASSWORD
-from tests.integration.attachment_helpers import LiveServer, Shaper, cut_when, make_photo
+from tests.integration.attachment_helpers import Shaper, cut_when, make_photo
+from tests.live_server import LiveServer
 
 FIVE_MB = 5 * 1024 * 1024
 
@@ -39,10 +40,8 @@ def sqlite_url(sqlite_template, tmp_path):
 
 
 @pytest.fixture
-def live(db_url, tmp_path):
-    server = LiveServer(db_url, tmp_path).start()
-    yield server
-    server.stop()
+def live_db(db_url):
+    return db_url  # every backend
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import random
-import shutil
 import threading
 
 import pytest
@@ -23,21 +22,12 @@ from desktop.ui.context import AppContext, CurrentUser
 from tests.conftest import NOW
 from tests.desktop.people_factories import make_id_number
 from tests.factories import PASSWORD
-from tests.live_server import LiveServer
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 pytestmark = pytest.mark.qt
 
 FAST = {"edit_delay_ms": 100, "period_ms": 600_000, "backoff_first_ms": 50,
         "busy_retry_ms": 50}
-
-
-@pytest.fixture
-def live(sqlite_template, tmp_path):
-    shutil.copyfile(sqlite_template, tmp_path / "server.db")
-    server = LiveServer(f"sqlite:///{tmp_path / 'server.db'}", tmp_path).start()
-    yield server
-    server.stop()
 
 
 def test_signing_in_syncs_and_an_edit_reaches_the_server_without_f9(

@@ -21,13 +21,6 @@ SECRET = "test-secret-" + "x" * 32
 
 
 @pytest.fixture
-def server(db_url):
-    srv = ServerHarness(db_url)
-    yield srv
-    srv.close()
-
-
-@pytest.fixture
 def laptop(server, tmp_path):
     made = []
 

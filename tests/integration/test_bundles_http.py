@@ -13,16 +13,18 @@ from desktop.storage.changes import record_change
 from sync_server.services.changes import apply_change
 from tests.conftest import NOW
 from tests.factories import PASSWORD
-from tests.integration.attachment_helpers import LiveServer
 
 
 @pytest.fixture
-def live(db_url, tmp_path, monkeypatch):
+def live_db(db_url):
+    return db_url  # every backend
+
+
+@pytest.fixture
+def live(live, tmp_path, monkeypatch):
     monkeypatch.setenv("YZB_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("YZB_PASSWORD", PASSWORD)
-    server = LiveServer(db_url, tmp_path).start()
-    yield server
-    server.stop()
+    return live
 
 
 def server_households(live) -> dict[str, str]:

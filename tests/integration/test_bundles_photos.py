@@ -30,13 +30,6 @@ SECRET = "test-secret-" + "y" * 32
 
 
 @pytest.fixture
-def server(db_url):
-    srv = ServerHarness(db_url)
-    yield srv
-    srv.close()
-
-
-@pytest.fixture
 def files(tmp_path):
     return AttachmentFiles(tmp_path / "server-attachments")
 

@@ -3,7 +3,6 @@ the page syncs and lists it, and a grid worker's device gets the column in its l
 from __future__ import annotations
 
 import os
-import shutil
 
 import pytest
 from openpyxl import load_workbook
@@ -15,17 +14,8 @@ from desktop.services.session import sign_in
 from desktop.services.sync import SyncService
 from tests.conftest import NOW
 from tests.factories import PASSWORD
-from tests.live_server import LiveServer
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-
-
-@pytest.fixture
-def live(sqlite_template, tmp_path):
-    shutil.copyfile(sqlite_template, tmp_path / "server.db")
-    server = LiveServer(f"sqlite:///{tmp_path / 'server.db'}", tmp_path).start()
-    yield server
-    server.stop()
 
 
 def admin_page(live, tmp_path, monkeypatch, qtbot):  # noqa: ANN001, ANN201

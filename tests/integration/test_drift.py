@@ -16,7 +16,7 @@ from desktop.services.sync import SyncService
 from desktop.storage.outbox import pending_count
 from sync_server.db.snapshot_tables import DeviceHolding
 from tests.integration.sync_harness import Device
-from tests.integration.sync_live import LiveServer
+from tests.live_server import LiveServer, real_now
 
 
 @pytest.fixture
@@ -28,16 +28,17 @@ def db_url(sqlite_template, tmp_path):
     return f"sqlite:///{path}"
 
 
+pytestmark = pytest.mark.live_server(real_clock=True)  # its devices use the real clock
+
+
 @pytest.fixture
-def live(db_url, tmp_path):
-    srv = LiveServer(db_url, tmp_path)
-    yield srv
-    srv.stop()
+def live_db(db_url):
+    return db_url  # every backend
 
 
 def http_device(live: LiveServer, username: str, path) -> Device:
     d = Device(live.harness, username, path)
-    d.now = LiveServer._now  # the live server runs on the real clock
+    d.now = real_now  # the live server runs on the real clock
     d.service = SyncService(d, HttpSyncTransport(live.url), clock=d.now, max_bytes=20_000)
     d.service.store_tokens({"access_token": live.token(username)})
     return d
@@ -58,7 +59,7 @@ def restore(device: Device, source) -> None:
 def test_a_laptop_restored_from_a_week_old_copy_is_rebuilt_and_keeps_its_new_edits(
         live, tmp_path):
     srv = live.harness
-    srv.clock.now = LiveServer._now()
+    srv.clock.now = real_now()
     grid = srv.grid("g1a")
     hid = srv.write(Household, None, {"household_no": "H-1", "address": "旧址", "grid_id": grid})
     laptop = http_device(live, "worker1a", tmp_path / "laptop.db")
@@ -69,7 +70,7 @@ def test_a_laptop_restored_from_a_week_old_copy_is_rebuilt_and_keeps_its_new_edi
               for i in range(2, 30)]
     laptop.write(Household, hid, {"household_no": "H-1-周"})
     laptop.sync()
-    srv.clock.now = LiveServer._now()
+    srv.clock.now = real_now()
     srv.write(Household, hid, {"address": "新址（办公室改）"})
     laptop.sync()
     assert laptop.view()[hid]["address"] == "新址（办公室改）"

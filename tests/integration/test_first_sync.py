@@ -4,7 +4,6 @@ over; the snapshot is prepared once and shared."""
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 
 import httpx
 import pytest
@@ -20,7 +19,7 @@ from desktop.storage.changes import sync_state
 from sync_server.db.snapshot_tables import ScopeSnapshot
 from sync_server.services.auth import make_access_token
 from tests.integration.sync_harness import Device
-from tests.integration.sync_live import LiveServer
+from tests.live_server import LiveServer, real_now
 
 
 class CuttingTransport(httpx.HTTPTransport):
@@ -51,25 +50,31 @@ class CuttingTransport(httpx.HTTPTransport):
         return response
 
 
+pytestmark = pytest.mark.live_server(real_clock=True)  # its devices use the real clock
+
+
 @pytest.fixture
-def live(tmp_path):
+def live_db(tmp_path):
     url = f"sqlite:///{tmp_path / 'server.db'}"
     build(url, people=1500, houses=400, visits=1500)
-    srv = LiveServer(url, tmp_path)
-    srv.app.state.snapshot_batch_bytes = 60_000  # many small batches, to cut in between
-    yield srv
-    srv.stop()
+    return url
+
+
+@pytest.fixture
+def live(live):
+    live.app.state.snapshot_batch_bytes = 60_000  # many small batches, to cut in between
+    return live
 
 
 def office_device(live: LiveServer, path, transport: httpx.BaseTransport | None = None
                   ) -> Device:
     d = Device(live.harness, "office1", path)
-    d.now = LiveServer._now
+    d.now = real_now
     client = httpx.Client(transport=transport, timeout=60) if transport else None
     d.service = SyncService(d, HttpSyncTransport(live.url, client=client), clock=d.now)
     with live.harness.session() as s:
         user = s.scalar(select(User).where(User.username == "bench_office"))
-        token = make_access_token(user, live.settings, LiveServer._now())
+        token = make_access_token(user, live.settings, real_now())
     d.service.store_tokens({"access_token": token})
     return d
 
@@ -176,7 +181,7 @@ def test_a_first_sync_hears_the_snapshot_is_ready_without_polling(live, tmp_path
     d = office_device(live, tmp_path / "a.db")
     with live.harness.session() as s:
         user = s.scalar(select(User).where(User.username == "bench_office"))
-        token = make_access_token(user, live.settings, LiveServer._now())
+        token = make_access_token(user, live.settings, real_now())
     slept: list[float] = []
     report = first_sync(d.engine, SnapshotClient(live.url, token), now=d.now,
                         sleep=slept.append)

@@ -14,16 +14,9 @@ from desktop.assistant.ledgers import export_ledger, import_ledger
 from sync_server.app import create_app
 from sync_server.services.auth import make_access_token
 from sync_server.settings import Settings
-from tests.integration.sync_harness import Device, ServerHarness
+from tests.integration.sync_harness import Device
 
 LIVESTOCK = ledger_type_id("livestock")
-
-
-@pytest.fixture
-def server(db_url):
-    srv = ServerHarness(db_url)
-    yield srv
-    srv.close()
 
 
 @pytest.fixture
@@ -107,16 +100,16 @@ def test_a_first_sync_over_http_from_a_snapshot_brings_the_admins_new_field(db_u
     from desktop.net.sync import HttpSyncTransport
     from desktop.services.sync import SyncService
     from sync_server.db.snapshot_tables import ScopeSnapshot
-    from tests.integration.sync_live import LiveServer
+    from tests.live_server import LiveServer, real_now
 
-    live = LiveServer(db_url, tmp_path)
+    live = LiveServer(db_url, tmp_path, real_clock=True, lifespan="off").start()
     try:
         r = httpx.post(f"{live.url}/api/admin/ledger-types/{LIVESTOCK}/fields", json={
             "code": "vaccinations", "label": "防疫次数", "field_type": "int", "unit": "次"},
             headers={"Authorization": f"Bearer {live.token('admin')}"})
         assert r.status_code == 201, r.text
         laptop = Device(live.harness, "worker1b", tmp_path / "laptop.db")
-        laptop.now = LiveServer._now
+        laptop.now = real_now
         laptop.service = SyncService(laptop, HttpSyncTransport(live.url), clock=laptop.now)
         laptop.service.store_tokens({"access_token": live.token("worker1b")})
         try:

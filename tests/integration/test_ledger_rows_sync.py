@@ -11,14 +11,7 @@ from desktop.assistant.ledgers import ledger
 from desktop.services import ledgers
 from desktop.services.ledgers import LedgerQuery
 from desktop.services.work_context import grids_in_scope
-from tests.integration.sync_harness import Device, ServerHarness
-
-
-@pytest.fixture
-def server(db_url):
-    srv = ServerHarness(db_url)
-    yield srv
-    srv.close()
+from tests.integration.sync_harness import Device
 
 
 @pytest.fixture

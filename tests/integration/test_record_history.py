@@ -2,7 +2,6 @@
 it shows every device's edits with who made them (GET /api/sync/history over real HTTP)."""
 from __future__ import annotations
 
-import shutil
 
 import pytest
 from sqlalchemy.orm import Session
@@ -16,15 +15,6 @@ from desktop.services.sync import SyncService
 from desktop.storage.changes import record_change
 from tests.conftest import NOW
 from tests.factories import PASSWORD
-from tests.live_server import LiveServer
-
-
-@pytest.fixture
-def live(sqlite_template, tmp_path):
-    shutil.copyfile(sqlite_template, tmp_path / "server.db")
-    server = LiveServer(f"sqlite:///{tmp_path / 'server.db'}", tmp_path).start()
-    yield server
-    server.stop()
 
 
 def test_the_history_names_who_changed_each_field_on_other_devices(live, tmp_path,

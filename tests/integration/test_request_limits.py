@@ -4,7 +4,6 @@ token is checked before a sync body is read."""
 from __future__ import annotations
 
 import select
-import shutil
 import socket
 import time
 
@@ -16,15 +15,6 @@ from common.sync.codec import pack
 from tests.live_server import LiveServer
 
 MB = 1024 * 1024
-
-
-@pytest.fixture
-def live(sqlite_template, tmp_path):
-    path = tmp_path / "server.db"
-    shutil.copyfile(sqlite_template, path)
-    srv = LiveServer(f"sqlite:///{path}", tmp_path).start()
-    yield srv
-    srv.stop()
 
 
 def send_chunked(live: LiveServer, path: str, total: int, headers: dict[str, str]

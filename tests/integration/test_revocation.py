@@ -22,15 +22,18 @@ from desktop.storage.changes import record_change
 from desktop.storage.profiles import base_dir
 from tests.conftest import NOW
 from tests.factories import PASSWORD
-from tests.integration.attachment_helpers import LiveServer, make_photo
+from tests.integration.attachment_helpers import make_photo
 
 
 @pytest.fixture
-def live(db_url, tmp_path, monkeypatch):
+def live_db(db_url):
+    return db_url  # every backend
+
+
+@pytest.fixture
+def live(live, tmp_path, monkeypatch):
     monkeypatch.setenv("YZB_HOME", str(tmp_path / "home"))
-    server = LiveServer(db_url, tmp_path).start()
-    yield server
-    server.stop()
+    return live
 
 
 def login(live, username, device_id=None):

@@ -15,20 +15,24 @@ from common.sync.codec import pack, unpack
 from common.sync.messages import MEDIA_TYPE, PullRequest, PushRequest, SyncRequest
 from desktop.net.sync import HttpSyncTransport
 from sync_server.api.routes.sync import _writer_lock
-from tests.integration.sync_live import LiveServer
+from tests.live_server import LiveServer
 
 
 # SQLite: a test holding its one writer lock holds every exchange behind it.
-pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+pytestmark = [pytest.mark.parametrize("db_url", ["sqlite"], indirect=True),
+              pytest.mark.live_server(real_clock=True)]  # its devices use the real clock
 
 
 @pytest.fixture
-def live(db_url, tmp_path):
-    srv = LiveServer(db_url, tmp_path)
-    srv.settings.sync_max_queued = 1
-    srv.settings.sync_retry_after = 1
-    yield srv
-    srv.stop()
+def live_db(db_url):
+    return db_url
+
+
+@pytest.fixture
+def live(live):
+    live.settings.sync_max_queued = 1
+    live.settings.sync_retry_after = 1
+    return live
 
 
 def request() -> SyncRequest:

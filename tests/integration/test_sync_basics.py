@@ -11,14 +11,7 @@ from common.errors import DomainError
 from common.schema import Household
 from desktop.storage import outbox
 from desktop.storage.conflicts import list_conflicts, resolve_conflict
-from tests.integration.sync_harness import Device, ServerHarness
-
-
-@pytest.fixture
-def server(db_url):
-    srv = ServerHarness(db_url)
-    yield srv
-    srv.close()
+from tests.integration.sync_harness import Device
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from desktop.storage import profiles
 from desktop.storage.outbox import pending_count
 from desktop.storage.tables import LocalHistory, OutboxEntry
 from tests.factories import PASSWORD
-from tests.integration.sync_live import LiveServer
+from tests.live_server import LiveServer
 
 ROOT = Path(__file__).resolve().parents[2]
 PY = sys.executable
@@ -34,11 +34,12 @@ def db_url(sqlite_template, tmp_path):
     return f"sqlite:///{path}"
 
 
+pytestmark = pytest.mark.live_server(real_clock=True)  # its devices use the real clock
+
+
 @pytest.fixture
-def live(db_url, tmp_path):
-    srv = LiveServer(db_url, tmp_path)
-    yield srv
-    srv.stop()
+def live_db(db_url):
+    return db_url  # every backend
 
 
 def cli(home: Path, *args: str, password: str = PASSWORD, **kw) -> subprocess.Popen:

@@ -12,14 +12,14 @@ from common.schema import Household
 from common.sync import hlc
 from common.sync.messages import (Change, PullRequest, PushRequest, SyncRequest)
 from desktop.net.sync import HttpSyncTransport
-from tests.integration.sync_live import LiveServer
+
+
+pytestmark = pytest.mark.live_server(real_clock=True)  # its devices use the real clock
 
 
 @pytest.fixture
-def live(db_url, tmp_path):
-    srv = LiveServer(db_url, tmp_path)
-    yield srv
-    srv.stop()
+def live_db(db_url):
+    return db_url  # every backend
 
 
 @pytest.fixture

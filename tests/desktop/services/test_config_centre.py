@@ -15,10 +15,9 @@ from desktop.services.sync import SyncService
 from desktop.storage.changes import sync_state
 from tests.conftest import NOW
 from tests.factories import PASSWORD
-from tests.integration.test_config_centre_client import live  # noqa: F401
 
 
-def _service(live, tmp_path, monkeypatch, username):  # noqa: ANN001, ANN202, F811
+def _service(live, tmp_path, monkeypatch, username):  # noqa: ANN001, ANN202
     monkeypatch.setenv("YZB_HOME", str(tmp_path / username))
     profile = sign_in(live.url, username, PASSWORD, now=NOW).profile
     sync = SyncService(profile, HttpSyncTransport(live.url), clock=lambda: NOW)

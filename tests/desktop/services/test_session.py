@@ -4,24 +4,11 @@ import pytest
 from common.errors import DomainError
 from desktop.services.session import known_profiles, sign_in
 from tests.conftest import NOW
-from tests.desktop.live_server import LiveServer, free_port
+from tests.live_server import free_port
 from tests.factories import PASSWORD
 
 
-@pytest.fixture
-def home(tmp_path, monkeypatch):
-    monkeypatch.setenv("YZB_HOME", str(tmp_path / "home"))
-    return tmp_path / "home"
-
-
-@pytest.fixture
-def live(sqlite_template, tmp_path):
-    srv = LiveServer(sqlite_template, tmp_path).start()
-    yield srv
-    srv.stop()
-
-
-def test_first_sign_in_creates_a_profile_then_offline_sign_in_needs_no_server(home, live):
+def test_first_sign_in_creates_a_profile_then_offline_sign_in_needs_no_server(yzb_home, live):
     synced = []
     first = sign_in(live.url, "worker1a", PASSWORD, now=NOW,
                     initial_sync=lambda profile, progress: synced.append(profile.name))
@@ -35,7 +22,7 @@ def test_first_sign_in_creates_a_profile_then_offline_sign_in_needs_no_server(ho
     assert [p["name"] for p in known_profiles()] == ["worker1a"]
 
 
-def test_a_wrong_password_is_refused_online_and_offline(home, live):
+def test_a_wrong_password_is_refused_online_and_offline(yzb_home, live):
     with pytest.raises(DomainError) as exc:
         sign_in(live.url, "worker1a", "wrong-password", now=NOW)
     assert exc.value.message() == "账号或密码错误"
@@ -46,7 +33,7 @@ def test_a_wrong_password_is_refused_online_and_offline(home, live):
     assert exc.value.code == "wrong_password"
 
 
-def test_two_accounts_on_one_machine_are_kept_apart(home, live):
+def test_two_accounts_on_one_machine_are_kept_apart(yzb_home, live):
     a = sign_in(live.url, "worker1a", PASSWORD, now=NOW)
     b = sign_in(live.url, "worker2", PASSWORD, now=NOW)
     assert a.profile.path != b.profile.path
@@ -55,14 +42,14 @@ def test_two_accounts_on_one_machine_are_kept_apart(home, live):
     b.profile.close()
 
 
-def test_an_unreachable_server_on_first_sign_in_says_so_in_chinese(home):
+def test_an_unreachable_server_on_first_sign_in_says_so_in_chinese(yzb_home):
     with pytest.raises(DomainError) as exc:
         sign_in(f"http://127.0.0.1:{free_port()}", "worker1a", PASSWORD, now=NOW)
     assert exc.value.code == "server_unreachable"
     assert "无法连接服务器" in exc.value.message()
 
 
-def test_first_sign_in_downloads_the_scope_and_indexes_names_for_pinyin_search(home, live):
+def test_first_sign_in_downloads_the_scope_and_indexes_names_for_pinyin_search(yzb_home, live):
     from sync_server.services.changes import apply_change
     from common.schema import Person
     from desktop.services.search import PeopleQuery, count_people

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import time
 
 import pytest
 from sqlalchemy.orm import Session
@@ -22,6 +23,16 @@ def qt_speaks_chinese(qapp):
     loads them (desktop/app.py): tests see what users see."""
     from desktop.app import install_translations
     assert install_translations(qapp)
+
+
+@pytest.fixture
+def beijing_time(monkeypatch):
+    """The laptop's clock set to Beijing time (UTC+8), as in Xinjiang's offices."""
+    monkeypatch.setenv("TZ", "Asia/Shanghai")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from desktop.ui.config.page import OFFLINE_TIP
 from desktop.ui.main_window import MainWindow
 from desktop.ui.pages import PAGES
 from tests.desktop.ui.conftest import wait_idle
-from tests.integration.test_config_centre_client import admin_page, live  # noqa: F401
+from tests.integration.test_config_centre_client import admin_page
 
 
 def _window_for(ctx, qtbot, role: str) -> MainWindow:  # noqa: ANN001
@@ -30,7 +30,7 @@ def test_the_config_centre_is_listed_after_the_ledgers_for_a_county_admin_only(c
         k for k in _window_for(ctx, qtbot, "grid_worker").page_keys()]
 
 
-def test_a_bad_field_code_shows_the_servers_reason_under_the_code(live, tmp_path,  # noqa: F811
+def test_a_bad_field_code_shows_the_servers_reason_under_the_code(live, tmp_path,
                                                                    monkeypatch, qtbot):
     page, admin, tasks = admin_page(live, tmp_path, monkeypatch, qtbot)
     page.choose_type("土地台账")
@@ -55,7 +55,7 @@ def test_a_bad_field_code_shows_the_servers_reason_under_the_code(live, tmp_path
     admin.close()
 
 
-def test_a_duplicate_type_name_is_refused_under_the_name(live, tmp_path, monkeypatch,  # noqa: F811
+def test_a_duplicate_type_name_is_refused_under_the_name(live, tmp_path, monkeypatch,
                                                         qtbot):
     page, admin, tasks = admin_page(live, tmp_path, monkeypatch, qtbot)
     page.add_type()
@@ -77,7 +77,7 @@ def test_a_duplicate_type_name_is_refused_under_the_name(live, tmp_path, monkeyp
 
 
 def test_editing_a_field_says_the_code_and_type_are_fixed_and_changes_its_label(
-        live, tmp_path, monkeypatch, qtbot):  # noqa: F811
+        live, tmp_path, monkeypatch, qtbot):
     page, admin, tasks = admin_page(live, tmp_path, monkeypatch, qtbot)
     page.choose_type("土地台账")
     page.fields.selectRow(0)
@@ -96,7 +96,7 @@ def test_editing_a_field_says_the_code_and_type_are_fixed_and_changes_its_label(
     admin.close()
 
 
-def test_retiring_a_field_asks_first_saying_rows_are_kept(live, tmp_path, monkeypatch,  # noqa: F811
+def test_retiring_a_field_asks_first_saying_rows_are_kept(live, tmp_path, monkeypatch,
                                                         qtbot):
     page, admin, tasks = admin_page(live, tmp_path, monkeypatch, qtbot)
     page.choose_type("土地台账")
@@ -117,7 +117,7 @@ def test_retiring_a_field_asks_first_saying_rows_are_kept(live, tmp_path, monkey
 
 
 def test_with_the_server_stopped_the_page_shows_the_local_copy_and_explains(
-        live, tmp_path, monkeypatch, qtbot):  # noqa: F811
+        live, tmp_path, monkeypatch, qtbot):
     page, admin, tasks = admin_page(live, tmp_path, monkeypatch, qtbot)
     live.stop()
     with qtbot.waitSignal(page.online_changed, timeout=20000) as online:
@@ -136,7 +136,7 @@ def test_with_the_server_stopped_the_page_shows_the_local_copy_and_explains(
 
 
 def test_retiring_a_ledger_type_removes_it_from_the_local_ledgers_after_the_sync(
-        live, tmp_path, monkeypatch, qtbot):  # noqa: F811
+        live, tmp_path, monkeypatch, qtbot):
     from sqlalchemy.orm import Session
 
     from desktop.assistant.ledgers import list_ledgers
@@ -155,7 +155,7 @@ def test_retiring_a_ledger_type_removes_it_from_the_local_ledgers_after_the_sync
     admin.close()
 
 
-def test_relabelling_a_dictionary_entry_keeps_its_code(live, tmp_path, monkeypatch,  # noqa: F811
+def test_relabelling_a_dictionary_entry_keeps_its_code(live, tmp_path, monkeypatch,
                                                       qtbot):
     page, admin, tasks = admin_page(live, tmp_path, monkeypatch, qtbot)
     page.tabs.setCurrentIndex(1)

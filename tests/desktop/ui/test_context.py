@@ -2,22 +2,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import time
 from types import SimpleNamespace
 
-import pytest
 
 from desktop.ui.context import local_day_end, local_today
 from desktop.ui.widgets.labels import local_time
-
-
-@pytest.fixture
-def beijing_time(monkeypatch):
-    monkeypatch.setenv("TZ", "Asia/Shanghai")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
 
 
 def test_just_after_local_midnight_the_worker_is_already_on_the_next_day(beijing_time):

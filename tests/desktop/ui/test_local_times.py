@@ -2,21 +2,10 @@
 from __future__ import annotations
 
 import datetime as dt
-import time
 
-import pytest
 
 from common.schema import Visit
 from desktop.ui.widgets.labels import Labels, local_time
-
-
-@pytest.fixture
-def beijing_time(monkeypatch):
-    monkeypatch.setenv("TZ", "Asia/Shanghai")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
 
 
 def test_a_stored_utc_time_reads_as_the_laptops_local_time(beijing_time):

@@ -6,13 +6,8 @@ from desktop.app import build_main_window
 from desktop.tasks import TaskManager
 from desktop.ui.signin.dialog import SignInDialog
 from tests.conftest import NOW
-from tests.desktop.live_server import LiveServer
+from tests.live_server import LiveServer
 from tests.factories import PASSWORD
-
-
-@pytest.fixture
-def home(tmp_path, monkeypatch):
-    monkeypatch.setenv("YZB_HOME", str(tmp_path / "home"))
 
 
 @pytest.fixture
@@ -30,7 +25,7 @@ def fill(dialog, qtbot, server, account, password):
 
 
 def test_sign_in_online_then_offline_and_a_wrong_password_is_explained(
-        home, tasks, qtbot, sqlite_template, tmp_path):
+        yzb_home, tasks, qtbot, sqlite_template, tmp_path):
     live = LiveServer(sqlite_template, tmp_path).start()
     try:
         dialog = SignInDialog(tasks, lambda: NOW, initial_sync=None)
@@ -64,7 +59,7 @@ def test_sign_in_online_then_offline_and_a_wrong_password_is_explained(
 
 
 def test_after_failed_sign_ins_the_dialog_shows_the_servers_captcha_and_signs_in_with_it(
-        home, tasks, qtbot, sqlite_template, tmp_path, monkeypatch):
+        yzb_home, tasks, qtbot, sqlite_template, tmp_path, monkeypatch):
     from sync_server.services import captcha as server_captcha
     monkeypatch.setattr(server_captcha, "ALPHABET", "K")  # every captcha reads KKKK
     live = LiveServer(sqlite_template, tmp_path).start()
