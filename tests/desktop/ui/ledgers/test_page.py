@@ -20,7 +20,7 @@ from desktop.ui.context import AppContext, CurrentUser
 from desktop.ui.ledgers import LedgersPage
 from tests.desktop.ledger_fixtures import NOW, ledger_scope  # noqa: F401
 
-from .conftest import wait_idle
+from tests.desktop.ui.conftest import wait_idle
 
 pytestmark = pytest.mark.qt
 
