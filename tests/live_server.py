@@ -5,20 +5,15 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
-import socket
 import threading
 import time
 from pathlib import Path
 
 import uvicorn
 
+from tests.pg import free_port  # the one free-port helper (the PostgreSQL cluster's too)
+
 SECRET = "test-secret-" + "x" * 32
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class UvicornThread:

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
@@ -253,7 +254,7 @@ def import_in(s: Session, data: bytes, *, now: dt.datetime,
         return result
     try:
         answers = [SyncResponse.model_validate(r) for r in payload["responses"]]
-    except Exception:  # noqa: BLE001 - authenticated but malformed: a writer's bug
+    except (KeyError, TypeError, ValidationError):  # authenticated but malformed: a bug
         raise DomainError("bundle_invalid") from None
     for answer in answers:
         _apply(s, answer, result, now=now)
