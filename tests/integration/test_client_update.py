@@ -16,7 +16,7 @@ from desktop.services import updates
 from desktop.tasks import TaskManager
 from desktop.ui.context import AppContext, CurrentUser
 from desktop.ui.sync.page import SyncPage
-from tests.integration.sync_harness import Device, ServerHarness
+from tests.integration.sync_harness import Device
 from tests.live_server import LiveServer
 
 BUILD = bytes(range(256)) * 2000  # 512 KB
@@ -37,10 +37,8 @@ def live(db_url, tmp_path):
 
 @pytest.fixture
 def device(live, tmp_path):
-    harness = ServerHarness.__new__(ServerHarness)  # only its clock is read by Device.now
-    harness.clock = live.clock
     (tmp_path / "device").mkdir()
-    d = Device(harness, "worker1a", tmp_path / "device" / "local.db")
+    d = Device(live.harness, "worker1a", tmp_path / "device" / "local.db")
     d.server_url = live.url
     d.service.transport = HttpSyncTransport(live.url)
     d.service.store_tokens({"access_token": live.token("worker1a")})
@@ -82,7 +80,7 @@ def test_a_cut_download_resumes_and_a_corrupted_one_is_deleted(live, tmp_path):
 def test_the_sync_page_shows_the_notes_and_downloads_the_build(live, device, qtbot):
     tasks = TaskManager(device.engine)
     ctx = AppContext(tasks=tasks, user=CurrentUser("u", "worker1a", "worker1a"),
-                     now=live.clock, services={"sync": device.service})
+                     now=live.clock, sync=device.service)
     page = SyncPage(ctx)
     qtbot.addWidget(page)
     with qtbot.wait_signal(page.sync_failed, timeout=20000):
