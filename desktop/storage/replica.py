@@ -8,14 +8,15 @@ most the batch in flight.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Callable
 
-from sqlalchemy import delete, select
+from sqlalchemy import Date, DateTime, delete, select
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from common.schema import ENTITIES
 from common.sync import Ack, PullResponse, hlc
-from common.sync.codec import expand_clocks, from_wire, values_from_wire
+from common.sync.codec import expand_clocks, values_from_wire
 
 from .changes import sync_state
 from .tables import Conflict, Departure, OutboxEntry, Quarantined
@@ -35,35 +36,70 @@ def apply_acks(session: Session, acks: list[Ack], entities_of: dict[str, tuple[s
 
 
 def apply_pull(session: Session, pull: PullResponse, *, now: dt.datetime) -> dict[str, int]:
-    """Apply one pulled batch and move the cursor; returns counts for progress reports."""
+    """Apply one pulled batch and move the cursor; returns counts for progress reports.
+
+    Rows are written in bulk: one `INSERT ... ON CONFLICT (id) DO UPDATE` per entity (and per
+    set of columns), the pulled columns replacing the stored ones and the unsent local changes
+    of a record laid over them with their own stamps. The ORM objects of those entities still
+    in the session are expired afterwards, so later reads in this transaction see the rows
+    written here."""
+    session.flush()
     state = sync_state(session)
     overlay = _pending_overlay(session)
     seen = state.last_clock
     rows = 0
+    departures = session.scalar(select(Departure.record_id).limit(1)) is not None
+    touched: set[type] = set()
     for name, block in pull.data.items():
         entity = ENTITIES.get(name)
         if entity is None:
             continue  # an entity this client does not know yet (newer schema): skip
-        cols = block.cols
-        records = [dict(zip(cols, values)) for values in block.rows]
-        # Load the rows this batch touches in one query, so the upserts below find them in
-        # the session instead of asking the database once per row.
-        ids = [r["id"] for r in records]
-        existing: dict[str, Any] = {}
-        for i in range(0, len(ids), 500):
-            existing.update((row.id, row) for row in session.scalars(
-                select(entity).where(entity.id.in_(ids[i:i + 500]))))
-        for record in records:
-            record["field_clock"] = expand_clocks(record.get("field_clock"))
-            seen = hlc.observe(seen, max(record["field_clock"].values(), default=None))
-            _upsert(session, entity, record, overlay.get((name, record["id"])),
-                    existing.get(record["id"]))
-            rows += 1
+        table = entity.__table__
+        # Columns this client does not have (a newer server schema) are left out, as
+        # setting them on an ORM object never reached the database either.
+        picks = [(i, c, _converter(table, c)) for i, c in enumerate(block.cols)
+                 if c in table.columns and c != "field_clock"]
+        clock_at = block.cols.index("field_clock") if "field_clock" in block.cols else None
+        groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        plain_keys = tuple(c for _, c, _ in picks) + ("field_clock",)
+        plain = groups.setdefault(plain_keys, [])
+        ids = []
+        for values in block.rows:
+            record = {c: (conv(values[i]) if conv else values[i]) for i, c, conv in picks}
+            clocks = expand_clocks(values[clock_at] if clock_at is not None else None)
+            seen = hlc.observe(seen, max(clocks.values(), default=None))
+            record["field_clock"] = clocks
+            ids.append(record["id"])
+            pending = overlay.get((name, record["id"]))
+            if pending:
+                clocks = dict(clocks)
+                for entry in pending:
+                    for key, value in values_from_wire(entity, entry.values).items():
+                        if key in table.columns:
+                            record[key] = value
+                            clocks[key] = entry.clock
+                record["field_clock"] = clocks
+                groups.setdefault(tuple(record), []).append(record)
+            else:
+                plain.append(record)
+        for keys, group in groups.items():
+            if group:
+                stmt = sqlite_insert(table)
+                stmt = stmt.on_conflict_do_update(
+                    index_elements=[table.c.id],
+                    set_={k: stmt.excluded[k] for k in keys if k != "id"})
+                session.execute(stmt, group)
+        rows += len(ids)
+        touched.add(entity)
         # A record the server sends is in the scope (again): a departure noted for it
         # earlier, waiting for its edits to settle, no longer applies.
-        for i in range(0, len(ids), 500):
-            session.execute(delete(Departure).where(Departure.entity == name,
-                                                    Departure.record_id.in_(ids[i:i + 500])))
+        if departures:
+            for i in range(0, len(ids), 500):
+                session.execute(delete(Departure).where(Departure.entity == name,
+                                                        Departure.record_id.in_(ids[i:i + 500])))
+    for obj in list(session.identity_map.values()):
+        if type(obj) in touched:
+            session.expire(obj)
     left = 0
     for name, record_id in pull.exits:
         if (name, record_id) in overlay or _has_quarantine(session, record_id):
@@ -84,6 +120,16 @@ def apply_pull(session: Session, pull: PullResponse, *, now: dt.datetime) -> dic
     return {"rows": rows, "exits": left, "conflicts": len(pull.conflicts)}
 
 
+def _converter(table: Any, column: str) -> Callable[[Any], Any] | None:
+    """What `from_wire` does for one column, chosen once per batch instead of once per value."""
+    kind = table.columns[column].type
+    if isinstance(kind, DateTime):
+        return lambda v: dt.datetime.fromisoformat(v) if isinstance(v, str) else v
+    if isinstance(kind, Date):
+        return lambda v: dt.date.fromisoformat(v[:10]) if isinstance(v, str) else v
+    return None
+
+
 def drop_settled_departures(session: Session) -> int:
     """Drop departed records whose local changes have all been settled."""
     overlay = _pending_overlay(session)
@@ -94,23 +140,6 @@ def drop_settled_departures(session: Session) -> int:
             session.delete(d)
             dropped += 1
     return dropped
-
-
-def _upsert(session: Session, entity: Any, record: dict[str, Any],
-            pending: list[OutboxEntry] | None, row: Any) -> None:
-    if row is None:
-        row = entity(id=record["id"])
-        session.add(row)
-    for key, value in record.items():
-        if key != "id":
-            setattr(row, key, from_wire(entity, key, value))
-    if pending:
-        clocks = dict(row.field_clock or {})
-        for entry in pending:
-            for key, value in values_from_wire(entity, entry.values).items():
-                setattr(row, key, value)
-                clocks[key] = entry.clock
-        row.field_clock = clocks
 
 
 def _pending_overlay(session: Session) -> dict[tuple[str, str], list[OutboxEntry]]:
