@@ -49,6 +49,7 @@ BENCHMARKS = (
     Bench("qr", "benchmarks.qr", quick=("--runs", "1")),
     Bench("search", "benchmarks.search", quick=("--scale", "0.02", "--runs", "3",
                                                 "--cold-runs", "1")),
+    Bench("sqlcipher", "benchmarks.sqlcipher", quick=("--scale", "0.02", "--runs", "2")),
     Bench("server_api", "benchmarks.server_api", quick=("--people", "500", "--runs", "2")),
     Bench("sync", "benchmarks.sync", quick=("--runs", "1")),
     Bench("web_people_page", "benchmarks.web_people_page",
