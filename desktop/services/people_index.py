@@ -10,7 +10,8 @@ high-cardinality ones (grid, house, household) keep row lists turned into bitset
 
 The index is a snapshot: `fingerprint()` (two O(1) reads) says whether the database has changed
 since it was built (a local write adds local history; a pull moves the sync cursor); the search
-service falls back to SQL while it is stale or being rebuilt. Built and read on reader threads;
+service falls back to SQL while it is stale or being rebuilt. `revs` (the highest server rev of
+people and of tags at build time) lets people_index_update.py find what a pull changed. Built and read on reader threads;
 an instance is immutable once built, so threads share it without locks.
 """
 from __future__ import annotations
@@ -51,6 +52,12 @@ def fingerprint(session: Session) -> tuple:
             state.last_sync_at if state else None)
 
 
+def max_revs(session: Session) -> tuple[int, int]:
+    """The highest server rev among people and among person tags (two index lookups)."""
+    return (session.execute(select(func.max(Person.rev))).scalar() or 0,
+            session.execute(select(func.max(PersonTag.rev))).scalar() or 0)
+
+
 def _bits(rows: list[int] | range, size: int) -> int:
     buf = bytearray((size + 8) // 8)
     for i in rows:
@@ -63,6 +70,7 @@ class PeopleIndex:
 
     def __init__(self) -> None:
         self.fingerprint: tuple = ()
+        self.revs: tuple[int, int] = (0, 0)  # max rev of people, of person tags when built
         self.keys: list[tuple[Key, str]] = []  # (name_key(name), id) in row order
         self.row_of: dict[str, int] = {}
         self.birth: array = array("l")  # date ordinals (0 = unknown)
@@ -84,6 +92,7 @@ class PeopleIndex:
     def build(cls, session: Session) -> "PeopleIndex":
         ix = cls()
         ix.fingerprint = fingerprint(session)
+        ix.revs = max_revs(session)
         # Plain driver rows (no ORM type processing): ~3x faster for 130,000 rows.
         cols = ("name", "id", "id_number", "phone", "birth_date", *LOW, "grid_id", "house_id",
                 "household_id")

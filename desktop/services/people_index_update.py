@@ -1,10 +1,13 @@
-"""Applying this device's own edits to a people index in milliseconds instead of rebuilding it.
+"""Applying this device's own edits and pulled changes to a people index in milliseconds instead
+of rebuilding it.
 
-After a local edit the index no longer matches the database (its fingerprint moved) and searches
-fall back to SQL until it is brought up to date. Most edits change a phone, a status, a tag or a
-house of people already indexed, without renaming them: their row keeps its place in the
-(name_key, id) order, so the change is a few bit flips on a copy of the index. Anything else (a pull from the
-server, a new, renamed or deleted person, many changes) returns None and the caller rebuilds.
+After a local edit or a pull the index no longer matches the database (its fingerprint moved) and
+searches fall back to SQL until it is brought up to date. Most changes touch a phone, a status, a
+tag or a house of people already indexed, without renaming them: their row keeps its place in the
+(name_key, id) order, so the change is a few bit flips on a copy of the index. Local edits are
+found in the local history; pulled ones by their server rev, above the highest rev the index has
+seen. Anything else (a new, renamed, deleted or departed person, many changes) returns None and
+the caller rebuilds.
 Runs on a reader thread; the index being read by others is never modified.
 """
 from __future__ import annotations
@@ -13,14 +16,14 @@ import copy
 import threading
 from array import array
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from common.schema import Person, PersonTag
 from common.sorting import name_key
 from desktop.storage.tables import LocalHistory
 
-from .people_index import LOW, PeopleIndex, _Blob, fingerprint
+from .people_index import LOW, PeopleIndex, _Blob, fingerprint, max_revs
 
 MAX_CHANGES = 500
 HIGH = ("grid_id", "house_id", "household_id")
@@ -29,8 +32,10 @@ HIGH = ("grid_id", "house_id", "household_id")
 def patched(ix: PeopleIndex, session: Session) -> PeopleIndex | None:
     """A copy of `ix` with the local edits made since it was built, or None (rebuild)."""
     new_fp = fingerprint(session)
-    if new_fp[1:] != ix.fingerprint[1:] or not ix.size:
-        return None  # a pull (or a first sync) happened: rebuild
+    if not ix.size:
+        return None
+    pulled = new_fp[1:] != ix.fingerprint[1:]
+    revs = max_revs(session) if pulled else ix.revs
     since = ix.fingerprint[0] or 0
     changes = session.execute(select(LocalHistory.entity, LocalHistory.record_id)
                               .where(LocalHistory.seq > since)
@@ -46,6 +51,21 @@ def patched(ix: PeopleIndex, session: Session) -> PeopleIndex | None:
             if tag is None:
                 return None
             people.add(tag.person_id)
+    if pulled:
+        people_rev, tags_rev = ix.revs
+        arrived = session.execute(select(Person.id).where(Person.rev > people_rev)
+                                  .limit(MAX_CHANGES + 1)).scalars().all()
+        tagged = session.execute(select(PersonTag.person_id).where(PersonTag.rev > tags_rev)
+                                 .limit(MAX_CHANGES + 1)).scalars().all()
+        if len(arrived) > MAX_CHANGES or len(tagged) > MAX_CHANGES:
+            return None
+        people.update(arrived)
+        people.update(tagged)
+        # A record that left the scope is dropped without a trace: the count tells.
+        alive = session.execute(select(func.count()).select_from(Person)
+                                .where(Person.deleted.is_(False))).scalar()
+        if alive != ix.size:
+            return None
     rows = {p.id: p for p in session.execute(
         select(Person).where(Person.id.in_(people))).scalars()} if people else {}
     for pid in people:
@@ -55,6 +75,7 @@ def patched(ix: PeopleIndex, session: Session) -> PeopleIndex | None:
             return None  # new, deleted or renamed: its place in the order changes
     new = _copy(ix)
     new.fingerprint = new_fp
+    new.revs = revs
     texts: dict[str, list[str]] = {}
     for pid in people:
         _apply(new, session, ix.row_of[pid], rows[pid], texts)

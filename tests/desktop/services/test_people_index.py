@@ -197,3 +197,99 @@ def test_lists_are_in_pinyin_order_with_the_index_and_without_it_and_page_the_sa
     assert by_sql == by_index == paged_sql == paged_ix == expected
     assert expected == sorted(names, key=name_key)
     engine.dispose()
+
+
+pulls = st.lists(st.tuples(
+    st.integers(0, 29),
+    st.sampled_from(["phone", "status", "tag_added", "tag_removed", "house", "grid", "name",
+                     "birth", "departed"]),
+    st.integers(0, 3)), min_size=1, max_size=5)
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(changes=pulls)
+def test_pulled_changes_bring_the_index_to_exactly_what_a_rebuild_gives(tmp_path_factory,
+                                                                      changes):
+    """Changes that arrive from the server (another laptop's edits) patch the index as local
+    edits do; what a patch cannot express (a rename, a person leaving the scope) rebuilds it.
+    Either way searches answer from the index again, exactly as SQL does."""
+    from sqlalchemy import select, text
+
+    from common.schema import Person, PersonTag, new_id
+    from common.sync.codec import to_wire
+    from common.sync.messages import EntityRows, PullResponse
+    from desktop.storage import replica
+
+    engine = make_database(tmp_path_factory.mktemp("pulled") / "p.db")
+    with Session(engine, expire_on_commit=False) as s:
+        org = make_org(s)
+        places = make_places(s, org["grid"].id)
+        ids = [make_person(s, org["grid"].id, name=NAMES[i % len(NAMES)] + str(i),
+                           birth=dt.date(1940 + i, 1 + i % 12, 1 + i % 27),
+                           tags=(TAGS[i % 4],), phone=f"1389900{i:04d}").id
+               for i in range(30)]
+        s.execute(text("UPDATE people SET rev = 10"))  # as acknowledged by the server
+        s.execute(text("UPDATE person_tags SET rev = 10"))
+        s.execute(text("DELETE FROM outbox"))  # sent and settled
+        s.commit()
+        assert rebuild_index(s) == "rebuilt"
+        rev = 10
+        expect_patch = True
+        for k, what, v in changes:
+            rev += 1
+            pid = ids[k]
+            if what == "departed":
+                replica.apply_pull(s, PullResponse(cursor=rev, exits=[("people", pid)]), now=NOW)
+                s.commit()
+                expect_patch = False
+                continue
+            row = s.get(Person, pid)
+            if row is None:
+                continue
+            wire = {c.key: to_wire(getattr(row, c.key)) for c in Person.__table__.columns}
+            entity, record = "people", wire
+            if what == "phone":
+                wire["phone"] = f"1370000{v:04d}" if v else None
+            elif what == "status":
+                wire["status"] = ["normal", "deceased", "moved_out", "normal"][v]
+            elif what == "house":
+                wire["house_id"] = places["house"].id if v % 2 else places["rural"].id
+            elif what == "grid":
+                wire["grid_id"] = org["grid"].id if v % 2 else org["grid2"].id
+            elif what == "name":
+                wire["name"] = "更名" + str(v)
+                expect_patch = False
+            elif what == "birth":
+                wire["birth_date"] = dt.date(1930 + 10 * v, 5, 5).isoformat()
+            elif what == "tag_added":
+                entity, record = "person_tags", {
+                    "id": new_id(), "person_id": pid, "tag_code": TAGS[v], "grid_id": row.grid_id,
+                    "created_at": NOW.isoformat(), "updated_at": NOW.isoformat(),
+                    "deleted": False, "field_clock": {}}
+            else:
+                tag = s.scalars(select(PersonTag).where(PersonTag.person_id == pid)).first()
+                if tag is None:
+                    continue
+                record = {c.key: to_wire(getattr(tag, c.key))
+                          for c in PersonTag.__table__.columns}
+                entity, record["deleted"] = "person_tags", True
+            record["rev"] = rev
+            cols = list(record)
+            replica.apply_pull(s, PullResponse(cursor=rev, data={entity: EntityRows(
+                cols=cols, rows=[[record[c] for c in cols]])}), now=NOW)
+            s.commit()
+        assert fresh_index(s) is None  # stale until brought up to date
+        how = rebuild_index(s)
+        assert how == "patched" if expect_patch else how == "rebuilt"
+        patched_ix = fresh_index(s)
+        assert patched_ix is not None
+        for q in (PeopleQuery(), PeopleQuery(statuses=("normal",)), PeopleQuery(text="1370000"),
+                  PeopleQuery(text="1389900"), PeopleQuery(tags_any=("dibao", "veteran")),
+                  PeopleQuery(tags_all=("elderly_60", "dibao")), PeopleQuery(age_min=80),
+                  PeopleQuery(house_id=places["house"].id), PeopleQuery(text="更名"),
+                  PeopleQuery(grid_ids=(org["grid"].id,)), PeopleQuery(text="1930")):
+            expected = [r.id for r in _sql_rows(s, q)]
+            assert patched_ix.page_ids(q, today=TODAY, session=s, limit=1000) == expected, q
+            assert count_people(s, q, today=TODAY) == len(expected), q
+    holder_for(engine).index = None
+    engine.dispose()
