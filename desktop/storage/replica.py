@@ -11,7 +11,6 @@ import datetime as dt
 from typing import Any, Callable
 
 from sqlalchemy import Date, DateTime, delete, select
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from common.schema import ENTITIES
@@ -39,16 +38,20 @@ def apply_pull(session: Session, pull: PullResponse, *, now: dt.datetime) -> dic
     """Apply one pulled batch and move the cursor; returns counts for progress reports.
 
     Rows are written in bulk: one `INSERT ... ON CONFLICT (id) DO UPDATE` per entity (and per
-    set of columns), the pulled columns replacing the stored ones and the unsent local changes
-    of a record laid over them with their own stamps. The ORM objects of those entities still
-    in the session are expired afterwards, so later reads in this transaction see the rows
-    written here."""
+    set of columns) run as one executemany, the pulled columns replacing the stored ones and the
+    unsent local changes of a record laid over them with their own stamps. Values go from their
+    wire form to what the column stores through the column types' own converters, chosen once
+    per column, with no ORM object per row. The ORM objects of those entities still in the
+    session are expired afterwards, so later reads in this transaction see the rows written
+    here."""
     session.flush()
     state = sync_state(session)
     overlay = _pending_overlay(session)
     seen = state.last_clock
     rows = 0
     departures = session.scalar(select(Departure.record_id).limit(1)) is not None
+    connection = session.connection()
+    dialect = connection.dialect
     touched: set[type] = set()
     for name, block in pull.data.items():
         entity = ENTITIES.get(name)
@@ -57,38 +60,36 @@ def apply_pull(session: Session, pull: PullResponse, *, now: dt.datetime) -> dic
         table = entity.__table__
         # Columns this client does not have (a newer server schema) are left out, as
         # setting them on an ORM object never reached the database either.
-        picks = [(i, c, _converter(table, c)) for i, c in enumerate(block.cols)
+        picks = [(i, c, _stored(table, c, dialect, wire=True)) for i, c in enumerate(block.cols)
                  if c in table.columns and c != "field_clock"]
         clock_at = block.cols.index("field_clock") if "field_clock" in block.cols else None
-        groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        clock_out = _stored(table, "field_clock", dialect, wire=False)
         plain_keys = tuple(c for _, c, _ in picks) + ("field_clock",)
-        plain = groups.setdefault(plain_keys, [])
+        plain: list[tuple[Any, ...]] = []
+        mixed: dict[tuple[str, ...], list[tuple[Any, ...]]] = {}
         ids = []
+        id_at = block.cols.index("id")
         for values in block.rows:
-            record = {c: (conv(values[i]) if conv else values[i]) for i, c, conv in picks}
             clocks = expand_clocks(values[clock_at] if clock_at is not None else None)
             seen = hlc.observe(seen, max(clocks.values(), default=None))
-            record["field_clock"] = clocks
-            ids.append(record["id"])
-            pending = overlay.get((name, record["id"]))
-            if pending:
-                clocks = dict(clocks)
-                for entry in pending:
-                    for key, value in values_from_wire(entity, entry.values).items():
-                        if key in table.columns:
-                            record[key] = value
-                            clocks[key] = entry.clock
-                record["field_clock"] = clocks
-                groups.setdefault(tuple(record), []).append(record)
-            else:
-                plain.append(record)
-        for keys, group in groups.items():
+            record_id = values[id_at]
+            ids.append(record_id)
+            pending = overlay.get((name, record_id))
+            if not pending:
+                plain.append((*(f(values[i]) for i, _, f in picks), clock_out(clocks)))
+                continue
+            record = {c: f(values[i]) for i, c, f in picks}
+            clocks = dict(clocks)
+            for entry in pending:
+                for key, value in values_from_wire(entity, entry.values).items():
+                    if key in table.columns:
+                        record[key] = _stored(table, key, dialect, wire=False)(value)
+                        clocks[key] = entry.clock
+            record["field_clock"] = clock_out(clocks)
+            mixed.setdefault(tuple(record), []).append(tuple(record.values()))
+        for keys, group in [(plain_keys, plain), *mixed.items()]:
             if group:
-                stmt = sqlite_insert(table)
-                stmt = stmt.on_conflict_do_update(
-                    index_elements=[table.c.id],
-                    set_={k: stmt.excluded[k] for k in keys if k != "id"})
-                session.execute(stmt, group)
+                _upsert_many(connection, table, keys, group, dialect)
         rows += len(ids)
         touched.add(entity)
         # A record the server sends is in the scope (again): a departure noted for it
@@ -120,14 +121,39 @@ def apply_pull(session: Session, pull: PullResponse, *, now: dt.datetime) -> dic
     return {"rows": rows, "exits": left, "conflicts": len(pull.conflicts)}
 
 
-def _converter(table: Any, column: str) -> Callable[[Any], Any] | None:
-    """What `from_wire` does for one column, chosen once per batch instead of once per value."""
+def _identity(value: Any) -> Any:
+    return value
+
+
+def _stored(table: Any, column: str, dialect: Any, *, wire: bool) -> Callable[[Any], Any]:
+    """The value `column` stores for a wire value (`wire`) or a Python value: what `from_wire`
+    and then the column type's bind converter make of it, composed once per column."""
     kind = table.columns[column].type
-    if isinstance(kind, DateTime):
-        return lambda v: dt.datetime.fromisoformat(v) if isinstance(v, str) else v
-    if isinstance(kind, Date):
-        return lambda v: dt.date.fromisoformat(v[:10]) if isinstance(v, str) else v
-    return None
+    bind = kind.dialect_impl(dialect).bind_processor(dialect) or _identity
+    if wire and isinstance(kind, DateTime):
+        return lambda v: bind(dt.datetime.fromisoformat(v) if isinstance(v, str) else v)
+    if wire and isinstance(kind, Date):
+        return lambda v: bind(dt.date.fromisoformat(v[:10]) if isinstance(v, str) else v)
+    return bind
+
+
+def _upsert_many(connection: Any, table: Any, keys: tuple[str, ...],
+                 rows: list[tuple[Any, ...]], dialect: Any) -> None:
+    """INSERT ... ON CONFLICT (id) DO UPDATE of `keys` for every row, one executemany. A new row
+    gets the columns' Python-side defaults for what the batch does not carry, as an ORM insert
+    would; a stored row keeps its values."""
+    quote = dialect.identifier_preparer.quote
+    extra = [c for c in table.columns if c.key not in keys and c.default is not None
+             and not c.default.is_sequence and not c.default.is_clause_element]
+    defaults = tuple(
+        _stored(table, c.key, dialect, wire=False)(
+            c.default.arg if c.default.is_scalar else c.default.arg(None)) for c in extra)
+    names = [*keys, *(c.key for c in extra)]
+    sql = (f"INSERT INTO {dialect.identifier_preparer.format_table(table)} "
+           f"({', '.join(quote(n) for n in names)}) VALUES ({', '.join('?' * len(names))}) "
+           f"ON CONFLICT ({quote('id')}) DO UPDATE SET "
+           + ", ".join(f"{quote(k)} = excluded.{quote(k)}" for k in keys if k != "id"))
+    connection.exec_driver_sql(sql, [row + defaults for row in rows] if defaults else rows)
 
 
 def drop_settled_departures(session: Session) -> int:
