@@ -8,6 +8,7 @@ most the batch in flight.
 from __future__ import annotations
 
 import datetime as dt
+from operator import itemgetter
 from typing import Any, Callable
 
 from sqlalchemy import Date, DateTime, delete, select
@@ -62,6 +63,12 @@ def apply_pull(session: Session, pull: PullResponse, *, now: dt.datetime) -> dic
         # setting them on an ORM object never reached the database either.
         picks = [(i, c, _stored(table, c, dialect, wire=True)) for i, c in enumerate(block.cols)
                  if c in table.columns and c != "field_clock"]
+        # Values stored as they come are picked in one C call; the others converted after.
+        picks.sort(key=lambda p: p[2] is not _identity)
+        same = [i for i, _, f in picks if f is _identity]
+        converted = [(i, f) for i, _, f in picks if f is not _identity]
+        take = itemgetter(*same) if len(same) > 1 else (
+            (lambda v, i=same[0]: (v[i],)) if same else (lambda v: ()))
         clock_at = block.cols.index("field_clock") if "field_clock" in block.cols else None
         clock_out = _stored(table, "field_clock", dialect, wire=False)
         plain_keys = tuple(c for _, c, _ in picks) + ("field_clock",)
@@ -76,7 +83,8 @@ def apply_pull(session: Session, pull: PullResponse, *, now: dt.datetime) -> dic
             ids.append(record_id)
             pending = overlay.get((name, record_id))
             if not pending:
-                plain.append((*(f(values[i]) for i, _, f in picks), clock_out(clocks)))
+                plain.append(take(values) + tuple([f(values[i]) for i, f in converted])
+                             + (clock_out(clocks),))
                 continue
             record = {c: f(values[i]) for i, c, f in picks}
             clocks = dict(clocks)
