@@ -104,8 +104,9 @@ class MainWindow(QMainWindow):
         self._index_poll = QTimer(self, interval=30_000)
         self._index_poll.timeout.connect(self.refresh_people_index)
         self._index_poll.start()
-        # Not at once: the first pages' reads and paint come first on a cold start.
-        QTimer.singleShot(2500, self.refresh_people_index)
+        # As soon as the event loop runs: the build is a reader-thread task, so the first
+        # page's reads and paint go on beside it, and searches leave the SQL path sooner.
+        QTimer.singleShot(0, self.refresh_people_index)
         self._fitted = False
         self._started = False
         self.place_on_screen()
