@@ -42,7 +42,12 @@ def open_database(path: str | Path, key: bytes, *, busy_timeout_ms: int = BUSY_T
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
         cur.execute(f"PRAGMA key = \"x'{hex_key}'\"")
-        cur.execute("PRAGMA cache_size = -65536")
+        # 256 MB of page cache per connection (filled only as pages are read, so a township
+        # profile of ~80 MB never reaches it): with 64 MB a county profile (~490 MB) re-read
+        # and decrypted pages on every search, 1.16-1.26x plain SQLite; with 256 MB it is at
+        # par (benchmarks.sqlcipher, docs/BENCHMARKS.md). The raw 32-byte key skips
+        # SQLCipher's KDF and cipher_memory_security is already off by default in 4.x.
+        cur.execute("PRAGMA cache_size = -262144")
         cur.execute("PRAGMA journal_mode = WAL")
         cur.execute("PRAGMA synchronous = NORMAL")
         cur.execute("PRAGMA foreign_keys = OFF")
