@@ -185,6 +185,7 @@ def client_apply(files: list[Path], folder: Path) -> dict:
     client_migrate(engine)
     now = dt.datetime(2026, 11, 24, 9, 0, 0)
     decode = apply = commit = 0.0
+    cpu = time.process_time()
     for path in files:
         t0 = time.perf_counter()
         pull = PullResponse.model_validate(unpack(path.read_bytes(), 1 << 30))
@@ -196,11 +197,13 @@ def client_apply(files: list[Path], folder: Path) -> dict:
             s.commit()
         t3 = time.perf_counter()
         decode, apply, commit = decode + t1 - t0, apply + t2 - t1, commit + t3 - t2
+    cpu = time.process_time() - cpu
     size = (folder / "client.db").stat().st_size
     engine.dispose()
+    (folder / "client.db").unlink()
     return {"client_decode_s": round(decode, 2), "client_apply_s": round(apply, 2),
             "client_commit_s": round(commit, 2),
-            "client_total_s": round(decode + apply + commit, 2),
+            "client_total_s": round(decode + apply + commit, 2), "client_cpu_s": round(cpu, 2),
             "client_db_mb": round(size / 1e6, 1)}
 
 
