@@ -16,7 +16,17 @@ class MenuEntry:
 
 
 MENU = (MenuEntry("首页", "/admin/"),
-        MenuEntry("人口", "/admin/people"))
+        MenuEntry("人口", "/admin/people"),
+        MenuEntry("网格", "/admin/grids"),
+        MenuEntry("人口登记", "/admin/registry/people"),
+        MenuEntry("死亡人员", "/admin/registry/people?status=deceased"),
+        MenuEntry("户", "/admin/registry/households"),
+        MenuEntry("人口统计", "/admin/registry/statistics"),
+        MenuEntry("园区/小区", "/admin/registry/parks"),
+        MenuEntry("建筑", "/admin/registry/buildings"),
+        MenuEntry("房屋", "/admin/registry/houses"),
+        MenuEntry("单位", "/admin/registry/organisations"),
+        MenuEntry("务工人员", "/admin/registry/employees"))
 
 
 def menu_for(user: User) -> list[MenuEntry]:
