@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from common.schema import Household, OrgNode, Person
 from sync_server.db.tables import OpLog as OperationLog
-from tests.factories import make_id_number, make_person
+from tests.factories import make_person
 from tests.web.conftest import csrf_of, sign_in
 
 
@@ -107,13 +107,11 @@ def test_a_person_is_created_from_the_form_and_logged(web):
 
 def test_a_bad_id_number_is_explained_beside_the_field_and_nothing_written(web):
     client = _browser(web)
-    bad = make_id_number()[:-1] + ("0" if make_id_number()[-1] != "0" else "1")
     answer = _post(client, "/admin/registry/people/new", _person_form(web, id_number="12345"))
     assert answer.status_code == 422
     assert re.search(r'id="e-id_number" role="alert">[^<]*18 位', answer.text)
     assert 'value="古丽"' in answer.text  # the input is kept
     assert _count(web, Person) == 0
-    assert bad  # a checksum error reads the same way through the same validation
     answer = _post(client, "/admin/registry/people/new", _person_form(web, phone="123"))
     assert answer.status_code == 422 and 'id="e-phone"' in answer.text
     assert _count(web, Person) == 0
@@ -193,7 +191,7 @@ def test_a_household_lists_its_members_and_head(web):
     assert hh.status_code == 303, hh.text
     hid = hh.headers["location"].rsplit("/", 1)[1]
     person = _post(client, "/admin/registry/people/new",
-                   _person_form(web, household_id=hid, relation_to_head="01"))
+                   _person_form(web, household_id=hid, relation_to_head="head"))
     pid = person.headers["location"].rsplit("/", 1)[1]
     form = {"household_no": "H-1", "grid_id": web.tree.id("g1a"), "head_person_id": pid}
     assert _post(client, hh.headers["location"], form).status_code == 303
