@@ -1,4 +1,5 @@
-"""`make screenshots`, web half: the console's sign-in, home and people pages over a small demo
+"""`make screenshots`, web half: the console's sign-in, home, people, grids, households and
+statistics pages over a small demo
 county, in Debian's Chromium at 1366x768 and 1920x1080, into docs/screenshots/web/."""
 from __future__ import annotations
 
@@ -53,6 +54,12 @@ def main() -> int:
                     page.get_by_role("link", name="人口").first.click()
                     page.locator("table.list").wait_for()
                     page.screenshot(path=OUT / f"people-{size}.png")
+                    for name, path in (("grids", "/admin/grids"),
+                                       ("households", "/admin/registry/households"),
+                                       ("statistics", "/admin/registry/statistics")):
+                        page.goto(served.url + path)
+                        page.locator("table.list").first.wait_for()
+                        page.screenshot(path=OUT / f"{name}-{size}.png")
                     page.close()
                 browser.close()
         finally:

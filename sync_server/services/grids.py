@@ -74,6 +74,15 @@ def _unique(session: Session, parent_id: str | None, name: str, own_id: str | No
 
 def create_grid(session: Session, scope: Scope, user: User, *, village_id: str, name: str,
                 code: str | None, now: dt.datetime) -> OrgNode:
+    village = session.get(OrgNode, village_id) if village_id else None
+    errors = []
+    if (village is None or village.deleted or village.level != "village"
+            or not scope.contains_path(village.path)):
+        errors.append(ValidationError("required", "village_id", label="所属村（社区）"))
+    if not (name or "").strip():
+        errors.append(ValidationError("required", "name", label="名称"))
+    if errors:
+        raise ValidationErrors(errors)
     name = _name(name)
     _unique(session, village_id, name, None)
     return records.create_record(session, scope, user, OrgNode,

@@ -51,11 +51,8 @@ def grid_create(request: Request, session: PageSession, signed: WebUserDep, scop
                           name=values["name"], code=values["code"], now=now)
     except DomainError as err:
         session.rollback()
-        errors = errors_of(err)
-        if "parent_id" in errors:
-            errors["village_id"] = "请选择辖区内的村（社区）"
         return _page(request, session, scope, signed, status_code=status_of(err),
-                     errors=errors, values=values)
+                     errors=errors_of(err), values=values)
     return RedirectResponse("/admin/grids", status_code=303)
 
 

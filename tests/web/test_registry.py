@@ -57,8 +57,9 @@ def test_a_grid_is_created_renamed_and_a_duplicate_name_refused_beside_the_field
     refused = _post(client, "/admin/grids", {"village_id": web.tree.id("v1"), "name": "第三网格"})
     assert refused.status_code == 422 and "已有名为 第三网格 的网格" in refused.text
     assert _count(web, OrgNode, OrgNode.name == "第三网格") == 1
-    empty = _post(client, "/admin/grids", {"village_id": web.tree.id("v1"), "name": " "})
+    empty = _post(client, "/admin/grids", {"village_id": "", "name": " "})
     assert empty.status_code == 422 and "名称不能为空" in empty.text
+    assert re.search(r'id="e-village_id" role="alert">所属村（社区）不能为空', empty.text)
     gid = web.tree.id("g1b")
     assert _post(client, f"/admin/grids/{gid}", {"name": "新名字"}).status_code == 303
     with web.session() as s:
