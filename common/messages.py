@@ -35,6 +35,7 @@ MESSAGES: dict[str, str] = {
     # server: identity, scope and request errors
     "username_taken": "{label} {value} 已被使用",
     "name_taken": "同一上级下已有名为 {value} 的网格",
+    "grid_move_township": "网格只能移到本乡镇（街道）的其他村（社区）：跨乡镇移动会改变各终端的管辖范围",
     "role_level_mismatch": "该角色不能管辖这一层级的组织",
     "wrong_password": "账号或密码错误",
     "account_disabled": "该账号已停用，请联系管理员",

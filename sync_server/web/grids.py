@@ -61,7 +61,7 @@ def grid_edit(grid_id: str, request: Request, session: PageSession, signed: WebU
               scope: WebScopeDep) -> Response:
     row = grids.grid(session, scope, grid_id)
     return _page(request, session, scope, signed, edit=row,
-                 values={"name": row.name, "code": row.code or ""})
+                 values={"name": row.name, "code": row.code or "", "village_id": row.parent_id})
 
 
 @router.post("/{grid_id}")
@@ -77,6 +77,23 @@ def grid_rename(grid_id: str, request: Request, session: PageSession, signed: We
         session.rollback()
         return _page(request, session, scope, signed, status_code=status_of(err),
                      errors=errors_of(err), values=values, edit=row)
+    return RedirectResponse("/admin/grids", status_code=303)
+
+
+@router.post("/{grid_id}/move")
+def grid_move(grid_id: str, request: Request, session: PageSession, signed: WebUserDep,
+              scope: WebScopeDep, now: NowDep, form: FormDep) -> Response:
+    _manager(signed)
+    row = grids.grid(session, scope, grid_id)
+    village_id = str(form.get("village_id") or "")
+    try:
+        grids.move_grid(session, scope, signed.user, grid_id, village_id=village_id, now=now)
+    except DomainError as err:
+        session.rollback()
+        row = grids.grid(session, scope, grid_id)
+        return _page(request, session, scope, signed, status_code=status_of(err),
+                     errors=errors_of(err), values={"name": row.name, "code": row.code or "",
+                                                    "village_id": village_id}, edit=row)
     return RedirectResponse("/admin/grids", status_code=303)
 
 

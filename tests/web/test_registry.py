@@ -218,3 +218,25 @@ def test_group_statistics_count_people_in_scope(web):
     own = _browser(web, "office1").get("/admin/registry/statistics").text
     assert re.search(r"<td>汉族</td><td>2</td>", county)
     assert re.search(r"<td>汉族</td><td>1</td>", own)
+
+
+def test_a_grid_moves_within_its_township_and_not_across(web):
+    from sync_server.services.changes import apply_change
+    t1 = web.tree.nodes["t1"]
+    with web.session() as s:
+        apply_change(s, OrgNode, "node-v1b", {"parent_id": t1.id, "level": "village",
+                                              "name": "新村", "path": f"{t1.path}node-v1b/"},
+                     now=web.clock())
+        s.commit()
+    client = _browser(web)
+    gid = web.tree.id("g1b")
+    across = _post(client, f"/admin/grids/{gid}/move", {"village_id": web.tree.id("v2")},
+                   page_url=f"/admin/grids/{gid}")
+    assert across.status_code == 422 and "跨乡镇移动" in across.text
+    moved = _post(client, f"/admin/grids/{gid}/move", {"village_id": "node-v1b"},
+                  page_url=f"/admin/grids/{gid}")
+    assert moved.status_code == 303
+    with web.session() as s:
+        row = s.get(OrgNode, gid)
+        assert row.parent_id == "node-v1b" and row.path == f"{t1.path}node-v1b/{gid}/"
+    assert "<tr><td>新村</td><td>团结社区第二网格</td>" in client.get("/admin/grids").text
