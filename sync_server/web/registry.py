@@ -26,6 +26,7 @@ from ..services.exports import may_export_clear
 from ..services.scope import Scope
 from ..services.sync_history import record_history
 from .deps import FormDep, PageSession, WebScopeDep, WebUserDep, render
+from .exports import export_list
 from .grids import errors_of
 from .lists import ListQuery, ListSpec, choices, load
 
@@ -177,6 +178,19 @@ def _list(kind: Kind):
     return page
 
 
+def _export(kind: Kind):
+    spec_ = list_spec(kind.entity)
+
+    def page(request: Request, session: PageSession, signed: WebUserDep, scope: WebScopeDep,
+             now: NowDep, form: FormDep) -> Response:
+        """The filtered list as xlsx (masked unless `clear` and the role may; logged)."""
+        query = ListQuery.parse(spec_, form)
+        labels = {k: dict(v) for k, v in choices(session, spec_).items()}
+        return export_list(request, session, scope, signed.user, spec_, query, labels,
+                           title=kind.label, clear=form.get("clear") == "true", now=now)
+    return page
+
+
 def _new(kind: Kind):
     def page(request: Request, session: PageSession, signed: WebUserDep,
              scope: WebScopeDep) -> Response:
@@ -285,6 +299,7 @@ def _stats(request: Request, session: PageSession, signed: WebUserDep,
 for _kind in KINDS.values():
     base = f"/{_kind.slug}"
     router.add_api_route(base, _list(_kind), methods=["GET"])
+    router.add_api_route(f"{base}/export", _export(_kind), methods=["POST"])
     router.add_api_route(f"{base}/new", _new(_kind), methods=["GET"])
     router.add_api_route(f"{base}/new", _create(_kind), methods=["POST"])
     router.add_api_route(f"{base}/{{record_id}}", _edit(_kind), methods=["GET"])

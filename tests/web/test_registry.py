@@ -240,3 +240,24 @@ def test_a_grid_moves_within_its_township_and_not_across(web):
         row = s.get(OrgNode, gid)
         assert row.parent_id == "node-v1b" and row.path == f"{t1.path}node-v1b/{gid}/"
     assert "<tr><td>新村</td><td>团结社区第二网格</td>" in client.get("/admin/grids").text
+
+
+def test_an_organisation_list_exports_only_the_township_users_rows(web):
+    api = web.as_("admin")
+    for name, grid in (("甲公司", "g1a"), ("乙公司", "g2")):
+        r = api.post("/api/organisations", json={"name": name, "kind": "enterprise",
+                                                 "grid_id": web.tree.id(grid)})
+        assert r.status_code == 201, r.text
+    import io
+
+    from openpyxl import load_workbook
+    client = _browser(web, "office1")
+    answer = _post(client, "/admin/registry/organisations/export", {},
+                   page_url="/admin/registry/organisations")
+    assert answer.status_code == 200
+    rows = list(load_workbook(io.BytesIO(answer.content), read_only=True).active
+                .iter_rows(values_only=True))
+    assert rows[0][0] == "单位名称" and [r[0] for r in rows[1:]] == ["甲公司"]
+    with web.session() as s:
+        assert s.scalar(select(func.count()).select_from(OperationLog).where(
+            OperationLog.action == "export")) == 1
