@@ -32,7 +32,8 @@ def people_list(request: Request, session: PageSession, signed: WebUserDep,
     page = load(session, scope, SPEC, query, labels)
     name = "_list_table.html" if request.headers.get("hx-request") else "people.html"
     return render(request, name, title="人口", spec=SPEC, page=page, options=options,
-                  base_url="/admin/people", may_clear=may_export_clear(signed.user))
+                  base_url="/admin/people", detail_url="/admin/registry/people",
+                  may_clear=may_export_clear(signed.user))
 
 
 @router.post("/{person_id}/reveal/{field}")

@@ -25,7 +25,7 @@ def _people(web):
 
 def _names(html: str) -> list[str]:
     body = html.split("<tbody>", 1)[1]
-    return re.findall(r"<tr><td>(\S+?)\s", body)
+    return re.findall(r'<tr><td><a href="/admin/registry/people/[^"]+">([^<]+)</a>', body)
 
 
 def _browser(web, username="admin") -> TestClient:

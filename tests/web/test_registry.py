@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 
 from fastapi.testclient import TestClient
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from common.schema import Household, OrgNode, Person
@@ -261,3 +263,19 @@ def test_an_organisation_list_exports_only_the_township_users_rows(web):
     with web.session() as s:
         assert s.scalar(select(func.count()).select_from(OperationLog).where(
             OperationLog.action == "export")) == 1
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=12))
+def test_any_text_in_a_number_or_date_field_is_a_value_or_a_field_error(raw):
+    """Whatever is typed, the form reading answers a typed value or a Chinese field error."""
+    from common.errors import ValidationErrors
+    from common.schema import Building, Person
+    from sync_server.web.registry import _parse
+    for entity, key in ((Building, "floors_above"), (Person, "birth_date")):
+        try:
+            value = _parse(entity, [key], {key: raw})[key]
+        except ValidationErrors as err:
+            assert err.errors[0].field == key and raw.strip() in err.message()
+        else:
+            assert value is None or not isinstance(value, str)
