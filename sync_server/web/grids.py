@@ -50,7 +50,6 @@ def grid_create(request: Request, session: PageSession, signed: WebUserDep, scop
         grids.create_grid(session, scope, signed.user, village_id=values["village_id"],
                           name=values["name"], code=values["code"], now=now)
     except DomainError as err:
-        session.rollback()
         return _page(request, session, scope, signed, status_code=status_of(err),
                      errors=errors_of(err), values=values)
     return RedirectResponse("/admin/grids", status_code=303)
@@ -74,7 +73,6 @@ def grid_rename(grid_id: str, request: Request, session: PageSession, signed: We
         grids.rename_grid(session, scope, signed.user, grid_id, name=values["name"],
                           code=values["code"], now=now)
     except DomainError as err:
-        session.rollback()
         return _page(request, session, scope, signed, status_code=status_of(err),
                      errors=errors_of(err), values=values, edit=row)
     return RedirectResponse("/admin/grids", status_code=303)
@@ -89,7 +87,6 @@ def grid_move(grid_id: str, request: Request, session: PageSession, signed: WebU
     try:
         grids.move_grid(session, scope, signed.user, grid_id, village_id=village_id, now=now)
     except DomainError as err:
-        session.rollback()
         row = grids.grid(session, scope, grid_id)
         return _page(request, session, scope, signed, status_code=status_of(err),
                      errors=errors_of(err), values={"name": row.name, "code": row.code or "",
@@ -106,7 +103,6 @@ def grid_retire(grid_id: str, request: Request, session: PageSession, signed: We
     except DomainError as err:
         if err.code == "not_found":
             raise
-        session.rollback()
         return _page(request, session, scope, signed, status_code=409,
                      errors={"retire": err.message()})
     return RedirectResponse("/admin/grids", status_code=303)

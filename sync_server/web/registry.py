@@ -210,7 +210,6 @@ def _create(kind: Kind):
             row = records.create_record(session, scope, signed.user, kind.entity, values,
                                         now=now)
         except DomainError as err:
-            session.rollback()
             return _form_page(request, session, scope, signed, kind, row=None, values=shown,
                               errors=errors_of(err), status_code=status_of(err))
         return RedirectResponse(f"{kind.base_url}/{row.id}", status_code=303)
@@ -244,7 +243,6 @@ def _update(kind: Kind):
             records.update_record(session, scope, signed.user, kind.entity, record_id, values,
                                   now=now)
         except DomainError as err:
-            session.rollback()
             row = records.get_record(session, scope, kind.entity, record_id)
             return _form_page(request, session, scope, signed, kind, row=row, values=shown,
                               errors=errors_of(err), status_code=status_of(err))
@@ -281,7 +279,6 @@ def _tags(kind: Kind):
             records.update_record(session, scope, signed.user, Person, record_id,
                                   {"tags": wanted}, now=now)
         except DomainError as err:
-            session.rollback()
             row = records.get_record(session, scope, Person, record_id)
             return _form_page(request, session, scope, signed, kind, row=row,
                               values=_values_of(row, kind), status_code=status_of(err),
