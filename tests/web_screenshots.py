@@ -24,7 +24,7 @@ def main() -> int:
     from sync_server.demo.server import DEMO_PASSWORD, build_demo_server
     from sync_server.settings import Settings
     from tests.live_server import UvicornThread
-    from tests.web.test_browser import ARGS, CHROMIUM
+    from tests.web.conftest import ARGS, CHROMIUM
 
     with tempfile.TemporaryDirectory(prefix="yzb-web-shots-") as folder:
         url = f"sqlite:///{folder}/server.db"

@@ -3,6 +3,7 @@ and a browser-like client that signs in through the form."""
 from __future__ import annotations
 
 import re
+import shutil
 
 import pytest
 from fastapi.testclient import TestClient
@@ -11,6 +12,11 @@ from tests.factories import PASSWORD
 from tests.sync_server.conftest import Server
 
 CAPTCHA = "ACDE"
+# Browser tests: Debian's Chromium through Playwright, at both screen sizes.
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+SCREENS = [(1366, 768), (1920, 1080)]
 
 
 @pytest.fixture
@@ -36,3 +42,36 @@ def sign_in(client: TestClient, username: str, *, password: str = PASSWORD,
 
 def csrf_of(html: str) -> str:
     return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not shutil.which(CHROMIUM):
+        pytest.skip("Debian's chromium is not installed (make test installs it)")
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    with playwright_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture(params=SCREENS, ids=lambda s: f"{s[0]}x{s[1]}")
+def page(browser, request):
+    width, height = request.param
+    context = browser.new_context(viewport={"width": width, "height": height},
+                                  locale="zh-CN")
+    context.set_default_timeout(60_000)  # make test runs two workers on a shared machine
+    tab = context.new_page()
+    tab.violations = []  # type: ignore[attr-defined]
+    tab.on("console", lambda m: tab.violations.append(m.text)
+           if "Content Security Policy" in m.text or m.type == "error" else None)
+    yield tab
+    context.close()
+
+
+def sign_in_page(page, live, username: str, password: str = PASSWORD, answer: str = CAPTCHA):
+    page.goto(live.url + "/admin/")
+    page.get_by_label("账号").fill(username)
+    page.get_by_label("密码").fill(password)
+    page.get_by_label("验证码", exact=True).fill(answer)
+    page.get_by_role("button", name="登录").click()

@@ -6,17 +6,13 @@ import shutil
 
 import pytest
 
-from tests.factories import PASSWORD, make_id_number, make_person
+from tests.factories import make_id_number, make_person
 from tests.live_server import LiveServer
 from tests.web.conftest import CAPTCHA
+from tests.web.conftest import sign_in_page as sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("web_browser")]
-playwright_api = pytest.importorskip("playwright.sync_api")
-
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-SCREENS = [(1366, 768), (1920, 1080)]
+pytest.importorskip("playwright.sync_api")
 
 
 @pytest.fixture(scope="module")
@@ -35,38 +31,6 @@ def live(sqlite_template, tmp_path_factory):
             id_number=make_id_number(f"198{i}0101"))).status_code in (200, 201)
     yield srv
     srv.stop()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not shutil.which(CHROMIUM):
-        pytest.skip("Debian's chromium is not installed (make test installs it)")
-    with playwright_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
-
-
-@pytest.fixture(params=SCREENS, ids=lambda s: f"{s[0]}x{s[1]}")
-def page(browser, request):
-    width, height = request.param
-    context = browser.new_context(viewport={"width": width, "height": height},
-                                  locale="zh-CN")
-    context.set_default_timeout(60_000)  # make test runs two workers on a shared machine
-    tab = context.new_page()
-    tab.violations = []  # type: ignore[attr-defined]
-    tab.on("console", lambda m: tab.violations.append(m.text)
-           if "Content Security Policy" in m.text or m.type == "error" else None)
-    yield tab
-    context.close()
-
-
-def sign_in(page, live, username: str, password: str = PASSWORD, answer: str = CAPTCHA):
-    page.goto(live.url + "/admin/")
-    page.get_by_label("账号").fill(username)
-    page.get_by_label("密码").fill(password)
-    page.get_by_label("验证码", exact=True).fill(answer)
-    page.get_by_role("button", name="登录").click()
 
 
 def test_a_user_signs_in_sees_home_and_signs_out(page, live):

@@ -3,18 +3,34 @@ person (a wrong ID number first), marks them dead after the confirmation naming 
 a grid; a township user sees only their township's grids."""
 from __future__ import annotations
 
+import shutil
+
 import pytest
 
-from tests.web.test_browser import browser, live, page, sign_in  # noqa: F401 - fixtures
+from tests.factories import make_id_number
+from tests.live_server import LiveServer
+from tests.web.conftest import CAPTCHA
+from tests.web.conftest import sign_in_page as sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("web_browser")]
 
 
-def nav(page, label: str) -> None:  # noqa: F811 - `page` is the fixture's tab
+@pytest.fixture(scope="module")
+def live(sqlite_template, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("web-registry")
+    shutil.copyfile(sqlite_template, folder / "server.db")
+    srv = LiveServer(f"sqlite:///{folder / 'server.db'}", folder)
+    srv.settings.captcha_fixed_answer = CAPTCHA
+    srv.start()
+    yield srv
+    srv.stop()
+
+
+def nav(page, label: str) -> None:
     page.get_by_role("navigation").get_by_role("link", name=label, exact=True).click()
 
 
-def test_a_person_is_registered_corrected_and_marked_dead(page, live):  # noqa: F811
+def test_a_person_is_registered_corrected_and_marked_dead(page, live):
     sign_in(page, live, "admin")
     nav(page, "人口登记")
     page.get_by_role("link", name="新增人口").click()
@@ -27,7 +43,6 @@ def test_a_person_is_registered_corrected_and_marked_dead(page, live):  # noqa: 
     page.get_by_role("button", name="保存").click()
     page.locator("#e-id_number").wait_for()
     assert "18 位" in page.locator("#e-id_number").inner_text()
-    from tests.factories import make_id_number
     page.get_by_label("公民身份号码").fill(make_id_number())
     page.get_by_role("button", name="保存").click()
     page.get_by_role("heading", name=f"人口：{name}").wait_for()
@@ -41,7 +56,7 @@ def test_a_person_is_registered_corrected_and_marked_dead(page, live):  # noqa: 
     assert not [v for v in page.violations if "Content Security Policy" in v]
 
 
-def test_a_county_admin_adds_a_grid_and_a_township_user_sees_only_theirs(page, live):  # noqa: F811
+def test_a_county_admin_adds_a_grid_and_a_township_user_sees_only_theirs(page, live):
     sign_in(page, live, "admin")
     nav(page, "网格")
     grid = f"新网格{page.viewport_size['width']}"
