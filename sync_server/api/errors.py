@@ -34,6 +34,8 @@ STATUS: dict[str, int] = {
     "ledger_code_retired": 409,  # ledger config centre (services/ledger_admin.py)
     "node_not_empty": 409,  # org tree integrity: a node that holds records or accounts
     "captcha_required": 401, "captcha_wrong": 401, "login_throttled": 429,  # sign-in throttle
+    "sms_code_too_soon": 429, "sms_code_limit": 429, "sms_code_attempts": 429,  # web_signin
+    "sms_code_wrong": 401, "sms_code_expired": 401, "qr_code_unknown": 404,
     "current_password_wrong": 403, "own_password_needs_current": 403,
     "attachment_too_large": 413, "attachment_not_image": 415,  # attachments (routes/attachments)
     "attachment_offset_mismatch": 409, "attachment_hash_mismatch": 422,

@@ -1,9 +1,10 @@
-"""Server-only tables of the web console: browser sessions (services/web_sessions.py)."""
+"""Server-only tables of the web console: browser sessions (services/web_sessions.py), SMS
+sign-in codes and QR sign-ins (services/web_signin.py)."""
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import DateTime, String
+from sqlalchemy import Boolean, DateTime, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .tables import ServerBase
@@ -21,3 +22,34 @@ class WebSession(ServerBase):
     csrf_token: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
     last_seen_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+class SmsLoginCode(ServerBase):
+    """A sign-in code sent by SMS (services/web_signin.py): kept as a hash, single use, expiring,
+    with its wrong attempts counted. The rows also count the sends per number and per address."""
+
+    __tablename__ = "sms_login_codes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    phone: Mapped[str] = mapped_column(String(20), index=True)
+    address: Mapped[str] = mapped_column(String(64), index=True)
+    user_id: Mapped[str | None] = mapped_column(String(36))
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    used: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class QrLogin(ServerBase):
+    """A QR sign-in: the waiting browser holds `waiter` (a cookie, stored as a hash) and shows
+    `code`; a signed-in user approves the code; the waiting browser's next poll starts its
+    session and uses the row up."""
+
+    __tablename__ = "qr_logins"
+
+    code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    waiter_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    approved_by: Mapped[str | None] = mapped_column(String(36))

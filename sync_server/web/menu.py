@@ -26,7 +26,8 @@ MENU = (MenuEntry("首页", "/admin/"),
         MenuEntry("建筑", "/admin/registry/buildings"),
         MenuEntry("房屋", "/admin/registry/houses"),
         MenuEntry("单位", "/admin/registry/organisations"),
-        MenuEntry("务工人员", "/admin/registry/employees"))
+        MenuEntry("务工人员", "/admin/registry/employees"),
+        MenuEntry("扫码登录网页", "/admin/qr"))
 
 
 def menu_for(user: User) -> list[MenuEntry]:

@@ -4,12 +4,13 @@ from __future__ import annotations
 import base64
 
 from fastapi import APIRouter, Request
+from pydantic import BaseModel, Field
 
 from common.dictionaries import label as dict_label
 from common.errors import DomainError
 from common.schema import OrgNode, User
 
-from ...services import auth, captcha
+from ...services import auth, captcha, web_signin
 from ...services.devices import token_device
 from ..deps import CurrentUser, NowDep, SessionDep, SettingsDep
 from ..errors import LoginRefused
@@ -81,6 +82,15 @@ def refresh(body: RefreshRequest, session: SessionDep, settings: SettingsDep,
 @router.post("/logout", status_code=204, summary="注销（作废刷新令牌）")
 def logout(body: RefreshRequest, session: SessionDep, now: NowDep) -> None:
     auth.logout(session, body.refresh_token, now=now)
+
+
+class QrApproval(BaseModel):
+    code: str = Field(max_length=16, description="网页登录页显示的扫码登录码，如 ACDE-FH34")
+
+
+@router.post("/qr/approve", status_code=204, summary="扫码登录：以当前用户身份批准网页登录")
+def qr_approve(body: QrApproval, user: CurrentUser, session: SessionDep, now: NowDep) -> None:
+    web_signin.qr_approve(session, user, body.code, now=now)
 
 
 @router.get("/me", response_model=UserPublic, summary="当前用户")
