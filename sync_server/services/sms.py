@@ -227,6 +227,30 @@ def send_batch(session: Session, scope: Scope, actor: User, gateway: SmsGateway,
     return BatchReport(batch, sent, failed, skipped_no_phone)
 
 
+def text_of(session: Session, template_id: str | None, body: str | None) -> str:
+    """The text to send: an active template's, else `body` (checked by send_batch)."""
+    if template_id:
+        found = next((t for t in templates(session, active_only=True) if t.id == template_id),
+                     None)
+        if found is None:
+            raise DomainError("not_found", "template_id")
+        return found.body
+    return body or ""
+
+
+def send_to_tag(session: Session, scope: Scope, actor: User, gateway: SmsGateway, *,
+                tag_code: str, template_id: str | None, body: str | None, now: dt.datetime,
+                settings: Settings) -> BatchReport:
+    """A template or free text to the people in scope with `tag_code` (the JSON API and the
+    console's send form). Never commits."""
+    if not tag_code:
+        raise DomainError("required", "tag_code", label="发送对象")
+    text = text_of(session, template_id, body)
+    return send_batch(session, scope, actor, gateway,
+                      recipients_with_tag(session, scope, tag_code), body=text, now=now,
+                      template_id=template_id, settings=settings)
+
+
 def send_code(session: Session, gateway: SmsGateway, phone: str, code: str, *,
               now: dt.datetime, settings: Settings, user: User | None = None) -> GatewayAnswer:
     """A sign-in code by SMS; its record keeps the number and result, not the code."""
@@ -261,4 +285,4 @@ def messages(session: Session, scope: Scope, *, limit: int, offset: int,
 
 __all__ = ["GatewayAnswer", "SmsGateway", "LogFileGateway", "HttpGateway", "gateway_for",
            "save_template", "templates", "render", "check_body", "recipients_with_tag",
-           "send_batch", "send_code", "messages", "Recipient", "BatchReport"]
+           "send_batch", "send_to_tag", "text_of", "send_code", "messages", "Recipient", "BatchReport"]

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from common.schema import User
 
 ALL = ("county_admin", "township_office", "grid_worker")
+OFFICE = ("county_admin", "township_office")
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,9 @@ MENU = (MenuEntry("首页", "/admin/"),
         MenuEntry("房屋", "/admin/registry/houses"),
         MenuEntry("单位", "/admin/registry/organisations"),
         MenuEntry("务工人员", "/admin/registry/employees"),
+        MenuEntry("短信发送", "/admin/sms/send", OFFICE),
+        MenuEntry("短信发送记录", "/admin/sms/records", OFFICE),
+        MenuEntry("短信模板", "/admin/sms/templates", OFFICE),
         MenuEntry("扫码登录网页", "/admin/qr"))
 
 

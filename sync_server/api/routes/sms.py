@@ -12,7 +12,6 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from common.errors import DomainError
 
 from ...services import sms as svc
 from ..deps import NowDep, ScopeDep, SessionDep, SettingsDep, require_role
@@ -96,17 +95,9 @@ def change_template(template_id: str, body: TemplateIn, session: SessionDep,
 @router.post("/send", response_model=BatchPublic, summary="按人群发送短信")
 def send(body: SendIn, session: SessionDep, scope: ScopeDep, actor: Office, now: NowDep,
          settings: SettingsDep, gateway: GatewayDep) -> Any:
-    text = body.body
-    if body.template_id:
-        found = next((t for t in svc.templates(session, active_only=True)
-                      if t.id == body.template_id), None)
-        if found is None:
-            raise DomainError("not_found", "template_id")
-        text = found.body
-    report = svc.send_batch(session, scope, actor, gateway,
-                            svc.recipients_with_tag(session, scope, body.tag_code),
-                            body=text or "", now=now, template_id=body.template_id,
-                            settings=settings)
+    report = svc.send_to_tag(session, scope, actor, gateway, tag_code=body.tag_code,
+                             template_id=body.template_id, body=body.body, now=now,
+                             settings=settings)
     return BatchPublic(batch_id=report.batch_id, sent=report.sent, failed=report.failed)
 
 
