@@ -31,6 +31,7 @@ MENU = (MenuEntry("首页", "/admin/"),
         MenuEntry("短信发送", "/admin/sms/send", OFFICE),
         MenuEntry("短信发送记录", "/admin/sms/records", OFFICE),
         MenuEntry("短信模板", "/admin/sms/templates", OFFICE),
+        MenuEntry("客户端版本", "/admin/releases", ("county_admin",)),
         MenuEntry("扫码登录网页", "/admin/qr"))
 
 
