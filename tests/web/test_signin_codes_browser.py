@@ -1,6 +1,8 @@
-"""SMS-code and QR-scan sign-in in Debian's Chromium against a live server, at both screen
-sizes: a township user signs in with the code sent to their phone; a browser showing a QR code
-is signed in when the county admin, signed in on another browser, approves its code."""
+"""SMS-code and QR-scan sign-in, the push centre and the client versions page in Debian's
+Chromium against a live server, at both screen sizes: a township user signs in with the code
+sent to their phone and sends a notice to their township's people with a tag; a browser showing
+a QR code is signed in when the county admin, signed in on another browser, approves its code;
+the county admin publishes a client build."""
 from __future__ import annotations
 
 import re
@@ -9,6 +11,7 @@ import shutil
 import pytest
 
 from common.schema import User
+from tests.factories import make_id_number, make_person
 from tests.live_server import LiveServer
 from tests.web.conftest import CAPTCHA
 from tests.web.test_browser import browser, page, sign_in  # noqa: F401 - shared fixtures
@@ -26,6 +29,13 @@ def live(sqlite_template, tmp_path_factory):
     with srv.app.state.sessions() as s:
         s.get(User, srv.tree.users["office1"].id).phone = "13900001111"
         s.commit()
+    from fastapi.testclient import TestClient
+    api = TestClient(srv.app)
+    api.headers["Authorization"] = f"Bearer {srv.token('admin')}"
+    for i, (name, grid) in enumerate([("艾力", "g1a"), ("布阿依", "g2"), ("陈明", "g1b")]):
+        assert api.post("/api/people", json=make_person(
+            srv.tree.id(grid), name=name, phone=f"1381234000{i}", tags=["dibao"],
+            id_number=make_id_number(f"195{i}0101"))).status_code == 201
     srv.start()
     yield srv
     srv.stop()
@@ -87,3 +97,42 @@ def test_a_browser_showing_a_qr_code_is_signed_in_when_another_approves_it(page,
     page.get_by_role("heading", name="首页").wait_for()  # the poll saw the approval
     assert "admin" in page.locator("header").inner_text()
     assert page.violations == []
+
+
+def test_a_township_user_previews_and_sends_a_notice_to_their_people_with_a_tag(page, live):  # noqa: F811
+    sign_in(page, live, "office1")
+    page.get_by_role("link", name="短信发送").first.click()
+    page.get_by_role("button", name="预览发送人数").click()
+    assert "不能为空" in page.locator("#e-tag_code").inner_text()
+    page.get_by_label("发送对象（标签）").select_option(label="低保")
+    page.get_by_label("短信内容").fill("{nam}您好")
+    page.get_by_role("button", name="预览发送人数").click()
+    assert "{nam}" in page.locator("#e-body").inner_text()
+    page.get_by_label("短信内容").fill("{name}您好，请于本月底前办理低保年审。")
+    page.get_by_role("button", name="预览发送人数").click()
+    page.get_by_text("将发送给您辖区内 2 人").wait_for()  # not the other township's person
+    page.get_by_role("button", name="确认发送").click()
+    page.get_by_role("heading", name="短信发送记录").wait_for()
+    rows = page.locator("tbody").inner_text()
+    assert "138****0000" in rows and "138****0002" in rows and "138****0001" not in rows
+    assert "13812340000" not in rows
+    assert not [v for v in page.violations if "Content Security Policy" in v]
+
+
+def test_the_county_admin_publishes_a_client_build(page, live, tmp_path):  # noqa: F811
+    version = f"1.{page.viewport_size['width']}.0"  # each screen size publishes a newer one
+    build = tmp_path / f"yzb-setup-{version}.exe"
+    build.write_bytes(b"MZ" + bytes(range(256)) * 16)
+    sign_in(page, live, "admin")
+    page.get_by_role("link", name="客户端版本").first.click()
+    page.get_by_label("安装包").set_input_files(str(build))
+    page.get_by_label("版本号").fill("1.x")
+    page.get_by_label("最低可用版本").fill("1.0.0")
+    page.get_by_role("button", name="发布").click()
+    assert "格式不对" in page.locator("#e-version").inner_text()
+    page.get_by_label("安装包").set_input_files(str(build))  # a browser never keeps a file
+    page.get_by_label("版本号").fill(version)
+    page.get_by_label("更新说明").fill("修复同步问题")
+    page.get_by_role("button", name="发布").click()
+    page.locator("tbody", has_text=build.name).wait_for()
+    assert not [v for v in page.violations if "Content Security Policy" in v]
