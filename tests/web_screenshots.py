@@ -1,6 +1,6 @@
-"""`make screenshots`, web half: the console's sign-in, home, people, grids, households and
-statistics pages over a small demo
-county, in Debian's Chromium at 1366x768 and 1920x1080, into docs/screenshots/web/."""
+"""`make screenshots`, web half: the console's sign-in (password, SMS code, QR), home, people,
+grids, households, statistics, SMS and client version pages over a small demo county, in
+Debian's Chromium at 1366x768 and 1920x1080, into docs/screenshots/web/."""
 from __future__ import annotations
 
 import datetime as dt
@@ -43,6 +43,10 @@ def main() -> int:
                     page = browser.new_page(viewport={"width": width, "height": height},
                                             locale="zh-CN")
                     size = f"{width}x{height}"
+                    page.goto(served.url + "/admin/login/sms")
+                    page.screenshot(path=OUT / f"login-sms-{size}.png")
+                    page.goto(served.url + "/admin/login/qr")
+                    page.screenshot(path=OUT / f"login-qr-{size}.png")
                     page.goto(served.url + "/admin/login")
                     page.get_by_label("账号").fill("admin")
                     page.get_by_label("密码").fill(DEMO_PASSWORD)
@@ -56,9 +60,13 @@ def main() -> int:
                     page.screenshot(path=OUT / f"people-{size}.png")
                     for name, path in (("grids", "/admin/grids"),
                                        ("households", "/admin/registry/households"),
-                                       ("statistics", "/admin/registry/statistics")):
+                                       ("statistics", "/admin/registry/statistics"),
+                                       ("sms-send", "/admin/sms/send"),
+                                       ("sms-templates", "/admin/sms/templates"),
+                                       ("sms-records", "/admin/sms/records"),
+                                       ("releases", "/admin/releases")):
                         page.goto(served.url + path)
-                        page.locator("table.list").first.wait_for()
+                        page.locator("h1").wait_for()
                         page.screenshot(path=OUT / f"{name}-{size}.png")
                     page.close()
                 browser.close()
