@@ -1,6 +1,7 @@
 """Sign-in to the web console without a password (contract item 4): a code sent by SMS to the
 phone on the account, or a QR code approved by a user already signed in elsewhere. Both end in
-a browser session (services/web_sessions.start). Never commits (the request's session does).
+a browser session (services/web_sessions.start). Never commits (the request's session does), except what a refusal must leave behind
+(`refuse_keeping`: a used captcha, a counted wrong code, a refused send).
 
 SMS: `send_sms_code` after a solved captcha; limits per number (one per SEND_GAP, PER_PHONE an
 hour) and per address (PER_ADDRESS an hour); the code is kept as a hash, lives CODE_LIFETIME and
@@ -27,6 +28,7 @@ from common.errors import DomainError
 from common.schema import User
 from common.validation import check_phone, normalise_phone
 
+from ..db.engine import refuse_keeping
 from ..db.web_tables import QrLogin, SmsLoginCode
 from ..settings import Settings
 from . import captcha, sms, web_sessions
@@ -65,20 +67,22 @@ def send_sms_code(session: Session, gateway: sms.SmsGateway, phone: str, *, addr
     if not (captcha_answer or "").strip():
         raise DomainError("captcha_required", "captcha_answer", label="验证码")
     if not captcha.solve(session, captcha_id, captcha_answer, now=now):
-        raise DomainError("captcha_wrong", "captcha_answer", label="验证码", keep=True)
+        # the captcha is used up even though the request is refused
+        raise refuse_keeping(session, DomainError("captcha_wrong", "captcha_answer",
+                                                  label="验证码"))
     session.execute(delete(SmsLoginCode).where(SmsLoginCode.created_at < now - 24 * HOUR))
     last = session.scalar(select(func.max(SmsLoginCode.created_at))
                           .where(SmsLoginCode.phone == number))
     if last is not None and now - last < SEND_GAP:
         left = int((last + SEND_GAP - now).total_seconds() + 0.999)
-        raise DomainError("sms_code_too_soon", "phone", seconds=left, keep=True)
+        raise refuse_keeping(session, DomainError("sms_code_too_soon", "phone", seconds=left))
     by_phone = session.scalar(select(func.count()).where(
         SmsLoginCode.phone == number, SmsLoginCode.created_at > now - HOUR)) or 0
     by_address = session.scalar(select(func.count()).where(
         SmsLoginCode.address == address[:64], SmsLoginCode.created_at > now - HOUR)) or 0
     if by_phone >= PER_PHONE or by_address >= PER_ADDRESS:
-        raise DomainError("sms_code_limit", "phone", per_phone=PER_PHONE,
-                          per_address=PER_ADDRESS, keep=True)
+        raise refuse_keeping(session, DomainError("sms_code_limit", "phone", per_phone=PER_PHONE,
+                                                  per_address=PER_ADDRESS))
     user = user_by_phone(session, number)
     code = f"{secrets.randbelow(10 ** 6):06d}"
     row = SmsLoginCode(phone=number, address=address[:64], user_id=user.id if user else None,
@@ -95,7 +99,7 @@ def send_sms_code(session: Session, gateway: sms.SmsGateway, phone: str, *, addr
 
 def check_sms_code(session: Session, phone: str, code: str, *, now: dt.datetime) -> User:
     """The account the latest live code of `phone` belongs to, when `code` is it. A wrong code
-    counts (`keep`: the caller commits the count though the sign-in is refused)."""
+    counts, and is kept though the sign-in is refused (`refuse_keeping`)."""
     number = check_phone(phone, field="phone", label="手机号码", mobile_only=True)
     code = (code or "").strip()
     if not code:
@@ -111,14 +115,16 @@ def check_sms_code(session: Session, phone: str, code: str, *, now: dt.datetime)
         row.attempts += 1
         session.flush()
         if row.attempts >= MAX_ATTEMPTS:
-            raise DomainError("sms_code_attempts", "code", keep=True)
-        raise DomainError("sms_code_wrong", "code", left=MAX_ATTEMPTS - row.attempts, keep=True)
+            raise refuse_keeping(session, DomainError("sms_code_attempts", "code"))
+        raise refuse_keeping(session, DomainError("sms_code_wrong", "code",
+                                                  left=MAX_ATTEMPTS - row.attempts))
     user = session.get(User, row.user_id) if row.user_id else None
     if user is None or user.deleted or not user.active:
         # a number on no account: refused like a wrong code, so it tells nothing
         row.attempts += 1
         session.flush()
-        raise DomainError("sms_code_wrong", "code", left=MAX_ATTEMPTS - row.attempts, keep=True)
+        raise refuse_keeping(session, DomainError("sms_code_wrong", "code",
+                                                  left=MAX_ATTEMPTS - row.attempts))
     row.used = True
     session.flush()
     log_operation(session, user=user, action="login", now=now, entity="users",

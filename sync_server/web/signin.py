@@ -126,7 +126,9 @@ def _sms_page(request: Request, session, settings, now, *, step: str = "phone",
         context = {"captcha_id": captcha_id,
                    "captcha_png": base64.b64encode(png).decode("ascii")}
     token = form_token or secrets.token_urlsafe(24)
-    page = render(request, "login_sms.html", status_code=status_code, step=step, phone=phone,
+    # a refusal wrote nothing or kept its record itself (refuse_keeping); the new captcha stays
+    page = render(request, "login_sms.html", status_code=status_code, keep_writes=True,
+                  step=step, phone=phone,
                   errors=errors or {}, message=message, next=safe_next(next_),
                   form_token=token, title="短信验证码登录", **context)
     page.set_cookie(LOGIN_COOKIE, token, max_age=1800, **_cookie_args(request))
@@ -151,7 +153,6 @@ def sms_send(request: Request, session: PageSession, settings: SettingsDep, now:
             captcha_id=str(form.get("captcha_id", "")),
             captcha_answer=str(form.get("captcha_answer", "")), settings=settings, now=now)
     except DomainError as err:
-        # the used captcha and a counted send are committed with the refusal (no raise)
         return _sms_page(request, session, settings, now, status_code=status_of(err),
                          phone=phone, errors={err.field or "phone": err.message()},
                          next_=next_)
