@@ -31,7 +31,7 @@ from common.validation import check_phone, normalise_phone
 from ..db.engine import refuse_keeping
 from ..db.web_tables import QrLogin, SmsLoginCode
 from ..settings import Settings
-from . import captcha, sms, web_sessions
+from . import captcha, sms
 from .oplog import log_operation
 
 CODE_LIFETIME = dt.timedelta(minutes=5)
