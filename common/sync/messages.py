@@ -106,6 +106,23 @@ class PullResponse(BaseModel):
     conflicts: list[ConflictWire] = Field(default_factory=list)
 
 
+class LocalLogEntry(BaseModel):
+    """One line of a device's local operation log (an ID reveal, an export), sent up with a
+    sync so the server's operation log holds it with the device and the original time."""
+
+    seq: int = Field(ge=1, lt=MAX_REV)
+    at: str = Field(max_length=40)
+    user_id: str = Field(default="", max_length=36)
+    action: str = Field(max_length=32)
+    entity: str | None = Field(default=None, max_length=32)
+    record_id: str | None = Field(default=None, max_length=36)
+    detail: dict[str, Any] = Field(default_factory=dict)
+
+
+MAX_LOCAL_LOG = 500
+"""Local log lines per exchange; the rest go with the next exchange."""
+
+
 class SyncRequest(BaseModel):
     protocol: int = PROTOCOL_VERSION
     schema_version: int = SCHEMA_VERSION
@@ -117,6 +134,8 @@ class SyncRequest(BaseModel):
     pull: PullRequest = Field(default_factory=PullRequest)
     verify: Verify | None = None
     """What the device holds (its committed cursor, a digest): drift check, docs/SYNC.md."""
+    local_log: list[LocalLogEntry] = Field(default_factory=list, max_length=MAX_LOCAL_LOG)
+    """The device's local log lines not yet sent (reveals, exports); stored idempotently."""
 
 
 class SyncResponse(BaseModel):
@@ -128,10 +147,13 @@ class SyncResponse(BaseModel):
     drift: str | None = None
     """Set when the device's copy drifted from what the server sent it (nothing was pushed):
     the device rebuilds its copy (desktop/services/rebuild.py) and syncs again."""
+    local_log_seq: int | None = None
+    """The highest local log line the server now holds (sent again, it is not stored twice)."""
 
 
 __all__ = [
     "PROTOCOL_VERSION", "MIN_PROTOCOL_VERSION", "SCHEMA_VERSION", "MIN_SCHEMA_VERSION",
     "MEDIA_TYPE", "CONFLICTS", "Change", "PushRequest", "Ack", "PushResponse", "PullRequest",
     "EntityRows", "ConflictWire", "PullResponse", "SyncRequest", "SyncResponse",
+    "LocalLogEntry", "MAX_LOCAL_LOG",
 ]

@@ -19,11 +19,13 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Callable, TypeVar
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from common.errors import DomainError
 from common.sync import hlc
-from common.sync.messages import PullRequest, PushRequest, SyncRequest, SyncResponse
+from common.sync.messages import (MAX_LOCAL_LOG, LocalLogEntry, PullRequest, PushRequest,
+                                  SyncRequest, SyncResponse)
 from desktop.net.sync import HttpSyncTransport, SyncTransport
 from desktop.services.attachments import sync_photos
 from desktop.net.snapshots import SnapshotClient
@@ -33,6 +35,7 @@ from desktop.services.revocation import wipe_profile
 from desktop.storage import outbox, replica
 from desktop.storage.changes import sync_state, wall_ms
 from desktop.storage.database import read_only
+from desktop.storage.local_log import OperationLog
 from desktop.storage.profiles import Profile
 
 PUSH_BATCH = 500
@@ -222,7 +225,7 @@ class SyncService:
                         continue
                     if response.pull.more:
                         ahead_request = request.model_copy(update={
-                            "push": PushRequest(), "verify": None,
+                            "push": PushRequest(), "verify": None, "local_log": [],
                             "pull": PullRequest(cursor=response.pull.cursor,
                                                 max_bytes=self.max_bytes)})
                         ahead_started = self.clock()
@@ -328,7 +331,8 @@ class SyncService:
             request = SyncRequest(device_id=state.device_id, push=PushRequest(changes=changes),
                                   pull=PullRequest(cursor=state.cursor or 0,
                                                    max_bytes=self.max_bytes),
-                                  verify=local_verify(s, digest=digest))
+                                  verify=local_verify(s, digest=digest),
+                                  local_log=unsent_log_lines(s, state.log_sent_seq or 0))
         return request, {c.id: (c.entity, c.record_id) for c in changes}
 
     def _apply(self, response: SyncResponse, sent: dict[str, tuple[str, str]],
@@ -347,6 +351,8 @@ class SyncService:
             # Stamps made while the laptop's clock ran ahead: forget them, so this device's
             # next edits are stamped with the server-corrected time.
             state.last_clock = None
+        if response.local_log_seq is not None:
+            state.log_sent_seq = max(state.log_sent_seq or 0, response.local_log_seq)
         accepted, refused = outbox.settle(s, response.push.acks, now=now)
         replica.apply_acks(s, response.push.acks, sent)
         counts = replica.apply_pull(s, response.pull, now=now)
@@ -360,6 +366,21 @@ class SyncService:
         progress.pending = outbox.pending_count(s)
         progress.more = response.pull.more
         progress.cursor = state.cursor
+
+
+SENT_ACTIONS = ("reveal", "reveal_id_number", "export")
+"""The local log's actions the server's operation log takes from the device."""
+
+
+def unsent_log_lines(s: Session, after: int) -> list[LocalLogEntry]:
+    """The local log's reveals and exports past `after`, oldest first, one exchange's worth
+    (edits reach the server as changes and are logged there)."""
+    rows = s.scalars(select(OperationLog).where(OperationLog.seq > after,
+                                                OperationLog.action.in_(SENT_ACTIONS))
+                     .order_by(OperationLog.seq).limit(MAX_LOCAL_LOG))
+    return [LocalLogEntry(seq=r.seq, at=r.at.isoformat(), user_id=r.user_id or "",
+                          action=r.action, entity=r.entity, record_id=r.record_id,
+                          detail=r.detail or {}) for r in rows]
 
 
 def initial_sync(profile: Any, progress: Any = None) -> SyncProgress:

@@ -71,6 +71,8 @@ class SyncState(ClientBase):
     access_token: Mapped[str | None] = mapped_column(Text)
     refresh_token: Mapped[str | None] = mapped_column(Text)
     user_id: Mapped[str | None] = mapped_column(String(36))
+    log_sent_seq: Mapped[int | None] = mapped_column(BigInteger)
+    """The highest line of the local operation log the server holds (None: none yet)."""
 
 
 class Conflict(ClientBase):

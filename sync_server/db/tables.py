@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, DateTime, ForeignKey, Integer, MetaData, String
+from sqlalchemy import (JSON, BigInteger, Boolean, DateTime, ForeignKey, Integer, MetaData, String,
+                        UniqueConstraint)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from common.schema.base import NAMING
@@ -96,6 +97,11 @@ class OpLog(ServerBase):
     entity: Mapped[str | None] = mapped_column(String(32), index=True)
     record_id: Mapped[str | None] = mapped_column(String(36), index=True)
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    device_id: Mapped[str | None] = mapped_column(String(36))
+    """Set on a line from a desktop client's local log (with `device_seq`, its number there)."""
+    device_seq: Mapped[int | None] = mapped_column(BigInteger)
+
+    __table_args__ = (UniqueConstraint("device_id", "device_seq"),)
 
 
 class ClientRelease(ServerBase):

@@ -3,11 +3,14 @@ transaction, so a refused write leaves no entry."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from common.schema import User
+from common.sync.messages import LocalLogEntry
 
 from ..db.tables import OpLog
 
@@ -22,3 +25,38 @@ def log_operation(session: Session, *, user: User | None, action: str, now: dt.d
                   record_id=record_id, details=details or {})
     session.add(entry)
     return entry
+
+
+DEVICE_ACTIONS = frozenset({"reveal", "reveal_id_number", "export"})
+"""The local log lines a desktop client sends up (its edits reach the server as changes)."""
+
+
+def store_device_lines(session: Session, user: User, device_id: str,
+                       lines: Sequence[LocalLogEntry]) -> int | None:
+    """Store a device's local log lines (reveals, exports) in the operation log under the
+    signed-in user, with the device and the original time. A line already stored (a retried
+    sync) is not stored again; a line of another user, of an unknown action or with an
+    unreadable time is skipped. Returns the highest line number now settled (None: none)."""
+    if not lines:
+        return None
+    seqs = [line.seq for line in lines]
+    held = set(session.scalars(select(OpLog.device_seq).where(
+        OpLog.device_id == device_id, OpLog.device_seq.in_(seqs))))
+    for line in sorted(lines, key=lambda x: x.seq):
+        if line.seq in held or line.action not in DEVICE_ACTIONS:
+            continue
+        if line.user_id and line.user_id != user.id:
+            continue
+        try:
+            at = dt.datetime.fromisoformat(line.at)
+        except ValueError:
+            continue
+        if at.tzinfo is not None:
+            at = at.astimezone(dt.UTC).replace(tzinfo=None)
+        held.add(line.seq)
+        session.add(OpLog(at=at, user_id=user.id, username=user.username, action=line.action,
+                          entity=line.entity, record_id=line.record_id,
+                          details={**line.detail, "source": "desktop"}, device_id=device_id,
+                          device_seq=line.seq))
+    session.flush()
+    return max(seqs)

@@ -23,6 +23,7 @@ from .authorize import authorize_and_validate
 from .changes import _ms, merge_change_into, move_tags_with, next_rev
 from .devices import check_device
 from .drift import check_drift
+from .oplog import store_device_lines
 from .releases import describe, required_update
 from .scope import Scope
 from .sync_pull import pull_batch
@@ -70,7 +71,9 @@ def exchange(session: Session, user: User, request: SyncRequest, *,
     pull = pull_batch(session, scope, request.pull.cursor, request.pull.max_bytes,
                       skip=settled)
     device.cursor = max(device.cursor or 0, request.pull.cursor)
-    return SyncResponse(server_time=now.isoformat(), push=PushResponse(acks=acks), pull=pull)
+    logged = store_device_lines(session, user, device.id, request.local_log)
+    return SyncResponse(server_time=now.isoformat(), push=PushResponse(acks=acks), pull=pull,
+                        local_log_seq=logged)
 
 
 def _pulled(session: Session, scope: Scope, request: SyncRequest) -> int | None:
