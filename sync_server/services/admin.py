@@ -109,15 +109,41 @@ def check_node_empty(session: Session, node: OrgNode) -> None:
 
 def list_operations(session: Session, scope: Scope, *, limit: int, offset: int,
                     action: str | None = None, entity: str | None = None,
-                    record_id: str | None = None,
-                    username: str | None = None) -> tuple[list[OpLog], int]:
-    """The operation log of the users in scope, newest first."""
-    conds = [OpLog.user_id.in_(select(User.id).where(scope.condition(User)))]
+                    record_id: str | None = None, username: str | None = None,
+                    user_q: str | None = None, since: dt.datetime | None = None,
+                    until: dt.datetime | None = None,
+                    place_id: str | None = None) -> tuple[list[OpLog], int]:
+    """The operation log of the users in scope, newest first. `user_q`: part of a user's
+    account or name; `since`/`until`: a time range (until excluded); `place_id`: only users
+    of that org node and below (a node outside the scope gives nothing)."""
+    users = select(User.id).where(scope.condition(User))
+    if user_q:
+        users = users.where(User.username.contains(user_q, autoescape=True)
+                            | User.display_name.contains(user_q, autoescape=True))
+    if place_id:
+        node = session.get(OrgNode, place_id)
+        path = node.path if node is not None and scope.contains_path(node.path) else None
+        if path is None:
+            return [], 0
+        users = users.where(User.scope_node_id.in_(
+            select(OrgNode.id).where(OrgNode.path.startswith(path, autoescape=True))))
+    conds = [OpLog.user_id.in_(users)]
     for col, value in ((OpLog.action, action), (OpLog.entity, entity),
                        (OpLog.record_id, record_id), (OpLog.username, username)):
         if value:
             conds.append(col == value)
+    if since is not None:
+        conds.append(OpLog.at >= since)
+    if until is not None:
+        conds.append(OpLog.at < until)
     total = session.scalar(select(func.count()).select_from(OpLog).where(*conds)) or 0
-    rows = session.scalars(select(OpLog).where(*conds).order_by(OpLog.id.desc())
+    rows = session.scalars(select(OpLog).where(*conds).order_by(OpLog.at.desc(), OpLog.id.desc())
                            .limit(limit).offset(offset)).all()
     return list(rows), total
+
+
+def places(session: Session, scope: Scope) -> list[OrgNode]:
+    """The org nodes in scope, in tree order (for a place filter)."""
+    return list(session.scalars(select(OrgNode).where(scope.condition(OrgNode),
+                                                      OrgNode.deleted.is_(False))
+                                .order_by(OrgNode.path)))

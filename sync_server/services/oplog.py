@@ -15,6 +15,22 @@ from common.sync.messages import LocalLogEntry
 from ..db.tables import OpLog
 
 ACTIONS = ("create", "update", "delete", "reveal_id_number", "reveal", "export", "login", "login_failed")
+ACTION_LABELS = {"create": "新建", "update": "修改", "delete": "删除",
+                 "reveal_id_number": "查看身份证号", "reveal": "查看明文", "export": "导出",
+                 "login": "登录", "login_failed": "登录失败"}
+BEIJING = dt.timezone(dt.timedelta(hours=8))
+"""The time pages show and read (the log stores naive UTC)."""
+
+
+def shown_time(at: dt.datetime) -> str:
+    """A stored time (naive UTC) as Beijing time, to the second."""
+    return at.replace(tzinfo=dt.UTC).astimezone(BEIJING).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def day_start(day: dt.date) -> dt.datetime:
+    """The start of a Beijing day as stored time (naive UTC)."""
+    start = dt.datetime.combine(day, dt.time(), BEIJING)
+    return start.astimezone(dt.UTC).replace(tzinfo=None)
 
 
 def log_operation(session: Session, *, user: User | None, action: str, now: dt.datetime,

@@ -32,7 +32,8 @@ MENU = (MenuEntry("首页", "/admin/"),
         MenuEntry("短信发送记录", "/admin/sms/records", OFFICE),
         MenuEntry("短信模板", "/admin/sms/templates", OFFICE),
         MenuEntry("客户端版本", "/admin/releases", ("county_admin",)),
-        MenuEntry("扫码登录网页", "/admin/qr"))
+        MenuEntry("扫码登录网页", "/admin/qr"),
+        MenuEntry("操作明细", "/admin/op-log", ("county_admin", "township_office")))
 
 
 def menu_for(user: User) -> list[MenuEntry]:

@@ -1,4 +1,5 @@
 """Admin endpoints: accounts and the operation log, for county admins and township offices."""
+import datetime as dt
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
@@ -49,6 +50,7 @@ class OperationPublic(BaseModel):
     entity: str | None
     record_id: str | None
     details: dict
+    device_id: str | None = None
 
 
 class OperationPage(BaseModel):
@@ -82,12 +84,23 @@ def change_user(user_id: Short, body: UserChange, session: SessionDep, scope: Sc
     return user_public(session, user)
 
 
+def _utc(value: dt.datetime | None) -> dt.datetime | None:
+    """A query time as the log stores it (naive UTC)."""
+    if value is None or value.tzinfo is None:
+        return value
+    return value.astimezone(dt.UTC).replace(tzinfo=None)
+
+
 @router.get("/op-log", response_model=OperationPage, summary="操作明细")
 def operations(session: SessionDep, scope: ScopeDep, _: Office, limit: Limit = 50,
                offset: Offset = 0, action: Annotated[Short | None, Query()] = None,
                entity: Annotated[Short | None, Query()] = None,
                record_id: Annotated[Short | None, Query()] = None,
-               username: Annotated[Short | None, Query()] = None) -> Any:
+               username: Annotated[Short | None, Query()] = None,
+               since: Annotated[dt.datetime | None, Query()] = None,
+               until: Annotated[dt.datetime | None, Query()] = None,
+               place_id: Annotated[Short | None, Query()] = None) -> Any:
     rows, total = svc.list_operations(session, scope, limit=limit, offset=offset, action=action,
-                                      entity=entity, record_id=record_id, username=username)
+                                      entity=entity, record_id=record_id, username=username,
+                                      since=_utc(since), until=_utc(until), place_id=place_id)
     return OperationPage(items=[OperationPublic.model_validate(r) for r in rows], total=total)
