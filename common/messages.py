@@ -87,6 +87,9 @@ MESSAGES: dict[str, str] = {
     "event_target_required": "请选择{action}的对象",
     "worklog_exists": "{date} 已经填写过工作日志，请修改原日志",
     "worklog_future": "不能为将来的日期（{date}）填写工作日志",
+    "stats_range_backwards": "结束日期不能早于开始日期",
+    "stats_range_too_long": "统计时段最长 {max} 天，请缩短时段",
+    "stats_choice_invalid": "统计方式不对，请从列表中选择",
     "sync_busy": "正在同步，请稍候",
     # attachments (photos) and revoked devices
     "attachment_bad_hash": "附件编号无效：{value}",

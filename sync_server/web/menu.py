@@ -33,6 +33,7 @@ MENU = (MenuEntry("首页", "/admin/"),
         MenuEntry("短信模板", "/admin/sms/templates", OFFICE),
         MenuEntry("客户端版本", "/admin/releases", ("county_admin",)),
         MenuEntry("扫码登录网页", "/admin/qr"),
+        MenuEntry("干部工作统计", "/admin/work-stats", ("county_admin", "township_office")),
         MenuEntry("操作明细", "/admin/op-log", ("county_admin", "township_office")))
 
 

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from ...services import admin as svc
+from ...services import work_stats as work_stats_svc
 from ..deps import NowDep, ScopeDep, SessionDep, require_role
 from ..wire import UserPublic, UtcDateTime
 from .auth import user_public
@@ -104,3 +105,18 @@ def operations(session: SessionDep, scope: ScopeDep, _: Office, limit: Limit = 5
                                       entity=entity, record_id=record_id, username=username,
                                       since=_utc(since), until=_utc(until), place_id=place_id)
     return OperationPage(items=[OperationPublic.model_validate(r) for r in rows], total=total)
+
+
+class StatsRowPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    who: str
+    period: str
+    counts: dict[str, int]
+
+
+@router.get("/work-stats", response_model=list[StatsRowPublic], summary="干部工作统计")
+def work_stats(session: SessionDep, scope: ScopeDep, _: Office, since: dt.date,
+               until: dt.date, period: Literal["day", "week", "month"] = "day",
+               group: Literal["person", "area"] = "person") -> Any:
+    return work_stats_svc.work_stats(session, scope, since=since, until=until, period=period,
+                                     group=group)
