@@ -1,6 +1,7 @@
 """`make screenshots`, web half: the console's sign-in (password, SMS code, QR), home, people,
-grids, households, statistics, SMS and client version pages over a small demo county, in
-Debian's Chromium at 1366x768 and 1920x1080, into docs/screenshots/web/."""
+grids, households, statistics, SMS, client version, work statistics and operation log pages
+over a small demo county, in Debian's Chromium at 1366x768 and 1920x1080, into
+docs/screenshots/web/."""
 from __future__ import annotations
 
 import datetime as dt
@@ -64,7 +65,9 @@ def main() -> int:
                                        ("sms-send", "/admin/sms/send"),
                                        ("sms-templates", "/admin/sms/templates"),
                                        ("sms-records", "/admin/sms/records"),
-                                       ("releases", "/admin/releases")):
+                                       ("releases", "/admin/releases"),
+                                       ("work-stats", "/admin/work-stats"),
+                                       ("op-log", "/admin/op-log")):
                         page.goto(served.url + path)
                         page.locator("h1").wait_for()
                         page.screenshot(path=OUT / f"{name}-{size}.png")
