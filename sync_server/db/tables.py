@@ -104,6 +104,17 @@ class OpLog(ServerBase):
     __table_args__ = (UniqueConstraint("device_id", "device_seq"),)
 
 
+class HiddenField(ServerBase):
+    """A field of a table that a role does not see (config centre, field visibility): left out
+    of the console's lists, forms and exports and blanked in the JSON API's answers."""
+
+    __tablename__ = "hidden_fields"
+
+    role: Mapped[str] = mapped_column(String(32), primary_key=True)
+    entity: Mapped[str] = mapped_column(String(32), primary_key=True)
+    field: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
 class ClientRelease(ServerBase):
     """A desktop client build published in the web console (contract item 107): the file is
     stored content-addressed under `Settings.releases_dir`; clients below `min_version` are

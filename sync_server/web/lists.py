@@ -42,6 +42,14 @@ class ListSpec:
                    tuple(f for f in facet_fields(entity) if f.dict_code),
                    dict(sensitive_fields(entity)))
 
+    def without(self, hidden: frozenset[str]) -> "ListSpec":
+        """This list for a role that does not see `hidden` (config centre)."""
+        if not hidden:
+            return self
+        return ListSpec(self.entity, tuple(c for c in self.columns if c.key not in hidden),
+                        tuple(f for f in self.facets if f.key not in hidden),
+                        {k: v for k, v in self.masked.items() if k not in hidden})
+
 
 @dataclass(frozen=True)
 class ListQuery:

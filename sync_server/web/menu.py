@@ -34,7 +34,8 @@ MENU = (MenuEntry("首页", "/admin/"),
         MenuEntry("客户端版本", "/admin/releases", ("county_admin",)),
         MenuEntry("扫码登录网页", "/admin/qr"),
         MenuEntry("干部工作统计", "/admin/work-stats", ("county_admin", "township_office")),
-        MenuEntry("操作明细", "/admin/op-log", ("county_admin", "township_office")))
+        MenuEntry("操作明细", "/admin/op-log", ("county_admin", "township_office")),
+        MenuEntry("配置中心", "/admin/config/fields", ("county_admin",)))
 
 
 def menu_for(user: User) -> list[MenuEntry]:

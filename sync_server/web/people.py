@@ -8,13 +8,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.orm import Session
 
 from common.errors import DomainError
-from common.schema import Person
+from common.schema import Person, User
 
 from ..api.deps import NowDep
 from ..services import records
 from ..services.exports import may_export_clear
+from ..services.field_visibility import hidden_fields
 from .deps import FormDep, PageSession, WebScopeDep, WebUserDep, render
 from .exports import export_list
 from .lists import ListQuery, ListSpec, choices, load
@@ -23,15 +25,21 @@ router = APIRouter(prefix="/admin/people", include_in_schema=False)
 SPEC = ListSpec.of(Person)
 
 
+def _spec(session: Session, user: User) -> ListSpec:
+    """The list as this user's role sees it (config centre: fields per role)."""
+    return SPEC.without(hidden_fields(session, user.role, "people"))
+
+
 @router.get("")
 def people_list(request: Request, session: PageSession, signed: WebUserDep,
                 scope: WebScopeDep) -> Response:
-    query = ListQuery.parse(SPEC, request.query_params)
-    options = choices(session, SPEC)
+    spec_ = _spec(session, signed.user)
+    query = ListQuery.parse(spec_, request.query_params)
+    options = choices(session, spec_)
     labels = {k: dict(v) for k, v in options.items()}
-    page = load(session, scope, SPEC, query, labels)
+    page = load(session, scope, spec_, query, labels)
     name = "_list_table.html" if request.headers.get("hx-request") else "people.html"
-    return render(request, name, title="人口", spec=SPEC, page=page, options=options,
+    return render(request, name, title="人口", spec=spec_, page=page, options=options,
                   base_url="/admin/people", detail_url="/admin/registry/people",
                   may_clear=may_export_clear(signed.user))
 
@@ -40,7 +48,7 @@ def people_list(request: Request, session: PageSession, signed: WebUserDep,
 def reveal(person_id: str, field: str, session: PageSession, signed: WebUserDep,
            scope: WebScopeDep, now: NowDep) -> Response:
     """The clear value of one masked cell; the reveal is in the operation log."""
-    if field not in SPEC.masked:
+    if field not in _spec(session, signed.user).masked:
         raise DomainError("not_found", entity="people")
     if field == "id_number":
         value = records.reveal_id_number(session, scope, signed.user, person_id, now=now)
@@ -54,7 +62,8 @@ def reveal(person_id: str, field: str, session: PageSession, signed: WebUserDep,
 def export(request: Request, session: PageSession, signed: WebUserDep, scope: WebScopeDep,
            now: NowDep, form: FormDep, clear: Annotated[bool, Form()] = False) -> Response:
     """The filtered list as xlsx (the list's own query fields come with the form)."""
-    query = ListQuery.parse(SPEC, form)
-    labels = {k: dict(v) for k, v in choices(session, SPEC).items()}
-    return export_list(request, session, scope, signed.user, SPEC, query, labels, title="人口",
+    spec_ = _spec(session, signed.user)
+    query = ListQuery.parse(spec_, form)
+    labels = {k: dict(v) for k, v in choices(session, spec_).items()}
+    return export_list(request, session, scope, signed.user, spec_, query, labels, title="人口",
                        clear=clear, now=now)

@@ -12,11 +12,12 @@ from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, create_model
 
 from common.errors import DomainError
-from common.schema import Base, Person, label_of
+from common.schema import Base, Person, User, label_of
 from common.schema.fields import filters as declared_filters
 from common.schema.fields import sensitive_fields
 
 from ...services import records as svc
+from ...services.field_visibility import hidden_fields
 from ...services.masking import mask_field
 from ..deps import CurrentUser, NowDep, ScopeDep, SessionDep, require_role
 from ..wire import (BUILDING, HOUSE, HOUSEHOLD, ORG_NODE, ORGANISATION, PERSON,
@@ -51,8 +52,9 @@ def _filters_model(name: str, entity: type[Base]) -> type[_Filters]:
 
 
 def to_public(wire: WireTypes, row: Base, *, masked: tuple[str, ...],
-              tags: list[str] | None = None) -> BaseModel:
-    data = {c.key: getattr(row, c.key) for c in row.__table__.columns if c.key != "field_clock"}
+              tags: list[str] | None = None, hidden: frozenset[str] = frozenset()) -> BaseModel:
+    data = {c.key: None if c.key in hidden else getattr(row, c.key)
+            for c in row.__table__.columns if c.key != "field_clock"}
     for key in masked:
         if key in data:
             data[key] = mask_field(key, data[key], type(row))
@@ -80,20 +82,22 @@ def records_router(path: str, name: str, wire: WireTypes, *, label: str,
     writer = [Depends(require_role(*write_roles))] if write_roles else []
     router = APIRouter(prefix=f"/api/{path}", tags=[path])
 
-    def public(session: SessionDep, rows: list[Base], masked: tuple[str, ...]) -> list:
+    def public(session: SessionDep, rows: list[Base], masked: tuple[str, ...],
+               user: User) -> list:
         tags = svc.tags_of(session, [r.id for r in rows]) if entity is Person else None
-        return [to_public(wire, r, masked=masked, tags=tags[r.id] if tags else None)
-                for r in rows]
+        hidden = hidden_fields(session, user.role, table)  # config centre: fields per role
+        return [to_public(wire, r, masked=masked, tags=tags[r.id] if tags else None,
+                          hidden=hidden) for r in rows]
 
     @router.get("", response_model=Page, summary=f"{label}列表")
     def list_(filters: Annotated[Filters, Query()], session: SessionDep,
-              scope: ScopeDep) -> Any:
+              scope: ScopeDep, user: CurrentUser) -> Any:
         exact = {k: getattr(filters, k) for k in exact_keys}
         query = svc.RecordFilters(filters=exact, q=filters.q, under=filters.grid_id,
                                   tag=getattr(filters, "tag", None), limit=filters.limit,
                                   offset=filters.offset)
         rows, total = svc.list_records(session, scope, entity, query)
-        return Page(items=public(session, rows, in_list), total=total, limit=filters.limit,
+        return Page(items=public(session, rows, in_list, user), total=total, limit=filters.limit,
                     offset=filters.offset)
 
     @router.get("/export.csv", summary=f"导出{label}（CSV，记入操作日志）",
@@ -110,8 +114,10 @@ def records_router(path: str, name: str, wire: WireTypes, *, label: str,
             "X-Total-Count": str(count)})
 
     @router.get("/{record_id}", response_model=wire.Public, summary=f"查看{label}")
-    def read(record_id: Text64, session: SessionDep, scope: ScopeDep) -> Any:
-        return public(session, [svc.get_record(session, scope, entity, record_id)], in_read)[0]
+    def read(record_id: Text64, session: SessionDep, scope: ScopeDep,
+             user: CurrentUser) -> Any:
+        return public(session, [svc.get_record(session, scope, entity, record_id)], in_read,
+                      user)[0]
 
     @router.post("", response_model=wire.Public, status_code=201, summary=f"新增{label}",
                  dependencies=writer)
@@ -119,7 +125,7 @@ def records_router(path: str, name: str, wire: WireTypes, *, label: str,
                now: NowDep) -> Any:
         row = svc.create_record(session, scope, user, entity, body.model_dump(exclude_unset=True),
                                 now=now)
-        return public(session, [row], in_read)[0]
+        return public(session, [row], in_read, user)[0]
 
     @router.patch("/{record_id}", response_model=wire.Public, summary=f"修改{label}",
                   dependencies=writer)
@@ -127,20 +133,22 @@ def records_router(path: str, name: str, wire: WireTypes, *, label: str,
                user: CurrentUser, now: NowDep) -> Any:
         row = svc.update_record(session, scope, user, entity, record_id,
                                 body.model_dump(exclude_unset=True), now=now)
-        return public(session, [row], in_read)[0]
+        return public(session, [row], in_read, user)[0]
 
     @router.delete("/{record_id}", response_model=wire.Public, summary=f"删除{label}（标记删除）",
                    dependencies=writer)
     def delete(record_id: Text64, session: SessionDep, scope: ScopeDep, user: CurrentUser,
                now: NowDep) -> Any:
         row = svc.delete_record(session, scope, user, entity, record_id, now=now)
-        return public(session, [row], in_read)[0]
+        return public(session, [row], in_read, user)[0]
 
     if entity is Person:
         @router.get("/{record_id}/id-number", response_model=IdNumberReveal,
                     summary="查看完整身份证号（记入操作日志）")
         def reveal(record_id: Text64, session: SessionDep, scope: ScopeDep, user: CurrentUser,
                    now: NowDep) -> Any:
+            if "id_number" in hidden_fields(session, user.role, table):
+                raise DomainError("unknown_field", field="id_number")
             number = svc.reveal_id_number(session, scope, user, record_id, now=now)
             return IdNumberReveal(id=record_id, id_number=number)
 
@@ -150,7 +158,8 @@ def records_router(path: str, name: str, wire: WireTypes, *, label: str,
                     summary="查看被隐藏的字段（记入操作日志）")
         def reveal_field(record_id: Text64, field_name: Text64, session: SessionDep,
                          scope: ScopeDep, user: CurrentUser, now: NowDep) -> Any:
-            if field_name not in revealable:
+            if field_name not in revealable or \
+                    field_name in hidden_fields(session, user.role, table):
                 raise DomainError("unknown_field", field=field_name)
             value = svc.reveal_field(session, scope, user, entity, record_id, field_name,
                                      now=now)

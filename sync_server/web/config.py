@@ -1,0 +1,134 @@
+"""The config centre (/admin/config, 配置中心) of a county admin: which fields of each table each
+role sees (services/field_visibility) and the dictionaries, tags and code types
+(services/dictionary_admin, the same functions as /api/admin/dictionaries)."""
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from common.dictionaries import DEFAULTS
+from common.errors import DomainError, ValidationErrors
+
+from ..api.deps import NowDep
+from ..api.errors import status_of
+from ..services import dictionary_admin, field_visibility
+from .deps import FormDep, PageSession, WebUserDep, render
+
+router = APIRouter(prefix="/admin/config", include_in_schema=False)
+DICT_NAMES = {"tag": "人员标签", "role": "角色", "ethnicity": "民族", "org_level": "组织层级"}
+
+
+def _admin(signed: Any) -> None:
+    if signed.user.role != "county_admin":
+        raise DomainError("forbidden")
+
+
+def _errors(err: DomainError) -> dict[str, str]:
+    items = err.errors if isinstance(err, ValidationErrors) else [err]
+    return {(e.field or "_"): e.message() for e in items}
+
+
+# --- field visibility per role ---------------------------------------------------------------
+
+def _fields_page(request: Request, session: Session, table: str, *, errors=None,
+                 hidden=None, status_code: int = 200) -> Response:
+    fields = field_visibility.fields_of(table)
+    return render(request, "config_fields.html", status_code=status_code,
+                  title="配置中心 · 字段权限", table=table, tables=_tables(), fields=fields,
+                  roles=field_visibility.ROLES, locked=fields[0][0],
+                  hidden=hidden or field_visibility.visibility(session, table),
+                  errors=errors or {})
+
+
+def _tables() -> list[tuple[str, str]]:
+    return [(k, e.__label__ or k) for k, e in field_visibility.TABLES.items()]
+
+
+@router.get("")
+def config_home(signed: WebUserDep) -> Response:
+    _admin(signed)
+    return RedirectResponse("/admin/config/fields", status_code=303)
+
+
+@router.get("/fields")
+def fields_page(request: Request, session: PageSession, signed: WebUserDep) -> Response:
+    _admin(signed)
+    table = request.query_params.get("table") or "people"
+    return _fields_page(request, session, table)
+
+
+@router.post("/fields")
+def save_fields(request: Request, session: PageSession, signed: WebUserDep, now: NowDep,
+                form: FormDep) -> Response:
+    """The form has a checkbox `visible` = "role.field" for each field a role sees."""
+    _admin(signed)
+    table = str(form.get("table") or "")
+    fields = [k for k, _ in field_visibility.fields_of(table)]
+    seen = {str(v) for v in form.getlist("visible")}
+    hidden = {role: {k for k in fields if f"{role}.{k}" not in seen}
+              for role in field_visibility.ROLES}
+    try:
+        field_visibility.set_hidden(session, signed.user, table, hidden, now=now)
+    except ValidationErrors as err:
+        return _fields_page(request, session, table, errors=_errors(err),
+                            hidden={r: frozenset(v) for r, v in hidden.items()},
+                            status_code=status_of(err))
+    return RedirectResponse(f"/admin/config/fields?table={table}&saved=1", status_code=303)
+
+
+# --- dictionaries, tags and code types -------------------------------------------------------
+
+def _dict_page(request: Request, session: Session, dict_code: str, *, errors=None,
+               values=None, status_code: int = 200) -> Response:
+    entries = dictionary_admin.list_entries(session, include_inactive=True)
+    counts = Counter(e.dict_code for e in entries)
+    names = {**{k: k for k in DEFAULTS}, **DICT_NAMES}
+    return render(request, "config_dicts.html", status_code=status_code,
+                  title="配置中心 · 字典", dicts=sorted(counts.items()), names=names,
+                  current=dict_code, entries=[e for e in entries if e.dict_code == dict_code],
+                  errors=errors or {}, values=values or {})
+
+
+@router.get("/dictionaries")
+def dictionaries(request: Request, session: PageSession, signed: WebUserDep) -> Response:
+    _admin(signed)
+    return _dict_page(request, session, request.query_params.get("dict") or "tag")
+
+
+@router.post("/dictionaries")
+def add_entry(request: Request, session: PageSession, signed: WebUserDep, now: NowDep,
+              form: FormDep) -> Response:
+    """A new entry, or (with a new `dict_code`) a new code type with its first entry."""
+    _admin(signed)
+    values = {k: str(form.get(k) or "").strip() for k in ("dict_code", "code", "label")}
+    try:
+        dictionary_admin.add_entry(session, signed.user, now=now, sort=None, **values)
+    except DomainError as err:
+        return _dict_page(request, session, values["dict_code"] or "tag",
+                          errors=_errors(err), values=values, status_code=status_of(err))
+    return RedirectResponse(f"/admin/config/dictionaries?dict={values['dict_code']}",
+                            status_code=303)
+
+
+@router.post("/dictionaries/{entry_id}")
+def change_entry(entry_id: str, request: Request, session: PageSession, signed: WebUserDep,
+                 now: NowDep, form: FormDep) -> Response:
+    """Rename an entry (`label`) or retire/restore it (`active` = "0"/"1")."""
+    _admin(signed)
+    changes: dict[str, Any] = {}
+    if "label" in form:
+        changes["label"] = str(form.get("label") or "").strip()
+    if "active" in form:
+        changes["active"] = form.get("active") == "1"
+    dict_code = str(form.get("dict_code") or "tag")
+    try:
+        dictionary_admin.change_entry(session, signed.user, entry_id, changes, now=now)
+    except DomainError as err:
+        return _dict_page(request, session, dict_code,
+                          errors={f"{entry_id}.{k}": v for k, v in _errors(err).items()},
+                          status_code=status_of(err))
+    return RedirectResponse(f"/admin/config/dictionaries?dict={dict_code}", status_code=303)
