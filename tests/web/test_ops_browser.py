@@ -85,3 +85,37 @@ def test_the_county_admin_counts_work_and_exports_it(page, live):  # noqa: F811
     page.get_by_label("结束日期").fill("2026-05-01")
     page.get_by_role("button", name="统计").click()
     assert page.locator("#e-until").inner_text() == "结束日期不能早于开始日期"
+
+
+def test_the_county_admin_adds_a_tag_and_is_told_what_is_wrong(page, live):  # noqa: F811
+    sign_in(page, live, "admin")
+    page.get_by_role("link", name="配置中心").first.click()
+    page.get_by_role("link", name="字典与标签").click()
+    form = page.locator("#add-entry")
+    form.get_by_label("代码", exact=True).fill("a b")
+    form.get_by_label("名称").fill("困境儿童")
+    form.get_by_role("button", name="新增").click()
+    assert "格式不对" in page.locator("#e-code").inner_text()
+    assert form.get_by_label("名称").input_value() == "困境儿童"
+    code = f"kid{page.viewport_size['width']}"
+    page.locator("#add-entry").get_by_label("代码", exact=True).fill(code)
+    page.locator("#add-entry").get_by_role("button", name="新增").click()
+    page.locator("#entries td", has_text=code).wait_for()
+    page.get_by_role("button", name="停用 困境儿童").click()
+    page.locator("#entries tr", has_text=code).get_by_text("已停用").wait_for()
+
+
+def test_a_field_hidden_from_township_offices_leaves_their_people_list(page, live):  # noqa: F811
+    sign_in(page, live, "admin")
+    page.get_by_role("link", name="配置中心").first.click()
+    box = page.get_by_label("乡镇/社区工作人员可见公民身份号码")
+    box.uncheck()
+    page.get_by_role("button", name="保存").click()
+    page.get_by_role("status").wait_for()
+    page.get_by_role("button", name="退出登录").click()
+    sign_in(page, live, "office1")
+    page.get_by_role("link", name="人口").first.click()
+    page.locator("table.list").wait_for()
+    assert "公民身份号码" not in page.locator("table.list thead").inner_text()
+    assert "配置中心" not in page.locator("nav.side").inner_text()
+    assert page.violations == []
