@@ -1,5 +1,5 @@
 """`make screenshots`, web half: the console's sign-in (password, SMS code, QR), home, people,
-grids, households, statistics, SMS, client version, work statistics and operation log pages
+grids, households, statistics, SMS, client version, work statistics and operation log and config centre pages
 over a small demo county, in Debian's Chromium at 1366x768 and 1920x1080, into
 docs/screenshots/web/."""
 from __future__ import annotations
@@ -67,7 +67,8 @@ def main() -> int:
                                        ("sms-records", "/admin/sms/records"),
                                        ("releases", "/admin/releases"),
                                        ("work-stats", "/admin/work-stats"),
-                                       ("op-log", "/admin/op-log")):
+                                       ("op-log", "/admin/op-log"),
+                                       ("config-fields", "/admin/config/fields")):
                         page.goto(served.url + path)
                         page.locator("h1").wait_for()
                         page.screenshot(path=OUT / f"{name}-{size}.png")
