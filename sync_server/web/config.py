@@ -15,7 +15,7 @@ from common.errors import DomainError, ValidationErrors
 
 from ..api.deps import NowDep
 from ..api.errors import status_of
-from ..services import dictionary_admin, field_visibility
+from ..services import dictionary_admin, field_visibility, ledger_admin
 from .deps import FormDep, PageSession, WebUserDep, render
 
 router = APIRouter(prefix="/admin/config", include_in_schema=False)
@@ -132,3 +132,59 @@ def change_entry(entry_id: str, request: Request, session: PageSession, signed: 
                           errors={f"{entry_id}.{k}": v for k, v in _errors(err).items()},
                           status_code=status_of(err))
     return RedirectResponse(f"/admin/config/dictionaries?dict={dict_code}", status_code=303)
+
+
+# --- ledger types and their fields -----------------------------------------------------------
+
+def _ledger_page(request: Request, session: Session, *, errors=None, values=None,
+                 status_code: int = 200) -> Response:
+    return render(request, "config_ledgers.html", status_code=status_code,
+                  title="配置中心 · 台账类型", types=ledger_admin.list_types(session),
+                  bindings=DEFAULTS["ledger_binding"], field_types=DEFAULTS["ledger_field_type"],
+                  errors=errors or {}, values=values or {})
+
+
+@router.get("/ledgers")
+def ledgers(request: Request, session: PageSession, signed: WebUserDep) -> Response:
+    _admin(signed)
+    return _ledger_page(request, session)
+
+
+@router.post("/ledgers")
+def create_ledger(request: Request, session: PageSession, signed: WebUserDep, now: NowDep,
+                  form: FormDep) -> Response:
+    """A new ledger type (the same service as POST /api/admin/ledger-types)."""
+    _admin(signed)
+    values = {k: str(form.get(k) or "").strip() for k in ("code", "name", "binding")}
+    try:
+        ledger_admin.create_type(session, signed.user, now=now,
+                                 per_year=form.get("per_year") == "1", **values)
+    except DomainError as err:
+        return _ledger_page(request, session, errors=_errors(err), values=values,
+                            status_code=status_of(err))
+    return RedirectResponse("/admin/config/ledgers", status_code=303)
+
+
+@router.post("/ledgers/{type_id}/fields")
+def add_ledger_field(type_id: str, request: Request, session: PageSession,
+                     signed: WebUserDep, now: NowDep, form: FormDep) -> Response:
+    """A new field of a ledger type."""
+    _admin(signed)
+    spec: dict[str, Any] = {k: str(form.get(k) or "").strip()
+                            for k in ("code", "label", "field_type")}
+    spec["required"] = form.get("required") == "1"
+    try:
+        ledger_admin.add_field(session, signed.user, type_id, spec, now=now)
+    except DomainError as err:
+        return _ledger_page(request, session, status_code=status_of(err),
+                            errors={f"{type_id}.{k}": v for k, v in _errors(err).items()},
+                            values={type_id: spec})
+    return RedirectResponse("/admin/config/ledgers", status_code=303)
+
+
+@router.post("/ledgers/{type_id}/retire")
+def retire_ledger(type_id: str, session: PageSession, signed: WebUserDep,
+                  now: NowDep) -> Response:
+    _admin(signed)
+    ledger_admin.retire_type(session, signed.user, type_id, now=now)
+    return RedirectResponse("/admin/config/ledgers", status_code=303)

@@ -134,3 +134,33 @@ def test_a_new_code_type_and_bad_codes_answered_beside_the_field(web):
                              "label": "初级2"})
     assert again.status_code == 422 and "已被使用" in again.text
     assert "skill_level（1）" in admin.get("/admin/config/dictionaries").text
+
+
+def test_a_ledger_type_is_created_gets_a_field_and_bad_input_is_explained(web):
+    admin = _browser(web)
+    page = admin.get("/admin/config/ledgers").text
+    token = csrf_of(page)
+    bad = admin.post("/admin/config/ledgers", data={"csrf_token": token, "code": "9x",
+                                                    "name": "", "binding": "person"})
+    assert bad.status_code == 422
+    assert re.search(r'id="e-code"[^>]*>台账代码“9x”格式不对', bad.text)
+    assert re.search(r'id="e-name"[^>]*>台账名称不能为空', bad.text)
+    made = admin.post("/admin/config/ledgers", follow_redirects=False,
+                      data={"csrf_token": token, "code": "elder_care", "name": "养老服务台账",
+                            "binding": "person", "per_year": "1"})
+    assert made.status_code == 303
+    page = admin.get("/admin/config/ledgers").text
+    assert "养老服务台账（elder_care）" in page
+    type_id = re.search(r'id="ledger-elder_care">.*?action="/admin/config/ledgers/([^/"]+)/fields"',
+                        page, re.S).group(1)
+    wrong = admin.post(f"/admin/config/ledgers/{type_id}/fields",
+                       data={"csrf_token": token, "code": "visits", "label": "姓名",
+                             "field_type": "int"})
+    assert wrong.status_code == 422 and 'id="e-elder_care-label"' in wrong.text
+    added = admin.post(f"/admin/config/ledgers/{type_id}/fields", follow_redirects=False,
+                       data={"csrf_token": token, "code": "visits", "label": "上门次数",
+                             "field_type": "int", "required": "1"})
+    assert added.status_code == 303
+    section = admin.get("/admin/config/ledgers").text.split('id="ledger-elder_care"', 1)[1]
+    assert "上门次数" in section.split("</section>", 1)[0]
+    assert _browser(web, "office1").get("/admin/config/ledgers").status_code == 403
