@@ -1,7 +1,7 @@
 """op_log: lines from the desktop clients' local logs (device and its line number)
 
-Revision ID: 0011_op_log_device_lines
-Revises: 0010_web_sessions
+Revision ID: 0012_op_log_device_lines
+Revises: 0011_grid_live_indexes
 Create Date: 2026-12-04 13:15:00
 """
 from __future__ import annotations
@@ -11,8 +11,8 @@ from typing import Sequence, Union
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0011_op_log_device_lines"
-down_revision: Union[str, Sequence[str], None] = "0010_web_sessions"
+revision: str = "0012_op_log_device_lines"
+down_revision: Union[str, Sequence[str], None] = "0011_grid_live_indexes"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
