@@ -85,7 +85,7 @@ def records_router(path: str, name: str, wire: WireTypes, *, label: str,
     def public(session: SessionDep, rows: list[Base], masked: tuple[str, ...],
                user: User) -> list:
         tags = svc.tags_of(session, [r.id for r in rows]) if entity is Person else None
-        hidden = hidden_fields(session, user.role, table)  # config centre: fields per role
+        hidden = hidden_fields(session, user.role, entity.__tablename__)  # config centre
         return [to_public(wire, r, masked=masked, tags=tags[r.id] if tags else None,
                           hidden=hidden) for r in rows]
 
@@ -147,7 +147,7 @@ def records_router(path: str, name: str, wire: WireTypes, *, label: str,
                     summary="查看完整身份证号（记入操作日志）")
         def reveal(record_id: Text64, session: SessionDep, scope: ScopeDep, user: CurrentUser,
                    now: NowDep) -> Any:
-            if "id_number" in hidden_fields(session, user.role, table):
+            if "id_number" in hidden_fields(session, user.role, entity.__tablename__):
                 raise DomainError("unknown_field", field="id_number")
             number = svc.reveal_id_number(session, scope, user, record_id, now=now)
             return IdNumberReveal(id=record_id, id_number=number)
@@ -159,7 +159,7 @@ def records_router(path: str, name: str, wire: WireTypes, *, label: str,
         def reveal_field(record_id: Text64, field_name: Text64, session: SessionDep,
                          scope: ScopeDep, user: CurrentUser, now: NowDep) -> Any:
             if field_name not in revealable or \
-                    field_name in hidden_fields(session, user.role, table):
+                    field_name in hidden_fields(session, user.role, entity.__tablename__):
                 raise DomainError("unknown_field", field=field_name)
             value = svc.reveal_field(session, scope, user, entity, record_id, field_name,
                                      now=now)
