@@ -164,3 +164,20 @@ def test_a_ledger_type_is_created_gets_a_field_and_bad_input_is_explained(web):
     section = admin.get("/admin/config/ledgers").text.split('id="ledger-elder_care"', 1)[1]
     assert "上门次数" in section.split("</section>", 1)[0]
     assert _browser(web, "office1").get("/admin/config/ledgers").status_code == 403
+
+
+def test_the_json_api_reads_and_sets_the_same_field_visibility(web):
+    api = web.as_("admin")
+    r = api.put("/api/admin/hidden-fields/people",
+                json={"hidden": {"grid_worker": ["phone", "religion"]}})
+    assert r.status_code == 200, r.text
+    assert r.json()["hidden"]["grid_worker"] == ["phone", "religion"]
+    locked = api.put("/api/admin/hidden-fields/people", json={"hidden": {"grid_worker": ["name"]}})
+    assert locked.status_code == 422 and "不能隐藏" in locked.json()["errors"][0]["message"]
+    refused = web.as_("office1").put("/api/admin/hidden-fields/people",
+                                     json={"hidden": {"grid_worker": []}})
+    assert refused.status_code == 403
+    page = _browser(web).get("/admin/config/fields").text
+    box = re.search(r'value="grid_worker\.phone"[^>]*>', page).group(0)
+    assert "checked" not in box  # the console shows what the API set
+    assert "checked" in re.search(r'value="township_office\.phone"[^>]*>', page).group(0)

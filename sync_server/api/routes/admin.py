@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from ...services import admin as svc
+from ...services import field_visibility
 from ...services import work_stats as work_stats_svc
 from ..deps import NowDep, ScopeDep, SessionDep, require_role
 from ..wire import UserPublic, UtcDateTime
@@ -120,3 +121,31 @@ def work_stats(session: SessionDep, scope: ScopeDep, _: Office, since: dt.date,
                group: Literal["person", "area"] = "person") -> Any:
     return work_stats_svc.work_stats(session, scope, since=since, until=until, period=period,
                                      group=group)
+
+
+class HiddenFieldsPublic(BaseModel):
+    table: str
+    fields: list[tuple[str, str]] = Field(title="字段（代码, 名称）")
+    hidden: dict[str, list[str]] = Field(title="各角色看不到的字段")
+
+
+class HiddenFieldsChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    hidden: dict[Short, list[Short]] = Field(title="各角色看不到的字段")
+
+
+@router.get("/hidden-fields/{table}", response_model=HiddenFieldsPublic,
+            summary="配置中心：各角色可见的字段")
+def hidden_fields(table: Short, session: SessionDep, _: Office) -> Any:
+    return HiddenFieldsPublic(table=table, fields=field_visibility.fields_of(table),
+                              hidden={r: sorted(v) for r, v in
+                                      field_visibility.visibility(session, table).items()})
+
+
+@router.put("/hidden-fields/{table}", response_model=HiddenFieldsPublic,
+            summary="配置中心：设置各角色看不到的字段（县级管理员）")
+def set_hidden_fields(table: Short, body: HiddenFieldsChange, session: SessionDep,
+                      actor: Office, now: NowDep) -> Any:
+    field_visibility.set_hidden(session, actor, table,
+                                {r: set(v) for r, v in body.hidden.items()}, now=now)
+    return hidden_fields(table, session, actor)
