@@ -1,7 +1,7 @@
 """hidden_fields: which fields of each table a role does not see (config centre)
 
-Revision ID: 0013_hidden_fields
-Revises: 0012_op_log_device_lines
+Revision ID: 0014_hidden_fields
+Revises: 0013_op_log_device_lines
 Create Date: 2026-12-04 13:20:00
 """
 from __future__ import annotations
@@ -11,8 +11,8 @@ from typing import Sequence, Union
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0013_hidden_fields"
-down_revision: Union[str, Sequence[str], None] = "0012_op_log_device_lines"
+revision: str = "0014_hidden_fields"
+down_revision: Union[str, Sequence[str], None] = "0013_op_log_device_lines"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

@@ -1,7 +1,7 @@
 """op_log: lines from the desktop clients' local logs (device and its line number)
 
-Revision ID: 0012_op_log_device_lines
-Revises: 0011_grid_live_indexes
+Revision ID: 0013_op_log_device_lines
+Revises: 0012_web_signin
 Create Date: 2026-12-04 13:15:00
 """
 from __future__ import annotations
@@ -11,8 +11,8 @@ from typing import Sequence, Union
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0012_op_log_device_lines"
-down_revision: Union[str, Sequence[str], None] = "0011_grid_live_indexes"
+revision: str = "0013_op_log_device_lines"
+down_revision: Union[str, Sequence[str], None] = "0012_web_signin"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
