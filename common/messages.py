@@ -56,6 +56,7 @@ MESSAGES: dict[str, str] = {
     "node_level_invalid": "{label}下面不能再建“{level}”",
     "node_has_children": "该组织下还有下级组织，不能删除",
     "node_not_empty": "该{level}下还有 {what}，不能删除",
+    "role_code_invalid": "{label}只能用小写英文字母、数字和下划线（2 至 32 位，以字母开头）",
     "password_weak": "密码太容易被猜到：{reason}。请换一个更长、更不规则的密码",
     "captcha_required": "请输入图中的验证码",
     "captcha_wrong": "验证码不对或已过期，请看新的图片重新输入",

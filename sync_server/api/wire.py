@@ -192,6 +192,9 @@ class UserPublic(_Out):
     scope_node_id: str
     scope_node_name: str | None = None
     scope_node_level: str | None = None
+    permissions: list[str] = []
+    """The application permissions of the user's role (common/permissions.py): the web pages
+    and desktop pages they may open."""
 
 
 class TokenResponse(BaseModel):

@@ -8,15 +8,18 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from common.dictionaries import label as dict_label
-from common.errors import DomainError
+from common.errors import DomainError, ValidationError, ValidationErrors
 from common.schema import ENTITIES, OrgNode, User
 
+from ..db.snapshot_tables import DeviceHolding
+from ..db.sync_tables import SyncDevice
 from ..db.tables import OpLog
+from . import permissions
 from .auth import revoke_user
 from .oplog import log_operation
 from .passwords import check_strength
 from .scope import Scope
-from .users import create_user, set_password
+from .users import ROLE_LEVELS, create_user, set_password
 
 
 def list_users(session: Session, scope: Scope, *, limit: int, offset: int,
@@ -36,12 +39,17 @@ def add_user(session: Session, scope: Scope, actor: User, *, now: dt.datetime,
     """Create an account inside the actor's scope; a township office creates grid workers only."""
     if not scope.contains_grid(session, values.get("scope_node_id")):
         raise DomainError("out_of_scope", "scope_node_id", label="管辖范围")
-    if actor.role != "county_admin" and values.get("role") != "grid_worker":
+    role = values.get("role")
+    base = permissions.base_role_of(session, role) if isinstance(role, str) else None
+    values["role"] = base or role
+    if actor.role != "county_admin" and values["role"] != "grid_worker":
         raise DomainError("forbidden")
     if values.get("password") is not None:
         check_strength(values["password"], user_inputs=[values.get("username", ""),
                                                         values.get("display_name", "")])
     user = create_user(session, now=now, **values)
+    if base is not None and role != base:
+        permissions.give_role(session, user, role)
     log_operation(session, user=actor, action="create", now=now, entity="users",
                   record_id=user.id, details={"role": user.role, "scope": user.scope_node_id})
     return user
@@ -49,25 +57,34 @@ def add_user(session: Session, scope: Scope, actor: User, *, now: dt.datetime,
 
 def change_user(session: Session, scope: Scope, actor: User, user_id: str, *,
                 now: dt.datetime, active: bool | None = None,
-                password: str | None = None, display_name: str | None = None) -> User:
-    """Enable/disable an account (disabling signs it out everywhere), reset its password or
-    rename it."""
+                password: str | None = None, display_name: str | None = None,
+                role: str | None = None, scope_node_id: str | None = None) -> User:
+    """Enable/disable an account (disabling signs it out everywhere), reset its password,
+    rename it, or change its role (a built-in or a defined one) and scope. A new role or scope
+    signs the user out everywhere (browsers too) and makes each of their devices compare its
+    copy at its next caught-up exchange, so the copy is rebuilt for the new scope (drift.py)."""
     from .changes import apply_change
     user = session.get(User, user_id)
     if user is None or user.deleted or not scope.contains(session, user):
         raise DomainError("not_found", entity="users")
-    if user.id == actor.id and active is False:
+    if user.id == actor.id and (active is False or role is not None
+                                or scope_node_id is not None):
         raise DomainError("forbidden")
+    before_role = permissions.role_of(session, user).code
+    moved = _role_and_scope(session, scope, actor, user, role, scope_node_id)
     if password and user.id == actor.id:  # one's own: with the current password (auth.py)
         raise DomainError("own_password_needs_current", "password", label="密码")
     if password:
         check_strength(password, user_inputs=[user.username, user.display_name])
     values = {k: v for k, v in (("active", active), ("display_name", display_name))
               if v is not None and getattr(user, k) != v}
+    values.update(moved)
     if values:
         apply_change(session, User, user.id, values, now=now, actor_id=actor.id)
-    if active is False:
+    if active is False or moved or (role is not None and role != before_role):
         revoke_user(session, user.id, now=now)
+    if "scope_node_id" in moved:
+        rebuild_devices_of(session, user.id)
     if password:
         set_password(session, user.id, password, now=now)
         revoke_user(session, user.id, now=now)
@@ -76,6 +93,48 @@ def change_user(session: Session, scope: Scope, actor: User, user_id: str, *,
                       record_id=user.id,
                       details={"fields": sorted(values) + (["password"] if password else [])})
     return user
+
+
+def _role_and_scope(session: Session, scope: Scope, actor: User, user: User, role: str | None,
+                    scope_node_id: str | None) -> dict[str, Any]:
+    """Checks a new role and scope and gives the role; answers the synced fields that change
+    (role, scope_node_id and grid_id). Raises ValidationErrors with the field at fault."""
+    if role is None and scope_node_id is None:
+        return {}
+    base = user.role if role is None else permissions.base_role_of(session, role)
+    if base is None:
+        raise ValidationErrors([ValidationError("not_in_dict", "role", label="角色",
+                                                value=role)])
+    if actor.role != "county_admin" and base != "grid_worker":
+        raise DomainError("forbidden")
+    target = scope_node_id or user.scope_node_id
+    node = session.get(OrgNode, target)
+    if node is None or node.deleted or not scope.contains_path(node.path):
+        raise DomainError("out_of_scope", "scope_node_id", label="管辖范围")
+    if node.level not in ROLE_LEVELS.get(base, (node.level,)):
+        raise ValidationErrors([ValidationError("role_level_mismatch", "scope_node_id",
+                                                label="管辖范围", role=base, level=node.level)])
+    if role is not None:
+        permissions.give_role(session, user, role)
+    out: dict[str, Any] = {}
+    if base != user.role:
+        out["role"] = base
+    if target != user.scope_node_id:
+        out.update(scope_node_id=target, grid_id=target)
+    return out
+
+
+def rebuild_devices_of(session: Session, user_id: str) -> None:
+    """Each device of the user compares its copy with its (new) scope at its next caught-up
+    exchange; the mismatch makes it rebuild (services/drift.py, docs/SYNC.md)."""
+    devices = select(SyncDevice.id).where(SyncDevice.user_id == user_id)
+    for device_id in session.scalars(devices).all():
+        holding = session.get(DeviceHolding, device_id)
+        if holding is None:
+            session.add(DeviceHolding(device_id=device_id, verified_cursor=0, drifts=0))
+        else:
+            holding.checked_at = None
+    session.flush()
 
 
 # How each holding is counted in the refusal ("123 名人口、45 户、2 个账号").

@@ -23,7 +23,7 @@ class UserCreate(BaseModel):
     password: Annotated[str, StringConstraints(max_length=256)] = Field(
         title="密码")
     display_name: Short = Field(title="姓名", min_length=1)
-    role: Literal["county_admin", "township_office", "grid_worker"] = Field(title="角色")
+    role: Short = Field(title="角色")  # a built-in role or a defined one (services/permissions)
     scope_node_id: Short = Field(title="管辖范围")
     phone: Annotated[str, StringConstraints(max_length=20)] | None = Field(default=None,
                                                                            title="联系电话")
@@ -35,6 +35,8 @@ class UserChange(BaseModel):
     display_name: Short | None = Field(default=None, title="姓名")
     password: Annotated[str, StringConstraints(max_length=256)] | None = Field(
         default=None, title="密码")
+    role: Short | None = Field(default=None, title="角色")
+    scope_node_id: Short | None = Field(default=None, title="管辖范围")
 
 
 class UserPage(BaseModel):

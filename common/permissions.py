@@ -1,0 +1,51 @@
+"""Application permissions: what each role may open and do, declared once.
+
+A role is a named set of permission codes (the server's `roles` table; the three built-in roles
+are seeded with the sets below, which keep today's behaviour). Codes:
+
+- `web:<page>`: a page of the web console (/admin/<page>), its menu line and its routes;
+- `app:<page>`: a page of the desktop client (desktop/ui/pages.py keys);
+- `tag:<code>`: read access to the people carrying that tag (a role such as 民政专干).
+"""
+from __future__ import annotations
+
+WEB_PAGES: dict[str, str] = {
+    "web:home": "首页",
+    "web:people": "人口",
+    "web:org": "组织架构",
+    "web:users": "账号管理",
+    "web:roles": "角色与权限",
+}
+
+APP_PAGES: dict[str, str] = {
+    "app:home": "首页", "app:search": "全息检索", "app:people": "人口管理",
+    "app:households": "户籍管理", "app:organisations": "单位管理", "app:places": "房屋下钻",
+    "app:qr": "扫码入户", "app:visits": "走访", "app:events": "接诉即办",
+    "app:worklog": "工作日志", "app:assistant": "一张表助手", "app:ledgers": "台账管理",
+    "app:config": "配置中心", "app:sync": "数据同步",
+}
+
+PERMISSIONS: dict[str, str] = {**WEB_PAGES, **APP_PAGES}
+TAG_PREFIX = "tag:"
+
+_APP_ALL = tuple(APP_PAGES)
+_APP_FIELD = tuple(p for p in APP_PAGES if p != "app:config")
+
+# The built-in roles and today's behaviour: (name, permissions).
+SEEDED_ROLES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "county_admin": ("县级管理员", (*WEB_PAGES, *_APP_ALL)),
+    "township_office": ("乡镇/社区工作人员", ("web:home", "web:people", "web:org", "web:users",
+                                   *_APP_FIELD)),
+    "grid_worker": ("网格员", ("web:home", "web:people", *_APP_FIELD)),
+}
+
+
+def is_known(code: str) -> bool:
+    """A permission code the system declares (a tag permission names any tag code)."""
+    return code in PERMISSIONS or (code.startswith(TAG_PREFIX) and len(code) > len(TAG_PREFIX))
+
+
+def label_of(code: str) -> str:
+    if code.startswith(TAG_PREFIX):
+        return f"查看标签人员：{code[len(TAG_PREFIX):]}"
+    return PERMISSIONS.get(code, code)
