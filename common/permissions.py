@@ -12,6 +12,14 @@ from __future__ import annotations
 WEB_PAGES: dict[str, str] = {
     "web:home": "首页",
     "web:people": "人口",
+    "web:grids": "网格",
+    "web:registry": "人口与房屋登记",
+    "web:sms": "短信",
+    "web:releases": "客户端版本",
+    "web:qr": "扫码登录网页",
+    "web:work_stats": "干部工作统计",
+    "web:op_log": "操作明细",
+    "web:config": "配置中心",
     "web:org": "组织架构",
     "web:users": "账号管理",
     "web:roles": "角色与权限",
@@ -34,9 +42,11 @@ _APP_FIELD = tuple(p for p in APP_PAGES if p != "app:config")
 # The built-in roles and today's behaviour: (name, permissions).
 SEEDED_ROLES: dict[str, tuple[str, tuple[str, ...]]] = {
     "county_admin": ("县级管理员", (*WEB_PAGES, *_APP_ALL)),
-    "township_office": ("乡镇/社区工作人员", ("web:home", "web:people", "web:org", "web:users",
-                                   *_APP_FIELD)),
-    "grid_worker": ("网格员", ("web:home", "web:people", *_APP_FIELD)),
+    "township_office": ("乡镇/社区工作人员", ("web:home", "web:people", "web:grids",
+                                       "web:registry", "web:sms", "web:qr", "web:work_stats",
+                                       "web:op_log", "web:org", "web:users", *_APP_FIELD)),
+    "grid_worker": ("网格员", ("web:home", "web:people", "web:grids", "web:registry",
+                            "web:qr", *_APP_FIELD)),
 }
 
 

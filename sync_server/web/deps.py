@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.templating import Jinja2Templates
@@ -15,7 +15,7 @@ from common.errors import DomainError
 
 from ..api.deps import NowDep, SettingsDep
 from ..db.engine import unit_of_work
-from ..services import web_sessions
+from ..services import permissions, web_sessions
 from ..services.scope import Scope
 from .menu import menu_for
 from .security import CSRF_FIELD, CSRF_HEADER, WRITES, SignInNeeded, same_token
@@ -61,6 +61,7 @@ def get_web_user(request: Request, session: PageSession, settings: SettingsDep, 
         if not same_token(sent, signed.csrf_token):
             raise DomainError("csrf_failed")
     request.state.signed = signed
+    request.state.permissions = permissions.permissions_of(session, signed.user)
     return signed
 
 
@@ -82,6 +83,17 @@ def get_web_scope(session: PageSession, signed: WebUserDep) -> Scope:
 WebScopeDep = Annotated[Scope, Depends(get_web_scope)]
 
 
+def page_permission(permission: str) -> Any:
+    """A router dependency: a page the user's role lacks answers 403 with the Chinese error page
+    (the same permission hides its menu line)."""
+
+    def check(request: Request, signed: WebUserDep) -> None:
+        if permission not in request.state.permissions:
+            raise DomainError("forbidden")
+
+    return Depends(check)
+
+
 def render(request: Request, name: str, status_code: int = 200, *, keep_writes: bool = False,
            **context: object):
     """A page in the base layout: the signed-in user, their menu and CSRF token come along.
@@ -92,6 +104,6 @@ def render(request: Request, name: str, status_code: int = 200, *, keep_writes: 
     signed = getattr(request.state, "signed", None)
     context.setdefault("user", signed.user if signed else None)
     context.setdefault("csrf_token", signed.csrf_token if signed else "")
-    context.setdefault("menu", menu_for(signed.user) if signed else [])
+    context.setdefault("menu", menu_for(request.state.permissions) if signed else [])
     context.setdefault("path", request.url.path)
     return templates.TemplateResponse(request, name, context, status_code=status_code)

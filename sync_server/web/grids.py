@@ -10,9 +10,10 @@ from common.errors import DomainError, ValidationErrors
 from ..api.deps import NowDep
 from ..api.errors import status_of
 from ..services import grids
-from .deps import FormDep, PageSession, WebScopeDep, WebUserDep, render
+from .deps import FormDep, PageSession, WebScopeDep, WebUserDep, page_permission, render
 
-router = APIRouter(prefix="/admin/grids", include_in_schema=False)
+router = APIRouter(prefix="/admin/grids", include_in_schema=False,
+                   dependencies=[page_permission("web:grids")])
 MANAGERS = ("county_admin", "township_office")
 
 

@@ -8,9 +8,10 @@ from common.schema import Household, House, Person
 
 from ..services.records import RecordFilters, list_records
 from ..services.todos import todos
-from .deps import PageSession, WebScopeDep, WebUserDep, render
+from .deps import PageSession, WebScopeDep, WebUserDep, page_permission, render
 
-router = APIRouter(prefix="/admin", include_in_schema=False)
+router = APIRouter(prefix="/admin", include_in_schema=False,
+                   dependencies=[page_permission("web:home")])
 
 
 @router.get("/")
