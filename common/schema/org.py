@@ -38,9 +38,13 @@ class User(Synced, Base):
     __tablename__ = "users"
     __label__ = "用户"
 
-    username: Mapped[str] = field(String(64), label="账号", unique=True)
-    display_name: Mapped[str] = field(String(64), label="姓名")
-    role: Mapped[str] = field(String(32), label="角色", dict_code="role")
+    username: Mapped[str] = field(String(64), label="账号", unique=True, column=1,
+                                   search="text")
+    display_name: Mapped[str] = field(String(64), label="姓名", column=2,
+                                       search="text")
+    role: Mapped[str] = field(String(32), label="角色", dict_code="role", column=3,
+                                search="facet", facet="role")
     scope_node_id: Mapped[str] = field(String(36), label="管辖范围", ref="org_nodes")
-    phone: Mapped[str | None] = field(String(20), label="联系电话", sensitive="phone")
-    active: Mapped[bool] = field(Boolean, label="启用", default=True)
+    phone: Mapped[str | None] = field(String(20), label="联系电话", sensitive="phone",
+                                          column=4)
+    active: Mapped[bool] = field(Boolean, label="启用", default=True, column=5)

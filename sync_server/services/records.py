@@ -232,7 +232,15 @@ def _person_values(session: Session, scope: Scope, values: dict[str, Any],
     return out
 
 
+def _check_org_name(values: dict[str, Any]) -> None:
+    """A node's name may not be blank (it is how every list and select shows the node)."""
+    if "name" in values and not str(values["name"] or "").strip():
+        raise ValidationErrors([ValidationError("required", "name",
+                                                label=label_of(OrgNode, "name"))])
+
+
 def _org_node_create(session: Session, scope: Scope, values: dict[str, Any]) -> dict[str, Any]:
+    _check_org_name({"name": values.get("name"), **values})
     parent = session.get(OrgNode, values.get("parent_id")) if values.get("parent_id") else None
     if parent is None or parent.deleted or not scope.contains_path(parent.path):
         raise DomainError("out_of_scope", "parent_id", label=label_of(OrgNode, "parent_id"))
@@ -285,6 +293,7 @@ def update_record(session: Session, scope: Scope, user: User, entity: type[Base]
             set_tags(session, user, row, tags, now=now)
             details["fields"] = sorted([*values, "tags"])
     if entity is OrgNode:
+        _check_org_name(values)
         fixed = [k for k in ORG_NODE_READONLY if k in values]
         if fixed:
             raise ValidationErrors([ValidationError("field_readonly", k,

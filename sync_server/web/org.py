@@ -1,0 +1,83 @@
+"""The org tree (/admin/org): every node of the user's scope with what its subtree holds;
+add a child node, rename a node, retire one (refused while it holds records, accounts or
+child nodes, saying how many). Writes go through services/records, as /api/org-nodes does."""
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from common.dictionaries import label as dict_label
+from common.errors import DomainError
+from common.schema import LEVELS, OrgNode
+
+from ..api.deps import NowDep
+from ..api.errors import status_of
+from ..services import org, records
+from ..services.scope import Scope
+from .deps import FormDep, PageSession, WebScopeDep, WebUserDep, page_permission, render
+from .users import errors_of
+
+router = APIRouter(prefix="/admin/org", include_in_schema=False,
+                   dependencies=[page_permission("web:org")])
+
+
+def _page(request: Request, session: Session, scope: Scope, *, status_code: int = 200,
+          errors: dict[str, str] | None = None, at: str = "", values: dict[str, str] | None
+          = None) -> Response:
+    rows = org.tree(session, scope)
+    return render(request, "org.html", status_code=status_code, title="组织架构", rows=rows,
+                  errors=errors or {}, at=at, values=values or {},
+                  level_label=lambda code: dict_label("org_level", code),
+                  child_level=lambda node: (LEVELS[LEVELS.index(node.level) + 1]
+                                            if node.level != LEVELS[-1] else None))
+
+
+@router.get("")
+def org_tree(request: Request, session: PageSession, signed: WebUserDep,
+             scope: WebScopeDep) -> Response:
+    return _page(request, session, scope)
+
+
+def _write(request: Request, session: Session, scope: Scope, at: str, values: dict[str, str],
+           work: Any) -> Response:
+    try:
+        with session.begin_nested():  # nothing half-written when a check refuses
+            work()
+    except DomainError as err:
+        if err.code == "not_found":
+            raise
+        return _page(request, session, scope, status_code=status_of(err),
+                     errors=errors_of(err), at=at, values=values)
+    return RedirectResponse(f"/admin/org#n-{at}", status_code=303)
+
+
+@router.post("/{node_id}/add")
+def add_child(request: Request, node_id: str, session: PageSession, signed: WebUserDep,
+              scope: WebScopeDep, now: NowDep, form: FormDep) -> Response:
+    parent = records.get_record(session, scope, OrgNode, node_id)
+    name = str(form.get("name") or "").strip()
+    level = LEVELS[LEVELS.index(parent.level) + 1] if parent.level != LEVELS[-1] else "grid"
+    values = {"parent_id": parent.id, "level": level, "name": name}
+    return _write(request, session, scope, node_id, {"name": name},
+                  lambda: records.create_record(session, scope, signed.user, OrgNode, values,
+                                                now=now))
+
+
+@router.post("/{node_id}/rename")
+def rename(request: Request, node_id: str, session: PageSession, signed: WebUserDep,
+           scope: WebScopeDep, now: NowDep, form: FormDep) -> Response:
+    name = str(form.get("name") or "").strip()
+    return _write(request, session, scope, node_id, {"rename": name},
+                  lambda: records.update_record(session, scope, signed.user, OrgNode, node_id,
+                                                {"name": name}, now=now))
+
+
+@router.post("/{node_id}/retire")
+def retire(request: Request, node_id: str, session: PageSession, signed: WebUserDep,
+           scope: WebScopeDep, now: NowDep) -> Response:
+    return _write(request, session, scope, node_id, {},
+                  lambda: records.delete_record(session, scope, signed.user, OrgNode, node_id,
+                                                now=now))
