@@ -86,7 +86,8 @@ def build_main_window(signed: Any, tasks: Any = None, now: Any = utcnow,
     user = CurrentUser(id=info.get("user_id") or "", username=info.get("username") or "",
                        display_name=info.get("display_name") or info.get("username") or "",
                        role=info.get("role") or "grid_worker",
-                       scope_node_id=info.get("scope_node_id"))
+                       scope_node_id=info.get("scope_node_id"),
+                       permissions=_permissions(info.get("permissions")))
     from desktop.services.sync import SyncService
     # the sync's local writes go through the writer lane: the client has one writer
     sync = SyncService(profile, writer=tasks.run_on_writer) if profile.server_url else None
@@ -137,6 +138,11 @@ def _sign_in_again(window: Any, reason: str, tasks: Any, windows: list[Any]) -> 
     window.deleteLater()
     if not accepted:
         QApplication.quit()
+
+
+def _permissions(value: Any) -> tuple[str, ...] | None:
+    """The permissions the profile keeps (the server's last word), or None when it has none."""
+    return tuple(str(p) for p in value) if isinstance(value, list) else None
 
 
 if __name__ == "__main__":

@@ -86,7 +86,8 @@ def sign_in(server_url: str, username: str, password: str, *, now: dt.datetime,
     profile = create_profile(
         name, password, server_url=server_url, username=username, user_id=user.get("id"),
         display_name=user.get("display_name") or username, role=user.get("role"),
-        scope_node_id=user.get("scope_node_id"), scope_node_name=user.get("scope_node_name"))
+        scope_node_id=user.get("scope_node_id"), scope_node_name=user.get("scope_node_name"),
+        permissions=user.get("permissions"))
     with Session(profile.engine) as s:
         state = sync_state(s)
         state.device_id = device_id

@@ -116,6 +116,11 @@ class SyncService:
 
     def store_tokens(self, answer: dict[str, Any]) -> None:
         self.write(lambda s: self._store_tokens(s, answer))
+        permissions = (answer.get("user") or {}).get("permissions")
+        if isinstance(permissions, list) and hasattr(self.profile, "update_info"):
+            # The pages the role may open, as the server says now; kept for offline sign-ins
+            # (the main window's page list follows it from the next start).
+            self.profile.update_info(permissions=permissions)
 
     @staticmethod
     def _store_tokens(s: Session, answer: dict[str, Any]) -> None:

@@ -27,6 +27,8 @@ class CurrentUser:
     display_name: str
     role: str = "grid_worker"
     scope_node_id: str | None = None
+    permissions: tuple[str, ...] | None = None
+    """The pages and actions the server says the user's role has (None: not told yet)."""
 
 
 def _utcnow() -> dt.datetime:

@@ -69,8 +69,8 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
 
         for spec in pages if pages is not None else PAGES:
-            if not spec.visible_to(ctx.user.role):
-                continue  # e.g. the config centre: county admins only (the server agrees)
+            if not spec.visible_to(ctx.user.role, ctx.user.permissions):
+                continue  # the role's permissions from the server (e.g. the config centre)
             self._specs.append(spec)
             item = QListWidgetItem(spec.title)
             item.setData(Qt.ItemDataRole.UserRole, spec.key)

@@ -36,9 +36,14 @@ class PageSpec:
     page: type[QWidget]
     shortcut: str = ""
     roles: tuple[str, ...] = ()
-    """Roles (common.schema.org.ROLES) that see the page; empty: every signed-in user."""
+    """Roles (common.schema.org.ROLES) that see the page when the server has not said which
+    pages the user may open (a profile made before it did); empty: every signed-in user."""
 
-    def visible_to(self, role: str) -> bool:
+    def visible_to(self, role: str, permissions: tuple[str, ...] | None = None) -> bool:
+        """`permissions`: the user's application permissions as the server last told them
+        (common/permissions.py, `app:<key>`), kept in the profile for offline use."""
+        if permissions is not None:
+            return f"app:{self.key}" in permissions
         return not self.roles or role in self.roles
 
 
