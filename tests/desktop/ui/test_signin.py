@@ -43,6 +43,9 @@ def test_sign_in_online_then_offline_and_a_wrong_password_is_explained(
         window = build_main_window(signed, tasks, now=lambda: NOW)
         qtbot.addWidget(window)
         assert "worker1a" in window.windowTitle()
+        # The pages follow the permissions the server gave the role, kept in the profile.
+        assert "app:people" in signed.profile.info["permissions"]
+        assert "people" in window.page_keys() and "config" not in window.page_keys()
         signed.profile.close()
     finally:
         live.stop()
@@ -55,6 +58,7 @@ def test_sign_in_online_then_offline_and_a_wrong_password_is_explained(
     with qtbot.wait_signal(offline.signed_in, timeout=10000) as got:
         qtbot.mouseClick(offline.button, Qt.MouseButton.LeftButton)
     assert got.args[0].offline
+    assert "app:config" not in got.args[0].profile.info["permissions"]  # the last known list
     got.args[0].profile.close()
 
 
