@@ -72,6 +72,11 @@ def main() -> int:
                         page.goto(served.url + path)
                         page.locator("h1").wait_for()
                         page.screenshot(path=OUT / f"{name}-{size}.png")
+                    for name, path in (("org", "/admin/org"), ("users", "/admin/users"),
+                                       ("roles", "/admin/roles")):
+                        page.goto(served.url + path)
+                        page.locator("table.list").first.wait_for()
+                        page.screenshot(path=OUT / f"{name}-{size}.png")
                     page.close()
                 browser.close()
         finally:
