@@ -14,6 +14,7 @@ from common.errors import DomainError
 from common.schema import User
 
 from ..db.engine import unit_of_work
+from ..services import permissions
 from ..services.auth import check_generation, read_access_token
 from ..services.devices import DEVICE_HEADER, check_request
 from ..services.scope import Scope
@@ -78,6 +79,17 @@ def require_role(*roles: str) -> Callable[[User], User]:
     def check(user: CurrentUser) -> User:
         if user.role not in roles:
             raise DomainError("forbidden")
+        return user
+
+    return check
+
+
+def require_permission(permission: str) -> Callable[..., User]:
+    """A dependency that lets through only users whose role has `permission`
+    (common/permissions.py; the web console's pages check the same one)."""
+
+    def check(user: CurrentUser, session: SessionDep) -> User:
+        permissions.require(session, user, permission)
         return user
 
     return check

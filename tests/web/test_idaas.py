@@ -221,3 +221,17 @@ def test_csrf_is_required_on_every_idaas_form(web):
     assert r.status_code == 403
     assert _user(web, "worker1a").active
     assert PASSWORD
+
+
+def test_the_json_api_asks_the_same_permission_as_the_accounts_page(web):
+    admin = _browser(web)
+    assert _post(admin, "/admin/roles", "/admin/roles", code="township_viewer", name="乡镇查看员",
+                 base_role="township_office",
+                 permissions=["web:home", "web:people"]).status_code == 303
+    api = web.as_("office1")
+    assert api.get("/api/admin/users").status_code == 200
+    uid = web.tree.users["office1"].id
+    assert _post(admin, f"/admin/users/{uid}/role", f"/admin/users/{uid}",
+                 role="township_viewer", scope_node_id="node-t1").status_code == 303
+    assert web.as_("office1").get("/api/admin/users").status_code == 403
+    assert _browser(web, "office1").get("/admin/users").status_code == 403

@@ -8,12 +8,14 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from ...services import admin as svc
 from ...services import field_visibility
 from ...services import work_stats as work_stats_svc
-from ..deps import NowDep, ScopeDep, SessionDep, require_role
+from ..deps import NowDep, ScopeDep, SessionDep, require_permission, require_role
 from ..wire import UserPublic, UtcDateTime
 from .auth import user_public
 
 router = APIRouter(prefix="/api/admin", tags=["admin"])
 Office = Annotated[Any, Depends(require_role("county_admin", "township_office"))]
+# Accounts: the same permission as the console's account pages (a defined role may lack it).
+Accounts = Annotated[Any, Depends(require_permission("web:users"))]
 Short = Annotated[str, StringConstraints(max_length=64, strip_whitespace=True)]
 
 
@@ -67,14 +69,14 @@ Offset = Annotated[int, Query(ge=0, le=10_000_000, title="起始位置")]
 
 
 @router.get("/users", response_model=UserPage, summary="账号列表")
-def users(session: SessionDep, scope: ScopeDep, _: Office, limit: Limit = 50,
+def users(session: SessionDep, scope: ScopeDep, _: Accounts, limit: Limit = 50,
           offset: Offset = 0, q: Annotated[Short | None, Query()] = None) -> Any:
     rows, total = svc.list_users(session, scope, limit=limit, offset=offset, q=q)
     return UserPage(items=[user_public(session, u) for u in rows], total=total)
 
 
 @router.post("/users", response_model=UserPublic, status_code=201, summary="新建账号")
-def add_user(body: UserCreate, session: SessionDep, scope: ScopeDep, actor: Office,
+def add_user(body: UserCreate, session: SessionDep, scope: ScopeDep, actor: Accounts,
              now: NowDep) -> Any:
     user = svc.add_user(session, scope, actor, now=now, **body.model_dump())
     return user_public(session, user)
@@ -82,7 +84,7 @@ def add_user(body: UserCreate, session: SessionDep, scope: ScopeDep, actor: Offi
 
 @router.patch("/users/{user_id}", response_model=UserPublic, summary="停用/启用、重置密码")
 def change_user(user_id: Short, body: UserChange, session: SessionDep, scope: ScopeDep,
-                actor: Office, now: NowDep) -> Any:
+                actor: Accounts, now: NowDep) -> Any:
     user = svc.change_user(session, scope, actor, user_id, now=now,
                            **body.model_dump(exclude_unset=True))
     return user_public(session, user)
