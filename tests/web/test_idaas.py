@@ -5,14 +5,18 @@ from __future__ import annotations
 import re
 
 from fastapi.testclient import TestClient
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import select
 
+from common.permissions import PERMISSIONS
 from common.schema import OrgNode, User
 from sync_server.db.snapshot_tables import DeviceHolding
 from sync_server.db.sync_tables import SyncDevice
 from sync_server.db.tables import OpLog
 from sync_server.db.web_tables import WebSession
-from tests.factories import PASSWORD, make_person
+from sync_server.web.menu import MENU, menu_for
+from tests.factories import make_person
 from tests.web.conftest import csrf_of, sign_in
 
 STRONG = "Hu-yang-7-Tree-kashgar"
@@ -220,7 +224,6 @@ def test_csrf_is_required_on_every_idaas_form(web):
                    follow_redirects=False)
     assert r.status_code == 403
     assert _user(web, "worker1a").active
-    assert PASSWORD
 
 
 def test_the_json_api_asks_the_same_permission_as_the_accounts_page(web):
@@ -235,3 +238,8 @@ def test_the_json_api_asks_the_same_permission_as_the_accounts_page(web):
                  role="township_viewer", scope_node_id="node-t1").status_code == 303
     assert web.as_("office1").get("/api/admin/users").status_code == 403
     assert _browser(web, "office1").get("/admin/users").status_code == 403
+
+
+@given(st.sets(st.sampled_from(sorted(PERMISSIONS))))
+def test_the_web_menu_shows_exactly_the_permitted_pages(perms):
+    assert {m.permission for m in menu_for(perms)} == {m.permission for m in MENU} & perms

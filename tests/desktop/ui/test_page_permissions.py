@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import dataclasses
 
-from common.permissions import SEEDED_ROLES
+from hypothesis import given
+from hypothesis import strategies as st
+
+from common.permissions import APP_PAGES, SEEDED_ROLES
+from common.schema import ROLES
 from desktop.ui.main_window import MainWindow
 from desktop.ui.pages import PAGES
 
@@ -36,3 +40,10 @@ def test_the_seeded_roles_give_the_same_pages_as_before():
     for role, (_, perms) in SEEDED_ROLES.items():
         for spec in PAGES:
             assert spec.visible_to(role, perms) == spec.visible_to(role), (role, spec.key)
+
+
+@given(st.sets(st.sampled_from(sorted(APP_PAGES))), st.sampled_from(ROLES))
+def test_for_any_permissions_the_pages_shown_are_exactly_the_permitted_ones(perms, role):
+    shown = {p.key for p in PAGES if p.visible_to(role, tuple(perms))}
+    assert shown == {code.removeprefix("app:") for code in perms} & {p.key for p in PAGES}
+
