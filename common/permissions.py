@@ -4,8 +4,7 @@ A role is a named set of permission codes (the server's `roles` table; the three
 are seeded with the sets below, which keep today's behaviour). Codes:
 
 - `web:<page>`: a page of the web console (/admin/<page>), its menu line and its routes;
-- `app:<page>`: a page of the desktop client (desktop/ui/pages.py keys);
-- `tag:<code>`: read access to the people carrying that tag (a role such as 民政专干).
+- `app:<page>`: a page of the desktop client (desktop/ui/pages.py keys).
 """
 from __future__ import annotations
 
@@ -34,7 +33,6 @@ APP_PAGES: dict[str, str] = {
 }
 
 PERMISSIONS: dict[str, str] = {**WEB_PAGES, **APP_PAGES}
-TAG_PREFIX = "tag:"
 
 _APP_ALL = tuple(APP_PAGES)
 _APP_FIELD = tuple(p for p in APP_PAGES if p != "app:config")
@@ -51,11 +49,9 @@ SEEDED_ROLES: dict[str, tuple[str, tuple[str, ...]]] = {
 
 
 def is_known(code: str) -> bool:
-    """A permission code the system declares (a tag permission names any tag code)."""
-    return code in PERMISSIONS or (code.startswith(TAG_PREFIX) and len(code) > len(TAG_PREFIX))
+    """A permission code the system declares."""
+    return code in PERMISSIONS
 
 
 def label_of(code: str) -> str:
-    if code.startswith(TAG_PREFIX):
-        return f"查看标签人员：{code[len(TAG_PREFIX):]}"
     return PERMISSIONS.get(code, code)

@@ -1,6 +1,6 @@
 """Roles and application permissions (/admin/roles): each role with its permissions and how many
-hold it; a county admin defines a role (e.g. 民政专干: the people pages plus reading the people
-carrying given tags) or changes one. Writes go through services/permissions.save_role."""
+hold it; a county admin defines a role (e.g. 民政专干: a grid worker's scope with only the people
+pages) or changes one. Writes go through services/permissions.save_role."""
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
@@ -9,13 +9,12 @@ from sqlalchemy.orm import Session
 
 from common.dictionaries import label as dict_label
 from common.errors import DomainError
-from common.permissions import APP_PAGES, TAG_PREFIX, WEB_PAGES, label_of
+from common.permissions import APP_PAGES, WEB_PAGES, label_of
 from common.schema import ROLES
 
 from ..api.deps import NowDep
 from ..api.errors import status_of
 from ..services import permissions
-from ..services.dictionary_admin import list_entries
 from .deps import FormDep, PageSession, WebUserDep, page_permission, render
 from .users import errors_of
 
@@ -25,11 +24,10 @@ router = APIRouter(prefix="/admin/roles", include_in_schema=False,
 
 def _page(request: Request, session: Session, *, status_code: int = 200,
           errors: dict[str, str] | None = None, values: dict | None = None) -> Response:
-    tags = [(TAG_PREFIX + e.code, e.label) for e in list_entries(session, "tag")]
     return render(request, "roles.html", status_code=status_code, title="角色与权限",
                   roles=permissions.list_roles(session), counts=permissions.user_counts(session),
                   groups=[("管理端页面", list(WEB_PAGES.items())),
-                          ("桌面端页面", list(APP_PAGES.items())), ("可查看的标签人员", tags)],
+                          ("桌面端页面", list(APP_PAGES.items()))],
                   bases=[(r, dict_label("role", r)) for r in ROLES], label_of=label_of,
                   errors=errors or {}, values=values or {})
 
