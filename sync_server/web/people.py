@@ -16,13 +16,9 @@ from common.schema import Person, User
 from ..api.deps import NowDep
 from ..services import records
 from ..services.exports import may_export_clear
-<<<<<<< HEAD
 from ..services.field_visibility import hidden_fields
-from .deps import FormDep, PageSession, WebScopeDep, WebUserDep, render
-=======
 from .deps import (FormDep, PageSession, WebScopeDep, WebUserDep, page_permission,
                    render)
->>>>>>> 4300a96 (Web console: the menu and each page's routes follow the role's permissions (a page the role lacks answers 403 with the Chinese error page))
 from .exports import export_list
 from .lists import ListQuery, ListSpec, choices, load
 
