@@ -50,6 +50,7 @@ SEARCH_COLUMNS: dict[str, tuple[str, ...]] = {
     "org_nodes": ("name", "code"), "people": ("name",),
     "households": ("household_no", "address"), "houses": ("door_plate", "address"),
     "buildings": ("name", "address"), "organisations": ("name", "address"),
+    "users": ("username", "display_name"),
 }
 ORDER_COLUMNS: dict[str, tuple[str, ...]] = {
     "org_nodes": ("path",), "people": ("name",), "households": ("household_no",),

@@ -341,7 +341,7 @@ def test_a_running_server_purges_abandoned_uploads_by_itself(sqlite_url, tmp_pat
     import time
     server = LiveServer(sqlite_url, tmp_path)
     staging = server.settings.attachments_dir / "staging"
-    staging.mkdir(parents=True)
+    staging.mkdir(parents=True, exist_ok=True)  # the app makes it at start
     old, fresh = staging / f"{'a' * 64}.part", staging / f"{'b' * 64}.part"
     for part in (old, fresh):
         part.write_bytes(b"\xff\xd8\xff" + os.urandom(1000))

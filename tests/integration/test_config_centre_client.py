@@ -123,7 +123,7 @@ def test_an_ethnicity_and_an_event_category_the_admin_adds_are_options_after_the
     ctx = AppContext(tasks=worker_tasks, user=CurrentUser(
         id=worker.info.get("user_id") or "", username="worker1a", display_name="网格员",
         scope_node_id=worker.info.get("scope_node_id")), now=lambda: NOW,
-        services={"dictionaries": opened, "profile": worker})
+        dictionaries=opened, profile_dir=worker.path)
     labels = labels_of(ctx)
     assert "塔塔尔族" not in dict(labels.options("ethnicity")).values()
 

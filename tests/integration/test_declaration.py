@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from common.dictionaries import DEFAULTS
 from common.masking import mask_field as common_mask
-from common.schema import ENTITIES, Event, Household, Organisation, Person
+from common.schema import ENTITIES, Event, Household, Organisation, Person, User
 from common.schema.fields import specs
 from desktop.assistant import catalogue
 from desktop.assistant import records as assistant_records
@@ -35,6 +35,8 @@ from desktop.ui.search.page import FACETS as SEARCH_PAGE_FACETS
 from desktop.ui.widgets.people_model import COLUMNS as PEOPLE_LIST
 from sync_server.api.routes.records import routers
 from sync_server.services.masking import mask_field as server_mask
+from sync_server.services.records import SEARCH_COLUMNS
+from sync_server.web.lists import ListSpec
 from tests.desktop.assistant.builders import sheet_with_title
 from tests.desktop.people_factories import (NOW, TODAY, make_database, make_org,
                                             make_person)
@@ -63,9 +65,12 @@ FORMS = {Person: PERSON_FORM, Household: HOUSEHOLD_FORM, Organisation: ORGANISAT
          Event: EventDialog}
 FACETS = {Person: ({f.facet for f in SEARCH_PAGE_FACETS} | {"sex"}, set(LOW),
                    REST_FILTERS[Person])}
-LISTS = {Person: (PEOPLE_LIST, EXPORT_FIELDS), Organisation: (ORGANISATION_LIST,)}
+USERS_PAGE = ListSpec.of(User)  # the web console's accounts list (sync_server/web/users.py)
+LISTS = {Person: (PEOPLE_LIST, EXPORT_FIELDS), Organisation: (ORGANISATION_LIST,),
+         User: ({c.key for c in USERS_PAGE.columns},)}
 ASSISTANT = {Person: (catalogue.BY_KEY, assistant_records._PERSON_COLS)}
-TEXT_SEARCH = {Person: lambda: str(_text_condition("123", False))}
+TEXT_SEARCH = {Person: lambda: str(_text_condition("123", False)),
+               User: lambda: " ".join(f"users.{c}" for c in SEARCH_COLUMNS["users"])}
 
 
 @functools.cache
@@ -98,7 +103,9 @@ def test_every_declared_field_appears_in_every_place_its_declaration_names(entit
         if isinstance(form, type):  # a dialog built here: it must have an editor for the field
             form = dialog_fields(form)
         assert spec.key in form, "missing from the edit form"
-    if spec.search == "facet":
+    if spec.search == "facet" and entity is not Person:  # a web console list's filter
+        assert spec.key in {f.key for f in ListSpec.of(entity).facets}, "no list filter"
+    elif spec.search == "facet":
         page, index, rest = FACETS[entity]
         assert spec.facet in PeopleQuery.__dataclass_fields__, "no search condition"
         assert spec.facet in page, "missing from the search page"
@@ -106,7 +113,8 @@ def test_every_declared_field_appears_in_every_place_its_declaration_names(entit
         assert spec.key in rest, "missing from the REST filters"
         assert spec.dict_code in DEFAULTS, "a facet without a dictionary"
     if spec.search == "text":
-        assert f"people.{spec.key}" in TEXT_SEARCH[entity](), "free text does not match it"
+        assert f"{entity.__tablename__}.{spec.key}" in TEXT_SEARCH[entity](), \
+            "free text does not match it"
     if spec.filter:
         assert spec.key in REST_FILTERS[entity], "the REST list cannot be filtered by it"
     if spec.column:

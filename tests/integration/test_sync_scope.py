@@ -118,10 +118,10 @@ def test_a_forged_or_missing_token_is_refused(live):
 
 def test_history_of_another_grids_record_looks_like_a_missing_record(live, foreign):
     headers = {"Authorization": f"Bearer {live.token('worker1a')}"}
-    r = httpx.get(f"{live.url}/api/sync/history/households/{foreign}", headers=headers)
+    r = httpx.get(f"{live.url}/api/sync/history/households/{foreign}", headers=headers, timeout=30)
     assert r.status_code == 404
     headers = {"Authorization": f"Bearer {live.token('worker2')}"}
-    r = httpx.get(f"{live.url}/api/sync/history/households/{foreign}", headers=headers)
+    r = httpx.get(f"{live.url}/api/sync/history/households/{foreign}", headers=headers, timeout=30)
     assert r.status_code == 200 and r.json()[0]["values"]["household_no"] == "外网格-1"
 
 

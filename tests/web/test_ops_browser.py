@@ -12,7 +12,7 @@ from sync_server.services.changes import apply_change
 from sync_server.services.oplog import log_operation
 from tests.live_server import LiveServer
 from tests.web.conftest import CAPTCHA
-from tests.web.test_browser import browser, page, sign_in  # noqa: F401 - shared fixtures
+from tests.web.conftest import sign_in_page as sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("web_browser")]
 

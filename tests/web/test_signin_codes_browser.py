@@ -14,7 +14,7 @@ from common.schema import User
 from tests.factories import make_id_number, make_person
 from tests.live_server import LiveServer
 from tests.web.conftest import CAPTCHA
-from tests.web.test_browser import browser, page, sign_in  # noqa: F401 - shared fixtures
+from tests.web.conftest import sign_in_page as sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("web_browser")]
 pytest.importorskip("playwright.sync_api")
