@@ -25,7 +25,7 @@ def main() -> int:
     from sync_server.demo.server import DEMO_PASSWORD, build_demo_server
     from sync_server.settings import Settings
     from tests.live_server import UvicornThread
-    from tests.web.conftest import ARGS, CHROMIUM
+    from tests.web.conftest import ARGS, CHROMIUM, menu_click
 
     with tempfile.TemporaryDirectory(prefix="yzb-web-shots-") as folder:
         url = f"sqlite:///{folder}/server.db"
@@ -56,7 +56,7 @@ def main() -> int:
                     page.get_by_role("button", name="登录").click()
                     page.get_by_role("heading", name="首页").wait_for()
                     page.screenshot(path=OUT / f"home-{size}.png")
-                    page.get_by_role("link", name="人口").first.click()
+                    menu_click(page, "人口")
                     page.locator("table.list").wait_for()
                     page.screenshot(path=OUT / f"people-{size}.png")
                     for name, path in (("grids", "/admin/grids"),

@@ -17,7 +17,7 @@ from ..api.deps import NowDep, SettingsDep
 from ..db.engine import unit_of_work
 from ..services import permissions, web_sessions
 from ..services.scope import Scope
-from .menu import menu_for
+from .menu import group_of, menu_groups_for
 from .security import CSRF_FIELD, CSRF_HEADER, WRITES, SignInNeeded, same_token
 
 COOKIE = "yzb_session"
@@ -104,6 +104,7 @@ def render(request: Request, name: str, status_code: int = 200, *, keep_writes: 
     signed = getattr(request.state, "signed", None)
     context.setdefault("user", signed.user if signed else None)
     context.setdefault("csrf_token", signed.csrf_token if signed else "")
-    context.setdefault("menu", menu_for(request.state.permissions) if signed else [])
+    context.setdefault("menu", menu_groups_for(request.state.permissions) if signed else [])
+    context.setdefault("menu_open", group_of(request.url.path, context["menu"]))
     context.setdefault("path", request.url.path)
     return templates.TemplateResponse(request, name, context, status_code=status_code)

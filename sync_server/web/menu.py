@@ -1,6 +1,7 @@
 """The console's side menu: each entry names the permission (common/permissions.py) a role
 needs to see it; the page's routes check the same permission (web/deps.page_permission).
-A page adds its line here."""
+A page adds its line here, under its group; the groups keep the menu short enough for a
+768-pixel-high office screen (only the group holding the current page is open)."""
 from __future__ import annotations
 
 from collections.abc import Collection
@@ -12,32 +13,67 @@ class MenuEntry:
     label: str
     href: str
     permission: str
+    group: str = "工作台"
 
 
-MENU = (MenuEntry("首页", "/admin/", "web:home"),
-        MenuEntry("人口", "/admin/people", "web:people"),
-        MenuEntry("网格", "/admin/grids", "web:grids"),
-        MenuEntry("人口登记", "/admin/registry/people", "web:registry"),
-        MenuEntry("死亡人员", "/admin/registry/people?status=deceased", "web:registry"),
-        MenuEntry("户", "/admin/registry/households", "web:registry"),
-        MenuEntry("人口统计", "/admin/registry/statistics", "web:registry"),
-        MenuEntry("园区/小区", "/admin/registry/parks", "web:registry"),
-        MenuEntry("建筑", "/admin/registry/buildings", "web:registry"),
-        MenuEntry("房屋", "/admin/registry/houses", "web:registry"),
-        MenuEntry("单位", "/admin/registry/organisations", "web:registry"),
-        MenuEntry("务工人员", "/admin/registry/employees", "web:registry"),
-        MenuEntry("短信发送", "/admin/sms/send", "web:sms"),
-        MenuEntry("短信发送记录", "/admin/sms/records", "web:sms"),
-        MenuEntry("短信模板", "/admin/sms/templates", "web:sms"),
-        MenuEntry("客户端版本", "/admin/releases", "web:releases"),
-        MenuEntry("扫码登录网页", "/admin/qr", "web:qr"),
-        MenuEntry("干部工作统计", "/admin/work-stats", "web:work_stats"),
-        MenuEntry("操作明细", "/admin/op-log", "web:op_log"),
-        MenuEntry("配置中心", "/admin/config/fields", "web:config"),
-        MenuEntry("组织架构", "/admin/org", "web:org"),
-        MenuEntry("账号管理", "/admin/users", "web:users"),
-        MenuEntry("角色与权限", "/admin/roles", "web:roles"))
+@dataclass(frozen=True)
+class MenuGroup:
+    label: str
+    entries: tuple[MenuEntry, ...]
+
+
+def _group(label: str, *entries: tuple[str, str, str]) -> tuple[MenuEntry, ...]:
+    return tuple(MenuEntry(*e, group=label) for e in entries)
+
+
+MENU = (*_group("工作台", ("首页", "/admin/", "web:home")),
+        *_group("人口与房屋",
+                ("人口", "/admin/people", "web:people"),
+                ("人口登记", "/admin/registry/people", "web:registry"),
+                ("死亡人员", "/admin/registry/people?status=deceased", "web:registry"),
+                ("户", "/admin/registry/households", "web:registry"),
+                ("人口统计", "/admin/registry/statistics", "web:registry"),
+                ("园区/小区", "/admin/registry/parks", "web:registry"),
+                ("建筑", "/admin/registry/buildings", "web:registry"),
+                ("房屋", "/admin/registry/houses", "web:registry"),
+                ("单位", "/admin/registry/organisations", "web:registry"),
+                ("务工人员", "/admin/registry/employees", "web:registry")),
+        *_group("网格与组织",
+                ("网格", "/admin/grids", "web:grids"),
+                ("组织架构", "/admin/org", "web:org")),
+        *_group("统计与日志",
+                ("干部工作统计", "/admin/work-stats", "web:work_stats"),
+                ("操作明细", "/admin/op-log", "web:op_log")),
+        *_group("消息推送",
+                ("短信发送", "/admin/sms/send", "web:sms"),
+                ("短信发送记录", "/admin/sms/records", "web:sms"),
+                ("短信模板", "/admin/sms/templates", "web:sms")),
+        *_group("系统管理",
+                ("配置中心", "/admin/config/fields", "web:config"),
+                ("账号管理", "/admin/users", "web:users"),
+                ("角色与权限", "/admin/roles", "web:roles"),
+                ("客户端版本", "/admin/releases", "web:releases"),
+                ("扫码登录网页", "/admin/qr", "web:qr")))
 
 
 def menu_for(permissions: Collection[str]) -> list[MenuEntry]:
     return [m for m in MENU if m.permission in permissions]
+
+
+def menu_groups_for(permissions: Collection[str]) -> list[MenuGroup]:
+    """The entries a role sees, in their groups, in declaration order; empty groups left out."""
+    groups: dict[str, list[MenuEntry]] = {}
+    for m in menu_for(permissions):
+        groups.setdefault(m.group, []).append(m)
+    return [MenuGroup(label, tuple(entries)) for label, entries in groups.items()]
+
+
+def group_of(path: str, groups: Collection[MenuGroup]) -> str | None:
+    """The group whose entry is the longest prefix of `path` (a record's page opens its list's group)."""
+    best, best_len = None, 0
+    for g in groups:
+        for m in g.entries:
+            href = m.href.split("?", 1)[0]
+            if (path == href or path.startswith(href.rstrip("/") + "/")) and len(href) > best_len:
+                best, best_len = g.label, len(href)
+    return best

@@ -75,3 +75,14 @@ def sign_in_page(page, live, username: str, password: str = PASSWORD, answer: st
     page.get_by_label("密码").fill(password)
     page.get_by_label("验证码", exact=True).fill(answer)
     page.get_by_role("button", name="登录").click()
+
+
+def menu_click(page, label: str) -> None:
+    """Open a console page from the side menu as a user does: unfold its group when it is
+    folded, then click the entry."""
+    nav = page.get_by_role("navigation")
+    link = nav.get_by_role("link", name=label, exact=True)
+    if not link.is_visible():
+        entry = page.get_by_role("link", name=label, exact=True, include_hidden=True)
+        nav.locator("details").filter(has=entry).locator("summary").click()
+    link.click()

@@ -9,7 +9,7 @@ import pytest
 
 from tests.factories import make_id_number, make_person
 from tests.live_server import LiveServer
-from tests.web.conftest import CAPTCHA
+from tests.web.conftest import CAPTCHA, menu_click
 from tests.web.conftest import sign_in_page as sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("web_browser")]
@@ -37,7 +37,11 @@ def live(sqlite_template, tmp_path_factory):
 def test_a_user_signs_in_sees_home_and_signs_out(page, live):
     sign_in(page, live, "admin")
     page.get_by_role("heading", name="首页").wait_for()
-    assert page.get_by_role("link", name="人口").first.is_visible()
+    nav = page.get_by_role("navigation")
+    assert nav.get_by_role("link", name="首页").is_visible()
+    assert not nav.get_by_role("link", name="人口", exact=True).is_visible()  # its group is folded
+    nav.get_by_text("人口与房屋").click()
+    assert nav.get_by_role("link", name="人口", exact=True).is_visible()
     page.get_by_role("button", name="退出登录").click()
     page.get_by_role("heading", name="一张表 管理端登录").wait_for()
     page.goto(live.url + "/admin/people")
@@ -58,7 +62,7 @@ def test_a_wrong_captcha_is_explained_beside_the_captcha(page, live):
 
 def test_the_people_list_filters_sorts_and_reveals_a_phone(page, live):
     sign_in(page, live, "admin")
-    page.get_by_role("link", name="人口").first.click()
+    menu_click(page, "人口")
     page.get_by_text("共 3 条").wait_for()
     assert "139****5000" in page.content() and "13912345000" not in page.content()
     page.get_by_role("link", name="出生日期").click()
@@ -75,7 +79,7 @@ def test_the_people_list_filters_sorts_and_reveals_a_phone(page, live):
 
 def test_a_township_user_sees_only_their_township_in_the_browser(page, live):
     sign_in(page, live, "office1")
-    page.get_by_role("link", name="人口").first.click()
+    menu_click(page, "人口")
     page.get_by_text("共 2 条").wait_for()
     text = page.locator("tbody").inner_text()
     assert "艾力" in text and "陈明" in text and "布阿依" not in text
@@ -84,10 +88,10 @@ def test_a_township_user_sees_only_their_township_in_the_browser(page, live):
 def test_an_admin_creates_an_account_and_a_worker_lacks_the_idaas_pages(page, live):
     sign_in(page, live, "admin")
     page.get_by_role("heading", name="首页").wait_for()
-    page.get_by_role("navigation").get_by_role("link", name="组织架构").click()
+    menu_click(page, "组织架构")
     page.get_by_role("heading", name="组织架构").wait_for()
     assert page.locator("#n-node-t1").is_visible()
-    page.get_by_role("navigation").get_by_role("link", name="账号管理").click()
+    menu_click(page, "账号管理")
     page.get_by_role("link", name="新建账号").click()
     page.get_by_label("账号").fill("browserworker")
     page.get_by_label("姓名").fill("浏览器网格员")
@@ -103,7 +107,7 @@ def test_an_admin_creates_an_account_and_a_worker_lacks_the_idaas_pages(page, li
     page.get_by_role("button", name="停用").click()
     page.get_by_role("status").wait_for()
     assert "已停用" in page.locator("dl.facts").inner_text()
-    page.get_by_role("navigation").get_by_role("link", name="角色与权限").click()
+    menu_click(page, "角色与权限")
     page.get_by_role("heading", name="角色与权限").wait_for()
     page.get_by_role("button", name="退出登录").click()
     sign_in(page, live, "worker1a")

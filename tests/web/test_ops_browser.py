@@ -11,7 +11,7 @@ from common.schema import Visit
 from sync_server.services.changes import apply_change
 from sync_server.services.oplog import log_operation
 from tests.live_server import LiveServer
-from tests.web.conftest import CAPTCHA
+from tests.web.conftest import CAPTCHA, menu_click
 from tests.web.conftest import sign_in_page as sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("web_browser")]
@@ -40,7 +40,7 @@ def live(sqlite_template, tmp_path_factory):
 
 def test_the_county_admin_searches_the_operation_log(page, live):  # noqa: F811
     sign_in(page, live, "admin")
-    page.get_by_role("link", name="操作明细").first.click()
+    menu_click(page, "操作明细")
     page.get_by_role("heading", name="操作明细").wait_for()
     page.get_by_label("操作").select_option(label="查看身份证号")
     page.get_by_role("button", name="查询").click()
@@ -56,12 +56,12 @@ def test_the_county_admin_searches_the_operation_log(page, live):  # noqa: F811
 
 def test_a_township_office_sees_its_own_lines_and_work(page, live):  # noqa: F811
     sign_in(page, live, "office1")
-    page.get_by_role("link", name="操作明细").first.click()
+    menu_click(page, "操作明细")
     page.get_by_label("操作").select_option(label="查看身份证号")
     page.get_by_role("button", name="查询").click()
     page.get_by_text("共 1 条").wait_for()
     assert "p-1a" in page.locator("tbody").inner_text()
-    page.get_by_role("link", name="干部工作统计").first.click()
+    menu_click(page, "干部工作统计")
     page.get_by_label("统计方式").select_option(label="按地区")
     page.get_by_role("button", name="统计").click()
     page.locator("#stats tbody td", has_text="团结社区").wait_for()
@@ -70,7 +70,7 @@ def test_a_township_office_sees_its_own_lines_and_work(page, live):  # noqa: F81
 
 def test_the_county_admin_counts_work_and_exports_it(page, live):  # noqa: F811
     sign_in(page, live, "admin")
-    page.get_by_role("link", name="干部工作统计").first.click()
+    menu_click(page, "干部工作统计")
     page.get_by_label("统计方式").select_option(label="按地区")
     page.get_by_label("时段").select_option(label="月")
     page.get_by_role("button", name="统计").click()
@@ -89,7 +89,7 @@ def test_the_county_admin_counts_work_and_exports_it(page, live):  # noqa: F811
 
 def test_the_county_admin_adds_a_tag_and_is_told_what_is_wrong(page, live):  # noqa: F811
     sign_in(page, live, "admin")
-    page.get_by_role("link", name="配置中心").first.click()
+    menu_click(page, "配置中心")
     page.get_by_role("link", name="字典与标签").click()
     form = page.locator("#add-entry")
     form.get_by_label("代码", exact=True).fill("a b")
@@ -107,14 +107,14 @@ def test_the_county_admin_adds_a_tag_and_is_told_what_is_wrong(page, live):  # n
 
 def test_a_field_hidden_from_township_offices_leaves_their_people_list(page, live):  # noqa: F811
     sign_in(page, live, "admin")
-    page.get_by_role("link", name="配置中心").first.click()
+    menu_click(page, "配置中心")
     box = page.get_by_label("乡镇/社区工作人员可见公民身份号码")
     box.uncheck()
     page.get_by_role("button", name="保存").click()
     page.get_by_role("status").wait_for()
     page.get_by_role("button", name="退出登录").click()
     sign_in(page, live, "office1")
-    page.get_by_role("link", name="人口").first.click()
+    menu_click(page, "人口")
     page.locator("table.list").wait_for()
     assert "公民身份号码" not in page.locator("table.list thead").inner_text()
     assert "配置中心" not in page.locator("nav.side").inner_text()

@@ -9,7 +9,7 @@ import pytest
 
 from tests.factories import make_id_number
 from tests.live_server import LiveServer
-from tests.web.conftest import CAPTCHA
+from tests.web.conftest import CAPTCHA, menu_click
 from tests.web.conftest import sign_in_page as sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("web_browser")]
@@ -27,7 +27,7 @@ def live(sqlite_template, tmp_path_factory):
 
 
 def nav(page, label: str) -> None:
-    page.get_by_role("navigation").get_by_role("link", name=label, exact=True).click()
+    menu_click(page, label)
 
 
 def test_a_person_is_registered_corrected_and_marked_dead(page, live):

@@ -13,7 +13,7 @@ import pytest
 from common.schema import User
 from tests.factories import make_id_number, make_person
 from tests.live_server import LiveServer
-from tests.web.conftest import CAPTCHA
+from tests.web.conftest import CAPTCHA, menu_click
 from tests.web.conftest import sign_in_page as sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("web_browser")]
@@ -83,7 +83,7 @@ def test_a_browser_showing_a_qr_code_is_signed_in_when_another_approves_it(page,
     approver = other.new_page()
     try:
         sign_in(approver, live, "admin")
-        approver.get_by_role("link", name="扫码登录网页").first.click()
+        menu_click(approver, "扫码登录网页")
         approver.get_by_label("登录码").fill("WRONGCOD")
         approver.get_by_role("button", name="下一步").click()
         assert "不存在或已过期" in approver.locator("#e-code").inner_text()
@@ -101,7 +101,7 @@ def test_a_browser_showing_a_qr_code_is_signed_in_when_another_approves_it(page,
 
 def test_a_township_user_previews_and_sends_a_notice_to_their_people_with_a_tag(page, live):  # noqa: F811
     sign_in(page, live, "office1")
-    page.get_by_role("link", name="短信发送").first.click()
+    menu_click(page, "短信发送")
     page.get_by_role("button", name="预览发送人数").click()
     assert "不能为空" in page.locator("#e-tag_code").inner_text()
     page.get_by_label("发送对象（标签）").select_option(label="低保")
@@ -124,7 +124,7 @@ def test_the_county_admin_publishes_a_client_build(page, live, tmp_path):  # noq
     build = tmp_path / f"yzb-setup-{version}.exe"
     build.write_bytes(b"MZ" + bytes(range(256)) * 16)
     sign_in(page, live, "admin")
-    page.get_by_role("link", name="客户端版本").first.click()
+    menu_click(page, "客户端版本")
     page.get_by_label("安装包").set_input_files(str(build))
     page.get_by_label("版本号").fill("1.x")
     page.get_by_label("最低可用版本").fill("1.0.0")
