@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from common.schema import Household, House, OrgNode, Person, PersonTag
 from common.schema.fields import facet_fields, list_columns
 from common.sorting import name_key
-from desktop.storage.search_index import has_index_tables, prefix_match
+from desktop.storage.search_index import PersonSearchName, has_index_tables, prefix_match
 
 from .people_index import fresh_index
 
@@ -205,16 +205,13 @@ def search_people(session: Session, q: PeopleQuery, *, today: dt.date, limit: in
     """Up to `limit` matching people in list order: names by pinyin (common/sorting.py), then id.
 
     `after` is the (name, id) of the last row already shown: keyset paging, so fetching the
-    next window costs the same deep in a 130,000-row list as at its top (with the index).
+    next window costs the same deep in a 130,000-row list as at its top.
     """
     index = fresh_index(session)
     if index is not None:
         ids = index.page_ids(q, today=today, session=session, limit=limit, after=after)
     else:
-        ids = _ordered_ids(session, q, today=today)
-        if after is not None:
-            ids = ids[bisect.bisect_right([k for k, _ in ids], (name_key(after[0]), after[1])):]
-        ids = [pid for _, pid in ids[:limit]]
+        ids = _ordered_ids(session, q, today=today, limit=limit, after=after)
     if not ids:
         return []
     found = {r[0]: r for r in session.execute(
@@ -222,15 +219,68 @@ def search_people(session: Session, q: PeopleQuery, *, today: dt.date, limit: in
     return [PersonRow(**found[i]._asdict()) for i in ids if i in found]
 
 
-def _ordered_ids(session: Session, q: PeopleQuery, *, today: dt.date
-                 ) -> list[tuple[tuple[Any, str], str]]:
-    """((name_key, id), id) of every match in list order: SQL cannot sort by pinyin, so while
-    the index is stale or rebuilding the names are sorted here."""
-    pinyin = has_pinyin_index(session)
-    rows = session.execute(select(Person.name, Person.id).where(
-        and_(*conditions(q, today=today, pinyin=pinyin)))).all()
-    keys = sorted(((name_key(name or ""), pid), pid) for name, pid in rows)
-    return keys
+_WINDOW = 5000  # names walked in list order before a page falls back to sorting every match
+
+
+def _ordered_ids(session: Session, q: PeopleQuery, *, today: dt.date, limit: int | None = None,
+                 after: tuple[str, str] | None = None) -> list[str]:
+    """The ids of the matches in list order, from SQL (while the in-memory index is stale or
+    rebuilding). On the client the name's sort key is stored beside the pinyin index, so SQL
+    orders and cuts the page; elsewhere (no index tables) the names are sorted here."""
+    conds = conditions(q, today=today, pinyin=has_pinyin_index(session))
+    if not has_pinyin_index(session):
+        rows = session.execute(select(Person.name, Person.id).where(and_(*conds))).all()
+        keys = sorted((name_key(name or ""), pid) for name, pid in rows)
+        if after is not None:
+            keys = keys[bisect.bisect_right(keys, (name_key(after[0]), after[1])):]
+        return [pid for _, pid in keys[:limit]]
+    # people pulled since the names were last indexed have no key yet: they sort first
+    key = func.coalesce(PersonSearchName.sort_key, "")
+    if after is not None:
+        k = _stored_key(session, after)
+        conds.append(or_(key > k, and_(key == k, Person.id > after[1])))
+    if limit is not None and _names_complete(session):
+        # Many matches (the whole list, a wide filter): walk the names in list order from
+        # `after` and stop at the page; only when a window of names holds too few matches is
+        # every match sorted (a narrow filter has few to sort).
+        stored = PersonSearchName.sort_key
+        window = select(PersonSearchName.person_id, stored)
+        if after is not None:
+            window = window.where(or_(stored > k, and_(stored == k,
+                                                       PersonSearchName.person_id > after[1])))
+        w = window.order_by(stored, PersonSearchName.person_id).limit(_WINDOW).subquery()
+        page = list(session.execute(
+            select(w.c.person_id).join(Person, Person.id == w.c.person_id)
+            .where(and_(*(conds[:-1] if after is not None else conds)))
+            .order_by(w.c.sort_key, w.c.person_id).limit(limit)).scalars())
+        if len(page) == limit:
+            return page
+    stmt = (select(Person.id)
+            .outerjoin(PersonSearchName, PersonSearchName.person_id == Person.id)
+            .where(and_(*conds)).order_by(key, Person.id))
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return list(session.execute(stmt).scalars())
+
+
+def _stored_key(session: Session, after: tuple[str, str]) -> str:
+    """The sort key the SQL path ordered the row `after` by: the stored one ("" while it has
+    none), or its name's when the person is gone."""
+    row = session.execute(select(PersonSearchName.sort_key)
+                          .where(PersonSearchName.person_id == after[1])).first()
+    if row is not None:
+        return row[0] or ""
+    known = session.execute(select(Person.id).where(Person.id == after[1])).first()
+    return "" if known is not None else name_key(after[0])
+
+
+def _names_complete(session: Session) -> bool:
+    """Whether every person has a name sort key (not so for people a pull brought in until
+    the pinyin index is refreshed after it)."""
+    people = session.execute(select(func.count()).select_from(Person)).scalar_one()
+    keyed = session.execute(select(func.count()).select_from(PersonSearchName)
+                            .where(PersonSearchName.sort_key.is_not(None))).scalar_one()
+    return keyed >= people
 
 
 def search_person_ids(session: Session, q: PeopleQuery, *, today: dt.date) -> list[str]:
@@ -238,7 +288,7 @@ def search_person_ids(session: Session, q: PeopleQuery, *, today: dt.date) -> li
     index = fresh_index(session)
     if index is not None:
         return index.page_ids(q, today=today, session=session, limit=index.size)
-    return [pid for _, pid in _ordered_ids(session, q, today=today)]
+    return _ordered_ids(session, q, today=today)
 
 
 __all__ = ["PeopleQuery", "PersonRow", "count_people", "search_people", "search_person_ids",

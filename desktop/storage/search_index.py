@@ -4,17 +4,20 @@ One row per (key, person): the full pinyin and the initials of a name, with EVER
 first character (surnames like 单 曾 解 read shan/zeng/xie, pypinyin's default says dan/ceng/jie),
 so a prefix range scan on the primary key finds "zs" or "zhangs" in a county-sized profile fast.
 `person_search_names` remembers which name each person was indexed under, so a refresh after
-sync touches only new or renamed people.
+sync touches only new or renamed people, and holds the name's sort key (common/sorting.name_key:
+by pinyin, surnames read as surnames) so the SQL path of 全息检索 can page people in list order
+without reading every match into Python.
 """
 from __future__ import annotations
 
 import re
 from typing import Iterable
 
-from sqlalchemy import String, delete, inspect, select, text
+from sqlalchemy import Index, String, delete, inspect, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from common.schema import Person
+from common.sorting import name_key
 
 from . import local_log  # noqa: F401 - its migration (0100) registers before ours (0101+)
 from .migrations import migration
@@ -35,6 +38,10 @@ class PersonSearchName(ClientBase):
 
     person_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     name: Mapped[str] = mapped_column(String(64))
+    # NULL until indexed since 0106 added it (refresh_index fills it)
+    sort_key: Mapped[str | None] = mapped_column(String(400), nullable=True)
+
+    __table_args__ = (Index("ixc_person_sort", "sort_key", "person_id"),)
 
 
 def name_keys(name: str) -> set[str]:
@@ -108,7 +115,8 @@ def index_people(session: Session, people: Iterable[tuple[str, str]]) -> int:
     n = 0
     for person_id, name in people:
         session.execute(delete(PersonSearchKey).where(PersonSearchKey.person_id == person_id))
-        session.merge(PersonSearchName(person_id=person_id, name=name or ""))
+        session.merge(PersonSearchName(person_id=person_id, name=name or "",
+                                       sort_key=name_key(name or "")))
         for key in name_keys(name):
             session.add(PersonSearchKey(key=key, person_id=person_id))
         n += 1
@@ -124,7 +132,8 @@ def refresh_index(session: Session, batch: int = 2000) -> int:
     stale = session.execute(
         select(Person.id, Person.name)
         .outerjoin(PersonSearchName, PersonSearchName.person_id == Person.id)
-        .where((PersonSearchName.name.is_(None)) | (PersonSearchName.name != Person.name))
+        .where((PersonSearchName.name.is_(None)) | (PersonSearchName.name != Person.name)
+               | PersonSearchName.sort_key.is_(None))
     ).all()
     conn = session.connection()
     done = 0
@@ -137,7 +146,8 @@ def refresh_index(session: Session, batch: int = 2000) -> int:
         if keys:
             conn.execute(PersonSearchKey.__table__.insert(), keys)
         conn.execute(PersonSearchName.__table__.insert(),
-                     [{"person_id": pid, "name": name or ""} for pid, name in chunk])
+                     [{"person_id": pid, "name": name or "", "sort_key": name_key(name or "")}
+                      for pid, name in chunk])
         done += len(chunk)
     return done
 
@@ -184,3 +194,14 @@ def add_grid_live_indexes(connection) -> None:  # noqa: ANN001 - a SQLAlchemy Co
     for table in ("people", "households", "houses"):
         connection.execute(text(f"CREATE INDEX IF NOT EXISTS ix_{table}_grid_live "
                                 f"ON {table} (grid_id, deleted)"))
+
+
+@migration("0106_person_sort_keys")
+def add_person_sort_keys(connection) -> None:  # noqa: ANN001 - a SQLAlchemy Connection
+    """The name sort key beside each indexed name, and its index: the SQL path of 全息检索 pages
+    in list order in SQL. Existing rows get their key at the next refresh_index (sign-in)."""
+    have = {c["name"] for c in inspect(connection).get_columns("person_search_names")}
+    if "sort_key" not in have:
+        connection.execute(text("ALTER TABLE person_search_names ADD COLUMN sort_key VARCHAR(400)"))
+    connection.execute(text("CREATE INDEX IF NOT EXISTS ixc_person_sort "
+                            "ON person_search_names (sort_key, person_id)"))

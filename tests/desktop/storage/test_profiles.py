@@ -96,7 +96,7 @@ def test_opening_records_every_migration_once(yzb_home):
     assert names == ["0001_initial", "0002_add_missing_columns",
                      "0100_operation_log_and_saved_searches", "0101_person_search_index",
                      "0102_client_search_indexes", "0103_people_facets_index",
-                     "0104_people_religion", "0105_grid_live_indexes",
+                     "0104_people_religion", "0105_grid_live_indexes", "0106_person_sort_keys",
                      "0110_client_settings"]
     p.close()
 
