@@ -32,6 +32,11 @@ MESSAGES: dict[str, str] = {
     "record_id_invalid": "记录编号“{value}”格式不对（最多 36 位字母、数字或连字符）",
     "record_id_taken": "记录编号已被另一条记录使用，不能用它新建记录",
     "bad_reference": "{label}指向的记录不存在",
+    "place_needs_building": "填了{label}就要先选所属建筑（农村自建房不填建筑、单元和楼层）",
+    "number_range": "{label}“{value}”应在 {low} 到 {high} 之间",
+    "place_wrong_parent": "{parent}下不能直接新增{kind}",
+    "place_needs_grid": "请先选中一个本辖区的网格，再在它下面新增",
+    "place_parent_missing": "{label}找不到或已删除，请重新选择",
     # server: identity, scope and request errors
     "username_taken": "{label} {value} 已被使用",
     "name_taken": "同一上级下已有名为 {value} 的网格",

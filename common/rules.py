@@ -49,3 +49,32 @@ def tags_left_behind(tags: list[Any], grid_id: str | None) -> list[Any]:
     """A person's live tag records not in the person's grid: a tag belongs to the same scope as
     its person, so every write path that moves a person moves these with them."""
     return [t for t in tags if t.grid_id != grid_id]
+
+
+PLACE_NUMBERS: dict[tuple[str, str], tuple[float, float]] = {
+    ("buildings", "floors_above"): (1, 200),
+    ("floors", "number"): (-10, 200),
+    ("houses", "area"): (0.1, 100_000),
+}
+"""The range a place's number must fall in (a floor may be underground, never 0)."""
+
+
+def place_problems(entity: type, values: dict[str, Any]) -> list[ValidationError]:
+    """What is wrong with a place record as a whole (`values`: the record after the change).
+
+    A unit, floor or house hung in a building names that building (a house directly under a
+    village's grid, 农村自建房, names none of the three); numbers stay in a sensible range."""
+    table = getattr(entity, "__tablename__", "")
+    out: list[ValidationError] = []
+    if table in ("houses", "floors") and not values.get("building_id"):
+        for key in ("unit_id", "floor_id"):
+            if values.get(key) and key in entity.__table__.columns:
+                out.append(ValidationError("place_needs_building", key,
+                                           label=label_of(entity, key)))
+    for (t, key), (low, high) in PLACE_NUMBERS.items():
+        value = values.get(key)
+        if t == table and value is not None and not (low <= value <= high and value != 0):
+            out.append(ValidationError("number_range", key, label=label_of(entity, key),
+                                       low=int(low) if low == int(low) else low,
+                                       high=int(high), value=value))
+    return out
