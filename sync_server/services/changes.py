@@ -16,8 +16,8 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from common.errors import DomainError
-from common.rules import new_person_values, tags_left_behind
+from common.errors import DomainError, ValidationErrors
+from common.rules import PLACE_NUMBERS, new_person_values, place_problems, tags_left_behind
 from common.schema import SYNC_COLUMNS, Base, Person, PersonTag, new_id
 from common.sync import FieldConflict, hlc, merge_change
 from common.sync.codec import to_wire
@@ -100,6 +100,8 @@ def merge_change_into(session: Session, entity: type[Base], record_id: str | Non
         checked = _validate_person(user_values if not creating else _with_defaults(user_values),
                                    now)
         values = {**checked, **({"deleted": values["deleted"]} if "deleted" in values else {})}
+    if entity.__tablename__ in PLACE_TABLES:
+        _check_place(entity, row, values)
     if creating:
         row = entity(id=record_id) if record_id else entity()
         row.created_at = now
@@ -179,6 +181,18 @@ def _ms(now: dt.datetime) -> int:
     if now.tzinfo is None:
         now = now.replace(tzinfo=dt.timezone.utc)
     return int(now.timestamp() * 1000)
+
+
+PLACE_TABLES = frozenset(t for t, _ in PLACE_NUMBERS) | {"building_units"}
+
+
+def _check_place(entity: type[Base], row: Base | None, values: dict[str, Any]) -> None:
+    """The place rules (common/rules.place_problems) over the record as the change leaves it."""
+    merged = {c.key: getattr(row, c.key, None) for c in entity.__table__.columns} if row else {}
+    merged.update(values)
+    problems = place_problems(entity, merged)
+    if problems:
+        raise ValidationErrors(problems)
 
 
 def _validate_person(values: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
