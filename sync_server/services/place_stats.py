@@ -1,0 +1,46 @@
+"""Places counted by type and use (contract items 93, 94): the live parks, buildings and houses
+of a scope, for the console's statistics page and the JSON API alike."""
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from common.schema import Building, House, Park
+from common.schema.base import Base
+
+from .dictionary_admin import list_entries
+from .scope import Scope
+
+GROUPS: tuple[tuple[str, type[Base], str, str], ...] = (
+    ("园区/小区类型", Park, "kind", "park_kind"),
+    ("建筑类型", Building, "building_type", "building_type"),
+    ("建筑用途", Building, "use", "building_use"),
+    ("房屋类型", House, "house_type", "house_type"),
+    ("房屋用途", House, "use", "house_use"),
+)
+
+
+def place_counts(session: Session, scope: Scope
+                 ) -> list[tuple[str, list[tuple[str, int]]]]:
+    """[(group title, [(label, count)])], most first; a value not filled in counts as 未填."""
+    out = []
+    for title, entity, column, dict_code in GROUPS:
+        labels = {e.code: e.label for e in list_entries(session, dict_code)}
+        col = getattr(entity, column)
+        rows = session.execute(select(col, func.count()).where(
+            scope.condition(entity), entity.deleted.is_(False))
+            .group_by(col).order_by(func.count().desc(), col)).all()
+        out.append((title, [(labels.get(k, k) if k else "未填", n) for k, n in rows]))
+    return out
+
+
+def totals(session: Session, scope: Scope) -> list[tuple[str, int]]:
+    """How many live parks, buildings and houses (rural self-built houses among them)."""
+    out = []
+    for label, entity, extra in (("园区/小区", Park, ()), ("建筑", Building, ()),
+                                 ("房屋", House, ()),
+                                 ("其中直属网格的房屋（农村自建房等）", House,
+                                  (House.building_id.is_(None),))):
+        out.append((label, session.scalar(select(func.count()).select_from(entity).where(
+            scope.condition(entity), entity.deleted.is_(False), *extra)) or 0))
+    return out
