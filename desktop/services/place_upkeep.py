@@ -186,7 +186,8 @@ def place_stats(session: Session) -> list[tuple[str, list[tuple[str, int]]]]:
     for title, entity, column, dict_code in STAT_GROUPS:
         col = getattr(entity, column)
         rows = session.execute(select(col, func.count()).where(entity.deleted.is_(False))
-                               .group_by(col).order_by(func.count().desc(), col)).all()
+                               .group_by(col)).all()
+        rows.sort(key=lambda r: (-r[1], r[0] is None, r[0] or ""))
         out.append((title, [((d.label(dict_code, k) or k) if k else "未填", n)
                             for k, n in rows]))
     return out

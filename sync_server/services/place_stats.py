@@ -29,7 +29,8 @@ def place_counts(session: Session, scope: Scope
         col = getattr(entity, column)
         rows = session.execute(select(col, func.count()).where(
             scope.condition(entity), entity.deleted.is_(False))
-            .group_by(col).order_by(func.count().desc(), col)).all()
+            .group_by(col)).all()
+        rows.sort(key=lambda r: (-r[1], r[0] is None, r[0] or ""))  # 未填 last on every backend
         out.append((title, [(labels.get(k, k) if k else "未填", n) for k, n in rows]))
     return out
 
