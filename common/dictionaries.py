@@ -61,6 +61,7 @@ DEFAULTS: dict[str, list[tuple[str, str]]] = {
     "visit_kind": [("person", "入户走访"), ("shop", "商户走访"), ("enterprise", "企业走访")],
     "checkin_method": [("qr", "扫码签到"), ("manual", "手工登记")],
     "task_status": [("open", "待走访"), ("done", "已完成"), ("cancelled", "已取消")],
+    "collection_frequency": [("once", "一次性"), ("monthly", "每月")],
     "event_category": [("environment", "环境卫生"), ("dispute", "邻里纠纷"),
                        ("infrastructure", "基础设施"), ("safety", "安全隐患"),
                        ("livelihood", "民生诉求"), ("other", "其他")],

@@ -22,6 +22,7 @@ WEB_PAGES: dict[str, str] = {
     "web:org": "组织架构",
     "web:users": "账号管理",
     "web:roles": "角色与权限",
+    "web:fieldwork": "基层工作（数据采集、包户）",
 }
 
 APP_PAGES: dict[str, str] = {
@@ -30,6 +31,7 @@ APP_PAGES: dict[str, str] = {
     "app:qr": "扫码入户", "app:visits": "走访", "app:events": "接诉即办",
     "app:worklog": "工作日志", "app:assistant": "一张表助手", "app:ledgers": "台账管理",
     "app:config": "配置中心", "app:sync": "数据同步",
+    "app:collections": "采集任务", "app:cadres": "包户",
 }
 
 PERMISSIONS: dict[str, str] = {**WEB_PAGES, **APP_PAGES}
@@ -42,7 +44,8 @@ SEEDED_ROLES: dict[str, tuple[str, tuple[str, ...]]] = {
     "county_admin": ("县级管理员", (*WEB_PAGES, *_APP_ALL)),
     "township_office": ("乡镇/社区工作人员", ("web:home", "web:people", "web:grids",
                                        "web:registry", "web:sms", "web:qr", "web:work_stats",
-                                       "web:op_log", "web:org", "web:users", *_APP_FIELD)),
+                                       "web:op_log", "web:org", "web:users", "web:fieldwork",
+                                       *_APP_FIELD)),
     "grid_worker": ("网格员", ("web:home", "web:people", "web:grids", "web:registry",
                             "web:qr", *_APP_FIELD)),
 }

@@ -5,7 +5,8 @@ from .org import LEVELS, ROLES, OrgNode, User
 from .organisations import Employee, Organisation
 from .people import Household, Person, PersonTag
 from .places import Building, BuildingUnit, Floor, House, Park
-from .work import Event, EventAction, Visit, VisitRule, VisitTask, WorkLog
+from .work import (Collection, CollectionTask, Event, EventAction, HouseholdCadre, Visit,
+                   VisitRule, VisitTask, WorkLog)
 
 ENTITIES: dict[str, type[Base]] = {
     cls.__tablename__: cls
@@ -14,6 +15,7 @@ ENTITIES: dict[str, type[Base]] = {
         Park, Building, BuildingUnit, Floor, House,
         Household, Person, PersonTag, Organisation, Employee,
         VisitRule, VisitTask, Visit, Event, EventAction, WorkLog, LedgerRow,
+        HouseholdCadre, Collection, CollectionTask,
     )
 }
 """Synced entities by table name, parents before children (the order a fresh replica loads in)."""
@@ -33,5 +35,5 @@ __all__ = [
     "label_of", "OrgNode", "User", "DictEntry", "LedgerType", "LedgerField", "LedgerRow", "Park",
     "Building", "BuildingUnit", "Floor", "House", "Household", "Person", "PersonTag",
     "Organisation", "Employee", "VisitRule", "VisitTask", "Visit", "Event", "EventAction",
-    "WorkLog",
+    "WorkLog", "HouseholdCadre", "Collection", "CollectionTask",
 ]

@@ -110,3 +110,54 @@ class WorkLog(Synced, Base):
     log_date: Mapped[dt.date] = field(Date, label="日期", index=True)
     content: Mapped[str] = field(Text, label="工作内容")
     backfilled: Mapped[bool] = field(Boolean, label="补填", default=False)
+
+
+class HouseholdCadre(Synced, Base):
+    """包户: a cadre assigned to a household (a household may have several cadres, a cadre many
+    households); the cadre visits it every `interval_days` (visit tasks follow). Ending the
+    assignment tombstones it. `grid_id`: the household's grid."""
+
+    __tablename__ = "household_cadres"
+    __label__ = "包户"
+
+    household_id: Mapped[str] = field(String(36), label="户", ref="households", index=True)
+    cadre_id: Mapped[str] = field(String(36), label="包户干部", ref="users", index=True)
+    interval_days: Mapped[int] = field(Integer, label="走访周期(天)", default_value=30)
+    notes: Mapped[str | None] = field(String(200), label="备注")
+
+
+class Collection(Synced, Base):
+    """A data collection (数据采集) a township or county defines: who (`filters` over people:
+    field -> value, within the definer's scope `scope_node_id`), which person fields to collect
+    (`fields`, from the declaration), how often and by when. Reference data (no grid): every
+    device sees the definitions; the tasks carry the scope."""
+
+    __tablename__ = "collections"
+    __label__ = "数据采集"
+
+    title: Mapped[str] = field(String(100), label="采集名称")
+    fields: Mapped[list] = field(JSON, label="采集字段", default=list)
+    filters: Mapped[dict] = field(JSON, label="采集对象条件", default=dict)
+    frequency: Mapped[str] = field(String(16), label="频次", dict_code="collection_frequency")
+    due_date: Mapped[dt.date] = field(Date, label="截止日期")
+    scope_node_id: Mapped[str] = field(String(36), label="范围", ref="org_nodes")
+    created_by: Mapped[str] = field(String(36), label="发起人", ref="users")
+    active: Mapped[bool] = field(Boolean, label="进行中", default=True)
+
+
+class CollectionTask(Synced, Base):
+    """One person to collect for one collection and period ("once", or "2026-12" monthly),
+    assigned to a worker of the person's grid; `grid_id`: the person's grid."""
+
+    __tablename__ = "collection_tasks"
+    __label__ = "采集任务"
+
+    collection_id: Mapped[str] = field(String(36), label="数据采集", ref="collections",
+                                       index=True)
+    person_id: Mapped[str] = field(String(36), label="采集对象", ref="people", index=True)
+    period: Mapped[str] = field(String(16), label="期次")
+    assignee_id: Mapped[str | None] = field(String(36), label="采集人", ref="users", index=True)
+    due_date: Mapped[dt.date] = field(Date, label="截止日期")
+    status: Mapped[str] = field(String(16), label="任务状态", dict_code="task_status")
+    done_at: Mapped[dt.datetime | None] = field(DateTime, label="完成时间")
+    done_by: Mapped[str | None] = field(String(36), label="完成人", ref="users")

@@ -21,10 +21,12 @@ from typing import Any
 from sqlalchemy import ColumnElement, false, or_, select
 from sqlalchemy.orm import Session
 
-from common.schema import Base, DictEntry, LedgerField, LedgerType, OrgNode, User
+from common.schema import Base, Collection, DictEntry, LedgerField, LedgerType, OrgNode, User
 
-REFERENCE_ENTITIES: frozenset[type[Base]] = frozenset({DictEntry, LedgerType, LedgerField})
-"""Entities whose rows with grid_id NULL are shared by everyone."""
+REFERENCE_ENTITIES: frozenset[type[Base]] = frozenset({DictEntry, LedgerType, LedgerField,
+                                                        Collection})
+"""Entities whose rows with grid_id NULL are shared by everyone (a collection's definition:
+its tasks carry the scope)."""
 
 
 @dataclass(frozen=True)
