@@ -9,7 +9,7 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from common.schema import Household, HouseholdCadre, Person, Visit, VisitTask
@@ -127,6 +127,6 @@ def _open_task_for(session: Session, assignment_id: str, cadre_id: str) -> bool:
     if not ids:
         return False
     # a task id is derived from (assignment, due date): compare over the open ones' dates
-    dates = session.scalars(select(func.distinct(VisitTask.due_date)).where(
-        VisitTask.id.in_(ids))).all()
+    dates = session.scalars(select(VisitTask.due_date).where(VisitTask.id.in_(ids))
+                            .distinct()).all()
     return any(task_id(assignment_id, d) in ids for d in dates)

@@ -16,6 +16,8 @@ from PySide6.QtWidgets import QWidget
 from .assistant.page import AssistantPage
 from .config.page import ConfigPage
 from .events.page import EventsPage
+from .fieldwork.cadres import CadreHouseholdsPage
+from .fieldwork.collections import CollectionTasksPage
 from .home.page import HomePage
 from .ledgers.page import LedgersPage
 from .people.households import HouseholdsPage
@@ -58,6 +60,8 @@ PAGES: list[PageSpec] = [
     PageSpec("visits", "走访", VisitsPage, "Ctrl+8"),
     PageSpec("events", "接诉即办", EventsPage, "Ctrl+9"),
     PageSpec("worklog", "工作日志", WorkLogPage),
+    PageSpec("collections", "采集任务", CollectionTasksPage),
+    PageSpec("cadres", "包户", CadreHouseholdsPage),
     PageSpec("assistant", "一张表助手", AssistantPage),
     PageSpec("ledgers", "台账管理", LedgersPage),
     PageSpec("config", "配置中心", ConfigPage, roles=("county_admin",)),
