@@ -68,7 +68,10 @@ def main() -> int:
                                        ("releases", "/admin/releases"),
                                        ("work-stats", "/admin/work-stats"),
                                        ("op-log", "/admin/op-log"),
-                                       ("config-fields", "/admin/config/fields")):
+                                       ("config-fields", "/admin/config/fields"),
+                                       ("places-stats", "/admin/places/statistics"),
+                                       ("collections", "/admin/fieldwork/collections"),
+                                       ("cadres", "/admin/fieldwork/cadres")):
                         page.goto(served.url + path)
                         page.locator("h1").wait_for()
                         page.screenshot(path=OUT / f"{name}-{size}.png")
