@@ -15,8 +15,9 @@ from .api.errors import install_error_handlers
 from .api.limits import BodySizeLimit
 from .api.routes import (admin, attachments, auth, bundles, devices, dictionaries, health,
                          ledger_admin, records, releases, sms, snapshots, sync)
-from .db.engine import make_engine, make_session_factory
+from .db.engine import make_engine, make_session_factory, unit_of_work
 from .services.attachments import AttachmentFiles, purge_abandoned
+from .services.collections import make_due_tasks, monthly_running
 from .services.sms import gateway_for
 from .settings import Settings
 from .web import install_web
@@ -32,7 +33,8 @@ def utc_now() -> dt.datetime:
 
 async def _housekeeping(app: FastAPI) -> None:
     """What a server left running must do by itself: delete uploads abandoned for two weeks
-    (a laptop that never came back must not fill the disk)."""
+    (a laptop that never came back must not fill the disk) and make a new month's tasks of
+    the monthly data collections."""
     settings: Settings = app.state.settings
     while True:
         try:
@@ -43,10 +45,22 @@ async def _housekeeping(app: FastAPI) -> None:
                                                   now=app.state.clock())
             if removed:
                 log.info("housekeeping: removed %d abandoned uploads", removed)
+            made = await asyncio.to_thread(_collection_tasks, app)
+            if made:
+                log.info("housekeeping: made %d monthly collection tasks", made)
         except Exception:  # noqa: BLE001 - the loop's boundary: a failed chore is logged and
             # tried again next round; it must not stop the server
             log.exception("housekeeping failed")
         await asyncio.sleep(settings.housekeeping_seconds)
+
+
+def _collection_tasks(app: FastAPI) -> int:
+    now = app.state.clock()
+    with unit_of_work(app.state.sessions, write=False) as session:
+        if not monthly_running(session, now=now):
+            return 0  # no write lock taken for nothing
+    with unit_of_work(app.state.sessions) as session:
+        return make_due_tasks(session, now=now)
 
 
 def api_routers() -> list[APIRouter]:

@@ -166,6 +166,26 @@ def make_tasks(session: Session, collection: Collection, *, day: dt.date, now: d
     return made
 
 
+def _running_monthly(day: dt.date) -> Any:
+    return select(Collection).where(
+        Collection.frequency == "monthly", Collection.active.is_(True),
+        Collection.deleted.is_(False), Collection.due_date >= day)
+
+
+def monthly_running(session: Session, *, now: dt.datetime) -> bool:
+    return session.scalar(_running_monthly(now.date()).limit(1)) is not None
+
+
+def make_due_tasks(session: Session, *, now: dt.datetime) -> int:
+    """A new month's tasks of every running monthly collection (the server's housekeeping
+    round calls this, so workers get them at their next sync without anyone opening a page)."""
+    day = now.date()
+    made = 0
+    for row in session.scalars(_running_monthly(day)):
+        made += make_tasks(session, row, day=day, now=now)
+    return made
+
+
 def _month_end(day: dt.date) -> dt.date:
     first_next = (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
     return first_next - dt.timedelta(days=1)

@@ -77,3 +77,15 @@ def test_completion_counts_by_grid_and_worker_within_the_scope(server):
         assert period == "once"
         assert [(c.grid, c.worker, c.total, c.done) for c in shares] == [
             ("团结社区第一网格", "worker1a", 1, 0), ("团结社区第二网格", "worker1b", 1, 0)]
+
+
+def test_the_housekeeping_round_makes_a_new_months_tasks(server):
+    _setup(server)
+    with server.session() as s:
+        row, _ = _define(s, server, "monthly", NOW.date() + dt.timedelta(days=120))
+        s.commit()
+        next_month = (NOW.date().replace(day=1) + dt.timedelta(days=32)).replace(day=2)
+        later = dt.datetime.combine(next_month, dt.time(1))
+        assert svc.monthly_running(s, now=later)
+        assert svc.make_due_tasks(s, now=later) == 2
+        assert svc.make_due_tasks(s, now=later) == 0
