@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from common.errors import DomainError, ValidationError, ValidationErrors
 from common.schema import Collection, CollectionTask, OrgNode, Person, PersonTag, User, \
     label_of
+from common.schema.fields import filters as list_filters
 from common.schema.fields import form_fields
 
 from .changes import apply_change
@@ -31,9 +32,10 @@ COLLECTABLE: tuple[str, ...] = tuple(f for f in form_fields(Person)
                                      if f not in ("id_number", "name", "grid_id"))
 """Person fields a collection may ask for: the person form's fields but the identity ones."""
 FILTERS: tuple[tuple[str, str, str], ...] = (
-    # (form key, label, dictionary): the conditions choosing the people of a collection
-    ("resident_type", "人口类型", "resident_type"),
-    ("status", "人员状态", "person_status"),
+    # (form key, label, dictionary): the conditions choosing the people of a collection: the
+    # people list's declared dictionary filters (common/schema/fields.filters) and a tag
+    *((f, label_of(Person, f), Person.__table__.columns[f].info["dict"])
+      for f in list_filters(Person) if Person.__table__.columns[f].info.get("dict")),
     ("tag", "人员标签", "tag"),
 )
 DEFINERS = ("county_admin", "township_office")
@@ -118,10 +120,9 @@ def _people(session: Session, collection: Collection) -> list[tuple[str, str]]:
     q = select(Person.id, Person.grid_id).where(scope.condition(Person),
                                                Person.deleted.is_(False))
     f = collection.filters or {}
-    if f.get("resident_type"):
-        q = q.where(Person.resident_type == f["resident_type"])
-    if f.get("status"):
-        q = q.where(Person.status == f["status"])
+    for key, code in f.items():
+        if key != "tag" and key in Person.__table__.columns:
+            q = q.where(Person.__table__.columns[key] == code)
     if f.get("tag"):
         q = q.where(Person.id.in_(select(PersonTag.person_id).where(
             PersonTag.tag_code == f["tag"], PersonTag.deleted.is_(False))))

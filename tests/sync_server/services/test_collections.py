@@ -89,3 +89,21 @@ def test_the_housekeeping_round_makes_a_new_months_tasks(server):
         assert svc.monthly_running(s, now=later)
         assert svc.make_due_tasks(s, now=later) == 2
         assert svc.make_due_tasks(s, now=later) == 0
+
+
+def test_the_people_are_chosen_by_any_declared_list_filter(server):
+    t = server.tree
+    with server.session() as s:
+        for name, ethnicity in (("甲", "05"), ("乙", "01")):
+            apply_change(s, Person, None, make_person(t.id("g1a"), name=name, ethnicity=ethnicity,
+                                                      id_number=make_id_number()), now=NOW)
+        u = s.get(User, t.users["office1"].id)
+        row, made = svc.create_collection(s, Scope.of(s, u), u, {
+            "title": "维吾尔族人口核实", "fields": ["phone"], "frequency": "once",
+            "ethnicity": "05", "due_date": NOW.date().isoformat()}, now=NOW)
+        assert made == 1 and row.filters == {"ethnicity": "05"}
+        with pytest.raises(DomainError) as err:
+            svc.create_collection(s, Scope.of(s, u), u, {
+                "title": "x", "fields": ["phone"], "frequency": "once", "sex": "neither",
+                "due_date": NOW.date().isoformat()}, now=NOW)
+        assert err.value.errors[0].field == "sex"
