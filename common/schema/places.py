@@ -69,3 +69,14 @@ class House(Synced, Base):
                                     filter=True)
     area: Mapped[float | None] = field(Float, label="面积(㎡)")
     notes: Mapped[str | None] = field(Text, label="备注")
+
+
+STAT_GROUPS: tuple[tuple[str, type[Base], str], ...] = (
+    ("园区/小区类型", Park, "kind"),
+    ("建筑类型", Building, "building_type"),
+    ("建筑用途", Building, "use"),
+    ("房屋类型", House, "house_type"),
+    ("房屋用途", House, "use"),
+)
+"""How places are counted by type and use (contract items 93, 94), on the client and the
+console alike: (title, entity, column); the labels come from the column's dictionary."""

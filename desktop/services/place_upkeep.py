@@ -22,6 +22,7 @@ from common.rules import place_problems
 from common.schema import Building, BuildingUnit, Floor, House, OrgNode, Park, label_of, \
     user_fields
 from common.schema.base import Base
+from common.schema.places import STAT_GROUPS
 from common.sorting import sort_key
 
 from .records import clean_values, load_dictionaries, save_record
@@ -169,22 +170,14 @@ def search_places(session: Session, text: str, *, limit: int = 200) -> list[Plac
     return out[:limit]
 
 
-STAT_GROUPS: tuple[tuple[str, type[Base], str, str], ...] = (
-    ("园区/小区类型", Park, "kind", "park_kind"),
-    ("建筑类型", Building, "building_type", "building_type"),
-    ("建筑用途", Building, "use", "building_use"),
-    ("房屋类型", House, "house_type", "house_type"),
-    ("房屋用途", House, "use", "house_use"),
-)
-
-
 def place_stats(session: Session) -> list[tuple[str, list[tuple[str, int]]]]:
     """Live parks, buildings and houses on this device counted by type and by use:
     [(group title, [(label, count)])], most first."""
     d = load_dictionaries(session)
     out = []
-    for title, entity, column, dict_code in STAT_GROUPS:
+    for title, entity, column in STAT_GROUPS:
         col = getattr(entity, column)
+        dict_code = entity.__table__.columns[column].info["dict"]
         rows = session.execute(select(col, func.count()).where(entity.deleted.is_(False))
                                .group_by(col)).all()
         rows.sort(key=lambda r: (-r[1], r[0] is None, r[0] or ""))

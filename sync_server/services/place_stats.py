@@ -6,27 +6,19 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from common.schema import Building, House, Park
-from common.schema.base import Base
+from common.schema.places import STAT_GROUPS
 
 from .dictionary_admin import list_entries
 from .scope import Scope
-
-GROUPS: tuple[tuple[str, type[Base], str, str], ...] = (
-    ("园区/小区类型", Park, "kind", "park_kind"),
-    ("建筑类型", Building, "building_type", "building_type"),
-    ("建筑用途", Building, "use", "building_use"),
-    ("房屋类型", House, "house_type", "house_type"),
-    ("房屋用途", House, "use", "house_use"),
-)
-
 
 def place_counts(session: Session, scope: Scope
                  ) -> list[tuple[str, list[tuple[str, int]]]]:
     """[(group title, [(label, count)])], most first; a value not filled in counts as 未填."""
     out = []
-    for title, entity, column, dict_code in GROUPS:
-        labels = {e.code: e.label for e in list_entries(session, dict_code)}
+    for title, entity, column in STAT_GROUPS:
         col = getattr(entity, column)
+        labels = {e.code: e.label for e in list_entries(
+            session, entity.__table__.columns[column].info["dict"])}
         rows = session.execute(select(col, func.count()).where(
             scope.condition(entity), entity.deleted.is_(False))
             .group_by(col)).all()
