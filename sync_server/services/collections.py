@@ -129,13 +129,29 @@ def _people(session: Session, collection: Collection) -> list[tuple[str, str]]:
     return [(r[0], r[1]) for r in session.execute(q.order_by(Person.id))]
 
 
-def _workers(session: Session, grids: set[str]) -> dict[str, str]:
-    """The worker each grid's tasks go to: its first active grid worker by account name."""
-    out: dict[str, str] = {}
+def _workers(session: Session, grids: set[str]) -> dict[str, list[str]]:
+    """Each grid's active grid workers, by account name: the grid's tasks are shared out
+    among them."""
+    out: dict[str, list[str]] = {}
     for uid, grid in session.execute(select(User.id, User.scope_node_id).where(
             User.scope_node_id.in_(grids), User.role == "grid_worker",
             User.active.is_(True), User.deleted.is_(False)).order_by(User.username)):
-        out.setdefault(grid, uid)
+        out.setdefault(grid, []).append(uid)
+    return out
+
+
+def _shares(people: list[tuple[str, str]], workers: dict[str, list[str]]
+            ) -> dict[str, str | None]:
+    """person -> worker: each grid's people (in id order) dealt out in turn to its workers,
+    so every worker gets an equal share; None where a grid has no worker (the township sees
+    them as 未分配)."""
+    seen: dict[str, int] = {}
+    out: dict[str, str | None] = {}
+    for pid, grid in people:
+        mine = workers.get(grid) or []
+        n = seen.get(grid, 0)
+        seen[grid] = n + 1
+        out[pid] = mine[n % len(mine)] if mine else None
     return out
 
 
@@ -149,7 +165,7 @@ def make_tasks(session: Session, collection: Collection, *, day: dt.date, now: d
         return 0
     period = period_of(collection.frequency, day)
     people = _people(session, collection)
-    workers = _workers(session, {g for _, g in people if g})
+    assignee = _shares(people, _workers(session, {g for _, g in people if g}))
     wanted = {task_id(collection.id, pid, period): (pid, grid) for pid, grid in people}
     have = set(session.scalars(select(CollectionTask.id).where(
         CollectionTask.id.in_(list(wanted))))) if wanted else set()
@@ -161,7 +177,7 @@ def make_tasks(session: Session, collection: Collection, *, day: dt.date, now: d
             continue
         apply_change(session, CollectionTask, tid, {
             "collection_id": collection.id, "person_id": pid, "period": period,
-            "assignee_id": workers.get(grid), "due_date": due, "status": "open",
+            "assignee_id": assignee[pid], "due_date": due, "status": "open",
             "grid_id": grid}, now=now, actor_id=actor_id)
         made += 1
     return made

@@ -107,3 +107,20 @@ def test_the_people_are_chosen_by_any_declared_list_filter(server):
                 "title": "x", "fields": ["phone"], "frequency": "once", "sex": "neither",
                 "due_date": NOW.date().isoformat()}, now=NOW)
         assert err.value.errors[0].field == "sex"
+
+
+def test_a_grids_people_are_shared_out_evenly_among_its_workers(server):
+    from sync_server.services.users import create_user
+    from tests.factories import password_hash
+    t = server.tree
+    with server.session() as s:
+        create_user(s, username="worker1a2", display_name="worker1a2", role="grid_worker",
+                    scope_node_id=t.id("g1a"), now=NOW, password_hash=password_hash())
+        for n in range(5):
+            apply_change(s, Person, None, make_person(t.id("g1a"), name=f"人{n}",
+                                                      id_number=make_id_number()), now=NOW)
+        _define(s, server, "once", NOW.date())
+        per_worker = {}
+        for task in s.scalars(select(CollectionTask)):
+            per_worker[task.assignee_id] = per_worker.get(task.assignee_id, 0) + 1
+        assert sorted(per_worker.values()) == [2, 3] and None not in per_worker
