@@ -205,6 +205,17 @@ MESSAGES: dict[str, str] = {
     "bundle_wrong_direction": "同步包用错了地方：本机导出的同步包交给联网电脑转交，联网电脑带回的回执包在本机导入",
     "bundle_key_missing": "本机还没有同步包密钥：请先在有网络的地方登录并同步一次",
     "bundle_relay_forbidden": "您无权为该设备的账号转交同步包（该账号不在您的管辖范围内）",
+    # the resident side (sync_server/services/residents.py, resident_reports.py)
+    "resident_code_limit": "获取验证码次数过多（每个号码每小时 {per_phone} 次，同一网络每小时 {per_address} 次），请稍后再试",
+    "resident_consent_required": "请先阅读并勾选同意《用户协议》和《隐私政策》",
+    "resident_report_limit": "提交过于频繁（每人每天最多 {per_day} 条），请稍后再试",
+    "resident_photo_too_large": "第 {n} 张照片过大（{size_mb} MB），每张最多 {limit_mb} MB",
+    "resident_photo_not_image": "第 {n} 张照片无法识别，请选择 JPG、PNG 或 WEBP 格式的图片",
+    "resident_too_many_photos": "最多上传 {max} 张照片",
+    "resident_no_grid": "“{village}”尚未划分网格，请选择其他村/社区或联系村（社区）",
+    "resident_cannot_rate": "这条反映现在不能评价（尚未答复或已评价过）",
+    "resident_rating_invalid": "请选择 1 到 5 星的评价",
+    "open311_key_invalid": "api_key 无效或已停用",
     # demo county (sync_server/demo)
     "demo_database_populated": "数据库中已有组织架构数据，未生成演示数据；如确需覆盖，请加 --force（将清空全部数据）",
 }

@@ -8,14 +8,14 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from . import (config, exports, grids, home, oplog, org, people, registry, releases, roles,
-               signin, sms, users, work_stats)
+               resident, signin, sms, users, work_stats)
 from .security import SecurityHeaders, install_redirects
 
 STATIC = Path(__file__).parent / "static"
 # Every page module's router; a new page module is added here (and its menu line in menu.py).
 ROUTERS = (signin.router, home.router, people.router, exports.router, grids.router,
            registry.router, sms.router, releases.router, oplog.router, work_stats.router,
-           config.router, users.router, org.router, roles.router)
+           config.router, users.router, org.router, roles.router, resident.router)
 
 
 def page_paths() -> list[str]:
@@ -29,5 +29,6 @@ def install_web(app: FastAPI) -> None:
     app.add_middleware(SecurityHeaders)
     install_redirects(app)
     app.mount("/admin/static", StaticFiles(directory=STATIC), name="admin-static")
+    resident.install(app)
     for router in ROUTERS:
         app.include_router(router)

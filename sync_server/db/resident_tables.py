@@ -1,0 +1,71 @@
+"""Server-only tables of the resident side (居民端, /h5): resident accounts (never staff users),
+their browser sessions, their SMS sign-in codes and the link from a resident to the events they
+reported (services/residents.py, services/resident_reports.py)."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Boolean, DateTime, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .tables import ServerBase
+
+
+class Resident(ServerBase):
+    """A resident account, known by its mobile number. `consent_version` / `consent_at`: the
+    user agreement and privacy policy accepted (None: not yet, or withdrawn). A deleted account
+    keeps its id (its reports stay with the events) but loses its number."""
+
+    __tablename__ = "residents"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    phone: Mapped[str | None] = mapped_column(String(20), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    consent_version: Mapped[str | None] = mapped_column(String(16))
+    consent_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    withdrawn_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    deleted_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class ResidentSession(ServerBase):
+    """One signed-in resident browser: the cookie's token stored as a hash, with its CSRF token.
+    A kind of its own: a resident session never opens /admin or the staff API."""
+
+    __tablename__ = "resident_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    resident_id: Mapped[str] = mapped_column(String(36), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+class ResidentCode(ServerBase):
+    """A resident's SMS sign-in code: a hash, single use, expiring, wrong attempts counted; the
+    rows also count sends per number and per address."""
+
+    __tablename__ = "resident_codes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    phone: Mapped[str] = mapped_column(String(20), index=True)
+    address: Mapped[str] = mapped_column(String(64), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    used: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ResidentReport(ServerBase):
+    """A report (随手拍) a resident filed: the event it became, and the resident's rating of
+    the answer. `address` is where it was filed from (the per-address limit)."""
+
+    __tablename__ = "resident_reports"
+
+    event_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    resident_id: Mapped[str] = mapped_column(String(36), index=True)
+    address: Mapped[str] = mapped_column(String(64), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+    rating: Mapped[int | None] = mapped_column(Integer)
+    rating_note: Mapped[str | None] = mapped_column(Text)
+    rated_at: Mapped[dt.datetime | None] = mapped_column(DateTime)

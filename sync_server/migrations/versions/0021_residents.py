@@ -1,0 +1,79 @@
+"""residents, resident_sessions, resident_codes, resident_reports: the resident side (/h5)
+
+Revision ID: 0021_residents
+Revises: 0015_roles
+Create Date: 2026-12-04 15:20:00
+"""
+from __future__ import annotations
+
+from typing import Sequence, Union
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0021_residents"
+down_revision: Union[str, Sequence[str], None] = "0015_roles"
+branch_labels: Union[str, Sequence[str], None] = None
+depends_on: Union[str, Sequence[str], None] = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "residents",
+        sa.Column("id", sa.String(length=36), nullable=False),
+        sa.Column("phone", sa.String(length=20), nullable=True),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("consent_version", sa.String(length=16), nullable=True),
+        sa.Column("consent_at", sa.DateTime(), nullable=True),
+        sa.Column("withdrawn_at", sa.DateTime(), nullable=True),
+        sa.Column("deleted_at", sa.DateTime(), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_residents")),
+        sa.UniqueConstraint("phone", name=op.f("uq_residents_phone")),
+    )
+    op.create_table(
+        "resident_sessions",
+        sa.Column("token_hash", sa.String(length=64), nullable=False),
+        sa.Column("resident_id", sa.String(length=36), nullable=False),
+        sa.Column("csrf_token", sa.String(length=64), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("last_seen_at", sa.DateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("token_hash", name=op.f("pk_resident_sessions")),
+    )
+    op.create_index(op.f("ix_resident_sessions_resident_id"), "resident_sessions",
+                    ["resident_id"])
+    op.create_table(
+        "resident_codes",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("phone", sa.String(length=20), nullable=False),
+        sa.Column("address", sa.String(length=64), nullable=False),
+        sa.Column("code_hash", sa.String(length=64), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("expires_at", sa.DateTime(), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("used", sa.Boolean(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_resident_codes")),
+    )
+    op.create_index(op.f("ix_resident_codes_phone"), "resident_codes", ["phone"])
+    op.create_index(op.f("ix_resident_codes_address"), "resident_codes", ["address"])
+    op.create_table(
+        "resident_reports",
+        sa.Column("event_id", sa.String(length=36), nullable=False),
+        sa.Column("resident_id", sa.String(length=36), nullable=False),
+        sa.Column("address", sa.String(length=64), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("rating", sa.Integer(), nullable=True),
+        sa.Column("rating_note", sa.Text(), nullable=True),
+        sa.Column("rated_at", sa.DateTime(), nullable=True),
+        sa.PrimaryKeyConstraint("event_id", name=op.f("pk_resident_reports")),
+    )
+    op.create_index(op.f("ix_resident_reports_resident_id"), "resident_reports",
+                    ["resident_id"])
+    op.create_index(op.f("ix_resident_reports_address"), "resident_reports", ["address"])
+    op.create_index(op.f("ix_resident_reports_created_at"), "resident_reports", ["created_at"])
+
+
+def downgrade() -> None:
+    op.drop_table("resident_reports")
+    op.drop_table("resident_codes")
+    op.drop_table("resident_sessions")
+    op.drop_table("residents")
