@@ -215,6 +215,8 @@ MESSAGES: dict[str, str] = {
     "resident_no_grid": "“{village}”尚未划分网格，请选择其他村/社区或联系村（社区）",
     "resident_cannot_rate": "这条反映现在不能评价（尚未答复或已评价过）",
     "resident_rating_invalid": "请选择 1 到 5 星的评价",
+    "hotline_postpone_days": "{label}应为 1 到 {max} 之间的整数",
+    "hotline_limit_days": "“{label}”的办理时限应为 1 到 {max} 之间的整数（天），现在是“{value}”",
     "open311_key_invalid": "api_key 无效或已停用",
     # demo county (sync_server/demo)
     "demo_database_populated": "数据库中已有组织架构数据，未生成演示数据；如确需覆盖，请加 --force（将清空全部数据）",

@@ -22,6 +22,8 @@ WEB_PAGES: dict[str, str] = {
     "web:org": "组织架构",
     "web:users": "账号管理",
     "web:roles": "角色与权限",
+    "web:hotline": "接诉即办",
+    "web:hotline_limits": "接诉即办办理时限",
 }
 
 APP_PAGES: dict[str, str] = {
@@ -42,9 +44,10 @@ SEEDED_ROLES: dict[str, tuple[str, tuple[str, ...]]] = {
     "county_admin": ("县级管理员", (*WEB_PAGES, *_APP_ALL)),
     "township_office": ("乡镇/社区工作人员", ("web:home", "web:people", "web:grids",
                                        "web:registry", "web:sms", "web:qr", "web:work_stats",
-                                       "web:op_log", "web:org", "web:users", *_APP_FIELD)),
+                                       "web:op_log", "web:org", "web:users", "web:hotline",
+                                       *_APP_FIELD)),
     "grid_worker": ("网格员", ("web:home", "web:people", "web:grids", "web:registry",
-                            "web:qr", *_APP_FIELD)),
+                            "web:qr", "web:hotline", *_APP_FIELD)),
 }
 
 

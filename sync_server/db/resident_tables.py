@@ -1,6 +1,7 @@
 """Server-only tables of the resident side (居民端, /h5): resident accounts (never staff users),
 their browser sessions, their SMS sign-in codes and the link from a resident to the events they
-reported (services/residents.py, services/resident_reports.py)."""
+reported (services/residents.py, services/resident_reports.py), and the county's time limits of
+接诉即办 by category (services/hotline.py)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -69,3 +70,15 @@ class ResidentReport(ServerBase):
     rating: Mapped[int | None] = mapped_column(Integer)
     rating_note: Mapped[str | None] = mapped_column(Text)
     rated_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class EventTimeLimit(ServerBase):
+    """The county's time limit to answer an event of one category (接诉即办), in days; a
+    category without a row uses services/resident_reports.TIME_LIMIT_DAYS."""
+
+    __tablename__ = "event_time_limits"
+
+    category: Mapped[str] = mapped_column(String(32), primary_key=True)
+    days: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    updated_by: Mapped[str | None] = mapped_column(String(36))

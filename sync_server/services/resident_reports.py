@@ -26,7 +26,7 @@ from common.errors import DomainError, ValidationError, ValidationErrors
 from common.masking import mask_phone
 from common.schema import DictEntry, Event, EventAction, House, OrgNode, new_id
 
-from ..db.resident_tables import Resident, ResidentReport
+from ..db.resident_tables import EventTimeLimit, Resident, ResidentReport
 from .attachments import AttachmentFiles, receive_whole
 from .authorize import authorize_and_validate
 from .changes import apply_change
@@ -180,10 +180,12 @@ def _position(value: str, field: str, label: str, bound: float) -> float | None:
     return number
 
 
-def due_at(category: str, reported_at: dt.datetime,
-           limits: dict[str, int] | None = None) -> dt.datetime:
-    days = (limits or TIME_LIMIT_DAYS).get(category, DEFAULT_LIMIT_DAYS)
-    return reported_at + dt.timedelta(days=days)
+def due_at(session: Session, category: str, received_at: dt.datetime) -> dt.datetime:
+    """When an event received now must be answered: the county's limit for its category
+    (services/hotline.py sets it), else the default."""
+    row = session.get(EventTimeLimit, category)
+    days = row.days if row is not None else TIME_LIMIT_DAYS.get(category, DEFAULT_LIMIT_DAYS)
+    return received_at + dt.timedelta(days=days)
 
 
 def file_report(session: Session, files: AttachmentFiles, resident: Resident, *,
@@ -236,7 +238,7 @@ def file_report(session: Session, files: AttachmentFiles, resident: Resident, *,
     values = {"title": title[:100], "description": description, "category": category,
               "source": "resident", "reporter_name": "居民" + mask_phone(resident.phone or ""),
               "reporter_phone": resident.phone, "location": where[:200], "status": "pending",
-              "priority": "normal", "reported_at": now, "due_at": due_at(category, now),
+              "priority": "normal", "reported_at": now, "due_at": due_at(session, category, now),
               "supervised": False, "photos": refs, "grid_id": grid.id}
     # the one door of every synced write: fields as declared, the grid live and in scope
     checked_values = authorize_and_validate(session, Scope(grid.id, grid.path), Event, None,
@@ -328,7 +330,7 @@ def rate(session: Session, resident: Resident, event_id: str, *, rating: str, no
     changes: dict[str, Any] = {"satisfaction": satisfaction}
     if reopen and satisfaction == "dissatisfied":
         changes.update(status="assigned" if event.assignee_id else "pending", closed_at=None,
-                       due_at=due_at(event.category, now))
+                       due_at=due_at(session, event.category, now))
     apply_change(session, Event, event.id, changes, now=now)
     text = f"居民评价 {stars} 星（{dict_label('satisfaction', satisfaction)}）" + \
         (f"：{note}" if note else "")

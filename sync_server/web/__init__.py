@@ -7,15 +7,16 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from . import (config, exports, grids, home, oplog, org, people, registry, releases, roles,
-               resident, signin, sms, users, work_stats)
+from . import (config, exports, grids, home, hotline, oplog, org, people, registry, releases,
+               resident, roles, signin, sms, users, work_stats)
 from .security import SecurityHeaders, install_redirects
 
 STATIC = Path(__file__).parent / "static"
 # Every page module's router; a new page module is added here (and its menu line in menu.py).
 ROUTERS = (signin.router, home.router, people.router, exports.router, grids.router,
            registry.router, sms.router, releases.router, oplog.router, work_stats.router,
-           config.router, users.router, org.router, roles.router, resident.router)
+           config.router, users.router, org.router, roles.router, resident.router,
+           hotline.router)
 
 
 def page_paths() -> list[str]:

@@ -1,4 +1,5 @@
-"""residents, resident_sessions, resident_codes, resident_reports: the resident side (/h5)
+"""residents, resident_sessions, resident_codes, resident_reports: the resident side (/h5);
+event_time_limits and the 接诉即办 pages' permissions for the seeded roles
 
 Revision ID: 0021_residents
 Revises: 0015_roles
@@ -17,7 +18,33 @@ branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
 
+NEW_PERMISSIONS = {"county_admin": ("web:hotline", "web:hotline_limits"),
+                   "township_office": ("web:hotline",), "grid_worker": ("web:hotline",)}
+"""What the seeded roles learn (common/permissions.SEEDED_ROLES as of this revision)."""
+ROLES = sa.table("roles", sa.column("code", sa.String), sa.column("permissions", sa.JSON),
+                 sa.column("seeded", sa.Boolean))
+
+
+def _seeded_permissions(change) -> None:  # noqa: ANN001
+    conn = op.get_bind()
+    for code, perms in NEW_PERMISSIONS.items():
+        row = conn.execute(sa.select(ROLES.c.permissions).where(
+            ROLES.c.code == code, ROLES.c.seeded.is_(True))).first()
+        if row is not None:
+            conn.execute(ROLES.update().where(ROLES.c.code == code)
+                         .values(permissions=change(list(row[0] or []), perms)))
+
+
 def upgrade() -> None:
+    _seeded_permissions(lambda have, new: have + [p for p in new if p not in have])
+    op.create_table(
+        "event_time_limits",
+        sa.Column("category", sa.String(length=32), nullable=False),
+        sa.Column("days", sa.Integer(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.Column("updated_by", sa.String(length=36), nullable=True),
+        sa.PrimaryKeyConstraint("category", name=op.f("pk_event_time_limits")),
+    )
     op.create_table(
         "residents",
         sa.Column("id", sa.String(length=36), nullable=False),
@@ -73,6 +100,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    _seeded_permissions(lambda have, new: [p for p in have if p not in new])
+    op.drop_table("event_time_limits")
     op.drop_table("resident_reports")
     op.drop_table("resident_codes")
     op.drop_table("resident_sessions")
