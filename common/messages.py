@@ -218,6 +218,10 @@ MESSAGES: dict[str, str] = {
     "hotline_postpone_days": "{label}应为 1 到 {max} 之间的整数",
     "hotline_limit_days": "“{label}”的办理时限应为 1 到 {max} 之间的整数（天），现在是“{value}”",
     "open311_key_invalid": "api_key 无效或已停用",
+    "open311_limit": "提交过于频繁（每个接入方每小时最多 {per_hour} 条），请稍后再试",
+    "open311_time_invalid": "{label}“{value}”不是 ISO 8601 格式的时间（如 2026-12-04T10:00:00+08:00）",
+    "open311_status_invalid": "status“{value}”无效，应为 open 或 closed",
+    "open311_name_taken": "接入方名称“{name}”已存在",
     # demo county (sync_server/demo)
     "demo_database_populated": "数据库中已有组织架构数据，未生成演示数据；如确需覆盖，请加 --force（将清空全部数据）",
 }

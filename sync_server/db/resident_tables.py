@@ -82,3 +82,27 @@ class EventTimeLimit(ServerBase):
     days: Mapped[int] = mapped_column(Integer)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime)
     updated_by: Mapped[str | None] = mapped_column(String(36))
+
+
+class Open311Client(ServerBase):
+    """A registered Open311 GeoReport v2 client (another civic app, a reporting kiosk): its
+    api_key is stored only as a hash; a deactivated client is refused."""
+
+    __tablename__ = "open311_clients"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    created_by: Mapped[str | None] = mapped_column(String(36))
+
+
+class Open311Request(ServerBase):
+    """An event filed through Open311, and the client that filed it (who may follow it)."""
+
+    __tablename__ = "open311_requests"
+
+    event_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    client_id: Mapped[str] = mapped_column(String(36), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)

@@ -188,12 +188,40 @@ def due_at(session: Session, category: str, received_at: dt.datetime) -> dt.date
     return received_at + dt.timedelta(days=days)
 
 
+@dataclass(frozen=True)
+class Reporter:
+    """Who files: the uploader id their photos are recorded under, and what the event shows."""
+
+    id: str
+    name: str
+    phone: str | None
+
+
 def file_report(session: Session, files: AttachmentFiles, resident: Resident, *,
                 category: str, description: str, village_id: str, address: str,
                 lat: str = "", lon: str = "", photos: list[bytes], client: str,
                 now: dt.datetime) -> Event:
     """A 随手拍 becomes a pending event in the grid holding the place, due by its category's
     time limit. Refusals name the field; nothing is written when any check fails."""
+    reporter = Reporter(resident.id, "居民" + (mask_phone(resident.phone or "") or ""),
+                        resident.phone)
+    event = create_event(session, files, reporter, category=category,
+                         description=description, village_id=village_id, address=address,
+                         lat=lat, lon=lon, photos=photos, now=now,
+                         limits=lambda: _check_limits(session, resident, client, now))
+    session.add(ResidentReport(event_id=event.id, resident_id=resident.id,
+                               address=client[:64], created_at=now))
+    session.flush()
+    return event
+
+
+def create_event(session: Session, files: AttachmentFiles, reporter: Reporter, *,
+                 category: str, description: str, village_id: str, address: str,
+                 lat: str = "", lon: str = "", photos: list[bytes], now: dt.datetime,
+                 limits: Any = None, source: str = "resident") -> Event:
+    """The checks and the write every outside report goes through (the resident pages and
+    Open311): fields by name, the grid holding the place, the caller's limits (`limits()`
+    raises), the photos; then the event through the one door of synced writes."""
     errors: list[ValidationError] = []
     codes = dict(categories(session))
     if category not in codes:
@@ -221,7 +249,8 @@ def file_report(session: Session, files: AttachmentFiles, resident: Resident, *,
     if len(photos) > MAX_PHOTOS:
         raise DomainError("resident_too_many_photos", "photos", max=MAX_PHOTOS)
     grid = grid_for(session, village_id, address)
-    _check_limits(session, resident, client, now)
+    if limits is not None:
+        limits()
     checked = [check_photo(p, i) for i, p in enumerate(photos)]
     gps = next((c.gps for c in checked if c.gps), None)
     if latitude is None and gps:
@@ -232,22 +261,30 @@ def file_report(session: Session, files: AttachmentFiles, resident: Resident, *,
     refs = []
     for c in checked:
         sha = sha256_hex(c.data)
-        receive_whole(session, files, sha, c.data, user_id=resident.id, device_id=None, now=now)
+        receive_whole(session, files, sha, c.data, user_id=reporter.id, device_id=None,
+                      now=now)
         refs.append(photo_ref(sha, len(c.data), c.mime, c.thumb))
     title = f"{codes[category]}：{description[:40]}"
     values = {"title": title[:100], "description": description, "category": category,
-              "source": "resident", "reporter_name": "居民" + mask_phone(resident.phone or ""),
-              "reporter_phone": resident.phone, "location": where[:200], "status": "pending",
-              "priority": "normal", "reported_at": now, "due_at": due_at(session, category, now),
-              "supervised": False, "photos": refs, "grid_id": grid.id}
+              "source": source, "reporter_name": reporter.name[:64],
+              "reporter_phone": reporter.phone, "location": where[:200], "status": "pending",
+              "priority": "normal", "reported_at": now,
+              "due_at": due_at(session, category, now), "supervised": False, "photos": refs,
+              "grid_id": grid.id}
     # the one door of every synced write: fields as declared, the grid live and in scope
     checked_values = authorize_and_validate(session, Scope(grid.id, grid.path), Event, None,
-                                            values, user_id=resident.id).values
-    event = apply_change(session, Event, new_id(), checked_values, now=now)
-    session.add(ResidentReport(event_id=event.id, resident_id=resident.id,
-                               address=client[:64], created_at=now))
-    session.flush()
-    return event
+                                            values, user_id=reporter.id).values
+    return apply_change(session, Event, new_id(), checked_values, now=now)
+
+
+def village_in(session: Session, text: str) -> str:
+    """The village or community whose name `text` mentions (the longest name wins), or ""."""
+    best = ("", 0)
+    for node_id, name in session.execute(select(OrgNode.id, OrgNode.name).where(
+            OrgNode.level == "village", OrgNode.deleted.is_(False))):
+        if name and name in (text or "") and len(name) > best[1]:
+            best = (node_id, len(name))
+    return best[0]
 
 
 # -- following a report ------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from common.errors import DomainError, ValidationErrors
 
 from ..api.deps import NowDep
 from ..api.errors import status_of
-from ..services import hotline
+from ..services import hotline, open311
 from ..services.resident_reports import categories
 from .deps import (FormDep, PageSession, WebScopeDep, WebUserDep, page_permission, render,
                    templates)
@@ -57,6 +57,37 @@ def limits_save(request: Request, session: PageSession, signed: WebUserDep, now:
     return render(request, "hotline_limits.html", title="办理时限", saved=True,
                   categories=categories(session), values=hotline.time_limits(session),
                   errors={})
+
+
+@router.get("/open311")
+def open311_clients(request: Request, session: PageSession, signed: WebUserDep) -> Response:
+    _may_set_limits(request)
+    return render(request, "hotline_open311.html", title="Open311 接入",
+                  clients=open311.clients(session), errors={}, values={})
+
+
+@router.post("/open311")
+def open311_register(request: Request, session: PageSession, signed: WebUserDep, now: NowDep,
+                     form: FormDep) -> Response:
+    """A new client; its api_key is shown this once."""
+    _may_set_limits(request)
+    name = str(form.get("name", ""))
+    try:
+        client, key = open311.register_client(session, signed.user, name, now=now)
+    except ValidationErrors as err:
+        return render(request, "hotline_open311.html", status_code=422, title="Open311 接入",
+                      clients=open311.clients(session), values={"name": name},
+                      errors={e.field: e.message() for e in err.errors})
+    return render(request, "hotline_open311.html", title="Open311 接入", new_key=key,
+                  new_name=client.name, clients=open311.clients(session), errors={}, values={})
+
+
+@router.post("/open311/{client_id}/active")
+def open311_active(request: Request, session: PageSession, signed: WebUserDep, now: NowDep,
+                   client_id: str, form: FormDep) -> Response:
+    _may_set_limits(request)
+    open311.set_active(session, signed.user, client_id, form.get("active") == "true", now=now)
+    return RedirectResponse("/admin/hotline/open311", status_code=303)
 
 
 def _may_set_limits(request: Request) -> None:

@@ -65,6 +65,9 @@ def install_redirects(app: FastAPI) -> None:
 
     @app.exception_handler(DomainError)
     async def refused(request: Request, err: DomainError) -> Response:
+        if request.url.path.startswith("/open311"):  # the GeoReport v2 error list
+            return JSONResponse([{"code": status_of(err), "description": err.message()}],
+                                status_code=status_of(err))
         if request.url.path.startswith("/h5"):
             from .resident import page
             return page(request, "error.html", status_of(err), title="无法完成",

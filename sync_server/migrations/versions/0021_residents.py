@@ -1,5 +1,6 @@
 """residents, resident_sessions, resident_codes, resident_reports: the resident side (/h5);
-event_time_limits and the 接诉即办 pages' permissions for the seeded roles
+event_time_limits and the 接诉即办 pages' permissions for the seeded roles; open311_clients and
+open311_requests (Open311 GeoReport v2)
 
 Revision ID: 0021_residents
 Revises: 0015_roles
@@ -45,6 +46,28 @@ def upgrade() -> None:
         sa.Column("updated_by", sa.String(length=36), nullable=True),
         sa.PrimaryKeyConstraint("category", name=op.f("pk_event_time_limits")),
     )
+    op.create_table(
+        "open311_clients",
+        sa.Column("id", sa.String(length=36), nullable=False),
+        sa.Column("name", sa.String(length=64), nullable=False),
+        sa.Column("key_hash", sa.String(length=64), nullable=False),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("created_by", sa.String(length=36), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_open311_clients")),
+        sa.UniqueConstraint("name", name=op.f("uq_open311_clients_name")),
+        sa.UniqueConstraint("key_hash", name=op.f("uq_open311_clients_key_hash")),
+    )
+    op.create_table(
+        "open311_requests",
+        sa.Column("event_id", sa.String(length=36), nullable=False),
+        sa.Column("client_id", sa.String(length=36), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("event_id", name=op.f("pk_open311_requests")),
+    )
+    op.create_index(op.f("ix_open311_requests_client_id"), "open311_requests", ["client_id"])
+    op.create_index(op.f("ix_open311_requests_created_at"), "open311_requests",
+                    ["created_at"])
     op.create_table(
         "residents",
         sa.Column("id", sa.String(length=36), nullable=False),
@@ -102,6 +125,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     _seeded_permissions(lambda have, new: [p for p in have if p not in new])
     op.drop_table("event_time_limits")
+    op.drop_table("open311_requests")
+    op.drop_table("open311_clients")
     op.drop_table("resident_reports")
     op.drop_table("resident_codes")
     op.drop_table("resident_sessions")
