@@ -76,13 +76,15 @@ def _names(session: Session, ids: set[str | None]) -> dict[str, str]:
 
 def list_events(session: Session, scope: Scope, user: User, which: str, *, now: dt.datetime,
                 page: int = 1, per_page: int = 50) -> tuple[list[dict[str, Any]], int]:
-    """One list's events in scope, the most urgent first (due soonest), with the total."""
+    """One list's events in scope with the total: open work the most urgent first (due
+    soonest), the closed, dissatisfied and full lists the newest first."""
     cond = (Event.deleted.is_(False), scope.condition(Event), _condition(check_list(which),
                                                                          user, now))
     total = session.scalar(select(func.count()).select_from(Event).where(*cond)) or 0
-    rows = list(session.scalars(select(Event).where(*cond).order_by(
-        Event.due_at.is_(None), Event.due_at, Event.reported_at.desc(), Event.id)
-        .limit(per_page).offset((max(page, 1) - 1) * per_page)))
+    order = ((Event.reported_at.desc(), Event.id) if which in ("closed", "dissatisfied", "all")
+             else (Event.due_at.is_(None), Event.due_at, Event.reported_at.desc(), Event.id))
+    rows = list(session.scalars(select(Event).where(*cond).order_by(*order)
+                                .limit(per_page).offset((max(page, 1) - 1) * per_page)))
     names = _names(session, {e.assignee_id for e in rows})
     return [_row(e, names, now) for e in rows], total
 

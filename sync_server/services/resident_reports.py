@@ -19,8 +19,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from common.attachments import (THUMB_MAX_BYTES, THUMB_MAX_PX, photo_ref, sha256_hex,
-                                thumb_bytes)
+from common.attachments import (THUMB_MAX_BYTES, THUMB_MAX_PX, photo_hashes, photo_ref,
+                                sha256_hex, thumb_bytes)
 from common.dictionaries import label as dict_label
 from common.errors import DomainError, ValidationError, ValidationErrors
 from common.masking import mask_phone
@@ -341,6 +341,16 @@ def report_detail(session: Session, resident: Resident, event_id: str) -> dict[s
     return {**_summary(event, report), "history": history, "answer": answer,
             "rating": report.rating, "rating_note": report.rating_note,
             "can_rate": event.status == "closed" and report.rating is None}
+
+
+def photo_path(session: Session, files: AttachmentFiles, resident: Resident, event_id: str,
+               index: int) -> Any:
+    """The stored file of photo `index` of the resident's own report."""
+    event, _ = _mine(session, resident, event_id)
+    hashes = photo_hashes(event.photos)
+    if not 0 <= index < len(hashes) or not files.final(hashes[index]).exists():
+        raise DomainError("not_found")
+    return files.final(hashes[index])
 
 
 def rate(session: Session, resident: Resident, event_id: str, *, rating: str, note: str,

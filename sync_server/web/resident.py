@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import FileResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.datastructures import UploadFile
 
@@ -23,6 +23,7 @@ from common.masking import mask_phone
 from ..api.deps import NowDep, SettingsDep
 from ..api.errors import status_of
 from ..services import captcha, resident_reports, residents
+from ..services.hotline import LOCAL_OFFSET
 from ..services.web_signin import CODE_LIFETIME
 from .deps import FormDep, PageSession, read_form_token, templates
 from .security import CSRF_FIELD, WRITES, same_token
@@ -33,6 +34,8 @@ LOGIN_COOKIE = "yzb_resident_login"  # double-submit token of the sign-in forms
 STATIC = Path(__file__).parent / "static" / "h5"
 # thumbnails travel inside the records as bytes; pages show them as data: images
 templates.env.filters.setdefault("b64", lambda b: base64.b64encode(b).decode("ascii"))
+# times are stored in UTC; residents read the county's time
+templates.env.globals.setdefault("local_offset", LOCAL_OFFSET)
 
 
 class ResidentSignInNeeded(Exception):
@@ -276,6 +279,16 @@ def report_detail(request: Request, session: PageSession, signed: ConsentingDep,
                   event_id: str, filed: int = 0) -> Response:
     return page(request, "report_detail.html", title="反映详情", filed=bool(filed),
                 r=resident_reports.report_detail(session, signed.resident, event_id))
+
+
+@router.get("/reports/{event_id}/photos/{index}")
+def report_photo(session: PageSession, request: Request, signed: ConsentingDep, event_id: str,
+                 index: int) -> Response:
+    """One photo of the resident's own report (stored without its EXIF)."""
+    path = resident_reports.photo_path(session, request.app.state.attachment_files,
+                                       signed.resident, event_id, index)
+    return FileResponse(path, media_type="image/jpeg",
+                        headers={"Cache-Control": "private, max-age=86400"})
 
 
 @router.post("/reports/{event_id}/rate")

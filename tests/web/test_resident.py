@@ -134,6 +134,10 @@ def test_a_report_becomes_an_event_in_the_grid_with_a_stripped_photo_and_its_pos
         assert not img.getexif()  # no camera make, no GPS in what is kept and shown
     page = client.get(f"/h5/reports/{event_id}")
     assert "已受理" in page.text and "幸福路垃圾桶满了" in page.text
+    assert client.get(f"/h5/reports/{event_id}/photos/0").content == stored
+    assert client.get(f"/h5/reports/{event_id}/photos/1").status_code == 404
+    assert signed_in(web, "13700009999").get(
+        f"/h5/reports/{event_id}/photos/0").status_code == 404  # another resident
 
 
 @pytest.mark.parametrize("values, photos, status, message", [

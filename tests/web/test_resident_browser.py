@@ -95,6 +95,7 @@ def test_a_phone_files_a_report_the_grid_laptop_answers_it_and_the_phone_rates_i
     page.get_by_text(re.compile("已选择 1 张照片")).wait_for()
     page.get_by_label("问题类别").select_option(label="环境卫生")
     page.get_by_label("问题描述").fill("幸福路垃圾桶满了三天没人清运")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # no sideways scroll
     page.get_by_label("所在村/社区").select_option(value=live.tree.id("v1"))
     page.get_by_label("详细地址").fill("幸福路 12 号")
     page.get_by_role("button", name="提交").click()
