@@ -139,7 +139,7 @@ def check_photo(data: bytes, index: int) -> CheckedPhoto:
                 img = img.convert("RGB")
             img.thumbnail((2048, 2048))
             out = io.BytesIO()
-            img.save(out, "JPEG", quality=85, optimize=True)  # no exif= : metadata dropped
+            img.save(out, "JPEG", quality=80, optimize=True)  # no exif= : metadata dropped
             small = img.copy()
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError,
             Image.DecompressionBombError) as exc:
