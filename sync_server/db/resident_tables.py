@@ -26,6 +26,8 @@ class Resident(ServerBase):
     consent_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     withdrawn_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     deleted_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    village_id: Mapped[str | None] = mapped_column(String(36))  # the registered address …
+    address: Mapped[str | None] = mapped_column(String(120))  # … that finds "my grid worker"
 
 
 class ResidentSession(ServerBase):

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from common.errors import DomainError
-from common.schema import Event
+from common.errors import DomainError, ValidationError, ValidationErrors
+from common.schema import Event, User
 from common.validation import check_phone
 
 from ..db.engine import refuse_keeping
@@ -170,6 +170,43 @@ def withdraw_consent(session: Session, resident: Resident, *, now: dt.datetime) 
     session.flush()
 
 
+def set_address(session: Session, resident: Resident, *, village_id: str,
+                address: str) -> None:
+    """The resident's registered address (village or community, and the street address)."""
+    from .resident_reports import ADDRESS_MAX, places
+
+    errors = []
+    if village_id not in dict(places(session)):
+        errors.append(ValidationError("required", "village_id", label="所在村/社区"))
+    address = (address or "").strip()
+    if not address:
+        errors.append(ValidationError("required", "address", label="详细地址"))
+    elif len(address) > ADDRESS_MAX:
+        errors.append(ValidationError("too_long", "address", label="详细地址", max=ADDRESS_MAX,
+                                      length=len(address)))
+    if errors:
+        raise ValidationErrors(errors)
+    resident.village_id, resident.address = village_id, address
+    session.flush()
+
+
+def my_grid_workers(session: Session, resident: Resident) -> list[tuple[str, str]]:
+    """(name, work phone) of the grid workers of the grid holding the resident's registered
+    address: nothing else about them."""
+    from .resident_reports import grid_for
+
+    if not resident.village_id or not resident.address:
+        return []
+    try:
+        grid = grid_for(session, resident.village_id, resident.address)
+    except DomainError:
+        return []
+    return [(name, phone or "") for name, phone in session.execute(
+        select(User.display_name, User.phone).where(
+            User.scope_node_id == grid.id, User.role == "grid_worker",
+            User.active.is_(True), User.deleted.is_(False)).order_by(User.display_name))]
+
+
 def delete_account(session: Session, resident: Resident, *, now: dt.datetime) -> int:
     """The account is deleted: its number is forgotten, every session ends, and the reporter's
     number on its events is removed (a synced write, so devices forget it too). Answers the
@@ -181,6 +218,7 @@ def delete_account(session: Session, resident: Resident, *, now: dt.datetime) ->
         apply_change(session, Event, event.id, {"reporter_phone": None,
                                                 "reporter_name": "居民（已注销）"}, now=now)
     resident.phone, resident.deleted_at = None, now
+    resident.village_id = resident.address = None
     resident.consent_version = resident.consent_at = None
     session.execute(delete(ResidentSession).where(ResidentSession.resident_id == resident.id))
     session.flush()

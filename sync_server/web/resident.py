@@ -200,10 +200,31 @@ def consent_submit(request: Request, session: PageSession, signed: ResidentDep, 
     return RedirectResponse("/h5/", status_code=303)
 
 
+def _profile(request: Request, session, signed, status_code: int = 200,  # noqa: ANN001
+             **context: Any) -> Response:
+    r = signed.resident
+    context.setdefault("values", {"village_id": r.village_id or "", "address": r.address or ""})
+    return page(request, "profile.html", status_code, title="我的",
+                phone=mask_phone(r.phone or ""), consent=residents.has_consent(r),
+                places=resident_reports.places(session),
+                workers=residents.my_grid_workers(session, r), **context)
+
+
 @router.get("/profile")
-def profile(request: Request, signed: ResidentDep) -> Response:
-    return page(request, "profile.html", title="我的", phone=mask_phone(
-        signed.resident.phone or ""), consent=residents.has_consent(signed.resident))
+def profile(request: Request, session: PageSession, signed: ResidentDep) -> Response:
+    return _profile(request, session, signed)
+
+
+@router.post("/profile/address")
+def save_address(request: Request, session: PageSession, signed: ResidentDep,
+                 form: FormDep) -> Response:
+    values = {k: str(form.get(k, "")) for k in ("village_id", "address")}
+    try:
+        residents.set_address(session, signed.resident, **values)
+    except DomainError as err:
+        return _profile(request, session, signed, status_of(err), values=values,
+                        errors=_field_errors(err, "address"))
+    return RedirectResponse("/h5/profile", status_code=303)
 
 
 @router.post("/profile/withdraw")
@@ -217,10 +238,8 @@ def withdraw(request: Request, session: PageSession, signed: ResidentDep,
 def delete_account(request: Request, session: PageSession, signed: ResidentDep, now: NowDep,
                    form: FormDep) -> Response:
     if form.get("confirm") != "yes":
-        return page(request, "profile.html", 422, title="我的",
-                    phone=mask_phone(signed.resident.phone or ""),
-                    consent=residents.has_consent(signed.resident),
-                    errors={"confirm": "请勾选“我确认注销账号”后再注销"})
+        return _profile(request, session, signed, 422,
+                        errors={"confirm": "请勾选“我确认注销账号”后再注销"})
     residents.delete_account(session, signed.resident, now=now)
     answer = RedirectResponse("/h5/login", status_code=303)
     answer.delete_cookie(RESIDENT_COOKIE, path="/h5")

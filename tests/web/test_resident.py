@@ -234,3 +234,22 @@ def test_a_bounded_flood_of_codes_and_reports_gets_429s_and_never_a_5xx(web):
     filed = [file_report(web, client).status_code for _ in range(14)]
     assert filed.count(303) == 10 and set(filed) == {303, 429}
     assert "提交过于频繁" in file_report(web, client).text
+
+
+def test_my_grid_worker_shows_only_the_name_and_work_phone_for_my_address(web):
+    from common.schema import User
+    with web.session() as s:
+        s.get(User, web.tree.users["worker1a"].id).phone = "13911112222"
+        s.commit()
+    client = signed_in(web)
+    page = client.get("/h5/profile")
+    assert "登记住址后" in page.text
+    bad = client.post("/h5/profile/address", data={"csrf_token": csrf(page.text),
+                                                   "village_id": "", "address": ""})
+    assert bad.status_code == 422 and "所在村/社区不能为空" in bad.text and "详细地址不能为空" in bad.text
+    client.post("/h5/profile/address", data={"csrf_token": csrf(page.text),
+                                              "village_id": web.tree.id("v1"),
+                                              "address": "幸福路 12 号"})
+    page = client.get("/h5/profile").text
+    assert "worker1a · " in page and "13911112222" in page
+    assert "worker1b" not in page and "worker1a（" not in page  # no account name, no other grid

@@ -77,6 +77,8 @@ def upgrade() -> None:
         sa.Column("consent_at", sa.DateTime(), nullable=True),
         sa.Column("withdrawn_at", sa.DateTime(), nullable=True),
         sa.Column("deleted_at", sa.DateTime(), nullable=True),
+        sa.Column("village_id", sa.String(length=36), nullable=True),
+        sa.Column("address", sa.String(length=120), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_residents")),
         sa.UniqueConstraint("phone", name=op.f("uq_residents_phone")),
     )
