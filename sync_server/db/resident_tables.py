@@ -108,3 +108,19 @@ class Open311Request(ServerBase):
     event_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     client_id: Mapped[str] = mapped_column(String(36), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+
+
+class Notice(ServerBase):
+    """A notice or news item (通知公告) published by county or township staff for the residents
+    of one org node (county, township, village or grid) and everything below it."""
+
+    __tablename__ = "notices"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    title: Mapped[str] = mapped_column(String(100))
+    body: Mapped[str] = mapped_column(Text)
+    target_node_id: Mapped[str] = mapped_column(String(36))
+    target_path: Mapped[str] = mapped_column(String(400), index=True)
+    published_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+    published_by: Mapped[str] = mapped_column(String(36))
+    withdrawn: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -22,7 +22,7 @@ from common.masking import mask_phone
 
 from ..api.deps import NowDep, SettingsDep
 from ..api.errors import status_of
-from ..services import captcha, resident_reports, residents
+from ..services import captcha, notices, resident_reports, residents
 from ..services.hotline import LOCAL_OFFSET
 from ..services.web_signin import CODE_LIFETIME
 from .deps import FormDep, PageSession, read_form_token, templates
@@ -250,7 +250,14 @@ def delete_account(request: Request, session: PageSession, signed: ResidentDep, 
 @router.get("/")
 def home(request: Request, session: PageSession, signed: ConsentingDep) -> Response:
     reports = resident_reports.my_reports(session, signed.resident)
-    return page(request, "home.html", title="首页", reports=reports[:3])
+    return page(request, "home.html", title="首页", reports=reports[:3],
+                notices=notices.for_resident(session, signed.resident, limit=3))
+
+
+@router.get("/notices")
+def notice_list(request: Request, session: PageSession, signed: ConsentingDep) -> Response:
+    return page(request, "notices.html", title="通知公告",
+                notices=notices.for_resident(session, signed.resident))
 
 
 def _report_page(request: Request, session, status_code: int = 200,  # noqa: ANN001

@@ -253,3 +253,25 @@ def test_my_grid_worker_shows_only_the_name_and_work_phone_for_my_address(web):
     page = client.get("/h5/profile").text
     assert "worker1a · " in page and "13911112222" in page
     assert "worker1b" not in page and "worker1a（" not in page  # no account name, no other grid
+
+
+def test_notices_reach_the_residents_of_the_node_they_were_published_to(web):
+    office = TestClient(web.app)
+    sign_in(office, "office1")
+    page = office.get("/admin/notices")
+    bad = office.post("/admin/notices", data={"csrf_token": csrf(page.text), "title": "",
+                                              "body": "x", "target_node_id": web.tree.id("v2")})
+    assert bad.status_code == 422 and "标题不能为空" in bad.text and "发布范围不能为空" in bad.text
+    for title, node in (("团结社区停水通知", "v1"), ("第二网格消杀", "g1b")):
+        office.post("/admin/notices", data={"csrf_token": csrf(page.text), "title": title,
+                                            "body": "明天 9 点到 12 点", "target_node_id":
+                                            web.tree.id(node)})
+    client = signed_in(web)
+    assert "团结社区停水通知" not in client.get("/h5/notices").text  # no address yet
+    page = client.get("/h5/profile")
+    client.post("/h5/profile/address", data={"csrf_token": csrf(page.text),
+                                              "village_id": web.tree.id("v1"),
+                                              "address": "幸福路 12 号"})
+    text = client.get("/h5/notices").text
+    assert "团结社区停水通知" in text and "第二网格消杀" not in text  # address is in g1a
+    assert "团结社区停水通知" in client.get("/h5/").text

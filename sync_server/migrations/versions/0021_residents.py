@@ -1,6 +1,6 @@
 """residents, resident_sessions, resident_codes, resident_reports: the resident side (/h5);
 event_time_limits and the 接诉即办 pages' permissions for the seeded roles; open311_clients and
-open311_requests (Open311 GeoReport v2)
+open311_requests (Open311 GeoReport v2); notices for residents
 
 Revision ID: 0021_residents
 Revises: 0015_roles
@@ -19,8 +19,9 @@ branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
 
-NEW_PERMISSIONS = {"county_admin": ("web:hotline", "web:hotline_limits"),
-                   "township_office": ("web:hotline",), "grid_worker": ("web:hotline",)}
+NEW_PERMISSIONS = {"county_admin": ("web:hotline", "web:hotline_limits", "web:notices"),
+                   "township_office": ("web:hotline", "web:notices"),
+                   "grid_worker": ("web:hotline",)}
 """What the seeded roles learn (common/permissions.SEEDED_ROLES as of this revision)."""
 ROLES = sa.table("roles", sa.column("code", sa.String), sa.column("permissions", sa.JSON),
                  sa.column("seeded", sa.Boolean))
@@ -46,6 +47,20 @@ def upgrade() -> None:
         sa.Column("updated_by", sa.String(length=36), nullable=True),
         sa.PrimaryKeyConstraint("category", name=op.f("pk_event_time_limits")),
     )
+    op.create_table(
+        "notices",
+        sa.Column("id", sa.String(length=36), nullable=False),
+        sa.Column("title", sa.String(length=100), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("target_node_id", sa.String(length=36), nullable=False),
+        sa.Column("target_path", sa.String(length=400), nullable=False),
+        sa.Column("published_at", sa.DateTime(), nullable=False),
+        sa.Column("published_by", sa.String(length=36), nullable=False),
+        sa.Column("withdrawn", sa.Boolean(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_notices")),
+    )
+    op.create_index(op.f("ix_notices_target_path"), "notices", ["target_path"])
+    op.create_index(op.f("ix_notices_published_at"), "notices", ["published_at"])
     op.create_table(
         "open311_clients",
         sa.Column("id", sa.String(length=36), nullable=False),
@@ -128,6 +143,7 @@ def downgrade() -> None:
     _seeded_permissions(lambda have, new: [p for p in have if p not in new])
     op.drop_table("event_time_limits")
     op.drop_table("open311_requests")
+    op.drop_table("notices")
     op.drop_table("open311_clients")
     op.drop_table("resident_reports")
     op.drop_table("resident_codes")
