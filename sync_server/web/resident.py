@@ -216,7 +216,7 @@ def profile(request: Request, session: PageSession, signed: ResidentDep) -> Resp
 
 
 @router.post("/profile/address")
-def save_address(request: Request, session: PageSession, signed: ResidentDep,
+def save_address(request: Request, session: PageSession, signed: ConsentingDep,
                  form: FormDep) -> Response:
     values = {k: str(form.get(k, "")) for k in ("village_id", "address")}
     try:
