@@ -217,6 +217,8 @@ MESSAGES: dict[str, str] = {
     "resident_rating_invalid": "请选择 1 到 5 星的评价",
     "hotline_postpone_days": "{label}应为 1 到 {max} 之间的整数",
     "hotline_limit_days": "“{label}”的办理时限应为 1 到 {max} 之间的整数（天），现在是“{value}”",
+    "wish_step_invalid": "这个心愿现在不能“{step}”（当前状态：{status}）",
+    "wish_limit": "进行中的心愿最多 {max} 个，请等已有心愿完成后再发布",
     "open311_key_invalid": "api_key 无效或已停用",
     "open311_limit": "提交过于频繁（每个接入方每小时最多 {per_hour} 条），请稍后再试",
     "open311_time_invalid": "{label}“{value}”不是 ISO 8601 格式的时间（如 2026-12-04T10:00:00+08:00）",

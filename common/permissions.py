@@ -25,6 +25,7 @@ WEB_PAGES: dict[str, str] = {
     "web:hotline": "接诉即办",
     "web:hotline_limits": "接诉即办办理时限",
     "web:notices": "通知公告",
+    "web:wishes": "微心愿",
 }
 
 APP_PAGES: dict[str, str] = {
@@ -46,9 +47,9 @@ SEEDED_ROLES: dict[str, tuple[str, tuple[str, ...]]] = {
     "township_office": ("乡镇/社区工作人员", ("web:home", "web:people", "web:grids",
                                        "web:registry", "web:sms", "web:qr", "web:work_stats",
                                        "web:op_log", "web:org", "web:users", "web:hotline",
-                                       "web:notices", *_APP_FIELD)),
+                                       "web:notices", "web:wishes", *_APP_FIELD)),
     "grid_worker": ("网格员", ("web:home", "web:people", "web:grids", "web:registry",
-                            "web:qr", "web:hotline", *_APP_FIELD)),
+                            "web:qr", "web:hotline", "web:wishes", *_APP_FIELD)),
 }
 
 

@@ -124,3 +124,24 @@ class Notice(ServerBase):
     published_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
     published_by: Mapped[str] = mapped_column(String(36))
     withdrawn: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Wish(ServerBase):
+    """A resident's small wish (微心愿, contract item 88): posted for their village or community,
+    claimed by a cadre, marked fulfilled, confirmed by the resident.
+    status: open → claimed → fulfilled → confirmed."""
+
+    __tablename__ = "wishes"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    resident_id: Mapped[str] = mapped_column(String(36), index=True)
+    title: Mapped[str] = mapped_column(String(60))
+    body: Mapped[str | None] = mapped_column(Text)
+    village_id: Mapped[str] = mapped_column(String(36))
+    village_path: Mapped[str] = mapped_column(String(400), index=True)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    claimed_by: Mapped[str | None] = mapped_column(String(36))
+    claimed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    fulfilled_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    confirmed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)

@@ -8,7 +8,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from . import (config, exports, grids, home, hotline, notices, oplog, org, people, registry,
-               releases, resident, roles, signin, sms, users, work_stats)
+               releases, resident, roles, signin, sms, users, wishes, work_stats)
 from .security import SecurityHeaders, install_redirects
 
 STATIC = Path(__file__).parent / "static"
@@ -16,7 +16,7 @@ STATIC = Path(__file__).parent / "static"
 ROUTERS = (signin.router, home.router, people.router, exports.router, grids.router,
            registry.router, sms.router, releases.router, oplog.router, work_stats.router,
            config.router, users.router, org.router, roles.router, resident.router,
-           hotline.router, notices.router)
+           hotline.router, notices.router, wishes.router)
 
 
 def page_paths() -> list[str]:

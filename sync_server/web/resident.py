@@ -22,7 +22,7 @@ from common.masking import mask_phone
 
 from ..api.deps import NowDep, SettingsDep
 from ..api.errors import status_of
-from ..services import captcha, notices, resident_reports, residents
+from ..services import captcha, notices, resident_reports, residents, wishes
 from ..services.hotline import LOCAL_OFFSET
 from ..services.web_signin import CODE_LIFETIME
 from .deps import FormDep, PageSession, read_form_token, templates
@@ -332,6 +332,38 @@ def rate(request: Request, session: PageSession, signed: ConsentingDep, now: Now
                     r=resident_reports.report_detail(session, signed.resident, event_id),
                     errors=_field_errors(err, "rating"))
     return RedirectResponse(f"/h5/reports/{event_id}", status_code=303)
+
+
+def _wishes_page(request: Request, session, signed, status_code: int = 200,  # noqa: ANN001
+                 **context: Any) -> Response:
+    context.setdefault("values", {"village_id": signed.resident.village_id or ""})
+    return page(request, "wishes.html", status_code, title="微心愿",
+                places=resident_reports.places(session),
+                wishes=wishes.mine(session, signed.resident), **context)
+
+
+@router.get("/wishes")
+def wish_list(request: Request, session: PageSession, signed: ConsentingDep) -> Response:
+    return _wishes_page(request, session, signed)
+
+
+@router.post("/wishes")
+def wish_post(request: Request, session: PageSession, signed: ConsentingDep, now: NowDep,
+              form: FormDep) -> Response:
+    values = {k: str(form.get(k, "")) for k in ("title", "body", "village_id")}
+    try:
+        wishes.post(session, signed.resident, now=now, **values)
+    except DomainError as err:
+        return _wishes_page(request, session, signed, status_of(err), values=values,
+                            errors=_field_errors(err, "title"))
+    return RedirectResponse("/h5/wishes", status_code=303)
+
+
+@router.post("/wishes/{wish_id}/confirm")
+def wish_confirm(request: Request, session: PageSession, signed: ConsentingDep, now: NowDep,
+                 wish_id: str) -> Response:
+    wishes.confirm(session, signed.resident, wish_id, now=now)
+    return RedirectResponse("/h5/wishes", status_code=303)
 
 
 def install(app: FastAPI) -> None:

@@ -275,3 +275,31 @@ def test_notices_reach_the_residents_of_the_node_they_were_published_to(web):
     text = client.get("/h5/notices").text
     assert "团结社区停水通知" in text and "第二网格消杀" not in text  # address is in g1a
     assert "团结社区停水通知" in client.get("/h5/").text
+
+
+def test_a_wish_is_claimed_by_a_cadre_of_its_village_fulfilled_and_confirmed(web):
+    client = signed_in(web)
+    page = client.get("/h5/wishes")
+    bad = client.post("/h5/wishes", data={"csrf_token": csrf(page.text), "title": " ",
+                                          "village_id": ""})
+    assert bad.status_code == 422 and "心愿不能为空" in bad.text and "所在村/社区不能为空" in bad.text
+    client.post("/h5/wishes", data={"csrf_token": csrf(page.text), "title": "想要一副老花镜",
+                                    "village_id": web.tree.id("v1")})
+    other = TestClient(web.app)
+    sign_in(other, "worker2")  # another township
+    assert "老花镜" not in other.get("/admin/wishes").text
+    cadre = TestClient(web.app)
+    sign_in(cadre, "worker1a")
+    listing = cadre.get("/admin/wishes")
+    wish_id = re.search(r'action="/admin/wishes/([0-9a-f-]+)"', listing.text).group(1)
+    token = csrf(listing.text)
+    assert cadre.post(f"/admin/wishes/{wish_id}", data={"csrf_token": token,
+                                                        "action": "claim"}).status_code == 200
+    again = cadre.post(f"/admin/wishes/{wish_id}", data={"csrf_token": token, "action": "claim"})
+    assert again.status_code == 409 and "不能“认领”" in again.text
+    cadre.post(f"/admin/wishes/{wish_id}", data={"csrf_token": token, "action": "fulfil"})
+    page = client.get("/h5/wishes")
+    assert "已完成，待确认" in page.text
+    assert "13700001234" not in cadre.get("/admin/wishes").text  # no resident's number
+    client.post(f"/h5/wishes/{wish_id}/confirm", data={"csrf_token": csrf(page.text)})
+    assert "已确认" in client.get("/h5/wishes").text

@@ -1,6 +1,6 @@
 """residents, resident_sessions, resident_codes, resident_reports: the resident side (/h5);
 event_time_limits and the 接诉即办 pages' permissions for the seeded roles; open311_clients and
-open311_requests (Open311 GeoReport v2); notices for residents
+open311_requests (Open311 GeoReport v2); notices for residents; wishes
 
 Revision ID: 0021_residents
 Revises: 0015_roles
@@ -19,9 +19,10 @@ branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
 
-NEW_PERMISSIONS = {"county_admin": ("web:hotline", "web:hotline_limits", "web:notices"),
-                   "township_office": ("web:hotline", "web:notices"),
-                   "grid_worker": ("web:hotline",)}
+NEW_PERMISSIONS = {"county_admin": ("web:hotline", "web:hotline_limits", "web:notices",
+                                    "web:wishes"),
+                   "township_office": ("web:hotline", "web:notices", "web:wishes"),
+                   "grid_worker": ("web:hotline", "web:wishes")}
 """What the seeded roles learn (common/permissions.SEEDED_ROLES as of this revision)."""
 ROLES = sa.table("roles", sa.column("code", sa.String), sa.column("permissions", sa.JSON),
                  sa.column("seeded", sa.Boolean))
@@ -47,6 +48,25 @@ def upgrade() -> None:
         sa.Column("updated_by", sa.String(length=36), nullable=True),
         sa.PrimaryKeyConstraint("category", name=op.f("pk_event_time_limits")),
     )
+    op.create_table(
+        "wishes",
+        sa.Column("id", sa.String(length=36), nullable=False),
+        sa.Column("resident_id", sa.String(length=36), nullable=False),
+        sa.Column("title", sa.String(length=60), nullable=False),
+        sa.Column("body", sa.Text(), nullable=True),
+        sa.Column("village_id", sa.String(length=36), nullable=False),
+        sa.Column("village_path", sa.String(length=400), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("claimed_by", sa.String(length=36), nullable=True),
+        sa.Column("claimed_at", sa.DateTime(), nullable=True),
+        sa.Column("fulfilled_at", sa.DateTime(), nullable=True),
+        sa.Column("confirmed_at", sa.DateTime(), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_wishes")),
+    )
+    op.create_index(op.f("ix_wishes_resident_id"), "wishes", ["resident_id"])
+    op.create_index(op.f("ix_wishes_village_path"), "wishes", ["village_path"])
+    op.create_index(op.f("ix_wishes_status"), "wishes", ["status"])
     op.create_table(
         "notices",
         sa.Column("id", sa.String(length=36), nullable=False),
@@ -144,6 +164,7 @@ def downgrade() -> None:
     op.drop_table("event_time_limits")
     op.drop_table("open311_requests")
     op.drop_table("notices")
+    op.drop_table("wishes")
     op.drop_table("open311_clients")
     op.drop_table("resident_reports")
     op.drop_table("resident_codes")
