@@ -47,6 +47,8 @@ BENCHMARKS = (
           ("storm", "--devices", "10", "--people", "200")),
     Bench("ledgers", "benchmarks.ledgers", quick=("--scale", "0.02", "--runs", "3")),
     Bench("qr", "benchmarks.qr", quick=("--runs", "1")),
+    Bench("resident_report", "benchmarks.resident_report",
+          quick=("--link", "none", "--photo-px", "2000x1500")),
     Bench("search", "benchmarks.search", quick=("--scale", "0.02", "--runs", "3",
                                                 "--cold-runs", "1")),
     Bench("sqlcipher", "benchmarks.sqlcipher", quick=("--scale", "0.02", "--runs", "2")),

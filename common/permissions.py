@@ -23,6 +23,10 @@ WEB_PAGES: dict[str, str] = {
     "web:users": "账号管理",
     "web:roles": "角色与权限",
     "web:fieldwork": "基层工作（数据采集、包户）",
+    "web:hotline": "接诉即办",
+    "web:hotline_limits": "接诉即办办理时限",
+    "web:notices": "通知公告",
+    "web:wishes": "微心愿",
 }
 
 APP_PAGES: dict[str, str] = {
@@ -45,9 +49,9 @@ SEEDED_ROLES: dict[str, tuple[str, tuple[str, ...]]] = {
     "township_office": ("乡镇/社区工作人员", ("web:home", "web:people", "web:grids",
                                        "web:registry", "web:sms", "web:qr", "web:work_stats",
                                        "web:op_log", "web:org", "web:users", "web:fieldwork",
-                                       *_APP_FIELD)),
+                                       "web:hotline", "web:notices", "web:wishes", *_APP_FIELD)),
     "grid_worker": ("网格员", ("web:home", "web:people", "web:grids", "web:registry",
-                            "web:qr", *_APP_FIELD)),
+                            "web:qr", "web:hotline", "web:wishes", *_APP_FIELD)),
 }
 
 

@@ -14,7 +14,7 @@ from .api.docs import install_docs
 from .api.errors import install_error_handlers
 from .api.limits import BodySizeLimit
 from .api.routes import (admin, attachments, auth, bundles, devices, dictionaries, health,
-                         ledger_admin, records, releases, sms, snapshots, sync)
+                         ledger_admin, open311, records, releases, sms, snapshots, sync)
 from .db.engine import make_engine, make_session_factory, unit_of_work
 from .services.attachments import AttachmentFiles, purge_abandoned
 from .services.collections import make_due_tasks, monthly_running
@@ -67,7 +67,8 @@ def api_routers() -> list[APIRouter]:
     """Every router of the API, in the order they are included."""
     return [health.router, auth.router, dictionaries.router, releases.router, sms.router,
             *records.routers(), sync.router, admin.router, attachments.router,
-            devices.router, bundles.router, snapshots.router, ledger_admin.router]
+            devices.router, bundles.router, snapshots.router, ledger_admin.router,
+            open311.router]
 
 
 def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:

@@ -1,7 +1,9 @@
 """`make screenshots`, web half: the console's sign-in (password, SMS code, QR), home, people,
 grids, households, statistics, SMS, client version, work statistics and operation log and config centre pages
 over a small demo county, in Debian's Chromium at 1366x768 and 1920x1080, into
-docs/screenshots/web/."""
+docs/screenshots/web/; the resident pages (/h5) at phone size (360x740 and 390x844) into
+docs/screenshots/resident/. `python -m tests.web_screenshots resident` renders only those
+(and the console's 接诉即办 list)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -12,13 +14,69 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "docs" / "screenshots" / "web"
+RESIDENT_OUT = ROOT / "docs" / "screenshots" / "resident"
+PHONES = ((360, 740), (390, 844))
 SCALE = float(os.environ.get("SCREENSHOT_SCALE", "0.05"))
 SCREENS = ((1366, 768), (1920, 1080))
 CAPTCHA = "ACDE"
 NOW = dt.datetime(2026, 12, 4, 2, 0)
 
 
-def main() -> int:
+def resident_shots(browser, url: str, sms_log: Path, village: str) -> None:  # noqa: ANN001
+    """The resident pages at phone size: sign-in (both steps), the policy, 随手拍 (empty and
+    refused), a filed report, my reports, the profile."""
+    import io
+    import json
+    import re
+
+    from PIL import Image
+
+    RESIDENT_OUT.mkdir(parents=True, exist_ok=True)
+    photo = io.BytesIO()
+    Image.effect_noise((1200, 900), 40).convert("RGB").save(photo, "JPEG")
+    for i, (width, height) in enumerate(PHONES):
+        context = browser.new_context(viewport={"width": width, "height": height},
+                                      locale="zh-CN", is_mobile=True, has_touch=True)
+        page = context.new_page()
+        size = f"{width}x{height}"
+        page.goto(url + "/h5/login")
+        page.get_by_label("手机号码").fill(f"1360000{i:04d}")
+        page.get_by_label("图片验证码").fill(CAPTCHA)
+        page.screenshot(path=RESIDENT_OUT / f"login-{size}.png")
+        page.get_by_role("button", name="获取短信验证码").click()
+        page.get_by_label("短信验证码").wait_for()
+        last = json.loads(sms_log.read_text(encoding="utf-8").splitlines()[-1])
+        page.get_by_label("短信验证码").fill(re.search(r"验证码是 (\d{6})", last["text"]).group(1))
+        page.screenshot(path=RESIDENT_OUT / f"login-code-{size}.png")
+        page.get_by_role("button", name="登录").click()
+        page.get_by_role("button", name="同意并继续").wait_for()
+        page.screenshot(path=RESIDENT_OUT / f"consent-{size}.png", full_page=True)
+        page.get_by_label("我已阅读并同意").check()
+        page.get_by_role("button", name="同意并继续").click()
+        page.get_by_role("link", name="随手拍 · 反映问题").click()
+        page.get_by_role("button", name="提交").click()
+        page.locator("#e-category").wait_for()
+        page.screenshot(path=RESIDENT_OUT / f"report-refused-{size}.png", full_page=True)
+        page.get_by_label("照片").set_input_files(files=[{
+            "name": "photo.jpg", "mimeType": "image/jpeg", "buffer": photo.getvalue()}])
+        page.get_by_text(re.compile("已选择 1 张照片")).wait_for()
+        page.get_by_label("问题类别").select_option(label="环境卫生")
+        page.get_by_label("问题描述").fill("小区门口垃圾桶满了两天没人清运，气味很大")
+        page.get_by_label("所在村/社区").select_option(value=village)
+        page.get_by_label("详细地址").fill("幸福路 12 号门口")
+        page.screenshot(path=RESIDENT_OUT / f"report-{size}.png", full_page=True)
+        page.get_by_role("button", name="提交").click()
+        page.get_by_text("已提交，我们会尽快办理。").wait_for()
+        page.screenshot(path=RESIDENT_OUT / f"report-detail-{size}.png", full_page=True)
+        page.get_by_role("link", name="我的反映").click()
+        page.screenshot(path=RESIDENT_OUT / f"reports-{size}.png")
+        page.get_by_role("link", name="我的", exact=True).click()
+        page.screenshot(path=RESIDENT_OUT / f"profile-{size}.png", full_page=True)
+        context.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    only_resident = "resident" in (argv if argv is not None else sys.argv[1:])
     from playwright.sync_api import sync_playwright
 
     from sync_server.app import create_app
@@ -40,6 +98,7 @@ def main() -> int:
         try:
             with sync_playwright() as p:
                 browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+                resident_shots(browser, served.url, settings.sms_log, _a_village(url))
                 for width, height in SCREENS:
                     page = browser.new_page(viewport={"width": width, "height": height},
                                             locale="zh-CN")
@@ -55,6 +114,13 @@ def main() -> int:
                     page.screenshot(path=OUT / f"login-{size}.png")
                     page.get_by_role("button", name="登录").click()
                     page.get_by_role("heading", name="首页").wait_for()
+                    page.goto(served.url + "/admin/hotline?list=all")
+                    page.locator("table.list").wait_for()
+                    page.screenshot(path=OUT / f"hotline-{size}.png")
+                    if only_resident:
+                        page.close()
+                        continue
+                    page.goto(served.url + "/admin/")
                     page.screenshot(path=OUT / f"home-{size}.png")
                     menu_click(page, "人口")
                     page.locator("table.list").wait_for()
@@ -86,6 +152,20 @@ def main() -> int:
             served.stop()
     print(f"网页截图已保存到 {OUT}")
     return 0
+
+
+def _a_village(url: str) -> str:
+    """A village of the demo county that has grids (where the shots' report goes)."""
+    from sqlalchemy import create_engine, select
+
+    from common.schema import OrgNode
+
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        village = conn.scalar(select(OrgNode.parent_id).where(
+            OrgNode.level == "grid", OrgNode.deleted.is_(False)).order_by(OrgNode.path).limit(1))
+    engine.dispose()
+    return village
 
 
 if __name__ == "__main__":

@@ -16,6 +16,8 @@ from sqlalchemy.orm import Session
 
 from common.dictionaries import label
 from common.errors import DomainError, ValidationError, ValidationErrors
+from common.events import NEEDS_TARGET, ROLE_ACTIONS, effect  # noqa: F401 - read here by the UI and tests
+from common.events import allowed_actions as role_allows
 from common.schema import Event, EventAction, House, User
 from common.validation import check_phone
 from desktop.storage.blobs import BlobStore
@@ -27,19 +29,6 @@ from .work_context import Worker, default_grid
 TIME_LIMITS = {"normal": dt.timedelta(days=5), "urgent": dt.timedelta(days=2),
                "critical": dt.timedelta(hours=24)}
 """Time allowed to close an event, by priority (接诉即办 practice: urgent ones within days)."""
-
-ROLE_ACTIONS: dict[str, tuple[str, ...]] = {
-    "grid_worker": ("handle", "transfer", "escalate", "close", "comment"),
-    "township_office": ("handle", "assign", "transfer", "escalate", "supervise", "postpone",
-                        "close", "comment"),
-    "county_admin": ("handle", "assign", "transfer", "escalate", "supervise", "postpone",
-                     "close", "comment"),
-}
-"""What each role may do. A grid worker handles what reaches them, hands it on or escalates it;
-assigning, supervising and extending a deadline are the office's decisions."""
-
-NEEDS_TARGET = {"assign", "transfer"}
-
 
 @dataclass(frozen=True)
 class EventRow:
@@ -89,12 +78,7 @@ def create_event(session: Session, worker: Worker, values: dict[str, Any], *,
 
 def allowed_actions(worker: Worker, event: Event) -> list[str]:
     """The actions this worker's role allows on this event now (none once it is closed)."""
-    if event.status == "closed":
-        return []
-    actions = list(ROLE_ACTIONS.get(worker.role, ("comment",)))
-    if event.supervised and "supervise" in actions:
-        actions.remove("supervise")
-    return actions
+    return role_allows(worker.role, event.status, bool(event.supervised))
 
 
 def act(session: Session, worker: Worker, event_id: str, action: str, *, now: dt.datetime,
@@ -127,28 +111,10 @@ def act(session: Session, worker: Worker, event_id: str, action: str, *, now: dt
 def _effect(event: Event, worker: Worker, action: str, *, now: dt.datetime,
             target_id: str | None, postpone_days: int,
             satisfaction: str | None) -> dict[str, Any]:
-    if action == "handle":
-        return {"status": "handling",
-                **({} if event.assignee_id else {"assignee_id": worker.user_id})}
-    if action in ("assign", "transfer"):
-        return {"status": "assigned", "assignee_id": target_id}
-    if action == "escalate":  # back to the office's queue, nobody holds it
-        return {"status": "pending", "assignee_id": None, "priority": _raised(event.priority)}
-    if action == "supervise":
-        return {"supervised": True}
-    if action == "postpone":
-        base = event.due_at or now
-        return {"due_at": base + dt.timedelta(days=postpone_days)}
-    if action == "close":
-        return {"status": "closed", "closed_at": now,
-                **({"satisfaction": satisfaction} if satisfaction else {})}
-    return {}
-
-
-def _raised(priority: str) -> str:
-    order = ["normal", "urgent", "critical"]
-    i = order.index(priority) if priority in order else 0
-    return order[min(i + 1, len(order) - 1)]
+    return effect(action, status=event.status, assignee_id=event.assignee_id,
+                  priority=event.priority, due_at=event.due_at, actor_id=worker.user_id,
+                  now=now, target_id=target_id, postpone_days=postpone_days,
+                  satisfaction=satisfaction)
 
 
 def timeline(session: Session, event_id: str) -> list[dict[str, Any]]:

@@ -37,6 +37,12 @@ STATUS: dict[str, int] = {
     "sms_code_too_soon": 429, "sms_code_limit": 429, "sms_code_attempts": 429,  # web_signin
     "sms_code_wrong": 401, "sms_code_expired": 401, "qr_code_unknown": 404,
     "current_password_wrong": 403, "own_password_needs_current": 403,
+    "resident_code_limit": 429, "resident_report_limit": 429,  # the resident side (/h5)
+    "resident_photo_too_large": 413, "resident_photo_not_image": 415,
+    "resident_too_many_photos": 422, "resident_no_grid": 422, "resident_cannot_rate": 409,
+    "resident_consent_required": 422, "open311_key_invalid": 403,
+    "open311_limit": 429, "wish_step_invalid": 409, "wish_limit": 429,
+    "event_action_not_allowed": 403, "event_closed": 409,  # 接诉即办 (services/hotline.py)
     "attachment_too_large": 413, "attachment_not_image": 415,  # attachments (routes/attachments)
     "attachment_offset_mismatch": 409, "attachment_hash_mismatch": 422,
     "attachment_missing": 404, "attachment_bad_hash": 400, "attachment_out_of_scope": 403,

@@ -7,8 +7,8 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from . import (config, exports, fieldwork, grids, home, oplog, org, people, places, registry,
-               releases, roles, signin, sms, users, work_stats)
+from . import (config, exports, fieldwork, grids, home, hotline, notices, oplog, org, people,
+               places, registry, releases, resident, roles, signin, sms, users, wishes, work_stats)
 from .security import SecurityHeaders, install_redirects
 
 STATIC = Path(__file__).parent / "static"
@@ -16,7 +16,7 @@ STATIC = Path(__file__).parent / "static"
 ROUTERS = (signin.router, home.router, people.router, exports.router, grids.router,
            registry.router, sms.router, releases.router, oplog.router, work_stats.router,
            config.router, users.router, org.router, roles.router, places.router,
-           fieldwork.router)
+           fieldwork.router, resident.router, hotline.router, notices.router, wishes.router)
 
 
 def page_paths() -> list[str]:
@@ -30,5 +30,6 @@ def install_web(app: FastAPI) -> None:
     app.add_middleware(SecurityHeaders)
     install_redirects(app)
     app.mount("/admin/static", StaticFiles(directory=STATIC), name="admin-static")
+    resident.install(app)
     for router in ROUTERS:
         app.include_router(router)

@@ -18,13 +18,14 @@ WRITES = ("POST", "PUT", "PATCH", "DELETE")
 
 
 class SecurityHeaders:
-    """Adds CSP (to HTML), nosniff, a same-origin referrer policy and no framing to /admin."""
+    """Adds CSP (to HTML), nosniff, a same-origin referrer policy and no framing to /admin and
+    to the resident pages (/h5)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not scope["path"].startswith("/admin"):
+        if scope["type"] != "http" or not scope["path"].startswith(("/admin", "/h5")):
             await self.app(scope, receive, send)
             return
 
@@ -64,6 +65,13 @@ def install_redirects(app: FastAPI) -> None:
 
     @app.exception_handler(DomainError)
     async def refused(request: Request, err: DomainError) -> Response:
+        if request.url.path.startswith("/open311"):  # the GeoReport v2 error list
+            return JSONResponse([{"code": status_of(err), "description": err.message()}],
+                                status_code=status_of(err))
+        if request.url.path.startswith("/h5"):
+            from .resident import page
+            return page(request, "error.html", status_of(err), title="无法完成",
+                        message=err.message())
         if not request.url.path.startswith("/admin"):
             return JSONResponse(body_of(err), status_code=status_of(err))
         from .deps import render

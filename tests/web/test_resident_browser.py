@@ -1,0 +1,132 @@
+"""The issue's first "Done when", end to end: a phone-sized browser (390x844) signs a resident
+in by the SMS code read from the log gateway, files a 随手拍 with a photo; the grid worker's real
+desktop client (its encrypted profile, HTTP sync against the live server) receives the event
+with the photo's thumbnail, handles and answers it offline, syncs back; the browser sees the
+answer and rates it."""
+from __future__ import annotations
+
+import io
+import re
+import shutil
+
+import pytest
+from PIL import Image
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from common.attachments import thumb_bytes
+from common.schema import Event
+from desktop.net.sync import HttpSyncTransport
+from desktop.services import events
+from desktop.services.session import sign_in
+from desktop.services.sync import SyncService
+from desktop.services.work_context import Worker
+from tests.conftest import NOW
+from tests.factories import PASSWORD
+from tests.live_server import LiveServer
+from tests.web.conftest import CAPTCHA
+
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("web_browser")]
+pytest.importorskip("playwright.sync_api")
+PHONE = "13600005678"
+
+
+@pytest.fixture(scope="module")
+def live(sqlite_template, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("resident-live")
+    shutil.copyfile(sqlite_template, folder / "server.db")
+    srv = LiveServer(f"sqlite:///{folder / 'server.db'}", folder)
+    srv.settings.captcha_fixed_answer = CAPTCHA
+    srv.start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture
+def phone(browser):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN",
+                                  is_mobile=True, has_touch=True)
+    context.set_default_timeout(60_000)
+    tab = context.new_page()
+    tab.violations = []  # type: ignore[attr-defined]
+    tab.on("console", lambda m: tab.violations.append(m.text)
+           if "Content Security Policy" in m.text else None)
+    yield tab
+    context.close()
+
+
+def last_code(live) -> str:
+    text = live.app.state.sms_gateway.messages()[-1]["text"]
+    return re.search(r"验证码是 (\d{6})", text).group(1)
+
+
+def camera_photo() -> bytes:
+    img = Image.effect_noise((2400, 1800), 60).convert("RGB")  # a large, noisy "camera" shot
+    out = io.BytesIO()
+    img.save(out, "JPEG", quality=95)
+    return out.getvalue()
+
+
+def test_a_phone_files_a_report_the_grid_laptop_answers_it_and_the_phone_rates_it(
+        phone, live, tmp_path, monkeypatch):
+    page = phone
+    page.goto(live.url + "/h5/")
+    page.get_by_label("手机号码").fill("1360000")
+    page.get_by_label("图片验证码").fill(CAPTCHA)
+    page.get_by_role("button", name="获取短信验证码").click()
+    assert "不是有效的手机号码" in page.locator("#e-phone").inner_text()
+    page.get_by_label("手机号码").fill(PHONE)
+    page.get_by_label("图片验证码").fill(CAPTCHA)
+    page.get_by_role("button", name="获取短信验证码").click()
+    page.get_by_text("验证码已发送到 136****5678").wait_for()
+    page.get_by_label("短信验证码").fill(last_code(live))
+    page.get_by_role("button", name="登录").click()
+    page.get_by_role("button", name="同意并继续").click()
+    assert "请先阅读并勾选同意" in page.locator("#e-agree").inner_text()
+    page.get_by_label("我已阅读并同意").check()
+    page.get_by_role("button", name="同意并继续").click()
+    page.get_by_role("link", name="随手拍 · 反映问题").click()
+
+    big = camera_photo()
+    page.get_by_role("button", name="提交").click()
+    assert "问题类别不能为空" in page.locator("#e-category").inner_text()
+    page.get_by_label("照片").set_input_files(
+        files=[{"name": "shot.jpg", "mimeType": "image/jpeg", "buffer": big}])
+    page.get_by_text(re.compile("已选择 1 张照片")).wait_for()
+    page.get_by_label("问题类别").select_option(label="环境卫生")
+    page.get_by_label("问题描述").fill("幸福路垃圾桶满了三天没人清运")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # no sideways scroll
+    page.get_by_label("所在村/社区").select_option(value=live.tree.id("v1"))
+    page.get_by_label("详细地址").fill("幸福路 12 号")
+    page.get_by_role("button", name="提交").click()
+    page.get_by_text("已提交，我们会尽快办理。").wait_for()
+    assert "已受理" in page.locator("main").inner_text()
+    with live.app.state.sessions() as s:
+        (event,) = s.scalars(select(Event).where(Event.source == "resident")).all()
+        event_id, (ref,) = event.id, event.photos
+    assert ref["size"] < len(big) // 3  # shrunk in the browser before it was sent
+
+    monkeypatch.setenv("YZB_HOME", str(tmp_path / "home"))
+    laptop = sign_in(live.url, "worker1a", PASSWORD, now=NOW).profile
+    SyncService(laptop, HttpSyncTransport(live.url), clock=lambda: NOW).sync_now()
+    worker = Worker(live.tree.users["worker1a"].id, "grid_worker", live.tree.id("g1a"))
+    with Session(laptop.engine) as s:
+        arrived = s.get(Event, event_id)
+        assert arrived.title.startswith("环境卫生") and thumb_bytes(arrived.photos[0])
+        events.act(s, worker, event_id, "handle", now=NOW)
+        events.act(s, worker, event_id, "close", now=NOW, note="已联系环卫所，垃圾已清运")
+        s.commit()
+    page.reload()
+    assert "办理中" not in page.locator("main").inner_text()  # not synced yet: nothing new
+    SyncService(laptop, HttpSyncTransport(live.url), clock=lambda: NOW).sync_now()
+    laptop.engine.dispose()
+
+    page.reload()
+    text = page.locator("main").inner_text()
+    assert "已答复" in text and "已联系环卫所，垃圾已清运" in text and "正在办理" in text
+    assert "网格员" not in text  # no staff name reaches the resident
+    page.get_by_label("5 星（非常满意）").check()
+    page.get_by_role("button", name="提交评价").click()
+    page.get_by_text("★★★★★").wait_for()
+    assert "已办结" in page.locator("main").inner_text()
+    assert not page.violations
