@@ -116,7 +116,10 @@ def check_body(body: str, field: str = "body") -> str:
 
 def save_template(session: Session, actor: User, *, name: str, body: str, now: dt.datetime,
                   template_id: str | None = None, active: bool = True) -> SmsTemplate:
-    """Create (no `template_id`) or change a template. Never commits."""
+    """Create (no `template_id`) or change a template: a county admin's (the township offices
+    send with them). Never commits."""
+    if actor.role != "county_admin":
+        raise DomainError("forbidden")
     name = (name or "").strip()
     if not name:
         raise DomainError("required", "name", label="模板名称")

@@ -15,11 +15,11 @@ from common.schema import ENTITIES
 
 from ..services import admin
 from ..services.oplog import ACTION_LABELS, day_start, shown_time
-from .deps import PageSession, WebScopeDep, WebUserDep, render
+from .deps import PageSession, WebScopeDep, WebUserDep, page_permission, render
 from .lists import PAGE_SIZES, ListPage
 
-router = APIRouter(prefix="/admin/op-log", include_in_schema=False)
-ROLES = ("county_admin", "township_office")
+router = APIRouter(prefix="/admin/op-log", include_in_schema=False,
+                   dependencies=[page_permission("web:op_log")])
 ENTITY_LABELS = {name: e.__label__ or name for name, e in ENTITIES.items()}
 FIELDS = ("user", "action", "entity", "record_id", "since", "until", "place")
 
@@ -74,8 +74,6 @@ class LogQuery:
 @router.get("")
 def op_log(request: Request, session: PageSession, signed: WebUserDep,
            scope: WebScopeDep) -> Response:
-    if signed.user.role not in ROLES:
-        raise DomainError("forbidden")
     query = LogQuery.parse(request.query_params)
     errors, since, until = query.days()
     rows: list[dict[str, Any]] = []

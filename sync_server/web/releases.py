@@ -12,9 +12,10 @@ from common.errors import DomainError
 from ..api.deps import NowDep, SettingsDep
 from ..api.errors import status_of
 from ..services import releases as svc
-from .deps import FormDep, PageSession, WebUserDep, render
+from .deps import FormDep, PageSession, WebUserDep, page_permission, render
 
-router = APIRouter(prefix="/admin/releases", include_in_schema=False)
+router = APIRouter(prefix="/admin/releases", include_in_schema=False,
+                   dependencies=[page_permission("web:releases")])
 
 
 def _page(request: Request, session, *, status_code: int = 200, values: dict | None = None,
@@ -25,8 +26,6 @@ def _page(request: Request, session, *, status_code: int = 200, values: dict | N
 
 @router.get("")
 def releases(request: Request, session: PageSession, signed: WebUserDep) -> Response:
-    if signed.user.role != "county_admin":
-        raise DomainError("forbidden")
     return _page(request, session)
 
 
@@ -38,8 +37,6 @@ def _chunks(upload: UploadFile, size: int = 1 << 20):
 @router.post("")
 def publish(request: Request, session: PageSession, signed: WebUserDep, settings: SettingsDep,
             now: NowDep, form: FormDep) -> Response:
-    if signed.user.role != "county_admin":
-        raise DomainError("forbidden")
     values = {k: str(form.get(k, "")) for k in ("version", "min_version", "notes")}
     upload = form.get("file")
     assert settings.releases_dir is not None

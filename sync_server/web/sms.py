@@ -7,27 +7,16 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from common.errors import DomainError
-from common.schema import User
 
 from ..api.deps import NowDep, SettingsDep
 from ..api.errors import status_of
 from ..services import sms
 from ..services.dictionary_admin import list_entries
-from .deps import FormDep, PageSession, WebScopeDep, WebUserDep, render
+from .deps import FormDep, PageSession, WebScopeDep, WebUserDep, page_permission, render
 
-router = APIRouter(prefix="/admin/sms", include_in_schema=False)
-OFFICE = ("county_admin", "township_office")
+router = APIRouter(prefix="/admin/sms", include_in_schema=False,
+                   dependencies=[page_permission("web:sms")])
 PAGE_SIZE = 50
-
-
-def _office(user: User) -> None:
-    if user.role not in OFFICE:
-        raise DomainError("forbidden")
-
-
-def _county(user: User) -> None:
-    if user.role != "county_admin":
-        raise DomainError("forbidden")
 
 
 # -- templates ---------------------------------------------------------------------------------
@@ -42,7 +31,6 @@ def _templates_page(request: Request, session, *, status_code: int = 200,
 @router.get("/templates")
 def templates(request: Request, session: PageSession, signed: WebUserDep,
               edit: str | None = None) -> Response:
-    _office(signed.user)
     values = {}
     if edit:
         found = next((t for t in sms.templates(session) if t.id == edit), None)
@@ -55,13 +43,14 @@ def templates(request: Request, session: PageSession, signed: WebUserDep,
 @router.post("/templates")
 def save_template(request: Request, session: PageSession, signed: WebUserDep, now: NowDep,
                   form: FormDep) -> Response:
-    _county(signed.user)
     template_id = str(form.get("template_id", "")) or None
     values = {"name": str(form.get("name", "")), "body": str(form.get("body", "")),
               "active": form.get("active") == "true" or template_id is None}
     try:
         sms.save_template(session, signed.user, now=now, template_id=template_id, **values)
     except DomainError as err:
+        if err.code == "forbidden":
+            raise
         return _templates_page(request, session, status_code=status_of(err),
                                editing=template_id, values=values,
                                errors={err.field or "name": err.message()})
@@ -79,7 +68,6 @@ def _send_page(request: Request, session, *, status_code: int = 200, values: dic
 
 @router.get("/send")
 def send_form(request: Request, session: PageSession, signed: WebUserDep) -> Response:
-    _office(signed.user)
     return _send_page(request, session)
 
 
@@ -87,7 +75,6 @@ def send_form(request: Request, session: PageSession, signed: WebUserDep) -> Res
 def send(request: Request, session: PageSession, signed: WebUserDep, scope: WebScopeDep,
          settings: SettingsDep, now: NowDep, form: FormDep) -> Response:
     """`confirm` absent: check the form and answer the count of recipients; present: send."""
-    _office(signed.user)
     values = {"tag_code": str(form.get("tag_code", "")),
               "template_id": str(form.get("template_id", "")) or None,
               "body": str(form.get("body", ""))}
@@ -112,7 +99,6 @@ def send(request: Request, session: PageSession, signed: WebUserDep, scope: WebS
 @router.get("/records")
 def records(request: Request, session: PageSession, signed: WebUserDep, scope: WebScopeDep,
             batch: str | None = None, page: int = 1) -> Response:
-    _office(signed.user)
     page = max(1, min(page, 100_000))
     items, total = sms.messages(session, scope, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE,
                                 batch_id=(batch or None) and batch[:36])
