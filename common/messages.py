@@ -45,7 +45,10 @@ MESSAGES: dict[str, str] = {
     # server: identity, scope and request errors
     "username_taken": "{label} {value} 已被使用",
     "name_taken": "同一上级下已有名为 {value} 的网格",
-    "grid_move_township": "网格只能移到本乡镇（街道）的其他村（社区）：跨乡镇移动会改变各终端的管辖范围",
+    "node_move_cycle": "不能把“{name}”移到它自己或它的下级组织之下",
+    "node_move_level": "{level}只能移到{parent_level}之下（所选“{parent}”是{actual}）",
+    "node_move_root": "最上级组织不能移动",
+    "node_name_taken": "“{parent}”下已有名为 {value} 的组织",
     "role_level_mismatch": "该角色不能管辖这一层级的组织",
     "wrong_password": "账号或密码错误",
     "account_disabled": "该账号已停用，请联系管理员",

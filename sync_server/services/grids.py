@@ -13,8 +13,7 @@ from common.errors import DomainError, ValidationError, ValidationErrors
 from common.schema import Household, House, OrgNode, Organisation, Person, User
 
 from . import records
-from .changes import apply_change
-from .oplog import log_operation
+from .org import move_node
 from .scope import Scope
 
 COUNTED = (("people", Person), ("households", Household), ("houses", House),
@@ -111,28 +110,11 @@ def rename_grid(session: Session, scope: Scope, user: User, grid_id: str, *, nam
 
 def move_grid(session: Session, scope: Scope, user: User, grid_id: str, *, village_id: str,
               now: dt.datetime) -> OrgNode:
-    """Put a grid under another village of the same township (its path follows; its records
-    keep their grid, so no account's visible records change). Across townships it is refused:
-    the township accounts' and devices' scopes would change under them."""
-    row = grid(session, scope, grid_id)
-    village = session.get(OrgNode, village_id) if village_id else None
-    if (village is None or village.deleted or village.level != "village"
-            or not scope.contains_path(village.path)):
-        raise ValidationErrors([ValidationError("required", "village_id",
-                                                label="所属村（社区）")])
-    if village.id == row.parent_id:
-        return row
-    old = session.get(OrgNode, row.parent_id)
-    if old is None or old.parent_id != village.parent_id:
-        raise ValidationErrors([ValidationError("grid_move_township", "village_id")])
-    _unique(session, village.id, row.name, row.id)
-    row = apply_change(session, OrgNode, row.id, {"parent_id": village.id,
-                                                   "path": f"{village.path}{row.id}/"},
-                       now=now, actor_id=user.id)
-    log_operation(session, user=user, action="update", now=now, entity="org_nodes",
-                  record_id=row.id, details={"fields": ["parent_id", "path"],
-                                             "from_parent": old.id, "to_parent": village.id})
-    return row
+    """Put a grid under another village of the scope (services/org.move_node: its records'
+    scope follows, the accounts whose scope changed re-sync)."""
+    grid(session, scope, grid_id)
+    return move_node(session, scope, user, grid_id, parent_id=village_id, now=now,
+                     field_name="village_id", label="所属村（社区）").node
 
 
 def retire_grid(session: Session, scope: Scope, user: User, grid_id: str, *,

@@ -15,7 +15,7 @@ from common.sync.messages import LocalLogEntry
 from ..db.tables import OpLog
 
 ACTIONS = ("create", "update", "delete", "reveal_id_number", "reveal", "export", "login", "login_failed")
-ACTION_LABELS = {"create": "新建", "update": "修改", "delete": "删除",
+ACTION_LABELS = {"create": "新建", "update": "修改", "delete": "删除", "move": "移动",
                  "reveal_id_number": "查看身份证号", "reveal": "查看明文", "export": "导出",
                  "login": "登录", "login_failed": "登录失败"}
 BEIJING = dt.timezone(dt.timedelta(hours=8))

@@ -1,6 +1,8 @@
 """The org tree (/admin/org): every node of the user's scope with what its subtree holds;
 add a child node, rename a node, retire one (refused while it holds records, accounts or
-child nodes, saying how many). Writes go through services/records, as /api/org-nodes does."""
+child nodes, saying how many); move one under another parent of the level above (services/org,
+as POST /api/admin/org-nodes/{id}/move). Writes go through services/records, as /api/org-nodes
+does."""
 from __future__ import annotations
 
 from typing import Any
@@ -28,16 +30,32 @@ def _page(request: Request, session: Session, scope: Scope, *, status_code: int 
           errors: dict[str, str] | None = None, at: str = "", values: dict[str, str] | None
           = None) -> Response:
     rows = org.tree(session, scope)
+    names = {t.node.id: t.node.name for t in rows}
+    by_level: dict[str, list[tuple[str, str]]] = {}
+    if "move" in (values or {}):  # only the node being moved shows its choice of parents
+        for t in rows:
+            by_level.setdefault(t.node.level, []).append((t.node.id, _place(names, t.node)))
     return render(request, "org.html", status_code=status_code, title="组织架构", rows=rows,
                   errors=errors or {}, at=at, values=values or {},
+                  parents=lambda node: ([] if node.level == LEVELS[0] else
+                                        by_level.get(LEVELS[LEVELS.index(node.level) - 1], [])),
                   level_label=lambda code: dict_label("org_level", code),
                   child_level=lambda node: (LEVELS[LEVELS.index(node.level) + 1]
                                             if node.level != LEVELS[-1] else None))
 
 
+def _place(names: dict[str, str], node: OrgNode) -> str:
+    """A node as a select shows it: its ancestors' names in the scope, then its own."""
+    return " / ".join(names[i] for i in node.path.strip("/").split("/") if i in names)
+
+
 @router.get("")
 def org_tree(request: Request, session: PageSession, signed: WebUserDep,
-             scope: WebScopeDep) -> Response:
+             scope: WebScopeDep, move: str = "") -> Response:
+    """The tree; `move`: a node whose move form is open (its parents to choose from)."""
+    if move:
+        node = records.get_record(session, scope, OrgNode, move)
+        return _page(request, session, scope, at=node.id, values={"move": node.parent_id or ""})
     return _page(request, session, scope)
 
 
@@ -81,3 +99,13 @@ def retire(request: Request, node_id: str, session: PageSession, signed: WebUser
     return _write(request, session, scope, node_id, {},
                   lambda: records.delete_record(session, scope, signed.user, OrgNode, node_id,
                                                 now=now))
+
+
+@router.post("/{node_id}/move")
+def move(request: Request, node_id: str, session: PageSession, signed: WebUserDep,
+         scope: WebScopeDep, now: NowDep, form: FormDep) -> Response:
+    """Under another parent of the level above (its records' scope follows; logged)."""
+    parent_id = str(form.get("parent_id") or "")
+    return _write(request, session, scope, node_id, {"move": parent_id},
+                  lambda: org.move_node(session, scope, signed.user, node_id,
+                                        parent_id=parent_id, now=now))

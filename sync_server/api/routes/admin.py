@@ -6,16 +6,20 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from ...services import admin as svc
+from ...services import org as org_svc
 from ...services import field_visibility
 from ...services import work_stats as work_stats_svc
 from ..deps import NowDep, ScopeDep, SessionDep, require_permission, require_role
-from ..wire import UserPublic, UtcDateTime
+from ..wire import OrgNodePublic, UserPublic, UtcDateTime
 from .auth import user_public
 
 router = APIRouter(prefix="/api/admin", tags=["admin"])
 Office = Annotated[Any, Depends(require_role("county_admin", "township_office"))]
 # Accounts: the same permission as the console's account pages (a defined role may lack it).
 Accounts = Annotated[Any, Depends(require_permission("web:users"))]
+OpLogReader = Annotated[Any, Depends(require_permission("web:op_log"))]
+StatsReader = Annotated[Any, Depends(require_permission("web:work_stats"))]
+OrgEditor = Annotated[Any, Depends(require_permission("web:org"))]
 Short = Annotated[str, StringConstraints(max_length=64, strip_whitespace=True)]
 
 
@@ -98,7 +102,7 @@ def _utc(value: dt.datetime | None) -> dt.datetime | None:
 
 
 @router.get("/op-log", response_model=OperationPage, summary="操作明细")
-def operations(session: SessionDep, scope: ScopeDep, _: Office, limit: Limit = 50,
+def operations(session: SessionDep, scope: ScopeDep, _: OpLogReader, limit: Limit = 50,
                offset: Offset = 0, action: Annotated[Short | None, Query()] = None,
                entity: Annotated[Short | None, Query()] = None,
                record_id: Annotated[Short | None, Query()] = None,
@@ -120,7 +124,7 @@ class StatsRowPublic(BaseModel):
 
 
 @router.get("/work-stats", response_model=list[StatsRowPublic], summary="干部工作统计")
-def work_stats(session: SessionDep, scope: ScopeDep, _: Office, since: dt.date,
+def work_stats(session: SessionDep, scope: ScopeDep, _: StatsReader, since: dt.date,
                until: dt.date, period: Literal["day", "week", "month"] = "day",
                group: Literal["person", "area"] = "person") -> Any:
     return work_stats_svc.work_stats(session, scope, since=since, until=until, period=period,
@@ -153,3 +157,24 @@ def set_hidden_fields(table: Short, body: HiddenFieldsChange, session: SessionDe
     field_visibility.set_hidden(session, actor, table,
                                 {r: set(v) for r, v in body.hidden.items()}, now=now)
     return hidden_fields(table, session, actor)
+
+
+class NodeMove(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    parent_id: Short = Field(title="新的上级", min_length=1)
+
+
+class NodeMoved(BaseModel):
+    node: OrgNodePublic
+    nodes: int = Field(title="路径随之改变的组织数")
+    resynced: int = Field(title="需按新范围重新同步的账号数")
+
+
+@router.post("/org-nodes/{node_id}/move", response_model=NodeMoved,
+             summary="移动组织（网格移到其他村、村移到其他乡镇）")
+def move_node(node_id: Short, body: NodeMove, session: SessionDep, scope: ScopeDep,
+              actor: OrgEditor, now: NowDep) -> Any:
+    moved = org_svc.move_node(session, scope, actor, node_id, parent_id=body.parent_id,
+                              now=now)
+    return NodeMoved(node=OrgNodePublic.model_validate(moved.node, from_attributes=True),
+                     nodes=moved.nodes, resynced=moved.resynced)
