@@ -1,6 +1,6 @@
 """The domain schema: every synced entity, declared once (see base.py for what each carries)."""
 from .base import SYNC_COLUMNS, Base, Synced, new_id
-from .ledgers import DictEntry, LedgerField, LedgerRow, LedgerType
+from .ledgers import DictEntry, FieldGuide, LedgerField, LedgerRow, LedgerType
 from .org import LEVELS, ROLES, OrgNode, User
 from .organisations import Employee, Organisation
 from .people import Household, Person, PersonTag
@@ -11,7 +11,7 @@ from .work import (Collection, CollectionTask, Event, EventAction, HouseholdCadr
 ENTITIES: dict[str, type[Base]] = {
     cls.__tablename__: cls
     for cls in (
-        OrgNode, User, DictEntry, LedgerType, LedgerField,
+        OrgNode, User, DictEntry, LedgerType, LedgerField, FieldGuide,
         Park, Building, BuildingUnit, Floor, House,
         Household, Person, PersonTag, Organisation, Employee,
         VisitRule, VisitTask, Visit, Event, EventAction, WorkLog, LedgerRow,
@@ -35,5 +35,5 @@ __all__ = [
     "label_of", "OrgNode", "User", "DictEntry", "LedgerType", "LedgerField", "LedgerRow", "Park",
     "Building", "BuildingUnit", "Floor", "House", "Household", "Person", "PersonTag",
     "Organisation", "Employee", "VisitRule", "VisitTask", "Visit", "Event", "EventAction",
-    "WorkLog", "HouseholdCadre", "Collection", "CollectionTask",
+    "WorkLog", "HouseholdCadre", "Collection", "CollectionTask", "FieldGuide",
 ]

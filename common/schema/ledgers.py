@@ -1,6 +1,7 @@
 """Configurable ledgers (台账) and dictionaries: defined in data, editable without code."""
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, Integer, String
@@ -69,3 +70,22 @@ class DictEntry(Synced, Base):
     parent_code: Mapped[str | None] = field(String(32), label="上级代码")
     sort: Mapped[int] = field(Integer, label="排序", default=0)
     active: Mapped[bool] = field(Boolean, label="启用", default=True)
+
+
+class FieldGuide(Synced, Base):
+    """A form guide (填写说明) and an example (示例) of one field of an entity, written by a county
+    admin in the config centre; both clients' forms show them under the field. One record per
+    (entity, field), its id `guide_id(entity, field)`; blank text shows nothing."""
+
+    __tablename__ = "field_guides"
+    __label__ = "填写说明"
+
+    entity: Mapped[str] = field(String(32), label="表")
+    field_key: Mapped[str] = field(String(64), label="字段")
+    guide: Mapped[str] = field(String(200), label="填写说明", default="")
+    example: Mapped[str] = field(String(100), label="示例", default="")
+
+
+def guide_id(entity: str, field_key: str) -> str:
+    """The stable id of the guide of `entity`.`field_key` (the same on every server)."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"yizhangbiao:field_guide:{entity}.{field_key}"))

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from common.dictionaries import Dictionaries
 from common.errors import DomainError, ValidationError, ValidationErrors
-from common.schema import DictEntry, User, label_of, user_fields
+from common.schema import DictEntry, FieldGuide, User, label_of, user_fields
 from common.schema.base import Base
 from common.sync.codec import from_wire
 from desktop.storage.changes import record_change
@@ -33,6 +33,14 @@ def load_dictionaries(session: Session) -> Dictionaries:
         select(DictEntry.dict_code, DictEntry.code, DictEntry.label)
         .where(DictEntry.deleted.is_(False), DictEntry.active.is_(True))
         .order_by(DictEntry.dict_code, DictEntry.sort, DictEntry.code)).all())
+
+
+def load_guides(session: Session) -> dict[tuple[str, str], tuple[str, str]]:
+    """The form guides synced from the server (config centre, 填写说明): (table, field) ->
+    (guide, example), fields with some text only. Read with the dictionaries, for the forms."""
+    return {(g.entity, g.field_key): (g.guide or "", g.example or "")
+            for g in session.scalars(select(FieldGuide).where(FieldGuide.deleted.is_(False)))
+            if g.guide or g.example}
 
 
 def clean_values(entity: type[Base], values: dict[str, Any],

@@ -21,12 +21,13 @@ from typing import Any
 from sqlalchemy import ColumnElement, false, or_, select
 from sqlalchemy.orm import Session
 
-from common.schema import Base, Collection, DictEntry, LedgerField, LedgerType, OrgNode, User
+from common.schema import (Base, Collection, DictEntry, FieldGuide, LedgerField, LedgerType,
+                           OrgNode, User)
 
 REFERENCE_ENTITIES: frozenset[type[Base]] = frozenset({DictEntry, LedgerType, LedgerField,
-                                                        Collection})
-"""Entities whose rows with grid_id NULL are shared by everyone (a collection's definition:
-its tasks carry the scope)."""
+                                                        Collection, FieldGuide})
+"""Entities whose rows with grid_id NULL are shared by everyone (dictionaries, ledger types and
+fields, form guides; a collection's definition: its tasks carry the scope)."""
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,8 @@ from .sync_pull import pull_batch
 MAX_AHEAD_MS = 60_000
 """A change stamped more than a minute past the server's clock is brought back to it."""
 MAX_CHANGES = 2000
-READ_ONLY = frozenset({"org_nodes", "users", "dict_entries", "ledger_types", "ledger_fields"})
+READ_ONLY = frozenset({"org_nodes", "users", "dict_entries", "ledger_types", "ledger_fields",
+                       "field_guides"})
 """Entities a device reads but never writes through sync (admins change them on the server)."""
 
 

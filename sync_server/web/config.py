@@ -1,6 +1,7 @@
 """The config centre (/admin/config, 配置中心) of a county admin: which fields of each table each
 role sees (services/field_visibility) and the dictionaries, tags and code types
-(services/dictionary_admin, the same functions as /api/admin/dictionaries)."""
+(services/dictionary_admin, the same functions as /api/admin/dictionaries), the ledger types,
+and the form guides and examples of each table's fields (services/field_guides)."""
 from __future__ import annotations
 
 from collections import Counter
@@ -15,7 +16,7 @@ from common.errors import DomainError, ValidationErrors
 
 from ..api.deps import NowDep
 from ..api.errors import status_of
-from ..services import dictionary_admin, field_visibility, ledger_admin
+from ..services import dictionary_admin, field_guides, field_visibility, ledger_admin
 from .deps import FormDep, PageSession, WebUserDep, page_permission, render
 
 router = APIRouter(prefix="/admin/config", include_in_schema=False,
@@ -174,3 +175,36 @@ def retire_ledger(type_id: str, session: PageSession, signed: WebUserDep,
                   now: NowDep) -> Response:
     ledger_admin.retire_type(session, signed.user, type_id, now=now)
     return RedirectResponse("/admin/config/ledgers", status_code=303)
+
+
+# --- form guides and examples ----------------------------------------------------------------
+
+def _guides_page(request: Request, session: Session, table: str, *, errors=None, values=None,
+                 status_code: int = 200) -> Response:
+    fields = field_guides.fields_of(table)
+    stored = field_guides.guides(session, table)
+    return render(request, "config_guides.html", status_code=status_code,
+                  title="配置中心 · 填写说明", table=table, fields=fields,
+                  tables=[(k, e.__label__ or k) for k, e in field_guides.TABLES.items()],
+                  values=values or {k: stored.get((table, k), ("", "")) for k, _ in fields},
+                  errors=errors or {}, limits=field_guides.LIMITS)
+
+
+@router.get("/guides")
+def guides_page(request: Request, session: PageSession, signed: WebUserDep) -> Response:
+    return _guides_page(request, session, request.query_params.get("table") or "people")
+
+
+@router.post("/guides")
+def save_guides(request: Request, session: PageSession, signed: WebUserDep, now: NowDep,
+                form: FormDep) -> Response:
+    """The form has `<field>.guide` and `<field>.example` for each field of the table."""
+    table = str(form.get("table") or "")
+    values = {k: (str(form.get(f"{k}.guide") or ""), str(form.get(f"{k}.example") or ""))
+              for k, _ in field_guides.fields_of(table)}
+    try:
+        field_guides.save_guides(session, signed.user, table, values, now=now)
+    except ValidationErrors as err:
+        return _guides_page(request, session, table, errors=_errors(err), values=values,
+                            status_code=status_of(err))
+    return RedirectResponse(f"/admin/config/guides?table={table}&saved=1", status_code=303)

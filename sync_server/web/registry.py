@@ -21,7 +21,7 @@ from common.schema.fields import FieldSpec, facet_fields, form_fields, list_colu
 
 from ..api.deps import NowDep
 from ..api.errors import status_of
-from ..services import records, registry
+from ..services import field_guides, records, registry
 from ..services.exports import may_export_clear
 from ..services.scope import Scope
 from ..services.sync_history import record_history
@@ -110,6 +110,7 @@ def _parse(entity: type[Base], keys: list[str], form: Any) -> dict[str, Any]:
 def _fields(session: Session, scope: Scope, kind: Kind) -> list[dict[str, Any]]:
     """Each form field: key, label, and the options of a dictionary or reference select."""
     out = []
+    guides = field_guides.guides(session, kind.entity.__tablename__)  # config centre
     for key in form_keys(kind.entity):
         s: FieldSpec = next(x for x in specs(kind.entity) if x.key == key)
         options = None
@@ -120,7 +121,8 @@ def _fields(session: Session, scope: Scope, kind: Kind) -> list[dict[str, Any]]:
         out.append({"key": key, "label": s.label, "options": options,
                     "required": not s.nullable or key == "grid_id",
                     "type": "date" if isinstance(kind.entity.__table__.c[key].type, Date)
-                    else "text"})
+                    else "text",
+                    "guide": guides.get((kind.entity.__tablename__, key), ("", ""))})
     return out
 
 

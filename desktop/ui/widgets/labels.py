@@ -16,14 +16,25 @@ from common.schema.base import Base
 
 
 class Labels:
-    """Dictionary lookups for one profile: code → label, label lists for combo boxes."""
+    """Dictionary lookups for one profile: code → label, label lists for combo boxes; and the
+    form guides (填写说明, 示例) the config centre wrote for each field."""
 
     def __init__(self, dictionaries: Dictionaries | None = None) -> None:
         self.update(dictionaries if dictionaries is not None else default_dictionaries())
 
+    guides: dict[tuple[str, str], tuple[str, str]] = {}
+
     def update(self, dictionaries: Dictionaries) -> None:
         """Take freshly loaded dictionaries (after a sync): forms opened from now on offer them."""
         self.dictionaries = dictionaries
+
+    def update_guides(self, guides: dict[tuple[str, str], tuple[str, str]]) -> None:
+        """Take freshly loaded form guides (desktop/services/records.load_guides)."""
+        self.guides = dict(guides)
+
+    def guide(self, entity: type[Base], column: str) -> tuple[str, str]:
+        """The field's guide (填写说明) and example (示例) from the config centre, or blanks."""
+        return self.guides.get((entity.__tablename__, column), ("", ""))
 
     def options(self, dict_code: str) -> list[tuple[str, str]]:
         return self.dictionaries.options(dict_code)
@@ -76,12 +87,15 @@ def labels_of(ctx: Any) -> Labels:
         found = ctx.labels = Labels(ctx.dictionaries)
         tasks = ctx.tasks
         if getattr(tasks, "engine", None) is not None:
-            from desktop.services.records import load_dictionaries
+            from desktop.services.records import load_dictionaries, load_guides
 
             def reload(touches: str) -> None:
                 if touches in RELOAD_ON:
                     tasks.read(load_dictionaries, found.update)
+                    tasks.read(load_guides, found.update_guides)
             tasks.data_changed.connect(reload)
             if ctx.dictionaries is None:  # nothing loaded at sign-in: read them now
                 reload("")
+            else:
+                tasks.read(load_guides, found.update_guides)
     return ctx.labels

@@ -1,6 +1,7 @@
 """A form generated from an entity's declared columns: label from `info`, a combo box for a
 dictionary field, a date box for dates, a multi-line box for long text; each field carries an
-error line beneath it where the Chinese message of a refused value appears."""
+error line beneath it where the Chinese message of a refused value appears, and the config
+centre's guide (填写说明, also the tooltip) and example (the placeholder) when it has one."""
 from __future__ import annotations
 
 import datetime as dt
@@ -18,6 +19,7 @@ from .forms import form_keys
 from .labels import Labels
 
 ERROR_STYLE = "color: #c0392b;"
+GUIDE_STYLE = "color: #666666;"
 
 
 def with_error_line(editor: QWidget, name: str) -> tuple[QWidget, QLabel]:
@@ -88,11 +90,27 @@ class RecordForm(QWidget):
             if name in readonly:
                 editor.setEnabled(False)
             box, error = with_error_line(editor, name)
+            self._add_guide(box, editor, name, *labels.guide(entity, name))
             label = QLabel(col.info.get("label", name) + ("*" if not col.nullable else ""))
             label.setBuddy(editor)
             layout.addRow(label, box)
             self.editors[name] = editor
             self.errors[name] = error
+
+    def _add_guide(self, box: QWidget, editor: QWidget, name: str, guide: str,
+                   example: str) -> None:
+        """The config centre's guide under the field (also its tooltip) and its example as
+        the empty box's placeholder."""
+        if not guide and not example:
+            return
+        text = guide + ("　" if guide and example else "") + (f"示例：{example}" if example
+                                                             else "")
+        editor.setToolTip(text)
+        if example and isinstance(editor, (QLineEdit, QPlainTextEdit)):
+            editor.setPlaceholderText(f"例：{example}")
+        hint = QLabel(text, objectName=f"guide_{name}", wordWrap=True)
+        hint.setStyleSheet(GUIDE_STYLE)
+        box.layout().insertWidget(1, hint)
 
     def _editor(self, col: Any) -> QWidget:
         d = col.info.get("dict")
