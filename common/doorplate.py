@@ -233,3 +233,16 @@ def check_scope(plate: DoorPlate, grid_ids: Iterable[str]) -> DoorPlate:
     if plate.grid_id not in set(grid_ids):
         raise DomainError("plate_other_grid", door_plate=f"“{plate.text}”" if plate.text else "")
     return plate
+
+
+def plate_matrix(payload: str) -> list[list[bool]]:
+    """The QR modules of a plate (quiet zone included), the same on every printer (the desktop
+    client's PDF sheet, the console's label page): error correction Q (25% of the code may be
+    lost to dirt or a torn corner) and a fixed mask pattern, which is 8x faster to make than
+    trying all eight and reads as well (the decoding tests check it)."""
+    import qrcode
+    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_Q, border=2,
+                       mask_pattern=2)
+    qr.add_data(payload.encode("utf-8"))
+    qr.make(fit=True)
+    return qr.get_matrix()

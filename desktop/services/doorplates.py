@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from common import doorplate
+from common.doorplate import plate_matrix
 from common.errors import DomainError
 from common.schema import House, Person, Visit
 from common.sorting import name_key, sort_key
@@ -262,18 +263,6 @@ def render_label_sheet(items: list[Label], out_path: str | Path,
         pages = 1
     pdf.save()
     return pages
-
-
-def plate_matrix(payload: str) -> list[list[bool]]:
-    """The QR modules of a plate (quiet zone included): error correction Q (25% of the code
-    may be lost to dirt or a torn corner) and a fixed mask pattern, which is 8x faster to make
-    than trying all eight and reads as well (the decoding tests check it)."""
-    import qrcode
-    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_Q, border=2,
-                       mask_pattern=2)
-    qr.add_data(payload.encode("utf-8"))
-    qr.make(fit=True)
-    return qr.get_matrix()
 
 
 def plate_image(payload: str, module_px: int = 6) -> Image.Image:

@@ -21,7 +21,7 @@ from common.schema.fields import FieldSpec, facet_fields, form_fields, list_colu
 
 from ..api.deps import NowDep
 from ..api.errors import status_of
-from ..services import field_guides, records, registry
+from ..services import doorplates, field_guides, records, registry
 from ..services.exports import may_export_clear
 from ..services.scope import Scope
 from ..services.sync_history import record_history
@@ -138,6 +138,8 @@ def _form_page(request: Request, session: Session, scope: Scope, signed, kind: K
     if row is not None:
         extra["history"] = history_rows(session, scope, kind, row.id)
         extra.update(registry.details(session, scope, row))
+        if kind.entity is House:
+            extra["plate"] = _plate_or_message(session, scope, row.id)
     return render(request, "registry_form.html", status_code=status_code,
                   title=f"{'修改' if row is not None else '新增'}{kind.label}", kind=kind,
                   row=row, fields=_fields(session, scope, kind), values=values,
@@ -290,6 +292,26 @@ def _tags(kind: Kind):
     return page
 
 
+def _plate_or_message(session: Session, scope: Scope, house_id: str
+                      ) -> doorplates.Plate | str:
+    """The house's door plate, or why there is none yet (the county key is missing)."""
+    try:
+        return doorplates.plate_of(session, scope, house_id)
+    except DomainError as err:
+        if err.code == "not_found":
+            raise
+        return err.message()
+
+
+def _plate_label(record_id: str, request: Request, session: PageSession, signed: WebUserDep,
+                 scope: WebScopeDep) -> Response:
+    """A printable door-plate label (the page's print style prints the label alone, at the
+    client's sticker size)."""
+    plate = doorplates.plate_of(session, scope, record_id)
+    return render(request, "plate_label.html", title=f"门牌标签：{plate.house.door_plate}",
+                  plate=plate, kind=KINDS["houses"])
+
+
 def _stats(request: Request, session: PageSession, signed: WebUserDep,
            scope: WebScopeDep, now: NowDep) -> Response:
     return render(request, "registry_stats.html", title="人口统计",
@@ -309,3 +331,4 @@ for _kind in KINDS.values():
     router.add_api_route(f"{base}/{{record_id}}/delete", _delete(_kind), methods=["POST"])
 router.add_api_route("/people/{record_id}/tags", _tags(KINDS["people"]), methods=["POST"])
 router.add_api_route("/statistics", _stats, methods=["GET"])
+router.add_api_route("/houses/{record_id}/plate", _plate_label, methods=["GET"])
