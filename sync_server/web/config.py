@@ -17,16 +17,11 @@ from common.errors import DomainError, ValidationErrors
 from ..api.deps import NowDep
 from ..api.errors import status_of
 from ..services import dictionary_admin, field_guides, field_visibility, ledger_admin
-from .deps import FormDep, PageSession, WebUserDep, page_permission, render
+from .deps import FormDep, PageSession, WebUserDep, errors_of, page_permission, render
 
 router = APIRouter(prefix="/admin/config", include_in_schema=False,
                    dependencies=[page_permission("web:config")])
 DICT_NAMES = {"tag": "人员标签", "role": "角色", "ethnicity": "民族", "org_level": "组织层级"}
-
-
-def _errors(err: DomainError) -> dict[str, str]:
-    items = err.errors if isinstance(err, ValidationErrors) else [err]
-    return {(e.field or "_"): e.message() for e in items}
 
 
 # --- field visibility per role ---------------------------------------------------------------
@@ -68,7 +63,7 @@ def save_fields(request: Request, session: PageSession, signed: WebUserDep, now:
     try:
         field_visibility.set_hidden(session, signed.user, table, hidden, now=now)
     except ValidationErrors as err:
-        return _fields_page(request, session, table, errors=_errors(err),
+        return _fields_page(request, session, table, errors=errors_of(err),
                             hidden={r: frozenset(v) for r, v in hidden.items()},
                             status_code=status_of(err))
     return RedirectResponse(f"/admin/config/fields?table={table}&saved=1", status_code=303)
@@ -101,7 +96,7 @@ def add_entry(request: Request, session: PageSession, signed: WebUserDep, now: N
         dictionary_admin.add_entry(session, signed.user, now=now, sort=None, **values)
     except DomainError as err:
         return _dict_page(request, session, values["dict_code"] or "tag",
-                          errors=_errors(err), values=values, status_code=status_of(err))
+                          errors=errors_of(err), values=values, status_code=status_of(err))
     return RedirectResponse(f"/admin/config/dictionaries?dict={values['dict_code']}",
                             status_code=303)
 
@@ -120,7 +115,7 @@ def change_entry(entry_id: str, request: Request, session: PageSession, signed: 
         dictionary_admin.change_entry(session, signed.user, entry_id, changes, now=now)
     except DomainError as err:
         return _dict_page(request, session, dict_code,
-                          errors={f"{entry_id}.{k}": v for k, v in _errors(err).items()},
+                          errors={f"{entry_id}.{k}": v for k, v in errors_of(err).items()},
                           status_code=status_of(err))
     return RedirectResponse(f"/admin/config/dictionaries?dict={dict_code}", status_code=303)
 
@@ -149,7 +144,7 @@ def create_ledger(request: Request, session: PageSession, signed: WebUserDep, no
         ledger_admin.create_type(session, signed.user, now=now,
                                  per_year=form.get("per_year") == "1", **values)
     except DomainError as err:
-        return _ledger_page(request, session, errors=_errors(err), values=values,
+        return _ledger_page(request, session, errors=errors_of(err), values=values,
                             status_code=status_of(err))
     return RedirectResponse("/admin/config/ledgers", status_code=303)
 
@@ -165,7 +160,7 @@ def add_ledger_field(type_id: str, request: Request, session: PageSession,
         ledger_admin.add_field(session, signed.user, type_id, spec, now=now)
     except DomainError as err:
         return _ledger_page(request, session, status_code=status_of(err),
-                            errors={f"{type_id}.{k}": v for k, v in _errors(err).items()},
+                            errors={f"{type_id}.{k}": v for k, v in errors_of(err).items()},
                             values={type_id: spec})
     return RedirectResponse("/admin/config/ledgers", status_code=303)
 
@@ -205,6 +200,6 @@ def save_guides(request: Request, session: PageSession, signed: WebUserDep, now:
     try:
         field_guides.save_guides(session, signed.user, table, values, now=now)
     except ValidationErrors as err:
-        return _guides_page(request, session, table, errors=_errors(err), values=values,
+        return _guides_page(request, session, table, errors=errors_of(err), values=values,
                             status_code=status_of(err))
     return RedirectResponse(f"/admin/config/guides?table={table}&saved=1", status_code=303)

@@ -11,7 +11,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.datastructures import FormData
 from sqlalchemy.orm import Session
 
-from common.errors import DomainError
+from common.errors import DomainError, ValidationErrors
 
 from ..api.deps import NowDep, SettingsDep
 from ..db.engine import unit_of_work
@@ -92,6 +92,16 @@ def page_permission(permission: str) -> Any:
             raise DomainError("forbidden")
 
     return Depends(check)
+
+
+def errors_of(err: DomainError) -> dict[str, str]:
+    """A refusal as a form shows it: each faulty field's Chinese message (the first one per
+    field), a refusal without a field under `_` (shown above the form)."""
+    items = err.errors if isinstance(err, ValidationErrors) else [err]
+    out: dict[str, str] = {}
+    for e in items:
+        out.setdefault(e.field or "_", e.message())
+    return out
 
 
 def render(request: Request, name: str, status_code: int = 200, *, keep_writes: bool = False,

@@ -5,22 +5,17 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from common.errors import DomainError, ValidationErrors
+from common.errors import DomainError
 
 from ..api.deps import NowDep
 from ..api.errors import status_of
 from ..services import grids
-from .deps import FormDep, PageSession, WebScopeDep, WebUserDep, page_permission, render
+from .deps import (FormDep, PageSession, WebScopeDep, WebUserDep, errors_of, page_permission,
+                   render)
 
 router = APIRouter(prefix="/admin/grids", include_in_schema=False,
                    dependencies=[page_permission("web:grids")])
 MANAGERS = ("county_admin", "township_office")
-
-
-def errors_of(err: DomainError) -> dict[str, str]:
-    """Field -> Chinese message (a refusal without a field goes under "")."""
-    items = err.errors if isinstance(err, ValidationErrors) else [err]
-    return {(e.field or ""): e.message() for e in items}
 
 
 def _page(request, session, scope, signed, *, status_code=200, errors=None, values=None,

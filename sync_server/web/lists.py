@@ -66,18 +66,11 @@ class ListQuery:
     def parse(cls, spec_: ListSpec, params: Any) -> "ListQuery":
         keys = spec_.sortable
         sort = params.get("sort") or None
-        try:
-            page = max(1, int(params.get("page") or 1))
-        except ValueError:
-            page = 1
-        try:
-            size = int(params.get("size") or 20)
-        except ValueError:
-            size = 20
+        page, size = page_and_size(params)
         return cls(q=(params.get("q") or "").strip()[:64],
                    filters={f.key: params[f.key] for f in spec_.facets if params.get(f.key)},
                    sort=sort if sort in keys else None, descending=params.get("dir") == "desc",
-                   page=page, size=size if size in PAGE_SIZES else 20)
+                   page=page, size=size)
 
     def filters_of(self, *, limit: int | None = None, offset: int | None = None
                    ) -> RecordFilters:
@@ -93,6 +86,20 @@ class ListQuery:
                  "size": self.size}
         state.update(changes)
         return "?" + urlencode({k: v for k, v in state.items() if v not in ("", None)})
+
+
+def page_and_size(params: Any) -> tuple[int, int]:
+    """The pager's page (1 and up) and page size (one of PAGE_SIZES, else 20) from a query
+    string; a value that is no number reads as the default."""
+    try:
+        page = max(1, int(params.get("page") or 1))
+    except ValueError:
+        page = 1
+    try:
+        size = int(params.get("size") or 20)
+    except ValueError:
+        size = 20
+    return page, size if size in PAGE_SIZES else 20
 
 
 @dataclass(frozen=True)

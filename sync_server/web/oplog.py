@@ -16,7 +16,7 @@ from common.schema import ENTITIES
 from ..services import admin
 from ..services.oplog import ACTION_LABELS, day_start, shown_time
 from .deps import PageSession, WebScopeDep, WebUserDep, page_permission, render
-from .lists import PAGE_SIZES, ListPage
+from .lists import ListPage, page_and_size
 
 router = APIRouter(prefix="/admin/op-log", include_in_schema=False,
                    dependencies=[page_permission("web:op_log")])
@@ -35,16 +35,7 @@ class LogQuery:
     @classmethod
     def parse(cls, params: Any) -> "LogQuery":
         values = {k: (params.get(k) or "").strip()[:64] for k in FIELDS}
-        try:
-            page = max(1, int(params.get("page") or 1))
-        except ValueError:
-            page = 1
-        try:
-            size = int(params.get("size") or 20)
-        except ValueError:
-            size = 20
-        return cls({k: v for k, v in values.items() if v}, page,
-                   size if size in PAGE_SIZES else 20)
+        return cls({k: v for k, v in values.items() if v}, *page_and_size(params))
 
     def link(self, **changes: Any) -> str:
         state: dict[str, Any] = {**self.values, "page": self.page, "size": self.size}

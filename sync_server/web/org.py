@@ -19,8 +19,8 @@ from ..api.deps import NowDep
 from ..api.errors import status_of
 from ..services import org, records
 from ..services.scope import Scope
-from .deps import FormDep, PageSession, WebScopeDep, WebUserDep, page_permission, render
-from .users import errors_of
+from .deps import (FormDep, PageSession, WebScopeDep, WebUserDep, errors_of, page_permission,
+                   render)
 
 router = APIRouter(prefix="/admin/org", include_in_schema=False,
                    dependencies=[page_permission("web:org")])

@@ -25,9 +25,9 @@ from ..services import doorplates, field_guides, records, registry
 from ..services.exports import may_export_clear
 from ..services.scope import Scope
 from ..services.sync_history import record_history
-from .deps import FormDep, PageSession, WebScopeDep, WebUserDep, page_permission, render
+from .deps import (FormDep, PageSession, WebScopeDep, WebUserDep, errors_of, page_permission,
+                   render)
 from .exports import export_list
-from .grids import errors_of
 from .lists import ListQuery, ListSpec, choices, load
 
 router = APIRouter(prefix="/admin/registry", include_in_schema=False,

@@ -15,8 +15,7 @@ from common.schema import ROLES
 from ..api.deps import NowDep
 from ..api.errors import status_of
 from ..services import permissions
-from .deps import FormDep, PageSession, WebUserDep, page_permission, render
-from .users import errors_of
+from .deps import FormDep, PageSession, WebUserDep, errors_of, page_permission, render
 
 router = APIRouter(prefix="/admin/roles", include_in_schema=False,
                    dependencies=[page_permission("web:roles")])

@@ -11,29 +11,21 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from common.dictionaries import label as dict_label
-from common.errors import DomainError, ValidationErrors
+from common.errors import DomainError
 from common.schema import OrgNode, User
 
 from ..api.deps import NowDep
 from ..api.errors import status_of
 from ..services import admin, permissions
 from ..services.scope import Scope
-from .deps import FormDep, PageSession, WebScopeDep, WebUserDep, page_permission, render
+from .deps import (FormDep, PageSession, WebScopeDep, WebUserDep, errors_of, page_permission,
+                   render)
 from .lists import ListQuery, ListSpec, choices, load
 
 router = APIRouter(prefix="/admin/users", include_in_schema=False,
                    dependencies=[page_permission("web:users")])
 SPEC = ListSpec.of(User)
 FIELDS = ("username", "display_name", "password", "role", "scope_node_id", "phone")
-
-
-def errors_of(err: DomainError) -> dict[str, str]:
-    """Each faulty field's Chinese message (a refusal without a field goes under `_`)."""
-    items = err.errors if isinstance(err, ValidationErrors) else [err]
-    out: dict[str, str] = {}
-    for e in items:
-        out.setdefault(e.field or "_", e.message())
-    return out
 
 
 def nodes_in(session: Session, scope: Scope) -> list[tuple[str, str]]:
