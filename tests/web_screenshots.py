@@ -135,6 +135,7 @@ def main(argv: list[str] | None = None) -> int:
                                        ("work-stats", "/admin/work-stats"),
                                        ("op-log", "/admin/op-log"),
                                        ("config-fields", "/admin/config/fields"),
+                                       ("config-guides", "/admin/config/guides"),
                                        ("places-stats", "/admin/places/statistics"),
                                        ("collections", "/admin/fieldwork/collections"),
                                        ("cadres", "/admin/fieldwork/cadres")):
