@@ -219,3 +219,12 @@ def test_a_visit_pointing_at_another_grids_photo_is_refused_and_the_photo_stays_
         "visited_at": "2026-11-24T08:00:00", "grid_id": live.harness.grid("g1a")})]).push.acks
     assert ack.status == "refused" and ack.error["code"] == "attachment_out_of_scope"
     assert _get(live, "worker1a", f"/api/attachments/{sha}").status_code == 403
+
+
+def test_a_device_cannot_write_the_config_centres_form_guides(live):
+    from common.schema.ledgers import guide_id
+    change = _change("field_guides", guide_id("people", "name"),
+                     {"entity": "people", "field_key": "name", "guide": "随便填",
+                      "example": "", "grid_id": None})
+    ack, = _exchange(live, "worker1a", [change]).push.acks
+    assert ack.status == "refused" and ack.error["code"] == "read_only_entity"
