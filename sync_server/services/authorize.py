@@ -15,6 +15,8 @@ USB bundle (services/bundles.py, which runs the sync exchange) goes through
 - a record that left the scope takes an edit only if the server's own record of what the device
   has pulled shows it had not yet heard of the move (never the client's word alone).
 
+- the role: a read-only role (services/scope.Scope.check_write) writes nothing.
+
 Raises DomainError / ValidationErrors with a code; never commits.
 """
 from __future__ import annotations
@@ -54,6 +56,7 @@ def authorize_and_validate(session: Session, scope: Scope, entity: type[Base],
     device has pulled up to (None: nothing is known, e.g. REST or a device's first exchange),
     which decides whether an edit to a record that has since left the scope is still taken.
     `user_id`: the writer, whose own photos a record may point at."""
+    scope.check_write()
     if record_id is not None:
         check_record_id(record_id)
     clean = check_fields(entity, values)

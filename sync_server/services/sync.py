@@ -57,6 +57,7 @@ def exchange(session: Session, user: User, request: SyncRequest, *,
     if len(request.push.changes) > MAX_CHANGES:
         raise DomainError("too_many_changes", max=MAX_CHANGES)
     scope = Scope.of(session, user)
+    scope.check_desktop()  # a read-only role reads in the browser (services/scope.py)
     pulled = _pulled(session, scope, request)
     device = register_device(session, user, request, now=now)
     if request.verify is not None:
