@@ -26,12 +26,12 @@ CODE = re.compile(r"^[a-z][a-z0-9_]{1,31}$")
 
 def role_of(session: Session, user: User) -> Role:
     """The role whose permissions the user has."""
-    given = session.get(UserRole, user.id)
+    given = session.get(UserRole, user.id) if user.id else None
     if given is not None:
         role = session.get(Role, given.role_code)
         if role is not None:
             return role
-    role = session.get(Role, user.role)
+    role = session.get(Role, user.role) if user.role else None
     if role is not None:
         return role
     name, perms = SEEDED_ROLES.get(user.role, (user.role, ()))

@@ -29,7 +29,8 @@ def _define(web, tags: list[str], *, base: str = "township_office",
     with web.session() as s:
         admin = s.get(type(web.tree.users["admin"]), web.tree.users["admin"].id)
         permissions.save_role(s, admin, code="civil_affairs", name="民政专干", base_role=base,
-                              permissions=["web:home", "web:people", "app:people"],
+                              permissions=["web:home", "web:people", "web:registry",
+                                           "app:people"],
                               tags=tags, read_only=read_only, now=web.clock())
         user = s.get(type(admin), web.tree.users["office1"].id)
         permissions.give_role(s, user, "civil_affairs")
@@ -71,6 +72,7 @@ def test_a_tag_limited_user_reads_exactly_the_people_carrying_an_allowed_tag(web
     _define(web, allowed)
     expected = {p["id"] for p in known
                 if p["grid"] != "node-g2" and p["tags"] & set(allowed)}
+    names = {p["name"] for p in known if p["id"] in expected}
     api = web.as_("office1")
     answer = api.get("/api/people", params={"limit": 500}).json()
     assert {p["id"] for p in answer["items"]} == expected
@@ -78,10 +80,14 @@ def test_a_tag_limited_user_reads_exactly_the_people_carrying_an_allowed_tag(web
     for p in known:  # one record at a time: the same rule
         assert api.get(f"/api/people/{p['id']}").status_code == (200 if p["id"] in expected
                                                                   else 404)
-    page = _browser(web, "office1").get("/admin/people", params={"size": 100}).text
-    assert f"共 {len(expected)} 条" in page
-    shown = set(re.findall(r"民[零一二三四五六七八九]+", page))
-    assert shown == {p["name"] for p in known if p["id"] in expected}
+    csv = api.get("/api/people/export.csv")
+    assert csv.headers["X-Total-Count"] == str(len(expected))
+    assert set(re.findall(r"民[零一二三四五六七八九]+", csv.text)) == names
+    browser = _browser(web, "office1")
+    for url in ("/admin/people", "/admin/registry/people"):
+        page = browser.get(url, params={"size": 100}).text
+        assert f"共 {len(expected)} 条" in page, url
+        assert set(re.findall(r"民[零一二三四五六七八九]+", page)) == names, url
 
 
 def test_without_tags_the_same_role_sees_its_whole_scope(web):
