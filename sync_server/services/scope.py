@@ -82,7 +82,9 @@ class Scope:
         return select(PersonTag.person_id).where(PersonTag.tag_code.in_(sorted(self.tags)),
                                                  PersonTag.deleted.is_(False))
 
-    def _person_condition(self, entity: type[Base]) -> ColumnElement[bool] | None:
+    def person_condition(self, entity: type[Base]) -> ColumnElement[bool] | None:
+        """SQL: the role's limit on which people (and records naming one) it reads; None when
+        it has none. Part of `condition`; alone for a count already bounded by grid."""
         if not self.tags:
             return None
         if entity is Person:
@@ -126,7 +128,7 @@ class Scope:
             .in_(self._nodes_below())
         if entity in REFERENCE_ENTITIES:
             return or_(grid.is_(None), inside)
-        person = self._person_condition(entity)
+        person = self.person_condition(entity)
         return inside if person is None else and_(inside, person)
 
     def contains_grid(self, session: Session, grid_id: str | None) -> bool:

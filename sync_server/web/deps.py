@@ -64,10 +64,10 @@ def get_web_user(request: Request, session: PageSession, settings: SettingsDep, 
             sent = request.scope.get("_csrf_form")
         if not same_token(sent, signed.csrf_token):
             raise DomainError("csrf_failed")
-        if not READ_POSTS.match(request.url.path):
-            Scope.of(session, signed.user).check_write()  # a read-only role (services/scope)
     request.state.signed = signed
     request.state.permissions = permissions.permissions_of(session, signed.user)
+    if request.method in WRITES and not READ_POSTS.match(request.url.path):
+        Scope.of(session, signed.user).check_write()  # a read-only role (services/scope)
     return signed
 
 

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from common.schema import Person, PersonTag
 from common.sync.codec import pack
 from common.sync.messages import SyncRequest
-from sync_server.services import permissions
+from sync_server.services import grids, permissions
 from sync_server.services.records import create_record
 from sync_server.services.scope import Scope
 from tests.factories import PASSWORD, make_person
@@ -90,6 +90,16 @@ def test_a_tag_limited_user_reads_exactly_the_people_carrying_an_allowed_tag(web
         assert set(re.findall(r"民[零一二三四五六七八九]+", page)) == names, url
 
 
+def test_the_grid_overview_counts_only_the_people_the_role_reads(web):
+    _add_people(web, [("node-g1a", frozenset({"dibao"})), ("node-g1a", frozenset()),
+                      ("node-g1b", frozenset({"veteran"}))], 0)
+    _define(web, ["dibao"])
+    with web.session() as s:
+        office = s.get(type(web.tree.users["office1"]), web.tree.users["office1"].id)
+        counts = {g.id: g.people for g in grids.overview(s, Scope.of(s, office))}
+    assert counts == {"node-g1a": 1, "node-g1b": 0}
+
+
 def test_without_tags_the_same_role_sees_its_whole_scope(web):
     made = _add_people(web, [("node-g1a", frozenset()), ("node-g1b", frozenset({"dibao"})),
                              ("node-g2", frozenset({"dibao"}))], 0)
@@ -128,6 +138,7 @@ def test_every_write_by_a_read_only_role_is_refused_in_chinese_and_leaves_nothin
                                                      "level": "grid"},
                      follow_redirects=False)
     assert r.status_code == 403 and "只能查看数据" in r.text
+    assert "退出登录" in r.text  # the refusal is a page of the signed-in console
     r = browser.post("/admin/people/export", data={"csrf_token": token},
                      follow_redirects=False)
     assert r.status_code in (200, 303)
