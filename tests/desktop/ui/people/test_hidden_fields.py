@@ -83,3 +83,22 @@ def test_the_profile_keeps_only_well_formed_sets():
     assert hidden_fields_of(None) == {}
     assert hidden_fields_of({"people": ["phone"], "bad": "phone"}) == {
         "people": frozenset({"phone"})}
+
+
+def test_the_search_export_leaves_out_the_hidden_columns(ctx, qtbot, tmp_path):
+    from openpyxl import load_workbook
+
+    from desktop.services.saved_searches import EXPORT_FIELDS
+    from desktop.ui.search.page import SearchPage
+    _hide(ctx)
+    page = SearchPage(ctx)
+    qtbot.addWidget(page)
+    page.refresh()
+    wait_idle(qtbot, ctx)
+    out = tmp_path / "人口.xlsx"
+    page.export_to(str(out))
+    wait_idle(qtbot, ctx)
+    rows = list(load_workbook(out).active.iter_rows(values_only=True))
+    assert "联系电话" not in rows[0] and "宗教信仰" not in rows[0]
+    assert {"姓名", "公民身份号码", "标签"} <= set(rows[0]) and len(rows) == 6
+    assert len(rows[0]) == len(EXPORT_FIELDS) - 2 + 1  # the tags column comes last
