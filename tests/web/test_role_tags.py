@@ -73,6 +73,17 @@ def test_a_tag_limited_user_reads_exactly_the_people_carrying_an_allowed_tag(web
     expected = {p["id"] for p in known
                 if p["grid"] != "node-g2" and p["tags"] & set(allowed)}
     names = {p["name"] for p in known if p["id"] in expected}
+    with web.session() as s:  # the rule's three forms: SQL by grid, SQL row by row, Python
+        office = s.get(type(web.tree.users["office1"]), web.tree.users["office1"].id)
+        scope = Scope.of(s, office)
+        for by_grid in (True, False):
+            assert set(s.scalars(select(Person.id).where(
+                scope.condition(Person, by_grid_index=by_grid)))) == expected
+            # records naming a person (here their tags) follow the person
+            assert set(s.scalars(select(PersonTag.person_id).where(
+                scope.condition(PersonTag, by_grid_index=by_grid),
+                PersonTag.deleted.is_(False)))) == expected
+        assert {p["id"] for p in known if scope.contains(s, s.get(Person, p["id"]))} == expected
     api = web.as_("office1")
     answer = api.get("/api/people", params={"limit": 500}).json()
     assert {p["id"] for p in answer["items"]} == expected
