@@ -1,7 +1,7 @@
 """roles.read_only, roles.tags: read-only roles limited to the people carrying some tags
 
 Revision ID: 0017_role_tags
-Revises: 0020_field_work
+Revises: 0021_residents
 Create Date: 2026-12-04 15:20:00
 """
 from __future__ import annotations
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0017_role_tags"
-down_revision: Union[str, Sequence[str], None] = "0020_field_work"
+down_revision: Union[str, Sequence[str], None] = "0021_residents"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
