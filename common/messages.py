@@ -58,6 +58,9 @@ MESSAGES: dict[str, str] = {
     "token_invalid": "登录凭证无效，请重新登录",
     "token_expired": "登录已过期，请重新登录",
     "forbidden": "您没有执行此操作的权限",
+    "role_read_only": "您的角色“{role}”只能查看数据，不能新增、修改或删除",
+    "role_builtin_limits": "内置角色不能设为只读或限定标签，请定义一个新角色",
+    "role_web_only": "您的角色“{role}”只能在网页管理端查看数据，不能在桌面端登录或同步",
     "request_invalid": "请求内容有误",
     "json_invalid": "请求内容不是有效的 JSON：第 {line} 行第 {column} 列附近有错误",
     "field_type": "{label}的值类型不对：{reason}",
@@ -79,6 +82,7 @@ MESSAGES: dict[str, str] = {
     "sms_code_wrong": "短信验证码不对，还可再试 {left} 次",
     "sms_code_expired": "短信验证码已过期、已用过或未获取，请重新获取",
     "sms_code_attempts": "短信验证码输错次数过多，请重新获取",
+    "qr_code_format": "扫码登录码应为网页登录页显示的 8 位字母和数字（如 ACDE-FH34），填的是“{value}”",
     "qr_code_unknown": "扫码登录码不存在或已过期（2 分钟内有效），请在登录页刷新后重新扫码",
     "current_password_wrong": "当前密码不对",
     "own_password_needs_current": "修改自己的密码请到“修改密码”，并输入当前密码",
@@ -252,5 +256,5 @@ def render(err: "DomainError") -> str:
         return f"{err.code}"
     try:
         return template.format(**params)
-    except (KeyError, IndexError):
-        return template
+    except (KeyError, IndexError):  # the server's own words, when it sent them, name the rest
+        return err.params.get("detail") or template

@@ -74,7 +74,7 @@ def build_main_window(signed: Any, tasks: Any = None, now: Any = utcnow,
     from desktop.services.records import load_dictionaries
     from desktop.storage.database import read_only
     from desktop.tasks import TaskManager
-    from desktop.ui.context import AppContext, CurrentUser
+    from desktop.ui.context import AppContext, CurrentUser, hidden_fields_of
     from desktop.ui.main_window import MainWindow
 
     profile = signed.profile
@@ -87,7 +87,8 @@ def build_main_window(signed: Any, tasks: Any = None, now: Any = utcnow,
                        display_name=info.get("display_name") or info.get("username") or "",
                        role=info.get("role") or "grid_worker",
                        scope_node_id=info.get("scope_node_id"),
-                       permissions=_permissions(info.get("permissions")))
+                       permissions=_permissions(info.get("permissions")),
+                       hidden_fields=hidden_fields_of(info.get("hidden_fields")))
     from desktop.services.sync import SyncService
     # the sync's local writes go through the writer lane: the client has one writer
     sync = SyncService(profile, writer=tasks.run_on_writer) if profile.server_url else None

@@ -40,8 +40,29 @@ def login(server_url: str, username: str, password: str, *,
         answer, code = {}, "server_error"
     wait = resp.headers.get("Retry-After", "")
     extra = {"seconds": int(wait)} if wait.isdigit() else {}
-    raise DomainError(code, status=resp.status_code,
+    raise DomainError(code, status=resp.status_code, detail=answer.get("message"),
                       captcha_required=bool(answer.get("captcha_required")), **extra)
+
+
+def approve_web_sign_in(server_url: str, token: str | None, code: str, *,
+                        client: httpx.Client | None = None) -> None:
+    """Approve, as the signed-in user, the browser sign-in waiting on `code` (the 8 characters
+    the web console's 扫码登录 page shows): POST {server}/api/auth/qr/approve. One try: the
+    code lives two minutes and a person waits at the browser."""
+    url = server_url.rstrip("/") + "/api/auth/qr/approve"
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    try:
+        resp = _post(client, url, json={"code": code}, headers=headers)
+    except httpx.HTTPError:
+        raise DomainError("server_unreachable", url=server_url) from None
+    if resp.status_code in (200, 204):
+        return
+    try:
+        answer = resp.json()
+    except ValueError:
+        answer = {}
+    raise DomainError(answer.get("code") or "server_error", "code", status=resp.status_code,
+                      detail=answer.get("message"))
 
 
 def fetch_captcha(server_url: str, *, client: httpx.Client | None = None) -> tuple[str, bytes]:

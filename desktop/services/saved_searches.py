@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from pathlib import Path
 
 from sqlalchemy import select
@@ -44,10 +45,12 @@ EXPORT_FIELDS = tuple(list_columns(Person))
 
 
 def export_people(session: Session, query: PeopleQuery, path: str | Path, *, today: dt.date,
-                  now: dt.datetime, actor_id: str, masked: bool = True) -> int:
+                  now: dt.datetime, actor_id: str, masked: bool = True,
+                  fields: Sequence[str] = EXPORT_FIELDS) -> int:
     """Write the people matching `query` to an xlsx file (labels and dictionary labels as the
     header and cells) and log the export. Sensitive fields (ID number, phone, 宗教信仰) stay
-    masked unless `masked` is False, which is logged as such. Returns the number of rows. Runs
+    masked unless `masked` is False, which is logged as such. `fields`: the columns (the role's
+    visible ones: the server's hidden fields left out). Returns the number of rows. Runs
     on the writer thread
     (the log line is a write)."""
     from openpyxl import Workbook
@@ -57,7 +60,7 @@ def export_people(session: Session, query: PeopleQuery, path: str | Path, *, tod
     ids = search_person_ids(session, query, today=today)
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("人口")
-    header = [label_of(Person, f) for f in EXPORT_FIELDS] + ["标签"]
+    header = [label_of(Person, f) for f in fields] + ["标签"]
     ws.append(header)
     cols = Person.__table__.columns
     n = 0
@@ -69,7 +72,7 @@ def export_people(session: Session, query: PeopleQuery, path: str | Path, *, tod
         for pid in chunk:
             p = people[pid]
             row = []
-            for f in EXPORT_FIELDS:
+            for f in fields:
                 v = getattr(p, f)
                 d = cols[f].info.get("dict")
                 if d:

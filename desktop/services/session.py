@@ -87,7 +87,7 @@ def sign_in(server_url: str, username: str, password: str, *, now: dt.datetime,
         name, password, server_url=server_url, username=username, user_id=user.get("id"),
         display_name=user.get("display_name") or username, role=user.get("role"),
         scope_node_id=user.get("scope_node_id"), scope_node_name=user.get("scope_node_name"),
-        permissions=user.get("permissions"))
+        permissions=user.get("permissions"), hidden_fields=user.get("hidden_fields") or {})
     with Session(profile.engine) as s:
         state = sync_state(s)
         state.device_id = device_id

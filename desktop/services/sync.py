@@ -116,11 +116,13 @@ class SyncService:
 
     def store_tokens(self, answer: dict[str, Any]) -> None:
         self.write(lambda s: self._store_tokens(s, answer))
-        permissions = (answer.get("user") or {}).get("permissions")
+        user = answer.get("user") or {}
+        permissions, hidden = user.get("permissions"), user.get("hidden_fields")
         if isinstance(permissions, list) and hasattr(self.profile, "update_info"):
-            # The pages the role may open, as the server says now; kept for offline sign-ins
-            # (the main window's page list follows it from the next start).
-            self.profile.update_info(permissions=permissions)
+            # The pages the role may open and the fields it does not see, as the server says
+            # now; kept for offline sign-ins (the main window follows them from the next start).
+            self.profile.update_info(permissions=permissions,
+                                     hidden_fields=hidden if isinstance(hidden, dict) else {})
 
     @staticmethod
     def _store_tokens(s: Session, answer: dict[str, Any]) -> None:

@@ -29,6 +29,25 @@ class CurrentUser:
     scope_node_id: str | None = None
     permissions: tuple[str, ...] | None = None
     """The pages and actions the server says the user's role has (None: not told yet)."""
+    hidden_fields: dict[str, frozenset[str]] = field(default_factory=dict)
+    """Per table, the fields the user's role does not see (the server's config centre, kept in
+    the profile): forms and lists leave them out."""
+
+    def visible(self, entity: Any, fields: Any) -> list[str]:
+        """`fields` of `entity` without those the role does not see (the declared order)."""
+        hidden = self.hidden_fields.get(entity.__tablename__, frozenset())
+        return [f for f in fields if f not in hidden]
+
+    def hides(self, entity: Any, key: str) -> bool:
+        return key in self.hidden_fields.get(entity.__tablename__, frozenset())
+
+
+def hidden_fields_of(value: Any) -> dict[str, frozenset[str]]:
+    """The hidden fields the profile keeps ({table: [field, …]}) as CurrentUser holds them."""
+    if not isinstance(value, dict):
+        return {}
+    return {str(t): frozenset(str(k) for k in keys) for t, keys in value.items()
+            if isinstance(keys, list)}
 
 
 def _utcnow() -> dt.datetime:

@@ -59,7 +59,23 @@ def get_current_user(request: Request, session: SessionDep, settings: SettingsDe
     check_generation(session, user.id, credentials.credentials)  # signed out / new password
     if not user.active:
         raise DomainError("account_disabled")
+    if request.method not in ("GET", "HEAD") and not request.url.path.startswith(OWN_ACCOUNT):
+        check_role_writes(session, user, request.url.path)
     return user
+
+
+OWN_ACCOUNT = "/api/auth/"
+"""Sign-in, tokens, one's own password and approving a browser's QR sign-in: open to every role."""
+DESKTOP_PATHS = ("/api/sync", "/api/attachments")
+
+
+def check_role_writes(session: Session, user: User, path: str) -> None:
+    """A read-only role (services/scope.py) sends no write to the API: the door of every
+    writing route, whatever its own role checks (record writes also check in their services)."""
+    scope = Scope.of(session, user)
+    if path.startswith(DESKTOP_PATHS):
+        scope.check_desktop()
+    scope.check_write()
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]

@@ -22,7 +22,8 @@ from .wire import field_labels
 log = logging.getLogger(__name__)
 
 STATUS: dict[str, int] = {
-    "not_found": 404, "out_of_scope": 403, "forbidden": 403, "csrf_failed": 403, "account_disabled": 403,
+    "not_found": 404, "out_of_scope": 403, "forbidden": 403, "role_read_only": 403, "role_web_only": 403,
+    "csrf_failed": 403, "account_disabled": 403,
     "id_duplicate": 409, "username_taken": 409, "record_conflict": 409,
     "wrong_password": 401, "token_invalid": 401, "token_expired": 401,
     "not_authenticated": 401, "body_too_large": 413, "too_many_attempts": 429,

@@ -195,6 +195,9 @@ class UserPublic(_Out):
     permissions: list[str] = []
     """The application permissions of the user's role (common/permissions.py): the web pages
     and desktop pages they may open."""
+    hidden_fields: dict[str, list[str]] = {}
+    """Per table, the fields the user's role does not see (config centre): the desktop client
+    leaves them out of its forms and lists."""
 
 
 class TokenResponse(BaseModel):

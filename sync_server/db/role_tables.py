@@ -13,7 +13,8 @@ from .tables import ServerBase
 
 class Role(ServerBase):
     """A named set of permissions. The three built-in roles are seeded (`seeded`); a defined
-    role names the built-in role (`base_role`) whose scope level and write rules its users keep."""
+    role names the built-in role (`base_role`) whose scope level and write rules its users keep;
+    it may be read-only and limited to the people carrying some tags (e.g. 民政专干: 低保, 残疾)."""
 
     __tablename__ = "roles"
 
@@ -22,6 +23,11 @@ class Role(ServerBase):
     base_role: Mapped[str] = mapped_column(String(32))
     permissions: Mapped[list[str]] = mapped_column(JSON, default=list)
     seeded: Mapped[bool] = mapped_column(Boolean, default=False)
+    read_only: Mapped[bool] = mapped_column(Boolean, default=False)
+    """Its users read and never write (every write path refuses them; no desktop sync)."""
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    """Tag codes (dictionary `tag`): when any, its users see only the people carrying one of
+    them (services/scope.py); such a role is read-only."""
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime)
 
 

@@ -28,6 +28,7 @@ from . import captcha, throttle
 from .devices import check_device
 from .oplog import log_operation
 from .passwords import check_strength, verify_password
+from .scope import Scope
 from .users import get_by_username, set_password
 from .web_sessions import end_all as end_web_sessions
 
@@ -157,6 +158,8 @@ def login(session: Session, username: str, password: str, *, settings: Settings,
     if not user.active or user.deleted:
         raise DomainError("account_disabled")
     check_device(session, device_id)
+    if device_id:  # a desktop: a read-only role reads in the browser only (services/scope.py)
+        Scope.of(session, user).check_desktop()
     throttle.clear_pair(session, name, address)
     pair, _ = _pair(session, user, settings, now, device_id=device_id)
     log_operation(session, user=user, action="login", now=now, entity="users",

@@ -15,6 +15,8 @@ USB bundle (services/bundles.py, which runs the sync exchange) goes through
 - a record that left the scope takes an edit only if the server's own record of what the device
   has pulled shows it had not yet heard of the move (never the client's word alone).
 
+- the role: a read-only role (services/scope.Scope.check_write) writes nothing.
+
 Raises DomainError / ValidationErrors with a code; never commits.
 """
 from __future__ import annotations
@@ -34,7 +36,7 @@ from common.validation import check_fields, check_record_id
 
 from ..db.attachment_tables import Attachment
 from ..db.sync_tables import ChangeLog, ScopeExit, SyncConflict
-from .scope import Scope
+from .scope import REFERENCE_ENTITIES, Scope
 
 
 @dataclass
@@ -54,6 +56,7 @@ def authorize_and_validate(session: Session, scope: Scope, entity: type[Base],
     device has pulled up to (None: nothing is known, e.g. REST or a device's first exchange),
     which decides whether an edit to a record that has since left the scope is still taken.
     `user_id`: the writer, whose own photos a record may point at."""
+    scope.check_write()
     if record_id is not None:
         check_record_id(record_id)
     clean = check_fields(entity, values)
@@ -67,6 +70,8 @@ def authorize_and_validate(session: Session, scope: Scope, entity: type[Base],
         return Authorized(None, clean)
     moving = entity is not OrgNode and "grid_id" in clean and clean["grid_id"] != row.grid_id
     if scope.contains(session, row):
+        if getattr(row, "grid_id", "") is None and entity in REFERENCE_ENTITIES:
+            check_whole_county(session, scope)
         if moving:
             check_grid(session, scope, entity, clean["grid_id"])
         check_photos(session, scope, row, clean, user_id)
@@ -77,6 +82,14 @@ def authorize_and_validate(session: Session, scope: Scope, entity: type[Base],
         raise DomainError("out_of_scope", "grid_id", label=label_of(entity, "grid_id"))
     check_photos(session, scope, row, clean, user_id)
     return Authorized(row, clean)
+
+
+def check_whole_county(session: Session, scope: Scope) -> None:
+    """A row everyone shares (a dictionary entry, a ledger type, a form guide, a collection's
+    definition: grid_id NULL) is read by every scope but changed only from the county's."""
+    node = session.get(OrgNode, scope.node_id) if scope.node_id else None
+    if node is None or node.parent_id is not None:
+        raise DomainError("out_of_scope")
 
 
 def check_grid(session: Session, scope: Scope, entity: type[Base], grid_id: Any) -> None:

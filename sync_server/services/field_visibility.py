@@ -1,7 +1,8 @@
 """Which fields of each table each role sees (config centre): stored as data (`HiddenField`
 rows: a role does not see that field), applied by the console's lists, forms and exports and by
 the JSON API's record answers. The first column of a table names its records and always shows.
-(The desktop client still shows every field; it can read the same rows later.)"""
+The desktop client hides the same fields: the server tells it (/api/auth/me and every sign-in
+or token answer, `hidden_fields`) and it keeps the last set in its profile for offline use."""
 from __future__ import annotations
 
 import datetime as dt
@@ -26,6 +27,16 @@ def hidden_fields(session: Session, role: str, entity: str) -> frozenset[str]:
     """The fields of `entity` the role does not see."""
     return frozenset(session.scalars(select(HiddenField.field).where(
         HiddenField.role == role, HiddenField.entity == entity)))
+
+
+def hidden_for(session: Session, role: str) -> dict[str, list[str]]:
+    """Every table's hidden fields for `role` (tables with none left out): what /api/auth/me
+    and the sign-in answer tell the desktop client, which hides the same fields."""
+    out: dict[str, list[str]] = {}
+    for entity, key in session.execute(select(HiddenField.entity, HiddenField.field).where(
+            HiddenField.role == role).order_by(HiddenField.entity, HiddenField.field)):
+        out.setdefault(entity, []).append(key)
+    return out
 
 
 def visibility(session: Session, entity: str) -> dict[str, frozenset[str]]:

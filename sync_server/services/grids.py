@@ -38,7 +38,8 @@ def overview(session: Session, scope: Scope) -> list[GridRow]:
     (a correlated count per measure)."""
     village = OrgNode.__table__.alias("village")
     counts = [select(func.count()).select_from(entity)
-              .where(entity.grid_id == OrgNode.id, entity.deleted.is_(False))
+              .where(entity.grid_id == OrgNode.id, entity.deleted.is_(False),
+                     *_limits(scope, entity))
               .correlate(OrgNode).scalar_subquery().label(name) for name, entity in COUNTED]
     rows = session.execute(
         select(OrgNode.id, OrgNode.name, OrgNode.code, OrgNode.parent_id,
@@ -48,6 +49,12 @@ def overview(session: Session, scope: Scope) -> list[GridRow]:
         .order_by(village.c.name, OrgNode.name, OrgNode.id)).all()
     return [GridRow(r.id, r.name, r.code, r.parent_id, r.village, r.people, r.households,
                     r.houses, r.organisations) for r in rows]
+
+
+def _limits(scope: Scope, entity: type) -> list:
+    """A role limited to some people's tags counts only those people (services/scope.py)."""
+    person = scope.person_condition(entity)
+    return [] if person is None else [person]
 
 
 def villages(session: Session, scope: Scope) -> list[OrgNode]:

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from common.errors import DomainError, ValidationError, ValidationErrors
 from common.permissions import SEEDED_ROLES, is_known
-from common.schema import ROLES, User
+from common.schema import ROLES, DictEntry, User
 
 from ..db.role_tables import Role, UserRole
 from .oplog import log_operation
@@ -26,12 +26,12 @@ CODE = re.compile(r"^[a-z][a-z0-9_]{1,31}$")
 
 def role_of(session: Session, user: User) -> Role:
     """The role whose permissions the user has."""
-    given = session.get(UserRole, user.id)
+    given = session.get(UserRole, user.id) if user.id else None
     if given is not None:
         role = session.get(Role, given.role_code)
         if role is not None:
             return role
-    role = session.get(Role, user.role)
+    role = session.get(Role, user.role) if user.role else None
     if role is not None:
         return role
     name, perms = SEEDED_ROLES.get(user.role, (user.role, ()))
@@ -71,10 +71,21 @@ def user_counts(session: Session) -> dict[str, int]:
     return {**plain, **given}
 
 
+def tag_options(session: Session) -> list[tuple[str, str]]:
+    """The tags a role may be limited to: the active codes of the `tag` dictionary."""
+    return [(e.code, e.label) for e in session.scalars(
+        select(DictEntry).where(DictEntry.dict_code == "tag", DictEntry.active.is_(True),
+                                DictEntry.deleted.is_(False))
+        .order_by(DictEntry.sort, DictEntry.code))]
+
+
 def save_role(session: Session, actor: User, *, code: str, name: str, base_role: str,
-              permissions: list[str], now: dt.datetime) -> Role:
+              permissions: list[str], now: dt.datetime, read_only: bool = False,
+              tags: list[str] | None = None) -> Role:
     """Define a role or change one (county admin only). A built-in role keeps its code and base;
-    its permissions may change. Raises ValidationErrors with the field of each fault."""
+    its permissions may change, it is never read-only nor limited to tags. A role limited to
+    `tags` (its users see only the people carrying one of them) is read-only.
+    Raises ValidationErrors with the field of each fault."""
     require(session, actor, "web:roles")
     if actor.role != "county_admin":
         raise DomainError("forbidden")
@@ -94,6 +105,14 @@ def save_role(session: Session, actor: User, *, code: str, name: str, base_role:
     if unknown:
         errors.append(ValidationError("not_in_dict", "permissions", label="权限",
                                       value="、".join(unknown)))
+    tags = sorted(set(tags or ()))
+    known_tags = {c for c, _ in tag_options(session)}
+    stray = [t for t in tags if t not in known_tags]
+    if stray:
+        errors.append(ValidationError("not_in_dict", "tags", label="可查看的人员标签",
+                                      value="、".join(stray)))
+    if code in ROLES and (read_only or tags):
+        errors.append(ValidationError("role_builtin_limits", "tags", label="可查看的人员标签"))
     if errors:
         raise ValidationErrors(errors)
     row = session.get(Role, code)
@@ -108,10 +127,12 @@ def save_role(session: Session, actor: User, *, code: str, name: str, base_role:
         base_role = code
     row.name, row.base_role, row.updated_at = name, base_role, now
     row.permissions = sorted(set(permissions))
+    row.tags, row.read_only = tags, bool(read_only or tags)
     session.flush()
     log_operation(session, user=actor, action="update", now=now, entity="roles",
                   record_id=code, details={"permissions": row.permissions,
-                                           "base_role": base_role})
+                                           "base_role": base_role, "read_only": row.read_only,
+                                           "tags": tags})
     return row
 
 

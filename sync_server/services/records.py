@@ -256,6 +256,7 @@ def _org_node_create(session: Session, scope: Scope, values: dict[str, Any]) -> 
 
 def create_record(session: Session, scope: Scope, user: User, entity: type[Base],
                   values: dict[str, Any], *, now: dt.datetime) -> Base:
+    scope.check_write()
     values = dict(values)
     tags = values.pop("tags", None)
     record_id = None
@@ -284,6 +285,7 @@ ORG_NODE_READONLY = ("parent_id", "level")
 
 def update_record(session: Session, scope: Scope, user: User, entity: type[Base],
                   record_id: str, values: dict[str, Any], *, now: dt.datetime) -> Base:
+    scope.check_write()
     row = get_record(session, scope, entity, record_id)
     tags = values.pop("tags", None) if entity is Person else None
     values = {k: v for k, v in values.items() if getattr(row, k) != v}
@@ -320,6 +322,7 @@ def update_record(session: Session, scope: Scope, user: User, entity: type[Base]
 def delete_record(session: Session, scope: Scope, user: User, entity: type[Base],
                   record_id: str, *, now: dt.datetime) -> Base:
     """Tombstone a record (the row stays with deleted=True so devices learn of the deletion)."""
+    scope.check_write()
     row = get_record(session, scope, entity, record_id)
     if entity is OrgNode:
         if row.path == scope.path:

@@ -32,7 +32,7 @@ MAX_AHEAD_MS = 60_000
 """A change stamped more than a minute past the server's clock is brought back to it."""
 MAX_CHANGES = 2000
 READ_ONLY = frozenset({"org_nodes", "users", "dict_entries", "ledger_types", "ledger_fields",
-                       "field_guides"})
+                       "field_guides", "collections"})
 """Entities a device reads but never writes through sync (admins change them on the server)."""
 
 
@@ -58,6 +58,7 @@ def exchange(session: Session, user: User, request: SyncRequest, *,
     if len(request.push.changes) > MAX_CHANGES:
         raise DomainError("too_many_changes", max=MAX_CHANGES)
     scope = Scope.of(session, user)
+    scope.check_desktop()  # a read-only role reads in the browser (services/scope.py)
     pulled = _pulled(session, scope, request)
     device = register_device(session, user, request, now=now)
     if request.verify is not None:

@@ -2,6 +2,7 @@
 the CSRF check every write declares (`CsrfChecked`)."""
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
@@ -21,6 +22,9 @@ from .menu import group_of, menu_groups_for
 from .security import CSRF_FIELD, CSRF_HEADER, WRITES, SignInNeeded, same_token
 
 COOKIE = "yzb_session"
+READ_POSTS = re.compile(r"^/admin/(logout|qr/[^/]+|.+/export|.+/reveal/[^/]+)$")
+"""Posted forms that only read (sign-out, approving a QR sign-in, exports, reveals): open to a
+read-only role; every other post is a write it may not make."""
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 
 
@@ -62,6 +66,8 @@ def get_web_user(request: Request, session: PageSession, settings: SettingsDep, 
             raise DomainError("csrf_failed")
     request.state.signed = signed
     request.state.permissions = permissions.permissions_of(session, signed.user)
+    if request.method in WRITES and not READ_POSTS.match(request.url.path):
+        Scope.of(session, signed.user).check_write()  # a read-only role (services/scope)
     return signed
 
 

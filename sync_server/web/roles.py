@@ -1,6 +1,6 @@
 """Roles and application permissions (/admin/roles): each role with its permissions and how many
-hold it; a county admin defines a role (e.g. 民政专干: a grid worker's scope with only the people
-pages) or changes one. Writes go through services/permissions.save_role."""
+hold it; a county admin defines a role (e.g. 民政专干: only the people pages, read-only, and only
+the people carrying the tags 低保 or 残疾) or changes one. Writes go through services/permissions.save_role."""
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
@@ -28,6 +28,8 @@ def _page(request: Request, session: Session, *, status_code: int = 200,
                   groups=[("管理端页面", list(WEB_PAGES.items())),
                           ("桌面端页面", list(APP_PAGES.items()))],
                   bases=[(r, dict_label("role", r)) for r in ROLES], label_of=label_of,
+                  tag_options=(tags := permissions.tag_options(session)),
+                  tag_labels=dict(tags),
                   errors=errors or {}, values=values or {})
 
 
@@ -39,7 +41,8 @@ def roles_page(request: Request, session: PageSession, signed: WebUserDep,
         role = next((r for r in permissions.list_roles(session) if r.code == edit), None)
         if role is not None:
             values = {"code": role.code, "name": role.name, "base_role": role.base_role,
-                      "permissions": list(role.permissions or ()), "seeded": role.seeded}
+                      "permissions": list(role.permissions or ()), "seeded": role.seeded,
+                      "read_only": bool(role.read_only), "tags": list(role.tags or ())}
     return _page(request, session, values=values)
 
 
@@ -49,7 +52,9 @@ def save(request: Request, session: PageSession, signed: WebUserDep, now: NowDep
     values = {"code": str(form.get("code") or "").strip(),
               "name": str(form.get("name") or "").strip(),
               "base_role": str(form.get("base_role") or ""),
-              "permissions": [str(p) for p in form.getlist("permissions")]}
+              "permissions": [str(p) for p in form.getlist("permissions")],
+              "read_only": form.get("read_only") == "1",
+              "tags": [str(t) for t in form.getlist("tags")]}
     try:
         with session.begin_nested():
             permissions.save_role(session, signed.user, now=now, **values)

@@ -143,3 +143,35 @@ def test_every_main_record_is_scoped_the_same_way(server, path):
     assert worker.post(f"/api/{path}", json={**bodies[path], "grid_id": server.tree.id("g2")}) \
         .status_code == 403
     assert server.as_("worker2").get(f"/api/{path}/{rid}").status_code == 200
+
+
+def test_every_shared_entity_is_read_only_to_devices():
+    """Rows with grid_id NULL of these entities are read by every scope: a device may never
+    push them (a new shared entity must be listed in services/sync.READ_ONLY)."""
+    from sync_server.services.scope import REFERENCE_ENTITIES
+    from sync_server.services.sync import READ_ONLY
+    assert {e.__tablename__ for e in REFERENCE_ENTITIES} <= READ_ONLY
+
+
+@pytest.mark.parametrize("username", ["worker1a", "office1"])
+def test_a_shared_row_is_changed_only_from_the_county_scope(server, username):
+    """The one door (authorize_and_validate) lets a user below the county read a shared
+    dictionary entry but not change it, whatever path the write takes."""
+    from common.errors import DomainError
+    from common.schema import DictEntry, User
+    from sync_server.services.authorize import authorize_and_validate
+    from sync_server.services.scope import Scope
+    with server.session() as s:
+        entry = s.scalars(select(DictEntry).where(DictEntry.grid_id.is_(None))).first()
+        assert entry is not None
+        for name, allowed in ((username, False), ("admin", True)):
+            user = s.scalars(select(User).where(User.username == name)).one()
+            scope = Scope.of(s, user)
+            assert scope.contains(s, entry)  # everyone reads it
+            if allowed:
+                authorize_and_validate(s, scope, DictEntry, entry.id, {"label": "改名"})
+            else:
+                with pytest.raises(DomainError) as refused:
+                    authorize_and_validate(s, scope, DictEntry, entry.id, {"label": "改名"})
+                assert refused.value.code == "out_of_scope"
+        s.rollback()

@@ -148,7 +148,8 @@ class HouseholdDialog(QDialog):
         self.ctx = ctx
         self.household_id = household_id
         self.setWindowTitle("编辑户" if household_id else "新增户")
-        self.form = RecordForm(Household, FORM_FIELDS, labels_of(ctx), self)
+        self.form = RecordForm(Household, ctx.user.visible(Household, FORM_FIELDS),
+                               labels_of(ctx), self)
         self.message = QLabel("", styleSheet=ERROR_STYLE)
         buttons = save_cancel_buttons(self, self.save)
         self.once = SubmitOnce(buttons)

@@ -31,10 +31,12 @@ class OrganisationsPage(QWidget):
         self.labels = labels_of(ctx)
         self.current_id: str | None = None
         self.filter = QLineEdit(objectName="filter", placeholderText="单位名称、法定代表人或信用代码")
-        self.list = _table([self.labels.field(Organisation, f) for f in LIST_FIELDS],
+        self.columns = ctx.user.visible(Organisation, LIST_FIELDS)  # the role's fields
+        self.list = _table([self.labels.field(Organisation, f) for f in self.columns],
                            "organisations")
         self.list.itemSelectionChanged.connect(self._selected)
-        self.form = RecordForm(Organisation, FORM_FIELDS, self.labels, self)
+        self.form = RecordForm(Organisation, ctx.user.visible(Organisation, FORM_FIELDS),
+                               self.labels, self)
         self.message = QLabel("", objectName="message", styleSheet=ERROR_STYLE)
         self.staff = _table(["姓名", "部门", "岗位"], "employees")
         new = QPushButton("新增单位(&N)", objectName="button_create")
@@ -74,7 +76,7 @@ class OrganisationsPage(QWidget):
     def _loaded(self, rows: list[dict]) -> None:
         self.list.setRowCount(len(rows))
         for i, r in enumerate(rows):
-            for j, f in enumerate(LIST_FIELDS):
+            for j, f in enumerate(self.columns):
                 item = QTableWidgetItem(self.labels.display(Organisation, f, r[f]))
                 item.setData(Qt.ItemDataRole.UserRole, r["id"])
                 self.list.setItem(i, j, item)

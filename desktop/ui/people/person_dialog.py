@@ -34,7 +34,7 @@ class PersonDialog(QDialog):
         self.person_id = person_id
         self.labels = labels_of(ctx)
         self.setWindowTitle("编辑人员" if person_id else "新增人员")
-        self.form = RecordForm(Person, FIELDS, self.labels, self)
+        self.form = RecordForm(Person, ctx.user.visible(Person, FIELDS), self.labels, self)
         self.grid = QComboBox()
         self.grid.setObjectName("field_grid_id")
         self.grid.setAccessibleName("所属网格")

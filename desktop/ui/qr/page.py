@@ -1,14 +1,16 @@
 """扫码入户: check in at a house by its door-plate QR (camera or a photo of the plate), and print
-plates. A good plate opens the house and starts a visit with the check-in time; a plate from
+plates; a scanned web console sign-in QR (or a typed code) opens 扫码登录网页 instead. A good plate opens the house and starts a visit with the check-in time; a plate from
 another grid, a forged or a damaged one gets its own plain message."""
 from __future__ import annotations
+
+from typing import Any
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QImage, QKeySequence, QShortcut
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QListWidget, QPushButton,
                                QVBoxLayout, QWidget)
 
-from desktop.services import doorplates
+from desktop.services import doorplates, web_sign_in
 from desktop.services.doorplates import CheckIn
 
 from ..context import AppContext, worker_of
@@ -41,6 +43,10 @@ class QrPage(QWidget):
         self.camera_button.clicked.connect(self.toggle_camera)
         print_button = QPushButton("打印门牌(&P)…")
         print_button.clicked.connect(self.open_label_dialog)
+        web_button = QPushButton("扫码登录网页(&W)…")
+        web_button.setToolTip("确认网页管理端“扫码登录”页显示的登录码（也可用摄像头扫它的二维码）")
+        web_button.clicked.connect(lambda: self.open_web_sign_in())
+        web_button.setEnabled(ctx.sync is not None)
         QShortcut(QKeySequence("Ctrl+O"), self, activated=self._choose_photo)
 
         self.message = QLabel("扫描门牌二维码即可入户签到并开始走访")
@@ -66,7 +72,7 @@ class QrPage(QWidget):
         self.camera.camera_failed.connect(self._show_error_text)
 
         row = QHBoxLayout()
-        for b in (open_photo, self.camera_button, print_button):
+        for b in (open_photo, self.camera_button, print_button, web_button):
             row.addWidget(b)
         row.addStretch(1)
         layout = QVBoxLayout(self)
@@ -122,7 +128,18 @@ class QrPage(QWidget):
             return
         if self.camera.is_running():
             self.toggle_camera()  # one plate, one check-in
+        link = next((t for t in texts if web_sign_in.is_sign_in_link(t)), None)
+        if link is not None:  # the QR of a browser waiting to sign in, not a door plate
+            self.open_web_sign_in(link)
+            return
         self.check_in_texts(texts)
+
+    def open_web_sign_in(self, code: str = "") -> Any:
+        """扫码登录网页: confirm a browser's sign-in code (typed, or read by the camera)."""
+        from ..sync.web_sign_in import open_web_sign_in
+        if code:
+            self.message.setText("识别到网页登录码，请在弹出的窗口中确认")
+        return open_web_sign_in(self.ctx, self, code)
 
     def _choose_photo(self) -> None:
         path = open_file(self, "打开门牌照片", "", PHOTO_FILTER)

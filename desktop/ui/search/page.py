@@ -13,7 +13,8 @@ from PySide6.QtWidgets import (QComboBox, QFormLayout, QHBoxLayout, QInputDialog
 from common.schema import Household, Person, PersonTag
 from common.schema.fields import facet_fields
 from desktop.services.places import grid_options
-from desktop.services.saved_searches import export_people, save_search, saved_searches
+from desktop.services.saved_searches import (EXPORT_FIELDS, export_people, save_search,
+                                             saved_searches)
 from desktop.services.search import PeopleQuery, count_people
 
 from ..context import AppContext
@@ -318,8 +319,10 @@ class SearchPage(QWidget):
         q = self.query()
         now = self.ctx.now()
         actor = self.ctx.user.id
+        fields = self.ctx.user.visible(Person, EXPORT_FIELDS)  # the role's hidden fields left out
         self.ctx.tasks.write(
-            lambda s: export_people(s, q, path, today=now.date(), now=now, actor_id=actor),
+            lambda s: export_people(s, q, path, today=now.date(), now=now, actor_id=actor,
+                                    fields=fields),
             lambda n: self._exported(n, path), touches="log")
 
     def _exported(self, n: int, path: str) -> None:

@@ -55,6 +55,11 @@ class SyncPage(QWidget):
         from .usb import usb_button  # USB sync bundles for days without signal
         self.usb_button = usb_button(self)
         top.addWidget(self.usb_button)
+        self.web_sign_in_button = QPushButton("扫码登录网页(&W)…")
+        self.web_sign_in_button.setToolTip("确认网页管理端“扫码登录”页显示的登录码")
+        self.web_sign_in_button.clicked.connect(self.open_web_sign_in)
+        self.web_sign_in_button.setEnabled(ctx.sync is not None)
+        top.addWidget(self.web_sign_in_button)
 
         # A client below the server's minimum version: the release's notes and its download.
         self.release: dict[str, Any] | None = None
@@ -183,6 +188,11 @@ class SyncPage(QWidget):
     # -- syncing -------------------------------------------------------------------------------
     def _service(self) -> Any:
         return self.ctx.sync
+
+    def open_web_sign_in(self) -> Any:
+        """The dialog that approves a browser's QR sign-in as this user."""
+        from .web_sign_in import open_web_sign_in
+        return open_web_sign_in(self.ctx, self)
 
     def sync_now(self) -> None:
         if self.running:

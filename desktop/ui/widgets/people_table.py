@@ -40,6 +40,9 @@ class PeopleTableView(QTableView):
         self.horizontalHeader().setStretchLastSection(True)
         # where people live matters beyond one grid: a township's list shows 网格/村
         self.setColumnHidden(COLUMNS.index("grid_id"), ctx.user.role == "grid_worker")
+        for col, key in enumerate(COLUMNS):  # the fields the role does not see (config centre)
+            if ctx.user.hides(Person, key):
+                self.setColumnHidden(col, True)
         self._fitted = False
         self.people.loaded.connect(self._fit)
         self.people.modelReset.connect(lambda: setattr(self, "_fitted", False))

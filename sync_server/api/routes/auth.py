@@ -10,7 +10,7 @@ from common.dictionaries import label as dict_label
 from common.errors import DomainError
 from common.schema import OrgNode, User
 
-from ...services import auth, captcha, permissions, web_signin
+from ...services import auth, captcha, field_visibility, permissions, web_signin
 from ...services.devices import token_device
 from ..deps import CurrentUser, NowDep, SessionDep, SettingsDep
 from ..errors import LoginRefused
@@ -26,6 +26,7 @@ def user_public(session: SessionDep, user: User) -> UserPublic:
     return UserPublic(id=user.id, username=user.username, display_name=user.display_name,
                       role=user.role, role_label=role.name or dict_label("role", user.role),
                       permissions=sorted(role.permissions or ()),
+                      hidden_fields=field_visibility.hidden_for(session, user.role),
                       scope_node_id=user.scope_node_id,
                       scope_node_name=node.name if node else None,
                       scope_node_level=node.level if node else None)

@@ -94,7 +94,9 @@ def _signed_in(request: Request, session: Any, settings: Any, now: Any,
                credentials: Any) -> Scope:
     user = get_current_user(request=request, session=session, settings=settings, now=now,
                             credentials=credentials)
-    return Scope.of(session, user)
+    scope = Scope.of(session, user)
+    scope.check_desktop()  # a read-only role has no desktop copy (services/scope.py)
+    return scope
 
 
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
