@@ -53,7 +53,8 @@ STATES: dict[str, str] = {
     "ready": "待提交", "submitted": "待审核", "approved": "已通过",
     "partly_approved": "部分通过", "refused": "未通过",
 }
-MAX_BYTES = 20 * 1024 * 1024
+MAX_BYTES = 15 * 1024 * 1024
+"""Below the server's request-body limit (settings.max_body_bytes) with room for the form."""
 PERSON_KEYS = {f.key: f for f in PERSON_FIELDS}
 CHUNK = 500
 
@@ -107,10 +108,14 @@ def grids_in_scope(session: Session, scope: Scope) -> list[OrgNode]:
         OrgNode.path.startswith(scope.path, autoescape=True)).order_by(OrgNode.path)))
 
 
+def new_batch_id() -> str:
+    return str(uuid.uuid4())
+
+
 def create_batch(session: Session, scope: Scope, user: User, *, filename: str,
                  default_grid_id: str | None, now: dt.datetime, batch_id: str | None = None
                  ) -> ImportBatch:
-    batch = ImportBatch(id=batch_id or str(uuid.uuid4()), filename=filename[:200],
+    batch = ImportBatch(id=batch_id or new_batch_id(), filename=filename[:200],
                         uploader_id=user.id, uploader_name=user.display_name or user.username,
                         node_id=scope.node_id, node_path=scope.path,
                         default_grid_id=default_grid_id or None, state="previewing", columns=[],
@@ -204,11 +209,11 @@ def classify(session: Session, scope: Scope, ws: Any, table: Table, *,
         out.append(_read_row(r, cells, lo, cols, grid_col, village_col, vocab, by_text,
                              default_grid, scope, today))
         if progress and len(out) % 500 == 0:
-            progress(len(out), total * 2)
+            progress(min(len(out), total - 1), total)  # the register lookups follow
     _mark_duplicates(out)
     _match_register(session, scope, out, by_id, vocab)
     if progress:
-        progress(total * 2, total * 2)
+        progress(total, total)
     for r in out:
         r.pop("_target", None)
         r.pop("_canon", None)
