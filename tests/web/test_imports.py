@@ -108,6 +108,10 @@ def test_upload_preview_submit_review_some(web):
                                            OpLog.action == "create"))
         assert log.details["source"]["row"] == 4
         assert log.details["source"]["file"] == "团结社区人口.xlsx"
+        person_id = person.id
+    # the person's change history names the source: file, row, uploader
+    history = office.get(f"/admin/registry/people/{person_id}").text
+    assert "批量导入：团结社区人口.xlsx 第 4 行，上传人 office1，审核人 admin" in history
 
 
 def test_bad_uploads_are_answered_beside_the_field(web):
