@@ -34,7 +34,7 @@ from common.dictionaries import Dictionaries
 from common.errors import DomainError, ValidationError, ValidationErrors
 from common.schema import DictEntry, OrgNode, Person, User, label_of
 from common.sheets.catalogue import PERSON_FIELDS
-from common.sheets.tables import Table, load_workbook_bytes, pick_table, row_values, sniff_bytes
+from common.sheets.tables import Table, pick_table, read_values, row_values, sniff_bytes
 from common.sheets.values import id_problem, is_blank, normalise_name, parse_cell, same, text_of
 from common.validation import validate_person
 
@@ -130,7 +130,7 @@ def preview(session: Session, scope: Scope, user: User, *, filename: str, data: 
             progress: Callable[[int, int], None] | None = None) -> ImportBatch:
     """Read the sheet, classify every data row, and store the batch with its rows (state
     `ready`). A sheet without a recognisable header raises (nothing is stored)."""
-    wb = load_workbook_bytes(data, filename)
+    wb = read_values(data, filename)
     table = pick_table(wb)
     batch = create_batch(session, scope, user, filename=filename, default_grid_id=default_grid_id,
                          now=now, batch_id=batch_id)
@@ -235,7 +235,10 @@ def _read_row(r: int, cells: tuple, lo: int, cols: list, grid_col: Any, village_
         spec = PERSON_KEYS[key]
         where[key] = (c.index, c.header)
         if spec.kind == "id":
-            if id_problem(raw) == "assistant_id_numeric":
+            # a number, or its scientific text, lost digits in Excel (the rest of the
+            # number's checks are validate_person's, with their precise messages)
+            if (not isinstance(raw, str) or "e" in raw or "E" in raw) \
+                    and id_problem(raw) == "assistant_id_numeric":
                 problems.append(_problem(c.index, c.header, message("assistant_id_numeric")))
                 continue
             values[key] = re.sub(r"\s+", "", str(raw)).upper()
