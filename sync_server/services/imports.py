@@ -486,6 +486,9 @@ def review(session: Session, scope: Scope, reviewer: User, batch_id: str, *, dec
     are written through services/records as the uploader, inside the caller's transaction: a
     row the register refuses now raises `import_row_failed` and nothing is written."""
     batch = batch_for(session, scope, batch_id)
+    # one review per batch: a second reviewer at the same moment waits here, then finds the
+    # batch reviewed (PostgreSQL row lock; SQLite writers are already one at a time)
+    session.refresh(batch, with_for_update=True)
     if not may_review(reviewer, scope, batch):
         raise DomainError("import_not_reviewer")
     if batch.state != "submitted":
