@@ -133,3 +133,38 @@ def test_bad_uploads_are_answered_beside_the_field(web):
 def test_grid_workers_have_no_import_page(web):
     worker = _browser(web, "worker1a")
     assert worker.get("/admin/imports").status_code == 403
+
+
+def test_a_row_failing_mid_review_writes_nothing_and_says_which(web):
+    first, second, third = (make_id_number("19700101"), make_id_number("19710101"),
+                            make_id_number("19720101"))
+    office = _browser(web, "office1")
+    batch = _preview(office, government_xlsx([person_row("甲", first, grid=G1A),
+                                              person_row("乙", second, grid=G1A),
+                                              person_row("丙", third, grid=G1A)]))
+    office.post(batch + "/submit", data={"csrf_token": csrf_of(office.get(batch).text)})
+    # meanwhile a worker registers the second person by hand
+    with web.session() as s:
+        admin = s.merge(web.tree.users["admin"])
+        create_record(s, Scope.of(s, admin), admin, Person,
+                      make_person(web.tree.id("g1a"), id_number=second, name="乙"),
+                      now=web.clock())
+        s.commit()
+    county = _browser(web, "admin")
+    answer = county.post(batch + "/review", data={"csrf_token": csrf_of(county.get(batch).text),
+                                                  "decision": "all"})
+    assert answer.status_code == 409
+    assert "第 5 行入库失败" in answer.text and "未写入任何数据" in answer.text
+    with web.session() as s:
+        assert s.scalar(select(Person).where(Person.id_number == first)) is None
+        assert s.scalar(select(Person).where(Person.id_number == third)) is None
+    assert "待审核" in county.get(batch).text
+    # refusing the whole batch writes nothing and keeps the reason
+    none = county.post(batch + "/review", data={"csrf_token": csrf_of(county.get(batch).text),
+                                                "decision": "none", "reason": "与手工登记重复"},
+                       follow_redirects=False)
+    assert none.status_code == 303
+    page = county.get(batch).text
+    assert "未通过" in page and "不通过：与手工登记重复" in page
+    with web.session() as s:
+        assert s.scalar(select(Person).where(Person.id_number == first)) is None
