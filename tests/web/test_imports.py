@@ -168,3 +168,15 @@ def test_a_row_failing_mid_review_writes_nothing_and_says_which(web):
     assert "未通过" in page and "不通过：与手工登记重复" in page
     with web.session() as s:
         assert s.scalar(select(Person).where(Person.id_number == first)) is None
+
+
+def test_batches_stay_in_their_scope_and_uploads_need_the_form_token(web):
+    county = _browser(web, "admin")
+    batch = _preview(county, government_xlsx([person_row("丁", make_id_number(), grid=G2)]))
+    office = _browser(web, "office1")
+    assert office.get(batch).status_code == 404  # uploaded above the township: not theirs
+    assert "团结社区人口.xlsx" not in office.get("/admin/imports/reviews").text
+    forged = office.post("/admin/imports", data={"default_grid_id": ""},
+                         files={"file": ("a.xlsx", government_xlsx([]), XLSX)},
+                         follow_redirects=False)
+    assert forged.status_code == 403
