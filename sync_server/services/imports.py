@@ -344,10 +344,12 @@ def _match_register(session: Session, scope: Scope, rows: list[dict[str, Any]],
     known: dict[str, Person] = {}
     numbers = sorted({r["id_number"] for r in todo})
     for start in range(0, len(numbers), CHUNK):
+        # stored normalised (validate_person: upper-case X), as the register's own
+        # duplicate check compares them (common/rules.same_id_number)
         for p in session.scalars(select(Person).where(
-                func.upper(Person.id_number).in_(numbers[start:start + CHUNK]),
+                Person.id_number.in_(numbers[start:start + CHUNK]),
                 Person.deleted.is_(False))):
-            known[p.id_number.upper()] = p
+            known[p.id_number] = p
     for r in todo:
         target, grid_problem = r["_target"]
         person = known.get(r["id_number"])
