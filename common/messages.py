@@ -252,7 +252,7 @@ MESSAGES: dict[str, str] = {
     "import_nothing": "该批次没有可导入的行（新增或更新），无需提交审核",
     "import_not_reviewer": "只有上级单位或县级管理员可以审核该批次，上传人不能审核自己的导入",
     "import_decision": "请选择审核结果：全部通过、部分通过或全部不通过",
-    "import_none_chosen": "部分通过时请至少勾选一行",
+    "import_none_chosen": "部分通过时请在表中勾选至少一行",
     "import_row_failed": "第 {row} 行入库失败：{reason}。本次审核未写入任何数据，请退回后修正",
     # demo county (sync_server/demo)
     "demo_database_populated": "数据库中已有组织架构数据，未生成演示数据；如确需覆盖，请加 --force（将清空全部数据）",

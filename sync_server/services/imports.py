@@ -483,7 +483,8 @@ def submit(session: Session, scope: Scope, user: User, batch_id: str, *,
 def review(session: Session, scope: Scope, reviewer: User, batch_id: str, *, decision: str,
            approved_rows: set[int] | None = None, reason: str = "", now: dt.datetime
            ) -> ImportBatch:
-    """Approve `all`, `some` (the row ids in `approved_rows`) or `none` of the batch's new and
+    """Approve `all`, `some` (the row ids in `approved_rows`), all `except` the row ids in
+    `approved_rows` (a long batch with a few bad rows), or `none` of the batch's new and
     update rows; refused rows keep `reason` (required when any row is refused). Approved rows
     are written through services/records as the uploader, inside the caller's transaction: a
     row the register refuses now raises `import_row_failed` and nothing is written."""
@@ -495,14 +496,15 @@ def review(session: Session, scope: Scope, reviewer: User, batch_id: str, *, dec
         raise DomainError("import_not_reviewer")
     if batch.state != "submitted":
         raise DomainError("import_state", state=STATES.get(batch.state, batch.state))
-    if decision not in ("all", "some", "none"):
+    if decision not in ("all", "some", "except", "none"):
         raise ValidationErrors([ValidationError("import_decision", "decision")])
     rows = list(session.scalars(select(ImportRow).where(
         ImportRow.batch_id == batch.id, ImportRow.kind.in_(IMPORTABLE))
         .order_by(ImportRow.row_no)))
-    chosen = {r.id for r in rows} if decision == "all" else \
-        set() if decision == "none" else {r.id for r in rows if r.id in (approved_rows or set())}
-    if decision == "some" and not chosen:
+    marked = approved_rows or set()
+    chosen = {r.id for r in rows if decision == "all" or decision == "some" and r.id in marked
+              or decision == "except" and r.id not in marked}
+    if decision in ("some", "except") and not (marked & {r.id for r in rows}):
         raise ValidationErrors([ValidationError("import_none_chosen", "rows")])
     reason = (reason or "").strip()
     if len(chosen) < len(rows) and not reason:

@@ -198,3 +198,25 @@ def test_unreadable_files_are_refused_with_their_name(server):
                 imports.check_upload(s, _scope(s, server, "office1"), filename=name, data=data,
                                      default_grid_id=None)
             assert e.value.errors[0].code == code and e.value.errors[0].field == "file"
+
+
+def test_approve_all_except_the_marked_rows(server, sheet):
+    data, ids = sheet
+    batch_id, rows = _preview(server, "office1", data, default_grid=server.tree.id("g1b"))
+    with server.session() as s:
+        imports.submit(s, _scope(s, server, "office1"), _user(s, server, "office1"), batch_id,
+                       now=NOW)
+        batch = imports.review(s, _scope(s, server, "admin"), _user(s, server, "admin"),
+                               batch_id, decision="except", approved_rows={rows[15].id},
+                               reason="周九待核实", now=NOW)
+        s.commit()
+        assert batch.state == "partly_approved"
+    with server.session() as s:
+        people = {p.id_number: p for p in s.scalars(select(Person))}
+        assert ids["new1"] in people and ids["new2"] not in people
+        assert people[ids["known"]].phone == "13900002222"
+        decisions = {r.row_no: (r.decision, r.applied) for r in s.scalars(
+            select(ImportRow).where(ImportRow.batch_id == batch_id))}
+        assert decisions[4] == ("approved", True) and decisions[10] == ("approved", True)
+        assert decisions[15] == ("refused", False)
+        assert decisions[5] == (None, False)  # an invalid row is never decided or written

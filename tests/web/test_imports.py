@@ -86,7 +86,7 @@ def test_upload_preview_submit_review_some(web):
     assert "团结社区人口.xlsx" in county.get("/admin/imports/reviews").text
     review = county.get(batch + "?kind=new").text
     ids = dict((name, row_id) for row_id, name in re.findall(
-        r'name="row" value="(\d+)" form="review" aria-label="第 (\d+) 行通过"', review))
+        r'name="row" value="(\d+)" form="review" aria-label="勾选第 (\d+) 行"', review))
     token = csrf_of(review)
     # refusing rows needs a reason: 422 beside the field, nothing written
     bad = county.post(batch + "/review", data={"csrf_token": token, "decision": "some",
