@@ -52,7 +52,7 @@ def build_sheet(session, office, rows: int, seed: int = 7) -> bytes:  # noqa: AN
         .limit(rows // 100)).all()
     out = []
     for number, name, grid_id in own_people:
-        out.append(person_row(name, number, grid=grids[grid_id].name,
+        out.append(person_row(name, number, grid=grids[grid_id].name, ethnicity="",
                               phone=f"139{rng.randrange(10**8):08d}"))
     for number, name in far_people:
         out.append(person_row(name, number, grid=mine[0].name))

@@ -15,8 +15,9 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
 from common.errors import DomainError, ValidationErrors
-from common.masking import mask_id_number
-from common.schema import User
+from common.masking import mask, mask_id_number
+from common.schema import Person, User
+from common.schema.fields import sensitive_fields
 
 from ..api.deps import NowDep
 from ..api.errors import status_of
@@ -133,8 +134,19 @@ def _batch_page(request: Request, session: Session, scope: Scope, signed: Any, b
                   kinds=imports.KINDS, states=imports.STATES, importable=imports.IMPORTABLE,
                   masked=mask_id_number, reviewing=reviewing,
                   field_labels={k: f.label for k, f in imports.PERSON_KEYS.items()},
+                  shown=_masked_change,
                   may_submit=batch.state == "ready" and batch.uploader_id == signed.user.id,
                   errors=errors or {}, values=values or {})
+
+
+_SENSITIVE = sensitive_fields(Person)
+
+
+def _masked_change(key: str, value: str) -> str:
+    """A value of the preview's change column, masked as the lists mask it (phones, ID
+    numbers): a preview lists many people at once."""
+    kind = _SENSITIVE.get(key)
+    return value if kind is None or value == "（空）" else str(mask(kind, value))
 
 
 @router.get("/{batch_id}")
