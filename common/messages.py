@@ -241,6 +241,23 @@ MESSAGES: dict[str, str] = {
     "open311_time_invalid": "{label}“{value}”不是 ISO 8601 格式的时间（如 2026-12-04T10:00:00+08:00）",
     "open311_status_invalid": "status“{value}”无效，应为 open 或 closed",
     "open311_name_taken": "接入方名称“{name}”已存在",
+    # batch import with review (sync_server/services/imports.py)
+    "import_no_file": "请选择要导入的 Excel（.xlsx）或 CSV 文件",
+    "import_too_large": "文件过大：最多 {max} MB，请拆分后分批导入",
+    "import_no_id_column": "工作表“{value}”中没有身份证号列，无法导入人口",
+    "import_grid_unknown": "所属网格“{value}”不存在，请核对网格名称或编码",
+    "import_grid_ambiguous": "有多个名为“{value}”的网格，请同时填写村(社区)列",
+    "import_grid_out_of_scope": "所属网格“{value}”不在您的管辖范围内",
+    "import_grid_missing": "没有填写所属网格，也没有选择默认网格",
+    "import_duplicate_in_file": "身份证号与第 {rows} 行相同（文件内重复）",
+    "import_person_elsewhere": "此人已在其他网格登记，需由该网格发起或审批认领后才能迁入",
+    "import_person_other_grid": "此人已登记在“{grid}”，迁到“{target}”需发起认领",
+    "import_state": "该批次当前状态为“{state}”，不能进行此操作",
+    "import_nothing": "该批次没有可导入的行（新增或更新），无需提交审核",
+    "import_not_reviewer": "只有上级单位或县级管理员可以审核该批次，上传人不能审核自己的导入",
+    "import_decision": "请选择审核结果：全部通过、部分通过或全部不通过",
+    "import_none_chosen": "部分通过时请在表中勾选至少一行",
+    "import_row_failed": "第 {row} 行入库失败：{reason}。本次审核未写入任何数据，请退回后修正",
     # demo county (sync_server/demo)
     "demo_database_populated": "数据库中已有组织架构数据，未生成演示数据；如确需覆盖，请加 --force（将清空全部数据）",
 }

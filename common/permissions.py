@@ -27,6 +27,7 @@ WEB_PAGES: dict[str, str] = {
     "web:hotline_limits": "接诉即办办理时限",
     "web:notices": "通知公告",
     "web:wishes": "微心愿",
+    "web:imports": "数据导入",
 }
 
 APP_PAGES: dict[str, str] = {
@@ -49,7 +50,8 @@ SEEDED_ROLES: dict[str, tuple[str, tuple[str, ...]]] = {
     "township_office": ("乡镇/社区工作人员", ("web:home", "web:people", "web:grids",
                                        "web:registry", "web:sms", "web:qr", "web:work_stats",
                                        "web:op_log", "web:org", "web:users", "web:fieldwork",
-                                       "web:hotline", "web:notices", "web:wishes", *_APP_FIELD)),
+                                       "web:hotline", "web:notices", "web:wishes", "web:imports",
+                                       *_APP_FIELD)),
     "grid_worker": ("网格员", ("web:home", "web:people", "web:grids", "web:registry",
                             "web:qr", "web:hotline", "web:wishes", *_APP_FIELD)),
 }

@@ -1,5 +1,6 @@
 """`make screenshots`, web half: the console's sign-in (password, SMS code, QR), home, people,
-grids, households, statistics, SMS, client version, work statistics and operation log and config centre pages
+grids, households, statistics, SMS, client version, work statistics and operation log and config centre pages,
+the import upload and an import's preview
 over a small demo county, in Debian's Chromium at 1366x768 and 1920x1080, into
 docs/screenshots/web/; the resident pages (/h5) at phone size (360x740 and 390x844) into
 docs/screenshots/resident/. `python -m tests.web_screenshots resident` renders only those
@@ -87,7 +88,9 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory(prefix="yzb-web-shots-") as folder:
         url = f"sqlite:///{folder}/server.db"
-        build_demo_server(url, scale=SCALE, now=NOW)
+        summary = build_demo_server(url, scale=SCALE, now=NOW)
+        sheet = _import_sheet(url, next(iter(summary.township_offices.values())),
+                              Path(folder) / "乡镇人口信息登记表.xlsx")
         # The fixed captcha answer is a test-only setting: the shots show a filled-in form.
         settings = Settings(database_url=url, environment="test", captcha_fixed_answer=CAPTCHA,
                             secret_key="screenshots-" + "x" * 32,
@@ -147,6 +150,13 @@ def main(argv: list[str] | None = None) -> int:
                         page.goto(served.url + path)
                         page.locator("table.list").first.wait_for()
                         page.screenshot(path=OUT / f"{name}-{size}.png")
+                    menu_click(page, "导入人口")
+                    page.screenshot(path=OUT / f"imports-{size}.png")
+                    page.get_by_label("人口表文件").set_input_files(str(sheet))
+                    page.get_by_role("button", name="上传并预览").click()
+                    page.get_by_role("link", name="查看导入预览").click()
+                    page.locator("table.list").wait_for()
+                    page.screenshot(path=OUT / f"import-preview-{size}.png")
                     page.close()
                 browser.close()
         finally:
@@ -167,6 +177,21 @@ def _a_village(url: str) -> str:
             OrgNode.level == "grid", OrgNode.deleted.is_(False)).order_by(OrgNode.path).limit(1))
     engine.dispose()
     return village
+
+
+def _import_sheet(url: str, office_id: str, path: Path) -> Path:
+    """A township's 200-row sheet for the import preview (benchmarks/import_preview.py)."""
+    from sqlalchemy.orm import Session
+
+    from benchmarks.import_preview import build_sheet
+    from common.schema import User
+    from sync_server.db.engine import make_engine
+
+    engine = make_engine(url)
+    with Session(engine) as session:
+        path.write_bytes(build_sheet(session, session.get(User, office_id), 200))
+    engine.dispose()
+    return path
 
 
 if __name__ == "__main__":

@@ -17,12 +17,12 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from common.dictionaries import Dictionaries
 
-from .catalogue import BY_KEY
-from .mapping import Column
+from common.sheets.catalogue import BY_KEY
+from common.sheets.mapping import Column
 from .matching import Match, match_row
 from .records import PeopleIndex
 from .sheets import Table, row_values
-from .values import (display, display_text, is_blank, normalise_name, parse_cell, parse_id,
+from common.sheets.values import (display, display_text, is_blank, normalise_name, parse_cell, parse_id,
                      same, text_of)
 
 FILLED = PatternFill("solid", start_color="FFC6EFCE", end_color="FFC6EFCE")     # light green

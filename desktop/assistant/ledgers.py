@@ -28,7 +28,7 @@ from common.schema import House, Household, LedgerField, LedgerRow, LedgerType, 
 from desktop.services.records import load_dictionaries
 
 from .files import check_output, save_workbook
-from .values import parse_date, text_of
+from common.sheets.values import parse_date, text_of
 
 def list_ledgers(session: Session) -> list[LedgerDef]:
     """Every ledger type the database defines (the defaults when it has never held one; not

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .records import PeopleIndex
-from .values import id_problem, is_blank, normalise_name, parse_cell, parse_id, same
+from common.sheets.values import id_problem, is_blank, normalise_name, parse_cell, parse_id, same
 
 DISAMBIGUATORS = ("household_no", "door_plate", "phone", "birth_date", "head_name",
                   "head_id_number", "address", "house_address")

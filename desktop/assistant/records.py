@@ -19,7 +19,7 @@ from common.schema import House, Household, OrgNode, Person, PersonTag
 from common.schema.fields import assistant_fields
 from common.validation import age_on
 
-from .values import normalise_name
+from common.sheets.values import normalise_name
 
 _PERSON_COLS = ("id", "grid_id", *(f.key for f in assistant_fields(Person)))
 """The person's own columns the assistant reads: what the schema declares for it."""

@@ -23,7 +23,7 @@ from desktop.services.search import PeopleQuery
 from . import jobs
 from .files import check_output, save_workbook
 from .jobs import JobReport, Progress
-from .mapping import Column, apply_overrides, describe
+from common.sheets.mapping import Column, apply_overrides, describe
 from .population import Conditions, population, query_of, query_summary
 from .records import PeopleIndex, load_people
 from .sheets import Table, column_samples, find_tables, open_workbook, pick_table

@@ -1,58 +1,18 @@
-"""Opening users' workbooks and finding the table in a sheet as sheets really are.
-
-Handles title rows above the header, merged cells, two-row headers (a group header over its
-columns), blank, total and footer rows, and refuses .xls, encrypted and corrupt files with a
-code. A CSV is read into a fresh workbook (the result is always an .xlsx).
-"""
+"""Opening the user's workbook files for the assistant. Finding the table in a sheet (title
+rows, merged cells, two-row headers, totals and footers) is common/sheets/tables.py, shared
+with the server's batch import; this module reads the file and shows column samples masked
+as the client's lists do."""
 from __future__ import annotations
 
-import csv
-import io
 import re
-import zipfile
-from dataclasses import dataclass, field
 from pathlib import Path
 
-import openpyxl
-from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.workbook import Workbook
-from openpyxl.worksheet.worksheet import Worksheet
 
 from common.errors import DomainError
-
-from .mapping import Column, map_headers
-from .values import text_of
-
-HEADER_SCAN_ROWS = 30
-_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-_ENCRYPTED_MARK = "EncryptionInfo".encode("utf-16-le")
-_TOTAL = re.compile(r"^(合\s*计|总\s*计|小\s*计|共\s*计|总数)")
-_EXAMPLE = re.compile(r"^[（(【\[]?\s*(示例|样例|范例|填写示例|填表示例|例如|例)\s*[）)】\]]?\s*[:：.、\s]*")
-"""A row a template shows how to fill in (示例：张三 …): not data; fill writes over it."""
-_EXAMPLE_TAIL = re.compile(r"[（(【\[]\s*(示例|样例|范例)\s*[）)】\]]\s*$")
-_FOOTER = re.compile(r"(填表人|制表人|审核人|负责人|填报单位|填表日期|制表日期|联系人|注[:：]|说明[:：])")
-
-
-@dataclass
-class Table:
-    """Where the data table of one sheet is: header rows, first data row, mapped columns."""
-
-    sheet: str
-    header_first: int
-    header_last: int
-    columns: list[Column]
-    data_rows: list[int] = field(default_factory=list)   # data rows that hold something
-    footer_row: int | None = None                        # first total/footer row after the data
-    skipped: dict[str, int] = field(default_factory=dict)  # "blank"/"total"/"footer" counts
-    example_rows: list[int] = field(default_factory=list)  # 示例 rows of a template
-    cache: dict[str, object] = field(default_factory=dict, repr=False, compare=False)
-
-    @property
-    def data_start(self) -> int:
-        return self.header_last + 1
-
-    def mapped(self) -> list[Column]:
-        return [c for c in self.columns if c.field]
+from common.sheets.tables import (Table, find_table, find_tables, load_workbook_bytes,
+                                  pick_table, row_values, sniff_bytes)
+from common.sheets.values import text_of
 
 
 def sniff(path: str | Path) -> Path:
@@ -64,245 +24,19 @@ def sniff(path: str | Path) -> Path:
             head = fh.read(8)
     except (FileNotFoundError, IsADirectoryError):
         raise DomainError("sheet_missing", value=str(p)) from None
-    if head.startswith(_OLE_MAGIC):
-        if _ENCRYPTED_MARK in p.read_bytes():
-            raise DomainError("sheet_encrypted", value=p.name)
-        raise DomainError("sheet_xls", value=p.name)
-    if not head:
-        raise DomainError("sheet_empty", value=p.name)
-    if p.suffix.lower() not in (".csv", ".txt") and not head.startswith(b"PK"):
-        raise DomainError("sheet_corrupt", value=p.name)
+    # the whole file is read only when it may be an encrypted OLE container
+    sniff_bytes(p.read_bytes() if head.startswith(b"\xd0\xcf") else head, p.name)
     return p
 
 
 def open_workbook(path: str | Path) -> Workbook:
     """The workbook at `path` for editing; DomainError on a file it cannot read."""
     p = sniff(path)
-    if p.suffix.lower() in (".csv", ".txt"):
-        return _read_csv(p)
     try:
-        # from an open file, not the name: openpyxl refuses by extension (InvalidFileException)
-        # an .xlsx renamed .xls or saved without one; the bytes were checked by sniff
-        with p.open("rb") as fh:
-            return openpyxl.load_workbook(fh)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError,
-            InvalidFileException) as e:
+        data = p.read_bytes()
+    except OSError as e:
         raise DomainError("sheet_corrupt", value=p.name, detail=type(e).__name__) from None
-
-
-def _read_csv(p: Path) -> Workbook:
-    raw = p.read_bytes()
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = raw.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise DomainError("sheet_corrupt", value=p.name)
-    wb = Workbook()
-    ws = wb.active
-    ws.title = p.stem[:31] or "Sheet1"
-    for row in csv.reader(io.StringIO(text)):
-        # every CSV cell stays text: ID numbers and phones must not turn into numbers
-        ws.append([v if v != "" else None for v in row])
-    return wb
-
-
-def _merged_values(ws: Worksheet, last_row: int) -> tuple[dict, set, set]:
-    """Values of merged cells spread over their range (top rows only), plus the cells that
-    sit in a horizontal merge and the rows where a vertical merge starts."""
-    spread: dict[tuple[int, int], object] = {}
-    horizontal: set[tuple[int, int]] = set()
-    vertical_starts: set[int] = set()
-    for rng in ws.merged_cells.ranges:
-        if rng.min_row > last_row:
-            continue
-        value = ws.cell(rng.min_row, rng.min_col).value
-        for r in range(rng.min_row, min(rng.max_row, last_row) + 1):
-            for c in range(rng.min_col, rng.max_col + 1):
-                spread[(r, c)] = value
-                if rng.max_col > rng.min_col:
-                    horizontal.add((r, c))
-        if rng.max_row > rng.min_row:
-            vertical_starts.add(rng.min_row)
-    return spread, horizontal, vertical_starts
-
-
-def find_table(ws: Worksheet, named: dict[str, str] | None = None) -> Table | None:
-    """The header and data rows of the sheet's table, or None if no header is recognised.
-
-    A header row names two fields, or one column that identifies people on its own (身份证号码
-    over 补贴金额 and 领取人签字), or a header the user mapped by its text (`named`: header
-    text -> field, from --map or the page), which rescues a header no synonym knows."""
-    from .mapping import normalise_header
-    extra = {normalise_header(k): v for k, v in (named or {}).items()
-             if not re.fullmatch(r"\d+|[A-Za-z]{1,3}", k.strip())}
-    last = min(ws.max_row, HEADER_SCAN_ROWS)
-    spread, horizontal, vstarts = _merged_values(ws, last + 1)
-    width = ws.max_column
-    rows: dict[int, dict[int, str]] = {}
-    # never iterate past max_row: on an editable sheet that would create empty rows
-    for r, values in enumerate(ws.iter_rows(min_row=1, max_row=last, max_col=width,
-                                            values_only=True), start=1):
-        rows[r] = {c: text_of(spread.get((r, c), v)) for c, v in enumerate(values, start=1)}
-    best_row, best_score = 0, 0.0
-    for r in range(1, last + 1):
-        score = _header_score(rows[r], horizontal, r, extra)
-        if score > best_score + 0.01:
-            best_row, best_score = r, score
-    if best_score < 2:
-        best_row, best_score = _fuzzy_header_row(rows, horizontal, min(last, 10))
-    if best_score < 2:
-        best_row = _key_row(rows, horizontal, last, extra)
-        if best_row is None:
-            return None
-    first = best_row
-    if best_row > 1 and _is_group_row(rows[best_row - 1], rows[best_row], horizontal,
-                                      best_row - 1, vstarts):
-        first = best_row - 1
-    elif best_row + 1 in rows and _is_group_row(rows[best_row], rows[best_row + 1], horizontal,
-                                                best_row, vstarts) \
-            and _header_score(rows[best_row + 1], horizontal, best_row + 1) >= 1:
-        first, best_row = best_row, best_row + 1
-    headers = {}
-    for c in range(1, width + 1):
-        low = rows[best_row].get(c, "")
-        up = rows[first].get(c, "") if first < best_row else ""
-        if up and low and up != low:
-            headers[c] = f"{up}/{low}"
-        elif low or up:
-            headers[c] = low or up
-    table = Table(ws.title, first, best_row, map_headers(headers))
-    _scan_data(ws, table)
-    return table
-
-
-def _header_fields(row: dict[int, str], horizontal: set, r: int,
-                   extra: dict[str, str] | None = None) -> set[str]:
-    """The distinct fields a row's cells name exactly, or by a header the user named (fuzzy
-    matching is left to the chosen row: running it over data cells costs seconds)."""
-    from .mapping import exact_field, normalise_header
-    seen: set[str] = set()
-    for c, text in row.items():
-        if not text or len(text) > 30 or (r, c) in horizontal and _wide(row, c):
-            continue
-        key = exact_field(text)[0] or (extra or {}).get(normalise_header(text))
-        if key:
-            seen.add(key)
-    return seen
-
-
-def _header_score(row: dict[int, str], horizontal: set, r: int,
-                  extra: dict[str, str] | None = None) -> float:
-    """How much a row looks like the header: how many fields it names."""
-    return float(len(_header_fields(row, horizontal, r, extra)))
-
-
-IDENTIFYING = ("id_number",)
-"""A column that identifies a row's person on its own: a header naming it is a header."""
-
-
-def _key_row(rows: dict[int, dict[int, str]], horizontal: set, last: int,
-             extra: dict[str, str]) -> int | None:
-    """The first row naming an identifying column or a header the user named, if any."""
-    from .mapping import normalise_header
-    for r in range(1, last + 1):
-        if set(_header_fields(rows[r], horizontal, r)) & set(IDENTIFYING):
-            return r
-        if extra and any(normalise_header(t) in extra for t in rows[r].values() if t):
-            return r
-    return None
-
-
-def _fuzzy_header_row(rows: dict[int, dict[int, str]], horizontal: set,
-                      last: int) -> tuple[int, float]:
-    """The fallback when no row names two fields exactly: fuzzy matches count half."""
-    from .mapping import guess_field
-    best_row, best = 0, 0.0
-    for r in range(1, last + 1):
-        seen: dict[str, float] = {}
-        for c, text in rows[r].items():
-            if text and len(text) <= 20 and not ((r, c) in horizontal and _wide(rows[r], c)):
-                key, how, _ = guess_field(text)
-                if key:
-                    seen[key] = max(seen.get(key, 0), 1.0 if how == "exact" else 0.5)
-        if sum(seen.values()) > best + 0.01:
-            best_row, best = r, sum(seen.values())
-    return best_row, best
-
-
-def _wide(row: dict[int, str], c: int) -> bool:
-    """A merged cell spread over three or more columns is a title or a group, not a header."""
-    text = row[c]
-    return row.get(c - 1) == text and row.get(c + 1) == text or \
-        row.get(c + 1) == text and row.get(c + 2) == text or \
-        row.get(c - 1) == text and row.get(c - 2) == text
-
-
-def _is_group_row(upper: dict[int, str], lower: dict[int, str], horizontal: set, r: int,
-                  vstarts: set) -> bool:
-    distinct = {t for t in upper.values() if t}
-    if len(distinct) < 2:
-        return False  # a title row has one text across the sheet
-    spans = any((r, c) in horizontal for c in upper if upper[c])
-    holes = any(upper.get(c) and not lower.get(c) for c in upper)
-    return r in vstarts or spans or holes
-
-
-def row_values(ws: Worksheet, min_row: int, max_row: int, min_col: int,
-               max_col: int):  # noqa: ANN201 - yields (row, tuple of values)
-    """Cell values by row, read straight from the sheet's cell store: iter_rows creates a
-    Cell object for every empty position it passes, several times slower on 10,000 rows,
-    and (on an editable sheet) grows the sheet."""
-    store = ws._cells  # openpyxl's {(row, col): Cell}; read only
-    cols = range(min_col, max_col + 1)
-    for r in range(min_row, max_row + 1):
-        yield r, tuple(getattr(store.get((r, c)), "value", None) for c in cols)
-
-
-def _scan_data(ws: Worksheet, table: Table) -> None:
-    cols = [c.index for c in table.columns]
-    if not cols:
-        return
-    lo, hi = min(cols), max(cols)
-    table.skipped = {"blank": 0, "total": 0, "footer": 0, "example": 0}
-    table.example_rows = []
-    notes_seen = False
-    for r, values in row_values(ws, table.data_start, ws.max_row, lo, hi):
-        texts = [text_of(v) for v in values]
-        filled = [t for t in texts if t]
-        if not filled:
-            table.skipped["blank"] += 1
-            continue
-        if any(_TOTAL.match(t) for t in filled[:3]):
-            table.skipped["total"] += 1
-            table.footer_row = table.footer_row or r
-            continue
-        if not table.data_rows and any(_is_example(t) for t in filled[:2]):
-            table.skipped["example"] += 1
-            table.example_rows.append(r)
-            continue
-        if _FOOTER.search(filled[0]) and len(filled) <= 3:
-            table.skipped["footer"] += 1
-            table.footer_row = table.footer_row or r
-            notes_seen = True
-            continue
-        if not notes_seen:
-            # subtotal rows may sit between villages: data goes on after them
-            table.data_rows.append(r)
-            table.footer_row = None
-
-
-def _is_example(text: str) -> bool:
-    """示例, 示例：张三, （示例）, 例： — but not a name or place that merely starts with 例."""
-    if _EXAMPLE_TAIL.search(text):
-        return True  # 张三（示例）
-    m = _EXAMPLE.match(text)
-    if m is None:
-        return False
-    word = m.group(1)
-    return word != "例" or m.end() > 1 and text[m.end() - 1] in ":：)）】]" or text == "例"
+    return load_workbook_bytes(data, p.name)
 
 
 def column_samples(wb: Workbook, table: Table, n: int = 2) -> dict[int, list[str]]:
@@ -329,28 +63,5 @@ def column_samples(wb: Workbook, table: Table, n: int = 2) -> dict[int, list[str
     return out
 
 
-def find_tables(wb: Workbook, named: dict[str, str] | None = None) -> list[Table]:
-    """The recognised tables of every sheet, in sheet order."""
-    out = []
-    for ws in wb.worksheets:
-        t = find_table(ws, named)
-        if t is not None:
-            out.append(t)
-    return out
-
-
-def pick_table(wb: Workbook, sheet: str | None = None,
-               named: dict[str, str] | None = None) -> Table:
-    """The table to work on: the named sheet's, else the first sheet with a recognised header."""
-    if sheet is not None:
-        if sheet not in wb.sheetnames:
-            raise DomainError("sheet_not_found", value=sheet)
-        t = find_table(wb[sheet], named)
-        if t is None:
-            raise DomainError("sheet_no_header", value=sheet)
-        return t
-    for ws in wb.worksheets:
-        t = find_table(ws, named)
-        if t is not None:
-            return t
-    raise DomainError("sheet_no_header", value=wb.sheetnames[0] if wb.sheetnames else "")
+__all__ = ["Table", "column_samples", "find_table", "find_tables", "open_workbook",
+           "pick_table", "row_values", "sniff"]

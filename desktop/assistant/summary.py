@@ -35,7 +35,7 @@ def _mapping(ws: Worksheet, report: JobReport) -> None:
     ws.append(["表头", "对应字段", "识别方式"])
     for c in ws[ws.max_row]:
         c.font = BOLD
-    from .mapping import describe
+    from common.sheets.mapping import describe
     for row in describe(report.columns):
         ws.append(list(row))
 

@@ -47,6 +47,8 @@ STATUS: dict[str, int] = {
     "attachment_too_large": 413, "attachment_not_image": 415,  # attachments (routes/attachments)
     "attachment_offset_mismatch": 409, "attachment_hash_mismatch": 422,
     "attachment_missing": 404, "attachment_bad_hash": 400, "attachment_out_of_scope": 403,
+    "import_state": 409, "import_nothing": 409, "import_not_reviewer": 403,  # services/imports
+    "import_row_failed": 409, "import_no_id_column": 422,
 }
 HTTP_MESSAGES = {404: "找不到该地址", 405: "不支持该请求方法", 413: "请求内容过大",
                  401: "请先登录", 403: "您没有执行此操作的权限"}

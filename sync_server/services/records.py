@@ -255,7 +255,10 @@ def _org_node_create(session: Session, scope: Scope, values: dict[str, Any]) -> 
 
 
 def create_record(session: Session, scope: Scope, user: User, entity: type[Base],
-                  values: dict[str, Any], *, now: dt.datetime) -> Base:
+                  values: dict[str, Any], *, now: dt.datetime,
+                  source: dict[str, Any] | None = None) -> Base:
+    """`source`: where the values came from when not typed in (a batch import's file, row
+    and uploader), kept in the operation log line and shown in the record's history."""
     scope.check_write()
     values = dict(values)
     tags = values.pop("tags", None)
@@ -276,7 +279,8 @@ def create_record(session: Session, scope: Scope, user: User, entity: type[Base]
     if tags is not None and entity is Person:
         set_tags(session, user, row, tags, now=now)
     log_operation(session, user=user, action="create", now=now, entity=entity.__tablename__,
-                  record_id=row.id, details={"fields": sorted(values), "grid_id": row.grid_id})
+                  record_id=row.id, details={"fields": sorted(values), "grid_id": row.grid_id,
+                                             **({"source": source} if source else {})})
     return row
 
 
@@ -284,12 +288,13 @@ ORG_NODE_READONLY = ("parent_id", "level")
 
 
 def update_record(session: Session, scope: Scope, user: User, entity: type[Base],
-                  record_id: str, values: dict[str, Any], *, now: dt.datetime) -> Base:
+                  record_id: str, values: dict[str, Any], *, now: dt.datetime,
+                  source: dict[str, Any] | None = None) -> Base:
     scope.check_write()
     row = get_record(session, scope, entity, record_id)
     tags = values.pop("tags", None) if entity is Person else None
     values = {k: v for k, v in values.items() if getattr(row, k) != v}
-    details: dict[str, Any] = {"fields": sorted(values)}
+    details: dict[str, Any] = {"fields": sorted(values), **({"source": source} if source else {})}
     _check_dictionaries(session, entity, values)
     if tags is not None:
         if sorted(set(tags)) != tags_of(session, [row.id])[row.id]:

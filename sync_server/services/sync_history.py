@@ -17,6 +17,7 @@ from common.schema import ENTITIES, User
 from common.schema.fields import sensitive_fields
 
 from ..db.sync_tables import ChangeLog
+from ..db.tables import OpLog
 from .scope import Scope
 
 
@@ -35,10 +36,25 @@ def record_history(session: Session, scope: Scope, entity: str, record_id: str,
     kinds = {k: kind for k, kind in sensitive_fields(model).items() if kind != "phone"}
     names = {u.id: u.display_name for u in session.scalars(
         select(User).where(User.id.in_({log.actor_id for log in logs if log.actor_id})))}
+    sources = _sources(session, entity, record_id)
     return [{"rev": log.rev, "at": log.at.isoformat(), "actor_id": log.actor_id,
              "actor_name": names.get(log.actor_id), "device_id": log.device_id,
              "values": _masked(kinds, log.values),
-             "old_values": _masked(kinds, log.old_values)} for log in logs]
+             "old_values": _masked(kinds, log.old_values),
+             "source": sources.get((log.at, log.actor_id))} for log in logs]
+
+
+def _sources(session: Session, entity: str, record_id: str) -> dict[tuple, dict[str, Any]]:
+    """Where written values came from when they were not typed in (a batch import's file, row
+    and uploader: services/imports), from the operation log line of the same write."""
+    out = {}
+    for at, user_id, details in session.execute(select(OpLog.at, OpLog.user_id, OpLog.details)
+                                                .where(OpLog.entity == entity,
+                                                       OpLog.record_id == record_id,
+                                                       OpLog.action.in_(("create", "update")))):
+        if isinstance(details, dict) and details.get("source"):
+            out[(at, user_id)] = details["source"]
+    return out
 
 
 def _masked(kinds: dict[str, str], values: dict[str, Any] | None) -> dict[str, Any]:

@@ -32,6 +32,9 @@ class Job:
     error: str | None = None
     file: Path | None = None
     filename: str = ""
+    link: str | None = None        # a page showing the result (an import's preview)
+    link_label: str = ""
+    failure: str = "导出失败，请稍后重试或联系管理员"
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def progress(self, done: int, total: int) -> None:
@@ -50,10 +53,13 @@ def jobs_of(app: FastAPI) -> dict[str, Job]:
 
 
 def start(app: FastAPI, user_id: str, title: str,
-          work: Callable[[Any, Job], None]) -> Job:
+          work: Callable[[Any, Job], None], *, failure: str | None = None) -> Job:
     """Runs `work(session, job)` in a thread; the session commits when it returns, rolls back
-    when it raises (the job then carries the Chinese message)."""
+    when it raises (the job then carries the Chinese message; `failure` is the one shown for
+    an unexpected error)."""
     job = Job(id=str(uuid.uuid4()), user_id=user_id, title=title)
+    if failure:
+        job.failure = failure
     jobs_of(app)[job.id] = job
 
     def run() -> None:
@@ -64,7 +70,7 @@ def start(app: FastAPI, user_id: str, title: str,
             job.error = err.message()
         except Exception:  # noqa: BLE001 - a failed job must say so on its page
             log.exception("web job %s failed", job.id)
-            job.error = "导出失败，请稍后重试或联系管理员"
+            job.error = job.failure
         finally:
             job.finished = True
 

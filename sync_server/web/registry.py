@@ -161,10 +161,20 @@ def history_rows(session: Session, scope: Scope, kind: Kind, record_id: str
             except KeyError:
                 label = key
             out.append({"at": entry["at"][:19].replace("T", " "),
-                        "who": entry["actor_name"] or "设备同步", "field": label,
+                        "who": _who(entry), "field": label,
                         "old": "" if old.get(key) is None else old.get(key),
                         "new": "" if new is None else new})
     return out
+
+
+def _who(entry: dict[str, Any]) -> str:
+    """The author of a change, with its source when it came from a batch import."""
+    who = entry["actor_name"] or "设备同步"
+    source = entry.get("source") or {}
+    if source.get("kind") == "import":
+        who += (f"（批量导入：{source.get('file')} 第 {source.get('row')} 行，"
+                f"上传人 {source.get('uploader')}，审核人 {source.get('reviewer')}）")
+    return who
 
 
 def _list(kind: Kind):

@@ -17,7 +17,7 @@ from common.dictionaries import DEFAULTS
 from common.masking import mask_field as common_mask
 from common.schema import ENTITIES, Event, Household, Organisation, Person, User
 from common.schema.fields import specs
-from desktop.assistant import catalogue
+from common.sheets import catalogue
 from desktop.assistant import records as assistant_records
 from desktop.assistant.population import Conditions
 from desktop.assistant.service import AssistantService

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (QButtonGroup, QComboBox, QFormLayout, QGroupBox,
                                QVBoxLayout, QWidget)
 
 from common.errors import DomainError
-from desktop.assistant.catalogue import FIELDS
+from common.sheets.catalogue import FIELDS
 from desktop.assistant.population import Conditions, describe_conditions, population_size
 from desktop.assistant.service import AssistantService, Plan
 from desktop.services.saved_searches import saved_searches

@@ -10,7 +10,7 @@ import openpyxl
 from desktop.assistant.jobs import FILLED
 from desktop.assistant.records import load_people
 from desktop.assistant.service import AssistantService
-from desktop.assistant.values import display
+from common.sheets.values import display
 
 from .builders import sheet_with_title
 from .county import NOW, TODAY

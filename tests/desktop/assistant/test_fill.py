@@ -127,13 +127,13 @@ def test_fill_keeps_the_rows_someone_already_typed_and_adds_the_people_below(cou
 
 @pytest.mark.parametrize("text", ["例如：", "示例", "（示例）", "【样例】", "张三（示例）", "例"])
 def test_example_markers_are_recognised(text):
-    from desktop.assistant.sheets import _is_example
+    from common.sheets.tables import _is_example
     assert _is_example(text)
 
 
 @pytest.mark.parametrize("text", ["张三", "例汗·吐尔逊", "1", "托克逊镇", "示范户"])
 def test_names_and_places_are_not_taken_for_example_markers(text):
-    from desktop.assistant.sheets import _is_example
+    from common.sheets.tables import _is_example
     assert not _is_example(text)
 
 

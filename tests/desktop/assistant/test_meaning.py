@@ -11,7 +11,7 @@ from openpyxl import Workbook
 
 from common.dictionaries import DEFAULTS, Dictionaries, default_dictionaries
 from common.validation import id_check_digit
-from desktop.assistant.catalogue import FIELDS
+from common.sheets.catalogue import FIELDS
 from desktop.assistant.jobs import check
 from desktop.assistant.records import PeopleIndex
 from desktop.assistant.sheets import pick_table

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from common.validation import id_check_digit
-from desktop.assistant.values import id_problem, parse_cell, same
+from common.sheets.values import id_problem, parse_cell, same
 
 from .builders import date_forms
 

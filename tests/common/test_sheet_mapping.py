@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from common.errors import DomainError
-from desktop.assistant.mapping import apply_overrides, guess_field, map_headers
+from common.sheets.mapping import apply_overrides, guess_field, map_headers
 
 
 @pytest.mark.parametrize("header,field", [
