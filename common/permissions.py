@@ -27,6 +27,7 @@ WEB_PAGES: dict[str, str] = {
     "web:hotline_limits": "接诉即办办理时限",
     "web:notices": "通知公告",
     "web:wishes": "微心愿",
+    "web:workflows": "流程审核",
 }
 
 APP_PAGES: dict[str, str] = {
@@ -35,7 +36,7 @@ APP_PAGES: dict[str, str] = {
     "app:qr": "扫码入户", "app:visits": "走访", "app:events": "接诉即办",
     "app:worklog": "工作日志", "app:assistant": "一张表助手", "app:ledgers": "台账管理",
     "app:config": "配置中心", "app:sync": "数据同步",
-    "app:collections": "采集任务", "app:cadres": "包户",
+    "app:collections": "采集任务", "app:cadres": "包户", "app:workflows": "申请与审核",
 }
 
 PERMISSIONS: dict[str, str] = {**WEB_PAGES, **APP_PAGES}
@@ -49,9 +50,11 @@ SEEDED_ROLES: dict[str, tuple[str, tuple[str, ...]]] = {
     "township_office": ("乡镇/社区工作人员", ("web:home", "web:people", "web:grids",
                                        "web:registry", "web:sms", "web:qr", "web:work_stats",
                                        "web:op_log", "web:org", "web:users", "web:fieldwork",
-                                       "web:hotline", "web:notices", "web:wishes", *_APP_FIELD)),
+                                       "web:hotline", "web:notices", "web:wishes",
+                                       "web:workflows", *_APP_FIELD)),
     "grid_worker": ("网格员", ("web:home", "web:people", "web:grids", "web:registry",
-                            "web:qr", "web:hotline", "web:wishes", *_APP_FIELD)),
+                            "web:qr", "web:hotline", "web:wishes", "web:workflows",
+                            *_APP_FIELD)),
 }
 
 
