@@ -8,7 +8,8 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from . import (config, exports, fieldwork, grids, home, hotline, notices, oplog, org, people,
-               places, registry, releases, resident, roles, signin, sms, users, wishes, work_stats)
+               places, registry, releases, resident, roles, signin, sms, users, wishes, work_stats,
+               workflows)
 from .security import SecurityHeaders, install_redirects
 
 STATIC = Path(__file__).parent / "static"
@@ -16,7 +17,8 @@ STATIC = Path(__file__).parent / "static"
 ROUTERS = (signin.router, home.router, people.router, exports.router, grids.router,
            registry.router, sms.router, releases.router, oplog.router, work_stats.router,
            config.router, users.router, org.router, roles.router, places.router,
-           fieldwork.router, resident.router, hotline.router, notices.router, wishes.router)
+           fieldwork.router, resident.router, hotline.router, notices.router, wishes.router,
+           workflows.router)
 
 
 def page_paths() -> list[str]:
