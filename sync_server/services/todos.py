@@ -59,12 +59,13 @@ def todos(session: Session, scope: Scope, *, now: dt.datetime,
 def work_items(session: Session, user: User, *, now: dt.datetime) -> list[Todo]:
     """What waits for this user in the workflows: reviews by kind (overdue ones apart), and
     their own requests returned to them."""
-    rows = session.execute(select(WorkRequest.kind, WorkRequest.due_date < now.date(),
-                                  func.count()).where(waiting_for(session, user))
-                           .group_by(WorkRequest.kind, WorkRequest.due_date < now.date())).all()
+    rows = session.execute(select(WorkRequest.kind, WorkRequest.due_date, func.count())
+                           .where(waiting_for(session, user))
+                           .group_by(WorkRequest.kind, WorkRequest.due_date)).all()
     counts: dict[tuple[str, bool], int] = {}
-    for kind, late, n in rows:
-        counts[(kind, bool(late))] = counts.get((kind, bool(late)), 0) + n
+    for kind, due, n in rows:
+        late = due is not None and due < now.date()
+        counts[(kind, late)] = counts.get((kind, late), 0) + n
     out = []
     for kind, label in wf.KINDS.items():
         href = f"/admin/workflows?kind={kind}"
