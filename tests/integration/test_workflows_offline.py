@@ -59,6 +59,12 @@ def test_an_offline_claim_approved_on_the_web_moves_the_person_between_laptops(l
     old, old_sync = laptop(live, "worker1a")
     new, new_sync = laptop(live, "worker2")
     assert holds(old, Person, pid) and not holds(new, Person, pid)
+    # Online, the county-wide lookup tells only the grid and a masked name.
+    assert new_sync.lookup_person(number) == {"found": True, "grid_name": "团结社区第一网格",
+                                              "masked_name": "王**"}
+    with pytest.raises(DomainError) as partial:
+        new_sync.lookup_person(number[:12])
+    assert "应为 18 位" in partial.value.message()
 
     # Offline: the claim is written with its outbox entry; a sync attempt cannot reach a server.
     worker2 = Worker(live.tree.users["worker2"].id, "grid_worker", g2)

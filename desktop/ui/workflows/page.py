@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushB
                                QTabWidget, QVBoxLayout, QWidget)
 
 from common import workflows as wf
+from common.errors import DomainError
 from desktop.services import workflows
 
 from ..context import AppContext, worker_of
@@ -27,10 +28,12 @@ def _when(value: Any) -> str:
 
 
 class WorkflowsPage(QWidget):
-    """Signals: `requests_loaded(int, int)` (waiting for me, mine), `request_saved(str)`."""
+    """Signals: `requests_loaded(int, int)` (waiting for me, mine), `request_saved(str)`,
+    `looked_up(dict)` (the server's answer to a lookup by ID number)."""
 
     requests_loaded = Signal(int, int)
     request_saved = Signal(str)
+    looked_up = Signal(dict)
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -72,6 +75,9 @@ class WorkflowsPage(QWidget):
         self.id_number = QLineEdit(objectName="claim_id_number")
         self.id_number.setMaxLength(24)
         self.reason = QLineEdit(objectName="claim_reason")
+        self.lookup_button = QPushButton("联网查找(&L)", objectName="lookup")
+        self.lookup_button.setToolTip("在全县按完整身份证号查找该人员所在网格（需联网，只显示网格和部分姓名）")
+        self.lookup_button.clicked.connect(self.lookup)
         self.claim_button = QPushButton("提交认领(&C)", objectName="claim")
         self.claim_button.clicked.connect(self.claim)
         claim = QGroupBox("认领人员到本网格（输入完整身份证号，离线也可提交，同步后由其现所在网格审核）")
@@ -81,6 +87,7 @@ class WorkflowsPage(QWidget):
             label.setBuddy(edit)
             cl.addWidget(label)
             cl.addWidget(edit, 1)
+        cl.addWidget(self.lookup_button)
         cl.addWidget(self.claim_button)
         own = QWidget()
         ol = QVBoxLayout(own)
@@ -135,6 +142,21 @@ class WorkflowsPage(QWidget):
                                                        now=now).id,
                          lambda rid: self._saved(rid, f"{DONE[state]}，同步后生效"),
                          self._failed, touches="work_requests")
+
+    def lookup(self) -> None:
+        """Ask the server who holds this number (online only; a claim needs no lookup)."""
+        service, number = self.ctx.sync, self.id_number.text().strip()
+        if service is None:
+            self.message.setText(error_text(DomainError("server_unreachable")))
+            return
+        self.tasks.network(lambda: service.lookup_person(number), self._found, self._failed)
+
+    def _found(self, answer: dict[str, Any]) -> None:
+        if answer.get("found"):
+            self.message.setText(f"该人员现在{answer['grid_name']}：{answer['masked_name']}")
+        else:
+            self.message.setText("全县没有该身份证号的在册人员")
+        self.looked_up.emit(answer)
 
     def claim(self) -> None:
         worker, now = worker_of(self.ctx), self.ctx.now()

@@ -107,3 +107,10 @@ def test_the_home_page_counts_my_work_items(ctx, seeded, qtbot):
     assert home.work_cards["overdue"].text().startswith("1\n")
     home.work_cards["to_review"].click()
     assert ctx.navigated[-1][0] == "workflows"
+
+
+def test_the_lookup_needs_the_network_and_says_so_offline(ctx, seeded, qtbot):
+    page = _page(ctx, qtbot)
+    page.id_number.setText(make_id_number(79))
+    page.lookup_button.click()
+    assert "网络" in page.message.text() or "服务器" in page.message.text()
