@@ -245,6 +245,7 @@ MESSAGES: dict[str, str] = {
     "workflow_note_required": "不通过或退回时请填写审核意见",
     "workflow_field_fixed": "申请提交后不能修改{label}",
     "workflow_open_request": "该人员已有待审核的{kind}申请，请等待审核结果",
+    "lookup_needs_network": "查找需要联网：请连接网络后再试（认领申请可以离线提交，同步时由服务器查找）",
     "claim_not_found": "全县没有身份证号为 {value} 的在册人员",
     "claim_already_here": "该人员已在目标网格，无需认领",
     "claim_subject_moved": "该人员已不在提出认领时的网格，请重新认领",

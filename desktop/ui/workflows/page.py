@@ -147,7 +147,7 @@ class WorkflowsPage(QWidget):
         """Ask the server who holds this number (online only; a claim needs no lookup)."""
         service, number = self.ctx.sync, self.id_number.text().strip()
         if service is None:
-            self.message.setText(error_text(DomainError("server_unreachable")))
+            self.message.setText(error_text(DomainError("lookup_needs_network")))
             return
         self.tasks.network(lambda: service.lookup_person(number), self._found, self._failed)
 
