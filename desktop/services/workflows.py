@@ -97,6 +97,13 @@ class RequestRow:
     steps: tuple[str, ...]
 
 
+def _subject_name(session: Session, r: WorkRequest) -> str:
+    """The person's name from their record when this device holds it (my scope), else what
+    the request shows (a claim's filer sees a masked name until the person is theirs)."""
+    person = session.get(Person, r.subject_id) if r.subject_id else None
+    return person.name if person is not None and not person.deleted else (r.subject_name or "")
+
+
 def _rows(session: Session, worker: Worker, requests: list[WorkRequest]) -> list[RequestRow]:
     names = {i: n for i, n in session.execute(select(OrgNode.id, OrgNode.name))}
     ids = [r.id for r in requests]
@@ -106,7 +113,7 @@ def _rows(session: Session, worker: Worker, requests: list[WorkRequest]) -> list
     for r in requests:
         out.append(RequestRow(
             r.id, wf.KINDS.get(r.kind, r.kind), wf.STATES.get(r.state, r.state),
-            r.subject_name or "", mask("id_number", r.id_number) or "",
+            _subject_name(session, r), mask("id_number", r.id_number) or "",
             names.get(r.from_node_id or "", "其他网格" if r.from_node_id else ""),
             names.get(r.to_node_id or "", ""), r.filed_at, r.due_date, r.reason or "",
             r.note or "", refused.get(r.id, ""),

@@ -164,7 +164,10 @@ def _claim_values(session: Session, user: User, scope: Scope, values: dict[str, 
                                 target_chain=chain_of(session, target),
                                 filer_node=user.scope_node_id)
     return {"kind": wf.CLAIM, "subject_entity": "people", "subject_id": person.id,
-            "subject_name": person.name, "id_number": number, "from_node_id": person.grid_id,
+            # The filer's grid holds the request: until the person is theirs, it shows only
+            # what the lookup shows (a masked name), never the other grid's record.
+            "subject_name": mask_name(person.name), "id_number": number,
+            "from_node_id": person.grid_id,
             "to_node_id": target, "grid_id": target, "assignee_node_id": assignee,
             "reason": (values.get("reason") or "").strip() or None,
             "payload": {"household_id": person.household_id}}
@@ -193,6 +196,7 @@ def _apply_claim(session: Session, request: WorkRequest, actor: User, *,
     if person.grid_id != request.from_node_id:
         raise DomainError("claim_subject_moved")
     old, target = person.grid_id, request.to_node_id
+    _write(session, request.id, {"subject_name": person.name}, actor_id=actor.id, now=now)
     node = session.get(OrgNode, target)
     if node is None or node.deleted or node.level != "grid":
         raise DomainError("out_of_scope", "grid_id", label=label_of(WorkRequest, "to_node_id"))

@@ -14,12 +14,13 @@ from sqlalchemy.orm import Session
 from common import workflows as wf
 from common.errors import DomainError, ValidationErrors
 from common.masking import mask
-from common.schema import OrgNode, PersonMove, User, WorkRequest
+from common.schema import OrgNode, Person, PersonMove, User, WorkRequest
 
 from ..api.deps import NowDep
 from ..api.errors import status_of
 from ..services import records
 from ..services import workflows as svc
+from ..services.scope import Scope
 from .deps import FormDep, PageSession, WebScopeDep, WebUserDep, page_permission, render
 from .lists import ListQuery, ListSpec, choices, load
 
@@ -47,14 +48,24 @@ def _user_names(session: Session, ids: set[str | None]) -> dict[str, str]:
         select(User.id, User.display_name).where(User.id.in_(wanted)))}
 
 
+def _subject_name(session: Session, scope: Scope, r: WorkRequest) -> str:
+    """The person's name as this user may see it: from the person's record when it is in
+    their scope, else what the request shows (a claim's filer sees a masked name)."""
+    person = session.get(Person, r.subject_id) if r.subject_id else None
+    if person is not None and not person.deleted and scope.contains(session, person):
+        return person.name
+    return r.subject_name or ""
+
+
 def _rows(session: Session, user: User, requests: list[WorkRequest]) -> list[dict]:
     nodes = _names(session)
     people = _user_names(session, {r.filed_by for r in requests})
+    scope = Scope.of(session, user)
     out = []
     for r in requests:
         out.append({
             "id": r.id, "kind": wf.KINDS.get(r.kind, r.kind), "kind_code": r.kind,
-            "state": wf.STATES.get(r.state, r.state), "name": r.subject_name or "",
+            "state": wf.STATES.get(r.state, r.state), "name": _subject_name(session, scope, r),
             "id_number": mask("id_number", r.id_number) or "",
             "from": nodes.get(r.from_node_id or "", "（无网格）" if r.kind == wf.CLAIM else ""),
             "to": nodes.get(r.to_node_id or "", ""),

@@ -83,6 +83,8 @@ def test_an_offline_claim_approved_on_the_web_moves_the_person_between_laptops(l
         stored = s.get(WorkRequest, rid)
         assert (stored.state, stored.assignee_node_id, stored.subject_id) == ("submitted", g1a,
                                                                               pid)
+    with Session(new.engine) as s:  # the claimer's laptop learns no more than the lookup
+        assert s.get(WorkRequest, rid).subject_name == "王**"
     # The old grid's laptop receives the request it must decide.
     old_sync.sync_now()
     with Session(old.engine) as s:

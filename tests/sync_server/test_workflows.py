@@ -86,7 +86,8 @@ def test_a_claim_pushed_offline_waits_for_the_persons_current_grid(world):
     with world.session() as s:
         req = s.get(WorkRequest, rid)
         assert (req.state, req.kind) == ("submitted", "claim")
-        assert req.subject_id == world.ids["person"] and req.subject_name == "王小明"
+        # the filer's grid sees only the masked name until the person is theirs
+        assert req.subject_id == world.ids["person"] and req.subject_name == "王**"
         assert req.from_node_id == world.tree.id("g1a")
         assert req.assignee_node_id == world.tree.id("g1a")
         assert req.filed_by == world.tree.users["worker2"].id
@@ -123,6 +124,7 @@ def test_approval_moves_person_household_tags_and_open_tasks_and_keeps_migration
     with world.session() as s:
         assert s.get(WorkRequest, rid).state == "approved"
         assert s.get(WorkRequest, rid).decided_by == world.tree.users["worker1a"].id
+        assert s.get(WorkRequest, rid).subject_name == "王小明"
         for key in ("person", "spouse"):
             assert s.get(Person, world.ids[key]).grid_id == g2
         assert s.get(Household, world.ids["household"]).grid_id == g2

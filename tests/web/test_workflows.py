@@ -59,7 +59,8 @@ def test_a_claim_filed_on_the_web_is_approved_in_the_old_grids_queue_and_moves_t
     pid, number = _person_in(web, "g1a")
     worker2 = _client(web, "worker2")
     assert _claim(web, worker2, number, "g2").status_code == 303
-    assert "待审核" in worker2.get("/admin/workflows/mine").text
+    mine = worker2.get("/admin/workflows/mine").text
+    assert "待审核" in mine and "王**" in mine and "王小明" not in mine
     assert "王小明" not in _client(web, "worker1b").get("/admin/workflows").text
     office = _client(web, "office1")
     queue = office.get("/admin/workflows")
