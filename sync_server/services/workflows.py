@@ -170,7 +170,7 @@ def _claim_values(session: Session, user: User, scope: Scope, values: dict[str, 
             "from_node_id": person.grid_id,
             "to_node_id": target, "grid_id": target, "assignee_node_id": assignee,
             "reason": (values.get("reason") or "").strip() or None,
-            "payload": {"household_id": person.household_id}}
+            "payload": {}}
 
 
 def file_claim(session: Session, user: User, scope: Scope, *, id_number: str,
