@@ -294,3 +294,16 @@ def test_no_sequence_of_hostile_pushes_reaches_a_state_the_machine_forbids(world
         assert state == req.state
         moved = s.get(Person, world.ids["person"]).grid_id == g2
         assert moved == (req.state == "approved")
+
+
+def test_a_residents_own_floating_registration_waits_for_the_grid(world):
+    """The resident pages (issue 14) register a floating resident and call this service."""
+    with world.session() as s:
+        p = apply_change(s, Person, None, make_person(world.tree.id("g1b"),
+                                                      resident_type="floating"), now=NOW)
+        req = svc.file_floating_registration(s, p, now=NOW)
+        s.commit()
+        assert (req.kind, req.state, req.filed_by, req.assignee_node_id) == (
+            "population_review", "submitted", None, world.tree.id("g1b"))
+        worker = s.get(type(world.tree.users["worker1b"]), world.tree.users["worker1b"].id)
+        assert [r.id for r in svc.queue(s, worker)] == [req.id]
