@@ -309,7 +309,8 @@ def propose_conversions(session: Session, *, now: dt.datetime, limit: int = 500)
     months ago who has none yet (a withdrawn one does not count). Returns how many."""
     since = _months_before(now.date(), conversion_months(session))
     asked = select(WorkRequest.subject_id).where(
-        WorkRequest.kind == wf.FLOATING_CONVERSION, WorkRequest.state != wf.WITHDRAWN)
+        WorkRequest.kind == wf.FLOATING_CONVERSION, WorkRequest.state != wf.WITHDRAWN,
+        WorkRequest.subject_id.is_not(None))
     due = session.scalars(select(Person).where(
         Person.resident_type == wf.FLOATING, Person.deleted.is_(False),
         Person.status == "normal", Person.grid_id.is_not(None),
