@@ -92,7 +92,7 @@ def test_an_offline_claim_approved_on_the_web_moves_the_person_between_laptops(l
         assert [r.id for r in workflows.waiting_for_me(s, worker1a)] == [rid]
 
     # The township approves it in the web console.
-    with httpx.Client(base_url=live.url, follow_redirects=True) as browser:
+    with httpx.Client(base_url=live.url, follow_redirects=True, timeout=30) as browser:
         web_sign_in(browser, "office1")
         queue = browser.get("/admin/workflows")
         assert f'data-request="{rid}"' in queue.text
