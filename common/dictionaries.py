@@ -80,6 +80,13 @@ DEFAULTS: dict[str, list[tuple[str, str]]] = {
     "role": [("county_admin", "县级管理员"), ("township_office", "乡镇/社区工作人员"),
              ("grid_worker", "网格员")],
     "ledger_binding": [("person", "人员"), ("household", "户"), ("house", "房屋")],
+    "work_kind": [("claim", "人员认领"), ("population_review", "人口审核"),
+                  ("floating_conversion", "流动人口转常住")],
+    "work_state": [("submitted", "待审核"), ("approved", "已通过"), ("refused", "未通过"),
+                   ("returned", "已退回"), ("withdrawn", "已撤回")],
+    "work_action": [("file", "提交"), ("withdraw", "撤回"), ("resubmit", "重新提交"),
+                    ("approve", "通过"), ("refuse", "不通过"), ("return", "退回")],
+    "move_direction": [("in", "迁入"), ("out", "迁出")],
     "ledger_field_type": [("text", "文本"), ("int", "整数"), ("decimal", "小数"),
                           ("date", "日期"), ("bool", "是/否"), ("dict", "字典选项")],
 }

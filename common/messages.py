@@ -258,6 +258,20 @@ MESSAGES: dict[str, str] = {
     "import_decision": "请选择审核结果：全部通过、部分通过或全部不通过",
     "import_none_chosen": "部分通过时请在表中勾选至少一行",
     "import_row_failed": "第 {row} 行入库失败：{reason}。本次审核未写入任何数据，请退回后修正",
+    # workflows (common/workflows.py)
+    "workflow_unknown_kind": "申请类型“{value}”不存在",
+    "workflow_transition_forbidden": "申请不能从“{before}”改为“{after}”",
+    "workflow_not_assignee": "只有负责审核的单位可以审核该申请，申请人不能审核自己的申请",
+    "workflow_not_filer": "只有申请人可以撤回或重新提交该申请",
+    "workflow_note_required": "不通过或退回时请填写审核意见",
+    "workflow_field_fixed": "申请提交后不能修改{label}",
+    "workflow_open_request": "该人员已有待审核的{kind}申请，请等待审核结果",
+    "lookup_needs_network": "查找需要联网：请连接网络后再试（认领申请可以离线提交，同步时由服务器查找）",
+    "claim_not_found": "全县没有身份证号为 {value} 的在册人员",
+    "claim_already_here": "该人员已在目标网格，无需认领",
+    "claim_subject_moved": "该人员已不在提出认领时的网格，请重新认领",
+    "conversion_not_floating": "该人员不是流动人口，不能转为常住人口",
+    "setting_invalid": "{label}应为 {min} 到 {max} 之间的整数",
     # demo county (sync_server/demo)
     "demo_database_populated": "数据库中已有组织架构数据，未生成演示数据；如确需覆盖，请加 --force（将清空全部数据）",
 }

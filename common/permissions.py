@@ -28,6 +28,7 @@ WEB_PAGES: dict[str, str] = {
     "web:notices": "通知公告",
     "web:wishes": "微心愿",
     "web:imports": "数据导入",
+    "web:workflows": "流程审核",
 }
 
 APP_PAGES: dict[str, str] = {
@@ -36,7 +37,7 @@ APP_PAGES: dict[str, str] = {
     "app:qr": "扫码入户", "app:visits": "走访", "app:events": "接诉即办",
     "app:worklog": "工作日志", "app:assistant": "一张表助手", "app:ledgers": "台账管理",
     "app:config": "配置中心", "app:sync": "数据同步",
-    "app:collections": "采集任务", "app:cadres": "包户",
+    "app:collections": "采集任务", "app:cadres": "包户", "app:workflows": "申请与审核",
 }
 
 PERMISSIONS: dict[str, str] = {**WEB_PAGES, **APP_PAGES}
@@ -51,9 +52,10 @@ SEEDED_ROLES: dict[str, tuple[str, tuple[str, ...]]] = {
                                        "web:registry", "web:sms", "web:qr", "web:work_stats",
                                        "web:op_log", "web:org", "web:users", "web:fieldwork",
                                        "web:hotline", "web:notices", "web:wishes", "web:imports",
-                                       *_APP_FIELD)),
+                                       "web:workflows", *_APP_FIELD)),
     "grid_worker": ("网格员", ("web:home", "web:people", "web:grids", "web:registry",
-                            "web:qr", "web:hotline", "web:wishes", *_APP_FIELD)),
+                            "web:qr", "web:hotline", "web:wishes", "web:workflows",
+                            *_APP_FIELD)),
 }
 
 

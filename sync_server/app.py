@@ -14,11 +14,13 @@ from .api.docs import install_docs
 from .api.errors import install_error_handlers
 from .api.limits import BodySizeLimit
 from .api.routes import (admin, attachments, auth, bundles, devices, dictionaries, health,
-                         ledger_admin, open311, records, releases, sms, snapshots, sync)
+                         ledger_admin, open311, records, releases, sms, snapshots, sync,
+                         workflows)
 from .db.engine import make_engine, make_session_factory, unit_of_work
 from .services.attachments import AttachmentFiles, purge_abandoned
 from .services.collections import make_due_tasks, monthly_running
 from .services.sms import gateway_for
+from .services.workflows import propose_conversions
 from .settings import Settings
 from .web import install_web
 
@@ -31,10 +33,16 @@ def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
+def _propose_conversions(app: FastAPI) -> int:
+    with unit_of_work(app.state.sessions) as session:
+        return propose_conversions(session, now=app.state.clock())
+
+
 async def _housekeeping(app: FastAPI) -> None:
     """What a server left running must do by itself: delete uploads abandoned for two weeks
-    (a laptop that never came back must not fill the disk) and make a new month's tasks of
-    the monthly data collections."""
+    (a laptop that never came back must not fill the disk), make a new month's tasks of
+    the monthly data collections, and propose the conversion of floating residents who
+    have lived here the county's period (services/workflows.py)."""
     settings: Settings = app.state.settings
     while True:
         try:
@@ -48,6 +56,9 @@ async def _housekeeping(app: FastAPI) -> None:
             made = await asyncio.to_thread(_collection_tasks, app)
             if made:
                 log.info("housekeeping: made %d monthly collection tasks", made)
+            proposed = await asyncio.to_thread(_propose_conversions, app)
+            if proposed:
+                log.info("housekeeping: proposed %d floating-population conversions", proposed)
         except Exception:  # noqa: BLE001 - the loop's boundary: a failed chore is logged and
             # tried again next round; it must not stop the server
             log.exception("housekeeping failed")
@@ -68,7 +79,7 @@ def api_routers() -> list[APIRouter]:
     return [health.router, auth.router, dictionaries.router, releases.router, sms.router,
             *records.routers(), sync.router, admin.router, attachments.router,
             devices.router, bundles.router, snapshots.router, ledger_admin.router,
-            open311.router]
+            open311.router, workflows.router]
 
 
 def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:

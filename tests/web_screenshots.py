@@ -141,7 +141,10 @@ def main(argv: list[str] | None = None) -> int:
                                        ("config-guides", "/admin/config/guides"),
                                        ("places-stats", "/admin/places/statistics"),
                                        ("collections", "/admin/fieldwork/collections"),
-                                       ("cadres", "/admin/fieldwork/cadres")):
+                                       ("cadres", "/admin/fieldwork/cadres"),
+                                       ("workflows", "/admin/workflows"),
+                                       ("workflows-claim", "/admin/workflows/claim"),
+                                       ("workflows-moves", "/admin/workflows/moves")):
                         page.goto(served.url + path)
                         page.locator("h1").wait_for()
                         page.screenshot(path=OUT / f"{name}-{size}.png")

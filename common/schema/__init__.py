@@ -7,6 +7,7 @@ from .people import Household, Person, PersonTag
 from .places import Building, BuildingUnit, Floor, House, Park
 from .work import (Collection, CollectionTask, Event, EventAction, HouseholdCadre, Visit,
                    VisitRule, VisitTask, WorkLog)
+from .workflows import PersonMove, WorkRequest, WorkRequestAction
 
 ENTITIES: dict[str, type[Base]] = {
     cls.__tablename__: cls
@@ -16,6 +17,7 @@ ENTITIES: dict[str, type[Base]] = {
         Household, Person, PersonTag, Organisation, Employee,
         VisitRule, VisitTask, Visit, Event, EventAction, WorkLog, LedgerRow,
         HouseholdCadre, Collection, CollectionTask,
+        WorkRequest, WorkRequestAction, PersonMove,
     )
 }
 """Synced entities by table name, parents before children (the order a fresh replica loads in)."""
@@ -35,5 +37,6 @@ __all__ = [
     "label_of", "OrgNode", "User", "DictEntry", "LedgerType", "LedgerField", "LedgerRow", "Park",
     "Building", "BuildingUnit", "Floor", "House", "Household", "Person", "PersonTag",
     "Organisation", "Employee", "VisitRule", "VisitTask", "Visit", "Event", "EventAction",
-    "WorkLog", "HouseholdCadre", "Collection", "CollectionTask", "FieldGuide",
+    "WorkLog", "HouseholdCadre", "Collection", "CollectionTask", "FieldGuide", "WorkRequest",
+    "WorkRequestAction", "PersonMove",
 ]

@@ -117,6 +117,20 @@ class HttpSyncTransport:
             raise refusal(resp)
         return resp.json()
 
+    def lookup_person(self, id_number: str, token: str | None,
+                      timeout: float = 15.0) -> dict[str, Any]:
+        """Who holds this full ID number in the county (issue 13 claims): the grid's name and a
+        masked name only. One try, a short timeout (a person is waiting)."""
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        try:
+            resp = self.client.post(f"{self.base}/api/workflows/lookup", headers=headers,
+                                    json={"id_number": id_number}, timeout=timeout)
+        except httpx.TransportError:
+            raise DomainError("server_unreachable", url=self.base) from None
+        if resp.status_code != 200:
+            raise refusal(resp)
+        return resp.json()
+
     def _post(self, path: str, **kw: Any) -> httpx.Response:
         @retry(retry=retry_if_exception_type(_Retryable), stop=stop_after_attempt(self.attempts),
                wait=_wait, reraise=True)

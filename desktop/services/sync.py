@@ -166,6 +166,20 @@ class SyncService:
         self._renew_token()
         return fetch(entity, record_id, self._token())
 
+    def lookup_person(self, id_number: str) -> dict[str, Any]:
+        """The county-wide lookup by full ID number (services/workflows on the server): the
+        grid's name and a masked name; renews an expired token once. Online only."""
+        fetch = getattr(self.transport, "lookup_person", None)
+        if fetch is None:
+            raise DomainError("server_unreachable")
+        try:
+            return fetch(id_number, self._token())
+        except DomainError as err:
+            if err.code not in ("token_expired", "token_invalid", "not_authenticated"):
+                raise
+        self._renew_token()
+        return fetch(id_number, self._token())
+
     def _revoked(self, err: DomainError) -> DomainError:
         """The server revoked this device (a lost laptop): wipe the profile folder
         (services/revocation.py) and return the refusal to raise."""

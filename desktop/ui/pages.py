@@ -28,6 +28,7 @@ from .qr.page import QrPage
 from .search.page import SearchPage
 from .sync.page import SyncPage
 from .visits.page import VisitsPage
+from .workflows.page import WorkflowsPage
 from .worklog.page import WorkLogPage
 
 
@@ -59,6 +60,7 @@ PAGES: list[PageSpec] = [
     PageSpec("qr", "扫码入户", QrPage, "Ctrl+7"),
     PageSpec("visits", "走访", VisitsPage, "Ctrl+8"),
     PageSpec("events", "接诉即办", EventsPage, "Ctrl+9"),
+    PageSpec("workflows", "申请与审核", WorkflowsPage),
     PageSpec("worklog", "工作日志", WorkLogPage),
     PageSpec("collections", "采集任务", CollectionTasksPage),
     PageSpec("cadres", "包户", CadreHouseholdsPage),

@@ -33,6 +33,8 @@ STATUS: dict[str, int] = {
     "device_revoked": 403, "device_not_found": 404,
     "bundle_relay_forbidden": 403,  # USB bundles (services/bundles.py)
     "ledger_code_retired": 409,  # ledger config centre (services/ledger_admin.py)
+    "workflow_not_assignee": 403, "workflow_not_filer": 403,  # services/workflows.py
+    "workflow_transition_forbidden": 409, "workflow_open_request": 409,
     "node_not_empty": 409,  # org tree integrity: a node that holds records or accounts
     "captcha_required": 401, "captcha_wrong": 401, "login_throttled": 429,  # sign-in throttle
     "sms_code_too_soon": 429, "sms_code_limit": 429, "sms_code_attempts": 429,  # web_signin

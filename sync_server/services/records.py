@@ -50,11 +50,13 @@ SEARCH_COLUMNS: dict[str, tuple[str, ...]] = {
     "org_nodes": ("name", "code"), "people": ("name",),
     "households": ("household_no", "address"), "houses": ("door_plate", "address"),
     "buildings": ("name", "address"), "organisations": ("name", "address"),
-    "users": ("username", "display_name"),
+    "users": ("username", "display_name"), "work_requests": ("subject_name",),
+    "person_moves": ("person_name",),
 }
 ORDER_COLUMNS: dict[str, tuple[str, ...]] = {
     "org_nodes": ("path",), "people": ("name",), "households": ("household_no",),
     "houses": ("door_plate",), "buildings": ("name",), "organisations": ("name",),
+    "work_requests": ("filed_at",), "person_moves": ("moved_on",),
 }
 
 
@@ -278,6 +280,9 @@ def create_record(session: Session, scope: Scope, user: User, entity: type[Base]
     row = apply_change(session, entity, record_id, values, now=now, actor_id=user.id)
     if tags is not None and entity is Person:
         set_tags(session, user, row, tags, now=now)
+    if entity is Person:
+        from .workflows import on_person_created
+        on_person_created(session, user, row, now=now)
     log_operation(session, user=user, action="create", now=now, entity=entity.__tablename__,
                   record_id=row.id, details={"fields": sorted(values), "grid_id": row.grid_id,
                                              **({"source": source} if source else {})})

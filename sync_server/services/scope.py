@@ -10,8 +10,9 @@ Use `Scope.of(session, user)` once per request or sync, then:
 Rules: a record belongs to the org node in its `grid_id`; it is in scope when that node's `path`
 starts with the user's node's path. Org nodes are in scope by their own `path`. Reference data
 (dictionaries, ledger types and fields) has `grid_id` NULL and is visible to everyone. Users
-(colleagues) are in scope by their `scope_node_id`. A user whose node is missing or deleted has an
-empty scope.
+(colleagues) are in scope by their `scope_node_id`. An entity declaring `__also_scoped_by__` (a
+workflow request) is also in the scope holding the node that column names. A user whose node is
+missing or deleted has an empty scope.
 
 A role may also limit what its users read and write (services/permissions.py, a role's
 `read_only` and `tags`): with tags, only the people carrying one of them are in scope (and the
@@ -140,6 +141,10 @@ class Scope:
             .in_(self._nodes_below())
         if entity in REFERENCE_ENTITIES:
             return or_(grid.is_(None), inside)
+        also = getattr(entity, "__also_scoped_by__", None)
+        if also:
+            # A request is also seen by the level that decides it (common/schema/workflows.py).
+            inside = or_(inside, entity.__table__.c[also].in_(self._nodes_below()))
         person = self.person_condition(entity, row_by_row=not by_grid_index)
         return inside if person is None else and_(inside, person)
 
@@ -162,6 +167,9 @@ class Scope:
         grid_id = getattr(record, "grid_id", None)
         if grid_id is None and type(record) in REFERENCE_ENTITIES:
             return not self.empty
+        also = getattr(type(record), "__also_scoped_by__", None)
+        if also and self.contains_grid(session, getattr(record, also, None)):
+            return self._person_visible(session, record)
         return self.contains_grid(session, grid_id) and self._person_visible(session, record)
 
 

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from common.errors import DomainError
-from common.schema import ENTITIES, Person, User
+from common.schema import ENTITIES, Person, User, WorkRequest
 from common.sync import hlc
 from common.sync.messages import (CONFLICTS, MIN_PROTOCOL_VERSION, MIN_SCHEMA_VERSION,
                                   PROTOCOL_VERSION, SCHEMA_VERSION, Ack, Change, PullResponse,
@@ -27,13 +27,15 @@ from .oplog import store_device_lines
 from .releases import describe, required_update
 from .scope import Scope
 from .sync_pull import pull_batch
+from . import workflows
 
 MAX_AHEAD_MS = 60_000
 """A change stamped more than a minute past the server's clock is brought back to it."""
 MAX_CHANGES = 2000
 READ_ONLY = frozenset({"org_nodes", "users", "dict_entries", "ledger_types", "ledger_fields",
-                       "field_guides", "collections"})
-"""Entities a device reads but never writes through sync (admins change them on the server)."""
+                       "field_guides", "collections", "work_request_actions", "person_moves"})
+"""Entities a device reads but never writes through sync (admins change them on the server;
+a request's history and migration records are written by services/workflows.py)."""
 
 
 def check_versions(session: Session, protocol: int, schema_version: int,
@@ -205,17 +207,26 @@ def _apply_one(session: Session, user: User, scope: Scope, device_id: str, chang
         hlc.parse(change.clock)
     except ValueError:
         raise DomainError("bad_clock") from None
+    clock = hlc.clamp(change.clock, _ms(now), MAX_AHEAD_MS)
+    if entity is WorkRequest:
+        # Requests move only as the workflow engine allows (services/workflows.py).
+        row, _ = workflows.push_request(
+            session, user, scope, change.record_id, change.values, seen=seen, now=now,
+            stamp=workflows.Stamp(change.id, clock, device_id, rev))
+        return (Ack(change_id=change.id, status="accepted", rev=row.rev),
+                {"pre_rev": 0, "clean": False})
     # The same checks a REST write goes through (services/authorize.py).
     checked = authorize_and_validate(session, scope, entity, change.record_id, change.values,
                                      user_id=user.id, seen=seen)
     pre_rev = checked.row.rev if checked.row is not None else 0
-    clock = hlc.clamp(change.clock, _ms(now), MAX_AHEAD_MS)
     applied = merge_change_into(session, entity, change.record_id, checked.values, now=now,
                                 clock=clock, base=change.base, actor_id=user.id,
                                 device_id=device_id, change_id=change.id, rev=rev)
     if entity is Person and applied.moved_from is not None:
         # The same rule as a REST move: the person's tags go with them (issue 11, defect 2).
         move_tags_with(session, applied.row, now=now, actor_id=user.id)
+    if entity is Person and applied.created:
+        workflows.on_person_created(session, user, applied.row, now=now)
     clean = (not applied.conflicts and not applied.restamped and clock == change.clock
              and applied.moved_from is None)
     return (Ack(change_id=change.id, status="accepted", rev=applied.rev),

@@ -8,9 +8,11 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from common.schema import Event, VisitTask
+from common import workflows as wf
+from common.schema import Event, User, VisitTask, WorkRequest
 
 from .scope import Scope
+from .workflows import waiting_for
 
 OPEN_EVENTS = ("pending", "handling", "assigned")
 
@@ -22,9 +24,14 @@ class Todo:
     count: int
     urgent: bool
     """Past its deadline: shown first and marked."""
+    href: str | None = None
+    """The page listing them."""
 
 
-def todos(session: Session, scope: Scope, *, now: dt.datetime) -> list[Todo]:
+def todos(session: Session, scope: Scope, *, now: dt.datetime,
+          user: User | None = None) -> list[Todo]:
+    """The scope's to-dos; with `user`, also the requests waiting for that user's decision
+    and their own requests sent back to them (my work items, issue 13)."""
     def count(entity, *conds) -> int:  # noqa: ANN001
         return session.scalar(select(func.count()).select_from(entity).where(
             scope.condition(entity), entity.deleted.is_(False), *conds)) or 0
@@ -44,4 +51,31 @@ def todos(session: Session, scope: Scope, *, now: dt.datetime) -> list[Todo]:
              count(VisitTask, VisitTask.status == "open", VisitTask.due_date >= today,
                    VisitTask.due_date < today + dt.timedelta(days=7)), False),
     ]
+    if user is not None:
+        found += work_items(session, user, now=now)
     return sorted(found, key=lambda t: (not t.urgent, -t.count))
+
+
+def work_items(session: Session, user: User, *, now: dt.datetime) -> list[Todo]:
+    """What waits for this user in the workflows: reviews by kind (overdue ones apart), and
+    their own requests returned to them."""
+    rows = session.execute(select(WorkRequest.kind, WorkRequest.due_date, func.count())
+                           .where(waiting_for(session, user))
+                           .group_by(WorkRequest.kind, WorkRequest.due_date)).all()
+    counts: dict[tuple[str, bool], int] = {}
+    for kind, due, n in rows:
+        late = due is not None and due < now.date()
+        counts[(kind, late)] = counts.get((kind, late), 0) + n
+    out = []
+    for kind, label in wf.KINDS.items():
+        href = f"/admin/workflows?kind={kind}"
+        out.append(Todo(f"review_{kind}", f"待我审核的{label}", counts.get((kind, False), 0),
+                        False, href))
+        out.append(Todo(f"review_{kind}_overdue", f"超期未审核的{label}",
+                        counts.get((kind, True), 0), True, href))
+    returned = session.scalar(select(func.count()).select_from(WorkRequest).where(
+        WorkRequest.filed_by == user.id, WorkRequest.state == wf.RETURNED,
+        WorkRequest.deleted.is_(False))) or 0
+    out.append(Todo("requests_returned", "被退回待修改的申请", returned, False,
+                    "/admin/workflows/mine"))
+    return out

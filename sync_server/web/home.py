@@ -21,4 +21,5 @@ def home(request: Request, session: PageSession, signed: WebUserDep,
               for label, href, entity in (("人口", "/admin/people", Person),
                                           ("户", None, Household), ("房屋", None, House))]
     return render(request, "home.html", title="首页", counts=counts,
-                  todos=todos(session, scope, now=request.app.state.clock()))
+                  todos=todos(session, scope, now=request.app.state.clock(),
+                              user=signed.user))

@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from common.dictionaries import DEFAULTS
 from common.masking import mask_field as common_mask
-from common.schema import ENTITIES, Event, Household, Organisation, Person, User
+from common.schema import (ENTITIES, Event, Household, Organisation, Person, PersonMove, User,
+                           WorkRequest)
 from common.schema.fields import specs
 from common.sheets import catalogue
 from desktop.assistant import records as assistant_records
@@ -67,7 +68,10 @@ FACETS = {Person: ({f.facet for f in SEARCH_PAGE_FACETS} | {"sex"}, set(LOW),
                    REST_FILTERS[Person])}
 USERS_PAGE = ListSpec.of(User)  # the web console's accounts list (sync_server/web/users.py)
 LISTS = {Person: (PEOPLE_LIST, EXPORT_FIELDS), Organisation: (ORGANISATION_LIST,),
-         User: ({c.key for c in USERS_PAGE.columns},)}
+         User: ({c.key for c in USERS_PAGE.columns},),
+         # the web console's request and migration lists (sync_server/web/workflows.py)
+         WorkRequest: ({c.key for c in ListSpec.of(WorkRequest).columns},),
+         PersonMove: ({c.key for c in ListSpec.of(PersonMove).columns},)}
 ASSISTANT = {Person: (catalogue.BY_KEY, assistant_records._PERSON_COLS)}
 TEXT_SEARCH = {Person: lambda: str(_text_condition("123", False)),
                User: lambda: " ".join(f"users.{c}" for c in SEARCH_COLUMNS["users"])}

@@ -8,8 +8,9 @@ from PySide6.QtWidgets import (QFrame, QGridLayout, QGroupBox, QHBoxLayout, QLab
                                QListWidget, QListWidgetItem, QPushButton, QVBoxLayout, QWidget)
 
 from desktop.services.home import HomeFigures, TodayItem, home_figures, tag_counts, today_work
+from desktop.services.workflows import work_items
 
-from ..context import AppContext, local_today
+from ..context import AppContext, local_today, worker_of
 from ..widgets.labels import labels_of, local_time
 
 CARDS = (("people", "人口", "search"), ("households", "户", "households"),
@@ -58,6 +59,15 @@ class HomePage(QWidget):
             card.clicked.connect(lambda _c=False, p=page: ctx.navigate(p))
             grid.addWidget(card, i // 5, i % 5)
             self.cards[key] = card
+        # my work items (申请与审核): reviews waiting for me, my requests sent back
+        self.work_cards: dict[str, FigureCard] = {}
+        for i, (key, caption) in enumerate((("to_review", "待我审核"), ("overdue", "超期未审核"),
+                                            ("returned", "被退回的申请"))):
+            card = FigureCard(caption)
+            card.setObjectName(f"card_{key}")
+            card.clicked.connect(lambda _c=False: ctx.navigate("workflows"))
+            grid.addWidget(card, 2, i)
+            self.work_cards[key] = card
         self.tags = QLabel("", objectName="tag_counts")
         self.tags.setWordWrap(True)
         self.tags.setTextFormat(Qt.TextFormat.PlainText)
@@ -91,8 +101,10 @@ class HomePage(QWidget):
 
     def refresh(self) -> None:
         today = local_today(self.ctx)  # the worker's calendar day, not UTC's
+        worker = worker_of(self.ctx)
         self.ctx.tasks.read(lambda s: (home_figures(s, today=today), tag_counts(s),
-                                       today_work(s, today=today)), self._loaded)
+                                       today_work(s, today=today),
+                                       work_items(s, worker, today=today)), self._loaded)
 
     @staticmethod
     def _fill(view: QListWidget, items: list[TodayItem], empty: str) -> None:
@@ -114,7 +126,9 @@ class HomePage(QWidget):
         self.cards["pending_changes"].set_value(state.pending)
 
     def _loaded(self, result: tuple) -> None:
-        figures, tags, (tasks, events) = result
+        figures, tags, (tasks, events), items = result
+        for key, card in self.work_cards.items():
+            card.set_value(getattr(items, key))
         self._fill(self.task_list, tasks, "今天没有待走访的任务")
         self._fill(self.event_list, events, "没有临期或逾期的事件")
         self.figures = figures
