@@ -274,6 +274,16 @@ MESSAGES: dict[str, str] = {
     "setting_invalid": "{label}应为 {min} 到 {max} 之间的整数",
     # demo county (sync_server/demo)
     "demo_database_populated": "数据库中已有组织架构数据，未生成演示数据；如确需覆盖，请加 --force（将清空全部数据）",
+    # org node boundaries (sync_server/services/geo.py)
+    "boundary_not_json": "边界不是有效的 GeoJSON 文本，请导入 .geojson 文件或粘贴其内容",
+    "boundary_feature_count": "边界文件应只含 1 个区域，现在含 {count} 个",
+    "boundary_not_polygon": "边界应为面（Polygon），导入的是“{kind}”",
+    "boundary_coordinates_invalid": "边界坐标不完整：一个面至少要有 3 个不同的点并首尾闭合",
+    "boundary_too_many_vertices": "边界的点过多：最多 {max} 个",
+    "boundary_out_of_range": "边界坐标超出经纬度范围（经度 -180 至 180，纬度 -90 至 90），请确认是 WGS84 经纬度",
+    "boundary_self_intersecting": "边界线自相交（画成了“8”字形等），请修正后再导入",
+    "boundary_outside_parent": "边界超出了上级“{parent}”的范围",
+    "boundary_overlaps": "边界与同级的“{names}”重叠",
 }
 
 

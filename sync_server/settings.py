@@ -65,6 +65,9 @@ class Settings(BaseSettings):
     # Console exports of more rows than this run in the background with a progress bar; their
     # files go to exports_dir (default: an "exports" folder beside attachments_dir).
     web_export_inline_rows: int = Field(default=5000, ge=0)
+    # 态势一张图: an intranet tile server's URL template ({z}/{x}/{y}, optional {s}), e.g.
+    # http://10.0.0.5/tiles/{z}/{x}/{y}.png. Empty: boundaries and points on a plain background.
+    map_tile_url: str = ""
     exports_dir: Path | None = None
 
     @model_validator(mode="after")

@@ -1,7 +1,7 @@
 """The org tree (county → township → village/community → grid) and the users who work in it."""
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Integer, String
+from sqlalchemy import Boolean, Integer, String, Text
 from sqlalchemy.orm import Mapped
 
 from .base import Base, Synced, field
@@ -26,6 +26,9 @@ class OrgNode(Synced, Base):
     path: Mapped[str] = field(String(400), label="路径", index=True)
     kind: Mapped[str | None] = field(String(16), label="类型")  # 村 / 社区 for villages
     sort: Mapped[int] = field(Integer, label="排序", default=0)
+    # A GeoJSON Polygon geometry as text (WGS 84 lon/lat), the same on SQLite and PostgreSQL;
+    # set for townships, villages/communities and grids (sync_server/services/geo.py checks it).
+    boundary: Mapped[str | None] = field(Text, label="边界")
 
 
 ROLES = ("county_admin", "township_office", "grid_worker")

@@ -28,6 +28,8 @@ class Building(Synced, Base):
     use: Mapped[str] = field(String(16), label="建筑用途", dict_code="building_use", filter=True)
     floors_above: Mapped[int | None] = field(Integer, label="地上层数")
     address: Mapped[str | None] = field(String(200), label="地址")
+    lat: Mapped[float | None] = field(Float, label="纬度")
+    lon: Mapped[float | None] = field(Float, label="经度")
 
 
 class BuildingUnit(Synced, Base):
@@ -69,6 +71,8 @@ class House(Synced, Base):
                                     filter=True)
     area: Mapped[float | None] = field(Float, label="面积(㎡)")
     notes: Mapped[str | None] = field(Text, label="备注")
+    lat: Mapped[float | None] = field(Float, label="纬度")
+    lon: Mapped[float | None] = field(Float, label="经度")
 
 
 STAT_GROUPS: tuple[tuple[str, type[Base], str], ...] = (

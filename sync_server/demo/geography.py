@@ -6,6 +6,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import boundaries
 from .identity import HAN, UYGHUR, Namer, mobile
 from .resources import Inputs
 from .rows import Writer
@@ -44,6 +45,8 @@ class Grid:
     kind: str  # 村 / 社区
     households: int
     mix: list[float]
+    boundary: Any = None  # shapely Polygon (lon/lat)
+    points: Any = None  # boundaries.PointMaker for the grid's buildings and houses
     worker_id: str = ""
     worker_name: str = ""
     office_id: str = ""
@@ -81,13 +84,14 @@ def build_org(w: Writer, inputs: Inputs, namer: Namer, *, scale: float,
         "scope_node_id": county_id, "phone": None})
     grids: list[Grid] = []
     offices: dict[str, str] = {}
+    town_shapes = boundaries.townships([t["pinyin"] for t in c["townships"]])
     for t_sort, town in enumerate(c["townships"]):
         t_id = w.new_id()
         t_path = f"/{county_id}/{t_id}/"
         w.add("org_nodes", None, created, {
             "parent_id": county_id, "level": "township", "name": town["name"],
-            "code": town["code"], "path": t_path, "kind": town["name"][-1], "sort": t_sort},
-            record_id=t_id)
+            "code": town["code"], "path": t_path, "kind": town["name"][-1], "sort": t_sort,
+            "boundary": boundaries.geojson(town_shapes[t_sort])}, record_id=t_id)
         office_id = w.add("users", t_id, created, {
             "username": f"xz_{town['pinyin']}", "display_name": f"{town['name']}办公室",
             "role": "township_office", "scope_node_id": t_id, "phone": None})
@@ -96,6 +100,7 @@ def build_org(w: Writer, inputs: Inputs, namer: Namer, *, scale: float,
         units += [(n, p, "村", town["village_mix"]) for n, p in town["villages"]]
         n_comm = 0
         n_vill = 0
+        unit_shapes = boundaries.subdivide(town_shapes[t_sort], len(units), town["code"])
         for v_sort, (v_name, population, kind, mix) in enumerate(units):
             if kind == "社区":
                 n_comm += 1
@@ -107,18 +112,23 @@ def build_org(w: Writer, inputs: Inputs, namer: Namer, *, scale: float,
             v_path = f"{t_path}{v_id}/"
             w.add("org_nodes", None, created, {
                 "parent_id": t_id, "level": "village", "name": v_name, "code": v_code,
-                "path": v_path, "kind": kind, "sort": v_sort}, record_id=v_id)
+                "path": v_path, "kind": kind, "sort": v_sort,
+                "boundary": boundaries.geojson(unit_shapes[v_sort])}, record_id=v_id)
             households = max(1, round(population * scale / MEAN_HOUSEHOLD[kind]))
-            for g_no, size in enumerate(grid_sizes(households), start=1):
+            sizes = grid_sizes(households)
+            grid_shapes = boundaries.subdivide(unit_shapes[v_sort], len(sizes), v_code)
+            for g_no, size in enumerate(sizes, start=1):
                 g_id = w.new_id()
                 g_code = f"{v_code}{g_no:02d}"
                 g_name = f"{v_name}第{g_no}网格"
                 w.add("org_nodes", g_id, created, {
                     "parent_id": v_id, "level": "grid", "name": g_name, "code": g_code,
-                    "path": f"{v_path}{g_id}/", "kind": "网格", "sort": g_no},
-                    record_id=g_id)
+                    "path": f"{v_path}{g_id}/", "kind": "网格", "sort": g_no,
+                    "boundary": boundaries.geojson(grid_shapes[g_no - 1])}, record_id=g_id)
+                shape = grid_shapes[g_no - 1]
                 grid = Grid(g_id, g_code, g_name, f"{v_path}{g_id}/", town, v_name, kind,
-                            size, mix, office_id=office_id)
+                            size, mix, office_id=office_id, boundary=shape,
+                            points=boundaries.PointMaker(shape, g_code))
                 grids.append(grid)
     for grid in grids:
         group = UYGHUR if namer.rng.random() < grid.mix[0] + 0.1 else HAN

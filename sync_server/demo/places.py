@@ -44,6 +44,12 @@ class PlaceMaker:
         self._grid_buildings: dict[str, list[_Building]] = {}
         self._current_park: tuple[str, str] = ("", "")
         self._industrial_parks: dict[str, tuple[str, str, list[int]]] = {}
+        self._building_points: dict[str, dict[str, float]] = {}
+
+    @staticmethod
+    def _point(grid: Grid) -> dict[str, float]:
+        lat, lon = grid.points.next()
+        return {"lat": lat, "lon": lon}
 
     # -- villages ------------------------------------------------------------------------
     def rural_house(self, grid: Grid, use: str = "owner_occupied") -> HouseRef:
@@ -56,7 +62,8 @@ class PlaceMaker:
         address = f"{COUNTY}{grid.township['name']}{plate}"
         hid = self.w.add("houses", grid.id, self.created, {
             "door_plate": plate, "address": address, "house_type": "rural_self_built",
-            "use": use, "area": float(self.rng.randrange(80, 261)), "building_id": None})
+            "use": use, "area": float(self.rng.randrange(80, 261)), "building_id": None,
+            **self._point(grid)})
         ref = HouseRef(hid, address, "rural_self_built")
         grid.houses.append(ref)
         return ref
@@ -78,7 +85,7 @@ class PlaceMaker:
                      else self.rng.randrange(50, 150))
         hid = self.w.add("houses", grid.id, self.created, {
             "door_plate": plate, "address": address, "house_type": house_type, "use": use,
-            "area": area, "building_id": None})
+            "area": area, "building_id": None, **self._point(grid)})
         ref = HouseRef(hid, address, house_type)
         grid.houses.append(ref)
         return ref
@@ -100,7 +107,8 @@ class PlaceMaker:
         self.w.add("buildings", grid.id, self.created, {
             "park_id": park_id, "name": f"{count[0]}号厂房（{unit_name}）",
             "building_type": "factory", "use": "production",
-            "floors_above": self.rng.choice((1, 1, 2, 3)), "address": address})
+            "floors_above": self.rng.choice((1, 1, 2, 3)), "address": address,
+            **self._point(grid)})
         return address
 
     def apartment(self, grid: Grid, use: str = "owner_occupied") -> HouseRef:
@@ -133,7 +141,8 @@ class PlaceMaker:
         hid = self.w.add("houses", grid.id, self.created, {
             "building_id": bid, "unit_id": uid, "floor_id": fid, "door_plate": plate,
             "address": address, "house_type": "apartment", "use": use,
-            "area": float(self.rng.choice((62, 75, 86, 98, 110, 125)))})
+            "area": float(self.rng.choice((62, 75, 86, 98, 110, 125))),
+            **self._building_points[bid]})
         ref = HouseRef(hid, address, "apartment")
         grid.houses.append(ref)
         return ref
@@ -163,9 +172,11 @@ class PlaceMaker:
         units = rng.randrange(1, 3) if high_rise else rng.randrange(2, 5)
         name = f"{number}号楼"
         address = f"{COUNTY}{grid.township['name']}{grid.village}{park}{name}"
+        point = self._point(grid)
         bid = self.w.add("buildings", grid.id, self.created, {
             "park_id": park_id, "name": name, "building_type": "residential",
-            "use": "living", "floors_above": floors, "address": address})
+            "use": "living", "floors_above": floors, "address": address, **point})
+        self._building_points[bid] = point
         plan: list[tuple[str, str, str, str, str]] = []
         for u in range(1, units + 1):
             uid = self.w.add("building_units", grid.id, self.created, {

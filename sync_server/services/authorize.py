@@ -36,6 +36,7 @@ from common.validation import check_fields, check_record_id
 
 from ..db.attachment_tables import Attachment
 from ..db.sync_tables import ChangeLog, ScopeExit, SyncConflict
+from .geo import check_boundary
 from .scope import REFERENCE_ENTITIES, Scope
 
 
@@ -61,6 +62,9 @@ def authorize_and_validate(session: Session, scope: Scope, entity: type[Base],
         check_record_id(record_id)
     clean = check_fields(entity, values)
     row = session.get(entity, record_id) if record_id is not None else None
+    if entity is OrgNode and clean.get("boundary"):
+        parent_id = row.parent_id if row is not None else clean.get("parent_id")
+        clean["boundary"] = check_boundary(session, record_id, parent_id, clean["boundary"])
     if row is None:
         if record_id is not None and id_taken(session, record_id):
             raise DomainError("record_id_taken", "id")

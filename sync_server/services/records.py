@@ -39,6 +39,8 @@ class RecordFilters:
     q: str | None = None
     under: str | None = None
     tag: str | None = None
+    born_from: int | None = None  # birth years, inclusive (people)
+    born_to: int | None = None
     sort: str | None = None
     descending: bool = False
     limit: int = 50
@@ -93,6 +95,10 @@ def list_records(session: Session, scope: Scope, entity: type[Base],
     if query.tag and entity is Person:
         conds.append(Person.id.in_(select(PersonTag.person_id).where(
             PersonTag.tag_code == query.tag, PersonTag.deleted.is_(False))))
+    if entity is Person and query.born_from is not None:
+        conds.append(Person.birth_date >= dt.date(query.born_from, 1, 1))
+    if entity is Person and query.born_to is not None:
+        conds.append(Person.birth_date <= dt.date(query.born_to, 12, 31))
     total = session.scalar(select(func.count()).select_from(entity)
                            .where(scope.condition(entity), *conds)) or 0
     order_columns = [entity.__table__.columns[c] for c in ORDER_COLUMNS.get(table, ())]

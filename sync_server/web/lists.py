@@ -13,12 +13,20 @@ from sqlalchemy.orm import Session
 from common.masking import mask
 from common.schema import Base
 from common.schema.fields import FieldSpec, facet_fields, list_columns, sensitive_fields, spec
+from common.schema.fields import filters as filter_fields
 
 from ..services.dictionary_admin import list_entries
 from ..services.records import RecordFilters, list_records
 from ..services.scope import Scope
 
 PAGE_SIZES = (20, 50, 100)
+NARROWING = ("under", "tag", "born_from", "born_to")
+"""Query keys beyond the declared filters: a subtree (org node id), a person tag, birth years
+(the situation map's figures link to the records behind them with these)."""
+
+
+def _year(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() and 1800 <= int(value) <= 2200 else None
 
 
 @dataclass(frozen=True)
@@ -67,14 +75,19 @@ class ListQuery:
         keys = spec_.sortable
         sort = params.get("sort") or None
         page, size = page_and_size(params)
+        wanted = [f.key for f in spec_.facets] + filter_fields(spec_.entity) + list(NARROWING)
         return cls(q=(params.get("q") or "").strip()[:64],
-                   filters={f.key: params[f.key] for f in spec_.facets if params.get(f.key)},
+                   filters={k: str(params[k])[:64] for k in wanted if params.get(k)},
                    sort=sort if sort in keys else None, descending=params.get("dir") == "desc",
                    page=page, size=size)
 
     def filters_of(self, *, limit: int | None = None, offset: int | None = None
                    ) -> RecordFilters:
-        return RecordFilters(filters=dict(self.filters), q=self.q or None, sort=self.sort,
+        exact = {k: v for k, v in self.filters.items() if k not in NARROWING}
+        return RecordFilters(filters=exact, q=self.q or None, sort=self.sort,
+                             under=self.filters.get("under"), tag=self.filters.get("tag"),
+                             born_from=_year(self.filters.get("born_from")),
+                             born_to=_year(self.filters.get("born_to")),
                              descending=self.descending,
                              limit=self.size if limit is None else limit,
                              offset=(self.page - 1) * self.size if offset is None else offset)

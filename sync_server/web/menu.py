@@ -26,7 +26,8 @@ def _group(label: str, *entries: tuple[str, str, str]) -> tuple[MenuEntry, ...]:
     return tuple(MenuEntry(*e, group=label) for e in entries)
 
 
-MENU = (*_group("工作台", ("首页", "/admin/", "web:home")),
+MENU = (*_group("工作台", ("首页", "/admin/", "web:home"),
+                ("态势一张图", "/admin/map", "web:map")),
         *_group("人口与房屋",
                 ("人口", "/admin/people", "web:people"),
                 ("人口登记", "/admin/registry/people", "web:registry"),

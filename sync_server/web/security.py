@@ -17,6 +17,15 @@ CSRF_HEADER = "x-csrf-token"
 WRITES = ("POST", "PUT", "PATCH", "DELETE")
 
 
+def csp_of(scope: Scope) -> str:
+    """The CSP, letting images also come from the configured map tile server (if any)."""
+    from .map import tile_origin  # the map page owns the tile setting
+
+    settings = getattr(getattr(scope.get("app"), "state", None), "settings", None)
+    origin = tile_origin(getattr(settings, "map_tile_url", "") or "")
+    return CSP.replace("img-src 'self' data:", f"img-src 'self' data: {origin}") if origin else CSP
+
+
 class SecurityHeaders:
     """Adds CSP (to HTML), nosniff, a same-origin referrer policy and no framing to /admin and
     to the resident pages (/h5)."""
@@ -34,7 +43,7 @@ class SecurityHeaders:
                 headers = list(message.get("headers", []))
                 kinds = [v for k, v in headers if k.lower() == b"content-type"]
                 if any(v.startswith(b"text/html") for v in kinds):
-                    headers.append((b"content-security-policy", CSP.encode()))
+                    headers.append((b"content-security-policy", csp_of(scope).encode()))
                 headers += [(b"x-content-type-options", b"nosniff"),
                             (b"referrer-policy", b"same-origin"),
                             (b"x-frame-options", b"DENY")]

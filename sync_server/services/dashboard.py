@@ -1,0 +1,275 @@
+"""The situation map's figures (态势一张图): population and buildings of any org node.
+
+Figures are materialised per grid in `grid_stats` (db/stats_tables.py) and a node's figure is
+the sum over the grids below it, so the county's panels read a few thousand rows, not every
+person. `refresh` keeps them current without touching any write path: every synced record
+carries the `rev` of its last change (indexed), so the grids to recompute are those of the
+records with a rev above the watermark (the `stats_rev` counter), plus the grids people moved out
+of (scope exits). Each figure read refreshes first (a no-op when nothing changed); the sync
+exchange and the demo loader may call it too.
+
+Ages are by birth year (the age a person reaches this year), so stored counts never go stale as
+time passes; births per month are kept from 2010 on.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import and_, delete, distinct, extract, func, select, update
+from sqlalchemy.orm import Session
+
+from common.errors import DomainError
+from common.schema import Building, House, Household, OrgNode, Person, PersonTag
+
+from ..db.stats_tables import GridStat
+from ..db.sync_tables import ScopeExit
+from ..db.tables import Counter
+from .changes import current_rev
+from .scope import Scope
+
+WATERMARK = "stats_rev"
+CHUNK = 400
+"""Grids recomputed per round of queries."""
+BIRTHS_FROM = dt.date(2010, 1, 1)
+AGE_BANDS = tuple((lo, lo + 4) for lo in range(0, 85, 5)) + ((85, None),)
+"""Five-year bands, 85 and over last."""
+SOURCES = (Person, PersonTag, Household, Building, House)
+"""The entities whose changes move a figure."""
+
+
+def _ym(column: Any) -> Any:
+    return extract("year", column) * 100 + extract("month", column)
+
+
+def _grid_counts(session: Session, grids: list[str] | None) -> dict[tuple[str, str, str], int]:
+    """(grid, metric, key) -> count for `grids` (None: every grid)."""
+    out: dict[tuple[str, str, str], int] = defaultdict(int)
+
+    def where(entity: Any, *conds: Any) -> list[Any]:
+        base = [entity.deleted.is_(False), entity.grid_id.is_not(None), *conds]
+        return base + ([entity.grid_id.in_(grids)] if grids is not None else [])
+
+    living = where(Person, Person.status == "normal")
+    year = extract("year", Person.birth_date)
+    for g, sex, y, eth, rtype, n in session.execute(
+            select(Person.grid_id, Person.sex, year, Person.ethnicity, Person.resident_type,
+                   func.count()).where(*living)
+            .group_by(Person.grid_id, Person.sex, year, Person.ethnicity, Person.resident_type)):
+        out[(g, "age_sex", f"{sex}|{int(y) if y is not None else ''}")] += n
+        out[(g, "ethnicity", eth or "")] += n
+        out[(g, "resident_type", rtype or "")] += n
+        out[(g, "count", "people")] += n
+    month_queries = (
+        ("births", _ym(Person.birth_date), where(Person, Person.birth_date >= BIRTHS_FROM)),
+        ("deaths", _ym(Person.updated_at), where(Person, Person.status == "deceased")),
+        ("moved_out", _ym(Person.updated_at), where(Person, Person.status == "moved_out")),
+        ("moved_in", _ym(Person.created_at),
+         where(Person, _ym(Person.birth_date) < _ym(Person.created_at))),
+    )
+    for metric, month, conds in month_queries:
+        for g, ym, n in session.execute(select(Person.grid_id, month, func.count())
+                                        .where(*conds).group_by(Person.grid_id, month)):
+            if ym is not None:
+                out[(g, metric, f"{int(ym) // 100:04d}-{int(ym) % 100:02d}")] += n
+    for g, tag, n in session.execute(
+            select(PersonTag.grid_id, PersonTag.tag_code, func.count())
+            .join(Person, and_(Person.id == PersonTag.person_id, Person.deleted.is_(False),
+                               Person.status == "normal"))
+            .where(*where(PersonTag)).group_by(PersonTag.grid_id, PersonTag.tag_code)):
+        out[(g, "tag", tag)] += n
+    for g, n in session.execute(select(Household.grid_id, func.count())
+                                .where(*where(Household)).group_by(Household.grid_id)):
+        out[(g, "count", "households")] += n
+    for g, btype, use, n in session.execute(
+            select(Building.grid_id, Building.building_type, Building.use, func.count())
+            .where(*where(Building))
+            .group_by(Building.grid_id, Building.building_type, Building.use)):
+        out[(g, "building_type", btype or "")] += n
+        out[(g, "building_use", use or "")] += n
+        out[(g, "count", "buildings")] += n
+    for g, htype, use, n in session.execute(
+            select(House.grid_id, House.house_type, House.use, func.count())
+            .where(*where(House)).group_by(House.grid_id, House.house_type, House.use)):
+        out[(g, "house_type", htype or "")] += n
+        out[(g, "house_use", use or "")] += n
+        out[(g, "count", "houses")] += n
+    for g, n in session.execute(
+            select(House.grid_id, func.count(distinct(House.id)))
+            .join(Person, and_(Person.house_id == House.id, Person.deleted.is_(False),
+                               Person.status == "normal"))
+            .where(*where(House)).group_by(House.grid_id)):
+        out[(g, "occupancy", "occupied")] += n
+    for (g, metric, key), n in list(out.items()):
+        if metric == "count" and key == "houses":
+            out[(g, "occupancy", "empty")] = n - out.get((g, "occupancy", "occupied"), 0)
+    return out
+
+
+def _changed_grids(session: Session, since: int) -> set[str]:
+    grids: set[str] = set()
+    for entity in SOURCES:
+        grids.update(g for g in session.scalars(
+            select(distinct(entity.grid_id)).where(entity.rev > since)) if g)
+    grids.update(g for g in session.scalars(
+        select(distinct(ScopeExit.old_grid_id)).where(ScopeExit.rev > since)) if g)
+    return grids
+
+
+def refresh(session: Session) -> int:
+    """Recompute the grids changed since the last refresh; how many were recomputed. Takes the
+    watermark row's lock first (PostgreSQL; SQLite's write lock does the same), so concurrent
+    readers refresh one after the other and the second finds nothing left to do."""
+    top = current_rev(session)
+    mark = session.scalar(select(Counter.value).where(Counter.name == WATERMARK))
+    if mark is not None and mark >= top:
+        return 0
+    if mark is None:
+        session.add(Counter(name=WATERMARK, value=0))
+        session.flush()
+    mark = session.execute(update(Counter).where(Counter.name == WATERMARK)
+                           .values(value=Counter.value).returning(Counter.value)).scalar_one()
+    top = current_rev(session)
+    if mark >= top:
+        return 0
+    if mark == 0:
+        session.execute(delete(GridStat))
+        _store(session, _grid_counts(session, None), top)
+        done = len(set(session.scalars(select(distinct(GridStat.grid_id)))))
+    else:
+        changed = sorted(_changed_grids(session, mark))
+        for i in range(0, len(changed), CHUNK):
+            part = changed[i:i + CHUNK]
+            session.execute(delete(GridStat).where(GridStat.grid_id.in_(part)))
+            _store(session, _grid_counts(session, part), top)
+        done = len(changed)
+    session.execute(update(Counter).where(Counter.name == WATERMARK).values(value=top))
+    session.flush()
+    return done
+
+
+def _store(session: Session, counts: dict[tuple[str, str, str], int], rev: int) -> None:
+    rows = [{"grid_id": g, "metric": m, "key": k[:40], "n": n, "rev": rev}
+            for (g, m, k), n in counts.items() if n]
+    for i in range(0, len(rows), 5000):
+        session.execute(GridStat.__table__.insert(), rows[i:i + 5000])
+
+
+@dataclass
+class Figures:
+    """One node's figures: metric -> key -> count, and each child node's people count."""
+
+    node: OrgNode
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)
+    children: dict[str, int] = field(default_factory=dict)
+
+    def metric(self, name: str) -> dict[str, int]:
+        return self.counts.get(name, {})
+
+
+def node_in_scope(session: Session, scope: Scope, node_id: str | None) -> OrgNode:
+    """The node asked for (default: the user's own), refused when outside the scope."""
+    node = session.get(OrgNode, node_id or scope.node_id) if (node_id or scope.node_id) else None
+    if node is None or node.deleted or not scope.contains_path(node.path):
+        raise DomainError("not_found", entity="org_nodes")
+    return node
+
+
+def figures(session: Session, scope: Scope, node_id: str | None) -> Figures:
+    """The figures of `node_id` (default: the user's node), summed over its grids."""
+    refresh(session)
+    node = node_in_scope(session, scope, node_id)
+    result = Figures(node)
+    counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    below = and_(OrgNode.id == GridStat.grid_id, OrgNode.deleted.is_(False),
+                 OrgNode.path.startswith(node.path, autoescape=True))
+    for metric, key, n in session.execute(
+            select(GridStat.metric, GridStat.key, func.sum(GridStat.n)).join(OrgNode, below)
+            .group_by(GridStat.metric, GridStat.key)):
+        counts[metric][key] = int(n)
+    result.counts = {m: dict(v) for m, v in counts.items()}
+    kids = {c.path: c.id for c in session.scalars(
+        select(OrgNode).where(OrgNode.parent_id == node.id, OrgNode.deleted.is_(False)))}
+    per_child: dict[str, int] = defaultdict(int)
+    depth = node.path.count("/")
+    for path, n in session.execute(
+            select(OrgNode.path, GridStat.n).join(OrgNode, below)
+            .where(GridStat.metric == "count", GridStat.key == "people")):
+        prefix = "/".join(path.split("/")[:depth + 1]) + "/"
+        if prefix in kids:
+            per_child[kids[prefix]] += n
+    result.children = dict(per_child)
+    return result
+
+
+def age_band_of(year_of_birth: int, this_year: int) -> int:
+    """The index in AGE_BANDS of the age reached in `this_year`."""
+    age = max(0, this_year - year_of_birth)
+    return min(age // 5, len(AGE_BANDS) - 1)
+
+
+def pyramid(fig: Figures, this_year: int) -> dict[str, list[int]]:
+    """Sex -> people per age band."""
+    out = {"male": [0] * len(AGE_BANDS), "female": [0] * len(AGE_BANDS)}
+    for key, n in fig.metric("age_sex").items():
+        sex, _, year = key.partition("|")
+        if sex in out and year:
+            out[sex][age_band_of(int(year), this_year)] += n
+    return out
+
+
+def band_years(band: int, this_year: int) -> tuple[int | None, int]:
+    """Birth years (from, to) of an age band: who reaches lo..hi this year."""
+    lo, hi = AGE_BANDS[band]
+    return (this_year - hi if hi is not None else None, this_year - lo)
+
+
+def last_months(today: dt.date, n: int = 12) -> list[str]:
+    """The `n` months up to `today`'s, oldest first, as YYYY-MM."""
+    y, m = today.year, today.month
+    out = []
+    for _ in range(n):
+        out.append(f"{y:04d}-{m:02d}")
+        y, m = (y, m - 1) if m > 1 else (y - 1, 12)
+    return out[::-1]
+
+
+def monthly(fig: Figures, today: dt.date) -> dict[str, list[int]]:
+    months = last_months(today)
+    return {metric: [fig.metric(metric).get(m, 0) for m in months]
+            for metric in ("births", "deaths", "moved_in", "moved_out")}
+
+
+def grids_of(session: Session, node: OrgNode) -> Iterable[str]:
+    return session.scalars(select(OrgNode.id).where(
+        OrgNode.path.startswith(node.path, autoescape=True), OrgNode.level == "grid",
+        OrgNode.deleted.is_(False)))
+
+
+def chart_xlsx(node_name: str, chart: dict[str, Any]) -> bytes:
+    """One chart's numbers as an xlsx workbook (the panel's "导出 Excel")."""
+    import io
+
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(chart["id"])
+    sheet.append([f"{node_name} {chart['title']}"])
+    if chart["kind"] == "pyramid":
+        sheet.append(["年龄段", "男", "女"])
+        for band, m, f in zip(chart["bands"], chart["male"], chart["female"]):
+            sheet.append([band, m, f])
+    elif chart["kind"] == "line":
+        sheet.append(["月份", *(s["name"] for s in chart["series"])])
+        for i, month in enumerate(chart["months"]):
+            sheet.append([month, *(s["data"][i] for s in chart["series"])])
+    else:
+        sheet.append(["项目", "数量"])
+        for item in chart["items"]:
+            sheet.append([item["label"], item["value"]])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
