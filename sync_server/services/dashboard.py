@@ -113,9 +113,9 @@ def _changed_grids(session: Session, since: int) -> set[str]:
     grids: set[str] = set()
     for entity in SOURCES:
         grids.update(g for g in session.scalars(
-            select(distinct(entity.grid_id)).where(entity.rev > since)) if g)
+            select(entity.grid_id).where(entity.rev > since).distinct()) if g)
     grids.update(g for g in session.scalars(
-        select(distinct(ScopeExit.old_grid_id)).where(ScopeExit.rev > since)) if g)
+        select(ScopeExit.old_grid_id).where(ScopeExit.rev > since).distinct()) if g)
     return grids
 
 
@@ -138,7 +138,7 @@ def refresh(session: Session) -> int:
     if mark == 0:
         session.execute(delete(GridStat))
         _store(session, _grid_counts(session, None), top)
-        done = len(set(session.scalars(select(distinct(GridStat.grid_id)))))
+        done = len(session.scalars(select(GridStat.grid_id).distinct()).all())
     else:
         changed = sorted(_changed_grids(session, mark))
         for i in range(0, len(changed), CHUNK):

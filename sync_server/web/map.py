@@ -70,9 +70,13 @@ def houses(request: Request, session: PageSession, signed: WebUserDep,
                    & (Person.status == "normal"))
         .where(cond, House.deleted.is_(False), scope.condition(House))
         .group_by(House.id, House.door_plate).order_by(House.door_plate)).all()
-    if not rows:
+    building = session.get(Building, building_id) if building_id else None
+    if building_id and (building is None or building.deleted
+                        or not scope.contains(session, building)):
+        raise DomainError("not_found", entity="buildings")
+    if not building_id and not rows:
         raise DomainError("not_found", entity="houses")
-    title = (session.get(Building, building_id).name if building_id else rows[0][1])
+    title = building.name if building is not None else rows[0][1]
     return JSONResponse({"title": title, "houses": [
         {"id": h, "name": plate, "people": n,
          "link": "/admin/people?" + urlencode({"house_id": h, "status": "normal"})}
