@@ -76,7 +76,8 @@ def build_org(w: Writer, inputs: Inputs, namer: Namer, *, scale: float,
     c = inputs.county
     county_id = w.new_id()
     w.add("org_nodes", None, created, {"level": "county", "name": c["name"], "code": c["code"],
-                                        "path": f"/{county_id}/", "kind": "县", "parent_id": None},
+                                        "path": f"/{county_id}/", "kind": "县", "parent_id": None,
+                                        "boundary": boundaries.geojson(boundaries.county())},
           record_id=county_id)
     # Users' grid_id is their scope node, as services.users.create_user writes it.
     admin_id = w.add("users", county_id, created, {

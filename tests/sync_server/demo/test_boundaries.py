@@ -34,8 +34,8 @@ def test_demo_boundaries_tile_every_level_and_points_sit_in_their_grid(demo):
                                     OrgNode.boundary)).all()
         places = conn.execute(select(House.grid_id, House.lat, House.lon)).all() + \
             conn.execute(select(Building.grid_id, Building.lat, Building.lon)).all()
-    shapes = {n.id: shape(json.loads(n.boundary)) for n in nodes if n.level != "county"}
-    assert len(shapes) == len(nodes) - 1  # every township, village and grid has one
+    shapes = {n.id: shape(json.loads(n.boundary)) for n in nodes}
+    assert len(shapes) == len(nodes)  # every node has one
     children: dict[str | None, list] = {}
     for n in nodes:
         if n.level != "county":

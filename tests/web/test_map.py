@@ -1,0 +1,214 @@
+"""态势一张图 over HTTP on a small demo county: the panels' figures equal direct queries (county
+and township, before and after a change), scope holds on every endpoint, and the boundary
+editor refuses bad GeoJSON in Chinese without writing anything."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from shapely.geometry import mapping, shape
+from sqlalchemy import func, select
+
+from common.schema import Building, House, OrgNode, Person, PersonTag
+from sync_server.app import create_app
+from sync_server.demo.server import DEMO_PASSWORD, build_demo_server
+from sync_server.services import records
+from sync_server.services.scope import Scope
+from sync_server.settings import Settings
+from tests.web.conftest import CAPTCHA, csrf_of, form_fields
+
+NOW = dt.datetime(2026, 12, 4, 2, 0)
+SCALE = 0.02
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("map")
+    url = f"sqlite:///{folder / 'server.db'}"
+    build_demo_server(url, scale=SCALE, now=NOW)
+    settings = Settings(database_url=url, environment="test", captcha_fixed_answer=CAPTCHA,
+                        secret_key="map-tests-" + "x" * 32, attachments_dir=folder / "att",
+                        housekeeping_seconds=0)
+    yield create_app(settings, clock=lambda: NOW)
+
+
+def client_for(app, username: str) -> TestClient:
+    c = TestClient(app)
+    page = c.get("/admin/login")
+    c.post("/admin/login", data=form_fields(page.text) | {
+        "username": username, "password": DEMO_PASSWORD, "captcha_answer": CAPTCHA})
+    return c
+
+
+def direct(session, node: OrgNode) -> dict:
+    """The figures counted straight from the records, for comparison."""
+    grids = select(OrgNode.id).where(OrgNode.path.startswith(node.path))
+    live = [Person.deleted.is_(False), Person.status == "normal", Person.grid_id.in_(grids)]
+    return {
+        "people": session.scalar(select(func.count()).where(*live)),
+        "ethnicity": dict(session.execute(select(Person.ethnicity, func.count())
+                                          .where(*live).group_by(Person.ethnicity)).all()),
+        "tag": dict(session.execute(
+            select(PersonTag.tag_code, func.count()).join(Person, Person.id == PersonTag.person_id)
+            .where(*live, PersonTag.deleted.is_(False)).group_by(PersonTag.tag_code)).all()),
+        "male_20_24": session.scalar(select(func.count()).where(
+            *live, Person.sex == "male",
+            Person.birth_date.between(dt.date(NOW.year - 24, 1, 1), dt.date(NOW.year - 20, 12, 31)))),
+        "houses": session.scalar(select(func.count()).where(
+            House.deleted.is_(False), House.grid_id.in_(grids))),
+        "house_type": dict(session.execute(select(House.house_type, func.count()).where(
+            House.deleted.is_(False), House.grid_id.in_(grids)).group_by(House.house_type)).all()),
+        "building_type": dict(session.execute(select(Building.building_type, func.count()).where(
+            Building.deleted.is_(False), Building.grid_id.in_(grids))
+            .group_by(Building.building_type)).all()),
+    }
+
+
+def shown(data: dict, chart_id: str, labels: dict[str, str]) -> dict:
+    chart = next(c for c in data["charts"] if c["id"] == chart_id)
+    back = {v: k for k, v in labels.items()}
+    return {back.get(i["label"], i["label"]): i["value"] for i in chart["items"]}
+
+
+def check_against_direct(app, data: dict) -> None:
+    with app.state.sessions() as session:
+        node = session.get(OrgNode, data["node"]["id"])
+        want = direct(session, node)
+        from sync_server.services.dictionary_admin import list_entries
+        labels = {code: {e.code: e.label for e in list_entries(session, code)}
+                  for code in ("ethnicity", "tag", "house_type", "building_type")}
+    assert data["totals"]["people"] == want["people"] > 0
+    assert data["totals"]["houses"] == want["houses"]
+    assert shown(data, "ethnicity", labels["ethnicity"]) == want["ethnicity"]
+    assert shown(data, "tag", labels["tag"]) == want["tag"]
+    assert shown(data, "house_type", labels["house_type"]) == want["house_type"]
+    assert shown(data, "building_type", labels["building_type"]) == want["building_type"]
+    pyramid = data["charts"][0]
+    assert pyramid["male"][pyramid["bands"].index("20-24岁")] == want["male_20_24"]
+
+
+def test_county_and_township_figures_equal_direct_queries_and_follow_changes(app):
+    admin = client_for(app, "admin")
+    county = admin.get("/admin/map/figures.json").json()
+    check_against_direct(app, county)
+    towns = admin.get("/admin/map/nodes.geojson").json()["features"]
+    assert [f["properties"]["role"] for f in towns] == ["parent"] + ["child"] * 8
+    assert sum(f["properties"]["people"] for f in towns[1:]) == county["totals"]["people"]
+    town = towns[1]["properties"]
+    data = admin.get(f"/admin/map/figures.json?node={town['id']}").json()
+    check_against_direct(app, data)
+    # A person dies: the township's figures follow (the grid is recomputed, nothing else).
+    with app.state.sessions() as session:
+        node = session.get(OrgNode, town["id"])
+        person = session.scalars(select(Person).where(
+            Person.deleted.is_(False), Person.status == "normal",
+            Person.grid_id.in_(select(OrgNode.id).where(OrgNode.path.startswith(node.path))))
+        ).first()
+        from common.schema import User
+        admin_user = session.scalars(select(User).where(User.username == "admin")).one()
+        records.update_record(session, Scope.of(session, admin_user), admin_user, Person,
+                              person.id, {"status": "deceased"}, now=NOW)
+        session.commit()
+    after = admin.get(f"/admin/map/figures.json?node={town['id']}").json()
+    assert after["totals"]["people"] == data["totals"]["people"] - 1
+    check_against_direct(app, after)
+    deaths = next(c for c in after["charts"] if c["id"] == "monthly")["series"][1]["data"]
+    assert deaths[-1] >= 1  # this month
+
+
+def test_a_township_user_sees_only_their_township(app):
+    office = client_for(app, "xz_kumishi")
+    data = office.get("/admin/map/figures.json").json()
+    assert data["node"]["name"] == "库米什镇" and data["crumbs"] == [
+        {"id": data["node"]["id"], "name": "库米什镇"}]
+    check_against_direct(app, data)
+    admin = client_for(app, "admin")
+    county = admin.get("/admin/map/figures.json").json()
+    other = next(f["properties"]["id"] for f in
+                 admin.get("/admin/map/nodes.geojson").json()["features"][1:]
+                 if f["properties"]["name"] != "库米什镇")
+    for path in (f"/admin/map/figures.json?node={other}", f"/admin/map/nodes.geojson?node={other}",
+                 f"/admin/map/points.geojson?grid={other}", f"/admin/map?node={county['node']['id']}"):
+        assert office.get(path).status_code == 404, path
+    own = office.get("/admin/map/nodes.geojson").json()["features"]
+    assert own[0]["properties"]["name"] == "库米什镇"
+    # The people list behind a figure stays in scope too.
+    link = next(c for c in data["charts"] if c["id"] == "ethnicity")["items"][0]["link"]
+    page = office.get(link)
+    assert page.status_code == 200
+    assert office.get(f"/admin/people?under={other}").text.count("<tr") <= 2  # header + empty
+
+
+def _grid_and_sibling(app):
+    with app.state.sessions() as session:
+        village = session.scalars(select(OrgNode).where(OrgNode.level == "village",
+                                                        OrgNode.name == "库米什社区")).one()
+        grids = session.scalars(select(OrgNode).where(OrgNode.parent_id == village.id)
+                                .order_by(OrgNode.sort)).all()
+        return village, grids
+
+
+def test_the_boundary_editor_refuses_bad_geojson_and_saves_a_good_one(app):
+    admin = client_for(app, "admin")
+    village, grids = _grid_and_sibling(app)
+    grid = grids[0]
+    page = admin.get(f"/admin/map/boundary/{grid.id}")
+    token = csrf_of(page.text)
+    before = grid.boundary
+    outline = shape(json.loads(village.boundary))
+    far = {"type": "Polygon", "coordinates": [[[80, 40], [81, 40], [81, 41], [80, 40]]]}
+    bowtie = {"type": "Polygon", "coordinates": [[[88, 42], [88.1, 42.1], [88.1, 42], [88, 42.1],
+                                                   [88, 42]]]}
+    cases = [("{不是", "不是有效的 GeoJSON"), (json.dumps({"type": "Point", "coordinates": [1, 2]}),
+                                                "应为面（Polygon）"),
+             (json.dumps(far), "超出了上级“库米什社区”"), (json.dumps(bowtie), "自相交"),
+             ("", "请选择 GeoJSON 文件")]
+    for text, message in cases:
+        r = admin.post(f"/admin/map/boundary/{grid.id}", data={"csrf_token": token,
+                                                                "geojson": text})
+        assert r.status_code == 422 and message in r.text, (text, r.text[-400:])
+    if len(grids) > 1:
+        r = admin.post(f"/admin/map/boundary/{grid.id}", data={
+            "csrf_token": token, "geojson": json.dumps(mapping(outline))})
+        assert r.status_code == 422 and "重叠" in r.text
+    with app.state.sessions() as session:
+        assert session.get(OrgNode, grid.id).boundary == before  # nothing written
+    smaller = shape(json.loads(before)).buffer(-0.0005)
+    r = admin.post(f"/admin/map/boundary/{grid.id}", files={"file": (
+        "grid.geojson", json.dumps({"type": "Feature", "geometry": mapping(smaller)}).encode())},
+        data={"csrf_token": token}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == f"/admin/map?node={village.id}"
+    drawn = admin.get(f"/admin/map/nodes.geojson?node={village.id}").json()["features"]
+    mine = next(f for f in drawn if f["properties"]["id"] == grid.id)
+    assert abs(shape(mine["geometry"]).area - smaller.area) < 1e-12
+    office = client_for(app, "xz_kumishi")
+    town = office.get("/admin/map/figures.json").json()["node"]["id"]
+    assert office.get(f"/admin/map/boundary/{town}").status_code == 403  # not their own outline
+    worker = grids[0]
+    with app.state.sessions() as session:
+        from common.schema import User
+        username = session.scalars(select(User.username).where(
+            User.scope_node_id == worker.id)).first()
+    assert client_for(app, username).get(f"/admin/map/boundary/{grid.id}").status_code == 403
+
+
+def test_a_figure_exports_as_xlsx_into_the_operation_log(app):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+    admin = client_for(app, "admin")
+    token = csrf_of(admin.get("/admin/map").text)
+    data = admin.get("/admin/map/figures.json").json()
+    r = admin.post("/admin/map/export", data={"csrf_token": token, "node": data["node"]["id"],
+                                              "chart": "ethnicity"})
+    assert r.status_code == 200
+    rows = list(load_workbook(BytesIO(r.content)).active.iter_rows(values_only=True))
+    chart = next(c for c in data["charts"] if c["id"] == "ethnicity")
+    assert rows[2:] == [(i["label"], i["value"]) for i in chart["items"]]
+    assert admin.post("/admin/map/export", data={"node": data["node"]["id"],
+                                                 "chart": "ethnicity"}).status_code == 403
+    assert "导出" in admin.get("/admin/op-log").text
