@@ -5,8 +5,10 @@ the sum over the grids below it, so the county's panels read a few thousand rows
 person. `refresh` keeps them current without touching any write path: every synced record
 carries the `rev` of its last change (indexed), so the grids to recompute are those of the
 records with a rev above the watermark (the `stats_rev` counter), plus the grids people moved out
-of (scope exits). Each figure read refreshes first (a no-op when nothing changed); the sync
-exchange and the demo loader may call it too.
+of (scope exits). A figure read first calls `refreshed`, which does that in its own short write
+transaction (like the sync exchange: BEGIN IMMEDIATE on SQLite, the watermark row's lock on
+PostgreSQL, so concurrent readers queue and the second finds nothing left), then reads in a
+fresh transaction that sees it; a no-op when nothing changed.
 
 Ages are by birth year (the age a person reaches this year), so stored counts never go stale as
 time passes; births per month are kept from 2010 on.
@@ -20,11 +22,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import and_, delete, distinct, extract, func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from common.errors import DomainError
 from common.schema import Building, House, Household, OrgNode, Person, PersonTag
 
+from ..db.engine import unit_of_work
 from ..db.stats_tables import GridStat
 from ..db.sync_tables import ScopeExit
 from ..db.tables import Counter
@@ -119,6 +122,20 @@ def _changed_grids(session: Session, since: int) -> set[str]:
     return grids
 
 
+def stale(session: Session) -> bool:
+    mark = session.scalar(select(Counter.value).where(Counter.name == WATERMARK))
+    return mark is None or mark < current_rev(session)
+
+
+def refreshed(factory: sessionmaker[Session]) -> int:
+    """`refresh` as its own unit of work when the figures are behind; grids recomputed."""
+    with unit_of_work(factory, write=False) as session:
+        if not stale(session):
+            return 0
+    with unit_of_work(factory, write=True) as session:
+        return refresh(session)
+
+
 def refresh(session: Session) -> int:
     """Recompute the grids changed since the last refresh; how many were recomputed. Takes the
     watermark row's lock first (PostgreSQL; SQLite's write lock does the same), so concurrent
@@ -179,8 +196,8 @@ def node_in_scope(session: Session, scope: Scope, node_id: str | None) -> OrgNod
 
 
 def figures(session: Session, scope: Scope, node_id: str | None) -> Figures:
-    """The figures of `node_id` (default: the user's node), summed over its grids."""
-    refresh(session)
+    """The figures of `node_id` (default: the user's node), summed over its grids, as of the
+    last refresh (call `refreshed` first)."""
     node = node_in_scope(session, scope, node_id)
     result = Figures(node)
     counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))

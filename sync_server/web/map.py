@@ -6,6 +6,8 @@ services/geo; a boundary is written through services/records like every other wr
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlencode, urlparse
 
@@ -19,6 +21,7 @@ from common.schema import Building, House, OrgNode, Person
 
 from ..api.deps import NowDep
 from ..api.errors import status_of
+from ..db.engine import unit_of_work
 from ..services import dashboard, geo, records
 from ..services.dictionary_admin import list_entries
 from ..services.oplog import log_operation
@@ -42,11 +45,22 @@ def map_page(request: Request, session: PageSession, signed: WebUserDep,
                   may_edit="web:map_edit" in request.state.permissions)
 
 
+@contextmanager
+def fresh(request: Request) -> Iterator[Session]:
+    """A read transaction that sees the figures brought up to date (services/dashboard: the
+    refresh is its own unit of work, so the page's own transaction, begun before it, would not
+    see it on SQLite)."""
+    factory = request.app.state.sessions
+    dashboard.refreshed(factory)
+    with unit_of_work(factory, write=False) as session:
+        yield session
+
+
 @router.get("/nodes.geojson")
-def nodes(request: Request, session: PageSession, signed: WebUserDep,
-          scope: WebScopeDep) -> Response:
-    fig = dashboard.figures(session, scope, request.query_params.get("node"))
-    return JSONResponse(geo.nodes_geojson(session, scope, fig.node, fig.children))
+def nodes(request: Request, signed: WebUserDep, scope: WebScopeDep) -> Response:
+    with fresh(request) as session:
+        fig = dashboard.figures(session, scope, request.query_params.get("node"))
+        return JSONResponse(geo.nodes_geojson(session, scope, fig.node, fig.children))
 
 
 @router.get("/points.geojson")
@@ -176,16 +190,17 @@ def panel_data(session: Session, scope: Scope, node_id: str | None,
 
 
 @router.get("/figures.json")
-def figures(request: Request, session: PageSession, signed: WebUserDep, scope: WebScopeDep,
-            now: NowDep) -> Response:
-    return JSONResponse(panel_data(session, scope, request.query_params.get("node"),
-                                   now.date()))
+def figures(request: Request, signed: WebUserDep, scope: WebScopeDep, now: NowDep) -> Response:
+    with fresh(request) as session:
+        return JSONResponse(panel_data(session, scope, request.query_params.get("node"),
+                                       now.date()))
 
 
 @router.post("/export")
 def export(request: Request, session: PageSession, signed: WebUserDep, scope: WebScopeDep,
            now: NowDep, form: FormDep) -> Response:
     """One figure's data as xlsx (the operation log records it)."""
+    dashboard.refresh(session)  # a POST's transaction already holds the write lock
     data = panel_data(session, scope, str(form.get("node") or "") or None, now.date())
     chart = next((c for c in data["charts"] if c["id"] == form.get("chart")), None)
     if chart is None:
