@@ -7,6 +7,7 @@ from pathlib import Path
 
 from sqlalchemy import JSON, Connection, Engine, func, insert, literal, select, text, update
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
 
 from common.errors import DomainError
 from common.schema import ENTITIES, Base, OrgNode, User
@@ -17,6 +18,7 @@ from ..db.engine import make_engine
 from ..db.migrate import migrate
 from ..db.sync_tables import ChangeLog
 from ..db.tables import Counter, Credential, ServerBase
+from ..services import dashboard
 from ..services.passwords import hash_password
 from .core import Summary, generate
 
@@ -97,6 +99,10 @@ def build_demo_server(url: str, *, scale: float = 1.0, seed: int = 2026,
             else:
                 conn.execute(update(Counter).where(Counter.name == "rev")
                              .values(value=summary.max_rev))
+            # The situation map's per-grid figures, so its first view does not compute them.
+            with Session(bind=conn, join_transaction_mode="create_savepoint") as session:
+                dashboard.refresh(session)
+                session.commit()  # releases the savepoint; the load's transaction commits it
         if engine.dialect.name == "postgresql":
             with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
                 conn.execute(text("ANALYZE"))
