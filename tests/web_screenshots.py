@@ -1,6 +1,6 @@
 """`make screenshots`, web half: the console's sign-in (password, SMS code, QR), home, people,
 grids, households, statistics, SMS, client version, work statistics and operation log and config centre pages,
-the import upload and an import's preview
+the import upload and an import's preview, the situation map and its panels
 over a small demo county, in Debian's Chromium at 1366x768 and 1920x1080, into
 docs/screenshots/web/; the resident pages (/h5) at phone size (360x740 and 390x844) into
 docs/screenshots/resident/. `python -m tests.web_screenshots resident` renders only those
@@ -21,6 +21,22 @@ SCALE = float(os.environ.get("SCREENSHOT_SCALE", "0.05"))
 SCREENS = ((1366, 768), (1920, 1080))
 CAPTCHA = "ACDE"
 NOW = dt.datetime(2026, 12, 4, 2, 0)
+
+
+def map_shots(page, base: str, size: str) -> None:  # noqa: ANN001
+    """态势一张图: the county map with its panels, a township drilled into, each panel whole."""
+    page.goto(base + "/admin/map")
+    page.locator("path[data-node]").first.wait_for()
+    page.locator("#chart-house_type canvas").wait_for()
+    page.wait_for_timeout(1500)  # the charts' entry animation
+    page.screenshot(path=OUT / f"map-{size}.png")
+    page.locator("path[data-node]").first.dispatch_event("click")
+    page.locator("#map-crumbs button").nth(1).wait_for()
+    page.locator("path[data-node]").first.wait_for()
+    page.wait_for_timeout(1500)
+    page.screenshot(path=OUT / f"map-township-{size}.png")
+    for panel in ("population", "buildings"):
+        page.locator(f"#panel-{panel}").screenshot(path=OUT / f"map-panel-{panel}-{size}.png")
 
 
 def resident_shots(browser, url: str, sms_log: Path, village: str) -> None:  # noqa: ANN001
@@ -160,6 +176,7 @@ def main(argv: list[str] | None = None) -> int:
                     page.get_by_role("link", name="查看导入预览").click()
                     page.locator("table.list").wait_for()
                     page.screenshot(path=OUT / f"import-preview-{size}.png")
+                    map_shots(page, served.url, size)
                     page.close()
                 browser.close()
         finally:

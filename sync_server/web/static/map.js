@@ -60,8 +60,8 @@
         },
         onEachFeature: function (f, lyr) {
           if (f.properties.role !== "child") { return; }
-          lyr.bindTooltip(f.properties.name + "（" + f.properties.people + " 人）",
-                          {sticky: true});
+          lyr.bindTooltip(f.properties.name + " " + f.properties.people + "人",
+                          {permanent: true, direction: "center", className: "area-label"});
           lyr.on("click", function () { go(f.properties.id); });
           lyr.on("add", function () {
             var p = lyr.getElement();
@@ -158,7 +158,8 @@
                 grid: {left: 8, right: 16, top: 28, bottom: 8, containLabel: true}};
     if (c.kind === "pyramid") {
       base.legend = {data: ["男", "女"], top: 0};
-      base.yAxis = {type: "category", data: c.bands, axisTick: {show: false}};
+      base.yAxis = {type: "category", data: c.bands, axisTick: {show: false},
+                    axisLabel: {interval: 0, fontSize: 10}};
       base.xAxis = {type: "value", axisLabel: {formatter: function (v) { return Math.abs(v); }}};
       base.tooltip.valueFormatter = function (v) { return Math.abs(v); };
       base.series = [
@@ -247,7 +248,7 @@
         xlsx.addEventListener("click", function () { exportXlsx(c.id); });
         head.appendChild(png); head.appendChild(xlsx);
         card.appendChild(head);
-        var box = node("div", "chart-box");
+        var box = node("div", c.kind === "pyramid" ? "chart-box tall" : "chart-box");
         card.appendChild(box);
         var more = node("details");
         more.appendChild(node("summary", "", "数据"));
