@@ -36,7 +36,11 @@ def map_shots(page, base: str, size: str) -> None:  # noqa: ANN001
     page.wait_for_timeout(1500)
     page.screenshot(path=OUT / f"map-township-{size}.png")
     for panel in ("population", "buildings"):
-        page.locator(f"#panel-{panel}").screenshot(path=OUT / f"map-panel-{panel}-{size}.png")
+        # the panels scroll beside the map: bring the panel's heading to the top, then shoot
+        page.locator(f"#panel-{panel}").evaluate(
+            "e => e.previousElementSibling.scrollIntoView({block: 'start'})")
+        page.wait_for_timeout(300)
+        page.screenshot(path=OUT / f"map-panel-{panel}-{size}.png")
 
 
 def resident_shots(browser, url: str, sms_log: Path, village: str) -> None:  # noqa: ANN001
