@@ -3,7 +3,7 @@ map's township layer) as the county admin, on SQLite and PostgreSQL. Target: und
 scale 1 (about 130,000 people, 650,000 rows).
 
 Measured in-process (ASGI through the test client): the server's own cost, JSON included.
-- all grids recomputed: `grid_stats` rebuilt from every record (what the demo load does at its
+- all grids recomputed: `node_stats` rebuilt from every record (what the demo load does at its
   end, and the first view after the upgrade of an existing database; never again after);
 - first request after the server starts (one-off warm-up of the process);
 - county view (warm): nothing changed since the last view: the sum over the grids' rows;

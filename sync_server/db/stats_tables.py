@@ -7,16 +7,16 @@ from sqlalchemy.orm import Mapped, mapped_column
 from .tables import ServerBase
 
 
-class GridStat(ServerBase):
-    """One count of one grid: `metric` (e.g. "ethnicity") and `key` (e.g. "05") -> `n`.
+class NodeStat(ServerBase):
+    """One count of one org node: `metric` (e.g. "ethnicity") and `key` (e.g. "05") -> `n`.
 
-    Materialised per grid: services/dashboard.refresh recomputes the grids whose records
-    changed since its watermark (the `stats_rev` counter), so a node's figure is the sum over
-    its grids' rows (a few thousand rows for the county) instead of a scan of every record."""
+    Materialised per node: a grid's rows are counted from its records, a village's, township's
+    and the county's are the sums of their children's rows (services/dashboard.refresh), so any
+    node's panels read only that node's few hundred rows."""
 
-    __tablename__ = "grid_stats"
+    __tablename__ = "node_stats"
 
-    grid_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    node_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     metric: Mapped[str] = mapped_column(String(24), primary_key=True)
     key: Mapped[str] = mapped_column(String(40), primary_key=True)
     n: Mapped[int] = mapped_column(Integer, default=0)

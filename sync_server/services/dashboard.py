@@ -1,11 +1,13 @@
 """The situation map's figures (态势一张图): population and buildings of any org node.
 
-Figures are materialised per grid in `grid_stats` (db/stats_tables.py) and a node's figure is
-the sum over the grids below it, so the county's panels read a few thousand rows, not every
-person. `refresh` keeps them current without touching any write path: every synced record
-carries the `rev` of its last change (indexed), so the grids to recompute are those of the
-records with a rev above the watermark (the `stats_rev` counter), plus the grids people moved out
-of (scope exits). A figure read first calls `refreshed`, which does that in its own short write
+Figures are materialised per node in `node_stats` (db/stats_tables.py): a grid's rows are counted
+from its records, every village's, township's and the county's are the sums of their children's
+rows, so a node's panels read that node's few hundred rows, never the records. `refresh` keeps
+them current without touching any write path: every synced record carries the `rev` of its last
+change (indexed), so the grids to recount are those of the records with a rev above the
+watermark (the `stats_rev` counter), plus the grids people moved out of (scope exits); then their
+ancestors are summed again, deepest first. A change to the org tree itself re-sums every node
+above the grids. A figure read first calls `refreshed`, which does that in its own short write
 transaction (like the sync exchange: BEGIN IMMEDIATE on SQLite, the watermark row's lock on
 PostgreSQL, so concurrent readers queue and the second finds nothing left), then reads in a
 fresh transaction that sees it; a no-op when nothing changed.
@@ -17,18 +19,17 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, delete, distinct, extract, func, select, update
+from sqlalchemy import and_, delete, distinct, extract, func, literal, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from common.errors import DomainError
-from common.schema import Building, House, Household, OrgNode, Person, PersonTag
+from common.schema import LEVELS, Building, House, Household, OrgNode, Person, PersonTag
 
 from ..db.engine import unit_of_work
-from ..db.stats_tables import GridStat
+from ..db.stats_tables import NodeStat
 from ..db.sync_tables import ScopeExit
 from ..db.tables import Counter
 from .changes import current_rev
@@ -137,9 +138,10 @@ def refreshed(factory: sessionmaker[Session]) -> int:
 
 
 def refresh(session: Session) -> int:
-    """Recompute the grids changed since the last refresh; how many were recomputed. Takes the
-    watermark row's lock first (PostgreSQL; SQLite's write lock does the same), so concurrent
-    readers refresh one after the other and the second finds nothing left to do."""
+    """Recount the grids changed since the last refresh and re-sum their ancestors; how many
+    grids were recounted. Takes the watermark row's lock first (PostgreSQL; SQLite's write lock
+    does the same), so concurrent readers refresh one after the other and the second finds
+    nothing left to do."""
     top = current_rev(session)
     mark = session.scalar(select(Counter.value).where(Counter.name == WATERMARK))
     if mark is not None and mark >= top:
@@ -152,27 +154,60 @@ def refresh(session: Session) -> int:
     top = current_rev(session)
     if mark >= top:
         return 0
+    tree_changed = mark == 0 or session.scalar(
+        select(func.count()).select_from(OrgNode).where(OrgNode.rev > mark)) > 0
     if mark == 0:
-        session.execute(delete(GridStat))
-        _store(session, _grid_counts(session, None), top)
-        done = len(session.scalars(select(GridStat.grid_id).distinct()).all())
+        session.execute(delete(NodeStat))
+        counts = _grid_counts(session, None)
+        _store(session, counts, top)
+        done = len({g for g, _, _ in counts})
     else:
         changed = sorted(_changed_grids(session, mark))
         for i in range(0, len(changed), CHUNK):
             part = changed[i:i + CHUNK]
-            session.execute(delete(GridStat).where(GridStat.grid_id.in_(part)))
+            session.execute(delete(NodeStat).where(NodeStat.node_id.in_(part)))
             _store(session, _grid_counts(session, part), top)
         done = len(changed)
+    _sum_ancestors(session, None if tree_changed else changed, top)
     session.execute(update(Counter).where(Counter.name == WATERMARK).values(value=top))
     session.flush()
     return done
 
 
+def _sum_ancestors(session: Session, grids: list[str] | None, rev: int) -> None:
+    """Re-sum the villages, townships and county above `grids` (None: every node above the
+    grids), deepest first, each as the sum of its live children's rows."""
+    parents: dict[str, set[str]] = {level: set() for level in LEVELS[:-1]}
+    if grids is not None:
+        for path in session.scalars(select(OrgNode.path).where(OrgNode.id.in_(grids))):
+            ids = [p for p in path.split("/") if p][:-1]
+            for level, node_id in zip(LEVELS, ids):
+                parents[level].add(node_id)
+    for level in reversed(LEVELS[:-1]):
+        child = OrgNode.__table__.alias("child")
+        wanted = [child.c.deleted.is_(False), child.c.parent_id.is_not(None),
+                  child.c.level == LEVELS[LEVELS.index(level) + 1]]
+        if grids is not None:
+            if not parents[level]:
+                continue
+            wanted.append(child.c.parent_id.in_(sorted(parents[level])))
+            session.execute(delete(NodeStat).where(NodeStat.node_id.in_(sorted(parents[level]))))
+        else:
+            session.execute(delete(NodeStat).where(NodeStat.node_id.in_(
+                select(OrgNode.id).where(OrgNode.level == level))))
+        sums = (select(child.c.parent_id, NodeStat.metric, NodeStat.key,
+                       func.sum(NodeStat.n), literal(rev))
+                .join(child, child.c.id == NodeStat.node_id).where(*wanted)
+                .group_by(child.c.parent_id, NodeStat.metric, NodeStat.key))
+        session.execute(NodeStat.__table__.insert().from_select(
+            ["node_id", "metric", "key", "n", "rev"], sums))
+
+
 def _store(session: Session, counts: dict[tuple[str, str, str], int], rev: int) -> None:
-    rows = [{"grid_id": g, "metric": m, "key": k[:40], "n": n, "rev": rev}
+    rows = [{"node_id": g, "metric": m, "key": k[:40], "n": n, "rev": rev}
             for (g, m, k), n in counts.items() if n]
     for i in range(0, len(rows), 5000):
-        session.execute(GridStat.__table__.insert(), rows[i:i + 5000])
+        session.execute(NodeStat.__table__.insert(), rows[i:i + 5000])
 
 
 @dataclass
@@ -195,30 +230,22 @@ def node_in_scope(session: Session, scope: Scope, node_id: str | None) -> OrgNod
     return node
 
 
-def figures(session: Session, scope: Scope, node_id: str | None) -> Figures:
-    """The figures of `node_id` (default: the user's node), summed over its grids, as of the
-    last refresh (call `refreshed` first)."""
+def figures(session: Session, scope: Scope, node_id: str | None, *,
+            children_only: bool = False) -> Figures:
+    """The figures of `node_id` (default: the user's node) and its children's people counts,
+    as of the last refresh (call `refreshed` first). `children_only`: only the latter."""
     node = node_in_scope(session, scope, node_id)
     result = Figures(node)
-    counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    below = and_(OrgNode.id == GridStat.grid_id, OrgNode.deleted.is_(False),
-                 OrgNode.path.startswith(node.path, autoescape=True))
-    for metric, key, n in session.execute(
-            select(GridStat.metric, GridStat.key, func.sum(GridStat.n)).join(OrgNode, below)
-            .group_by(GridStat.metric, GridStat.key)):
-        counts[metric][key] = int(n)
-    result.counts = {m: dict(v) for m, v in counts.items()}
-    kids = {c.path: c.id for c in session.scalars(
-        select(OrgNode).where(OrgNode.parent_id == node.id, OrgNode.deleted.is_(False)))}
-    per_child: dict[str, int] = defaultdict(int)
-    depth = node.path.count("/")
-    for path, n in session.execute(
-            select(OrgNode.path, GridStat.n).join(OrgNode, below)
-            .where(GridStat.metric == "count", GridStat.key == "people")):
-        prefix = "/".join(path.split("/")[:depth + 1]) + "/"
-        if prefix in kids:
-            per_child[kids[prefix]] += n
-    result.children = dict(per_child)
+    if not children_only:
+        counts: dict[str, dict[str, int]] = defaultdict(dict)
+        for metric, key, n in session.execute(select(NodeStat.metric, NodeStat.key, NodeStat.n)
+                                              .where(NodeStat.node_id == node.id)):
+            counts[metric][key] = int(n)
+        result.counts = dict(counts)
+    kids = select(OrgNode.id).where(OrgNode.parent_id == node.id, OrgNode.deleted.is_(False))
+    result.children = {k: int(n) for k, n in session.execute(
+        select(NodeStat.node_id, NodeStat.n).where(
+            NodeStat.node_id.in_(kids), NodeStat.metric == "count", NodeStat.key == "people"))}
     return result
 
 
@@ -258,12 +285,6 @@ def monthly(fig: Figures, today: dt.date) -> dict[str, list[int]]:
     months = last_months(today)
     return {metric: [fig.metric(metric).get(m, 0) for m in months]
             for metric in ("births", "deaths", "moved_in", "moved_out")}
-
-
-def grids_of(session: Session, node: OrgNode) -> Iterable[str]:
-    return session.scalars(select(OrgNode.id).where(
-        OrgNode.path.startswith(node.path, autoescape=True), OrgNode.level == "grid",
-        OrgNode.deleted.is_(False)))
 
 
 def chart_xlsx(node_name: str, chart: dict[str, Any]) -> bytes:

@@ -59,7 +59,8 @@ def fresh(request: Request) -> Iterator[Session]:
 @router.get("/nodes.geojson")
 def nodes(request: Request, signed: WebUserDep, scope: WebScopeDep) -> Response:
     with fresh(request) as session:
-        fig = dashboard.figures(session, scope, request.query_params.get("node"))
+        fig = dashboard.figures(session, scope, request.query_params.get("node"),
+                                children_only=True)
         return JSONResponse(geo.nodes_geojson(session, scope, fig.node, fig.children))
 
 
@@ -206,7 +207,7 @@ def export(request: Request, session: PageSession, signed: WebUserDep, scope: We
     if chart is None:
         raise DomainError("not_found")
     body = dashboard.chart_xlsx(data["node"]["name"], chart)
-    log_operation(session, user=signed.user, action="export", now=now, entity="grid_stats",
+    log_operation(session, user=signed.user, action="export", now=now, entity="node_stats",
                   record_id=data["node"]["id"], details={"chart": chart["id"]})
     name = f"figure-{chart['id']}.xlsx"
     return Response(body, media_type=XLSX,

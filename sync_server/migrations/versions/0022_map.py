@@ -1,4 +1,4 @@
-"""map: org node boundaries, building and house points, per-grid figures
+"""map: org node boundaries, building and house points, per-node figures
 
 Revision ID: 0022_map
 Revises: 0015_roles
@@ -43,19 +43,19 @@ def upgrade() -> None:
             batch.add_column(sa.Column("lat", sa.Float(), nullable=True))
             batch.add_column(sa.Column("lon", sa.Float(), nullable=True))
     op.create_table(
-        "grid_stats",
-        sa.Column("grid_id", sa.String(length=36), nullable=False),
+        "node_stats",
+        sa.Column("node_id", sa.String(length=36), nullable=False),
         sa.Column("metric", sa.String(length=24), nullable=False),
         sa.Column("key", sa.String(length=40), nullable=False),
         sa.Column("n", sa.Integer(), nullable=False),
         sa.Column("rev", sa.BigInteger(), nullable=False),
-        sa.PrimaryKeyConstraint("grid_id", "metric", "key", name=op.f("pk_grid_stats")),
+        sa.PrimaryKeyConstraint("node_id", "metric", "key", name=op.f("pk_node_stats")),
     )
 
 
 def downgrade() -> None:
     _seeded_permissions(lambda have, new: [p for p in have if p not in new])
-    op.drop_table("grid_stats")
+    op.drop_table("node_stats")
     for table in ("houses", "buildings"):
         with op.batch_alter_table(table) as batch:
             batch.drop_column("lon")
