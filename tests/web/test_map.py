@@ -212,3 +212,30 @@ def test_a_figure_exports_as_xlsx_into_the_operation_log(app):
     assert admin.post("/admin/map/export", data={"node": data["node"]["id"],
                                                  "chart": "ethnicity"}).status_code == 403
     assert "导出" in admin.get("/admin/op-log").text
+
+
+def test_a_person_moving_between_townships_moves_in_both_figures(app):
+    from common.schema import User
+    admin = client_for(app, "admin")
+    towns = [f["properties"] for f in admin.get("/admin/map/nodes.geojson").json()["features"]
+             if f["properties"]["role"] == "child"]
+    before = {t["id"]: t["people"] for t in towns}
+    a, b = towns[0]["id"], towns[-1]["id"]
+    with app.state.sessions() as session:
+        user = session.scalars(select(User).where(User.username == "admin")).one()
+        scope = Scope.of(session, user)
+        path_a, path_b = (session.get(OrgNode, t).path for t in (a, b))
+        person = session.scalars(select(Person).where(
+            Person.deleted.is_(False), Person.status == "normal",
+            Person.grid_id.in_(select(OrgNode.id).where(OrgNode.path.startswith(path_a))))
+        ).first()
+        target = session.scalars(select(OrgNode.id).where(
+            OrgNode.level == "grid", OrgNode.path.startswith(path_b))).first()
+        records.update_record(session, scope, user, Person, person.id, {"grid_id": target},
+                              now=NOW)
+        session.commit()
+    after = {f["properties"]["id"]: f["properties"]["people"]
+             for f in admin.get("/admin/map/nodes.geojson").json()["features"]
+             if f["properties"]["role"] == "child"}
+    assert after[a] == before[a] - 1 and after[b] == before[b] + 1
+    assert sum(after.values()) == admin.get("/admin/map/figures.json").json()["totals"]["people"]
