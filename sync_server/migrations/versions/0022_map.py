@@ -1,7 +1,7 @@
 """map: org node boundaries, building and house points, per-node figures
 
 Revision ID: 0022_map
-Revises: 0016_field_guides
+Revises: 0019_imports
 Create Date: 2026-12-04 15:30:00
 """
 from __future__ import annotations
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0022_map"
-down_revision: Union[str, Sequence[str], None] = "0016_field_guides"
+down_revision: Union[str, Sequence[str], None] = "0019_imports"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
