@@ -7,5 +7,4 @@ from __future__ import annotations
 
 from . import (attachment_tables, device_tables, import_tables,  # noqa: F401
                resident_tables, role_tables, setting_tables, snapshot_tables, stats_tables,
-               sync_tables, tables,
-               web_tables)
+               sync_tables, tables, web_tables)

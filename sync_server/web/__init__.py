@@ -8,9 +8,8 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from . import (config, exports, fieldwork, grids, home, hotline, imports, map, notices, oplog,
-               org,
-               people, places, registry, releases, resident, roles, signin, sms, users, wishes,
-               work_stats, workflows)
+               org, people, places, registry, releases, resident, roles, signin, sms, users,
+               wishes, work_stats, workflows)
 from .security import SecurityHeaders, install_redirects
 
 STATIC = Path(__file__).parent / "static"

@@ -1,7 +1,7 @@
 """map: org node boundaries, building and house points, per-node figures
 
 Revision ID: 0022_map
-Revises: 0019_imports
+Revises: 0018_workflows
 Create Date: 2026-12-04 15:30:00
 """
 from __future__ import annotations
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0022_map"
-down_revision: Union[str, Sequence[str], None] = "0019_imports"
+down_revision: Union[str, Sequence[str], None] = "0018_workflows"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
