@@ -274,6 +274,10 @@ MESSAGES: dict[str, str] = {
     "setting_invalid": "{label}应为 {min} 到 {max} 之间的整数",
     # demo county (sync_server/demo)
     "demo_database_populated": "数据库中已有组织架构数据，未生成演示数据；如确需覆盖，请加 --force（将清空全部数据）",
+    # 接诉即办 briefings (sync_server/services/briefings.py)
+    "briefing_kind_invalid": "简报类型不对，请选择周报或月报",
+    "briefing_period_unfinished": "{value} 所在的周期还没有结束，只能生成已结束的周或月的简报",
+    "briefing_scope_invalid": "简报只按县或乡镇生成，您的账号不属于县或乡镇",
 }
 
 
