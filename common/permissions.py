@@ -30,6 +30,7 @@ WEB_PAGES: dict[str, str] = {
     "web:imports": "数据导入",
     "web:workflows": "流程审核",
     "web:briefings": "接诉即办简报",
+    "web:reports": "报表管理",
 }
 
 APP_PAGES: dict[str, str] = {
@@ -53,7 +54,8 @@ SEEDED_ROLES: dict[str, tuple[str, tuple[str, ...]]] = {
                                        "web:registry", "web:sms", "web:qr", "web:work_stats",
                                        "web:op_log", "web:org", "web:users", "web:fieldwork",
                                        "web:hotline", "web:notices", "web:wishes", "web:imports",
-                                       "web:workflows", "web:briefings", *_APP_FIELD)),
+                                       "web:workflows", "web:briefings",
+                                       "web:reports", *_APP_FIELD)),
     "grid_worker": ("网格员", ("web:home", "web:people", "web:grids", "web:registry",
                             "web:qr", "web:hotline", "web:wishes", "web:workflows",
                             *_APP_FIELD)),
