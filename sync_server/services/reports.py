@@ -119,17 +119,26 @@ def define_report(session: Session, scope: Scope, user: User, *, title: str, row
 
 
 def reports_in(session: Session, scope: Scope) -> list[ReportDef]:
-    """Reports defined at or below the user's node, newest first."""
+    """Reports defined at or below the user's node, and those given to a township in it,
+    newest first."""
     if scope.empty:
         return []
+    given = select(ReportSubmission.report_id).where(
+        ReportSubmission.node_path.startswith(scope.path, autoescape=True))
     return list(session.scalars(select(ReportDef).where(
-        ReportDef.node_path.startswith(scope.path, autoescape=True))
+        ReportDef.node_path.startswith(scope.path, autoescape=True) | ReportDef.id.in_(given))
         .order_by(ReportDef.created_at.desc(), ReportDef.id)))
 
 
 def get_report(session: Session, scope: Scope, report_id: str) -> ReportDef:
     row = session.get(ReportDef, report_id)
-    if row is None or not scope.contains_path(row.node_path):
+    if row is None or scope.empty:
+        raise DomainError("not_found")
+    if not scope.contains_path(row.node_path) and session.scalar(
+            select(ReportSubmission.id).where(
+                ReportSubmission.report_id == row.id,
+                ReportSubmission.node_path.startswith(scope.path, autoescape=True)).limit(1)
+    ) is None:
         raise DomainError("not_found")
     return row
 
@@ -349,3 +358,48 @@ def review(session: Session, scope: Scope, user: User, sub: ReportSubmission, *,
     log_operation(session, user=user, action="approve" if approve else "return", now=now,
                   entity="report_submissions", record_id=sub.id, details={"note": sub.note})
     return sub
+
+
+# -- what the definition form offers -------------------------------------------------------------
+def filter_choices(session: Session) -> list[tuple[str, str]]:
+    """("field:value", "label：value label") for every declared people filter's values."""
+    return [(f"{key}:{e.code}", f"{label}：{e.label}") for key, label, d in FILTERS
+            for e in list_entries(session, d)]
+
+
+def ledger_choices(session: Session) -> list[tuple[str, str]]:
+    """("ledger.field", "ledger name·field label") for every number field of a ledger type."""
+    rows = session.execute(select(LedgerType.code, LedgerType.name, LedgerField.code,
+                                  LedgerField.label).join(
+        LedgerField, LedgerField.ledger_type_id == LedgerType.id).where(
+        LedgerType.deleted.is_(False), LedgerField.deleted.is_(False),
+        LedgerField.field_type.in_(NUMBER_FIELDS))
+        .order_by(LedgerType.sort, LedgerType.code, LedgerField.sort, LedgerField.code))
+    return [(f"{t}.{f}", f"{name}·{label}") for t, name, f, label in rows]
+
+
+def columns_from_form(slots: list[dict[str, str]]) -> list[dict[str, Any]]:
+    """The definition form's column slots (label, kind, filter "field:value", ledger
+    "ledger.field") as define_report's columns; untouched slots left out."""
+    out = []
+    for slot in slots:
+        label, kind = slot.get("label", "").strip(), slot.get("kind", "").strip()
+        if not label and not kind:
+            continue
+        col: dict[str, Any] = {"label": label, "kind": kind}
+        if kind == "people" and slot.get("filter"):
+            field, _, value = slot["filter"].partition(":")
+            col |= {"filter_field": field, "filter_value": value}
+        if kind == "ledger_sum":
+            ledger, _, code = (slot.get("ledger") or "").partition(".")
+            col |= {"ledger": ledger, "field": code}
+        out.append(col)
+    return out
+
+
+def townships(session: Session, scope: Scope, report: ReportDef) -> list[OrgNode]:
+    """The townships a report may be given to: below its node, within the user's scope."""
+    return [n for n in session.scalars(select(OrgNode).where(
+        OrgNode.level == "township", OrgNode.deleted.is_(False),
+        OrgNode.path.startswith(report.node_path, autoescape=True)).order_by(OrgNode.path))
+        if scope.contains_path(n.path)]
