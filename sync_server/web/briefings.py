@@ -15,7 +15,8 @@ from ..api.deps import NowDep
 from ..api.errors import status_of
 from ..services import briefings as svc
 from ..services.oplog import shown_time
-from .deps import FormDep, PageSession, WebScopeDep, WebUserDep, page_permission, render
+from .deps import (FormDep, PageSession, WebScopeDep, WebUserDep, errors_of, page_permission,
+                   render)
 from .exports import _attachment
 
 router = APIRouter(prefix="/admin/briefings", include_in_schema=False,
@@ -28,7 +29,7 @@ def _page(request: Request, session: PageSession, scope: WebScopeDep, now: dt.da
     try:
         node_name = svc.briefing_node(session, scope).name
     except DomainError as err:
-        node_name, errors = "", {**(errors or {}), "form": err.message()}
+        node_name, errors = "", {**(errors or {}), **errors_of(err)}
     last_week = svc.last_finished("week", now)
     return render(request, "briefings.html", status_code=status_code, title="接诉即办简报",
                   rows=svc.list_briefings(session, scope), node_name=node_name,
@@ -57,7 +58,7 @@ def generate(request: Request, session: PageSession, signed: WebUserDep, scope: 
         svc.generate_for(session, scope, signed.user, kind=values["kind"], day=day, now=now)
     except DomainError as err:
         return _page(request, session, scope, now, values=values,
-                     errors={err.field or "form": err.message()}, status_code=status_of(err))
+                     errors=errors_of(err), status_code=status_of(err))
     return RedirectResponse("/admin/briefings", status_code=303)
 
 

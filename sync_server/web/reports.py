@@ -10,25 +10,18 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from common.errors import DomainError, ValidationErrors
+from common.errors import DomainError
 
 from ..api.deps import NowDep
 from ..api.errors import status_of
 from ..services import reports as svc
-from .deps import FormDep, PageSession, WebScopeDep, WebUserDep, page_permission, render
+from .deps import (FormDep, PageSession, WebScopeDep, WebUserDep, errors_of, page_permission,
+                   render)
 from .exports import XLSX, _attachment
 
 router = APIRouter(prefix="/admin/reports", include_in_schema=False,
                    dependencies=[page_permission("web:reports")])
 SLOTS = 8
-
-
-def _errors(err: DomainError) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for e in err.errors if isinstance(err, ValidationErrors) else [err]:
-        key = e.field or "form"
-        out[key] = "；".join(x for x in (out.get(key), e.message()) if x)
-    return out
 
 
 def _list_page(request: Request, session: PageSession, scope: WebScopeDep, *,
@@ -62,7 +55,7 @@ def define(request: Request, session: PageSession, signed: WebUserDep, scope: We
                                 row_level=values["row_level"],
                                 columns=svc.columns_from_form(slots), now=now)
     except DomainError as err:
-        return _list_page(request, session, scope, values=values, errors=_errors(err),
+        return _list_page(request, session, scope, values=values, errors=errors_of(err),
                           status_code=status_of(err))
     return RedirectResponse(f"/admin/reports/{row.id}", status_code=303)
 
@@ -100,7 +93,7 @@ def assign(request: Request, report_id: str, session: PageSession, signed: WebUs
                    township_ids=[str(x) for x in form.getlist("townships")][:200],
                    period=period, now=now)
     except DomainError as err:
-        return _report_page(request, session, scope, signed, report_id, errors=_errors(err),
+        return _report_page(request, session, scope, signed, report_id, errors=errors_of(err),
                             status_code=status_of(err))
     return RedirectResponse(f"/admin/reports/{report.id}?period={period.strip().upper()}",
                             status_code=303)
@@ -152,7 +145,7 @@ def fill(request: Request, submission_id: str, session: PageSession, signed: Web
         svc.fill(session, scope, signed.user, sub, raw, submit=form.get("action") == "submit",
                  now=now)
     except DomainError as err:
-        return _fill_page(request, session, scope, submission_id, raw=raw, errors=_errors(err),
+        return _fill_page(request, session, scope, submission_id, raw=raw, errors=errors_of(err),
                           status_code=status_of(err))
     return RedirectResponse(f"/admin/reports/submissions/{sub.id}", status_code=303)
 
@@ -166,6 +159,6 @@ def review(request: Request, submission_id: str, session: PageSession, signed: W
                    note=str(form.get("note") or "")[:200], now=now)
     except DomainError as err:
         return _report_page(request, session, scope, signed, sub.report_id,
-                            period=sub.period, errors=_errors(err), status_code=status_of(err))
+                            period=sub.period, errors=errors_of(err), status_code=status_of(err))
     return RedirectResponse(f"/admin/reports/{sub.report_id}?period={sub.period}",
                             status_code=303)
