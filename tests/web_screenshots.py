@@ -145,7 +145,8 @@ def main(argv: list[str] | None = None) -> int:
                                        ("workflows", "/admin/workflows"),
                                        ("workflows-claim", "/admin/workflows/claim"),
                                        ("workflows-moves", "/admin/workflows/moves"),
-                                       ("briefings", "/admin/briefings")):
+                                       ("briefings", "/admin/briefings"),
+                                       ("reports", "/admin/reports")):
                         page.goto(served.url + path)
                         page.locator("h1").wait_for()
                         page.screenshot(path=OUT / f"{name}-{size}.png")
