@@ -125,8 +125,9 @@ def compute(session: Session, node: OrgNode, kind: str, start: dt.date) -> dict[
 
     events = session.scalars(select(Event).where(
         scope.condition(Event), Event.deleted.is_(False), Event.reported_at < end,
-        (Event.closed_at.is_(None)) | (Event.closed_at >= begin)
-        | (Event.due_at.is_not(None) & (Event.due_at < end)))
+        # received, closed or overdue in the period: reported in it, closed in it or after it,
+        # or still open (an event closed before the period counts for none of them)
+        (Event.reported_at >= begin) | (Event.closed_at >= begin) | Event.closed_at.is_(None))
         .order_by(Event.id)).all()
     received = [e for e in events if e.reported_at >= begin]
     closed = [e for e in events if e.closed_at is not None and begin <= e.closed_at < end]
