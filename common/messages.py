@@ -284,6 +284,20 @@ MESSAGES: dict[str, str] = {
     "boundary_self_intersecting": "边界线自相交（画成了“8”字形等），请修正后再导入",
     "boundary_outside_parent": "边界超出了上级“{parent}”的范围",
     "boundary_overlaps": "边界与同级的“{names}”重叠",
+    # 接诉即办 briefings (sync_server/services/briefings.py)
+    "briefing_kind_invalid": "简报类型不对，请选择周报或月报",
+    "briefing_period_unfinished": "{value} 所在的周期还没有结束，只能生成已结束的周或月的简报",
+    "briefing_scope_invalid": "简报只按县或乡镇生成，您的账号不属于县或乡镇",
+    # report manager (sync_server/services/reports.py)
+    "report_no_columns": "报表至少要有一列",
+    "report_too_many_columns": "报表最多 {max} 列",
+    "report_filter_unknown": "第 {column} 列的筛选条件“{value}”不存在，请从列表中选择",
+    "report_ledger_field_invalid": "第 {column} 列：台账字段“{value}”不存在或不是数字字段",
+    "report_period_invalid": "报表周期 {value} 不对：按月填 2026-11，按季度填 2026-Q4",
+    "report_no_townships": "请至少选择一个乡镇",
+    "report_not_fillable": "该报表当前状态为“{status}”，不能再修改或上报",
+    "report_not_reviewable": "只有已上报的报表可以审核，当前状态为“{status}”",
+    "report_value_invalid": "“{row}”的“{column}”应填写数字，现在是“{value}”",
 }
 
 

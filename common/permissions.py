@@ -31,6 +31,8 @@ WEB_PAGES: dict[str, str] = {
     "web:workflows": "流程审核",
     "web:map": "态势一张图",
     "web:map_edit": "区域边界编辑",
+    "web:briefings": "接诉即办简报",
+    "web:reports": "报表管理",
 }
 
 APP_PAGES: dict[str, str] = {
@@ -55,7 +57,7 @@ SEEDED_ROLES: dict[str, tuple[str, tuple[str, ...]]] = {
                                        "web:op_log", "web:org", "web:users", "web:fieldwork",
                                        "web:hotline", "web:notices", "web:wishes", "web:imports",
                                        "web:workflows", "web:map", "web:map_edit",
-                                       *_APP_FIELD)),
+                                       "web:briefings", "web:reports", *_APP_FIELD)),
     "grid_worker": ("网格员", ("web:home", "web:people", "web:grids", "web:registry",
                             "web:qr", "web:hotline", "web:wishes", "web:workflows",
                             "web:map", *_APP_FIELD)),

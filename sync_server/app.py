@@ -17,6 +17,7 @@ from .api.routes import (admin, attachments, auth, bundles, devices, dictionarie
                          ledger_admin, open311, records, releases, sms, snapshots, sync,
                          workflows)
 from .db.engine import make_engine, make_session_factory, unit_of_work
+from .services import briefings
 from .services.attachments import AttachmentFiles, purge_abandoned
 from .services.collections import make_due_tasks, monthly_running
 from .services.sms import gateway_for
@@ -42,7 +43,8 @@ async def _housekeeping(app: FastAPI) -> None:
     """What a server left running must do by itself: delete uploads abandoned for two weeks
     (a laptop that never came back must not fill the disk), make a new month's tasks of
     the monthly data collections, and propose the conversion of floating residents who
-    have lived here the county's period (services/workflows.py)."""
+    have lived here the county's period (services/workflows.py), and make (and push) the
+    last finished week's and month's 接诉即办 briefings (services/briefings.py)."""
     settings: Settings = app.state.settings
     while True:
         try:
@@ -59,10 +61,23 @@ async def _housekeeping(app: FastAPI) -> None:
             proposed = await asyncio.to_thread(_propose_conversions, app)
             if proposed:
                 log.info("housekeeping: proposed %d floating-population conversions", proposed)
+            made = await asyncio.to_thread(_briefings, app)
+            if made:
+                log.info("housekeeping: made %d briefings", made)
         except Exception:  # noqa: BLE001 - the loop's boundary: a failed chore is logged and
             # tried again next round; it must not stop the server
             log.exception("housekeeping failed")
         await asyncio.sleep(settings.housekeeping_seconds)
+
+
+def _briefings(app: FastAPI) -> int:
+    now = app.state.clock()
+    with unit_of_work(app.state.sessions, write=False) as session:
+        if not briefings.missing(session, now=now):
+            return 0  # no write lock taken for nothing
+    with unit_of_work(app.state.sessions) as session:
+        return briefings.make_due(session, app.state.sms_gateway,
+                                  settings=app.state.settings, now=now)
 
 
 def _collection_tasks(app: FastAPI) -> int:

@@ -69,6 +69,11 @@ class Settings(BaseSettings):
     # http://10.0.0.5/tiles/{z}/{x}/{y}.png. Empty: boundaries and points on a plain background.
     map_tile_url: str = ""
     exports_dir: Path | None = None
+    # 接诉即办 briefings (services/briefings.py): the console's address as recipients reach it
+    # (the link in the SMS notice), and the usernames (comma-separated) that get the notice of
+    # their own county's or township's briefing when housekeeping makes it.
+    console_url: str = "http://127.0.0.1:8000"
+    briefing_recipients: str = ""
 
     @model_validator(mode="after")
     def _default_releases_dir(self) -> "Settings":

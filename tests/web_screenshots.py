@@ -164,7 +164,9 @@ def main(argv: list[str] | None = None) -> int:
                                        ("cadres", "/admin/fieldwork/cadres"),
                                        ("workflows", "/admin/workflows"),
                                        ("workflows-claim", "/admin/workflows/claim"),
-                                       ("workflows-moves", "/admin/workflows/moves")):
+                                       ("workflows-moves", "/admin/workflows/moves"),
+                                       ("briefings", "/admin/briefings"),
+                                       ("reports", "/admin/reports")):
                         page.goto(served.url + path)
                         page.locator("h1").wait_for()
                         page.screenshot(path=OUT / f"{name}-{size}.png")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import (JSON, BigInteger, Boolean, DateTime, ForeignKey, Integer, MetaData, String,
-                        UniqueConstraint)
+from sqlalchemy import (JSON, BigInteger, Boolean, Date, DateTime, ForeignKey, Integer, MetaData,
+                        String, UniqueConstraint)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from common.schema.base import NAMING
@@ -166,3 +166,58 @@ class SmsMessage(ServerBase):
     gateway_id: Mapped[str | None] = mapped_column(String(64))
     sent_by: Mapped[str | None] = mapped_column(String(36), index=True)
     scope_path: Mapped[str | None] = mapped_column(String(400), index=True)
+
+
+class Briefing(ServerBase):
+    """A 接诉即办 briefing (简报) of one org node (the county or a township) for one finished
+    week or month: its figures as computed from the events; the PDF is drawn from them
+    (services/briefings.py), so the same period always gives the same document. `pushed_at`:
+    when its notice went out by SMS to the configured recipients (housekeeping)."""
+
+    __tablename__ = "briefings"
+    __table_args__ = (UniqueConstraint("node_id", "kind", "period_start"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    node_id: Mapped[str] = mapped_column(String(36), index=True)
+    node_path: Mapped[str] = mapped_column(String(400), index=True)
+    kind: Mapped[str] = mapped_column(String(8))  # week | month
+    period_start: Mapped[dt.date] = mapped_column(Date)
+    figures: Mapped[dict[str, Any]] = mapped_column(JSON)
+    generated_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    generated_by: Mapped[str | None] = mapped_column(String(36))
+    pushed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class ReportDef(ServerBase):
+    """A report an admin designed (报表管理, services/reports.py): its rows are the org nodes of
+    `row_level` below the definer's node; `columns`: [{key, label, kind, ...}]."""
+
+    __tablename__ = "report_defs"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    title: Mapped[str] = mapped_column(String(100))
+    row_level: Mapped[str] = mapped_column(String(16))
+    columns: Mapped[list[Any]] = mapped_column(JSON)
+    node_id: Mapped[str] = mapped_column(String(36))
+    node_path: Mapped[str] = mapped_column(String(400), index=True)
+    created_by: Mapped[str] = mapped_column(String(36))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+class ReportSubmission(ServerBase):
+    """One township's share of a report for one period ("2026-11", "2026-Q4"): the free columns
+    it fills (`values`: {row node id: {column key: number}}), submitted, approved or returned."""
+
+    __tablename__ = "report_submissions"
+    __table_args__ = (UniqueConstraint("report_id", "node_id", "period"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    report_id: Mapped[str] = mapped_column(String(36), index=True)
+    node_id: Mapped[str] = mapped_column(String(36))
+    node_path: Mapped[str] = mapped_column(String(400), index=True)
+    period: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))  # assigned | submitted | approved | returned
+    values: Mapped[dict[str, Any]] = mapped_column(JSON)
+    note: Mapped[str | None] = mapped_column(String(200))
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    updated_by: Mapped[str | None] = mapped_column(String(36))

@@ -7,9 +7,9 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from . import (config, exports, fieldwork, grids, home, hotline, imports, map, notices, oplog,
-               org, people, places, registry, releases, resident, roles, signin, sms, users,
-               wishes, work_stats, workflows)
+from . import (briefings, config, exports, fieldwork, grids, home, hotline, imports, map,
+               notices, oplog, org, people, places, registry, releases, reports, resident, roles,
+               signin, sms, users, wishes, work_stats, workflows)
 from .security import SecurityHeaders, install_redirects
 
 STATIC = Path(__file__).parent / "static"
@@ -18,7 +18,7 @@ ROUTERS = (signin.router, home.router, people.router, exports.router, grids.rout
            registry.router, sms.router, releases.router, oplog.router, work_stats.router,
            config.router, users.router, org.router, roles.router, places.router,
            fieldwork.router, resident.router, hotline.router, notices.router, wishes.router,
-           imports.router, workflows.router, map.router)
+           imports.router, workflows.router, map.router, briefings.router, reports.router)
 
 
 def page_paths() -> list[str]:
