@@ -46,6 +46,10 @@ class _Busy(_Retryable):
 
 
 MAX_RETRY_AFTER = 60.0
+KEEP_ALIVE = 240.0
+"""Seconds an idle connection is kept for the next request (httpx's default is 5 s): a new
+TCP (and TLS) connection costs several round trips on 2G. Shorter than the server's own
+keep-alive (settings.keep_alive_seconds), so the client never reuses one the server closed."""
 _backoff = wait_exponential(multiplier=0.5, max=8)
 
 
@@ -80,6 +84,7 @@ class HttpSyncTransport:
         self.base = server_url.rstrip("/")
         self.attempts = attempts
         self.client = client or httpx.Client(timeout=httpx.Timeout(timeout, connect=15.0),
+                                             limits=httpx.Limits(keepalive_expiry=KEEP_ALIVE),
                                              headers={"User-Agent": "yzb-desktop"})
 
     def close(self) -> None:
