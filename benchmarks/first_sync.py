@@ -34,8 +34,9 @@ import zstandard
 
 from benchmarks.sync_data import PASSWORD, build, free_port, start_server
 from common.sync import hlc
-from common.sync.codec import pack, unpack
-from common.sync.messages import MEDIA_TYPE, Change, PullRequest, PushRequest, SyncRequest
+from common.sync.codec import expand_columnar, pack, unpack
+from common.sync.messages import (MEDIA_TYPE, PROTOCOL_HEADER, PROTOCOL_VERSION,
+                                  SCHEMA_VERSION, Change, PullRequest, PushRequest, SyncRequest)
 
 SECRET = "bench-secret-" + "y" * 40
 
@@ -66,7 +67,8 @@ async def _send(client: httpx.AsyncClient, method: str, url: str, out: dict,
 
 async def onboard(client: httpx.AsyncClient, base: str, token: str, out: dict) -> None:
     """One device's first sync: request the snapshot, wait, fetch every batch."""
-    headers = {"Authorization": f"Bearer {token}"}
+    headers = {"Authorization": f"Bearer {token}",
+               PROTOCOL_HEADER: f"{PROTOCOL_VERSION}.{SCHEMA_VERSION}"}
     try:
         r = await _send(client, "POST", base + "/api/sync/snapshots", out, headers=headers)
         manifest = r.json()
@@ -188,7 +190,7 @@ def client_apply(files: list[Path], folder: Path) -> dict:
     cpu = time.process_time()
     for path in files:
         t0 = time.perf_counter()
-        pull = PullResponse.model_validate(unpack(path.read_bytes(), 1 << 30))
+        pull = PullResponse.model_validate(expand_columnar(unpack(path.read_bytes(), 1 << 30)))
         t1 = time.perf_counter()
         with Session(engine) as s:
             s.begin()
