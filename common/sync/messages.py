@@ -142,6 +142,16 @@ class SyncRequest(BaseModel):
     """The device's local log lines not yet sent (reveals, exports); stored idempotently."""
 
 
+def wire_form(message: BaseModel) -> dict[str, Any]:
+    """A request's or answer's JSON for the wire: fields at their defaults left out (the other
+    side's model fills them in), except the versions, which are always stated."""
+    out = message.model_dump(mode="json", exclude_defaults=True)
+    for name in ("protocol", "schema_version", "client_version"):
+        if name in type(message).model_fields:
+            out[name] = getattr(message, name)
+    return out
+
+
 class SyncResponse(BaseModel):
     protocol: int = PROTOCOL_VERSION
     schema_version: int = SCHEMA_VERSION
@@ -159,5 +169,5 @@ __all__ = [
     "PROTOCOL_VERSION", "MIN_PROTOCOL_VERSION", "SCHEMA_VERSION", "MIN_SCHEMA_VERSION",
     "MEDIA_TYPE", "PROTOCOL_HEADER", "CONFLICTS", "Change", "PushRequest", "Ack", "PushResponse", "PullRequest",
     "EntityRows", "ConflictWire", "PullResponse", "SyncRequest", "SyncResponse",
-    "LocalLogEntry", "MAX_LOCAL_LOG",
+    "LocalLogEntry", "MAX_LOCAL_LOG", "wire_form",
 ]
