@@ -106,11 +106,13 @@ def token_claims(token: str, settings: Settings) -> dict[str, Any] | None:
         text, mac = token[:size], token[size:]
         try:
             body = base64.urlsafe_b64decode(text[len(COMPACT):] + "=")
-            given = base64.urlsafe_b64decode(mac + "==")
             user, device, iat, exp, gen = _LAYOUT.unpack(body)
         except (ValueError, struct.error):
             return None
-        if not hmac.compare_digest(given, _mac(text, settings)):
+        # Compared as text in the one canonical encoding: base64's last character also has
+        # bits that decoding ignores, and a changed character must never pass.
+        if text != COMPACT + _b64(body) \
+                or not hmac.compare_digest(mac.encode(), _b64(_mac(text, settings)).encode()):
             return None
         claims: dict[str, Any] = {"sub": str(uuid.UUID(bytes=user)), "iat": iat, "exp": exp,
                                   "gen": gen, "typ": "access"}
