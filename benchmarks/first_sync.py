@@ -34,8 +34,9 @@ import zstandard
 
 from benchmarks.sync_data import PASSWORD, build, free_port, start_server
 from common.sync import hlc
-from common.sync.codec import pack, unpack
-from common.sync.messages import MEDIA_TYPE, Change, PullRequest, PushRequest, SyncRequest
+from common.sync.codec import expand_columnar, pack, unpack
+from common.sync.messages import (MEDIA_TYPE, PROTOCOL_HEADER, PROTOCOL_VERSION,
+                                  SCHEMA_VERSION, Change, PullRequest, PushRequest, SyncRequest)
 
 SECRET = "bench-secret-" + "y" * 40
 
@@ -66,7 +67,8 @@ async def _send(client: httpx.AsyncClient, method: str, url: str, out: dict,
 
 async def onboard(client: httpx.AsyncClient, base: str, token: str, out: dict) -> None:
     """One device's first sync: request the snapshot, wait, fetch every batch."""
-    headers = {"Authorization": f"Bearer {token}"}
+    headers = {"Authorization": f"Bearer {token}",
+               PROTOCOL_HEADER: f"{PROTOCOL_VERSION}.{SCHEMA_VERSION}"}
     try:
         r = await _send(client, "POST", base + "/api/sync/snapshots", out, headers=headers)
         manifest = r.json()
@@ -188,7 +190,7 @@ def client_apply(files: list[Path], folder: Path) -> dict:
     cpu = time.process_time()
     for path in files:
         t0 = time.perf_counter()
-        pull = PullResponse.model_validate(unpack(path.read_bytes(), 1 << 30))
+        pull = PullResponse.model_validate(expand_columnar(unpack(path.read_bytes(), 1 << 30)))
         t1 = time.perf_counter()
         with Session(engine) as s:
             s.begin()
@@ -198,13 +200,23 @@ def client_apply(files: list[Path], folder: Path) -> dict:
         t3 = time.perf_counter()
         decode, apply, commit = decode + t1 - t0, apply + t2 - t1, commit + t3 - t2
     cpu = time.process_time() - cpu
+    import resource
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
     size = (folder / "client.db").stat().st_size
     engine.dispose()
     (folder / "client.db").unlink()
     return {"client_decode_s": round(decode, 2), "client_apply_s": round(apply, 2),
             "client_commit_s": round(commit, 2),
             "client_total_s": round(decode + apply + commit, 2), "client_cpu_s": round(cpu, 2),
-            "client_db_mb": round(size / 1e6, 1)}
+            "client_db_mb": round(size / 1e6, 1), "client_peak_rss_mb": round(peak, 1)}
+
+
+def client_apply_apart(files: list[Path], folder: Path) -> dict:
+    """`client_apply` in a fresh process (spawned, not forked), so its peak memory is the
+    client's own: the interpreter, the client's modules and the first sync."""
+    import multiprocessing
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        return pool.apply(client_apply, (files, folder))
 
 
 def township(scale: float = 1.0, runs: int = 3, county: bool = False) -> dict:
@@ -270,7 +282,7 @@ def township(scale: float = 1.0, runs: int = 3, county: bool = False) -> dict:
     one_same = len(zstandard.ZstdCompressor(level=LEVEL).compress(raw))
     one_19 = len(zstandard.ZstdCompressor(level=19).compress(raw))
     engine.dispose()
-    client = client_apply(files, folder)
+    client = client_apply_apart(files, folder)
     shutil.rmtree(folder, ignore_errors=True)
     return {"scale": scale, "generate_s": round(generated, 1), "township": town.name,
             "people": sizes[town.id], "rows": row.rows, "batches": row.batches,

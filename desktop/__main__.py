@@ -96,7 +96,6 @@ def _sync(args: argparse.Namespace) -> int:
     from desktop.services.sync import SyncService
     from desktop.storage import profiles
     from desktop.storage.changes import sync_state
-    from desktop.storage.outbox import pending_count
 
     password = os.environ.get(args.password_env) or getpass.getpass("密码: ")
     name = args.profile or args.user
@@ -114,18 +113,24 @@ def _sync(args: argparse.Namespace) -> int:
     transport = HttpSyncTransport(server)
     device_id = profile.device_id() if profile is not None else str(uuid.uuid4())
     print(f"服务器 {server}  账号 {args.user}  本机目录 {name}")
-    try:
-        answer = transport.login(args.user, password, device_id=device_id)
-    except DomainError as err:
-        if err.code == "device_revoked" and profile is not None:
-            from desktop.services.revocation import wipe_profile
-            wipe_profile(profile.path, now=profiles.utcnow(), engine=profile.engine)
-            raise DomainError("device_revoked", wiped=True) from err
-        if err.code == "server_unreachable" and profile is not None and args.offline_ok:
-            with Session(profile.engine) as s:
-                print(f"离线：{pending_count(s)} 条修改等待上传")
-            return 0
-        raise
+    reuse = False
+    if profile is not None:  # a token kept from the last sync is used as it is: no sign-in
+        with Session(profile.engine) as s:
+            state = sync_state(s)
+            reuse = bool(state.access_token and state.device_id and state.server_url == server
+                         and getattr(profile, "username", args.user) == args.user)
+    answer: dict[str, Any] = {}
+    if not reuse:
+        try:
+            answer = transport.login(args.user, password, device_id=device_id)
+        except DomainError as err:
+            if err.code == "device_revoked" and profile is not None:
+                from desktop.services.revocation import wipe_profile
+                wipe_profile(profile.path, now=profiles.utcnow(), engine=profile.engine)
+                raise DomainError("device_revoked", wiped=True) from err
+            if err.code == "server_unreachable" and profile is not None and args.offline_ok:
+                return _offline(profile)
+            raise
     if profile is None:
         user: dict[str, Any] = answer.get("user") or {}
         profile = profiles.create_profile(
@@ -133,26 +138,42 @@ def _sync(args: argparse.Namespace) -> int:
             display_name=user.get("display_name"), role=user.get("role"),
             scope_node_id=user.get("scope_node_id"))
         print("已创建本机加密数据")
+    # An expired kept token is renewed inside the sync (refresh token, else the password).
     service = SyncService(profile, transport, password=password, on_progress=_print)
-    service.store_tokens(answer)
-    with Session(profile.engine) as s, s.begin():
-        sync_state(s).server_url = server
-        sync_state(s).device_id = device_id  # the id the tokens were issued to
-    try:  # the key for USB sync bundles, kept for when there is no signal (services/bundles.py)
-        from desktop.services.bundles import refresh_bundle_key
-        refresh_bundle_key(profile.engine, transport, answer["access_token"],
-                           now=profiles.utcnow())
-    except DomainError as err:
-        if err.code == "device_revoked":
-            raise
+    if not reuse:
+        service.store_tokens(answer)
+        with Session(profile.engine) as s, s.begin():
+            sync_state(s).server_url = server
+            sync_state(s).device_id = device_id  # the id the tokens were issued to
+        try:  # the key for USB sync bundles, kept for when there is no signal
+            from desktop.services.bundles import refresh_bundle_key
+            refresh_bundle_key(profile.engine, transport, answer["access_token"],
+                               now=profiles.utcnow())
+        except DomainError as err:
+            if err.code == "device_revoked":
+                raise
     try:
         result = service.sync_now()
+        if reuse:  # the bundle key is fetched only when this device has none
+            from desktop.services.bundles import keep_key
+            keep_key(service)
+    except DomainError as err:
+        if err.code == "server_unreachable" and args.offline_ok:
+            return _offline(profile)
+        raise
     finally:
         transport.close()
     print(f"完成：{result.text()}，共 {result.exchanges} 次往返")
     if result.refused:
         print(f"注意：{result.refused} 条修改被服务器拒绝，已隔离保存，请在客户端查看原因")
     profile.close()
+    return 0
+
+
+def _offline(profile: Any) -> int:
+    from desktop.storage.outbox import pending_count
+    with Session(profile.engine) as s:
+        print(f"离线：{pending_count(s)} 条修改等待上传")
     return 0
 
 

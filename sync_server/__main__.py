@@ -44,7 +44,8 @@ def main(argv: list[str] | None = None) -> int:
     import uvicorn
 
     from .app import create_app
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info",
+                timeout_keep_alive=settings.keep_alive_seconds, server_header=False)
     return 0
 
 

@@ -56,6 +56,11 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(default=10, ge=1)
     db_max_overflow: int = Field(default=10, ge=0)
     sync_db_slots: int = Field(default=4, ge=1)
+    # How long an idle kept-alive connection stays open (uvicorn's default is 5 s): a 2G link
+    # takes longer than that between the parts of one sync, and every reconnect costs a TCP
+    # (and TLS) handshake of several round trips, so a device keeps one connection for a
+    # whole sync and for the next one a few minutes later.
+    keep_alive_seconds: int = Field(default=300, ge=1)
     # Web console sessions: signed out after this many idle minutes, and after this many hours
     # whatever happens.
     web_idle_minutes: int = Field(default=30, ge=1)

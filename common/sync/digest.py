@@ -36,12 +36,32 @@ def fold(pairs: Iterable[tuple[str, int]]) -> tuple[int, str]:
     return count, f"{acc:016x}"
 
 
+ALL = "*"
+"""The key of a digest folded over every entity (`combined`)."""
+
+
+def combined(digest: dict[str, tuple[int, str]]) -> dict[str, tuple[int, str]]:
+    """One (count, xor-hash) over every entity: what a device sends with a sync (a few bytes
+    instead of one pair per entity); a mismatch then names no entity, and the copy is rebuilt
+    whole either way."""
+    count, acc = 0, 0
+    for name, (n, value) in digest.items():
+        if name != ALL:
+            count, acc = count + int(n), acc ^ int(value, 16)
+    return {ALL: (count, f"{acc:016x}")}
+
+
 def differences(mine: dict[str, tuple[int, str]],
                 theirs: dict[str, tuple[int, str]]) -> list[str]:
-    """Entities whose digest differs (an entity missing on one side counts as empty)."""
+    """Entities whose digest differs (an entity missing on one side counts as empty); when
+    either side is `combined`, the folded digests are compared (`*` when they differ)."""
+    if ALL in mine or ALL in theirs:
+        a = mine if ALL in mine else combined(mine)
+        b = theirs if ALL in theirs else combined(theirs)
+        return [] if tuple(a[ALL]) == tuple(b[ALL]) else [ALL]
     empty = (0, f"{0:016x}")
     return sorted(name for name in set(mine) | set(theirs)
                   if tuple(mine.get(name, empty)) != tuple(theirs.get(name, empty)))
 
 
-__all__ = ["Verify", "record_hash", "fold", "differences"]
+__all__ = ["Verify", "record_hash", "fold", "differences", "combined", "ALL"]

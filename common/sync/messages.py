@@ -13,15 +13,19 @@ from pydantic import BaseModel, Field
 from ..version import APP_VERSION
 from .digest import Verify
 
-PROTOCOL_VERSION = 1
-"""Bumped when the messages change shape."""
-MIN_PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2
+"""Bumped when the messages change shape (2: snapshot batches in the column-wise form,
+codec.columnar; compact access tokens)."""
+MIN_PROTOCOL_VERSION = 2
 """The oldest client protocol the server still speaks; older clients are told to update."""
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 """Bumped when a synced entity gains or loses a field; older clients are told to update."""
-MIN_SCHEMA_VERSION = 1
+MIN_SCHEMA_VERSION = 2
 
 MEDIA_TYPE = "application/vnd.yzb.sync+zstd"
+PROTOCOL_HEADER = "X-Sync-Protocol"
+"""Requests without a sync body (snapshots) state the client's protocol and schema here, as
+"<protocol>.<schema>"; a missing header is protocol 1."""
 MAX_REV = 2**62
 """Revs and cursors fit a signed 64-bit column; a larger number is not a cursor."""
 CONFLICTS = "_conflicts"
@@ -138,6 +142,16 @@ class SyncRequest(BaseModel):
     """The device's local log lines not yet sent (reveals, exports); stored idempotently."""
 
 
+def wire_form(message: BaseModel) -> dict[str, Any]:
+    """A request's or answer's JSON for the wire: fields at their defaults left out (the other
+    side's model fills them in), except the versions, which are always stated."""
+    out = message.model_dump(mode="json", exclude_defaults=True)
+    for name in ("protocol", "schema_version", "client_version"):
+        if name in type(message).model_fields:
+            out[name] = getattr(message, name)
+    return out
+
+
 class SyncResponse(BaseModel):
     protocol: int = PROTOCOL_VERSION
     schema_version: int = SCHEMA_VERSION
@@ -153,7 +167,7 @@ class SyncResponse(BaseModel):
 
 __all__ = [
     "PROTOCOL_VERSION", "MIN_PROTOCOL_VERSION", "SCHEMA_VERSION", "MIN_SCHEMA_VERSION",
-    "MEDIA_TYPE", "CONFLICTS", "Change", "PushRequest", "Ack", "PushResponse", "PullRequest",
+    "MEDIA_TYPE", "PROTOCOL_HEADER", "CONFLICTS", "Change", "PushRequest", "Ack", "PushResponse", "PullRequest",
     "EntityRows", "ConflictWire", "PullResponse", "SyncRequest", "SyncResponse",
-    "LocalLogEntry", "MAX_LOCAL_LOG",
+    "LocalLogEntry", "MAX_LOCAL_LOG", "wire_form",
 ]

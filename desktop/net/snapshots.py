@@ -7,8 +7,8 @@ from typing import Any
 import httpx
 
 from common.errors import DomainError
-from common.sync.codec import unpack
-from common.sync.messages import PullResponse
+from common.sync.codec import expand_columnar, unpack
+from common.sync.messages import PROTOCOL_HEADER, PROTOCOL_VERSION, SCHEMA_VERSION, PullResponse
 
 from .sync import refusal
 
@@ -24,7 +24,9 @@ class SnapshotClient:
                  timeout: float = 60.0) -> None:
         self.base = base.rstrip("/")
         self.client = client or httpx.Client(timeout=httpx.Timeout(timeout, connect=15.0))
-        self.headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self.headers = {PROTOCOL_HEADER: f"{PROTOCOL_VERSION}.{SCHEMA_VERSION}"}
+        if token:
+            self.headers["Authorization"] = f"Bearer {token}"
 
     def request(self, wait: float = WAIT_SECONDS) -> dict[str, Any]:
         """The manifest (status 'ready' with `batches`) or progress ('preparing'); the server
@@ -37,7 +39,8 @@ class SnapshotClient:
     def batch(self, snapshot_id: str, index: int) -> tuple[PullResponse, int]:
         """One batch and its size on the wire."""
         resp = self._send("GET", f"/api/sync/snapshots/{snapshot_id}/{int(index)}")
-        return PullResponse.model_validate(unpack(resp.content, MAX_BATCH)), len(resp.content)
+        pull = expand_columnar(unpack(resp.content, MAX_BATCH))
+        return PullResponse.model_validate(pull), len(resp.content)
 
     def _json(self, method: str, path: str, wait: float = 0) -> dict[str, Any]:
         return self._send(method, path, {"wait": wait} if wait else None).json()

@@ -20,7 +20,7 @@ from tenacity import (RetryCallState, retry, retry_if_exception_type, stop_after
 
 from common.errors import DomainError
 from common.sync.codec import pack, unpack
-from common.sync.messages import MEDIA_TYPE, SyncRequest, SyncResponse
+from common.sync.messages import MEDIA_TYPE, SyncRequest, SyncResponse, wire_form
 
 
 class SyncTransport(Protocol):
@@ -46,6 +46,10 @@ class _Busy(_Retryable):
 
 
 MAX_RETRY_AFTER = 60.0
+KEEP_ALIVE = 240.0
+"""Seconds an idle connection is kept for the next request (httpx's default is 5 s): a new
+TCP (and TLS) connection costs several round trips on 2G. Shorter than the server's own
+keep-alive (settings.keep_alive_seconds), so the client never reuses one the server closed."""
 _backoff = wait_exponential(multiplier=0.5, max=8)
 
 
@@ -80,14 +84,21 @@ class HttpSyncTransport:
         self.base = server_url.rstrip("/")
         self.attempts = attempts
         self.client = client or httpx.Client(timeout=httpx.Timeout(timeout, connect=15.0),
+                                             limits=httpx.Limits(keepalive_expiry=KEEP_ALIVE),
                                              headers={"User-Agent": "yzb-desktop"})
+        if client is None:
+            # Every byte of a request's header crosses the link with each sync: leave out what
+            # this protocol does not use (answers are never content-encoded; HTTP/1.1 keeps
+            # the connection alive without asking).
+            for name in ("Accept", "Accept-Encoding", "Connection"):
+                self.client.headers.pop(name, None)
 
     def close(self) -> None:
         self.client.close()
 
     def exchange(self, request: SyncRequest, token: str | None) -> SyncResponse:
-        body = pack(request.model_dump(mode="json"), level=6)
-        headers = {"Content-Type": MEDIA_TYPE, "Accept-Encoding": "identity"}
+        body = pack(wire_form(request), level=6)
+        headers = {"Content-Type": MEDIA_TYPE}
         if token:
             headers["Authorization"] = f"Bearer {token}"
         resp = self._post("/api/sync", content=body, headers=headers)

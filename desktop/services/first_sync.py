@@ -1,8 +1,8 @@
 """The first sync of a new profile from a prepared snapshot (docs/SYNC.md, Large first syncs).
 
 A device whose cursor is 0 asks the server for its scope's snapshot, waits while it is prepared
-(progress from the server), then downloads the batches one by one, each applied in one local
-transaction with its end cursor: a cut connection costs at most the batch in flight, and the next
+(progress from the server), then downloads the batches one by one (the next on its way while
+one is written), each applied in one local transaction with its end cursor: a cut connection costs at most the batch in flight, and the next
 attempt resumes at the first batch past the device's cursor. The ordinary incremental pull then
 continues from the snapshot's rev. Unsent local changes are laid over the rows as usual.
 """
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -94,24 +95,37 @@ def first_sync(engine: Any, client: SnapshotClient, *, now: Callable[[], dt.date
     report.batches = len(batches)
     with reads() as s:
         cursor = sync_state(s).cursor or 0
-    for batch in batches:
-        if batch["cursor"] <= cursor:
-            report.skipped += 1  # applied before the connection was cut
-            continue
-        pull, size = client.batch(report.snapshot_id, batch["index"])
+    todo = [b for b in batches if b["cursor"] > cursor]
+    report.skipped = len(batches) - len(todo)  # applied before the connection was cut
+    # While one batch is written locally the next is already on its way (one request in
+    # flight at a time, on the same connection): the slow link never waits for the disk.
+    with ThreadPoolExecutor(1, thread_name_prefix="first-sync") as pool:
+        ahead = pool.submit(client.batch, report.snapshot_id, todo[0]["index"]) if todo else None
+        try:
+            for k, batch in enumerate(todo):
+                pull, size = ahead.result()
+                ahead = pool.submit(client.batch, report.snapshot_id, todo[k + 1]["index"]) \
+                    if k + 1 < len(todo) else None
 
-        def apply(s: Session, pull: Any = pull) -> tuple[int, int]:
-            rows = replica.apply_pull(s, pull, now=now())["rows"]
-            # Committed with the batch: the next attempt resumes this snapshot, not the
-            # incremental pull (which would fetch the rest again, uncompressed as one file).
-            put_setting(s, MARK, {"snapshot": report.snapshot_id, "rev": report.rev}, now=now())
-            return rows, sync_state(s).cursor
-        rows, cursor = write(apply)
-        report.rows += rows
-        report.fetched += 1
-        report.wire_bytes += size
-        if on_progress:
-            on_progress("download", batch["index"] + 1, len(batches))
+                def apply(s: Session, pull: Any = pull) -> int:
+                    rows = replica.apply_pull(s, pull, now=now())["rows"]
+                    # Committed with the batch: the next attempt resumes this snapshot, not the
+                    # incremental pull (which would fetch the rest again as one file).
+                    put_setting(s, MARK, {"snapshot": report.snapshot_id, "rev": report.rev},
+                                now=now())
+                    return rows
+                report.rows += write(apply)
+                report.fetched += 1
+                report.wire_bytes += size
+                if on_progress:
+                    on_progress("download", batch["index"] + 1, len(batches))
+        finally:
+            if ahead is not None:  # a batch fetched for nothing after a failure
+                ahead.cancel()
+                try:
+                    ahead.result()
+                except Exception:  # noqa: BLE001 - the failure that matters is raised above
+                    pass
     write(lambda s: put_setting(s, MARK, {}, now=now()))
     return report
 

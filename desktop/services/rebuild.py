@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from common.errors import DomainError
 from common.schema import ENTITIES
-from common.sync.digest import Verify, fold
+from common.sync.digest import Verify, combined, fold
 from common.sync.messages import PullRequest, SyncRequest
 from desktop.storage import replica
 from desktop.storage.changes import sync_state
@@ -48,7 +48,7 @@ def local_verify(session: Session, *, digest: bool = True) -> Verify:
         count, value = fold((r[0], r[1]) for r in pairs if (name, r[0]) not in departed)
         if count:
             out[name] = (count, value)
-    return Verify(cursor=state.cursor or 0, digest=out)
+    return Verify(cursor=state.cursor or 0, digest=combined(out))
 
 
 def data_key_of(profile: Any) -> bytes:

@@ -56,7 +56,8 @@ def get_current_user(request: Request, session: SessionDep, settings: SettingsDe
     user = session.get(User, user_id)
     if user is None or user.deleted:
         raise DomainError("token_invalid")
-    check_generation(session, user.id, credentials.credentials)  # signed out / new password
+    # signed out or a new password since the token was issued
+    check_generation(session, user.id, credentials.credentials, settings)
     if not user.active:
         raise DomainError("account_disabled")
     if request.method not in ("GET", "HEAD") and not request.url.path.startswith(OWN_ACCOUNT):

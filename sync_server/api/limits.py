@@ -11,6 +11,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse
 
 from common.messages import MESSAGES
+from common.sync.codec import DICTIONARY
 
 
 class BodyTooLarge(HTTPException):
@@ -78,8 +79,8 @@ def unzstd(body: bytes, max_size: int) -> bytes:
     without ever holding more than that (a zip bomb of a few kilobytes stops here). ValueError
     for bytes that are not zstd."""
     try:
-        with zstandard.ZstdDecompressor().stream_reader(io.BytesIO(body),
-                                                        read_across_frames=True) as reader:
+        with zstandard.ZstdDecompressor(dict_data=DICTIONARY).stream_reader(
+                io.BytesIO(body), read_across_frames=True) as reader:
             parts, size = [], 0
             while size <= max_size:
                 part = reader.read(min(1 << 20, max_size + 1 - size))

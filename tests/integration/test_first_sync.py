@@ -135,7 +135,7 @@ def test_a_snapshot_holds_exactly_the_scope_on_either_backend(db_url, tmp_path):
     import time as _time
 
     from common.schema import Household
-    from common.sync.codec import unpack
+    from common.sync.codec import expand_columnar, unpack
     from sync_server.services.changes import current_rev
     from sync_server.services.scope import Scope
     from sync_server.services.snapshots import SnapshotJobs
@@ -162,7 +162,8 @@ def test_a_snapshot_holds_exactly_the_scope_on_either_backend(db_url, tmp_path):
         assert cursors == sorted(set(cursors)) and cursors[-1] == high
         got: list[str] = []
         for b in manifest["batches"]:
-            batch = unpack((tmp_path / "snap" / snap.id / f"{b['index']}.zst").read_bytes())
+            batch = expand_columnar(unpack(
+                (tmp_path / "snap" / snap.id / f"{b['index']}.zst").read_bytes()))
             rows = batch["data"].get("households", {"rows": []})["rows"]
             at = batch["data"]["households"]["cols"].index("id") if rows else 0
             got += [r[at] for r in rows]
@@ -188,3 +189,18 @@ def test_a_first_sync_hears_the_snapshot_is_ready_without_polling(live, tmp_path
     assert slept == [] and report.waited_polls == 0
     assert report.rows > 1500 and count(d.engine, Person) >= 1500
     d.close()
+
+
+def test_an_older_client_asking_for_a_snapshot_is_told_to_update(live, tmp_path):
+    """Snapshot batches are in protocol 2's column-wise form: a client that does not say it
+    reads them gets the "please update" answer (426), not batches it would fail on."""
+    from common.sync.messages import PROTOCOL_HEADER
+    with live.harness.session() as s:
+        user = s.scalar(select(User).where(User.username == "bench_office"))
+        token = make_access_token(user, live.settings, real_now())
+    auth = {"Authorization": f"Bearer {token}"}
+    old = httpx.post(live.url + "/api/sync/snapshots", headers=auth, timeout=60)
+    assert old.status_code == 426 and old.json()["code"] == "client_too_old"
+    new = httpx.post(live.url + "/api/sync/snapshots", timeout=60,
+                     headers={**auth, PROTOCOL_HEADER: "2.2"})
+    assert new.status_code in (200, 202) and new.json()["id"]

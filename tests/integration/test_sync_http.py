@@ -69,6 +69,35 @@ def test_headless_sync_signs_in_creates_the_profile_and_prints_progress(live, tm
     assert p.returncode == 0, err
 
 
+def test_a_second_headless_sync_uses_the_kept_token_without_signing_in(live, tmp_path):
+    """On a 2G link a sign-in is a round trip and Argon2id on both sides: a run with a valid
+    kept token syncs at once (the server's log shows one sign-in for two runs)."""
+    from sync_server.db.tables import OpLog
+
+    def sign_ins() -> int:
+        with live.harness.session() as s:
+            return len(s.scalars(select(OpLog.id).where(OpLog.username == "worker1a",
+                                                        OpLog.action == "login")).all())
+    p = cli(tmp_path, "--server", live.url, "--user", "worker1a")
+    assert p.communicate(timeout=120) and p.returncode == 0
+    assert sign_ins() == 1
+    hid = live.harness.write(Household, None, {"household_no": "H-again",
+                                               "grid_id": live.harness.grid("g1a")})
+    p = cli(tmp_path, "--user", "worker1a")
+    out, err = p.communicate(timeout=120)
+    assert p.returncode == 0, err
+    assert "完成" in out
+    assert sign_ins() == 1
+    os.environ["YZB_HOME"] = str(tmp_path)
+    try:
+        prof = profiles.open_profile("worker1a", PASSWORD)
+        with Session(prof.engine) as s:
+            assert s.get(Household, hid).household_no == "H-again"
+        prof.close()
+    finally:
+        del os.environ["YZB_HOME"]
+
+
 def test_headless_sync_with_a_wrong_password_fails_in_plain_words(live, tmp_path):
     p = cli(tmp_path, "--server", live.url, "--user", "worker1a", password="not-it")
     out, err = p.communicate(timeout=120)

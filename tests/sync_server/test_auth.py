@@ -126,3 +126,30 @@ def test_a_token_with_its_algorithm_swapped_to_none_is_refused(server):
                            "typ": "access"}, None, algorithm="none")
     r = server.client.get("/api/people", headers={"Authorization": f"Bearer {unsigned}"})
     assert r.status_code == 401 and r.json()["code"] == "token_invalid"
+
+
+def test_access_tokens_are_short_and_one_changed_character_is_refused(server):
+    """Every sync request carries the access token over a 2G link: it is 83 characters, and
+    its signature covers every byte of it."""
+    token = login(server).json()["access_token"]
+    assert len(token) == 83
+    me = server.client.get("/api/auth/me", headers={"Authorization": f"Bearer {token}"})
+    assert me.status_code == 200 and me.json()["username"] == "worker1a"
+    # The last character of each base64 part also holds bits decoding ignores: every other
+    # character there must be refused too.
+    for at in (5, 40, 60, 82):
+        for other in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_":
+            if other == token[at]:
+                continue
+            bad = token[:at] + other + token[at + 1:]
+            r = server.client.get("/api/auth/me", headers={"Authorization": f"Bearer {bad}"})
+            assert r.status_code == 401 and r.json()["code"] == "token_invalid", (at, other)
+
+
+def test_an_access_token_of_the_earlier_jwt_form_is_still_read(server):
+    import jwt
+    user = server.tree.users["worker1a"]
+    old = jwt.encode({"sub": user.id, "exp": 4_102_444_800, "iat": 1_700_000_000,
+                      "typ": "access", "gen": 0}, server.settings.secret_key, algorithm="HS256")
+    me = server.client.get("/api/auth/me", headers={"Authorization": f"Bearer {old}"})
+    assert me.status_code == 200 and me.json()["username"] == "worker1a"

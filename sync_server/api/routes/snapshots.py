@@ -21,10 +21,11 @@ from fastapi.security import HTTPAuthorizationCredentials
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 
-from common.sync.messages import MEDIA_TYPE
+from common.sync.messages import MEDIA_TYPE, PROTOCOL_HEADER
 
 from ...services.scope import Scope
 from ...services.snapshots import BATCH_BYTES, LONG_POLL, SnapshotJobs, get_snapshot
+from ...services.sync import check_versions
 from ..deps import NowDep, SettingsDep, _bearer, get_current_user
 
 router = APIRouter(prefix="/api/sync/snapshots", tags=["同步"])
@@ -94,9 +95,22 @@ def _signed_in(request: Request, session: Any, settings: Any, now: Any,
                credentials: Any) -> Scope:
     user = get_current_user(request=request, session=session, settings=settings, now=now,
                             credentials=credentials)
+    protocol, schema = client_versions(request.headers.get(PROTOCOL_HEADER))
+    # A client that cannot read these batches is told to update (426 with the release).
+    check_versions(session, protocol, schema)
     scope = Scope.of(session, user)
     scope.check_desktop()  # a read-only role has no desktop copy (services/scope.py)
     return scope
+
+
+def client_versions(header: str | None) -> tuple[int, int]:
+    """(protocol, schema) of the `X-Sync-Protocol: <protocol>.<schema>` header; a client that
+    sends none (or nonsense) speaks protocol 1."""
+    try:
+        protocol, _, schema = (header or "1.1").partition(".")
+        return int(protocol), int(schema or 1)
+    except ValueError:
+        return 1, 1
 
 
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
