@@ -463,6 +463,12 @@ def may_review(user: User, scope: Scope, batch: ImportBatch) -> bool:
     return scope.path != batch.node_path or user.role == "county_admin"
 
 
+def waiting_for_review(session: Session, user: User, scope: Scope) -> list[ImportBatch]:
+    """Submitted batches this user may decide (the home page's work items)."""
+    return [b for b in list_batches(session, scope, states=("submitted",), limit=1000)
+            if may_review(user, scope, b)]
+
+
 # --- submit and review ----------------------------------------------------------------------
 
 def submit(session: Session, scope: Scope, user: User, batch_id: str, *,

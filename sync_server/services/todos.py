@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from common import workflows as wf
 from common.schema import Event, User, VisitTask, WorkRequest
 
+from .imports import waiting_for_review
 from .scope import Scope
 from .workflows import waiting_for
 
@@ -57,8 +58,8 @@ def todos(session: Session, scope: Scope, *, now: dt.datetime,
 
 
 def work_items(session: Session, user: User, *, now: dt.datetime) -> list[Todo]:
-    """What waits for this user in the workflows: reviews by kind (overdue ones apart), and
-    their own requests returned to them."""
+    """What waits for this user in the workflows: reviews by kind (overdue ones apart), batch
+    imports to review, and their own requests returned to them."""
     rows = session.execute(select(WorkRequest.kind, WorkRequest.due_date, func.count())
                            .where(waiting_for(session, user))
                            .group_by(WorkRequest.kind, WorkRequest.due_date)).all()
@@ -78,4 +79,7 @@ def work_items(session: Session, user: User, *, now: dt.datetime) -> list[Todo]:
         WorkRequest.deleted.is_(False))) or 0
     out.append(Todo("requests_returned", "被退回待修改的申请", returned, False,
                     "/admin/workflows/mine"))
+    imports = waiting_for_review(session, user, Scope.of(session, user))
+    out.append(Todo("review_imports", "待我审核的导入批次", len(imports), False,
+                    "/admin/imports/reviews"))
     return out

@@ -7,7 +7,7 @@ import re
 
 from fastapi.testclient import TestClient
 
-from common.schema import Event, VisitTask
+from common.schema import Event, OrgNode, VisitTask
 from sync_server.services.changes import apply_change
 from tests.conftest import NOW
 from tests.web.conftest import sign_in
@@ -25,7 +25,7 @@ def _todos(web, username: str) -> dict[str, int]:
     sign_in(client, username)
     html = client.get("/admin/").text
     return {k: int(n) for k, n in re.findall(
-        r'data-key="(\w+)">[^<]*<strong>(\d+)</strong>', html)}
+        r'data-key="(\w+)">(?:<a [^>]*>)?[^<]*(?:</a>)? <strong>(\d+)</strong>', html)}
 
 
 def test_the_home_page_counts_what_waits_in_the_users_area(web):
@@ -50,3 +50,20 @@ def test_an_area_with_nothing_waiting_says_so(web):
     client = TestClient(web.app)
     sign_in(client, "office1")
     assert "辖区内没有待办事项" in client.get("/admin/").text
+
+
+def test_a_submitted_import_waits_on_the_home_page_of_those_who_may_review_it(web):
+    """A batch a grid worker submitted is a work item of the township above and the county,
+    never of the uploader."""
+    from sync_server.db.import_tables import ImportBatch
+    with web.session() as s:
+        grid = s.get(OrgNode, web.tree.id("g1a"))
+        s.add(ImportBatch(id="b" * 32, filename="人口.xlsx", uploader_id=web.tree.users["worker1a"].id,
+                          uploader_name="网格员", node_id=grid.id, node_path=grid.path,
+                          state="submitted", columns=[], counts={"new": 3}, created_at=NOW,
+                          submitted_at=NOW))
+        s.commit()
+    assert _todos(web, "office1") == {"review_imports": 1}
+    assert _todos(web, "admin") == {"review_imports": 1}
+    assert "review_imports" not in _todos(web, "worker1a")
+    assert "review_imports" not in _todos(web, "worker2")
