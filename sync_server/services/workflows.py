@@ -258,12 +258,13 @@ def on_person_created(session: Session, user: User | None, person: Person, *,
 
 
 def file_floating_registration(session: Session, person: Person, *, now: dt.datetime,
-                               filer: User | None = None, source: str = "resident"
-                               ) -> WorkRequest:
+                               filer: User | None = None, source: str = "resident",
+                               details: dict[str, Any] | None = None) -> WorkRequest:
     """A floating resident's registration waiting for the grid's review (the resident pages of
-    issue 14 call this after creating the person)."""
+    issue 14 call this after creating the person). `details`: what the registration said
+    (stay, reason, ...), kept in the request's payload for the reviewer."""
     values = _review_values(session, person, filer.scope_node_id if filer else None,
-                            {"floating": True, "source": source})
+                            {**(details or {}), "floating": True, "source": source})
     return _file(session, {**values, "reason": "流动人口登记"}, filer=filer, now=now)
 
 

@@ -22,7 +22,8 @@ from common.masking import mask_phone
 
 from ..api.deps import NowDep, SettingsDep
 from ..api.errors import status_of
-from ..services import captcha, notices, resident_reports, residents, wishes
+from ..services import (captcha, notices, resident_floating, resident_reports, residents,
+                        wishes)
 from ..services.hotline import LOCAL_OFFSET
 from ..services.web_signin import CODE_LIFETIME
 from .deps import FormDep, PageSession, read_form_token, templates
@@ -364,6 +365,37 @@ def wish_confirm(request: Request, session: PageSession, signed: ConsentingDep, 
                  wish_id: str) -> Response:
     wishes.confirm(session, signed.resident, wish_id, now=now)
     return RedirectResponse("/h5/wishes", status_code=303)
+
+
+FLOATING_FIELDS = ("name", "id_number", "phone", "village_id", "address", "stay_months",
+                   "stay_until", "reason")
+
+
+def _floating_page(request: Request, session, signed, status_code: int = 200,  # noqa: ANN001
+                   **context: Any) -> Response:
+    context.setdefault("values", {"phone": signed.resident.phone or "",
+                                  "village_id": signed.resident.village_id or ""})
+    return page(request, "floating.html", status_code, title="流动人口登记",
+                places=resident_reports.places(session),
+                registrations=resident_floating.mine(session, signed.resident), **context)
+
+
+@router.get("/floating")
+def floating_form(request: Request, session: PageSession, signed: ConsentingDep,
+                  filed: int = 0) -> Response:
+    return _floating_page(request, session, signed, filed=bool(filed))
+
+
+@router.post("/floating")
+def floating_submit(request: Request, session: PageSession, signed: ConsentingDep, now: NowDep,
+                    form: FormDep) -> Response:
+    values = {k: str(form.get(k, "")) for k in FLOATING_FIELDS}
+    try:
+        resident_floating.register(session, signed.resident, now=now, **values)
+    except DomainError as err:
+        return _floating_page(request, session, signed, status_of(err), values=values,
+                              errors=_field_errors(err, "id_number"))
+    return RedirectResponse("/h5/floating?filed=1", status_code=303)
 
 
 def install(app: FastAPI) -> None:
