@@ -7,9 +7,13 @@ from __future__ import annotations
 import re
 
 from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
+from common.errors import ValidationErrors
 from common.schema import Person, WorkRequest
+from sync_server.services import resident_floating
 from sync_server.services.users import create_user
 from tests.conftest import NOW
 from tests.factories import make_id_number, password_hash
@@ -152,3 +156,22 @@ def test_a_township_of_another_place_never_sees_it(web):
                     name="马二龙").status_code == 303
     assert "马二龙" in staff(web, "office2").get("/admin/workflows").text
     assert "马二龙" not in staff(web, "office1").get("/admin/workflows").text
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(digit=st.sampled_from("0123456789X"), months=st.integers(-5, 80))
+def test_the_check_digit_and_the_stay_hold_for_all_inputs(web, digit, months):
+    number = make_id_number("19900315")
+    typed = number[:-1] + digit
+    with web.session() as s:
+        try:
+            resident_floating.check(s, name=NAME, id_number=typed, phone="", address="幸福路 1 号",
+                                    village_id=web.tree.id("v1"), stay_months=str(months),
+                                    stay_until="", reason="务工", today=NOW.date())
+        except ValidationErrors as err:
+            fields = {e.field for e in err.errors}
+        else:
+            fields = set()
+    assert ("id_number" in fields) == (digit != number[-1])
+    assert ("stay_months" in fields) == (not 1 <= months <= 60)
