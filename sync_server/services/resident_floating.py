@@ -115,8 +115,14 @@ def register(session: Session, resident: Resident, *, now: dt.datetime,
             "address": clean["address"], "grid_id": grid.id}, now=now, actor_id=None)
     details = {k: clean[k] for k in ("name", "reason", "address", "village_id", "stay_months",
                                      "stay_until") if k in clean}
+    stay = (f"预计居住 {clean['stay_months']} 个月" if "stay_months" in clean
+            else f"预计居住至 {clean['stay_until']}")
+    summary = "；".join(x for x in (
+        f"登记姓名 {clean['name']}", f"来此原因 {clean['reason']}", stay,
+        f"住址 {clean['address']}", f"电话 {clean['phone']}" if clean.get("phone") else "") if x)
     return file_floating_registration(session, person, now=now, source=SOURCE,
-                                      details={**details, "resident_id": resident.id})
+                                      details={**details, "resident_id": resident.id},
+                                      summary=summary)
 
 
 def mine(session: Session, resident: Resident, *, limit: int = 50) -> list[Registration]:

@@ -259,13 +259,16 @@ def on_person_created(session: Session, user: User | None, person: Person, *,
 
 def file_floating_registration(session: Session, person: Person, *, now: dt.datetime,
                                filer: User | None = None, source: str = "resident",
-                               details: dict[str, Any] | None = None) -> WorkRequest:
+                               details: dict[str, Any] | None = None,
+                               summary: str = "") -> WorkRequest:
     """A floating resident's registration waiting for the grid's review (the resident pages of
     issue 14 call this after creating the person). `details`: what the registration said
-    (stay, reason, ...), kept in the request's payload for the reviewer."""
+    (stay, reason, ...), kept in the request's payload; `summary`: the same in words, shown
+    to the reviewer after the request's reason."""
     values = _review_values(session, person, filer.scope_node_id if filer else None,
                             {**(details or {}), "floating": True, "source": source})
-    return _file(session, {**values, "reason": "流动人口登记"}, filer=filer, now=now)
+    reason = "流动人口登记" + (f"：{summary}" if summary else "")
+    return _file(session, {**values, "reason": reason}, filer=filer, now=now)
 
 
 def conversion_months(session: Session) -> int:

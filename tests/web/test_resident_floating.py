@@ -68,6 +68,8 @@ def test_a_registration_waits_in_the_grid_queue_and_the_decision_shows_to_the_re
     queue = worker.get("/admin/workflows")
     assert NAME in queue.text and "人口审核" in queue.text
     rid = re.search(r'data-request="([^"]+)"', queue.text).group(1)
+    detail = worker.get(f"/admin/workflows/{rid}").text
+    assert "来此原因 务工" in detail and "预计居住 6 个月" in detail
     back = worker.post(f"/admin/workflows/{rid}/step", data={
         "csrf_token": csrf_of(queue.text), "state": "returned", "note": "请补充详细门牌号"},
         follow_redirects=False)
