@@ -108,6 +108,7 @@ MESSAGES: dict[str, str] = {
     "stats_range_backwards": "结束日期不能早于开始日期",
     "stats_range_too_long": "统计时段最长 {max} 天，请缩短时段",
     "stats_choice_invalid": "统计方式不对，请从列表中选择",
+    "dashboard_period_invalid": "统计时段不对，请选择本周、本月或自定义日期",
     "visibility_unknown": "没有这一项：{value}",
     "visibility_locked": "“{label}”用来识别记录，不能隐藏",
     "dict_entry_code_invalid": "{label}“{value}”格式不对：只能由英文字母、数字或下划线组成（最多 32 个）",

@@ -33,6 +33,7 @@ WEB_PAGES: dict[str, str] = {
     "web:map_edit": "区域边界编辑",
     "web:briefings": "接诉即办简报",
     "web:reports": "报表管理",
+    "web:dashboards": "统计看板",
 }
 
 APP_PAGES: dict[str, str] = {
@@ -57,7 +58,8 @@ SEEDED_ROLES: dict[str, tuple[str, tuple[str, ...]]] = {
                                        "web:op_log", "web:org", "web:users", "web:fieldwork",
                                        "web:hotline", "web:notices", "web:wishes", "web:imports",
                                        "web:workflows", "web:map", "web:map_edit",
-                                       "web:briefings", "web:reports", *_APP_FIELD)),
+                                       "web:briefings", "web:reports", "web:dashboards",
+                                       *_APP_FIELD)),
     "grid_worker": ("网格员", ("web:home", "web:people", "web:grids", "web:registry",
                             "web:qr", "web:hotline", "web:wishes", "web:workflows",
                             "web:map", *_APP_FIELD)),

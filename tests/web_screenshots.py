@@ -170,6 +170,9 @@ def main(argv: list[str] | None = None) -> int:
                         page.goto(served.url + path)
                         page.locator("h1").wait_for()
                         page.screenshot(path=OUT / f"{name}-{size}.png")
+                    page.goto(served.url + "/admin/dashboards?period=month")
+                    page.locator("#dash-visits .chart canvas").first.wait_for()
+                    page.screenshot(path=OUT / f"dashboards-{size}.png", full_page=True)
                     for name, path in (("org", "/admin/org"), ("users", "/admin/users"),
                                        ("roles", "/admin/roles")):
                         page.goto(served.url + path)

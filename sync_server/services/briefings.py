@@ -19,6 +19,7 @@ import io
 import uuid
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -107,42 +108,83 @@ def _shown(at: dt.datetime | None) -> str:
     return at.replace(tzinfo=dt.UTC).astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")
 
 
-def compute(session: Session, node: OrgNode, kind: str, start: dt.date) -> dict[str, Any]:
-    """The briefing's figures for `node` and the period starting `start` (a plain dict, the
-    same for the same events whenever it is computed)."""
-    scope = Scope(node.id, node.path)
-    begin, end = day_start(start), day_start(period_end(kind, start))
-    nodes = {n.id: n for n in session.scalars(select(OrgNode).where(scope.condition(OrgNode)))}
-    depth = node.path.strip("/").count("/") + 1  # parts of the node's own path
+@dataclass
+class PeriodEvents:
+    """The events of a node that count for a period [begin, end): those received, closed and
+    overdue at its end (closed late: closed in it after their limit), with the node's org
+    nodes and the area (the node's child) an event's grid falls in."""
+    node: OrgNode
+    nodes: dict[str, OrgNode]
+    received: list[Event]
+    closed: list[Event]
+    overdue: list[Event]
+    late: list[Event]
+    depth: int
 
-    def area_of(grid_id: str | None) -> str:
-        grid = nodes.get(grid_id or "")
+    def area_of(self, grid_id: str | None) -> str:
+        grid = self.nodes.get(grid_id or "")
         if grid is None:
             return "（其他）"
         parts = grid.path.strip("/").split("/")
-        below = nodes.get(parts[depth]) if len(parts) > depth else None
+        below = self.nodes.get(parts[self.depth]) if len(parts) > self.depth else None
         return below.name if below is not None else grid.name
 
+    def areas(self, counts: Counter[str]) -> list[list[Any]]:
+        """Counts by area: every child of the node in its order, then the others."""
+        counts = Counter(counts)
+        below = sorted((n for n in self.nodes.values()
+                        if n.parent_id == self.node.id and not n.deleted),
+                       key=lambda n: (n.sort, n.name))
+        pairs = [(n.name, counts.pop(n.name, 0)) for n in below] + sorted(counts.items())
+        return [[name, n] for name, n in pairs]
+
+
+def period_events(session: Session, node: OrgNode, begin: dt.datetime,
+                  end: dt.datetime) -> PeriodEvents:
+    """The events of `node` that count for the period [begin, end) (naive UTC)."""
+    scope = Scope(node.id, node.path)
+    nodes = {n.id: n for n in session.scalars(select(OrgNode).where(scope.condition(OrgNode)))}
     events = session.scalars(select(Event).where(
         scope.condition(Event), Event.deleted.is_(False), Event.reported_at < end,
         # received, closed or overdue in the period: reported in it, closed in it or after it,
         # or still open (an event closed before the period counts for none of them)
         (Event.reported_at >= begin) | (Event.closed_at >= begin) | Event.closed_at.is_(None))
         .order_by(Event.id)).all()
-    received = [e for e in events if e.reported_at >= begin]
     closed = [e for e in events if e.closed_at is not None and begin <= e.closed_at < end]
-    overdue = sorted((e for e in events if e.due_at is not None and e.due_at < end
-                      and (e.closed_at is None or e.closed_at >= end)),
-                     key=lambda e: (e.due_at, e.id))
-    late = [e for e in closed if e.due_at is not None and e.closed_at > e.due_at]
+    return PeriodEvents(
+        node=node, nodes=nodes,
+        received=[e for e in events if e.reported_at >= begin], closed=closed,
+        overdue=sorted((e for e in events if e.due_at is not None and e.due_at < end
+                        and (e.closed_at is None or e.closed_at >= end)),
+                       key=lambda e: (e.due_at, e.id)),
+        late=[e for e in closed if e.due_at is not None and e.closed_at > e.due_at],
+        depth=node.path.strip("/").count("/") + 1)  # parts of the node's own path
+
+
+def satisfaction_rate(closed: Iterable[Event]) -> float | None:
+    """(satisfied + basic) / rated, in percent; None when nothing was rated."""
     rated = Counter(e.satisfaction for e in closed if e.satisfaction)
-    rated_total = sum(rated.values())
+    total = sum(rated.values())
+    return round(100 * sum(rated[c] for c in SATISFIED) / total, 1) if total else None
+
+
+def by_category(events: Iterable[Event]) -> list[list[Any]]:
+    """Counts by category label, every category in the dictionary's order, then unknown codes."""
     categories = _labels("event_category")
-    by_category = Counter(e.category for e in received)
-    by_area = Counter(area_of(e.grid_id) for e in received)
-    below = sorted((n for n in nodes.values() if n.parent_id == node.id and not n.deleted),
-                   key=lambda n: (n.sort, n.name))
-    areas = [(n.name, by_area.pop(n.name, 0)) for n in below] + sorted(by_area.items())
+    counts = Counter(e.category for e in events)
+    return ([[label, counts.get(code, 0)] for code, label in categories.items()]
+            + [[code, n] for code, n in sorted(counts.items()) if code not in categories])
+
+
+def compute(session: Session, node: OrgNode, kind: str, start: dt.date) -> dict[str, Any]:
+    """The briefing's figures for `node` and the period starting `start` (a plain dict, the
+    same for the same events whenever it is computed)."""
+    begin, end = day_start(start), day_start(period_end(kind, start))
+    p = period_events(session, node, begin, end)
+    received, closed, overdue, late = p.received, p.closed, p.overdue, p.late
+    area_of = p.area_of
+    rated = Counter(e.satisfaction for e in closed if e.satisfaction)
+    categories = _labels("event_category")
     return {
         "node": node.name, "kind": kind, "kind_label": KINDS[kind],
         "period_start": start.isoformat(),
@@ -151,11 +193,9 @@ def compute(session: Session, node: OrgNode, kind: str, start: dt.date) -> dict[
         "received": len(received), "closed": len(closed), "overdue": len(overdue),
         "closed_late": len(late),
         "satisfaction": {code: rated.get(code, 0) for code, _ in DICTS["satisfaction"]},
-        "satisfaction_rate": (round(100 * sum(rated[c] for c in SATISFIED) / rated_total, 1)
-                              if rated_total else None),
-        "by_category": [[label, by_category.get(code, 0)] for code, label in categories.items()]
-        + [[code, n] for code, n in sorted(by_category.items()) if code not in categories],
-        "by_area": [[name, n] for name, n in areas],
+        "satisfaction_rate": satisfaction_rate(closed),
+        "by_category": by_category(received),
+        "by_area": p.areas(Counter(area_of(e.grid_id) for e in received)),
         "overdue_rows": [{"title": e.title, "category": categories.get(e.category, e.category),
                           "area": area_of(e.grid_id), "reported_at": _shown(e.reported_at),
                           "due_at": _shown(e.due_at),

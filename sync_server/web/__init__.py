@@ -7,8 +7,8 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from . import (briefings, config, exports, fieldwork, grids, home, hotline, imports, map,
-               notices, oplog, org, people, places, registry, releases, reports, resident, roles,
+from . import (briefings, config, dashboards, exports, fieldwork, grids, home, hotline, imports,
+               map, notices, oplog, org, people, places, registry, releases, reports, resident, roles,
                signin, sms, users, wishes, work_stats, workflows)
 from .security import SecurityHeaders, install_redirects
 
@@ -18,7 +18,8 @@ ROUTERS = (signin.router, home.router, people.router, exports.router, grids.rout
            registry.router, sms.router, releases.router, oplog.router, work_stats.router,
            config.router, users.router, org.router, roles.router, places.router,
            fieldwork.router, resident.router, hotline.router, notices.router, wishes.router,
-           imports.router, workflows.router, map.router, briefings.router, reports.router)
+           imports.router, workflows.router, map.router, briefings.router, reports.router,
+           dashboards.router)
 
 
 def page_paths() -> list[str]:
