@@ -7,12 +7,15 @@ import datetime as dt
 import io
 
 from fastapi.testclient import TestClient
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
+from common.errors import DomainError
 from common.schema import Event, Household, OrgNode, Person, Visit, VisitTask
 from sync_server.db.tables import OpLog
-from sync_server.services import briefings
+from sync_server.services import briefings, dashboards
 from sync_server.services.changes import apply_change
 from sync_server.services.oplog import day_start
 from tests.factories import make_id_number, make_person
@@ -172,3 +175,17 @@ def test_this_week_and_this_month(web):
     assert (week["since"], week["until"]) == ("2026-11-23", "2026-11-24")
     month = admin.get("/admin/dashboards/data.json?period=month").json()["period"]
     assert (month["since"], month["until"]) == ("2026-11-01", "2026-11-24")
+
+
+@settings(max_examples=200, deadline=None)
+@given(since=st.dates(dt.date(2020, 1, 1), dt.date(2030, 12, 31)),
+       until=st.dates(dt.date(2020, 1, 1), dt.date(2030, 12, 31)))
+def test_a_custom_period_is_accepted_exactly_when_forwards_and_at_most_366_days(since, until):
+    ok = since <= until and (until - since).days < dashboards.MAX_DAYS
+    try:
+        period = dashboards.parse_period("custom", since.isoformat(), until.isoformat(),
+                                         dt.date(2026, 11, 24))
+    except DomainError as err:
+        assert not ok and err.field == "until"
+    else:
+        assert ok and (period.since, period.until) == (since, until)
