@@ -142,6 +142,11 @@ _MEASURES = {"people": "{n} 名人口", "households": "{n} 户", "houses": "{n} 
              "users": "{n} 个账号"}
 
 
+_HISTORY = frozenset({"work_requests", "work_request_actions", "person_moves"})
+"""Records of what happened (requests, their steps, moves): kept with a retired node, never
+in its way (the node is only tombstoned, so they still name it)."""
+
+
 def check_node_empty(session: Session, node: OrgNode) -> None:
     """Refuse (node_not_empty, saying how many of what) to delete an org node that still holds
     synced records or active accounts: deleting it would orphan them, and a worker scoped to it
@@ -151,7 +156,7 @@ def check_node_empty(session: Session, node: OrgNode) -> None:
     names = first + [n for n in ENTITIES if n not in _MEASURES] + ["users"]
     for name in names:
         entity = ENTITIES[name]
-        if entity is OrgNode:
+        if entity is OrgNode or name in _HISTORY:
             continue
         conds = [entity.grid_id == node.id, entity.deleted.is_(False)]
         if entity is User:
