@@ -67,3 +67,13 @@ def test_a_submitted_import_waits_on_the_home_page_of_those_who_may_review_it(we
     assert _todos(web, "admin") == {"review_imports": 1}
     assert "review_imports" not in _todos(web, "worker1a")
     assert "review_imports" not in _todos(web, "worker2")
+
+
+def test_the_home_page_lists_the_users_pages_under_their_menu_groups(web):
+    client = TestClient(web.app)
+    sign_in(client, "office1")
+    html = client.get("/admin/").text
+    entries = html[html.index('<dl class="entries">'):]
+    assert "<dt>人口与房屋</dt>" in entries
+    assert '<a href="/admin/people">人口</a>' in entries
+    assert "/admin/roles" not in entries  # a page the township role lacks
