@@ -79,10 +79,13 @@ def sign_in_page(page, live, username: str, password: str = PASSWORD, answer: st
 
 def menu_click(page, label: str) -> None:
     """Open a console page from the side menu as a user does: unfold its group when it is
-    folded, then click the entry."""
+    folded, then click the entry and wait until that page has loaded (a check made straight
+    after the click would otherwise read the page being left)."""
     nav = page.get_by_role("navigation")
     link = nav.get_by_role("link", name=label, exact=True)
     if not link.is_visible():
         entry = page.get_by_role("link", name=label, exact=True, include_hidden=True)
         nav.locator("details").filter(has=entry).locator("summary").click()
-    link.click()
+    href = link.get_attribute("href")
+    with page.expect_navigation(url=lambda url: url.endswith(href) or href in url):
+        link.click()

@@ -43,7 +43,7 @@ def test_a_township_user_supervises_a_report_from_the_pending_list(page, live):
     page.get_by_role("button", name="提交处置").click()
     page.get_by_role("cell", name="督办", exact=True).wait_for()
     menu_click(page, "督办")
-    assert page.get_by_role("link", name=f"基础设施：{text}").is_visible()
+    page.get_by_role("link", name=f"基础设施：{text}").wait_for()
     page.get_by_role("link", name=f"基础设施：{text}").click()
     page.get_by_label("处置动作").select_option(label="延期")
     page.get_by_role("button", name="提交处置").click()
