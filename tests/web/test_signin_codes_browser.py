@@ -74,7 +74,7 @@ def test_a_browser_showing_a_qr_code_is_signed_in_when_another_approves_it(page,
                                                                            browser):  # noqa: F811
     page.goto(live.url + "/admin/login")
     page.get_by_role("link", name="扫码登录").click()
-    assert page.get_by_role("img", name="扫码登录二维码").is_visible()
+    page.get_by_role("img", name="扫码登录二维码").wait_for()
     code = page.locator("#qr-code").inner_text()
     page.get_by_text("等待确认").wait_for()
 
