@@ -1,10 +1,13 @@
 """The Alembic migrations build exactly the schema the models declare, on both backends."""
 from __future__ import annotations
 
+import json
+
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 import sync_server.db.all_tables  # noqa: F401
@@ -46,5 +49,47 @@ def test_a_new_database_has_every_default_dictionary_entry_and_migrating_again_a
         assert migrate(engine=engine) == 0
         with Session(engine) as s:
             assert s.scalar(defaults) == expected
+    finally:
+        engine.dispose()
+
+
+def _permissions(engine) -> dict[str, list[str]]:
+    with engine.connect() as conn:
+        return {
+            row.code: json.loads(row.permissions) if isinstance(row.permissions, str)
+            else list(row.permissions)
+            for row in conn.execute(text("SELECT code, permissions FROM roles"))}
+
+
+def test_an_older_database_teaches_its_built_in_roles_the_new_pages_and_leaves_defined_ones(
+        tmp_path):
+    """A county upgrading from an older release: the built-in roles learn the pages added since
+    (the map, the dashboards), a role the admin defined keeps exactly what it had, and a
+    downgrade takes back only what that revision added."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    try:
+        cfg = alembic_config(engine=engine)
+        command.upgrade(cfg, "0018_workflows")
+        with engine.begin() as conn:
+            conn.execute(text(
+                "INSERT INTO roles (code, name, base_role, permissions, seeded, updated_at) "
+                "VALUES ('inspector', '督查员', 'township_office', '[\"web:people\"]', 0, "
+                "'2026-12-01 00:00:00')"))
+        before = _permissions(engine)
+        assert "web:map" not in before["county_admin"]
+        command.upgrade(cfg, "head")
+        after = _permissions(engine)
+        assert {"web:map", "web:map_edit", "web:dashboards", "web:briefings"} <= set(
+            after["county_admin"])
+        assert "web:dashboards" in after["township_office"]
+        assert after["grid_worker"] == before["grid_worker"] + ["web:map"]
+        assert after["inspector"] == ["web:people"]
+        assert len(after["county_admin"]) == len(set(after["county_admin"]))
+        command.downgrade(cfg, "0023_briefings")
+        back = _permissions(engine)
+        assert "web:dashboards" not in back["county_admin"]
+        assert "web:map" in back["county_admin"] and back["inspector"] == ["web:people"]
+        command.upgrade(cfg, "head")  # a second upgrade grants once, not twice
+        assert _permissions(engine)["county_admin"].count("web:dashboards") == 1
     finally:
         engine.dispose()

@@ -13,6 +13,8 @@ from typing import Sequence, Union
 import sqlalchemy as sa
 from alembic import op
 
+from sync_server.migrations.seeded_roles import grant, revoke
+
 revision: str = "0021_residents"
 down_revision: Union[str, Sequence[str], None] = "0020_field_work"
 branch_labels: Union[str, Sequence[str], None] = None
@@ -24,22 +26,10 @@ NEW_PERMISSIONS = {"county_admin": ("web:hotline", "web:hotline_limits", "web:no
                    "township_office": ("web:hotline", "web:notices", "web:wishes"),
                    "grid_worker": ("web:hotline", "web:wishes")}
 """What the seeded roles learn (common/permissions.SEEDED_ROLES as of this revision)."""
-ROLES = sa.table("roles", sa.column("code", sa.String), sa.column("permissions", sa.JSON),
-                 sa.column("seeded", sa.Boolean))
-
-
-def _seeded_permissions(change) -> None:  # noqa: ANN001
-    conn = op.get_bind()
-    for code, perms in NEW_PERMISSIONS.items():
-        row = conn.execute(sa.select(ROLES.c.permissions).where(
-            ROLES.c.code == code, ROLES.c.seeded.is_(True))).first()
-        if row is not None:
-            conn.execute(ROLES.update().where(ROLES.c.code == code)
-                         .values(permissions=change(list(row[0] or []), perms)))
 
 
 def upgrade() -> None:
-    _seeded_permissions(lambda have, new: have + [p for p in new if p not in have])
+    grant(NEW_PERMISSIONS)
     op.create_table(
         "event_time_limits",
         sa.Column("category", sa.String(length=32), nullable=False),
@@ -160,7 +150,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    _seeded_permissions(lambda have, new: [p for p in have if p not in new])
+    revoke(NEW_PERMISSIONS)
     op.drop_table("event_time_limits")
     op.drop_table("open311_requests")
     op.drop_table("notices")

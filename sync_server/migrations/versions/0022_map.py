@@ -11,6 +11,8 @@ from typing import Sequence, Union
 import sqlalchemy as sa
 from alembic import op
 
+from sync_server.migrations.seeded_roles import grant, revoke
+
 revision: str = "0022_map"
 down_revision: Union[str, Sequence[str], None] = "0018_workflows"
 branch_labels: Union[str, Sequence[str], None] = None
@@ -20,22 +22,10 @@ depends_on: Union[str, Sequence[str], None] = None
 NEW_PERMISSIONS = {"county_admin": ("web:map", "web:map_edit"),
                    "township_office": ("web:map", "web:map_edit"), "grid_worker": ("web:map",)}
 """What the seeded roles learn (common/permissions.SEEDED_ROLES as of this revision)."""
-ROLES = sa.table("roles", sa.column("code", sa.String), sa.column("permissions", sa.JSON),
-                 sa.column("seeded", sa.Boolean))
-
-
-def _seeded_permissions(change) -> None:
-    conn = op.get_bind()
-    for code, perms in NEW_PERMISSIONS.items():
-        row = conn.execute(sa.select(ROLES.c.permissions).where(
-            ROLES.c.code == code, ROLES.c.seeded.is_(True))).first()
-        if row is not None:
-            conn.execute(ROLES.update().where(ROLES.c.code == code)
-                         .values(permissions=change(list(row[0] or []), perms)))
 
 
 def upgrade() -> None:
-    _seeded_permissions(lambda have, new: have + [p for p in new if p not in have])
+    grant(NEW_PERMISSIONS)
     with op.batch_alter_table("org_nodes") as batch:
         batch.add_column(sa.Column("boundary", sa.Text(), nullable=True))
     for table in ("buildings", "houses"):
@@ -54,7 +44,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    _seeded_permissions(lambda have, new: [p for p in have if p not in new])
+    revoke(NEW_PERMISSIONS)
     op.drop_table("node_stats")
     for table in ("houses", "buildings"):
         with op.batch_alter_table(table) as batch:

@@ -12,6 +12,8 @@ from typing import Sequence, Union
 import sqlalchemy as sa
 from alembic import op
 
+from sync_server.migrations.seeded_roles import grant
+
 revision: str = "0023_briefings"
 down_revision: Union[str, Sequence[str], None] = "0022_map"
 branch_labels: Union[str, Sequence[str], None] = None
@@ -76,15 +78,7 @@ def upgrade() -> None:
                               unique=False)
         batch_op.create_index(batch_op.f("ix_report_submissions_report_id"), ["report_id"],
                               unique=False)
-    roles = sa.table("roles", sa.column("code", sa.String), sa.column("permissions", sa.JSON),
-                     sa.column("seeded", sa.Boolean))
-    bind = op.get_bind()
-    for code, perms in bind.execute(sa.select(roles.c.code, roles.c.permissions)
-                                    .where(roles.c.seeded.is_(True))).all():
-        gains = [p for p in GAINS.get(code, []) if p not in (perms or [])]
-        if gains:
-            bind.execute(roles.update().where(roles.c.code == code)
-                         .values(permissions=[*(perms or []), *gains]))
+    grant(GAINS)
 
 
 def downgrade() -> None:

@@ -11,6 +11,8 @@ from typing import Sequence, Union
 import sqlalchemy as sa
 from alembic import op
 
+from sync_server.migrations.seeded_roles import grant, revoke
+
 revision: str = "0024_dashboards"
 down_revision: Union[str, Sequence[str], None] = "0023_briefings"
 branch_labels: Union[str, Sequence[str], None] = None
@@ -21,23 +23,8 @@ GAINS = {"county_admin": ["web:dashboards"], "township_office": ["web:dashboards
 
 
 def upgrade() -> None:
-    roles = sa.table("roles", sa.column("code", sa.String), sa.column("permissions", sa.JSON),
-                     sa.column("seeded", sa.Boolean))
-    bind = op.get_bind()
-    for code, perms in bind.execute(sa.select(roles.c.code, roles.c.permissions)
-                                    .where(roles.c.seeded.is_(True))).all():
-        gains = [p for p in GAINS.get(code, []) if p not in (perms or [])]
-        if gains:
-            bind.execute(roles.update().where(roles.c.code == code)
-                         .values(permissions=[*(perms or []), *gains]))
+    grant(GAINS)
 
 
 def downgrade() -> None:
-    roles = sa.table("roles", sa.column("code", sa.String), sa.column("permissions", sa.JSON),
-                     sa.column("seeded", sa.Boolean))
-    bind = op.get_bind()
-    for code, perms in bind.execute(sa.select(roles.c.code, roles.c.permissions)
-                                    .where(roles.c.seeded.is_(True))).all():
-        if perms and "web:dashboards" in perms:
-            bind.execute(roles.update().where(roles.c.code == code)
-                         .values(permissions=[p for p in perms if p != "web:dashboards"]))
+    revoke(GAINS)
