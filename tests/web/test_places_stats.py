@@ -52,3 +52,36 @@ def test_places_are_counted_by_type_and_use_in_the_scope(web):
     tables = _tables(page.text)
     assert tables["房屋类型"] == [("楼房", "2"), ("农村自建房", "1")]  # not 南湖村 (township 2)
     assert "房屋建筑统计" in page.text
+
+
+def test_population_statistics_count_the_people_of_the_scope_only(web):
+    """人口统计: every group adds up to the live people the user may see, and a township user's
+    figures are their township's, checked against the register itself."""
+    from sqlalchemy import func, select
+
+    from common.schema import Person
+    from tests.factories import make_id_number, make_person
+    with web.session() as s:
+        for grid, birth, kind in (("g1a", "19500301", "registered"), ("g1a", "20100615", "floating"),
+                                  ("g1b", "19880101", "registered"), ("g2", "19700101", "registered"),
+                                  ("g2", "20200101", "floating")):
+            apply_change(s, Person, None, make_person(
+                web.tree.id(grid), id_number=make_id_number(birth), resident_type=kind,
+                birth_date=f"{birth[:4]}-{birth[4:6]}-{birth[6:]}"), now=web.clock())
+        s.commit()
+        county_total = s.scalar(select(func.count()).select_from(Person)
+                                .where(Person.deleted.is_(False)))
+        township_total = s.scalar(select(func.count()).select_from(Person).where(
+            Person.deleted.is_(False),
+            Person.grid_id.in_([web.tree.id("g1a"), web.tree.id("g1b")])))
+    assert (county_total, township_total) == (5, 3)
+    for user, total in (("admin", county_total), ("office1", township_total)):
+        client = TestClient(web.app)
+        assert sign_in(client, user).status_code == 303
+        page = client.get("/admin/registry/statistics")
+        assert page.status_code == 200 and "人口统计" in page.text
+        tables = _tables(page.text)
+        for title in ("民族", "人口类型", "人员状态", "年龄段"):
+            assert sum(int(n) for _, n in tables[title]) == total, title
+        assert sum(int(n) for _, n in tables["人口类型"]) == total
+        assert sum(int(n) for _, n in tables["人员状态"]) == total
