@@ -10,24 +10,17 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from common.errors import DomainError, ValidationErrors
+from common.errors import DomainError
 
 from ..api.deps import NowDep
 from ..api.errors import status_of
 from ..services import cadres, collections
 from ..services.oplog import BEIJING
-from .deps import FormDep, PageSession, WebScopeDep, WebUserDep, page_permission, render
+from .deps import (FormDep, PageSession, WebScopeDep, WebUserDep, errors_of, page_permission,
+                   render)
 
 router = APIRouter(prefix="/admin/fieldwork", include_in_schema=False,
                    dependencies=[page_permission("web:fieldwork")])
-
-
-def _errors(err: DomainError) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for e in err.errors if isinstance(err, ValidationErrors) else [err]:
-        key = e.field or "form"
-        out[key] = "；".join(x for x in (out.get(key), e.message()) if x)
-    return out
 
 
 def _today(now: dt.datetime) -> dt.date:
@@ -62,7 +55,7 @@ def create_collection(request: Request, session: PageSession, signed: WebUserDep
     try:
         row, _ = collections.create_collection(session, scope, signed.user, values, now=now)
     except DomainError as err:
-        return _collections_page(request, session, scope, values, _errors(err),
+        return _collections_page(request, session, scope, values, errors_of(err),
                                  status_of(err))
     return RedirectResponse(f"/admin/fieldwork/collections/{row.id}", status_code=303)
 
@@ -103,7 +96,7 @@ def assign_cadre(request: Request, session: PageSession, signed: WebUserDep,
     try:
         cadres.assign(session, scope, signed.user, values, now=now)
     except DomainError as err:
-        return _cadres_page(request, session, scope, now, values, _errors(err), status_of(err))
+        return _cadres_page(request, session, scope, now, values, errors_of(err), status_of(err))
     return RedirectResponse("/admin/fieldwork/cadres", status_code=303)
 
 

@@ -14,7 +14,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
-from common.errors import DomainError, ValidationErrors
+from common.errors import DomainError
 from common.masking import mask, mask_id_number
 from common.schema import Person, User
 from common.schema.fields import sensitive_fields
@@ -24,16 +24,12 @@ from ..api.errors import status_of
 from ..services import imports
 from ..services.scope import Scope
 from . import jobs
-from .deps import FormDep, PageSession, WebScopeDep, WebUserDep, page_permission, render
+from .deps import (FormDep, PageSession, WebScopeDep, WebUserDep, errors_of, page_permission,
+                   render)
 
 router = APIRouter(prefix="/admin/imports", include_in_schema=False,
                    dependencies=[page_permission("web:imports")])
 PAGE_SIZE = 50
-
-
-def errors_of(err: DomainError) -> dict[str, str]:
-    items = err.errors if isinstance(err, ValidationErrors) else [err]
-    return {(e.field or ""): e.message() for e in items}
 
 
 def _upload_page(request: Request, session: Session, scope: Scope, signed: Any, *,
@@ -164,7 +160,7 @@ def submit(batch_id: str, request: Request, session: PageSession, signed: WebUse
         if err.code == "not_found":
             raise
         return _batch_page(request, session, scope, signed, batch_id,
-                           status_code=status_of(err), errors={"": err.message()})
+                           status_code=status_of(err), errors={"_": err.message()})
     return RedirectResponse(f"/admin/imports/{batch_id}", status_code=303)
 
 

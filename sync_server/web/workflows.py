@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from common import workflows as wf
-from common.errors import DomainError, ValidationErrors
+from common.errors import DomainError
 from common.masking import mask
 from common.schema import OrgNode, Person, PersonMove, User, WorkRequest
 
@@ -21,7 +21,8 @@ from ..api.errors import status_of
 from ..services import records
 from ..services import workflows as svc
 from ..services.scope import Scope
-from .deps import FormDep, PageSession, WebScopeDep, WebUserDep, page_permission, render
+from .deps import (FormDep, PageSession, WebScopeDep, WebUserDep, errors_of, page_permission,
+                   render)
 from .lists import ListQuery, ListSpec, choices, load
 
 router = APIRouter(prefix="/admin/workflows", include_in_schema=False,
@@ -29,11 +30,6 @@ router = APIRouter(prefix="/admin/workflows", include_in_schema=False,
 MOVES = ListSpec.of(PersonMove)
 REQUESTS = ListSpec.of(WorkRequest)
 DECISION_LABELS = {wf.APPROVED: "通过", wf.REFUSED: "不通过", wf.RETURNED: "退回"}
-
-
-def errors_of(err: DomainError) -> dict[str, str]:
-    items = err.errors if isinstance(err, ValidationErrors) else [err]
-    return {(e.field or ""): e.message() for e in items}
 
 
 def _names(session: Session) -> dict[str, str]:
