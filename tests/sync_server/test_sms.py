@@ -107,3 +107,23 @@ def test_the_http_gateway_reports_the_providers_answer(tmp_path):
     assert not HttpGateway("http://127.0.0.1:9/none", "k").send("1", "x").ok
     with pytest.raises(ValueError, match="SMS_HTTP_URL"):
         Settings(sms_gateway="http", attachments_dir=tmp_path)
+
+
+def test_the_json_api_follows_the_role_s_permission_as_the_page_does(people):
+    """A county that takes 短信 away from the township role closes the JSON API to it too, not
+    only the page; a county admin still sends."""
+    from common.permissions import SEEDED_ROLES
+    from sync_server.services import permissions
+    office = people.as_("office1")
+    assert office.get("/api/admin/sms/messages").status_code == 200
+    with people.session() as s:
+        admin = s.get(type(people.tree.users["admin"]), people.tree.users["admin"].id)
+        kept = [p for p in SEEDED_ROLES["township_office"][1] if p != "web:sms"]
+        permissions.save_role(s, admin, code="township_office", name="乡镇/社区工作人员",
+                              base_role="township_office", permissions=kept,
+                              now=people.clock())
+        s.commit()
+    assert office.get("/api/admin/sms/messages").status_code == 403
+    assert office.post("/api/admin/sms/send", json={"tag_code": "dibao", "body": "通知"}
+                       ).status_code == 403
+    assert people.as_("admin").get("/api/admin/sms/messages").status_code == 200

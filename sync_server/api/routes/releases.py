@@ -18,10 +18,10 @@ from pydantic import BaseModel
 from common.version import is_version, version_key
 
 from ...services import releases as svc
-from ..deps import CurrentUser, NowDep, SessionDep, SettingsDep, require_role
+from ..deps import CurrentUser, NowDep, SessionDep, SettingsDep, require_permission
 
 router = APIRouter(tags=["客户端版本"])
-CountyAdmin = Annotated[Any, Depends(require_role("county_admin"))]
+CountyAdmin = Annotated[Any, Depends(require_permission("web:releases"))]  # as the page
 
 
 class ReleasePublic(BaseModel):
