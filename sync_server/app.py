@@ -23,7 +23,8 @@ from .services.collections import make_due_tasks, monthly_running
 from .services.sms import gateway_for
 from .services.workflows import propose_conversions
 from .settings import Settings
-from .web import install_web
+from .web import install_web, jobs
+from .web.exports import exports_dir
 
 Clock = Callable[[], dt.datetime]
 log = logging.getLogger(__name__)
@@ -43,8 +44,9 @@ async def _housekeeping(app: FastAPI) -> None:
     """What a server left running must do by itself: delete uploads abandoned for two weeks
     (a laptop that never came back must not fill the disk), make a new month's tasks of
     the monthly data collections, and propose the conversion of floating residents who
-    have lived here the county's period (services/workflows.py), and make (and push) the
-    last finished week's and month's 接诉即办 briefings (services/briefings.py)."""
+    have lived here the county's period (services/workflows.py), make (and push) the
+    last finished week's and month's 接诉即办 briefings (services/briefings.py), and delete
+    the console's export files a day after they were made (web/jobs.py)."""
     settings: Settings = app.state.settings
     while True:
         try:
@@ -55,6 +57,9 @@ async def _housekeeping(app: FastAPI) -> None:
                                                   now=app.state.clock())
             if removed:
                 log.info("housekeeping: removed %d abandoned uploads", removed)
+            removed = jobs.purge(app, exports_dir(settings), now=app.state.clock())
+            if removed:
+                log.info("housekeeping: deleted %d old export files", removed)
             made = await asyncio.to_thread(_collection_tasks, app)
             if made:
                 log.info("housekeeping: made %d monthly collection tasks", made)

@@ -25,7 +25,7 @@ router = APIRouter(prefix="/admin/jobs", include_in_schema=False)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _exports_dir(settings: Settings) -> Path:
+def exports_dir(settings: Settings) -> Path:
     return settings.exports_dir or settings.attachments_dir.parent / "exports"
 
 
@@ -50,7 +50,7 @@ def export_list(request: Request, session: Session, scope: Scope, user: User, sp
         return Response(out.getvalue(), media_type=XLSX, headers=_attachment(name))
     if clear and not exports.may_export_clear(user):  # refused now, not in the job
         raise DomainError("forbidden")
-    folder = _exports_dir(settings)
+    folder = exports_dir(settings)
     user_id = user.id
 
     def work(job_session: Session, job: jobs.Job) -> None:

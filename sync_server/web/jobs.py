@@ -2,6 +2,7 @@
 its own database session, reports progress, and its page polls it through htmx."""
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import threading
 import uuid
@@ -35,6 +36,7 @@ class Job:
     link: str | None = None        # a page showing the result (an import's preview)
     link_label: str = ""
     failure: str = "导出失败，请稍后重试或联系管理员"
+    finished_at: dt.datetime | None = None
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def progress(self, done: int, total: int) -> None:
@@ -72,6 +74,7 @@ def start(app: FastAPI, user_id: str, title: str,
             log.exception("web job %s failed", job.id)
             job.error = job.failure
         finally:
+            job.finished_at = app.state.clock()
             job.finished = True
 
     threading.Thread(target=run, name=f"web-job-{job.id[:8]}", daemon=True).start()
@@ -84,3 +87,25 @@ def job_for(app: FastAPI, job_id: str, user_id: str) -> Job:
     if job is None or job.user_id != user_id:
         raise DomainError("not_found", entity="jobs")
     return job
+
+
+KEEP_FINISHED = dt.timedelta(hours=24)
+
+
+def purge(app: FastAPI, folder: Path, *, now: dt.datetime,
+          keep: dt.timedelta = KEEP_FINISHED) -> int:
+    """Forget jobs finished more than `keep` ago and delete their files, and delete every file
+    in `folder` that no job knows (left by a restart: nobody can download it any more). An
+    export may hold clear ID numbers: it must not stay on the server's disk. Returns how many
+    files were deleted."""
+    known = jobs_of(app)
+    for job_id, job in list(known.items()):
+        if job.finished and job.finished_at is not None and job.finished_at < now - keep:
+            del known[job_id]
+    removed = 0
+    if folder.is_dir():
+        for path in folder.iterdir():
+            if path.is_file() and path.stem not in known:
+                path.unlink(missing_ok=True)
+                removed += 1
+    return removed

@@ -349,11 +349,17 @@ def test_a_running_server_purges_abandoned_uploads_by_itself(sqlite_url, tmp_pat
     now = server.clock().replace(tzinfo=dt.UTC).timestamp()
     os.utime(fresh, (now, now))
     os.utime(old, (now - 20 * 86400, now - 20 * 86400))
+    from sync_server.web.exports import exports_dir
+    exports = exports_dir(server.settings)
+    exports.mkdir(parents=True, exist_ok=True)
+    stray = exports / "export-before-a-restart.xlsx"  # no job knows it: nobody can fetch it
+    stray.write_bytes(b"PK")
     server.start()  # housekeeping runs at start-up, then every hour
     try:
         deadline = time.monotonic() + 15
-        while old.exists() and time.monotonic() < deadline:
+        while (old.exists() or stray.exists()) and time.monotonic() < deadline:
             time.sleep(0.05)
         assert not old.exists() and fresh.exists()
+        assert not stray.exists()
     finally:
         server.stop()

@@ -73,3 +73,33 @@ def test_a_large_export_runs_in_the_background_with_progress_and_a_file(web):
     assert len(rows) == 7
     other = _browser(web, "office1")
     assert other.get(job).status_code == 404  # another user's job cannot be seen
+
+
+def test_a_finished_exports_file_is_deleted_a_day_later_and_strays_at_once(web):
+    """An export may hold clear ID numbers: housekeeping deletes its file a day after it was
+    made (the job's page then says it is gone), and a file no job knows (left by a restart)
+    at once."""
+    import datetime as dt
+
+    from sync_server.web import jobs
+    from sync_server.web.exports import exports_dir
+    _people(web)
+    web.settings.web_export_inline_rows = 2
+    client = _browser(web)
+    job = _export(client).headers["location"]
+    for _ in range(100):
+        if "下载文件" in client.get(job + "/progress").text:
+            break
+        time.sleep(0.05)
+    folder = exports_dir(web.settings)
+    stray = folder / "left-by-a-restart.xlsx"
+    stray.write_bytes(b"PK")
+    made = folder / f"{job.rsplit('/', 1)[1]}.xlsx"
+    assert made.is_file()
+    now = web.clock()
+    assert jobs.purge(web.app, folder, now=now + dt.timedelta(hours=23)) == 1
+    assert not stray.exists() and made.is_file()
+    assert client.get(job + "/file").status_code == 200
+    assert jobs.purge(web.app, folder, now=now + dt.timedelta(hours=25)) == 1
+    assert not made.exists()
+    assert client.get(job + "/file").status_code == 404
