@@ -91,7 +91,8 @@ ScopeDep = Annotated[Scope, Depends(get_scope)]
 
 def require_role(*roles: str) -> Callable[[User], User]:
     """A dependency that lets only `roles` through (403 forbidden otherwise):
-    `Depends(require_role("county_admin"))` or `AdminUser` below."""
+    `Depends(require_role("county_admin"))`. Pages and their JSON routes check a permission
+    instead (`require_permission`); this is for rules tied to the built-in role itself."""
 
     def check(user: CurrentUser) -> User:
         if user.role not in roles:
@@ -112,5 +113,6 @@ def require_permission(permission: str) -> Callable[..., User]:
     return check
 
 
-AdminUser = Annotated[User, Depends(require_role("county_admin"))]
-OfficeUser = Annotated[User, Depends(require_role("county_admin", "township_office"))]
+# The JSON API checks the same permission as the page that does the same work.
+ConfigEditor = Annotated[User, Depends(require_permission("web:config"))]   # 配置中心
+AccountManager = Annotated[User, Depends(require_permission("web:users"))]  # accounts, devices

@@ -9,12 +9,12 @@ from ...services import admin as svc
 from ...services import org as org_svc
 from ...services import field_visibility
 from ...services import work_stats as work_stats_svc
-from ..deps import NowDep, ScopeDep, SessionDep, require_permission, require_role
+from ..deps import NowDep, ScopeDep, SessionDep, require_permission
 from ..wire import OrgNodePublic, UserPublic, UtcDateTime
 from .auth import user_public
 
 router = APIRouter(prefix="/api/admin", tags=["admin"])
-Office = Annotated[Any, Depends(require_role("county_admin", "township_office"))]
+ConfigEditor = Annotated[Any, Depends(require_permission("web:config"))]  # as 配置中心
 # Accounts: the same permission as the console's account pages (a defined role may lack it).
 Accounts = Annotated[Any, Depends(require_permission("web:users"))]
 OpLogReader = Annotated[Any, Depends(require_permission("web:op_log"))]
@@ -144,7 +144,7 @@ class HiddenFieldsChange(BaseModel):
 
 @router.get("/hidden-fields/{table}", response_model=HiddenFieldsPublic,
             summary="配置中心：各角色可见的字段")
-def hidden_fields(table: Short, session: SessionDep, _: Office) -> Any:
+def hidden_fields(table: Short, session: SessionDep, _: ConfigEditor) -> Any:
     return HiddenFieldsPublic(table=table, fields=field_visibility.fields_of(table),
                               hidden={r: sorted(v) for r, v in
                                       field_visibility.visibility(session, table).items()})
@@ -153,7 +153,7 @@ def hidden_fields(table: Short, session: SessionDep, _: Office) -> Any:
 @router.put("/hidden-fields/{table}", response_model=HiddenFieldsPublic,
             summary="配置中心：设置各角色看不到的字段（县级管理员）")
 def set_hidden_fields(table: Short, body: HiddenFieldsChange, session: SessionDep,
-                      actor: Office, now: NowDep) -> Any:
+                      actor: ConfigEditor, now: NowDep) -> Any:
     field_visibility.set_hidden(session, actor, table,
                                 {r: set(v) for r, v in body.hidden.items()}, now=now)
     return hidden_fields(table, session, actor)

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 
 from ...services import devices as service
-from ..deps import NowDep, OfficeUser, SessionDep
+from ..deps import AccountManager, NowDep, SessionDep
 from ..wire import UtcDateTime
 
 router = APIRouter(prefix="/api/admin/devices", tags=["设备管理"])
@@ -38,12 +38,12 @@ class RevokeResponse(BaseModel):
 
 
 @router.get("", response_model=list[DevicePublic])
-def list_devices(session: SessionDep, user: OfficeUser) -> list[dict]:
+def list_devices(session: SessionDep, user: AccountManager) -> list[dict]:
     return service.list_devices(session, user)
 
 
 @router.post("/{device_id}/revoke", response_model=RevokeResponse)
-def revoke(device_id: str, session: SessionDep, user: OfficeUser, now: NowDep,
+def revoke(device_id: str, session: SessionDep, user: AccountManager, now: NowDep,
            body: RevokeRequest | None = None) -> RevokeResponse:
     row = service.revoke_device(session, device_id, actor=user, now=now,
                                 reason=body.reason if body else None)

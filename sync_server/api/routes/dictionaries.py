@@ -6,7 +6,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from ...services import dictionary_admin as svc
-from ..deps import AdminUser, CurrentUser, NowDep, SessionDep
+from ..deps import ConfigEditor, CurrentUser, NowDep, SessionDep
 
 router = APIRouter(tags=["dictionaries"])
 Code = Annotated[str, StringConstraints(min_length=1, max_length=32, strip_whitespace=True)]
@@ -48,14 +48,14 @@ def entries(_: CurrentUser, session: SessionDep,
 
 @router.post("/api/admin/dictionaries", response_model=DictEntryPublic, status_code=201,
              summary="新增字典项")
-def add(body: DictEntryCreate, actor: AdminUser, session: SessionDep, now: NowDep) -> Any:
+def add(body: DictEntryCreate, actor: ConfigEditor, session: SessionDep, now: NowDep) -> Any:
     row = svc.add_entry(session, actor, now=now, **body.model_dump())
     return DictEntryPublic.model_validate(row)
 
 
 @router.patch("/api/admin/dictionaries/{entry_id}", response_model=DictEntryPublic,
               summary="修改字典项（改名、排序、停用）")
-def change(entry_id: EntryId, body: DictEntryUpdate, actor: AdminUser, session: SessionDep,
+def change(entry_id: EntryId, body: DictEntryUpdate, actor: ConfigEditor, session: SessionDep,
            now: NowDep) -> Any:
     row = svc.change_entry(session, actor, entry_id, body.model_dump(exclude_unset=True),
                            now=now)

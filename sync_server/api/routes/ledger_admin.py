@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from common.ledger_types import LedgerDef
 
 from ...services import ledger_admin as svc
-from ..deps import AdminUser, CurrentUser, NowDep, SessionDep
+from ..deps import ConfigEditor, CurrentUser, NowDep, SessionDep
 
 router = APIRouter(tags=["ledgers"])
 RecordId = Annotated[str, StringConstraints(max_length=64)]
@@ -102,14 +102,14 @@ def types(_: CurrentUser, session: SessionDep) -> Any:
 
 @router.post("/api/admin/ledger-types", response_model=LedgerTypePublic, status_code=201,
              summary="新增台账类型（可同时建字段）")
-def create_type(body: LedgerTypeCreate, actor: AdminUser, session: SessionDep,
+def create_type(body: LedgerTypeCreate, actor: ConfigEditor, session: SessionDep,
                 now: NowDep) -> Any:
     return _public(svc.create_type(session, actor, now=now, **body.model_dump()))
 
 
 @router.patch("/api/admin/ledger-types/{type_id}", response_model=LedgerTypePublic,
               summary="修改台账类型（改名、排序、是否按年度）")
-def change_type(type_id: RecordId, body: LedgerTypeUpdate, actor: AdminUser,
+def change_type(type_id: RecordId, body: LedgerTypeUpdate, actor: ConfigEditor,
                 session: SessionDep, now: NowDep) -> Any:
     return _public(svc.change_type(session, actor, type_id,
                                    body.model_dump(exclude_unset=True), now=now))
@@ -117,14 +117,14 @@ def change_type(type_id: RecordId, body: LedgerTypeUpdate, actor: AdminUser,
 
 @router.delete("/api/admin/ledger-types/{type_id}", status_code=204,
                summary="停用台账类型（已有台账记录保留）")
-def retire_type(type_id: RecordId, actor: AdminUser, session: SessionDep,
+def retire_type(type_id: RecordId, actor: ConfigEditor, session: SessionDep,
                 now: NowDep) -> None:
     svc.retire_type(session, actor, type_id, now=now)
 
 
 @router.post("/api/admin/ledger-types/{type_id}/fields", response_model=LedgerFieldPublic,
              status_code=201, summary="为台账类型新增字段")
-def add_field(type_id: RecordId, body: LedgerFieldCreate, actor: AdminUser,
+def add_field(type_id: RecordId, body: LedgerFieldCreate, actor: ConfigEditor,
               session: SessionDep, now: NowDep) -> Any:
     return LedgerFieldPublic.model_validate(
         svc.add_field(session, actor, type_id, body.model_dump(), now=now))
@@ -132,7 +132,7 @@ def add_field(type_id: RecordId, body: LedgerFieldCreate, actor: AdminUser,
 
 @router.patch("/api/admin/ledger-fields/{field_id}", response_model=LedgerFieldPublic,
               summary="修改台账字段（名称、单位、必填、排序、字典；代码和类型不能改）")
-def change_field(field_id: RecordId, body: LedgerFieldUpdate, actor: AdminUser,
+def change_field(field_id: RecordId, body: LedgerFieldUpdate, actor: ConfigEditor,
                  session: SessionDep, now: NowDep) -> Any:
     return LedgerFieldPublic.model_validate(
         svc.change_field(session, actor, field_id, body.model_dump(exclude_unset=True),
@@ -141,6 +141,6 @@ def change_field(field_id: RecordId, body: LedgerFieldUpdate, actor: AdminUser,
 
 @router.delete("/api/admin/ledger-fields/{field_id}", status_code=204,
                summary="停用台账字段（已有记录中的数值保留）")
-def retire_field(field_id: RecordId, actor: AdminUser, session: SessionDep,
+def retire_field(field_id: RecordId, actor: ConfigEditor, session: SessionDep,
                  now: NowDep) -> None:
     svc.retire_field(session, actor, field_id, now=now)
