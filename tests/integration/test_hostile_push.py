@@ -38,6 +38,7 @@ from common.sync.messages import MEDIA_TYPE, Change, PullRequest, PushRequest, S
 from sync_server.services.attachments import AttachmentFiles, receive_whole
 from sync_server.services.bundles import bundle_key
 from sync_server.services.changes import apply_change
+from sync_server.services.sync import READ_ONLY
 from tests.conftest import NOW
 from tests.factories import make_id_number, make_person
 from tests.integration.attachment_helpers import make_photo
@@ -45,8 +46,10 @@ from tests.live_server import LiveServer
 
 SOAK = bool(os.environ.get("SOAK"))
 ATTACKER = "worker1a"
-WRITABLE = ("households", "people", "visits", "houses", "buildings", "person_tags", "events",
-            "event_actions", "work_logs", "ledger_rows", "organisations", "employees")
+# Every entity a device may write, from the declaration (an entity added later is attacked too),
+# then the ones it may only read.
+WRITABLE = tuple(sorted(n for n in ENTITIES if n not in READ_ONLY))
+TARGETS = WRITABLE + tuple(sorted(READ_ONLY)) + ("no_such_entity",)
 SECRET_NAMES = ("机密甲", "机密乙", "机密丙", "机密丁")
 SECRET_ADDRESS = "机密地址南湖村七号"
 
@@ -244,7 +247,7 @@ def _plausible(w: World, entity: str) -> dict:
 
 @st.composite
 def changes(draw, w: World) -> Change:
-    entity = draw(st.sampled_from(WRITABLE + ("org_nodes", "no_such_entity")))
+    entity = draw(st.sampled_from(TARGETS))
     model = ENTITIES.get(entity, Household)
     fields = user_fields(model) + ["deleted", "shoe_size", "id", "rev"]
     values = draw(st.dictionaries(st.sampled_from(fields), _values(w), max_size=3))
