@@ -43,7 +43,7 @@ run: venv demo
 # Both steps always run and both are reported; the target fails if either failed.
 test: venv
 	@rc=0; \
-	PG_BIN=$(PG_BIN) QT_QPA_PLATFORM=offscreen $(VPY) -m pytest -n 2 --dist loadgroup -q -m "not slow" || rc=1; \
+	PG_BIN=$(PG_BIN) QT_QPA_PLATFORM=offscreen $(VPY) -m pytest -n 2 --dist loadgroup -q -m "not slow" --durations=15 || rc=1; \
 	$(VENV)/bin/lint-imports || rc=1; \
 	exit $$rc
 
