@@ -13,6 +13,7 @@ from desktop.services import events
 
 from ..context import AppContext, local_day_end, worker_of
 from ..widgets.errors import error_text
+from ..widgets.forms import labelled_bar
 from ..widgets.labels import labels_of, local_time
 from ..widgets.rows_model import RowsModel, rows_table
 from ..widgets.tasks import GuardedTasks
@@ -67,12 +68,7 @@ class EventsPage(QWidget):
         self.message = QLabel("")
         self.message.setWordWrap(True)
 
-        top = QHBoxLayout()
-        lbl = QLabel("显示(&S)：")
-        lbl.setBuddy(self.which)
-        top.addWidget(lbl)
-        top.addWidget(self.which)
-        top.addStretch(1)
+        top = labelled_bar("显示(&S)：", self.which)
         top.addWidget(new)
         detail = QWidget()
         dl = QVBoxLayout(detail)

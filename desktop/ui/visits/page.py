@@ -7,15 +7,14 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDateEdit, QDialog,
-                               QDialogButtonBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
-                               QPushButton, QTableView, QTabWidget, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QComboBox, QDateEdit, QDialog, QDialogButtonBox, QFormLayout,
+                               QLabel, QLineEdit, QPushButton, QTabWidget, QVBoxLayout, QWidget)
 
 from desktop.services import visits
 
 from ..context import AppContext, local_today, worker_of
 from ..widgets.errors import error_text
-from ..widgets.forms import SubmitOnce, form_keys
+from ..widgets.forms import SubmitOnce, form_keys, labelled_bar
 from ..widgets.labels import labels_of, local_time
 from ..widgets.rows_model import RowsModel, rows_table
 from ..widgets.tasks import GuardedTasks
@@ -81,12 +80,7 @@ class VisitsPage(QWidget):
         refresh.clicked.connect(self.generate_and_refresh)
         rules = QPushButton("自动规则(&G)…")
         rules.clicked.connect(self.open_rules)
-        top = QHBoxLayout()
-        filt = QLabel("显示(&S)：")
-        filt.setBuddy(self.task_filter)
-        top.addWidget(filt)
-        top.addWidget(self.task_filter)
-        top.addStretch(1)
+        top = labelled_bar("显示(&S)：", self.task_filter)
         for b in (record, new_visit, new_task, cancel, refresh, rules):
             top.addWidget(b)
         w = QWidget()
@@ -127,13 +121,7 @@ class VisitsPage(QWidget):
         self.grid_view = rows_table(self.grid_model, "按网格统计")
         w = QWidget()
         lay = QVBoxLayout(w)
-        top = QHBoxLayout()
-        lbl = QLabel("统计期间(&D)：")
-        lbl.setBuddy(self.period)
-        top.addWidget(lbl)
-        top.addWidget(self.period)
-        top.addStretch(1)
-        lay.addLayout(top)
+        lay.addLayout(labelled_bar("统计期间(&D)：", self.period))
         lay.addWidget(self.figures)
         lay.addWidget(QLabel("按人员排名："))
         lay.addWidget(self.rank_view)

@@ -8,7 +8,8 @@ from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
-from PySide6.QtWidgets import QAbstractButton, QAbstractSpinBox, QApplication, QLineEdit, QWidget
+from PySide6.QtWidgets import (QAbstractButton, QAbstractSpinBox, QApplication, QHBoxLayout, QLabel,
+                               QLineEdit, QWidget)
 
 _ENTER = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
 
@@ -61,3 +62,15 @@ class SubmitOnce:
         self.running = False
         for b in self.buttons:
             b.setEnabled(True)
+
+
+def labelled_bar(text: str, control: QWidget) -> QHBoxLayout:
+    """A page's top bar: `text` (with its Alt+letter) naming `control`, then space; buttons
+    added afterwards sit at the right."""
+    bar = QHBoxLayout()
+    label = QLabel(text)
+    label.setBuddy(control)
+    bar.addWidget(label)
+    bar.addWidget(control)
+    bar.addStretch(1)
+    return bar

@@ -14,6 +14,7 @@ from desktop.services import work_logs
 
 from ..context import AppContext, local_today, worker_of
 from ..widgets.errors import error_text
+from ..widgets.forms import labelled_bar
 from ..widgets.rows_model import RowsModel, rows_table
 from ..widgets.tasks import GuardedTasks
 
@@ -91,13 +92,7 @@ class WorkLogPage(QWidget):
         self.stats_view = rows_table(self.stats, "日志统计")
         stats = QWidget()
         sl = QVBoxLayout(stats)
-        prow = QHBoxLayout()
-        plbl = QLabel("统计期间(&P)：")
-        plbl.setBuddy(self.period)
-        prow.addWidget(plbl)
-        prow.addWidget(self.period)
-        prow.addStretch(1)
-        sl.addLayout(prow)
+        sl.addLayout(labelled_bar("统计期间(&P)：", self.period))
         sl.addWidget(self.stats_view)
 
         self.tabs = QTabWidget()
