@@ -46,10 +46,14 @@ def free_port() -> int:
 class PgCluster:
     """One running cluster; `create_database()` gives a fresh database's URL."""
 
-    def __init__(self, bin_dir: Path | None = None, parent: Path | None = None) -> None:
+    def __init__(self, bin_dir: Path | None = None, parent: Path | None = None, *,
+                 durable: bool = False) -> None:
         """`parent`: the folder to make the cluster's folder in (default: the system temp
-        folder). Run as root, the server runs as `postgres`, which must be able to reach it."""
+        folder). Run as root, the server runs as `postgres`, which must be able to reach it.
+        `durable`: fsync, synchronous commit and full-page writes on, as a production server
+        runs (benchmarks); tests run without them."""
         self.bin = bin_dir or find_pg_bin()
+        self.durable = durable
         self.as_postgres = os.geteuid() == 0
         self.root = Path(tempfile.mkdtemp(prefix="yzb-pg-", dir=parent))
         self.data = self.root / "data"
@@ -72,9 +76,10 @@ class PgCluster:
                   "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync")
         for attempt in range(5):
             self.port = free_port()
+            safety = ("" if self.durable else
+                      "-c fsync=off -c synchronous_commit=off -c full_page_writes=off ")
             opts = (f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.data} "
-                    "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
-                    "-c max_connections=200")
+                    f"{safety}-c max_connections=200")
             try:
                 self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-w", "-l",
                           str(self.root / "log"), "-o", opts, "start")
