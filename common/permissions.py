@@ -34,6 +34,8 @@ WEB_PAGES: dict[str, str] = {
     "web:briefings": "接诉即办简报",
     "web:reports": "报表管理",
     "web:dashboards": "统计看板",
+    "web:affairs": "网上办事与主动上报（办理）",
+    "web:affair_services": "网上办事事项配置",
 }
 
 APP_PAGES: dict[str, str] = {
@@ -59,10 +61,11 @@ SEEDED_ROLES: dict[str, tuple[str, tuple[str, ...]]] = {
                                        "web:hotline", "web:notices", "web:wishes", "web:imports",
                                        "web:workflows", "web:map", "web:map_edit",
                                        "web:briefings", "web:reports", "web:dashboards",
+                                       "web:affairs",
                                        *_APP_FIELD)),
     "grid_worker": ("网格员", ("web:home", "web:people", "web:grids", "web:registry",
                             "web:qr", "web:hotline", "web:wishes", "web:workflows",
-                            "web:map", *_APP_FIELD)),
+                            "web:map", "web:affairs", *_APP_FIELD)),
 }
 
 

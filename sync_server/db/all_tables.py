@@ -5,6 +5,6 @@ is added here.
 """
 from __future__ import annotations
 
-from . import (attachment_tables, device_tables, import_tables,  # noqa: F401
+from . import (affair_tables, attachment_tables, device_tables, import_tables,  # noqa: F401
                resident_tables, role_tables, setting_tables, snapshot_tables, stats_tables,
                sync_tables, tables, web_tables)

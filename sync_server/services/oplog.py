@@ -15,11 +15,12 @@ from common.sync.messages import LocalLogEntry
 from ..db.tables import OpLog
 
 ACTIONS = ("create", "update", "delete", "reveal_id_number", "reveal", "export", "login", "login_failed",
-           "import_preview", "import_submit", "import_review")
+           "import_preview", "import_submit", "import_review", "affair", "affair_service")
 ACTION_LABELS = {"create": "新建", "update": "修改", "delete": "删除", "move": "移动",
                  "reveal_id_number": "查看身份证号", "reveal": "查看明文", "export": "导出",
                  "login": "登录", "login_failed": "登录失败", "import_preview": "导入预览",
-                 "import_submit": "提交导入审核", "import_review": "导入审核"}
+                 "import_submit": "提交导入审核", "import_review": "导入审核",
+                 "affair": "网上办事办理", "affair_service": "办事事项配置"}
 BEIJING = dt.timezone(dt.timedelta(hours=8))
 """The time pages show and read (the log stores naive UTC)."""
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from common import workflows as wf
 from common.schema import Event, User, VisitTask, WorkRequest
 
+from .affairs import waiting_counts as affair_counts
 from .imports import waiting_for_review
 from .scope import Scope
 from .workflows import waiting_for
@@ -82,4 +83,12 @@ def work_items(session: Session, user: User, *, now: dt.datetime) -> list[Todo]:
     imports = waiting_for_review(session, user, Scope.of(session, user))
     out.append(Todo("review_imports", "待我审核的导入批次", len(imports), False,
                     "/admin/imports/reviews"))
+    waiting = affair_counts(session, user, now=now)
+    out += [Todo("affairs_service", "待办理的网上办事", waiting.get("service", 0), False,
+                 "/admin/affairs?kind=service"),
+            Todo("affairs_report", "待处理的居民主动上报", waiting.get("report", 0), False,
+                 "/admin/affairs?kind=report"),
+            Todo("affairs_overdue", "超期未办的网上办事和主动上报",
+                 waiting.get("service_overdue", 0) + waiting.get("report_overdue", 0), True,
+                 "/admin/affairs?list=overdue")]
     return out

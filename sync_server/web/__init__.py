@@ -7,9 +7,10 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from . import (briefings, config, dashboards, exports, fieldwork, grids, home, hotline, imports,
-               map, notices, oplog, org, people, places, registry, releases, reports, resident, roles,
-               signin, sms, users, wishes, work_stats, workflows)
+from . import (affairs, briefings, config, dashboards, exports, fieldwork, grids, home, hotline,
+               imports, map, notices, oplog, org, people, places, registry, releases, reports,
+               resident, resident_affairs, roles, signin, sms, users, wishes, work_stats,
+               workflows)
 from .security import SecurityHeaders, install_redirects
 
 STATIC = Path(__file__).parent / "static"
@@ -19,7 +20,7 @@ ROUTERS = (signin.router, home.router, people.router, exports.router, grids.rout
            config.router, users.router, org.router, roles.router, places.router,
            fieldwork.router, resident.router, hotline.router, notices.router, wishes.router,
            imports.router, workflows.router, map.router, briefings.router, reports.router,
-           dashboards.router)
+           dashboards.router, *affairs.ROUTERS, resident_affairs.router)
 
 
 def page_paths() -> list[str]:
