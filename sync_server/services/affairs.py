@@ -575,13 +575,14 @@ def waiting_counts(session: Session, user: User, *, now: dt.datetime) -> dict[st
     scope = Scope.of(session, user)
     if scope.empty or not scope.path:
         return {}
-    rows = session.execute(select(AffairApplication.kind, AffairApplication.due_at < now,
+    rows = session.execute(select(AffairApplication.kind, AffairApplication.due_at,
                                   func.count()).where(
         AffairApplication.node_path.startswith(scope.path, autoescape=True),
         AffairApplication.state.in_((af.SUBMITTED, af.ACCEPTED, af.APPROVED)))
-        .group_by(AffairApplication.kind, AffairApplication.due_at < now)).all()
+        .group_by(AffairApplication.kind, AffairApplication.due_at)).all()
     out: dict[str, int] = {}
-    for kind, late, n in rows:
+    for kind, due, n in rows:
+        late = due < now
         out[kind] = out.get(kind, 0) + n
         if late:
             out[f"{kind}_overdue"] = out.get(f"{kind}_overdue", 0) + n
