@@ -4,7 +4,8 @@ the import upload and an import's preview, the situation map and its panels
 over a small demo county, in Debian's Chromium at 1366x768 and 1920x1080, into
 docs/screenshots/web/; the resident pages (/h5) at phone size (360x740 and 390x844) into
 docs/screenshots/resident/. `python -m tests.web_screenshots resident` renders only those
-(and the console's 接诉即办 list)."""
+(and the console's 接诉即办 list); `python -m tests.web_screenshots affairs` only the online
+affairs pages (网上办事: the resident's side at phone size, the console's lists and detail)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -96,8 +97,93 @@ def resident_shots(browser, url: str, sms_log: Path, village: str) -> None:  # n
         context.close()
 
 
+def affairs_shots(browser, url: str, sms_log: Path, village: str,  # noqa: ANN001
+                  password: str) -> None:
+    """网上办事: a resident at phone size applies for the demo service (refused, then filled,
+    then filed) and opens 主动上报; the county admin's console shows the service list, the
+    applications and one application's page."""
+    import io
+    import json
+    import re
+
+    from PIL import Image
+
+    photo = io.BytesIO()
+    Image.effect_noise((800, 600), 40).convert("RGB").save(photo, "JPEG")
+    for i, (width, height) in enumerate(PHONES):
+        context = browser.new_context(viewport={"width": width, "height": height},
+                                      locale="zh-CN", is_mobile=True, has_touch=True)
+        page = context.new_page()
+        size = f"{width}x{height}"
+        page.goto(url + "/h5/login")
+        page.get_by_label("手机号码").fill(f"1360001{i:04d}")
+        page.get_by_label("图片验证码").fill(CAPTCHA)
+        page.get_by_role("button", name="获取短信验证码").click()
+        page.get_by_label("短信验证码").wait_for()
+        last = json.loads(sms_log.read_text(encoding="utf-8").splitlines()[-1])
+        page.get_by_label("短信验证码").fill(re.search(r"验证码是 (\d{6})", last["text"]).group(1))
+        page.get_by_role("button", name="登录").click()
+        page.get_by_label("我已阅读并同意").check()
+        page.get_by_role("button", name="同意并继续").click()
+        page.get_by_role("link", name="网上办事").click()
+        page.screenshot(path=RESIDENT_OUT / f"affairs-{size}.png", full_page=True)
+        page.get_by_role("link", name="开具居住证明").click()
+        page.get_by_role("button", name="提交申请").click()
+        page.locator("#e-m0").wait_for()
+        page.screenshot(path=RESIDENT_OUT / f"affair-apply-refused-{size}.png", full_page=True)
+        page.get_by_label("申请人姓名").fill("张三")
+        page.get_by_label("居住村/社区").select_option(value=village)
+        page.get_by_label("详细地址").fill("幸福路 12 号 3 单元 401")
+        page.get_by_label(re.compile("^身份证照片")).set_input_files(files=[{
+            "name": "id.jpg", "mimeType": "image/jpeg", "buffer": photo.getvalue()}])
+        page.get_by_role("button", name="提交申请").click()
+        page.get_by_text(re.compile("已提交，编号")).wait_for()
+        page.screenshot(path=RESIDENT_OUT / f"affair-detail-{size}.png", full_page=True)
+        page.goto(url + "/h5/affairs/report")
+        page.screenshot(path=RESIDENT_OUT / f"affair-report-{size}.png", full_page=True)
+        context.close()
+    for width, height in SCREENS:
+        page = browser.new_page(viewport={"width": width, "height": height}, locale="zh-CN")
+        size = f"{width}x{height}"
+        page.goto(url + "/admin/login")
+        page.get_by_label("账号").fill("admin")
+        page.get_by_label("密码").fill(password)
+        page.get_by_label("验证码", exact=True).fill(CAPTCHA)
+        page.get_by_role("button", name="登录").click()
+        page.get_by_role("heading", name="首页").wait_for()
+        page.goto(url + "/admin/affairs/services")
+        page.screenshot(path=OUT / f"affairs-services-{size}.png", full_page=True)
+        page.goto(url + "/admin/affairs?list=all")
+        page.screenshot(path=OUT / f"affairs-{size}.png")
+        page.get_by_role("link", name=re.compile("^BS")).first.click()
+        page.locator("#state").wait_for()
+        page.screenshot(path=OUT / f"affair-detail-{size}.png", full_page=True)
+        page.close()
+
+
+def _affair_service(url: str) -> None:
+    """The demo county's one online service (the shots apply for it)."""
+    from sqlalchemy import create_engine, select
+    from sqlalchemy.orm import Session
+
+    from common.schema import User
+    from sync_server.services.affairs import save_service
+
+    engine = create_engine(url)
+    with Session(engine) as s, s.begin():
+        admin = s.scalars(select(User).where(User.role == "county_admin")).first()
+        save_service(s, admin, {
+            "name": "开具居住证明", "description": "用于子女入学、办理证件等，由乡镇（街道）出具",
+            "level": "township", "days": "5",
+            "material_label": ["身份证照片", "租房合同或房产证"],
+            "material_kind": ["photo", "any"], "material_required": ["0"]}, now=NOW)
+    engine.dispose()
+
+
 def main(argv: list[str] | None = None) -> int:
-    only_resident = "resident" in (argv if argv is not None else sys.argv[1:])
+    args = argv if argv is not None else sys.argv[1:]
+    only_resident = "resident" in args
+    only_affairs = "affairs" in args
     from playwright.sync_api import sync_playwright
 
     from sync_server.app import create_app
@@ -111,6 +197,7 @@ def main(argv: list[str] | None = None) -> int:
         summary = build_demo_server(url, scale=SCALE, now=NOW)
         sheet = _import_sheet(url, next(iter(summary.township_offices.values())),
                               Path(folder) / "乡镇人口信息登记表.xlsx")
+        _affair_service(url)
         # The fixed captcha answer is a test-only setting: the shots show a filled-in form.
         settings = Settings(database_url=url, environment="test", captcha_fixed_answer=CAPTCHA,
                             secret_key="screenshots-" + "x" * 32,
@@ -121,6 +208,12 @@ def main(argv: list[str] | None = None) -> int:
         try:
             with sync_playwright() as p:
                 browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+                RESIDENT_OUT.mkdir(parents=True, exist_ok=True)
+                affairs_shots(browser, served.url, settings.sms_log, _a_village(url),
+                              DEMO_PASSWORD)
+                if only_affairs:
+                    browser.close()
+                    return 0
                 resident_shots(browser, served.url, settings.sms_log, _a_village(url))
                 for width, height in SCREENS:
                     page = browser.new_page(viewport={"width": width, "height": height},

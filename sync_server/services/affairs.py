@@ -5,9 +5,10 @@ materials asked) or reports a situation about their household; the application g
 level of the resident's address that handles it (the township, or the grid); staff there
 accept, ask for more material, approve, refuse, transfer or sign it, and the resident follows
 every step. The steps are common/affairs.py's table; every path (the resident pages, the
-console pages) goes through the functions here. Files are checked before anything is written
+console pages) goes through the functions here and there. Files are checked before anything is written
 (photos re-encoded without EXIF, PDFs recognised by their structure, sizes bounded). A resident
-reaches only their own applications; staff only those their scope covers. Never commits.
+reaches only their own applications; the staff side is services/affair_handling.py. Never
+commits.
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, false, func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from common import affairs as af
@@ -27,10 +28,8 @@ from common.validation import check_phone
 
 from ..db.affair_tables import AffairApplication, AffairFile, AffairService, AffairStep
 from ..db.resident_tables import Resident
-from .affair_documents import render_result
 from .oplog import log_operation
 from .resident_reports import check_photo, grid_for
-from .scope import Scope
 
 MAX_FILE_BYTES = 4 * 1024 * 1024
 PER_RESIDENT_DAY = 10
@@ -137,7 +136,7 @@ def check_file(upload: Upload, *, label: str, kind: str, field: str) -> tuple[by
     return photo.data, photo.mime
 
 
-def _store(session: Session, application: AffairApplication, data: bytes, mime: str, *,
+def store_file(session: Session, application: AffairApplication, data: bytes, mime: str, *,
            label: str, role: str, now: dt.datetime, step_id: int | None = None) -> AffairFile:
     row = AffairFile(id=new_id(), application_id=application.id, role=role, label=label[:40],
                      mime=mime, size=len(data), sha256=hashlib.sha256(data).hexdigest(),
@@ -237,7 +236,7 @@ def _new(session: Session, resident: Resident, *, kind: str, title: str, node: O
         filed_at=now, due_at=now + dt.timedelta(days=days), updated_at=now, **values)
     session.add(row)
     session.flush()
-    _step(session, row, "submit", None, af.SUBMITTED, actor=None, note=None, now=now)
+    record_step(session, row, "submit", None, af.SUBMITTED, actor=None, note=None, now=now)
     return row
 
 
@@ -264,7 +263,7 @@ def apply(session: Session, resident: Resident, service_id: str, *, applicant: s
                days=service.days, now=now, service_id=service.id, applicant=applicant,
                phone=phone, details=details, village_id=village_id, address=address)
     for label, data, mime in materials:
-        _store(session, row, data, mime, label=label, role="material", now=now)
+        store_file(session, row, data, mime, label=label, role="material", now=now)
     return row
 
 
@@ -300,13 +299,13 @@ def report(session: Session, resident: Resident, *, report_type: str, applicant:
                applicant=applicant, phone=phone, details=details, village_id=village_id,
                address=address)
     for i, (data, mime) in enumerate(checked):
-        _store(session, row, data, mime, label=f"照片 {i + 1}", role="material", now=now)
+        store_file(session, row, data, mime, label=f"照片 {i + 1}", role="material", now=now)
     return row
 
 
 # -- history -----------------------------------------------------------------------------------
 
-def _step(session: Session, row: AffairApplication, action: str, before: str | None,
+def record_step(session: Session, row: AffairApplication, action: str, before: str | None,
           after: str, *, actor: User | None, note: str | None, now: dt.datetime) -> AffairStep:
     step = AffairStep(application_id=row.id, action=action, from_state=before, to_state=after,
                       actor_id=actor.id if actor else None, node_id=row.node_id, at=now,
@@ -353,7 +352,7 @@ class ApplicationView:
     materials: list[dict[str, Any]]
 
 
-def _node_names(session: Session, ids: set[str]) -> dict[str, str]:
+def node_names(session: Session, ids: set[str]) -> dict[str, str]:
     ids = {i for i in ids if i}
     if not ids:
         return {}
@@ -365,11 +364,11 @@ def is_overdue(row: AffairApplication, now: dt.datetime) -> bool:
     return row.state in af.OPEN_STATES and row.due_at < now
 
 
-def _view(session: Session, row: AffairApplication, *, now: dt.datetime, staff: bool,
+def view_of(session: Session, row: AffairApplication, *, now: dt.datetime, staff: bool,
           may_act: bool = False) -> ApplicationView:
     steps = list(session.scalars(select(AffairStep).where(
         AffairStep.application_id == row.id).order_by(AffairStep.at, AffairStep.id)))
-    names = _node_names(session, {s.node_id or "" for s in steps} | {row.node_id})
+    names = node_names(session, {s.node_id or "" for s in steps} | {row.node_id})
     users = {}
     if staff:
         ids = {s.actor_id for s in steps if s.actor_id}
@@ -410,7 +409,7 @@ def _own(session: Session, resident: Resident, application_id: str) -> AffairApp
 
 def resident_view(session: Session, resident: Resident, application_id: str, *,
                   now: dt.datetime) -> ApplicationView:
-    return _view(session, _own(session, resident, application_id), now=now, staff=False)
+    return view_of(session, _own(session, resident, application_id), now=now, staff=False)
 
 
 def supply(session: Session, resident: Resident, application_id: str, *,
@@ -435,9 +434,9 @@ def supply(session: Session, resident: Resident, application_id: str, *,
         raise ValidationErrors(errors)
     before = row.state
     row.state, row.asked, row.updated_at = after, None, now
-    step = _step(session, row, "supply", before, after, actor=None, note=note, now=now)
+    step = record_step(session, row, "supply", before, after, actor=None, note=note, now=now)
     for i, (data, mime) in enumerate(checked):
-        _store(session, row, data, mime, label=f"补充材料 {i + 1}", role="material", now=now,
+        store_file(session, row, data, mime, label=f"补充材料 {i + 1}", role="material", now=now,
                step_id=step.id)
     return row
 
@@ -449,141 +448,3 @@ def resident_file(session: Session, resident: Resident, application_id: str,
     if found is None or found.application_id != row.id:
         raise DomainError("not_found")
     return found
-
-
-# -- the staff's side --------------------------------------------------------------------------
-
-def scope_condition(scope: Scope) -> ColumnElement[bool]:
-    """Applications a scope sees: those handled by its node or below, and those of residents
-    living in its grids."""
-    if scope.empty or not scope.path:
-        return false()
-    below = select(OrgNode.id).where(OrgNode.path.startswith(scope.path, autoescape=True))
-    return or_(AffairApplication.node_path.startswith(scope.path, autoescape=True),
-               AffairApplication.grid_id.in_(below))
-
-
-LISTS = {"open": "待办理", "overdue": "已超期", "done": "已办结", "all": "全部"}
-
-
-@dataclass(frozen=True)
-class ListRow:
-    row: AffairApplication
-    state_label: str
-    node_name: str
-    overdue: bool
-
-
-def staff_list(session: Session, scope: Scope, *, kind: str | None, which: str,
-               now: dt.datetime, limit: int = 200) -> list[ListRow]:
-    query = select(AffairApplication).where(scope_condition(scope))
-    if kind in af.KINDS:
-        query = query.where(AffairApplication.kind == kind)
-    if which == "open":
-        query = query.where(AffairApplication.state.in_(af.OPEN_STATES))
-    elif which == "overdue":
-        query = query.where(AffairApplication.state.in_(af.OPEN_STATES),
-                            AffairApplication.due_at < now)
-    elif which == "done":
-        query = query.where(AffairApplication.state.in_((af.DONE, af.REFUSED)))
-    rows = list(session.scalars(query.order_by(AffairApplication.due_at,
-                                               AffairApplication.filed_at).limit(limit)))
-    names = _node_names(session, {r.node_id for r in rows})
-    return [ListRow(r, af.STATES.get(r.state, r.state), names.get(r.node_id, ""),
-                    is_overdue(r, now)) for r in rows]
-
-
-def _in_scope(session: Session, scope: Scope, application_id: str) -> AffairApplication:
-    row = session.get(AffairApplication, application_id) if application_id else None
-    if row is None or not session.scalar(select(func.count()).select_from(
-            AffairApplication).where(AffairApplication.id == row.id, scope_condition(scope))):
-        raise DomainError("not_found")
-    return row
-
-
-def may_act(scope: Scope, row: AffairApplication) -> bool:
-    """Only the handling unit's level (or above) takes steps."""
-    return not scope.read_only and scope.contains_path(row.node_path)
-
-
-def staff_view(session: Session, scope: Scope, application_id: str, *,
-               now: dt.datetime) -> ApplicationView:
-    row = _in_scope(session, scope, application_id)
-    return _view(session, row, now=now, staff=True, may_act=may_act(scope, row))
-
-
-def transfer_targets(session: Session) -> list[tuple[str, str]]:
-    """Units an application can be transferred to: the county, townships and grids."""
-    rows = session.execute(select(OrgNode.id, OrgNode.name, OrgNode.level).where(
-        OrgNode.level.in_(("county", "township", "grid")), OrgNode.deleted.is_(False))
-        .order_by(OrgNode.path)).all()
-    levels = {"county": "县级", "township": "乡镇", "grid": "网格"}
-    return [(i, f"{levels[lvl]} · {n}") for i, n, lvl in rows]
-
-
-def act(session: Session, scope: Scope, user: User, application_id: str, action: str, *,
-        note: str, now: dt.datetime, target_id: str = "") -> AffairApplication:
-    """A staff step on an application in scope, by the handling level: the table of
-    common/affairs.py decides; a sign renders and stores the result document."""
-    row = _in_scope(session, scope, application_id)
-    scope.check_write()
-    if not may_act(scope, row):
-        raise DomainError("out_of_scope")
-    after = af.step(row.kind, action, row.state, by=af.STAFF, note=note)
-    target = None
-    if action == "transfer":
-        target = session.get(OrgNode, target_id) if target_id else None
-        if target is None or target.deleted or target.level not in ("county", "township",
-                                                                      "grid"):
-            raise ValidationErrors([ValidationError("affair_transfer_target", "target_id")])
-        if target.id == row.node_id:
-            raise ValidationErrors([ValidationError("affair_transfer_same", "target_id")])
-    before = row.state
-    row.state, row.updated_at = after, now
-    row.asked = note.strip() if action == "ask" else None
-    if after in (af.DONE, af.REFUSED):
-        row.closed_at = now
-    if target is not None:
-        row.node_id, row.node_path = target.id, target.path or ""
-    step = _step(session, row, action, before, after, actor=user, note=note, now=now)
-    if action == "sign":
-        names = _node_names(session, {row.node_id, row.village_id})
-        data = render_result(number=row.number, title=row.title, applicant=row.applicant,
-                             address=row.address, village=names.get(row.village_id, ""),
-                             unit=names.get(row.node_id, ""), signed_by=user.display_name,
-                             filed_at=row.filed_at, signed_at=now, note=note)
-        _store(session, row, data, "application/pdf", label=f"{row.title}办理结果",
-               role="result", now=now, step_id=step.id)
-    return row
-
-
-def staff_file(session: Session, scope: Scope, user: User, application_id: str, file_id: str,
-               *, now: dt.datetime) -> AffairFile:
-    """A file of an application in scope; the download is in the operation log."""
-    row = _in_scope(session, scope, application_id)
-    found = session.get(AffairFile, file_id) if file_id else None
-    if found is None or found.application_id != row.id:
-        raise DomainError("not_found")
-    log_operation(session, user=user, action="export", now=now, entity="affair_files",
-                  record_id=found.id, details={"application": row.number, "label": found.label})
-    return found
-
-
-def waiting_counts(session: Session, user: User, *, now: dt.datetime) -> dict[str, int]:
-    """What waits for this user's unit (their node exactly, or below for a township office):
-    open applications, open reports, and the overdue ones among them (work items)."""
-    scope = Scope.of(session, user)
-    if scope.empty or not scope.path:
-        return {}
-    rows = session.execute(select(AffairApplication.kind, AffairApplication.due_at,
-                                  func.count()).where(
-        AffairApplication.node_path.startswith(scope.path, autoescape=True),
-        AffairApplication.state.in_((af.SUBMITTED, af.ACCEPTED, af.APPROVED)))
-        .group_by(AffairApplication.kind, AffairApplication.due_at)).all()
-    out: dict[str, int] = {}
-    for kind, due, n in rows:
-        late = due < now
-        out[kind] = out.get(kind, 0) + n
-        if late:
-            out[f"{kind}_overdue"] = out.get(f"{kind}_overdue", 0) + n
-    return out

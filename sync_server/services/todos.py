@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from common import workflows as wf
 from common.schema import Event, User, VisitTask, WorkRequest
 
-from .affairs import waiting_counts as affair_counts
+from .affair_handling import waiting_counts as affair_counts
 from .imports import waiting_for_review
 from .scope import Scope
 from .workflows import waiting_for

@@ -14,7 +14,7 @@ from common.errors import DomainError
 
 from ..api.deps import NowDep
 from ..api.errors import status_of
-from ..services import affairs
+from ..services import affair_handling, affairs
 from .deps import (FormDep, PageSession, WebScopeDep, WebUserDep, errors_of, page_permission,
                    render)
 
@@ -113,23 +113,23 @@ def service_active(request: Request, session: PageSession, signed: WebUserDep, n
 def application_list(request: Request, session: PageSession, signed: WebUserDep,
                      scope: WebScopeDep, now: NowDep, kind: str = "",
                      list: str = "open") -> Response:  # noqa: A002
-    which = list if list in affairs.LISTS else "open"
+    which = list if list in affair_handling.LISTS else "open"
     kind = kind if kind in af.KINDS else ""
     title = af.KINDS.get(kind, "网上办事")
     return render(request, "affairs_list.html", title=title, kind=kind, which=which,
-                  lists=affairs.LISTS, kinds=af.KINDS,
-                  rows=affairs.staff_list(session, scope, kind=kind or None, which=which,
+                  lists=affair_handling.LISTS, kinds=af.KINDS,
+                  rows=affair_handling.staff_list(session, scope, kind=kind or None, which=which,
                                           now=now))
 
 
 def _detail(request: Request, session, scope, now, application_id: str,  # noqa: ANN001
             status_code: int = 200, **context: Any) -> Response:
-    view = affairs.staff_view(session, scope, application_id, now=now)
+    view = affair_handling.staff_view(session, scope, application_id, now=now)
     context.setdefault("values", {})
     context.setdefault("errors", {})
     return render(request, "affairs_detail.html", status_code, title=view.row.title, a=view,
                   action_labels={k: af.ACTIONS[k].label for k in af.ACTIONS},
-                  targets=affairs.transfer_targets(session), **context)
+                  targets=affair_handling.transfer_targets(session), **context)
 
 
 @router.get("/{application_id}")
@@ -144,7 +144,7 @@ def application_step(request: Request, session: PageSession, signed: WebUserDep,
                      form: FormDep) -> Response:
     values = {k: str(form.get(k, "")) for k in ("action", "note", "target_id")}
     try:
-        affairs.act(session, scope, signed.user, application_id, values["action"],
+        affair_handling.act(session, scope, signed.user, application_id, values["action"],
                     note=values["note"], target_id=values["target_id"], now=now)
     except DomainError as err:
         if err.code == "not_found":
@@ -157,7 +157,7 @@ def application_step(request: Request, session: PageSession, signed: WebUserDep,
 @router.get("/{application_id}/files/{file_id}")
 def application_file(session: PageSession, signed: WebUserDep, scope: WebScopeDep,
                      now: NowDep, application_id: str, file_id: str) -> Response:
-    found = affairs.staff_file(session, scope, signed.user, application_id, file_id, now=now)
+    found = affair_handling.staff_file(session, scope, signed.user, application_id, file_id, now=now)
     return file_response(found)
 
 

@@ -19,7 +19,7 @@ from common.schema import User
 from sync_server.db.affair_tables import AffairApplication, AffairFile, AffairStep
 from sync_server.db.resident_tables import Resident
 from sync_server.db.tables import OpLog
-from sync_server.services import affairs
+from sync_server.services import affair_handling, affairs
 from sync_server.services.scope import Scope
 from sync_server.services.todos import work_items
 from tests.conftest import NOW
@@ -98,23 +98,23 @@ def test_an_application_goes_to_the_township_and_moves_through_the_table(server)
         scope = Scope.of(s, office)
         worker = user(s, server, "worker1a")
         # a grid worker sees it (their resident) but the township decides
-        assert affairs.staff_view(s, Scope.of(s, worker), row.id, now=NOW).actions == []
+        assert affair_handling.staff_view(s, Scope.of(s, worker), row.id, now=NOW).actions == []
         with pytest.raises(DomainError):
-            affairs.act(s, Scope.of(s, worker), worker, row.id, "accept", note="", now=NOW)
+            affair_handling.act(s, Scope.of(s, worker), worker, row.id, "accept", note="", now=NOW)
         with pytest.raises(DomainError) as err:
-            affairs.act(s, scope, office, row.id, "sign", note="", now=NOW)
+            affair_handling.act(s, scope, office, row.id, "sign", note="", now=NOW)
         assert "不能“签发办结”" in err.value.message()
         with pytest.raises(ValidationErrors):
-            affairs.act(s, scope, office, row.id, "ask", note="  ", now=NOW)
-        affairs.act(s, scope, office, row.id, "ask", note="请补充户口本首页", now=NOW)
+            affair_handling.act(s, scope, office, row.id, "ask", note="  ", now=NOW)
+        affair_handling.act(s, scope, office, row.id, "ask", note="请补充户口本首页", now=NOW)
         assert row.state == af.SUPPLEMENT and row.asked == "请补充户口本首页"
         with pytest.raises(ValidationErrors):
             affairs.supply(s, who, row.id, files=[], note="", now=NOW)
         affairs.supply(s, who, row.id, files=[affairs.Upload("hk.pdf", pdf())], note="",
                        now=NOW)
         assert row.state == af.ACCEPTED and row.asked is None
-        affairs.act(s, scope, office, row.id, "approve", note="", now=NOW)
-        affairs.act(s, scope, office, row.id, "sign", note="请携带身份证领取原件", now=NOW)
+        affair_handling.act(s, scope, office, row.id, "approve", note="", now=NOW)
+        affair_handling.act(s, scope, office, row.id, "sign", note="请携带身份证领取原件", now=NOW)
         assert row.state == af.DONE and row.closed_at == NOW
         result = s.scalars(select(AffairFile).where(AffairFile.role == "result")).one()
         assert result.data.startswith(b"%PDF-") and result.mime == "application/pdf"
@@ -160,11 +160,11 @@ def test_a_resident_and_staff_reach_only_what_is_theirs(server):
             affairs.resident_file(s, other, row.id, file_id)
         assert affairs.mine(s, other) == []
         far = Scope.of(s, user(s, server, "worker2"))
-        assert affairs.staff_list(s, far, kind=None, which="all", now=NOW) == []
+        assert affair_handling.staff_list(s, far, kind=None, which="all", now=NOW) == []
         with pytest.raises(DomainError):
-            affairs.staff_view(s, far, row.id, now=NOW)
+            affair_handling.staff_view(s, far, row.id, now=NOW)
         near = Scope.of(s, user(s, server, "office1"))
-        assert [r.row.id for r in affairs.staff_list(s, near, kind=None, which="all",
+        assert [r.row.id for r in affair_handling.staff_list(s, near, kind=None, which="all",
                                                      now=NOW)] == [row.id]
 
 
@@ -174,14 +174,14 @@ def test_a_transfer_moves_it_to_the_chosen_unit_which_alone_may_act_then(server)
         row = apply(s, server, resident(s), service.id)
         office = user(s, server, "office1")
         with pytest.raises(ValidationErrors):
-            affairs.act(s, Scope.of(s, office), office, row.id, "transfer",
+            affair_handling.act(s, Scope.of(s, office), office, row.id, "transfer",
                         note="请县民政局办理", target_id="nowhere", now=NOW)
-        affairs.act(s, Scope.of(s, office), office, row.id, "transfer",
+        affair_handling.act(s, Scope.of(s, office), office, row.id, "transfer",
                     note="属于县级事权", target_id=server.tree.id("county"), now=NOW)
         assert row.node_id == server.tree.id("county") and row.state == af.SUBMITTED
-        assert affairs.staff_view(s, Scope.of(s, office), row.id, now=NOW).actions == []
+        assert affair_handling.staff_view(s, Scope.of(s, office), row.id, now=NOW).actions == []
         admin = user(s, server, "admin")
-        affairs.act(s, Scope.of(s, admin), admin, row.id, "refuse", note="材料不符", now=NOW)
+        affair_handling.act(s, Scope.of(s, admin), admin, row.id, "refuse", note="材料不符", now=NOW)
         assert row.state == af.REFUSED
 
 
@@ -204,14 +204,14 @@ def test_an_active_report_reaches_the_grid_workers_work_items_and_is_overdue_lat
         later = NOW + dt.timedelta(days=affairs.REPORT_DAYS, hours=1)
         items = {t.key: t for t in work_items(s, worker, now=later)}
         assert items["affairs_overdue"].count == 1 and items["affairs_overdue"].urgent
-        listed = affairs.staff_list(s, Scope.of(s, worker), kind="report", which="overdue",
+        listed = affair_handling.staff_list(s, Scope.of(s, worker), kind="report", which="overdue",
                                     now=later)
         assert [r.overdue for r in listed] == [True]
         other = user(s, server, "worker1b")
         assert {t.key: t for t in work_items(s, other, now=NOW)}["affairs_report"].count == 0
         with pytest.raises(DomainError):
-            affairs.act(s, Scope.of(s, worker), worker, row.id, "approve", note="", now=NOW)
-        affairs.act(s, Scope.of(s, worker), worker, row.id, "accept", note="", now=NOW)
-        affairs.act(s, Scope.of(s, worker), worker, row.id, "close", note="已登记外出信息",
+            affair_handling.act(s, Scope.of(s, worker), worker, row.id, "approve", note="", now=NOW)
+        affair_handling.act(s, Scope.of(s, worker), worker, row.id, "accept", note="", now=NOW)
+        affair_handling.act(s, Scope.of(s, worker), worker, row.id, "close", note="已登记外出信息",
                     now=NOW)
         assert row.state == af.DONE
