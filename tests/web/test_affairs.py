@@ -174,6 +174,17 @@ def test_a_resident_never_reaches_another_residents_application_and_staff_only_t
                                    ).headers["location"] == "/h5/login"
 
 
+def test_a_resident_write_without_its_csrf_token_is_refused_and_nothing_is_written(web):
+    configure(web)
+    client = signed_in(web)
+    answer = client.post(f"/h5/affairs/apply/{service_id(web)}", data={
+        "applicant": "张三", "phone": PHONE, "village_id": web.tree.id("v1"),
+        "address": "幸福路 12 号"}, files=[("m0", ("id.jpg", jpeg(), "image/jpeg"))],
+        follow_redirects=False)
+    assert answer.status_code == 403
+    assert counts(web) == (0, 0, 0)
+
+
 def test_an_active_report_reaches_the_grid_workers_home_page_work_items(web):
     client = signed_in(web)
     page = client.get("/h5/affairs/report")

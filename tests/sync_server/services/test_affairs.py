@@ -215,3 +215,19 @@ def test_an_active_report_reaches_the_grid_workers_work_items_and_is_overdue_lat
         affair_handling.act(s, Scope.of(s, worker), worker, row.id, "close", note="已登记外出信息",
                     now=NOW)
         assert row.state == af.DONE
+
+
+def test_a_grid_level_service_goes_to_the_grid_of_the_address_whose_worker_signs_it(server):
+    with server.session() as s:
+        service = affairs.save_service(s, user(s, server, "admin"), {
+            **SERVICE, "name": "开具独生子女证明", "level": "grid"}, now=NOW)
+        row = apply(s, server, resident(s), service.id)
+        assert row.node_id == server.tree.id("g1a")
+        worker = user(s, server, "worker1a")
+        scope = Scope.of(s, worker)
+        for action in ("accept", "approve", "sign"):
+            affair_handling.act(s, scope, worker, row.id, action, note="", now=NOW)
+        assert row.state == af.DONE
+        other = user(s, server, "worker1b")
+        with pytest.raises(DomainError):
+            affair_handling.staff_view(s, Scope.of(s, other), row.id, now=NOW)
