@@ -82,7 +82,9 @@ def test_an_older_database_teaches_its_built_in_roles_the_new_pages_and_leaves_d
         assert {"web:map", "web:map_edit", "web:dashboards", "web:briefings"} <= set(
             after["county_admin"])
         assert "web:dashboards" in after["township_office"]
-        assert after["grid_worker"] == before["grid_worker"] + ["web:map"]
+        assert after["grid_worker"] == before["grid_worker"] + ["web:map", "web:affairs"]
+        assert "web:affair_services" in after["county_admin"]
+        assert "web:affair_services" not in after["township_office"]
         assert after["inspector"] == ["web:people"]
         assert len(after["county_admin"]) == len(set(after["county_admin"]))
         command.downgrade(cfg, "0023_briefings")
