@@ -10,11 +10,13 @@ import datetime as dt
 import io
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image
 from sqlalchemy import func, select
 
 from common import affairs as af
-from common.errors import DomainError, ValidationErrors
+from common.errors import DomainError, ValidationError, ValidationErrors
 from common.schema import User
 from sync_server.db.affair_tables import AffairApplication, AffairFile, AffairStep
 from sync_server.db.resident_tables import Resident
@@ -231,3 +233,24 @@ def test_a_grid_level_service_goes_to_the_grid_of_the_address_whose_worker_signs
         other = user(s, server, "worker1b")
         with pytest.raises(DomainError):
             affair_handling.staff_view(s, Scope.of(s, other), row.id, now=NOW)
+
+
+@settings(max_examples=60, deadline=None)
+@given(blob=st.one_of(st.binary(max_size=4000),
+                      st.builds(lambda tail: b"%PDF-1.7\n" + tail, st.binary(max_size=400)),
+                      st.just(jpeg()), st.just(pdf())),
+       kind=st.sampled_from(sorted(af.MATERIAL_KINDS)))
+def test_any_file_is_either_refused_with_a_field_message_or_stored_as_a_clean_photo_or_pdf(
+        blob, kind):
+    try:
+        data, mime = affairs.check_file(affairs.Upload("f", blob), label="材料", kind=kind,
+                                        field="m0")
+    except ValidationError as err:
+        assert err.field == "m0" and "材料" in err.message()
+        return
+    if mime == "application/pdf":
+        assert kind != "photo" and data.startswith(b"%PDF-") and b"%%EOF" in data[-2048:]
+    else:
+        assert mime == "image/jpeg" and kind != "pdf"
+        with Image.open(io.BytesIO(data)) as img:
+            assert img.format == "JPEG" and img.getexif().get(0x010F) is None
