@@ -5,10 +5,9 @@ materials asked) or reports a situation about their household; the application g
 level of the resident's address that handles it (the township, or the grid); staff there
 accept, ask for more material, approve, refuse, transfer or sign it, and the resident follows
 every step. The steps are common/affairs.py's table; every path (the resident pages, the
-console pages) goes through the functions here and there. Files are checked before anything is written
-(photos re-encoded without EXIF, PDFs recognised by their structure, sizes bounded). A resident
-reaches only their own applications; the staff side is services/affair_handling.py. Never
-commits.
+console pages) goes through the functions here and in services/affair_handling.py. Files are
+checked before anything is written (photos re-encoded without EXIF, PDFs recognised by their
+structure, sizes bounded). A resident reaches only their own applications. Never commits.
 """
 from __future__ import annotations
 

@@ -157,7 +157,8 @@ def application_step(request: Request, session: PageSession, signed: WebUserDep,
 @router.get("/{application_id}/files/{file_id}")
 def application_file(session: PageSession, signed: WebUserDep, scope: WebScopeDep,
                      now: NowDep, application_id: str, file_id: str) -> Response:
-    found = affair_handling.staff_file(session, scope, signed.user, application_id, file_id, now=now)
+    found = affair_handling.staff_file(session, scope, signed.user, application_id, file_id,
+                                       now=now)
     return file_response(found)
 
 

@@ -61,13 +61,20 @@ def upgrade() -> None:
     sa.UniqueConstraint('number', name=op.f('uq_affair_applications_number'))
     )
     with op.batch_alter_table('affair_applications', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_affair_applications_due_at'), ['due_at'], unique=False)
-        batch_op.create_index(batch_op.f('ix_affair_applications_filed_at'), ['filed_at'], unique=False)
-        batch_op.create_index(batch_op.f('ix_affair_applications_grid_id'), ['grid_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_affair_applications_kind'), ['kind'], unique=False)
-        batch_op.create_index(batch_op.f('ix_affair_applications_node_path'), ['node_path'], unique=False)
-        batch_op.create_index(batch_op.f('ix_affair_applications_resident_id'), ['resident_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_affair_applications_state'), ['state'], unique=False)
+        batch_op.create_index(batch_op.f('ix_affair_applications_due_at'),
+                              ['due_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_affair_applications_filed_at'),
+                              ['filed_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_affair_applications_grid_id'),
+                              ['grid_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_affair_applications_kind'),
+                              ['kind'], unique=False)
+        batch_op.create_index(batch_op.f('ix_affair_applications_node_path'),
+                              ['node_path'], unique=False)
+        batch_op.create_index(batch_op.f('ix_affair_applications_resident_id'),
+                              ['resident_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_affair_applications_state'),
+                              ['state'], unique=False)
 
     op.create_table('affair_files',
     sa.Column('id', sa.String(length=36), nullable=False),
@@ -83,7 +90,8 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_affair_files'))
     )
     with op.batch_alter_table('affair_files', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_affair_files_application_id'), ['application_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_affair_files_application_id'),
+                              ['application_id'], unique=False)
 
     op.create_table('affair_services',
     sa.Column('id', sa.String(length=36), nullable=False),
@@ -112,7 +120,8 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_affair_steps'))
     )
     with op.batch_alter_table('affair_steps', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_affair_steps_application_id'), ['application_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_affair_steps_application_id'),
+                              ['application_id'], unique=False)
 
 
 
