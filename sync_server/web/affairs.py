@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from common import affairs as af
 from common.errors import DomainError
+from common.masking import mask_phone
 
 from ..api.deps import NowDep
 from ..api.errors import status_of
@@ -129,7 +130,8 @@ def _detail(request: Request, session, scope, now, application_id: str,  # noqa:
     context.setdefault("errors", {})
     return render(request, "affairs_detail.html", status_code, title=view.row.title, a=view,
                   action_labels={k: af.ACTIONS[k].label for k in af.ACTIONS},
-                  targets=affair_handling.transfer_targets(session), **context)
+                  targets=affair_handling.transfer_targets(session), mask_phone=mask_phone,
+                  **context)
 
 
 @router.get("/{application_id}")

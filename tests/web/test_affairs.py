@@ -84,6 +84,8 @@ def test_the_whole_round_from_configuration_to_the_signed_pdf(web):
     office = staff(web, "office1")
     listed = office.get("/admin/affairs?kind=service").text
     assert f'data-application="{aid}"' in listed
+    page = office.get(f"/admin/affairs/{aid}").text
+    assert "137****1234" in page and PHONE not in page  # masked as on the 接诉即办 pages
     asked = step(office, aid, "ask", "请补充户口本首页照片")
     assert asked.status_code == 303
     detail = resident.get(f"/h5/affairs/{aid}").text
