@@ -45,6 +45,7 @@ STATUS: dict[str, int] = {
     "resident_too_many_photos": 422, "resident_no_grid": 422, "resident_cannot_rate": 409,
     "resident_consent_required": 422, "open311_key_invalid": 403,
     "open311_limit": 429, "wish_step_invalid": 409, "wish_limit": 429,
+    "affair_limit": 429, "affair_step_forbidden": 409,  # online affairs (services/affairs.py)
     "event_action_not_allowed": 403, "event_closed": 409,  # 接诉即办 (services/hotline.py)
     "attachment_too_large": 413, "attachment_not_image": 415,  # attachments (routes/attachments)
     "attachment_offset_mismatch": 409, "attachment_hash_mismatch": 422,

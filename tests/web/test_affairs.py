@@ -101,7 +101,7 @@ def test_the_whole_round_from_configuration_to_the_signed_pdf(web):
     assert added.status_code == 303
     assert "补充材料 1" in office.get(f"/admin/affairs/{aid}").text
     early = step(office, aid, "sign")
-    assert early.status_code == 400 and "当前状态为“办理中”，不能“签发办结”" in early.text
+    assert early.status_code == 409 and "当前状态为“办理中”，不能“签发办结”" in early.text
     assert step(office, aid, "approve").status_code == 303
     assert step(office, aid, "sign", "请携带身份证到镇政务服务中心领取").status_code == 303
     detail = resident.get(f"/h5/affairs/{aid}").text

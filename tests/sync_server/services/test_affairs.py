@@ -254,3 +254,19 @@ def test_any_file_is_either_refused_with_a_field_message_or_stored_as_a_clean_ph
         assert mime == "image/jpeg" and kind != "pdf"
         with Image.open(io.BytesIO(data)) as img:
             assert img.format == "JPEG" and img.getexif().get(0x010F) is None
+
+
+def test_a_resident_files_at_most_the_daily_limit_and_the_next_is_refused_unwritten(server):
+    with server.session() as s:
+        who = resident(s)
+
+        def one():
+            return affairs.report(s, who, report_type="other", applicant="李四",
+                                  phone=who.phone, details="情况", address="幸福路 1 号",
+                                  village_id=server.tree.id("v1"), photos=[], now=NOW)
+        for _ in range(affairs.PER_RESIDENT_DAY):
+            one()
+        with pytest.raises(DomainError) as err:
+            one()
+        assert err.value.code == "affair_limit" and "每人每天最多 10 件" in err.value.message()
+        assert count(s, AffairApplication) == affairs.PER_RESIDENT_DAY
