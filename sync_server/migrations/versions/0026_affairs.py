@@ -12,6 +12,8 @@ from typing import Sequence, Union
 import sqlalchemy as sa
 from alembic import op
 
+from sync_server.migrations.seeded_roles import grant, revoke
+
 revision: str = "0026_affairs"
 down_revision: Union[str, Sequence[str], None] = "0024_dashboards"
 branch_labels: Union[str, Sequence[str], None] = None
@@ -20,21 +22,10 @@ depends_on: Union[str, Sequence[str], None] = None
 # What each built-in role gains (frozen here: a migration does not follow code).
 GAINS = {"county_admin": ["web:affairs", "web:affair_services"],
          "township_office": ["web:affairs"], "grid_worker": ["web:affairs"]}
-ROLES = sa.table("roles", sa.column("code", sa.String), sa.column("permissions", sa.JSON),
-                 sa.column("seeded", sa.Boolean))
-
-
-def _roles(change) -> None:  # noqa: ANN001
-    bind = op.get_bind()
-    for code, perms in bind.execute(sa.select(ROLES.c.code, ROLES.c.permissions)
-                                    .where(ROLES.c.seeded.is_(True))).all():
-        new = change(list(perms or []), GAINS.get(code, []))
-        if new != list(perms or []):
-            bind.execute(ROLES.update().where(ROLES.c.code == code).values(permissions=new))
 
 
 def upgrade() -> None:
-    _roles(lambda have, gains: have + [p for p in gains if p not in have])
+    grant(GAINS)
     op.create_table('affair_applications',
     sa.Column('id', sa.String(length=36), nullable=False),
     sa.Column('number', sa.String(length=20), nullable=False),
@@ -126,7 +117,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    _roles(lambda have, gains: [p for p in have if p not in gains])
+    revoke(GAINS)
     with op.batch_alter_table('affair_steps', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_affair_steps_application_id'))
 
