@@ -166,9 +166,9 @@ def visits(session: Session, node: OrgNode, period: Period, today: dt.date) -> d
                   ["逾期未完成", states.get("overdue", 0)], ["未到期", states.get("open", 0)]],
                  kind="pie", section="visits"),
             _bar("workers", f"走访次数排名（按人员，前 {RANKING}）", ranked(workers, names),
-                 section="visits"),
+                 kind="ranking", section="visits"),
             _bar("grids", f"走访次数排名（按网格，前 {RANKING}）", ranked(grids, grid_names),
-                 section="visits"),
+                 kind="ranking", section="visits"),
         ]}
 
 

@@ -45,6 +45,19 @@ def test_the_county_admin_reads_this_months_dashboards(page, live):
     assert page.locator("#dash-hotline .chart").count() == 4
     assert page.locator("#dash-visits .chart").count() == 3
     assert "3 / 4" in page.locator("#dash-visit-totals").inner_text()  # p1, p3 and p4 of 4
+    # The worker ranking lists names down the side, a line each, over the page's full width
+    # (at 1366 px the names under tilted bars crowded into one another).
+    ranking = page.locator("#chart-workers .chart-box")
+    ranking.locator("canvas").wait_for()
+    layout = ranking.evaluate("""box => {
+        const o = echarts.getInstanceByDom(box).getOption();
+        return {axis: o.yAxis[0].type, names: o.yAxis[0].data.length,
+                height: box.getBoundingClientRect().height,
+                width: box.getBoundingClientRect().width,
+                page: document.getElementById("dash-visits").getBoundingClientRect().width};
+    }""")
+    assert layout["axis"] == "category" and layout["names"] >= 2
+    assert layout["height"] >= layout["names"] * 22 and layout["width"] > 0.9 * layout["page"]
     with page.expect_download() as download:
         page.locator("#chart-area").get_by_role("button", name="导出 Excel").click()
     assert download.value.suggested_filename.endswith(".xlsx")

@@ -31,6 +31,19 @@
                           return {name: i.label, value: i.value};
                         })}]};
     }
+    if (c.kind === "ranking") {
+      // Names down the side, first place on top: long worker names never share a line.
+      return {toolbox: tools, tooltip: {trigger: "axis", axisPointer: {type: "shadow"}},
+              grid: {left: 8, right: 40, top: 30, bottom: 8, containLabel: true},
+              yAxis: {type: "category", inverse: true,
+                      data: c.items.map(function (i) { return i.label; }),
+                      axisTick: {show: false},
+                      axisLabel: {interval: 0, width: 150, overflow: "truncate"}},
+              xAxis: {type: "value", minInterval: 1},
+              series: [{type: "bar", itemStyle: {color: "#2f6fb3"}, barMaxWidth: 16,
+                        label: {show: true, position: "right"},
+                        data: c.items.map(function (i) { return i.value; })}]};
+    }
     return {toolbox: tools, tooltip: {trigger: "axis"},
             grid: {left: 40, right: 16, top: 30, bottom: 60},
             xAxis: {type: "category", data: c.items.map(function (i) { return i.label; }),
@@ -83,6 +96,10 @@
       head.appendChild(xlsx);
       card.appendChild(head);
       var box = node("div", "chart-box");
+      if (c.kind === "ranking") {
+        card.className = "chart ranking";
+        box.style.height = Math.max(240, 60 + 22 * c.items.length) + "px";
+      }
       card.appendChild(box);
       var more = node("details");
       more.appendChild(node("summary", "", "数据"));
