@@ -13,7 +13,9 @@ PostgreSQL, so concurrent readers queue and the second finds nothing left), then
 fresh transaction that sees it; a no-op when nothing changed.
 
 Ages are by birth year (the age a person reaches this year), so stored counts never go stale as
-time passes; births per month are kept from 2010 on.
+time passes. Births, deaths and moves in and out per month count `population_events`, derived
+from the register's history in the same refresh (`_sync_events`: people and person moves changed
+since the watermark); births are kept from 2010 on.
 """
 from __future__ import annotations
 
@@ -26,13 +28,16 @@ from sqlalchemy import and_, delete, distinct, extract, func, literal, select, u
 from sqlalchemy.orm import Session, sessionmaker
 
 from common.errors import DomainError
-from common.schema import LEVELS, Building, House, Household, OrgNode, Person, PersonTag
+from common.schema import (LEVELS, Building, House, Household, OrgNode, Person, PersonMove,
+                           PersonTag)
 
 from ..db.engine import unit_of_work
-from ..db.stats_tables import NodeStat
+from ..db.stats_tables import NodeStat, PopulationEvent
+from ..db.sync_tables import ChangeLog
 from ..db.sync_tables import ScopeExit
 from ..db.tables import Counter
 from .changes import current_rev
+from .oplog import BEIJING
 from .scope import Scope
 
 WATERMARK = "stats_rev"
@@ -41,7 +46,7 @@ CHUNK = 400
 BIRTHS_FROM = dt.date(2010, 1, 1)
 AGE_BANDS = tuple((lo, lo + 4) for lo in range(0, 85, 5)) + ((85, None),)
 """Five-year bands, 85 and over last."""
-SOURCES = (Person, PersonTag, Household, Building, House)
+SOURCES = (Person, PersonTag, Household, Building, House, PersonMove)
 """The entities whose changes move a figure."""
 
 
@@ -67,18 +72,13 @@ def _grid_counts(session: Session, grids: list[str] | None) -> dict[tuple[str, s
         out[(g, "ethnicity", eth or "")] += n
         out[(g, "resident_type", rtype or "")] += n
         out[(g, "count", "people")] += n
-    month_queries = (
-        ("births", _ym(Person.birth_date), where(Person, Person.birth_date >= BIRTHS_FROM)),
-        ("deaths", _ym(Person.updated_at), where(Person, Person.status == "deceased")),
-        ("moved_out", _ym(Person.updated_at), where(Person, Person.status == "moved_out")),
-        ("moved_in", _ym(Person.created_at),
-         where(Person, _ym(Person.birth_date) < _ym(Person.created_at))),
-    )
-    for metric, month, conds in month_queries:
-        for g, ym, n in session.execute(select(Person.grid_id, month, func.count())
-                                        .where(*conds).group_by(Person.grid_id, month)):
-            if ym is not None:
-                out[(g, metric, f"{int(ym) // 100:04d}-{int(ym) % 100:02d}")] += n
+    ev = PopulationEvent
+    for g, kind, month, n in session.execute(
+            select(ev.grid_id, ev.kind, ev.month, func.count())
+            .where(ev.grid_id.is_not(None),
+                   *([ev.grid_id.in_(grids)] if grids is not None else []))
+            .group_by(ev.grid_id, ev.kind, ev.month)):
+        out[(g, EVENT_METRICS[kind], month)] += n
     for g, tag, n in session.execute(
             select(PersonTag.grid_id, PersonTag.tag_code, func.count())
             .join(Person, and_(Person.id == PersonTag.person_id, Person.deleted.is_(False),
@@ -111,6 +111,107 @@ def _grid_counts(session: Session, grids: list[str] | None) -> dict[tuple[str, s
         if metric == "count" and key == "houses":
             out[(g, "occupancy", "empty")] = n - out.get((g, "occupancy", "occupied"), 0)
     return out
+
+
+EVENT_METRICS = {"birth": "births", "death": "deaths", "move_in": "moved_in",
+                 "move_out": "moved_out"}
+"""Population event kind -> the monthly metric it counts in."""
+EVENT_LABELS = {"birth": "出生", "death": "死亡", "move_in": "迁入", "move_out": "迁出"}
+NEWBORN_DAYS = 366
+"""A person registered within this many days of their birth date was registered as a birth;
+one registered later came from elsewhere (not a birth in the county's register)."""
+STATUS_EVENTS = {"deceased": "death", "moved_out": "move_out"}
+"""A person's status that is itself an event, dated by the change that set it."""
+
+
+def _local_date(at: dt.datetime) -> dt.date:
+    return at.replace(tzinfo=dt.UTC).astimezone(BEIJING).date()
+
+
+def _event(kind: str, key: str, grid: str | None, on: dt.date, person: str, source: str,
+           record: str, rev: int) -> dict[str, Any]:
+    return {"id": f"{key}:{record}", "kind": kind, "grid_id": grid, "on": on,
+            "month": f"{on.year:04d}-{on.month:02d}", "person_id": person, "source": source,
+            "record_id": record, "rev": rev}
+
+
+def _people_events(session: Session, ids: list[str], rev: int) -> list[dict[str, Any]]:
+    """The births, deaths and moves out of the county of people `ids`, from their records and
+    their history: a birth where the person was first registered (the grid of their first move
+    out, else their grid) on their birth date, when registered as a newborn; a death or a move
+    out of the county on the day the change setting that status was accepted."""
+    people = session.execute(select(
+        Person.id, Person.grid_id, Person.status, Person.birth_date, Person.created_at,
+        Person.updated_at).where(Person.id.in_(ids), Person.deleted.is_(False))).all()
+    first_grid: dict[str, str | None] = {}
+    for pid, grid in session.execute(
+            select(PersonMove.person_id, PersonMove.from_node_id).where(
+                PersonMove.person_id.in_(ids), PersonMove.direction == "out",
+                PersonMove.deleted.is_(False))
+            .order_by(PersonMove.moved_on.desc(), PersonMove.rev.desc())):
+        first_grid[pid] = grid  # the earliest move is read last
+    marked = [p.id for p in people if p.status in STATUS_EVENTS]
+    set_on: dict[str, dt.datetime] = {}
+    if marked:
+        for rid, values, at in session.execute(
+                select(ChangeLog.record_id, ChangeLog.values, ChangeLog.at).where(
+                    ChangeLog.entity == "people", ChangeLog.record_id.in_(marked))
+                .order_by(ChangeLog.rev)):
+            if isinstance(values, dict) and "status" in values:
+                set_on[rid] = at  # the last change of the status wins
+    out = []
+    for p in people:
+        if p.birth_date is not None and p.birth_date >= BIRTHS_FROM and p.created_at is not None \
+                and (_local_date(p.created_at) - p.birth_date).days <= NEWBORN_DAYS:
+            out.append(_event("birth", "birth", first_grid.get(p.id, p.grid_id), p.birth_date,
+                              p.id, "people", p.id, rev))
+        kind = STATUS_EVENTS.get(p.status)
+        if kind is not None:
+            at = set_on.get(p.id) or p.updated_at  # records loaded without history
+            if at is not None:
+                out.append(_event(kind, "exit" if kind == "move_out" else kind, p.grid_id,
+                                  _local_date(at), p.id, "people", p.id, rev))
+    return out
+
+
+def _sync_events(session: Session, since: int, rev: int) -> set[str]:
+    """Bring `population_events` up to date with the people and person moves changed after rev
+    `since` (0: rebuild them all); the grids whose events changed."""
+    ev = PopulationEvent
+    grids: set[str] = set()
+    if since == 0:
+        session.execute(delete(ev))
+        people = session.scalars(select(Person.id).where(
+            Person.deleted.is_(False),
+            (Person.birth_date >= BIRTHS_FROM) | Person.status.in_(tuple(STATUS_EVENTS)))).all()
+        moves = session.scalars(select(PersonMove.id).where(PersonMove.deleted.is_(False))).all()
+    else:
+        people = session.scalars(select(Person.id).where(Person.rev > since)).all()
+        moves = session.scalars(select(PersonMove.id).where(PersonMove.rev > since)).all()
+    for i in range(0, len(people), CHUNK):
+        part = people[i:i + CHUNK]
+        if since:
+            old = ev.source == "people", ev.record_id.in_(part)
+            grids.update(g for g in session.scalars(select(ev.grid_id).where(*old)) if g)
+            session.execute(delete(ev).where(*old))
+        rows = _people_events(session, part, rev)
+        grids.update(r["grid_id"] for r in rows if r["grid_id"])
+        if rows:
+            session.execute(ev.__table__.insert(), rows)
+    for i in range(0, len(moves), CHUNK):
+        part = moves[i:i + CHUNK]
+        if since:
+            old = ev.source == "person_moves", ev.record_id.in_(part)
+            grids.update(g for g in session.scalars(select(ev.grid_id).where(*old)) if g)
+            session.execute(delete(ev).where(*old))
+        rows = [_event("move_in" if m.direction == "in" else "move_out", "move", m.grid_id,
+                       m.moved_on, m.person_id, "person_moves", m.id, rev)
+                for m in session.scalars(select(PersonMove).where(
+                    PersonMove.id.in_(part), PersonMove.deleted.is_(False)))]
+        grids.update(r["grid_id"] for r in rows if r["grid_id"])
+        if rows:
+            session.execute(ev.__table__.insert(), rows)
+    return grids
 
 
 def _changed_grids(session: Session, since: int) -> set[str]:
@@ -156,13 +257,14 @@ def refresh(session: Session) -> int:
         return 0
     tree_changed = mark == 0 or session.scalar(
         select(func.count()).select_from(OrgNode).where(OrgNode.rev > mark)) > 0
+    moved = _sync_events(session, mark, top)
     if mark == 0:
         session.execute(delete(NodeStat))
         counts = _grid_counts(session, None)
         _store(session, counts, top)
         done = len({g for g, _, _ in counts})
     else:
-        changed = sorted(_changed_grids(session, mark))
+        changed = sorted(_changed_grids(session, mark) | moved)
         for i in range(0, len(changed), CHUNK):
             part = changed[i:i + CHUNK]
             session.execute(delete(NodeStat).where(NodeStat.node_id.in_(part)))
@@ -311,3 +413,34 @@ def chart_xlsx(node_name: str, chart: dict[str, Any]) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+@dataclass(frozen=True)
+class EventRow:
+    """One record behind a monthly figure."""
+
+    on: dt.date
+    kind: str
+    person_id: str
+    name: str
+    grid: str
+    source: str
+
+
+def events(session: Session, scope: Scope, node_id: str | None, kind: str,
+           month: str) -> tuple[OrgNode, list[EventRow]]:
+    """The births, deaths, moves in or out (`kind`) of `month` (YYYY-MM) in the grids under
+    `node_id`: the records the panel's monthly figure counts (as of the last refresh)."""
+    node = node_in_scope(session, scope, node_id)
+    if kind not in EVENT_METRICS:
+        raise DomainError("not_found")
+    ev = PopulationEvent
+    grid = OrgNode.__table__.alias("grid")
+    rows = session.execute(
+        select(ev.on, ev.kind, ev.person_id, Person.name, grid.c.name, ev.source)
+        .join(grid, grid.c.id == ev.grid_id)
+        .join(Person, Person.id == ev.person_id)
+        .where(ev.kind == kind, ev.month == month,
+               grid.c.path.startswith(node.path, autoescape=True))
+        .order_by(ev.on, Person.name, ev.id)).all()
+    return node, [EventRow(*r) for r in rows]

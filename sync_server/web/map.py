@@ -137,6 +137,11 @@ def panel_data(session: Session, scope: Scope, node_id: str | None,
             band_links[sex].append(people(**params))
     months = dashboard.last_months(today)
     monthly = dashboard.monthly(fig, today)
+
+    def changes(kind: str) -> list[str]:
+        return ["/admin/map/changes?" + urlencode({"node": node.id, "kind": kind, "month": m})
+                for m in months]
+
     charts = [
         {"id": "pyramid", "title": "人口金字塔（年龄段 × 性别）", "kind": "pyramid",
          "bands": bands, "male": pyramid["male"], "female": pyramid["female"],
@@ -150,14 +155,10 @@ def panel_data(session: Session, scope: Scope, node_id: str | None,
              lambda k: people(tag=k, status="normal")),
         {"id": "monthly", "title": "人口变动（近 12 个月）", "kind": "line", "months": months,
          "series": [
-             {"name": "出生", "data": monthly["births"],
-              "links": [people(born_from=m[:4], born_to=m[:4]) for m in months]},
-             {"name": "死亡", "data": monthly["deaths"],
-              "links": [people(status="deceased")] * len(months)},
-             {"name": "迁入", "data": monthly["moved_in"],
-              "links": [people(status="normal")] * len(months)},
-             {"name": "迁出", "data": monthly["moved_out"],
-              "links": [people(status="moved_out")] * len(months)}]},
+             {"name": "出生", "data": monthly["births"], "links": changes("birth")},
+             {"name": "死亡", "data": monthly["deaths"], "links": changes("death")},
+             {"name": "迁入", "data": monthly["moved_in"], "links": changes("move_in")},
+             {"name": "迁出", "data": monthly["moved_out"], "links": changes("move_out")}]},
         _bar("建筑类型", "building_type", fig.metric("building_type"),
              _labels(session, "building_type"),
              lambda k: registry("buildings", building_type=k)),
@@ -195,6 +196,18 @@ def figures(request: Request, signed: WebUserDep, scope: WebScopeDep, now: NowDe
     with fresh(request) as session:
         return JSONResponse(panel_data(session, scope, request.query_params.get("node"),
                                        now.date()))
+
+
+@router.get("/changes")
+def changes_page(request: Request, signed: WebUserDep, scope: WebScopeDep) -> Response:
+    """The records behind one month's births, deaths, moves in or out of a node."""
+    q = request.query_params
+    kind, month = q.get("kind") or "", q.get("month") or ""
+    with fresh(request) as session:
+        node, rows = dashboard.events(session, scope, q.get("node"), kind, month)
+        return render(request, "map_changes.html", title="人口变动明细", node=node,
+                      label=dashboard.EVENT_LABELS[kind], month=month, rows=rows,
+                      sources={"people": "人员登记", "person_moves": "迁移记录"})
 
 
 @router.post("/export")

@@ -239,3 +239,124 @@ def test_a_person_moving_between_townships_moves_in_both_figures(app):
              if f["properties"]["role"] == "child"}
     assert after[a] == before[a] - 1 and after[b] == before[b] + 1
     assert sum(after.values()) == admin.get("/admin/map/figures.json").json()["totals"]["people"]
+
+
+def _status_day(session, person: Person) -> dt.date:
+    """The Beijing day the register accepted the change that set the person's status."""
+    from sync_server.db.sync_tables import ChangeLog
+    ats = [at for values, at in session.execute(
+        select(ChangeLog.values, ChangeLog.at).where(
+            ChangeLog.entity == "people", ChangeLog.record_id == person.id)
+        .order_by(ChangeLog.rev)) if "status" in values]
+    at = ats[-1] if ats else person.updated_at
+    return (at + dt.timedelta(hours=8)).date()
+
+
+def monthly_direct(session, node: OrgNode, months: list[str]) -> dict[str, list[int]]:
+    """Births, deaths and moves per month counted straight from people, their history and the
+    migration records."""
+    from common.schema import PersonMove
+    grids = set(session.scalars(select(OrgNode.id).where(OrgNode.path.startswith(node.path))))
+    out = {k: [0] * len(months) for k in ("births", "deaths", "moved_in", "moved_out")}
+
+    def count(metric: str, day: dt.date) -> None:
+        key = f"{day.year:04d}-{day.month:02d}"
+        if key in months:
+            out[metric][months.index(key)] += 1
+
+    moves = session.scalars(select(PersonMove).where(PersonMove.deleted.is_(False))).all()
+    for m in moves:
+        if m.grid_id in grids:
+            count("moved_in" if m.direction == "in" else "moved_out", m.moved_on)
+    first_out = {}
+    for m in sorted(moves, key=lambda m: (m.moved_on, m.rev), reverse=True):
+        if m.direction == "out":
+            first_out[m.person_id] = m.from_node_id
+    for p in session.scalars(select(Person).where(Person.deleted.is_(False))):
+        registered = (p.created_at + dt.timedelta(hours=8)).date()
+        if (registered - p.birth_date).days <= 366 and \
+                first_out.get(p.id, p.grid_id) in grids:
+            count("births", p.birth_date)
+        if p.status in ("deceased", "moved_out") and p.grid_id in grids:
+            count("deaths" if p.status == "deceased" else "moved_out", _status_day(session, p))
+    return out
+
+
+def test_change_over_time_is_the_registers_history_with_its_records(app):
+    """A newborn registered, a death, a move out of the county and a claim between townships
+    through the workflow engine: each month's figure equals the count from the records, and
+    each figure lists exactly the people behind it."""
+    from common.schema import User
+    from sync_server.services import workflows
+    from tests.factories import make_id_number, make_person
+    admin = client_for(app, "admin")
+    towns = [f["properties"] for f in admin.get("/admin/map/nodes.geojson").json()["features"]
+             if f["properties"]["role"] == "child"]
+    t, u = towns[1]["id"], towns[2]["id"]
+    with app.state.sessions() as session:
+        user = session.scalars(select(User).where(User.username == "admin")).one()
+        scope = Scope.of(session, user)
+        path_t, path_u = (session.get(OrgNode, x).path for x in (t, u))
+
+        def living(path):
+            return session.scalars(select(Person).where(
+                Person.deleted.is_(False), Person.status == "normal",
+                Person.grid_id.in_(select(OrgNode.id).where(OrgNode.path.startswith(path))))
+                .order_by(Person.id)).all()
+        grid_t = session.scalars(select(OrgNode.id).where(
+            OrgNode.level == "grid", OrgNode.path.startswith(path_t))).first()
+        baby = records.create_record(session, scope, user, Person, make_person(
+            grid_t, name="新生儿", id_number=make_id_number("20261120", sex="female")), now=NOW)
+        dying, leaving = living(path_t)[:2]
+        records.update_record(session, scope, user, Person, dying.id, {"status": "deceased"},
+                              now=NOW)
+        records.update_record(session, scope, user, Person, leaving.id,
+                              {"status": "moved_out"}, now=NOW)
+        mover = living(path_u)[0]
+        filer = session.scalars(select(User).where(
+            User.role == "township_office", User.scope_node_id == t)).first()
+        claim = workflows.file_claim(session, filer, Scope.of(session, filer),
+                                     id_number=mover.id_number, to_node_id=grid_t,
+                                     reason="投靠亲属", now=NOW)
+        workflows.act(session, user, scope, claim.id, "approved", None, now=NOW)
+        names = {k: session.get(Person, p.id).name for k, p in
+                 (("baby", baby), ("dying", dying), ("leaving", leaving), ("mover", mover))}
+        session.commit()
+    for node_id in (t, u, None):
+        data = admin.get("/admin/map/figures.json" + (f"?node={node_id}" if node_id else ""))
+        chart = next(c for c in data.json()["charts"] if c["id"] == "monthly")
+        with app.state.sessions() as session:
+            node = session.get(OrgNode, node_id or data.json()["node"]["id"])
+            want = monthly_direct(session, node, chart["months"])
+        got = {k: s["data"] for k, s in zip(("births", "deaths", "moved_in", "moved_out"),
+                                             chart["series"])}
+        assert got == want, node.name
+    chart = next(c for c in admin.get(f"/admin/map/figures.json?node={t}").json()["charts"]
+                 if c["id"] == "monthly")
+    nov, dec = chart["months"].index("2026-11"), chart["months"].index("2026-12")
+    births, deaths, moved_in, moved_out = chart["series"]
+    assert births["data"][nov] >= 1 and deaths["data"][dec] >= 1
+    assert moved_in["data"][dec] >= 1 and moved_out["data"][dec] >= 1
+
+    def listed(link: str) -> list[str]:
+        page = admin.get(link)
+        assert page.status_code == 200
+        return re.findall(r'/admin/registry/people/[^"]+">([^<]+)</a>', page.text)
+    assert names["baby"] in listed(births["links"][nov])
+    assert len(listed(births["links"][nov])) == births["data"][nov]
+    assert listed(deaths["links"][dec]).count(names["dying"]) == 1
+    assert len(listed(deaths["links"][dec])) == deaths["data"][dec]
+    assert names["mover"] in listed(moved_in["links"][dec])
+    assert names["leaving"] in listed(moved_out["links"][dec])
+    assert len(listed(moved_out["links"][dec])) == moved_out["data"][dec]
+    # The claim left township u: its move out is there, not in t.
+    u_chart = next(c for c in admin.get(f"/admin/map/figures.json?node={u}").json()["charts"]
+                   if c["id"] == "monthly")
+    assert names["mover"] in listed(u_chart["series"][3]["links"][dec])
+    assert names["mover"] not in listed(moved_out["links"][dec])
+    # Another township's office cannot open t's records.
+    with app.state.sessions() as session:
+        from common.schema import User
+        office = session.scalars(select(User).where(
+            User.role == "township_office", User.scope_node_id == u)).first().username
+    assert client_for(app, office).get(deaths["links"][dec]).status_code == 404
