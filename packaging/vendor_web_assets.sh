@@ -5,6 +5,7 @@ set -euo pipefail
 HTMX_VERSION=${HTMX_VERSION:-2.0.11}
 LEAFLET_VERSION=${LEAFLET_VERSION:-1.9.4}
 ECHARTS_VERSION=${ECHARTS_VERSION:-6.1.0}
+GEOMAN_VERSION=${GEOMAN_VERSION:-2.20.2}
 here=$(cd "$(dirname "$0")/.." && pwd)
 dest="$here/sync_server/web/static/vendor"
 work=$(mktemp -d)
@@ -27,5 +28,11 @@ unpack "echarts@$ECHARTS_VERSION" echarts
 mkdir -p "$dest/echarts"
 cp "$work/echarts/package/dist/echarts.min.js" "$work/echarts/package/LICENSE" \
    "$work/echarts/package/NOTICE" "$dest/echarts/"
+# Leaflet-Geoman: drawing and editing a boundary on the map (the boundary editor).
+unpack "@geoman-io/leaflet-geoman-free@$GEOMAN_VERSION" geoman
+mkdir -p "$dest/leaflet-geoman"
+cp "$work/geoman/package/dist/leaflet-geoman.min.js" "$work/geoman/package/dist/leaflet-geoman.css" \
+   "$work/geoman/package/LICENSE" "$dest/leaflet-geoman/"
+sha256sum "$dest/leaflet-geoman/leaflet-geoman.min.js"
 sha256sum "$dest/htmx/htmx.min.js" "$dest/leaflet/leaflet.js" "$dest/leaflet/leaflet.css" \
     "$dest/echarts/echarts.min.js"

@@ -238,8 +238,11 @@ def _editable(session: Session, scope: Scope, node_id: str) -> OrgNode:
 
 def _editor(request: Request, node: OrgNode, *, status_code: int = 200,
             error: str | None = None, value: str = "") -> Response:
+    """The editor: the map to draw on (with the parent's outline and the siblings around it)
+    and the GeoJSON field the drawing fills in or a file replaces."""
     return render(request, "map_boundary.html", status_code=status_code, title="区域边界",
-                  node=node, error=error, value=value or node.boundary or "")
+                  node=node, error=error, value=value or node.boundary or "",
+                  parent_id=node.parent_id, tiles=tile_url(request))
 
 
 @router.get("/boundary/{node_id}", dependencies=[page_permission("web:map_edit")])

@@ -108,3 +108,85 @@ def test_a_township_user_drills_inside_their_township_only(page, live):
     drill(page, live, ids[1:], point, house_id)
     assert page.locator("table.list tbody tr").count() == residents
     assert not page.violations, page.violations
+
+
+def _inner_triangle(polygon, scale: float = 0.5):
+    """A triangle around the polygon's representative point, well inside it."""
+    import math
+
+    from shapely.geometry import Polygon
+    c = polygon.representative_point()
+    r = polygon.exterior.distance(c) * scale
+    return Polygon([(c.x + r * math.cos(a), c.y + r * math.sin(a))
+                    for a in (math.pi / 2, math.pi * 7 / 6, math.pi * 11 / 6)])
+
+
+def _draw(page, vertices, view) -> None:
+    """Fit the editor's map to `view` (lon/lat bounds, as a user zooms), press 绘制新边界 and
+    click the vertices, then the first again to close the ring."""
+    box = page.locator("#boundary-map[data-ready]")
+    box.wait_for()
+    minx, miny, maxx, maxy = view
+    points = box.evaluate("""(el, a) => {
+        const map = el.boundaryMap;
+        map.fitBounds([[a.view[1], a.view[0]], [a.view[3], a.view[2]]],
+                      {padding: [40, 40], animate: false});
+        return a.vertices.map(v => map.latLngToContainerPoint([v[1], v[0]]));
+    }""", {"view": [minx, miny, maxx, maxy], "vertices": [list(v) for v in vertices]})
+    page.get_by_role("button", name="绘制新边界").click()
+    rect = box.bounding_box()
+    for p in [*points, points[0]]:
+        page.mouse.click(rect["x"] + p["x"], rect["y"] + p["y"])
+    page.get_by_text("已绘制，可编辑顶点或保存").wait_for()
+
+
+def test_a_county_admin_draws_a_villages_boundary_and_a_bad_one_is_refused(page, live):
+    import json
+
+    from shapely.geometry import shape
+    with live.app.state.sessions() as session:
+        town = session.scalars(select(OrgNode).where(
+            OrgNode.level == "township", OrgNode.deleted.is_(False))
+            .order_by(OrgNode.sort, OrgNode.name)).first()
+        villages = session.scalars(select(OrgNode).where(
+            OrgNode.parent_id == town.id, OrgNode.deleted.is_(False),
+            OrgNode.boundary.is_not(None)).order_by(OrgNode.sort, OrgNode.name)).all()
+        village = villages[0]
+        mine = shape(json.loads(village.boundary))
+        neighbour = min(villages[1:], key=lambda v: shape(json.loads(v.boundary)).distance(mine))
+        theirs = shape(json.loads(neighbour.boundary))
+        before = village.boundary
+    sign_in(page, live, "admin", DEMO_PASSWORD)
+    menu_click(page, "态势一张图")
+    for node_id in (town.id, village.id):
+        target = page.locator(f'path[data-node="{node_id}"]')
+        target.wait_for()
+        target.dispatch_event("click")
+        page.locator(f'#map-crumbs button[data-node="{node_id}"]').wait_for()
+    page.get_by_role("link", name="编辑边界").click()
+    page.get_by_role("heading", name=f"区域边界：{village.name}").wait_for()
+    # Across into the neighbour: refused beside the field, nothing saved.
+    a, b = mine.representative_point(), theirs.representative_point()
+    bad = [(a.x, a.y), (b.x, b.y), ((a.x + b.x) / 2 + (b.y - a.y) / 4,
+                                    (a.y + b.y) / 2 - (b.x - a.x) / 4)]
+    _draw(page, bad, mine.union(theirs).bounds)
+    assert json.loads(page.locator("#f-geojson").input_value())["type"] == "Polygon"
+    page.get_by_role("button", name="保存边界").click()
+    page.locator("#e-geojson").wait_for()
+    assert "重叠" in page.locator("#e-geojson").inner_text()
+    with live.app.state.sessions() as session:
+        assert session.get(OrgNode, village.id).boundary == before
+    # A triangle inside its own area: saved, back on the township's map.
+    good = _inner_triangle(mine)
+    _draw(page, list(good.exterior.coords)[:3], mine.bounds)
+    page.get_by_role("button", name="保存边界").click()
+    page.wait_for_url(f"**/admin/map?node={town.id}")
+    page.locator(f'path[data-node="{village.id}"]').wait_for()
+    with live.app.state.sessions() as session:
+        saved = shape(json.loads(session.get(OrgNode, village.id).boundary))
+    assert len(saved.exterior.coords) == 4
+    side = good.exterior.length / 3
+    assert saved.hausdorff_distance(good) < 0.05 * side  # where clicked, to a pixel or two
+    assert saved.within(mine)
+    refused = "status of 422"  # the refused save, shown again with its message
+    assert not [v for v in page.violations if refused not in v], page.violations

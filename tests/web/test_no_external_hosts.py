@@ -21,6 +21,12 @@ NOT_REQUESTS = {
     # comments naming browser bug reports
     "/admin/static/vendor/leaflet/leaflet.css": {"https://bugs.chromium.org",
                                                 "https://bugzilla.mozilla.org"},
+    # the package.json metadata (repository, author) built into the bundle
+    "/admin/static/vendor/leaflet-geoman/leaflet-geoman.min.js": {
+        "https://github.com", "//github.com", "https://geoman.io", "http://geoman.io"},
+    # the XML namespace of the SVG editor that drew the toolbar icons (data: URIs)
+    "/admin/static/vendor/leaflet-geoman/leaflet-geoman.css": {"https://sketch.com",
+                                                               "http://www.bohemiancoding.com"},
 }
 """Host names a vendored file contains that no browser fetches: (asset, names)."""
 LINKED = re.compile(r'(?:src|href)="(/admin/static/[^"]+)"')
