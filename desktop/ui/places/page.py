@@ -2,7 +2,7 @@
 people) with the number of people at every level; Enter on a place lists its people in 全息检索,
 Enter on a person opens them. A worker adds a place under the chosen node and edits one (offline,
 synced like people), prints a house's door plate, finds places by name, plate or address (查找)
-and counts them by type and use (统计)."""
+counts them by type and use (统计) and sees the grid on a map drawn offline (地图)."""
 from __future__ import annotations
 
 from typing import Any
@@ -22,6 +22,7 @@ from ..context import AppContext
 from ..widgets.columns import fit_columns
 from ..widgets.errors import error_text
 from .dialog import PlaceDialog
+from .grid_map import GridMapTab
 from .plate_print import label_printer, print_labels
 
 NODE = Qt.ItemDataRole.UserRole + 1
@@ -65,6 +66,8 @@ class PlacesPage(QWidget):
         self.tabs.addTab(drill, "下钻(&D)")
         self.tabs.addTab(self._find_tab(), "查找(&F)")
         self.tabs.addTab(self._stats_tab(), "统计(&T)")
+        self.map_tab = GridMapTab(ctx)
+        self.tabs.addTab(self.map_tab, "地图(&M)")
         self.tabs.currentChanged.connect(self._tab_shown)
         layout = QVBoxLayout(self)
         layout.addWidget(self.tabs)
@@ -269,6 +272,8 @@ class PlacesPage(QWidget):
             self.find()
         elif index == 2:
             self.ctx.tasks.read(up.place_stats, self._stats_loaded)
+        elif index == 3:
+            self.map_tab.refresh()
 
     def find(self) -> None:
         text = self.find_box.text()
