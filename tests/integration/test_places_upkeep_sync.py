@@ -70,3 +70,32 @@ def test_a_rural_house_added_offline_reaches_the_office_and_the_grids_other_devi
         assert d.view(House)[hid]["building_id"] is None
         assert d.view(House)[hid]["door_plate"] == "团结村5组8号"
     assert hid not in other.view(House)  # another township's device never holds it
+
+
+def test_the_grids_boundary_and_places_positions_reach_its_devices_read_only(server, device):
+    """What the desktop's 地图 draws arrives by sync: the grid's boundary (org nodes are
+    read-only on devices: an edit made there is refused and the server's stays) and the
+    places' positions; another township's device receives neither."""
+    import json
+
+    from common.schema import OrgNode
+    from desktop.services.grid_map import grid_map
+    from desktop.storage.changes import record_change
+    grid = server.grid("g1a")
+    ring = [[88.65, 42.78], [88.66, 42.78], [88.66, 42.79], [88.65, 42.78]]
+    boundary = json.dumps({"type": "Polygon", "coordinates": [ring]})
+    server.write(OrgNode, grid, {"boundary": boundary})
+    hid = server.write(House, None, {"door_plate": "团结村5组9号", "house_type": "rural_self_built",
+                                     "grid_id": grid, "lon": 88.655, "lat": 42.782})
+    worker, other = device("worker1a"), device("worker2")
+    worker.sync(), other.sync()
+    with Session(worker.engine) as s:
+        drawn = grid_map(s, grid)
+    assert drawn.boundary == [tuple(p) for p in ring]
+    assert [(p.id, p.lon, p.lat) for p in drawn.points] == [(hid, 88.655, 42.782)]
+    assert grid not in other.view(OrgNode) and hid not in other.view(House)
+    with Session(worker.engine) as s, s.begin():
+        record_change(s, OrgNode, grid, {"boundary": None}, now=worker.now())
+    worker.sync()
+    with server.session() as s:
+        assert s.get(OrgNode, grid).boundary == boundary
