@@ -210,6 +210,13 @@ def _assistant_sheet(profile, home: Path) -> Path:  # noqa: ANN001
 
 
 def _extra_shots(window, app, tasks, shots: list[str]) -> None:  # noqa: ANN001
+    places = window.page("places")
+    window.navigate("places")
+    settle(app, tasks)
+    places.tabs.setCurrentIndex(3)  # 地图: the first grid drawn from the local database
+    settle(app, tasks, 1.0)
+    _save(window, "places_map", shots)
+    places.tabs.setCurrentIndex(0)
     people = window.page("people")
     window.navigate("people")
     settle(app, tasks)

@@ -1,6 +1,7 @@
 """`make screenshots`, web half: the console's sign-in (password, SMS code, QR), home, people,
 grids, households, statistics, SMS, client version, work statistics and operation log and config centre pages,
-the import upload and an import's preview, the situation map and its panels
+the import upload and an import's preview, the situation map and its panels, its boundary
+editor and a month's population changes
 over a small demo county, in Debian's Chromium at 1366x768 and 1920x1080, into
 docs/screenshots/web/; the resident pages (/h5) at phone size (360x740 and 390x844) into
 docs/screenshots/resident/. `python -m tests.web_screenshots resident` renders only those
@@ -42,6 +43,17 @@ def map_shots(page, base: str, size: str) -> None:  # noqa: ANN001
             "e => e.previousElementSibling.scrollIntoView({block: 'start'})")
         page.wait_for_timeout(300)
         page.screenshot(path=OUT / f"map-panel-{panel}-{size}.png")
+    # the boundary editor of the township's first village; the births behind one month
+    county = page.locator("#map-crumbs button").first.get_attribute("data-node")
+    village = page.locator("path[data-node]").first.get_attribute("data-node")
+    page.goto(f"{base}/admin/map/boundary/{village}")
+    page.locator("#boundary-map[data-ready]").wait_for()
+    page.get_by_role("button", name="编辑顶点").click()
+    page.wait_for_timeout(300)
+    page.screenshot(path=OUT / f"map-boundary-{size}.png")
+    page.goto(f"{base}/admin/map/changes?node={county}&kind=birth&month=2026-11")
+    page.locator("#changes").wait_for()
+    page.screenshot(path=OUT / f"map-changes-{size}.png")
 
 
 def resident_shots(browser, url: str, sms_log: Path, village: str) -> None:  # noqa: ANN001
