@@ -30,11 +30,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from common.errors import DomainError
 from common.schema import (LEVELS, Building, House, Household, OrgNode, Person, PersonMove,
                            PersonTag)
+from common.sync import hlc
 
 from ..db.engine import unit_of_work
 from ..db.stats_tables import NodeStat, PopulationEvent
-from ..db.sync_tables import ChangeLog
-from ..db.sync_tables import ScopeExit
+from ..db.sync_tables import ChangeLog, ScopeExit
 from ..db.tables import Counter
 from .changes import current_rev
 from .oplog import BEIJING
@@ -48,10 +48,6 @@ AGE_BANDS = tuple((lo, lo + 4) for lo in range(0, 85, 5)) + ((85, None),)
 """Five-year bands, 85 and over last."""
 SOURCES = (Person, PersonTag, Household, Building, House, PersonMove)
 """The entities whose changes move a figure."""
-
-
-def _ym(column: Any) -> Any:
-    return extract("year", column) * 100 + extract("month", column)
 
 
 def _grid_counts(session: Session, grids: list[str] | None) -> dict[tuple[str, str, str], int]:
@@ -124,8 +120,24 @@ STATUS_EVENTS = {"deceased": "death", "moved_out": "move_out"}
 """A person's status that is itself an event, dated by the change that set it."""
 
 
+OFFLINE_DAYS = 90
+"""A change's own stamp dates it when it is at most this much older than its arrival (a device
+that was offline); an older stamp is taken for a wrong clock and the arrival dates it."""
+
+
 def _local_date(at: dt.datetime) -> dt.date:
     return at.replace(tzinfo=dt.UTC).astimezone(BEIJING).date()
+
+
+def _made_at(clock: str | None, accepted: dt.datetime) -> dt.datetime:
+    """When a change was made: its stamp's wall time on the device that made it, never after
+    the server accepted it and at most OFFLINE_DAYS before."""
+    try:
+        ms = hlc.parse(clock or "")[0]
+    except ValueError:
+        return accepted
+    made = dt.datetime.fromtimestamp(ms / 1000, dt.UTC).replace(tzinfo=None)
+    return made if accepted - dt.timedelta(days=OFFLINE_DAYS) <= made <= accepted else accepted
 
 
 def _event(kind: str, key: str, grid: str | None, on: dt.date, person: str, source: str,
@@ -139,7 +151,7 @@ def _people_events(session: Session, ids: list[str], rev: int) -> list[dict[str,
     """The births, deaths and moves out of the county of people `ids`, from their records and
     their history: a birth where the person was first registered (the grid of their first move
     out, else their grid) on their birth date, when registered as a newborn; a death or a move
-    out of the county on the day the change setting that status was accepted."""
+    out of the county on the day the change setting that status was made (`_made_at`)."""
     people = session.execute(select(
         Person.id, Person.grid_id, Person.status, Person.birth_date, Person.created_at,
         Person.updated_at).where(Person.id.in_(ids), Person.deleted.is_(False))).all()
@@ -153,12 +165,12 @@ def _people_events(session: Session, ids: list[str], rev: int) -> list[dict[str,
     marked = [p.id for p in people if p.status in STATUS_EVENTS]
     set_on: dict[str, dt.datetime] = {}
     if marked:
-        for rid, values, at in session.execute(
-                select(ChangeLog.record_id, ChangeLog.values, ChangeLog.at).where(
-                    ChangeLog.entity == "people", ChangeLog.record_id.in_(marked))
+        for rid, values, clock, at in session.execute(
+                select(ChangeLog.record_id, ChangeLog.values, ChangeLog.clock, ChangeLog.at)
+                .where(ChangeLog.entity == "people", ChangeLog.record_id.in_(marked))
                 .order_by(ChangeLog.rev)):
             if isinstance(values, dict) and "status" in values:
-                set_on[rid] = at  # the last change of the status wins
+                set_on[rid] = _made_at(clock, at)  # the last change of the status wins
     out = []
     for p in people:
         if p.birth_date is not None and p.birth_date >= BIRTHS_FROM and p.created_at is not None \
@@ -186,8 +198,11 @@ def _sync_events(session: Session, since: int, rev: int) -> set[str]:
             (Person.birth_date >= BIRTHS_FROM) | Person.status.in_(tuple(STATUS_EVENTS)))).all()
         moves = session.scalars(select(PersonMove.id).where(PersonMove.deleted.is_(False))).all()
     else:
-        people = session.scalars(select(Person.id).where(Person.rev > since)).all()
         moves = session.scalars(select(PersonMove.id).where(PersonMove.rev > since)).all()
+        # a move can change where a person's birth counts: their events are redone too
+        people = sorted(set(session.scalars(select(Person.id).where(Person.rev > since)))
+                        | set(session.scalars(select(PersonMove.person_id).where(
+                            PersonMove.rev > since))))
     for i in range(0, len(people), CHUNK):
         part = people[i:i + CHUNK]
         if since:

@@ -360,3 +360,35 @@ def test_change_over_time_is_the_registers_history_with_its_records(app):
         office = session.scalars(select(User).where(
             User.role == "township_office", User.scope_node_id == u)).first().username
     assert client_for(app, office).get(deaths["links"][dec]).status_code == 404
+
+
+def test_a_death_recorded_offline_counts_in_the_month_it_was_recorded(app):
+    """A device offline since 29 November pushes a death on 4 December: the death counts in
+    November (its stamp); one stamped by a device whose clock says 2019 counts when it came."""
+    from common.schema import User
+    from common.sync import hlc
+    from sync_server.services.changes import apply_change
+    admin = client_for(app, "admin")
+    with app.state.sessions() as session:
+        user = session.scalars(select(User).where(User.username == "admin")).one()
+        town = session.scalars(select(OrgNode).where(OrgNode.level == "township")
+                               .order_by(OrgNode.name)).first()
+        a, b = session.scalars(select(Person).where(
+            Person.deleted.is_(False), Person.status == "normal",
+            Person.grid_id.in_(select(OrgNode.id).where(OrgNode.path.startswith(town.path))))
+            .order_by(Person.name)).all()[-2:]
+        for person, made in ((a, dt.datetime(2026, 11, 29, 3, 0)),
+                             (b, dt.datetime(2019, 5, 1, 3, 0))):
+            ms = int(made.replace(tzinfo=dt.UTC).timestamp() * 1000)
+            apply_change(session, Person, person.id, {"status": "deceased"}, now=NOW,
+                         clock=hlc.stamp(ms, 0, "device-1"), actor_id=user.id)
+        names = (a.name, b.name)
+        session.commit()
+    chart = next(c for c in admin.get(f"/admin/map/figures.json?node={town.id}").json()["charts"]
+                 if c["id"] == "monthly")
+    deaths = chart["series"][1]
+    nov, dec = chart["months"].index("2026-11"), chart["months"].index("2026-12")
+    november = admin.get(deaths["links"][nov]).text
+    december = admin.get(deaths["links"][dec]).text
+    assert f">{names[0]}</a>" in november and f">{names[0]}</a>" not in december
+    assert f">{names[1]}</a>" in december and f">{names[1]}</a>" not in november
