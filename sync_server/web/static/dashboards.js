@@ -38,7 +38,7 @@
               yAxis: {type: "category", inverse: true,
                       data: c.items.map(function (i) { return i.label; }),
                       axisTick: {show: false},
-                      axisLabel: {interval: 0, width: 150, overflow: "truncate"}},
+                      axisLabel: {interval: 0, width: 260, overflow: "truncate"}},
               xAxis: {type: "value", minInterval: 1},
               series: [{type: "bar", itemStyle: {color: "#2f6fb3"}, barMaxWidth: 16,
                         label: {show: true, position: "right"},
