@@ -135,8 +135,10 @@ def _draw(page, vertices, view) -> None:
     }""", {"view": [minx, miny, maxx, maxy], "vertices": [list(v) for v in vertices]})
     page.get_by_role("button", name="绘制新边界").click()
     rect = box.bounding_box()
-    for p in [*points, points[0]]:
+    for i, p in enumerate([*points, points[0]]):
         page.mouse.click(rect["x"] + p["x"], rect["y"] + p["y"])
+        if i == 1:  # the drawing's own hint, in Chinese
+            assert "单击继续绘制" in page.locator(".leaflet-tooltip").all_inner_texts()
     page.get_by_text("已绘制，可编辑顶点或保存").wait_for()
 
 
