@@ -133,10 +133,10 @@ def _made_at(clock: str | None, accepted: dt.datetime) -> dt.datetime:
     """When a change was made: its stamp's wall time on the device that made it, never after
     the server accepted it and at most OFFLINE_DAYS before."""
     try:
-        ms = hlc.parse(clock or "")[0]
-    except ValueError:
+        made = dt.datetime.fromtimestamp(hlc.parse(clock or "")[0] / 1000, dt.UTC)
+    except (ValueError, OverflowError, OSError):
         return accepted
-    made = dt.datetime.fromtimestamp(ms / 1000, dt.UTC).replace(tzinfo=None)
+    made = made.replace(tzinfo=None)
     return made if accepted - dt.timedelta(days=OFFLINE_DAYS) <= made <= accepted else accepted
 
 
