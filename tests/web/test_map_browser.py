@@ -142,8 +142,10 @@ def _draw(page, vertices, view) -> None:
     page.get_by_text("已绘制，可编辑顶点或保存").wait_for()
 
 
-def test_a_county_admin_draws_a_villages_boundary_and_a_bad_one_is_refused(page, live):
+def test_a_county_admin_draws_and_edits_a_villages_boundary_and_a_bad_one_is_refused(
+        page, live):
     import json
+    import math
 
     from shapely.geometry import shape
     with live.app.state.sessions() as session:
@@ -190,5 +192,34 @@ def test_a_county_admin_draws_a_villages_boundary_and_a_bad_one_is_refused(page,
     side = good.exterior.length / 3
     assert saved.hausdorff_distance(good) < 0.05 * side  # where clicked, to a pixel or two
     assert saved.within(mine)
+    # Editing: the first vertex dragged halfway to the middle, the others stay.
+    page.goto(f"{live.url}/admin/map/boundary/{village.id}")
+    box = page.locator("#boundary-map[data-ready]")
+    box.wait_for()
+    first, middle = saved.exterior.coords[0], saved.centroid
+    target = ((first[0] + middle.x) / 2, (first[1] + middle.y) / 2)
+    points = box.evaluate("""(el, a) => {
+        const map = el.boundaryMap;
+        map.fitBounds([[a.view[1], a.view[0]], [a.view[3], a.view[2]]],
+                      {padding: [40, 40], animate: false});
+        return [a.from, a.to].map(v => map.latLngToContainerPoint([v[1], v[0]]));
+    }""", {"view": list(saved.bounds), "from": list(first), "to": list(target)})
+    page.get_by_role("button", name="编辑顶点").click()
+    page.locator("#boundary-map .marker-icon").first.wait_for()
+    rect = box.bounding_box()
+    page.mouse.move(rect["x"] + points[0]["x"], rect["y"] + points[0]["y"])
+    page.mouse.down()
+    page.mouse.move(rect["x"] + points[1]["x"], rect["y"] + points[1]["y"], steps=8)
+    page.mouse.up()
+    page.get_by_role("button", name="完成编辑").click()
+    page.get_by_role("button", name="保存边界").click()
+    page.wait_for_url(f"**/admin/map?node={town.id}")
+    with live.app.state.sessions() as session:
+        edited = shape(json.loads(session.get(OrgNode, village.id).boundary))
+    moved = edited.exterior.coords
+    side = saved.exterior.length / 3
+    assert len(moved) == 4
+    assert math.dist(moved[0], target) < 0.05 * side
+    assert all(math.dist(a, b) < 1e-9 for a, b in zip(moved[1:3], saved.exterior.coords[1:3]))
     refused = "status of 422"  # the refused save, shown again with its message
     assert not [v for v in page.violations if refused not in v], page.violations
