@@ -1,6 +1,8 @@
 """态势一张图 in Debian's Chromium at both screen sizes: a county admin clicks from the county map
 down to one house's residents, the township user the same inside their township only; the
-figures shown equal direct queries, and no CSP violation or script error occurs."""
+figures shown equal direct queries, and no CSP violation or script error occurs; the county admin
+draws a village's boundary on the map (one across a neighbour refused in Chinese) and drags one of
+its vertices."""
 from __future__ import annotations
 
 import datetime as dt
