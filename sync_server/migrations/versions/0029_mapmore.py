@@ -1,7 +1,7 @@
 """mapmore: population events (births, deaths, moves per month, from the register's history)
 
 Revision ID: 0029_mapmore
-Revises: 0024_dashboards
+Revises: 0026_affairs
 Create Date: 2026-12-04 18:20:00
 """
 from __future__ import annotations
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0029_mapmore"
-down_revision: Union[str, Sequence[str], None] = "0024_dashboards"
+down_revision: Union[str, Sequence[str], None] = "0026_affairs"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
