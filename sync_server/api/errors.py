@@ -40,7 +40,8 @@ STATUS: dict[str, int] = {
     "sms_code_too_soon": 429, "sms_code_limit": 429, "sms_code_attempts": 429,  # web_signin
     "sms_code_wrong": 401, "sms_code_expired": 401, "qr_code_unknown": 404,
     "current_password_wrong": 403, "own_password_needs_current": 403,
-    "resident_code_limit": 429, "resident_report_limit": 429,  # the resident side (/h5)
+    "resident_code_limit": 429, "resident_report_limit": 429,
+    "resident_upload_limit": 429, "resident_upload_incomplete": 409,  # the resident side (/h5)
     "resident_photo_too_large": 413, "resident_photo_not_image": 415,
     "resident_too_many_photos": 422, "resident_no_grid": 422, "resident_cannot_rate": 409,
     "resident_consent_required": 422, "open311_key_invalid": 403,

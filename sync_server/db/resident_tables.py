@@ -28,6 +28,12 @@ class Resident(ServerBase):
     deleted_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     village_id: Mapped[str | None] = mapped_column(String(36))  # the registered address …
     address: Mapped[str | None] = mapped_column(String(120))  # … that finds "my grid worker"
+    # a volunteer (志愿者) marked by staff: the name wishes show, and the node whose wishes
+    # the volunteer may claim (services/wishes.py); None: not a volunteer
+    volunteer_name: Mapped[str | None] = mapped_column(String(20))
+    volunteer_node_id: Mapped[str | None] = mapped_column(String(36))
+    volunteer_path: Mapped[str | None] = mapped_column(String(400))
+    volunteer_since: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
 
 class ResidentSession(ServerBase):
@@ -141,7 +147,22 @@ class Wish(ServerBase):
     village_path: Mapped[str] = mapped_column(String(400), index=True)
     status: Mapped[str] = mapped_column(String(16), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
-    claimed_by: Mapped[str | None] = mapped_column(String(36))
+    claimed_by: Mapped[str | None] = mapped_column(String(36))  # a staff user, or …
+    volunteer_id: Mapped[str | None] = mapped_column(String(36))  # … a volunteer resident
     claimed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     fulfilled_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     confirmed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class ResidentUpload(ServerBase):
+    """One photo of a 随手拍 on its way up in chunks (services/resident_uploads.py): the bytes
+    are in the attachment folder's staging/h5-<id>.part, whose length is what has arrived.
+    `event_id`: the report it went into (an upload is used once)."""
+
+    __tablename__ = "resident_uploads"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    resident_id: Mapped[str] = mapped_column(String(36), index=True)
+    size: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+    event_id: Mapped[str | None] = mapped_column(String(36))

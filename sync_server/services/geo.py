@@ -11,10 +11,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from shapely import Polygon
+from shapely import Point, Polygon
 from shapely.errors import ShapelyError
 from shapely.geometry import mapping, shape
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from common.errors import ValidationError, ValidationErrors
@@ -93,6 +93,36 @@ def check_boundary(session: Session, node_id: str | None, parent_id: str | None,
         if clashes:
             raise _refuse("boundary_overlaps", names="、".join(clashes[:3]))
     return json.dumps(mapping(polygon), separators=(",", ":"))
+
+
+def grid_at(session: Session, lat: float, lon: float) -> OrgNode | None:
+    """The live grid whose boundary holds the point (WGS 84), or None when no grid's boundary
+    does (no boundaries drawn there yet, or a point outside the county). Looked for under the
+    township and village whose boundaries hold it when those are drawn, so a county of a
+    thousand grids parses a few dozen outlines, not all of them."""
+    point = Point(lon, lat)
+    parents: list[str] | None = None
+    for level in ("township", "village"):
+        query = select(OrgNode).where(OrgNode.level == level, OrgNode.deleted.is_(False),
+                                      OrgNode.boundary.is_not(None))
+        if parents is not None:
+            query = query.where(OrgNode.parent_id.in_(parents))
+        holding = [n.id for n in session.scalars(query)
+                   if (b := boundary_of(n)) is not None and b.covers(point)]
+        if not holding:
+            break  # outlines not drawn at this level: look at every grid below what was found
+        parents = holding
+    query = select(OrgNode).where(OrgNode.level == "grid", OrgNode.deleted.is_(False),
+                                  OrgNode.boundary.is_not(None))
+    if parents is not None:
+        query = query.where(or_(*(OrgNode.path.startswith(p, autoescape=True) for p in
+                                  session.scalars(select(OrgNode.path)
+                                                  .where(OrgNode.id.in_(parents))))))
+    for grid in session.scalars(query.order_by(OrgNode.path)):
+        polygon = boundary_of(grid)
+        if polygon is not None and polygon.covers(point):
+            return grid
+    return None
 
 
 def nodes_geojson(session: Session, scope: Scope, parent: OrgNode,

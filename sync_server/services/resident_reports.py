@@ -27,6 +27,7 @@ from common.masking import mask_phone
 from common.schema import DictEntry, Event, EventAction, House, OrgNode, new_id
 
 from ..db.resident_tables import EventTimeLimit, Resident, ResidentReport
+from . import geo, locks
 from .attachments import AttachmentFiles, receive_whole
 from .authorize import authorize_and_validate
 from .changes import apply_change
@@ -156,6 +157,8 @@ def check_photo(data: bytes, index: int) -> CheckedPhoto:
 
 
 def _check_limits(session: Session, resident: Resident, address: str, now: dt.datetime) -> None:
+    # the count and the insert after it are one step per resident and address (services/locks)
+    locks.hold(session, f"resident_report:{resident.id}", f"resident_report:addr:{address[:64]}")
     mine = session.scalar(select(func.count()).where(
         ResidentReport.resident_id == resident.id,
         ResidentReport.created_at > now - dt.timedelta(days=1))) or 0
@@ -248,10 +251,18 @@ def create_event(session: Session, files: AttachmentFiles, reporter: Reporter, *
         raise ValidationErrors(errors)
     if len(photos) > MAX_PHOTOS:
         raise DomainError("resident_too_many_photos", "photos", max=MAX_PHOTOS)
-    grid = grid_for(session, village_id, address)
+    # the browser's position places the report in the grid whose boundary holds it; the
+    # village and address chosen are the fallback (no position, or outside every boundary)
+    grid = geo.grid_at(session, latitude, longitude) if latitude is not None and \
+        longitude is not None else None
+    if grid is None and latitude is not None and not village_id:
+        raise ValidationErrors([ValidationError("resident_position_outside", "village_id")])
+    if grid is None:
+        grid = grid_for(session, village_id, address)
     if limits is not None:
         limits()
     checked = [check_photo(p, i) for i, p in enumerate(photos)]
+    # a position in a photo's EXIF is kept in the event only (never placement, never shown)
     gps = next((c.gps for c in checked if c.gps), None)
     if latitude is None and gps:
         latitude, longitude = gps

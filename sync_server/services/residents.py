@@ -27,7 +27,7 @@ from common.validation import check_phone
 from ..db.engine import refuse_keeping
 from ..db.resident_tables import Resident, ResidentCode, ResidentReport, ResidentSession
 from ..settings import Settings
-from . import captcha, sms
+from . import captcha, locks, sms
 from .changes import apply_change
 from .web_signin import CODE_LIFETIME, HOUR, MAX_ATTEMPTS, PER_ADDRESS, PER_PHONE, SEND_GAP
 
@@ -54,6 +54,8 @@ def send_code(session: Session, gateway: sms.SmsGateway, phone: str, *, address:
     if not captcha.solve(session, captcha_id, captcha_answer, now=now):
         raise refuse_keeping(session, DomainError("captcha_wrong", "captcha_answer",
                                                   label="图片验证码"))
+    # count and insert as one step per number and per address (services/locks.py)
+    locks.hold(session, f"resident_code:phone:{number}", f"resident_code:addr:{address[:64]}")
     session.execute(delete(ResidentCode).where(ResidentCode.created_at < now - 24 * HOUR))
     last = session.scalar(select(func.max(ResidentCode.created_at))
                           .where(ResidentCode.phone == number))

@@ -17,6 +17,7 @@ from common.errors import DomainError, ValidationError, ValidationErrors
 from common.schema import OrgNode, User
 
 from ..db.resident_tables import Resident, Wish
+from . import locks
 from .oplog import log_operation
 from .resident_reports import places
 from .scope import Scope
@@ -44,6 +45,7 @@ def post(session: Session, resident: Resident, *, title: str, body: str, village
         errors.append(ValidationError("required", "village_id", label="所在村/社区"))
     if errors:
         raise ValidationErrors(errors)
+    locks.hold(session, f"wish:{resident.id}")
     under_way = session.scalar(select(func.count()).where(
         Wish.resident_id == resident.id, Wish.status != "confirmed")) or 0
     if under_way >= OPEN_MAX:

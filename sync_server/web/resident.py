@@ -12,8 +12,8 @@ import secrets
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, Request
-from fastapi.responses import FileResponse, RedirectResponse, Response
+from fastapi import APIRouter, Body, Depends, FastAPI, Query, Request
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.datastructures import UploadFile
 
@@ -22,12 +22,12 @@ from common.masking import mask_phone
 
 from ..api.deps import NowDep, SettingsDep
 from ..api.errors import status_of
-from ..services import (captcha, notices, resident_floating, resident_reports, residents,
-                        wishes)
+from ..services import (captcha, notices, resident_floating, resident_reports,
+                        resident_uploads, residents, wishes)
 from ..services.hotline import LOCAL_OFFSET
 from ..services.web_signin import CODE_LIFETIME
 from .deps import FormDep, PageSession, read_form_token, templates
-from .security import CSRF_FIELD, WRITES, same_token
+from .security import CSRF_FIELD, CSRF_HEADER, WRITES, same_token
 
 router = APIRouter(prefix="/h5", include_in_schema=False)
 RESIDENT_COOKIE = "yzb_resident"
@@ -63,9 +63,10 @@ def get_resident(request: Request, session: PageSession, now: NowDep,
         signed = residents.check(session, request.cookies.get(RESIDENT_COOKIE), now=now)
     except DomainError:
         raise ResidentSignInNeeded() from None
-    if request.method in WRITES and not same_token(request.scope.get("_csrf_form"),
-                                                   signed.csrf_token):
-        raise DomainError("csrf_failed")
+    if request.method in WRITES:
+        sent = request.headers.get(CSRF_HEADER) or request.scope.get("_csrf_form")
+        if not same_token(sent, signed.csrf_token):
+            raise DomainError("csrf_failed")
     request.state.resident = signed
     return signed
 
@@ -267,6 +268,7 @@ def _report_page(request: Request, session, status_code: int = 200,  # noqa: ANN
     return page(request, "report.html", status_code, title="随手拍",
                 categories=resident_reports.categories(session),
                 places=resident_reports.places(session), max_photos=resident_reports.MAX_PHOTOS,
+                chunk_size=resident_uploads.CHUNK_MAX // 8,
                 limit_mb=resident_reports.MAX_PHOTO_BYTES // 1048576, **context)
 
 
@@ -276,23 +278,67 @@ def report_form(request: Request, session: PageSession, signed: ConsentingDep) -
 
 
 @router.post("/report")
-async def report_submit(request: Request, session: PageSession, signed: ConsentingDep,
-                        now: NowDep, form: FormDep) -> Response:
-    photos: list[bytes] = []
-    for item in form.getlist("photos"):
-        if isinstance(item, UploadFile) and item.filename:
-            photos.append(await item.read(resident_reports.MAX_PHOTO_BYTES + 1))
+def report_submit(request: Request, session: PageSession, signed: ConsentingDep, now: NowDep,
+                  form: FormDep) -> Response:
+    # a plain function (run in the thread pool): filing waits for the resident's limit lock
+    # and the database, which must never stall the event loop
+    files = request.app.state.attachment_files
+    uploads = [str(u) for u in form.getlist("upload") if str(u)][:resident_reports.MAX_PHOTOS + 1]
     values = {k: str(form.get(k, "")) for k in ("category", "description", "village_id",
                                                 "address", "lat", "lon")}
+    done = resident_uploads.used_by(session, signed.resident, uploads)
+    if done:  # the same form again after its answer was lost on the way: already filed
+        return RedirectResponse(f"/h5/reports/{done}?filed=1", status_code=303)
     try:
+        photos = resident_uploads.take(session, files, signed.resident, uploads)
+        for item in form.getlist("photos"):
+            if isinstance(item, UploadFile) and item.filename:
+                photos.append(item.file.read(resident_reports.MAX_PHOTO_BYTES + 1))
         event = resident_reports.file_report(
-            session, request.app.state.attachment_files, signed.resident, photos=photos,
-            client=client_of(request), now=now, **values)
+            session, files, signed.resident, photos=photos, client=client_of(request),
+            now=now, **values)
     except DomainError as err:
+        if err.code == "not_found":
+            raise
         errors = _field_errors(err, "photos")
         errors = {("photos" if k.startswith("photo") else k): v for k, v in errors.items()}
-        return _report_page(request, session, status_of(err), values=values, errors=errors)
+        return _report_page(request, session, status_of(err), values=values, errors=errors,
+                            uploads=uploads)
+    resident_uploads.mark_used(session, files, signed.resident, uploads, event.id)
     return RedirectResponse(f"/h5/reports/{event.id}?filed=1", status_code=303)
+
+
+def _upload_answer(state: resident_uploads.UploadState) -> dict[str, Any]:
+    return {"id": state.id, "received": state.received, "size": state.size,
+            "complete": state.complete}
+
+
+@router.post("/uploads")
+def upload_start(request: Request, session: PageSession, signed: ConsentingDep, now: NowDep,
+                 size: Annotated[int, Query(ge=0)]) -> JSONResponse:
+    """Start a resumable photo upload of `size` bytes (the answer names it)."""
+    state = resident_uploads.start(session, request.app.state.attachment_files,
+                                   signed.resident, size=size, now=now)
+    return JSONResponse(_upload_answer(state), status_code=201)
+
+
+@router.get("/uploads/{upload_id}")
+def upload_state(request: Request, session: PageSession, signed: ConsentingDep,
+                 upload_id: str) -> JSONResponse:
+    """How much of the upload has arrived: where the browser continues after a cut."""
+    return JSONResponse(_upload_answer(resident_uploads.state(
+        session, request.app.state.attachment_files, signed.resident, upload_id)))
+
+
+@router.put("/uploads/{upload_id}")
+def upload_chunk(request: Request, session: PageSession, signed: ConsentingDep,
+                 upload_id: str, offset: Annotated[int, Query(ge=0)],
+                 chunk: Annotated[bytes, Body(media_type="application/octet-stream")] = b""
+                 ) -> JSONResponse:
+    """One raw chunk at `offset` (the body is read before any transaction opens)."""
+    return JSONResponse(_upload_answer(resident_uploads.receive(
+        session, request.app.state.attachment_files, signed.resident, upload_id,
+        offset=offset, body=chunk)))
 
 
 @router.get("/reports")

@@ -77,6 +77,8 @@ def install_redirects(app: FastAPI) -> None:
         if request.url.path.startswith("/open311"):  # the GeoReport v2 error list
             return JSONResponse([{"code": status_of(err), "description": err.message()}],
                                 status_code=status_of(err))
+        if request.url.path.startswith("/h5/uploads"):  # the photo uploads' script reads JSON
+            return JSONResponse(body_of(err), status_code=status_of(err))
         if request.url.path.startswith("/h5"):
             from .resident import page
             return page(request, "error.html", status_of(err), title="无法完成",
