@@ -264,6 +264,8 @@ MESSAGES: dict[str, str] = {
     "affair_transfer_target": "请选择转办到的部门或层级",
     "affair_transfer_same": "转办对象就是当前办理单位，请选择其他单位",
     "affair_no_address": "请先在“我的”页面登记居住的村/社区和地址，以便确定办理单位",
+    "volunteer_no_account": "这个手机号还没有居民端账号，请志愿者先用该号码登录一次居民端",
+    "volunteer_elsewhere": "这位志愿者登记在您管辖范围以外的村/社区，请联系其所在乡镇",
     "wish_limit": "进行中的心愿最多 {max} 个，请等已有心愿完成后再发布",
     "open311_key_invalid": "api_key 无效或已停用",
     "open311_limit": "提交过于频繁（每个接入方每小时最多 {per_hour} 条），请稍后再试",

@@ -19,6 +19,7 @@ from starlette.datastructures import UploadFile
 
 from common.errors import DomainError, ValidationErrors
 from common.masking import mask_phone
+from common.schema import OrgNode
 
 from ..api.deps import NowDep, SettingsDep
 from ..api.errors import status_of
@@ -384,9 +385,12 @@ def rate(request: Request, session: PageSession, signed: ConsentingDep, now: Now
 def _wishes_page(request: Request, session, signed, status_code: int = 200,  # noqa: ANN001
                  **context: Any) -> Response:
     context.setdefault("values", {"village_id": signed.resident.village_id or ""})
+    r = signed.resident
+    node = session.get(OrgNode, r.volunteer_node_id) if r.volunteer_node_id else None
     return page(request, "wishes.html", status_code, title="微心愿",
                 places=resident_reports.places(session),
-                wishes=wishes.mine(session, signed.resident), **context)
+                wishes=wishes.mine(session, r), volunteer_node=node.name if node else "",
+                volunteer_wishes=wishes.for_volunteer(session, r), **context)
 
 
 @router.get("/wishes")
@@ -411,6 +415,22 @@ def wish_confirm(request: Request, session: PageSession, signed: ConsentingDep, 
                  wish_id: str) -> Response:
     wishes.confirm(session, signed.resident, wish_id, now=now)
     return RedirectResponse("/h5/wishes", status_code=303)
+
+
+@router.post("/wishes/{wish_id}/{action}")
+def wish_volunteer_step(request: Request, session: PageSession, signed: ConsentingDep,
+                        now: NowDep, wish_id: str, action: str) -> Response:
+    """A volunteer claims a wish of their village or township, or marks it fulfilled."""
+    if action not in ("claim", "fulfil"):
+        raise DomainError("not_found")
+    try:
+        wishes.volunteer_step(session, signed.resident, wish_id, action, now=now)
+    except DomainError as err:
+        if err.code == "not_found":
+            raise
+        return _wishes_page(request, session, signed, status_of(err),
+                            volunteer_error=err.message())
+    return RedirectResponse("/h5/wishes#volunteer", status_code=303)
 
 
 FLOATING_FIELDS = ("name", "id_number", "phone", "village_id", "address", "stay_months",

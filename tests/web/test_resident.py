@@ -303,3 +303,63 @@ def test_a_wish_is_claimed_by_a_cadre_of_its_village_fulfilled_and_confirmed(web
     assert "13700001234" not in cadre.get("/admin/wishes").text  # no resident's number
     client.post(f"/h5/wishes/{wish_id}/confirm", data={"csrf_token": csrf(page.text)})
     assert "已确认" in client.get("/h5/wishes").text
+
+
+def test_a_volunteer_marked_by_staff_claims_and_fulfils_a_wish_and_the_resident_sees_each_step(
+        web):
+    helper = signed_in(web, "13700005555")
+    assert "志愿服务" not in helper.get("/h5/wishes").text  # not a volunteer yet
+    client = signed_in(web)
+    page = client.get("/h5/wishes")
+    client.post("/h5/wishes", data={"csrf_token": csrf(page.text), "title": "想请人修收音机",
+                                    "village_id": web.tree.id("v1")})
+    office = TestClient(web.app)
+    sign_in(office, "office1")
+    listing = office.get("/admin/wishes")
+    token = csrf(listing.text)
+    bad = office.post("/admin/wishes/volunteers", data={
+        "csrf_token": token, "phone": "123", "name": "", "node_id": web.tree.id("v2")})
+    assert bad.status_code == 422 and "不是有效的手机号码" in bad.text and \
+        "志愿者姓名不能为空" in bad.text and "服务的乡镇/村社区不能为空" in bad.text  # v2: t2
+    unknown = office.post("/admin/wishes/volunteers", data={
+        "csrf_token": token, "phone": "13700006666", "name": "李明",
+        "node_id": web.tree.id("v1")})
+    assert unknown.status_code == 400 and "还没有居民端账号" in unknown.text
+    office.post("/admin/wishes/volunteers", data={
+        "csrf_token": token, "phone": "13700005555", "name": "李明",
+        "node_id": web.tree.id("t1")})
+    assert "137****5555" in office.get("/admin/wishes").text
+    # another township's volunteer sees nothing of it; the volunteer never sees the number
+    page = helper.get("/h5/wishes")
+    assert "想请人修收音机" in page.text and "13700001234" not in page.text
+    wish_id = re.search(r'action="/h5/wishes/([0-9a-f-]+)/claim"', page.text).group(1)
+    token = csrf(page.text)
+    assert helper.post(f"/h5/wishes/{wish_id}/fulfil",
+                       data={"csrf_token": token}).status_code == 409  # not claimed yet
+    helper.post(f"/h5/wishes/{wish_id}/claim", data={"csrf_token": token})
+    web.clock.advance(hours=3)
+    mine = client.get("/h5/wishes").text
+    assert "志愿者 李明认领了心愿" in mine and "已认领" in mine
+    cadre = TestClient(web.app)
+    sign_in(cadre, "worker1a")
+    listing = cadre.get("/admin/wishes")
+    assert "志愿者 李明" in listing.text
+    took = cadre.post(f"/admin/wishes/{wish_id}", data={"csrf_token": csrf(listing.text),
+                                                        "action": "fulfil"})
+    assert took.status_code == 409  # only who claimed it marks it fulfilled
+    helper.post(f"/h5/wishes/{wish_id}/fulfil", data={"csrf_token": token})
+    page = client.get("/h5/wishes")
+    assert "志愿者 李明标记心愿已实现，待您确认" in page.text
+    client.post(f"/h5/wishes/{wish_id}/confirm", data={"csrf_token": csrf(page.text)})
+    assert "您已确认心愿实现" in client.get("/h5/wishes").text
+    # no longer a volunteer: the section disappears
+    sign_in(office, "office1")  # signed out while the hours passed
+    listing = office.get("/admin/wishes")
+    volunteer_id = re.search(r'/admin/wishes/volunteers/([0-9a-f-]+)/remove',
+                             listing.text).group(1)
+    office.post(f"/admin/wishes/volunteers/{volunteer_id}/remove",
+                data={"csrf_token": csrf(listing.text)})
+    assert "志愿服务" not in helper.get("/h5/wishes").text
+    stranger = signed_in(web, "13700007777")
+    assert stranger.post(f"/h5/wishes/{wish_id}/claim", data={
+        "csrf_token": csrf(stranger.get("/h5/wishes").text)}).status_code == 404

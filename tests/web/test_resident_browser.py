@@ -130,3 +130,78 @@ def test_a_phone_files_a_report_the_grid_laptop_answers_it_and_the_phone_rates_i
     page.get_by_text("★★★★★").wait_for()
     assert "已办结" in page.locator("main").inner_text()
     assert not page.violations
+
+
+def sign_in_phone(page, live, number: str, base: str) -> None:
+    page.goto(base + "/h5/")
+    page.get_by_label("手机号码").fill(number)
+    page.get_by_label("图片验证码").fill(CAPTCHA)
+    page.get_by_role("button", name="获取短信验证码").click()
+    page.get_by_label("短信验证码").wait_for()
+    page.get_by_label("短信验证码").fill(last_code(live))
+    page.get_by_role("button", name="登录").click()
+    page.get_by_label("我已阅读并同意").check()
+    page.get_by_role("button", name="同意并继续").click()
+
+
+def test_a_cut_mid_upload_resumes_and_the_position_picks_the_grid(browser, live, tmp_path):
+    """Through the link shaper, the link is cut in the middle of the photo's second chunk: the
+    page waits, asks how much arrived, continues from there, then files the report once; the
+    browser's position (allowed) puts it in the grid whose boundary holds it."""
+    import json
+
+    from common.schema import OrgNode
+    from tests.integration.attachment_helpers import Shaper, cut_when
+
+    def square(lon: float, lat: float) -> str:
+        return json.dumps({"type": "Polygon", "coordinates": [[
+            [lon, lat], [lon + .01, lat], [lon + .01, lat + .01], [lon, lat + .01], [lon, lat]]]})
+
+    with live.app.state.sessions() as s:
+        s.get(OrgNode, live.tree.id("g1a")).boundary = square(87.60, 43.80)
+        s.get(OrgNode, live.tree.id("g1b")).boundary = square(87.61, 43.80)
+        s.commit()
+    shaper = Shaper(live.port, tmp_path, latency_ms=50, up_kbps=1024, down_kbps=2048).start()
+    staging = live.settings.attachments_dir / "staging"
+    stop = __import__("threading").Event()
+    cuts = cut_when(lambda: max((p.stat().st_size for p in staging.glob("h5-*.part")),
+                                default=0), [32 * 1024], shaper, stop, delay=0.12)
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN",
+                                  is_mobile=True, has_touch=True, permissions=["geolocation"],
+                                  geolocation={"latitude": 43.805, "longitude": 87.615})
+    context.set_default_timeout(120_000)
+    page = context.new_page()
+    sent: list[tuple[str, str]] = []
+    page.on("request", lambda r: sent.append((r.method, r.url)) if "/h5/uploads" in r.url
+            else None)
+    try:
+        sign_in_phone(page, live, "13600007777", shaper.url)
+        page.get_by_role("link", name="随手拍 · 反映问题").click()
+        page.get_by_label("照片").set_input_files(
+            files=[{"name": "shot.jpg", "mimeType": "image/jpeg", "buffer": camera_photo()}])
+        page.get_by_text(re.compile("已选择 1 张照片")).wait_for()
+        page.get_by_label("问题类别").select_option(label="环境卫生")
+        page.get_by_label("问题描述").fill("第二网格路灯不亮")
+        page.get_by_role("button", name="使用当前位置").click()
+        page.get_by_text(re.compile("将按位置归入所在网格")).wait_for()
+        page.get_by_role("button", name="提交").click()
+        page.get_by_text("已提交，我们会尽快办理。").wait_for()
+    finally:
+        stop.set()
+        context.close()
+        shaper.stop()
+    assert cuts, "the link was never cut"
+    with live.app.state.sessions() as s:
+        (event,) = s.scalars(select(Event).where(Event.description == "第二网格路灯不亮")).all()
+        assert event.grid_id == live.tree.id("g1b") and "43.80500,87.61500" in event.location
+        (ref,) = event.photos
+        stored = (live.settings.attachments_dir / ref["sha256"][:2] / ref["sha256"])
+        with Image.open(stored) as img:
+            img.load()  # the whole picture arrived, not a prefix
+    starts = [u for m, u in sent if m == "POST"]
+    puts = [u.split("/h5/uploads/")[1] for m, u in sent if m == "PUT"]
+    offsets = [int(u.split("offset=")[1]) for u in puts]
+    assert len(starts) == 1 and len({u.split("?")[0] for u in puts}) == 1  # one upload…
+    assert offsets[0] == 0 and offsets == sorted(offsets)  # …resumed, never from scratch
+    assert any(m == "GET" for m, _ in sent)  # it asked where to continue
+    assert not list(staging.glob("h5-*"))
