@@ -58,7 +58,8 @@ def map_shots(page, base: str, size: str) -> None:  # noqa: ANN001
 
 def resident_shots(browser, url: str, sms_log: Path, village: str) -> None:  # noqa: ANN001
     """The resident pages at phone size: sign-in (both steps), the policy, 随手拍 (empty and
-    refused), a filed report, my reports, the profile."""
+    refused), a filed report, my reports, the profile, home, notices, wishes, floating
+    registration."""
     import io
     import json
     import re
@@ -106,6 +107,18 @@ def resident_shots(browser, url: str, sms_log: Path, village: str) -> None:  # n
         page.screenshot(path=RESIDENT_OUT / f"reports-{size}.png")
         page.get_by_role("link", name="我的", exact=True).click()
         page.screenshot(path=RESIDENT_OUT / f"profile-{size}.png", full_page=True)
+        page.goto(url + "/h5/")
+        page.screenshot(path=RESIDENT_OUT / f"home-{size}.png", full_page=True)
+        page.goto(url + "/h5/notices")
+        page.screenshot(path=RESIDENT_OUT / f"notices-{size}.png", full_page=True)
+        page.goto(url + "/h5/wishes")
+        page.get_by_label("心愿", exact=True).fill("想请人帮忙修一下收音机")
+        page.get_by_label("所在村/社区").select_option(value=village)
+        page.get_by_role("button", name="发布心愿").click()
+        page.get_by_text("心愿已发布").wait_for()
+        page.screenshot(path=RESIDENT_OUT / f"wishes-{size}.png", full_page=True)
+        page.goto(url + "/h5/floating")
+        page.screenshot(path=RESIDENT_OUT / f"floating-{size}.png", full_page=True)
         context.close()
 
 
