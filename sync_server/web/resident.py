@@ -269,7 +269,7 @@ def _report_page(request: Request, session, status_code: int = 200,  # noqa: ANN
     return page(request, "report.html", status_code, title="随手拍",
                 categories=resident_reports.categories(session),
                 places=resident_reports.places(session), max_photos=resident_reports.MAX_PHOTOS,
-                chunk_size=resident_uploads.CHUNK_MAX // 8,
+                chunk_size=resident_uploads.CHUNK_SIZE,
                 limit_mb=resident_reports.MAX_PHOTO_BYTES // 1048576, **context)
 
 
@@ -289,7 +289,7 @@ def report_submit(request: Request, session: PageSession, signed: ConsentingDep,
                                                 "address", "lat", "lon")}
     done = resident_uploads.used_by(session, signed.resident, uploads)
     if done:  # the same form again after its answer was lost on the way: already filed
-        return RedirectResponse(f"/h5/reports/{done}?filed=1", status_code=303)
+        return _filed(request, done)
     try:
         photos = resident_uploads.take(session, files, signed.resident, uploads)
         for item in form.getlist("photos"):
@@ -306,7 +306,16 @@ def report_submit(request: Request, session: PageSession, signed: ConsentingDep,
         return _report_page(request, session, status_of(err), values=values, errors=errors,
                             uploads=uploads)
     resident_uploads.mark_used(session, files, signed.resident, uploads, event.id)
-    return RedirectResponse(f"/h5/reports/{event.id}?filed=1", status_code=303)
+    return _filed(request, event.id)
+
+
+def _filed(request: Request, event_id: str) -> Response:
+    """Where a filed report is shown: a redirect, or for the page's script (which then opens
+    it itself, so a 2G link carries the page once) the address as JSON."""
+    target = f"/h5/reports/{event_id}?filed=1"
+    if request.headers.get("x-h5-fetch"):
+        return JSONResponse({"location": target})
+    return RedirectResponse(target, status_code=303)
 
 
 def _upload_answer(state: resident_uploads.UploadState) -> dict[str, Any]:

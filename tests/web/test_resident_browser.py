@@ -165,7 +165,7 @@ def test_a_cut_mid_upload_resumes_and_the_position_picks_the_grid(browser, live,
     staging = live.settings.attachments_dir / "staging"
     stop = __import__("threading").Event()
     cuts = cut_when(lambda: max((p.stat().st_size for p in staging.glob("h5-*.part")),
-                                default=0), [32 * 1024], shaper, stop, delay=0.12)
+                                default=0), [64 * 1024], shaper, stop, delay=0.25)
     context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN",
                                   is_mobile=True, has_touch=True, permissions=["geolocation"],
                                   geolocation={"latitude": 43.805, "longitude": 87.615})
@@ -205,3 +205,49 @@ def test_a_cut_mid_upload_resumes_and_the_position_picks_the_grid(browser, live,
     assert offsets[0] == 0 and offsets == sorted(offsets)  # …resumed, never from scratch
     assert any(m == "GET" for m, _ in sent)  # it asked where to continue
     assert not list(staging.glob("h5-*"))
+
+
+def test_staff_register_a_volunteer_who_claims_a_wish_on_the_phone(page, browser, live):
+    """The console's 微心愿 page (county admin at one size, a township office at the other):
+    a volunteer is registered by the number they signed in with (a bad number is named beside
+    the field); on their phone they see the wishes of their township and claim one."""
+    from tests.web.conftest import menu_click, sign_in_page
+    from tests.web.test_resident import csrf, signed_in
+
+    width = page.viewport_size["width"]
+    number, user = ("13600001366", "admin") if width == 1366 else ("13600001920", "office1")
+    phone_context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN",
+                                        is_mobile=True, has_touch=True)
+    phone_context.set_default_timeout(60_000)
+    mobile = phone_context.new_page()
+    sign_in_phone(mobile, live, number, live.url)
+    poster = signed_in(live, f"1370000{width}")  # another resident posts the wish
+    token = csrf(poster.get("/h5/wishes").text)
+    poster.post("/h5/wishes", data={"csrf_token": token, "village_id": live.tree.id("v1"),
+                                    "title": f"想要一副老花镜（{width}）"})
+
+    sign_in_page(page, live, user)
+    menu_click(page, "微心愿")
+    assert f"想要一副老花镜（{width}）" in page.locator("table.list").first.inner_text()
+    page.get_by_label("手机号码（居民端登录用的号码）").fill("1360000")
+    page.get_by_label("志愿者姓名（居民看到的称呼）").fill(f"李明{width}")
+    page.get_by_label("服务的乡镇/村社区").select_option(value=live.tree.id("t1"))
+    page.get_by_role("button", name="登记").click()
+    assert "不是有效的手机号码" in page.locator("#e-phone").inner_text()
+    page.get_by_label("手机号码（居民端登录用的号码）").fill("13600009876")  # no account
+    page.get_by_role("button", name="登记").click()
+    assert "还没有居民端账号" in page.locator("#e-phone").inner_text()
+    page.get_by_label("手机号码（居民端登录用的号码）").fill(number)
+    page.get_by_role("button", name="登记").click()
+    page.get_by_role("cell", name=f"李明{width}").wait_for()
+
+    mobile.goto(live.url + "/h5/wishes")
+    wish = mobile.locator("#volunteer .wish").filter(has_text=f"想要一副老花镜（{width}）")
+    wish.get_by_role("button", name="认领这个心愿").click()
+    mobile.locator("#volunteer .wish").filter(has_text=f"想要一副老花镜（{width}）") \
+        .get_by_role("button", name="标记心愿已实现").wait_for()
+    page.reload()
+    assert f"志愿者 李明{width}" in page.locator("table.list").first.inner_text()
+    assert "已认领" in poster.get("/h5/wishes").text
+    phone_context.close()
+    assert not [v for v in page.violations if "Content Security Policy" in v]

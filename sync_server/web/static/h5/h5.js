@@ -1,6 +1,6 @@
 /* The resident pages: photos shrunk in the browser before upload (a long side of at most
    1280 px, JPEG 0.72: a 2G link carries ~150 KB instead of several MB, and the camera's
-   metadata is not sent), each photo sent in chunks that resume after a cut (like the desktop's
+   metadata is not sent), each photo sent in 64 KiB chunks that resume after a cut (like the desktop's
    photo upload: the server says how much arrived, the browser continues from there), the
    report filed once its photos are in, and the browser's position when the resident allows
    it. Without this script the form still posts its photos the plain way. */
@@ -73,7 +73,8 @@
     for (var failures = 0; ; failures++) {
       try {
         return await fetch(form.action, {method: "POST", body: new FormData(form),
-                                         credentials: "same-origin"});
+                                         credentials: "same-origin",
+                                         headers: {"X-H5-Fetch": "1"}});
       } catch (e) {
         if (failures >= RETRIES) { throw e; }
         note.textContent = "网络中断，正在重新提交…";
@@ -85,7 +86,7 @@
   function setUp(form) {
     var picked = [];   /* shrunk photos not yet uploaded */
     var busy = false;
-    var chunk = parseInt(form.getAttribute("data-chunk") || "32768", 10);
+    var chunk = parseInt(form.getAttribute("data-chunk") || "65536", 10);
     function el(id) { return document.getElementById(id); }
 
     form.addEventListener("change", function (e) {
@@ -140,7 +141,8 @@
         input.value = "";   /* the photos went up already: the form carries their uploads */
         if (total) { note.textContent = "照片已上传，正在提交…"; }
         var res = await post(form, note);
-        if (res.redirected) { window.location.assign(res.url); return; }
+        if (res.redirected) { window.location.assign(res.url); return; }  /* signed out */
+        if (res.ok) { window.location.assign((await res.json()).location); return; }
         /* refused: show the page's answer (messages beside the fields) in place */
         var doc = new DOMParser().parseFromString(await res.text(), "text/html");
         var fresh = doc.getElementById("report-form");
