@@ -2,7 +2,7 @@
 volunteer who claimed a wish
 
 Revision ID: 0027_h5more
-Revises: 0024_dashboards
+Revises: 0026_affairs
 Create Date: 2026-12-04 18:30:00
 """
 from __future__ import annotations
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0027_h5more"
-down_revision: Union[str, Sequence[str], None] = "0024_dashboards"
+down_revision: Union[str, Sequence[str], None] = "0026_affairs"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
