@@ -2,7 +2,7 @@
 volunteer who claimed a wish
 
 Revision ID: 0027_h5more
-Revises: 0026_affairs
+Revises: 0029_mapmore
 Create Date: 2026-12-04 18:30:00
 """
 from __future__ import annotations
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0027_h5more"
-down_revision: Union[str, Sequence[str], None] = "0026_affairs"
+down_revision: Union[str, Sequence[str], None] = "0029_mapmore"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
