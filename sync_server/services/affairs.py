@@ -27,6 +27,7 @@ from common.validation import check_phone
 
 from ..db.affair_tables import AffairApplication, AffairFile, AffairService, AffairStep
 from ..db.resident_tables import Resident
+from . import locks
 from .oplog import log_operation
 from .resident_reports import check_photo, grid_for
 
@@ -209,6 +210,8 @@ def _details(text: str, label: str, required: bool, errors: list[ValidationError
 
 
 def _check_limit(session: Session, resident: Resident, now: dt.datetime) -> None:
+    # Held to the end of the transaction: two filings at one instant cannot both count 9.
+    locks.hold(session, f"affair:{resident.id}")
     today = session.scalar(select(func.count()).select_from(AffairApplication).where(
         AffairApplication.resident_id == resident.id,
         AffairApplication.filed_at > now - dt.timedelta(days=1))) or 0

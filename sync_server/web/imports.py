@@ -49,11 +49,12 @@ def upload_form(request: Request, session: PageSession, signed: WebUserDep,
 
 
 @router.post("")
-async def upload(request: Request, session: PageSession, signed: WebUserDep, scope: WebScopeDep,
-                 now: NowDep, form: FormDep) -> Response:
+def upload(request: Request, session: PageSession, signed: WebUserDep, scope: WebScopeDep,
+           now: NowDep, form: FormDep) -> Response:
+    # a plain function (run in the thread pool): its database work must never stall the loop
     upload_ = form.get("file")
     filename = upload_.filename or "" if isinstance(upload_, UploadFile) else ""
-    data = await upload_.read() if isinstance(upload_, UploadFile) else b""
+    data = upload_.file.read() if isinstance(upload_, UploadFile) else b""
     default_grid = str(form.get("default_grid_id") or "") or None
     values = {"default_grid_id": default_grid or ""}
     try:

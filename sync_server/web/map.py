@@ -252,14 +252,15 @@ def boundary_form(node_id: str, request: Request, session: PageSession, signed: 
 
 
 @router.post("/boundary/{node_id}", dependencies=[page_permission("web:map_edit")])
-async def boundary_save(node_id: str, request: Request, session: PageSession,
-                        signed: WebUserDep, scope: WebScopeDep, now: NowDep,
-                        form: FormDep) -> Response:
+def boundary_save(node_id: str, request: Request, session: PageSession,
+                  signed: WebUserDep, scope: WebScopeDep, now: NowDep,
+                  form: FormDep) -> Response:
+    # a plain function (run in the thread pool): its database work must never stall the loop
     node = _editable(session, scope, node_id)
     upload = form.get("file")
     text = str(form.get("geojson") or "").strip()
     if upload is not None and not isinstance(upload, str):
-        content = await upload.read()
+        content = upload.file.read()
         if content:
             text = content.decode("utf-8", errors="replace").strip()
     if not text:

@@ -24,9 +24,12 @@ router = APIRouter(prefix="/h5/affairs", include_in_schema=False)
 WHO = ("applicant", "phone", "village_id", "address", "details")
 
 
-async def _upload(item: Any) -> affairs.Upload | None:
+def _upload(item: Any) -> affairs.Upload | None:
+    # The routes are plain functions (run in the thread pool): a filing may wait for the
+    # resident's limit lock, which must never stall the event loop.
     if isinstance(item, UploadFile) and item.filename:
-        return affairs.Upload(item.filename, await item.read(affairs.MAX_FILE_BYTES + 1))
+        item.file.seek(0)
+        return affairs.Upload(item.filename, item.file.read(affairs.MAX_FILE_BYTES + 1))
     return None
 
 
@@ -61,12 +64,12 @@ def apply_form(request: Request, session: PageSession, signed: ConsentingDep,
 
 
 @router.post("/apply/{service_id}")
-async def apply_submit(request: Request, session: PageSession, signed: ConsentingDep,
-                       now: NowDep, service_id: str, form: FormDep) -> Response:
+def apply_submit(request: Request, session: PageSession, signed: ConsentingDep,
+                 now: NowDep, service_id: str, form: FormDep) -> Response:
     values = {k: str(form.get(k, "")) for k in WHO}
     files: dict[int, affairs.Upload] = {}
     for i in range(af.MAX_MATERIALS):
-        upload = await _upload(form.get(f"m{i}"))
+        upload = _upload(form.get(f"m{i}"))
         if upload is not None:
             files[i] = upload
     try:
@@ -94,10 +97,10 @@ def report_form(request: Request, session: PageSession, signed: ConsentingDep) -
 
 
 @router.post("/report")
-async def report_submit(request: Request, session: PageSession, signed: ConsentingDep,
-                        now: NowDep, form: FormDep) -> Response:
+def report_submit(request: Request, session: PageSession, signed: ConsentingDep,
+                  now: NowDep, form: FormDep) -> Response:
     values = {k: str(form.get(k, "")) for k in (*WHO, "report_type")}
-    photos = [u for u in [await _upload(x) for x in form.getlist("photos")] if u is not None]
+    photos = [u for u in [_upload(x) for x in form.getlist("photos")] if u is not None]
     try:
         row = affairs.report(session, signed.resident, photos=photos, now=now, **values)
     except DomainError as err:
@@ -121,9 +124,9 @@ def detail(request: Request, session: PageSession, signed: ConsentingDep, now: N
 
 
 @router.post("/{application_id}/supply")
-async def supply(request: Request, session: PageSession, signed: ConsentingDep, now: NowDep,
-                 application_id: str, form: FormDep) -> Response:
-    files = [u for u in [await _upload(x) for x in form.getlist("files")] if u is not None]
+def supply(request: Request, session: PageSession, signed: ConsentingDep, now: NowDep,
+           application_id: str, form: FormDep) -> Response:
+    files = [u for u in [_upload(x) for x in form.getlist("files")] if u is not None]
     note = str(form.get("note", ""))
     try:
         affairs.supply(session, signed.resident, application_id, files=files, note=note,

@@ -13,7 +13,9 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
+from sync_server.db.affair_tables import AffairApplication
 from sync_server.db.resident_tables import ResidentCode, ResidentReport
+from sync_server.services.affairs import PER_RESIDENT_DAY as AFFAIRS_PER_DAY
 from sync_server.services.resident_reports import PER_RESIDENT_DAY
 from sync_server.services.web_signin import PER_ADDRESS
 from tests.live_server import LiveServer
@@ -83,7 +85,19 @@ def test_parallel_codes_and_reports_stop_exactly_at_the_limits_on_postgresql(liv
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         filed = list(pool.map(report, range(PER_RESIDENT_DAY + 8)))
-    client.close()
     assert filed.count(303) == PER_RESIDENT_DAY and set(filed) == {303, 429}, filed
     with live_pg.app.state.sessions() as s:
         assert s.scalar(select(func.count()).select_from(ResidentReport)) == PER_RESIDENT_DAY
+
+    def situation(i: int) -> int:  # 主动上报: the online-affairs limit per resident and day
+        return client.post("/h5/affairs/report", data={
+            "csrf_token": csrf, "report_type": "work_away", "details": f"第 {i} 条",
+            "applicant": "李四", "phone": "13500009999", "village_id": live_pg.tree.id("v2"),
+            "address": "南湖村口"}, follow_redirects=False).status_code
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        told = list(pool.map(situation, range(AFFAIRS_PER_DAY + 8)))
+    client.close()
+    assert told.count(303) == AFFAIRS_PER_DAY and set(told) == {303, 429}, told
+    with live_pg.app.state.sessions() as s:
+        assert s.scalar(select(func.count()).select_from(AffairApplication)) == AFFAIRS_PER_DAY

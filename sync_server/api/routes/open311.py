@@ -10,9 +10,9 @@
 Errors are the specification's list: [{"code": 400, "description": "…"}] (web/security.py)."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 
 from ...services import open311 as svc
 from ..deps import NowDep, SessionDep
@@ -35,10 +35,15 @@ def definition(service_code: str, session: SessionDep) -> dict[str, Any]:
     return svc.definition(session, service_code)
 
 
+async def _form_fields(request: Request) -> dict[str, str]:
+    return {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+
+
 @router.post("/requests.json", summary="提交诉求")
-async def post_request(request: Request, session: SessionDep,
-                       now: NowDep) -> list[dict[str, Any]]:
-    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+def post_request(request: Request, session: SessionDep, now: NowDep,
+                 form: Annotated[dict[str, str], Depends(_form_fields)]) -> list[dict[str, Any]]:
+    # a plain function (run in the thread pool): filing waits for the database and its
+    # limits, which must never stall the event loop
     client = svc.client_of(session, form.get("api_key"))
     return svc.post_request(session, request.app.state.attachment_files, client, form,
                             now=now)
