@@ -13,6 +13,7 @@ from common.schema import Event, User, VisitTask, WorkRequest
 
 from .affair_handling import waiting_counts as affair_counts
 from .imports import waiting_for_review
+from .reports import waiting as reports_waiting
 from .scope import Scope
 from .workflows import waiting_for
 
@@ -60,7 +61,8 @@ def todos(session: Session, scope: Scope, *, now: dt.datetime,
 
 def work_items(session: Session, user: User, *, now: dt.datetime) -> list[Todo]:
     """What waits for this user in the workflows: reviews by kind (overdue ones apart), batch
-    imports to review, and their own requests returned to them."""
+    imports to review, their own requests returned to them, and the reports their place has
+    to fill or they have to review."""
     rows = session.execute(select(WorkRequest.kind, WorkRequest.due_date, func.count())
                            .where(waiting_for(session, user))
                            .group_by(WorkRequest.kind, WorkRequest.due_date)).all()
@@ -91,4 +93,7 @@ def work_items(session: Session, user: User, *, now: dt.datetime) -> list[Todo]:
             Todo("affairs_overdue", "超期未办的网上办事和主动上报",
                  waiting.get("service_overdue", 0) + waiting.get("report_overdue", 0), True,
                  "/admin/affairs?list=overdue")]
+    to_fill, to_review = reports_waiting(session, user)
+    out.append(Todo("reports_to_fill", "待填报的报表", to_fill, False, "/admin/reports"))
+    out.append(Todo("reports_to_review", "待我审核的报表", to_review, False, "/admin/reports"))
     return out

@@ -1,0 +1,68 @@
+"""the report manager finished: reports with group rows, filters and a frequency; shares for
+grids under their township's share, with the computed figures frozen at submission; the grid
+worker role learns web:reports (grids fill their share)
+
+Revision ID: 0028_reports
+Revises: 0024_dashboards
+Create Date: 2026-12-04 18:30:00
+"""
+from __future__ import annotations
+
+from typing import Sequence, Union
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0028_reports"
+down_revision: Union[str, Sequence[str], None] = "0024_dashboards"
+branch_labels: Union[str, Sequence[str], None] = None
+depends_on: Union[str, Sequence[str], None] = None
+
+# What each built-in role gains (frozen here: a migration does not follow code).
+GAINS = {"grid_worker": ["web:reports"]}
+
+
+def _roles() -> sa.Table:
+    return sa.table("roles", sa.column("code", sa.String), sa.column("permissions", sa.JSON),
+                    sa.column("seeded", sa.Boolean))
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("report_defs", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("row_group", sa.String(length=32), nullable=True))
+        batch_op.add_column(sa.Column("filters", sa.JSON(), nullable=True))
+        batch_op.add_column(sa.Column("frequency", sa.String(length=8), nullable=True))
+    with op.batch_alter_table("report_submissions", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("level", sa.String(length=16), nullable=True))
+        batch_op.add_column(sa.Column("parent_id", sa.String(length=36), nullable=True))
+        batch_op.add_column(sa.Column("frozen", sa.JSON(), nullable=True))
+        batch_op.add_column(sa.Column("submitted_at", sa.DateTime(), nullable=True))
+        batch_op.create_index(batch_op.f("ix_report_submissions_parent_id"), ["parent_id"],
+                              unique=False)
+    roles, bind = _roles(), op.get_bind()
+    for code, perms in bind.execute(sa.select(roles.c.code, roles.c.permissions)
+                                    .where(roles.c.seeded.is_(True))).all():
+        gains = [p for p in GAINS.get(code, []) if p not in (perms or [])]
+        if gains:
+            bind.execute(roles.update().where(roles.c.code == code)
+                         .values(permissions=[*(perms or []), *gains]))
+
+
+def downgrade() -> None:
+    roles, bind = _roles(), op.get_bind()
+    for code, perms in bind.execute(sa.select(roles.c.code, roles.c.permissions)
+                                    .where(roles.c.seeded.is_(True))).all():
+        lost = GAINS.get(code, [])
+        if perms and any(p in perms for p in lost):
+            bind.execute(roles.update().where(roles.c.code == code)
+                         .values(permissions=[p for p in perms if p not in lost]))
+    with op.batch_alter_table("report_submissions", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_report_submissions_parent_id"))
+        batch_op.drop_column("submitted_at")
+        batch_op.drop_column("frozen")
+        batch_op.drop_column("parent_id")
+        batch_op.drop_column("level")
+    with op.batch_alter_table("report_defs", schema=None) as batch_op:
+        batch_op.drop_column("frequency")
+        batch_op.drop_column("filters")
+        batch_op.drop_column("row_group")
