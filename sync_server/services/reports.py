@@ -601,13 +601,17 @@ def inbox(session: Session, scope: Scope) -> tuple[list[ReportSubmission],
     return mine, review_
 
 
+def place_names(session: Session, ids: list[str]) -> dict[str, str]:
+    return dict(session.execute(select(OrgNode.id, OrgNode.name)
+                                .where(OrgNode.id.in_(ids))).all()) if ids else {}
+
+
 def progress(session: Session, scope: Scope, report: ReportDef, period: str
              ) -> list[dict[str, Any]]:
     """Each share of the period in scope with its place, level, status, reason and when it
     was submitted, townships first with their grids below them."""
     subs = submissions(session, scope, report, period)
-    names = dict(session.execute(select(OrgNode.id, OrgNode.name).where(
-        OrgNode.id.in_([s.node_id for s in subs]))).all())
+    names = place_names(session, [s.node_id for s in subs])
     counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for s in subs:
         if s.parent_id:
