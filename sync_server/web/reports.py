@@ -158,7 +158,7 @@ def _share_page(request: Request, session: PageSession, scope: WebScopeDep, subm
     return render(request, "report_fill.html", status_code=status_code, title=report.title,
                   report=report, sub=sub, rows=rows, cells=cells, shown=shown,
                   status=svc.STATUS, errors=errors or {}, editable=editable and not kids,
-                  may_submit=editable, kids=kids, names=names,
+                  may_submit=editable, kids=kids, names=names, own=scope.node_id == sub.node_id,
                   kid_review={k.id: svc.may_review(session, scope, k) for k in kids},
                   may_review=svc.may_review(session, scope, sub) and sub.status == "submitted",
                   totals=svc.totals(report, [[n, *(cells.get(k, {}).get(c["key"])

@@ -8,7 +8,10 @@ from __future__ import annotations
 import io
 import re
 
+import pytest
 from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
@@ -149,3 +152,39 @@ def test_shares_show_in_the_work_items_on_the_home_page(web):
     home = _client(web, "worker1a").get("/admin/").text
     assert re.search(r"待填报的报表\D*1", home)
     assert not re.search(r"待填报的报表", _client(web, "worker2").get("/admin/").text)
+
+
+FORM_TEXT = st.one_of(st.just(""), st.text(max_size=70),
+                      st.sampled_from(["总人数", "people", "free", "ledger_sum", "ledger_count",
+                                       "sex:female", "tag:dibao", "orchard.area", "orchard.",
+                                       "int", "decimal", "grid", "group:tag", "month"]))
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(fields=st.dictionaries(
+    st.sampled_from(["title", "rows", "frequency", "filter_all1", "filter_all3",
+                     *(f"{k}{i}" for k in ("label", "group", "kind", "filter", "ledger",
+                                           "format") for i in (1, 2, 8))]),
+    FORM_TEXT, max_size=14))
+def test_the_design_form_stores_whole_or_answers_4xx_in_chinese(designer, fields):
+    web, admin, token = designer
+    with web.session() as s:
+        before = s.scalar(select(func.count()).select_from(ReportDef))
+    answer = admin.post("/admin/reports/new", data={"csrf_token": token, **fields},
+                        follow_redirects=False)
+    with web.session() as s:
+        after = s.scalar(select(func.count()).select_from(ReportDef))
+    if answer.status_code == 303:
+        assert after == before + 1
+    else:
+        assert answer.status_code == 422 and after == before
+        errors = re.findall(r'class="error"[^>]*>([^<]+)<', answer.text)
+        assert errors and all(re.search(r"[\u4e00-\u9fff]", e) for e in errors)
+
+
+@pytest.fixture
+def designer(web):
+    _data(web)
+    admin = _client(web, "admin")
+    return web, admin, csrf_of(admin.get("/admin/reports/new").text)
