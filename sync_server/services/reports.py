@@ -246,25 +246,29 @@ def compute(session: Session, report: ReportDef, path: str) -> dict[str, dict[st
     if not keys:
         return values
     inside = path if path.startswith(report.node_path) else report.node_path
-    grids = dict(session.execute(select(OrgNode.id, OrgNode.path).where(
-        OrgNode.path.startswith(inside, autoescape=True))).all())
+    grids = select(OrgNode.id).where(OrgNode.level == "grid",
+                                     OrgNode.path.startswith(inside, autoescape=True))
     group = report.row_group
     if group:
         def row_key(grid_id: str, code: Any) -> str | None:  # noqa: ARG001
             return code if code in values else None
         label_of = (PersonTag.tag_code if group == "tag" else Person.__table__.c[group])
     else:
-        paths = {n.id: n.path for n in row_nodes(session, report, path)}
-        of_grid = {g: next((k for k, p in paths.items() if gp.startswith(p)), None)
-                   for g, gp in grids.items()}
+        by_path = {n.path: n.id for n in row_nodes(session, report, path)}
+        of_grid: dict[str, str | None] = {}
+        for grid_id, grid_path in session.execute(
+                select(OrgNode.id, OrgNode.path).where(OrgNode.id.in_(grids))):
+            parts = grid_path.split("/")  # "/a/b/" -> ["", "a", "b", ""]
+            of_grid[grid_id] = next((by_path[p] for p in ("/".join(parts[:i]) + "/"
+                                                          for i in range(2, len(parts)))
+                                     if p in by_path), None)
 
         def row_key(grid_id: str, code: Any) -> str | None:  # noqa: ARG001
             return of_grid.get(grid_id)
         label_of = None
 
     def people_query(*select_cols: Any) -> Any:
-        query = select(*select_cols).where(Person.deleted.is_(False),
-                                           Person.grid_id.in_(list(grids)))
+        query = select(*select_cols).where(Person.deleted.is_(False), Person.grid_id.in_(grids))
         if group == "tag":
             query = query.join(PersonTag, (PersonTag.person_id == Person.id)
                                & PersonTag.deleted.is_(False))
@@ -293,7 +297,7 @@ def compute(session: Session, report: ReportDef, path: str) -> dict[str, dict[st
         base = select(LedgerRow.grid_id, LedgerRow.data).join(
             LedgerType, LedgerType.id == LedgerRow.ledger_type_id).where(
             LedgerType.code == col["ledger"], LedgerRow.deleted.is_(False),
-            LedgerRow.grid_id.in_(list(grids)))
+            LedgerRow.grid_id.in_(grids))
         if group:
             base = base.join(Person, Person.id == LedgerRow.person_id).add_columns(label_of)
             if group == "tag":
