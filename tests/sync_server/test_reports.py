@@ -312,3 +312,30 @@ def test_the_xlsx_has_the_designed_layout(server):
     assert sheet["E4"].number_format == "#,##0.00" and sheet["B4"].number_format == "#,##0"
     assert sheet["A6"].font.b and sheet["B2"].font.b
     assert sheet.column_dimensions["A"].width >= 10
+
+
+def test_a_township_fills_its_own_rows_and_the_county_approves(server):
+    _data(server)
+    t, now, users = server.tree, server.clock(), server.tree.users
+    with server.session() as s:
+        report = _define(s, server, rows="village", frequency="quarter",
+                         columns=[COLUMNS[0], {"label": "补助金额", "kind": "free",
+                                               "format": "decimal"}])
+        with pytest.raises(DomainError, match="report_no_assignees"):  # grids cannot fill
+            svc.assign(s, _scope(s, server, "admin"), users["admin"], report,  # village rows
+                       node_ids=[t.id("g1a")], period="2026-Q4", now=now)
+        svc.assign(s, _scope(s, server, "admin"), users["admin"], report,
+                   node_ids=[t.id("t1")], period="2026-Q4", now=now)
+        office = _scope(s, server, "office1")
+        (share,) = svc.submissions(s, office, report)
+        assert share.parent_id is None and svc.rows_of(s, report, share.node_path) == [
+            (t.id("v1"), "团结社区")]
+        svc.fill(s, office, users["office1"], share, {t.id("v1"): {"c2": "1,200.456"}},
+                 submit=False, now=now)
+        assert share.status == "assigned" and share.values == {t.id("v1"): {"c2": 1200.46}}
+        svc.fill(s, office, users["office1"], share, {t.id("v1"): {"c2": "1200.5"}},
+                 submit=True, now=now)
+        svc.review(s, _scope(s, server, "admin"), users["admin"], share, approve=True, note="",
+                   now=now)
+        _, rows = svc.table(s, _scope(s, server, "admin"), report, period="2026-Q4")
+        assert {r[0]: r[1:] for r in rows} == {"团结社区": [3, 1200.5], "南湖村": [1, None]}
