@@ -8,6 +8,7 @@ header), are one of
   people-list filter or one tag;
 - `ledger_count`: the number of ledger rows of a ledger type;
 - `ledger_sum`: the sum of a number field of a ledger type;
+- `field`: a field of the place row itself (区划代码);
 - `free`: a number the assignee types in (integer or two decimals);
 and report-wide people filters narrow every people column. Fields, labels and dictionaries come
 from the common/ declaration (the people list's filters, the ledger types' fields).
@@ -33,7 +34,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from common.errors import DomainError, ValidationError, ValidationErrors
-from common.schema import LedgerField, LedgerRow, LedgerType, OrgNode, Person, PersonTag, User
+from common.schema import (LedgerField, LedgerRow, LedgerType, OrgNode, Person, PersonTag, User,
+                           label_of)
 
 from ..db.tables import ReportDef, ReportSubmission
 from .collections import FILTERS
@@ -46,7 +48,9 @@ GROUPS = {key: label for key, label, _ in FILTERS}
 """Rows by group: one row per entry of a declared people dictionary (or per tag)."""
 ROW_CHOICES = {**ROW_LEVELS, **{f"group:{k}": f"按{v}分组" for k, v in GROUPS.items()}}
 KINDS = {"people": "人数", "ledger_count": "台账条数", "ledger_sum": "台账字段合计",
-         "free": "填报（数据库没有的数）"}
+         "field": "地方属性", "free": "填报（数据库没有的数）"}
+PLACE_FIELDS = ("code",)
+"""Fields of a place row a column may show (labels from the OrgNode declaration)."""
 FORMATS = {"int": "整数", "decimal": "两位小数"}
 FREQUENCIES = {"month": "月报", "quarter": "季报"}
 NUMBER_FIELDS = ("int", "decimal")
@@ -74,8 +78,8 @@ def _check_condition(session: Session, field: str, value: str, where: str, label
 
 
 # -- definition ----------------------------------------------------------------------------------
-def _check_columns(session: Session, raw: list[dict[str, Any]]) -> tuple[list[dict[str, Any]],
-                                                                        list[ValidationError]]:
+def _check_columns(session: Session, raw: list[dict[str, Any]], *, grouped: bool
+                   ) -> tuple[list[dict[str, Any]], list[ValidationError]]:
     errors: list[ValidationError] = []
     columns: list[dict[str, Any]] = []
     if not raw:
@@ -125,6 +129,12 @@ def _check_columns(session: Session, raw: list[dict[str, Any]]) -> tuple[list[di
                 else:
                     out["format"] = found[0]
                 out |= {"ledger": ledger, "field": code}
+        elif kind == "field":
+            code = str(col.get("field") or "")
+            if grouped or code not in PLACE_FIELDS:
+                errors.append(ValidationError("report_place_field_invalid", where, column=i,
+                                              value=code))
+            out |= {"field": code, "format": "text"}
         elif kind == "free":
             fmt = str(col.get("format") or "int")
             if fmt not in FORMATS:
@@ -164,7 +174,8 @@ def define_report(session: Session, scope: Scope, user: User, *, title: str, row
         if field or value:
             errors += _check_condition(session, field, value, f"filters.{i}", f"第 {i} 个筛选条件")
             checked_filters.append({"field": field, "value": value})
-    checked, column_errors = _check_columns(session, columns)
+    checked, column_errors = _check_columns(session, columns,
+                                            grouped=str(rows).startswith("group:"))
     errors += column_errors
     if errors:
         raise ValidationErrors(errors)
@@ -277,6 +288,10 @@ def compute(session: Session, report: ReportDef, path: str) -> dict[str, dict[st
     for col in report.columns:
         key = col["key"]
         if col["kind"] == "free":
+            continue
+        if col["kind"] == "field":
+            for node in ([] if group else row_nodes(session, report, path)):
+                values[node.id][key] = getattr(node, col["field"], None)
             continue
         for k in keys:
             values[k][key] = 0
@@ -453,6 +468,8 @@ def _merge(parts: list[dict[str, dict[str, Any]]]) -> dict[str, dict[str, Any]]:
             for key, value in cells.items():
                 if value is None:
                     line.setdefault(key, None)
+                elif isinstance(value, str):  # a place's field (one share per place row)
+                    line[key] = value
                 else:
                     total = Decimal(str(line.get(key) or 0)) + Decimal(str(value))
                     line[key] = _number(total)
@@ -653,8 +670,9 @@ def table(session: Session, scope: Scope, report: ReportDef, *, period: str | No
 
 def totals(report: ReportDef, rows: list[list[Any]]) -> list[Any]:
     line: list[Any] = ["合计"]
-    for i, _ in enumerate(report.columns, 1):
-        numbers = [Decimal(str(r[i])) for r in rows if r[i] is not None]
+    for i, col in enumerate(report.columns, 1):
+        numbers = [Decimal(str(r[i])) for r in rows
+                   if r[i] is not None and col.get("format") != "text"]
         line.append(_number(sum(numbers, Decimal(0))) if numbers else None)
     return line
 
@@ -688,7 +706,7 @@ def write_xlsx(session: Session, scope: Scope, user: User, report: ReportDef, ou
     box = Border(left=thin, right=thin, top=thin, bottom=thin)
     head_fill = PatternFill("solid", fgColor="DDEBF7")
     centre = Alignment(horizontal="center", vertical="center", wrap_text=True)
-    formats = ["@", *("#,##0.00" if c.get("format") == "decimal" else "#,##0"
+    formats = ["@", *({"decimal": "#,##0.00", "text": "@"}.get(c.get("format", ""), "#,##0")
                       for c in report.columns)]
 
     title = sheet.cell(row=1, column=1, value=report.title + (f"（{period}）" if period else ""))
@@ -746,7 +764,8 @@ def filter_choices(session: Session) -> list[tuple[str, str]]:
 
 def ledger_choices(session: Session) -> list[tuple[str, str]]:
     """("ledger.field", "ledger name·field label") for every number field of a ledger type,
-    and ("ledger.", "ledger name·条数") for counting a ledger's rows."""
+    ("ledger.", "ledger name·条数") for counting a ledger's rows, and ("@field", ...) for a
+    place's own fields."""
     types = session.execute(select(LedgerType.code, LedgerType.name).where(
         LedgerType.deleted.is_(False)).order_by(LedgerType.sort, LedgerType.code)).all()
     fields = session.execute(select(LedgerType.code, LedgerField.code, LedgerField.label).join(
@@ -754,7 +773,7 @@ def ledger_choices(session: Session) -> list[tuple[str, str]]:
         LedgerType.deleted.is_(False), LedgerField.deleted.is_(False),
         LedgerField.field_type.in_(NUMBER_FIELDS))
         .order_by(LedgerField.sort, LedgerField.code)).all()
-    out = []
+    out = [(f"@{f}", f"地方属性·{label_of(OrgNode, f)}") for f in PLACE_FIELDS]
     for t, name in types:
         out.append((f"{t}.", f"{name}·条数"))
         out += [(f"{t}.{f}", f"{name}·{label}") for tt, f, label in fields if tt == t]
@@ -777,6 +796,8 @@ def columns_from_form(slots: list[dict[str, str]]) -> list[dict[str, Any]]:
         if kind in ("ledger_sum", "ledger_count"):
             ledger, _, code = (slot.get("ledger") or "").partition(".")
             col |= {"ledger": ledger, "field": code}
+        if kind == "field":
+            col["field"] = (slot.get("ledger") or "").removeprefix("@")
         out.append(col)
     return out
 

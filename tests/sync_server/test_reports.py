@@ -16,7 +16,7 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from common.errors import DomainError, ValidationErrors
-from common.schema import LedgerField, LedgerRow, LedgerType, Person, PersonTag
+from common.schema import LedgerField, LedgerRow, LedgerType, OrgNode, Person, PersonTag
 from sync_server.db.tables import ReportDef, ReportSubmission
 from sync_server.services import reports as svc
 from sync_server.services.changes import apply_change
@@ -98,9 +98,10 @@ def test_a_bad_design_names_every_wrong_part(server):
 SLOT = st.fixed_dictionaries({
     "label": st.one_of(st.just(""), st.just("人数"), st.text(max_size=40)),
     "group": st.one_of(st.just(""), st.text(max_size=40)),
-    "kind": st.sampled_from(["", "people", "ledger_sum", "ledger_count", "free", "x"]),
+    "kind": st.sampled_from(["", "people", "ledger_sum", "ledger_count", "field", "free", "x"]),
     "filter": st.sampled_from(["", "sex:female", "tag:dibao", "sex:", "nope:1", ":"]),
-    "ledger": st.sampled_from(["", "orchard.area", "orchard.kind", "orchard.", "x.y"]),
+    "ledger": st.sampled_from(["", "orchard.area", "orchard.kind", "orchard.", "x.y", "@code",
+                               "@name"]),
     "format": st.sampled_from(["", "int", "decimal", "pct"])})
 
 
@@ -155,6 +156,14 @@ def test_computed_columns_match_direct_queries_by_place_and_by_group(server):
         by_tag = _define(s, server, rows="group:tag", columns=COLUMNS[:1])
         _, rows = svc.table(s, _scope(s, server, "office1"), by_tag)
         assert dict((r[0], r[1]) for r in rows)["低保"] == 1
+        s.get(OrgNode, server.tree.id("t1")).code = "650422100"  # test setup: a place's code
+        coded = _define(s, server, columns=[{"label": "区划代码", "kind": "field",
+                                             "field": "code"}, COLUMNS[0]])
+        _, rows = svc.table(s, _scope(s, server, "admin"), coded)
+        assert ["托克逊镇", "650422100", 3] in rows
+        assert svc.totals(coded, rows) == ["合计", None, 4]
+        with pytest.raises(ValidationErrors, match="columns.1"):  # group rows have no place
+            _define(s, server, rows="group:sex", columns=coded.columns)
         women_only = _define(s, server, columns=COLUMNS[:1],
                              filters=[{"field": "sex", "value": "female"}])
         _, rows = svc.table(s, _scope(s, server, "admin"), women_only)
