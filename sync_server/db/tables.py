@@ -202,6 +202,10 @@ class ReportDef(ServerBase):
     row_group: Mapped[str | None] = mapped_column(String(32))
     filters: Mapped[list[Any] | None] = mapped_column(JSON)
     frequency: Mapped[str | None] = mapped_column(String(8))
+    standing: Mapped[list[Any] | None] = mapped_column(JSON)
+    """Places given the report every period (by the housekeeping round), set up by
+    `standing_by`."""
+    standing_by: Mapped[str | None] = mapped_column(String(36))
     columns: Mapped[list[Any]] = mapped_column(JSON)
     node_id: Mapped[str] = mapped_column(String(36))
     node_path: Mapped[str] = mapped_column(String(400), index=True)

@@ -377,11 +377,18 @@ def _share(session: Session, report: ReportDef, node: OrgNode, period: str, *, u
     return sub
 
 
+def period_of(frequency: str | None, day: dt.date) -> str:
+    """The period `day` falls in: "2026-11" for a monthly report, "2026-Q4" for a quarterly."""
+    return f"{day.year}-Q{(day.month - 1) // 3 + 1}" if frequency == "quarter" \
+        else f"{day:%Y-%m}"
+
+
 def assign(session: Session, scope: Scope, user: User, report: ReportDef, *,
-           node_ids: list[str], period: str, now: dt.datetime) -> int:
+           node_ids: list[str], period: str, now: dt.datetime, standing: bool = False) -> int:
     """Give the report to townships or grids (in scope, below the report's node) for a period.
     A grid's township gets a share too (the sum of its grids, reviewed and sent up by it).
-    A place already given it for that period keeps what it filled. Never commits."""
+    A place already given it for that period keeps what it filled. `standing`: the same
+    places get it every following period too (make_due). Never commits."""
     if user.role not in DEFINERS or not scope.contains_path(report.node_path):
         raise DomainError("forbidden")
     period = check_period(period, report.frequency)
@@ -409,9 +416,59 @@ def assign(session: Session, scope: Scope, user: User, report: ReportDef, *,
             continue
         have[node.id] = _share(session, report, node, period, user=user, parent=parent, now=now)
         made += 1
+    if standing:
+        report.standing, report.standing_by = sorted(wanted), user.id
     session.flush()
     log_operation(session, user=user, action="assign", now=now, entity="report_defs",
                   record_id=report.id, details={"period": period, "shares": made})
+    return made
+
+
+def stop_standing(session: Session, scope: Scope, user: User, report: ReportDef, *,
+                  now: dt.datetime) -> None:
+    """No more automatic shares each period (those already given stay). Never commits."""
+    if user.role not in DEFINERS or not scope.contains_path(report.node_path):
+        raise DomainError("forbidden")
+    report.standing, report.standing_by = None, None
+    log_operation(session, user=user, action="update", now=now, entity="report_defs",
+                  record_id=report.id, details={"standing": None})
+
+
+def _standing_due(session: Session, now: dt.datetime) -> list[tuple[ReportDef, str]]:
+    out = []
+    for report in session.scalars(select(ReportDef).where(ReportDef.standing_by.is_not(None))):
+        period = period_of(report.frequency, now.date())
+        if report.standing and session.scalar(select(ReportSubmission.id).where(
+                ReportSubmission.report_id == report.id,
+                ReportSubmission.period == period).limit(1)) is None:
+            out.append((report, period))
+    return out
+
+
+def due(session: Session, *, now: dt.datetime) -> bool:
+    """Whether a standing report has not been given out for the current period yet."""
+    return bool(_standing_due(session, now))
+
+
+def make_due(session: Session, *, now: dt.datetime) -> int:
+    """The housekeeping round: give each standing report to its places for the current period,
+    in the name of whoever set it up (skipped while that account or its scope is gone; places
+    no longer in that scope left out). Returns the shares made. Never commits."""
+    made = 0
+    for report, period in _standing_due(session, now):
+        user = session.get(User, report.standing_by)
+        if user is None or user.deleted or not user.active:
+            continue
+        scope = Scope.of(session, user)
+        allowed = {n.id for n in assignable(session, scope, report)}
+        places = [i for i in report.standing or [] if i in allowed]
+        if scope.empty or not places:
+            continue
+        try:
+            made += assign(session, scope, user, report, node_ids=places, period=period,
+                           now=now)
+        except DomainError:
+            continue
     return made
 
 

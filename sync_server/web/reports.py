@@ -105,7 +105,8 @@ def _report_page(request: Request, session: PageSession, scope: WebScopeDep, sig
                   progress=svc.progress(session, scope, report, period) if period else [],
                   status=svc.STATUS, errors=errors or {}, targets=targets,
                   frequency=svc.FREQUENCIES.get(report.frequency or "month"),
-                  levels=svc.ROW_LEVELS, own_node=scope.node_id)
+                  levels=svc.ROW_LEVELS, own_node=scope.node_id,
+                  standing=svc.place_names(session, list(report.standing or [])))
 
 
 @router.get("/{report_id}")
@@ -123,12 +124,20 @@ def assign(request: Request, report_id: str, session: PageSession, signed: WebUs
     try:
         svc.assign(session, scope, signed.user, report,
                    node_ids=[str(x) for x in form.getlist("assignees")][:500],
-                   period=period, now=now)
+                   period=period, now=now, standing=form.get("standing") == "1")
     except DomainError as err:
         return _report_page(request, session, scope, signed, report_id, errors=errors_of(err),
                             status_code=status_of(err))
     return RedirectResponse(f"/admin/reports/{report.id}?period={period.strip().upper()}",
                             status_code=303)
+
+
+@router.post("/{report_id}/standing/stop")
+def stop_standing(report_id: str, session: PageSession, signed: WebUserDep, scope: WebScopeDep,
+                  now: NowDep) -> Response:
+    report = svc.get_report(session, scope, report_id)
+    svc.stop_standing(session, scope, signed.user, report, now=now)
+    return RedirectResponse(f"/admin/reports/{report.id}", status_code=303)
 
 
 @router.post("/{report_id}/export")

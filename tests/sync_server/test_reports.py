@@ -6,6 +6,7 @@ the figures frozen at submission do not follow later register changes; scope; wo
 the styled xlsx (headers, merges, totals, formats, frozen header)."""
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 
@@ -348,3 +349,25 @@ def test_a_township_fills_its_own_rows_and_the_county_approves(server):
                    now=now)
         _, rows = svc.table(s, _scope(s, server, "admin"), report, period="2026-Q4")
         assert {r[0]: r[1:] for r in rows} == {"团结社区": [3, 1200.5], "南湖村": [1, None]}
+
+
+def test_a_standing_report_is_given_out_each_new_period_by_housekeeping(server):
+    _data(server)
+    t, now, users = server.tree, server.clock(), server.tree.users
+    with server.session() as s:
+        report = _define(s, server, rows="grid", frequency="month", columns=COLUMNS[:1])
+        assert svc.period_of("month", now.date()) == "2026-11"
+        assert svc.period_of("quarter", now.date()) == "2026-Q4"
+        svc.assign(s, _scope(s, server, "admin"), users["admin"], report,
+                   node_ids=[t.id("g1a"), t.id("t2")], period="2026-11", now=now,
+                   standing=True)
+        assert not svc.due(s, now=now) and svc.make_due(s, now=now) == 0
+        later = now + dt.timedelta(days=10)  # 2026-12-04: a new month
+        assert svc.due(s, now=later)
+        assert svc.make_due(s, now=later) == 3  # t1 (over g1a), g1a, t2
+        assert {(x.node_id, x.status) for x in svc.submissions(
+            s, _scope(s, server, "admin"), report, "2026-12")} == {
+            (t.id("t1"), "assigned"), (t.id("g1a"), "assigned"), (t.id("t2"), "assigned")}
+        assert svc.make_due(s, now=later) == 0  # once per period
+        svc.stop_standing(s, _scope(s, server, "admin"), users["admin"], report, now=later)
+        assert not svc.due(s, now=later + dt.timedelta(days=40))

@@ -140,7 +140,7 @@ def test_design_assign_fill_review_send_up_and_export_through_the_pages(web):
     assert rows[-1] == ["合计", 4, 2, 16.5, 17]
 
 
-def test_shares_show_in_the_work_items_on_the_home_page(web):
+def test_shares_show_in_the_work_items_and_a_standing_assignment_stops(web):
     _data(web)
     t = web.tree
     admin = _client(web, "admin")
@@ -148,10 +148,13 @@ def test_shares_show_in_the_work_items_on_the_home_page(web):
     url = admin.post("/admin/reports/new", data={"csrf_token": token, **DESIGN},
                      follow_redirects=False).headers["location"]
     admin.post(url + "/assign", data={"csrf_token": token, "period": "2026-11",
-                                      "assignees": t.id("g1a")})
+                                      "assignees": t.id("g1a"), "standing": "1"})
+    assert "每期自动下发给：团结社区第一网格" in admin.get(url).text
     home = _client(web, "worker1a").get("/admin/").text
     assert re.search(r"待填报的报表\D*1", home)
     assert not re.search(r"待填报的报表", _client(web, "worker2").get("/admin/").text)
+    admin.post(url + "/standing/stop", data={"csrf_token": token})
+    assert "每期自动下发给" not in admin.get(url).text
 
 
 FORM_TEXT = st.one_of(st.just(""), st.text(max_size=70),

@@ -1,4 +1,5 @@
-"""the report manager finished: reports with group rows, filters and a frequency; shares for
+"""the report manager finished: reports with group rows, filters, a frequency and places given
+them every period; shares for
 grids under their township's share, with the computed figures frozen at submission; the grid
 worker role learns web:reports (grids fill their share)
 
@@ -32,6 +33,8 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("row_group", sa.String(length=32), nullable=True))
         batch_op.add_column(sa.Column("filters", sa.JSON(), nullable=True))
         batch_op.add_column(sa.Column("frequency", sa.String(length=8), nullable=True))
+        batch_op.add_column(sa.Column("standing", sa.JSON(), nullable=True))
+        batch_op.add_column(sa.Column("standing_by", sa.String(length=36), nullable=True))
     with op.batch_alter_table("report_submissions", schema=None) as batch_op:
         batch_op.add_column(sa.Column("level", sa.String(length=16), nullable=True))
         batch_op.add_column(sa.Column("parent_id", sa.String(length=36), nullable=True))
@@ -63,6 +66,8 @@ def downgrade() -> None:
         batch_op.drop_column("parent_id")
         batch_op.drop_column("level")
     with op.batch_alter_table("report_defs", schema=None) as batch_op:
+        batch_op.drop_column("standing_by")
+        batch_op.drop_column("standing")
         batch_op.drop_column("frequency")
         batch_op.drop_column("filters")
         batch_op.drop_column("row_group")
