@@ -154,7 +154,7 @@ def test_shares_show_in_the_work_items_and_a_standing_assignment_stops(web):
     assert re.search(r"待填报的报表\D*1", home)
     assert not re.search(r"待填报的报表", _client(web, "worker2").get("/admin/").text)
     admin.post(url + "/standing/stop", data={"csrf_token": token})
-    assert "每期自动下发给" not in admin.get(url).text
+    assert "每期自动下发给：" not in admin.get(url).text
 
 
 FORM_TEXT = st.one_of(st.just(""), st.text(max_size=70),
