@@ -191,3 +191,22 @@ def designer(web):
     _data(web)
     admin = _client(web, "admin")
     return web, admin, csrf_of(admin.get("/admin/reports/new").text)
+
+
+def test_the_housekeeping_round_gives_a_standing_report_out_in_a_new_month(web):
+    from sync_server.app import _report_shares
+
+    _data(web)
+    admin = _client(web, "admin")
+    token = csrf_of(admin.get("/admin/reports/new").text)
+    url = admin.post("/admin/reports/new", data={"csrf_token": token, **DESIGN},
+                     follow_redirects=False).headers["location"]
+    admin.post(url + "/assign", data={"csrf_token": token, "period": "2026-11", "standing": "1",
+                                      "assignees": [web.tree.id("g1a"), web.tree.id("g2")]})
+    assert _report_shares(web.app) == 0  # this month's shares are there
+    web.clock.advance(days=8)  # 2026-12-02
+    assert _report_shares(web.app) == 4  # t1 over g1a, g1a, t2 over g2, g2
+    assert _report_shares(web.app) == 0
+    with web.session() as s:
+        assert s.scalar(select(func.count()).select_from(ReportSubmission).where(
+            ReportSubmission.period == "2026-12", ReportSubmission.status == "assigned")) == 4
