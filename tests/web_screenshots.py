@@ -209,8 +209,8 @@ def _affair_service(url: str) -> None:
 
 def report_shots() -> int:
     """报表管理 over the test org tree, at both screen sizes: the designer, a grid's fill page,
-    the township's review page of a grid's share, the township's share with its grids and the
-    county's consolidated report (the steps of tests/web/test_reports_browser.py)."""
+    the township's review page of a grid's share, the township's share with its grids, the
+    county's consolidated report and the list (the steps of tests/web/test_reports_browser.py)."""
     from types import SimpleNamespace
 
     from playwright.sync_api import sync_playwright
@@ -219,7 +219,7 @@ def report_shots() -> int:
     from tests.live_server import LiveServer
     from tests.sync_server.test_reports import _data
     from tests.web import test_reports_browser as flow
-    from tests.web.conftest import ARGS, CHROMIUM
+    from tests.web.conftest import ARGS, CHROMIUM, menu_click
 
     OUT.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="yzb-report-shots-") as folder, \
@@ -257,6 +257,8 @@ def report_shots() -> int:
                 flow.as_user(page, srv, "admin")
                 flow.review(page, "托克逊镇")
                 shoot("reports-report")
+                menu_click(page, "报表管理")
+                shoot("reports")
             finally:
                 page.close()
                 srv.stop()
@@ -345,8 +347,7 @@ def main(argv: list[str] | None = None) -> int:
                                        ("workflows", "/admin/workflows"),
                                        ("workflows-claim", "/admin/workflows/claim"),
                                        ("workflows-moves", "/admin/workflows/moves"),
-                                       ("briefings", "/admin/briefings"),
-                                       ("reports", "/admin/reports")):
+                                       ("briefings", "/admin/briefings")):
                         page.goto(served.url + path)
                         page.locator("h1").wait_for()
                         page.screenshot(path=OUT / f"{name}-{size}.png")
