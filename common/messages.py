@@ -324,6 +324,7 @@ MESSAGES: dict[str, str] = {
     "report_too_many_columns": "报表最多 {max} 列",
     "report_filter_unknown": "{label}的筛选条件“{value}”不存在，请从列表中选择",
     "report_place_field_invalid": "第 {column} 列：地方属性“{value}”不存在，或报表行是分组而不是地方",
+    "report_in_use": "已有 {count} 个单位填报或上报过这张报表，不能删除",
     "report_ledger_invalid": "第 {column} 列：台账“{value}”不存在，请从列表中选择",
     "report_period_kind": "报表周期 {value} 不对：这张报表是{kind}，周期应填如 {example}",
     "report_no_assignees": "请至少选择一个乡镇或网格（只能选择本级以下、报表行级别以上的地方）",

@@ -192,6 +192,25 @@ def define_report(session: Session, scope: Scope, user: User, *, title: str, row
     return row
 
 
+def delete_report(session: Session, scope: Scope, user: User, report: ReportDef, *,
+                  now: dt.datetime) -> None:
+    """Remove a report designed wrongly, with the shares given out, while no place has
+    submitted anything of it. Never commits."""
+    if user.role not in DEFINERS or not scope.contains_path(report.node_path):
+        raise DomainError("forbidden")
+    shares = list(session.scalars(select(ReportSubmission).where(
+        ReportSubmission.report_id == report.id)))
+    sent = [x for x in shares if x.status != "assigned" or x.values]
+    if sent:
+        raise DomainError("report_in_use", count=len(sent))
+    for share in shares:
+        session.delete(share)
+    session.delete(report)
+    session.flush()
+    log_operation(session, user=user, action="delete", now=now, entity="report_defs",
+                  record_id=report.id, details={"title": report.title, "shares": len(shares)})
+
+
 def rows_label(report: ReportDef) -> str:
     return GROUPS[report.row_group] if report.row_group else ROW_LEVELS[report.row_level]
 

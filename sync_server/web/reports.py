@@ -106,6 +106,8 @@ def _report_page(request: Request, session: PageSession, scope: WebScopeDep, sig
                   status=svc.STATUS, errors=errors or {}, targets=targets,
                   frequency=svc.FREQUENCIES.get(report.frequency or "month"),
                   levels=svc.ROW_LEVELS, own_node=scope.node_id,
+                  may_delete=signed.user.role in svc.DEFINERS
+                  and scope.contains_path(report.node_path),
                   standing=svc.place_names(session, list(report.standing or [])))
 
 
@@ -130,6 +132,18 @@ def assign(request: Request, report_id: str, session: PageSession, signed: WebUs
                             status_code=status_of(err))
     return RedirectResponse(f"/admin/reports/{report.id}?period={period.strip().upper()}",
                             status_code=303)
+
+
+@router.post("/{report_id}/delete")
+def delete(request: Request, report_id: str, session: PageSession, signed: WebUserDep,
+           scope: WebScopeDep, now: NowDep) -> Response:
+    report = svc.get_report(session, scope, report_id)
+    try:
+        svc.delete_report(session, scope, signed.user, report, now=now)
+    except DomainError as err:
+        return _report_page(request, session, scope, signed, report_id, errors=errors_of(err),
+                            status_code=status_of(err))
+    return RedirectResponse("/admin/reports", status_code=303)
 
 
 @router.post("/{report_id}/standing/stop")

@@ -210,3 +210,33 @@ def test_the_housekeeping_round_gives_a_standing_report_out_in_a_new_month(web):
     with web.session() as s:
         assert s.scalar(select(func.count()).select_from(ReportSubmission).where(
             ReportSubmission.period == "2026-12", ReportSubmission.status == "assigned")) == 4
+
+
+def test_a_report_is_deleted_only_while_nothing_was_filled(web):
+    _data(web)
+    t = web.tree
+    admin = _client(web, "admin")
+    token = csrf_of(admin.get("/admin/reports/new").text)
+    url = admin.post("/admin/reports/new", data={"csrf_token": token, **DESIGN},
+                     follow_redirects=False).headers["location"]
+    admin.post(url + "/assign", data={"csrf_token": token, "period": "2026-11",
+                                      "assignees": [t.id("g1a"), t.id("g1b")]})
+    worker = _client(web, "worker1a")
+    share = f"/admin/reports/submissions/{_share(web, 'g1a')}"
+    worker.post(share, data={"csrf_token": csrf_of(worker.get(share).text),
+                             f"v:{t.id('g1a')}:c4": "3", "action": "save"})
+    assert _client(web, "office1").post(url + "/delete", data={
+        "csrf_token": token}).status_code in (403, 404)  # not the township's report
+    refused = admin.post(url + "/delete", data={"csrf_token": token})
+    assert refused.status_code == 400 and "不能删除" in refused.text
+    with web.session() as s:  # saved but not submitted still counts as filled: kept
+        assert s.scalar(select(func.count()).select_from(ReportSubmission)) == 3
+    url2 = admin.post("/admin/reports/new", data={"csrf_token": token, **DESIGN},
+                      follow_redirects=False).headers["location"]
+    admin.post(url2 + "/assign", data={"csrf_token": token, "period": "2026-11",
+                                       "assignees": t.id("g2")})
+    assert admin.post(url2 + "/delete", data={"csrf_token": token},
+                      follow_redirects=False).status_code == 303
+    with web.session() as s:
+        assert s.scalar(select(func.count()).select_from(ReportDef)) == 1
+        assert s.scalar(select(func.count()).select_from(ReportSubmission)) == 3
