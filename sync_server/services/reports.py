@@ -878,6 +878,26 @@ def columns_from_form(slots: list[dict[str, str]]) -> list[dict[str, Any]]:
     return out
 
 
+def form_of(report: ReportDef, slots: int, filter_slots: int) -> dict[str, Any]:
+    """A design as the design form shows it (to start a new report from an existing one)."""
+    def slot(col: dict[str, Any]) -> dict[str, str]:
+        source = ""
+        if col["kind"] in ("ledger_sum", "ledger_count"):
+            source = f"{col.get('ledger', '')}.{col.get('field', '')}"
+        elif col["kind"] == "field":
+            source = f"@{col.get('field', '')}"
+        cond = f"{col['filter_field']}:{col['filter_value']}" if col.get("filter_field") else ""
+        return {"label": col["label"], "group": col.get("group", ""), "kind": col["kind"],
+                "filter": cond, "ledger": source, "format": col.get("format", "int")}
+    filters = [f"{c['field']}:{c['value']}" for c in report.filters or []]
+    return {"title": f"{report.title}（副本）"[:100],
+            "rows": f"group:{report.row_group}" if report.row_group else report.row_level,
+            "frequency": report.frequency or "month",
+            "filters": (filters + [""] * filter_slots)[:filter_slots],
+            "slots": ([slot(c) for c in report.columns] + [{}] * slots)[:max(slots,
+                                                                            len(report.columns))]}
+
+
 def filters_from_form(texts: list[str]) -> list[dict[str, str]]:
     out = []
     for text in texts:

@@ -57,17 +57,24 @@ def _designer(request: Request, session: PageSession, *, values: dict[str, Any] 
 
 
 @router.get("/new")
-def design_page(request: Request, session: PageSession, signed: WebUserDep) -> Response:
+def design_page(request: Request, session: PageSession, signed: WebUserDep,
+                scope: WebScopeDep) -> Response:
+    """The designer, empty or (?from=<report id>) starting from an existing report."""
     if signed.user.role not in svc.DEFINERS:
         raise DomainError("forbidden")
-    return _designer(request, session)
+    source = str(request.query_params.get("from") or "")[:36]
+    values = svc.form_of(svc.get_report(session, scope, source), SLOTS, FILTER_SLOTS) \
+        if source else None
+    return _designer(request, session, values=values)
 
 
 @router.post("/new")
 def design(request: Request, session: PageSession, signed: WebUserDep, scope: WebScopeDep,
            now: NowDep, form: FormDep) -> Response:
     slots = [{k: str(form.get(f"{k}{i}") or "")[:64] for k in SLOT_KEYS}
-             for i in range(1, SLOTS + 1)]
+             for i in range(1, svc.MAX_COLUMNS + 1)]
+    while len(slots) > SLOTS and not any(slots[-1].values()):
+        slots.pop()
     filters = [str(form.get(f"filter_all{i}") or "")[:64] for i in range(1, FILTER_SLOTS + 1)]
     values = {"title": str(form.get("title") or "")[:120], "rows": str(form.get("rows") or ""),
               "frequency": str(form.get("frequency") or ""), "filters": filters,

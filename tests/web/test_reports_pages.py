@@ -32,6 +32,34 @@ def _client(web, username: str) -> TestClient:
     return client
 
 
+def _form_values(html: str) -> dict[str, str]:
+    """What a browser would send from the page's forms: inputs' values, selects' chosen
+    options (the first one when none is marked)."""
+    from html.parser import HTMLParser
+
+    out: dict[str, str] = {}
+
+    class Reader(HTMLParser):
+        select: str | None = None
+
+        def handle_starttag(self, tag, attrs):  # noqa: ANN001
+            a = dict(attrs)
+            if tag == "input" and a.get("name") and a.get("type") != "checkbox":
+                out[a["name"]] = a.get("value") or ""
+            elif tag == "select":
+                self.select = a.get("name")
+            elif tag == "option" and self.select:
+                if self.select not in out or "selected" in a:
+                    out[self.select] = a.get("value") or ""
+
+        def handle_endtag(self, tag):  # noqa: ANN001
+            if tag == "select":
+                self.select = None
+
+    Reader().feed(html)
+    return out
+
+
 def _share(web, key: str) -> str:
     with web.session() as s:
         return s.scalars(select(ReportSubmission.id).where(
@@ -240,3 +268,26 @@ def test_a_report_is_deleted_only_while_nothing_was_filled(web):
     with web.session() as s:
         assert s.scalar(select(func.count()).select_from(ReportDef)) == 1
         assert s.scalar(select(func.count()).select_from(ReportSubmission)) == 3
+
+
+def test_a_new_design_starts_from_an_existing_one(web):
+    _data(web)
+    admin = _client(web, "admin")
+    token = csrf_of(admin.get("/admin/reports/new").text)
+    url = admin.post("/admin/reports/new", data={"csrf_token": token, **DESIGN,
+                                                 "filter_all1": "resident_type:registered"},
+                     follow_redirects=False).headers["location"]
+    report_id = url.rsplit("/", 1)[1]
+    copy = admin.get(f"/admin/reports/new?from={report_id}").text
+    assert 'value="月度网格情况（副本）"' in copy and 'value="走访户数"' in copy
+    assert re.search(r'<option value="sex:female" selected>', copy)
+    assert re.search(r'<option value="orchard.area" selected>', copy)
+    assert re.search(r'<option value="resident_type:registered" selected>', copy)
+    again = admin.post("/admin/reports/new", data=_form_values(copy) | {"title": "第二张"},
+                       follow_redirects=False)
+    assert again.status_code == 303
+    with web.session() as s:
+        first, second = (s.get(ReportDef, report_id),
+                         s.get(ReportDef, again.headers["location"].rsplit("/", 1)[1]))
+        assert second.columns == first.columns and second.filters == first.filters
+    assert admin.get("/admin/reports/new?from=nothing").status_code == 404
