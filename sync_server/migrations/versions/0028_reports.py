@@ -4,7 +4,7 @@ grids under their township's share, with the computed figures frozen at submissi
 worker role learns web:reports (grids fill their share)
 
 Revision ID: 0028_reports
-Revises: 0024_dashboards
+Revises: 0026_affairs
 Create Date: 2026-12-04 18:30:00
 """
 from __future__ import annotations
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0028_reports"
-down_revision: Union[str, Sequence[str], None] = "0024_dashboards"
+down_revision: Union[str, Sequence[str], None] = "0026_affairs"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
