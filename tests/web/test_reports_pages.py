@@ -121,6 +121,8 @@ def test_design_assign_fill_review_send_up_and_export_through_the_pages(web):
     assert worker.post(fill_url, data={"csrf_token": csrf_of(form), key: "12",
                                        "action": "submit"},
                        follow_redirects=False).status_code == 303
+    own = worker.get(url + "?period=2026-11").text  # a grid sees its own row, cannot assign
+    assert "团结社区第一网格" in own and "团结社区第二网格" not in own and 'id="assign"' not in own
     other = _client(web, "worker1b")
     other_form = other.get(f"/admin/reports/submissions/{g1b}").text
     other.post(f"/admin/reports/submissions/{g1b}", data={
