@@ -14,6 +14,8 @@ from typing import Sequence, Union
 import sqlalchemy as sa
 from alembic import op
 
+from sync_server.migrations.seeded_roles import grant, revoke
+
 revision: str = "0028_reports"
 down_revision: Union[str, Sequence[str], None] = "0026_affairs"
 branch_labels: Union[str, Sequence[str], None] = None
@@ -21,11 +23,6 @@ depends_on: Union[str, Sequence[str], None] = None
 
 # What each built-in role gains (frozen here: a migration does not follow code).
 GAINS = {"grid_worker": ["web:reports"]}
-
-
-def _roles() -> sa.Table:
-    return sa.table("roles", sa.column("code", sa.String), sa.column("permissions", sa.JSON),
-                    sa.column("seeded", sa.Boolean))
 
 
 def upgrade() -> None:
@@ -42,23 +39,11 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("submitted_at", sa.DateTime(), nullable=True))
         batch_op.create_index(batch_op.f("ix_report_submissions_parent_id"), ["parent_id"],
                               unique=False)
-    roles, bind = _roles(), op.get_bind()
-    for code, perms in bind.execute(sa.select(roles.c.code, roles.c.permissions)
-                                    .where(roles.c.seeded.is_(True))).all():
-        gains = [p for p in GAINS.get(code, []) if p not in (perms or [])]
-        if gains:
-            bind.execute(roles.update().where(roles.c.code == code)
-                         .values(permissions=[*(perms or []), *gains]))
+    grant(GAINS)
 
 
 def downgrade() -> None:
-    roles, bind = _roles(), op.get_bind()
-    for code, perms in bind.execute(sa.select(roles.c.code, roles.c.permissions)
-                                    .where(roles.c.seeded.is_(True))).all():
-        lost = GAINS.get(code, [])
-        if perms and any(p in perms for p in lost):
-            bind.execute(roles.update().where(roles.c.code == code)
-                         .values(permissions=[p for p in perms if p not in lost]))
+    revoke(GAINS)
     with op.batch_alter_table("report_submissions", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_report_submissions_parent_id"))
         batch_op.drop_column("submitted_at")
