@@ -4,7 +4,7 @@ grids under their township's share, with the computed figures frozen at submissi
 worker role learns web:reports (grids fill their share)
 
 Revision ID: 0028_reports
-Revises: 0029_mapmore
+Revises: 0027_h5more
 Create Date: 2026-12-04 18:30:00
 """
 from __future__ import annotations
@@ -17,7 +17,7 @@ from alembic import op
 from sync_server.migrations.seeded_roles import grant, revoke
 
 revision: str = "0028_reports"
-down_revision: Union[str, Sequence[str], None] = "0029_mapmore"
+down_revision: Union[str, Sequence[str], None] = "0027_h5more"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
