@@ -65,7 +65,7 @@ SEEDED_ROLES: dict[str, tuple[str, tuple[str, ...]]] = {
                                        *_APP_FIELD)),
     "grid_worker": ("网格员", ("web:home", "web:people", "web:grids", "web:registry",
                             "web:qr", "web:hotline", "web:wishes", "web:workflows",
-                            "web:map", "web:affairs", *_APP_FIELD)),
+                            "web:map", "web:affairs", "web:reports", *_APP_FIELD)),
 }
 
 

@@ -18,6 +18,7 @@ from .api.routes import (admin, attachments, auth, bundles, devices, dictionarie
                          workflows)
 from .db.engine import make_engine, make_session_factory, unit_of_work
 from .services import briefings
+from .services import reports as report_manager
 from .services.attachments import AttachmentFiles, purge_abandoned
 from .services.collections import make_due_tasks, monthly_running
 from .services.sms import gateway_for
@@ -45,8 +46,9 @@ async def _housekeeping(app: FastAPI) -> None:
     (a laptop that never came back must not fill the disk), make a new month's tasks of
     the monthly data collections, and propose the conversion of floating residents who
     have lived here the county's period (services/workflows.py), make (and push) the
-    last finished week's and month's 接诉即办 briefings (services/briefings.py), and delete
-    the console's export files a day after they were made (web/jobs.py)."""
+    last finished week's and month's 接诉即办 briefings (services/briefings.py), give standing
+    reports to their places for a new period (services/reports.py), and delete the console's
+    export files a day after they were made (web/jobs.py)."""
     settings: Settings = app.state.settings
     while True:
         try:
@@ -69,6 +71,9 @@ async def _housekeeping(app: FastAPI) -> None:
             made = await asyncio.to_thread(_briefings, app)
             if made:
                 log.info("housekeeping: made %d briefings", made)
+            made = await asyncio.to_thread(_report_shares, app)
+            if made:
+                log.info("housekeeping: gave out %d report shares for the new period", made)
         except Exception:  # noqa: BLE001 - the loop's boundary: a failed chore is logged and
             # tried again next round; it must not stop the server
             log.exception("housekeeping failed")
@@ -83,6 +88,15 @@ def _briefings(app: FastAPI) -> int:
     with unit_of_work(app.state.sessions) as session:
         return briefings.make_due(session, app.state.sms_gateway,
                                   settings=app.state.settings, now=now)
+
+
+def _report_shares(app: FastAPI) -> int:
+    now = app.state.clock()
+    with unit_of_work(app.state.sessions, write=False) as session:
+        if not report_manager.due(session, now=now):
+            return 0  # no write lock taken for nothing
+    with unit_of_work(app.state.sessions) as session:
+        return report_manager.make_due(session, now=now)
 
 
 def _collection_tasks(app: FastAPI) -> int:

@@ -6,7 +6,9 @@ over a small demo county, in Debian's Chromium at 1366x768 and 1920x1080, into
 docs/screenshots/web/; the resident pages (/h5) at phone size (360x740 and 390x844) into
 docs/screenshots/resident/. `python -m tests.web_screenshots resident` renders only those
 (and the console's 接诉即办 list); `python -m tests.web_screenshots affairs` only the online
-affairs pages (网上办事: the resident's side at phone size, the console's lists and detail)."""
+affairs pages (网上办事: the resident's side at phone size, the console's lists and detail);
+`python -m tests.web_screenshots reports` only the report manager's loop (designer, fill,
+review, township, consolidated report)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -205,8 +207,70 @@ def _affair_service(url: str) -> None:
     engine.dispose()
 
 
+def report_shots() -> int:
+    """报表管理 over the test org tree, at both screen sizes: the designer, a grid's fill page,
+    the township's review page of a grid's share, the township's share with its grids, the
+    county's consolidated report and the list (the steps of tests/web/test_reports_browser.py)."""
+    from types import SimpleNamespace
+
+    from playwright.sync_api import sync_playwright
+
+    from sync_server.db.migrate import migrate
+    from tests.live_server import LiveServer
+    from tests.sync_server.test_reports import _data
+    from tests.web import test_reports_browser as flow
+    from tests.web.conftest import ARGS, CHROMIUM, menu_click
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="yzb-report-shots-") as folder, \
+            sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        for width, height in SCREENS:
+            size = f"{width}x{height}"
+            place = Path(folder) / size
+            place.mkdir()
+            url = f"sqlite:///{place / 'server.db'}"
+            migrate(url, now=NOW)
+            srv = LiveServer(url, place)
+            srv.settings.captcha_fixed_answer = CAPTCHA
+            _data(SimpleNamespace(tree=srv.tree, clock=srv.clock, session=srv.harness.session))
+            srv.start()
+            page = browser.new_page(viewport={"width": width, "height": height},
+                                    locale="zh-CN")
+
+            def shoot(name: str) -> None:
+                page.screenshot(path=OUT / f"{name}-{size}.png", full_page=True)  # noqa: B023
+            try:
+                flow.as_user(page, srv, "admin")
+                flow.design(page, shoot)
+                flow.assign(page)
+                flow.as_user(page, srv, "worker1a")
+                flow.fill_share(page, "12", shoot)
+                flow.as_user(page, srv, "worker1b")
+                flow.fill_share(page, "5")
+                flow.as_user(page, srv, "office1")
+                flow.review(page, "团结社区第一网格", shoot=shoot)
+                flow.review(page, "团结社区第二网格")
+                shoot("reports-township")
+                page.get_by_role("button", name="汇总上报").click()
+                page.locator("#share-status", has_text="已上报").wait_for()
+                flow.as_user(page, srv, "admin")
+                flow.review(page, "托克逊镇")
+                shoot("reports-report")
+                menu_click(page, "报表管理")
+                shoot("reports")
+            finally:
+                page.close()
+                srv.stop()
+        browser.close()
+    print(f"报表截图已保存到 {OUT}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = argv if argv is not None else sys.argv[1:]
+    if "reports" in args:
+        return report_shots()
     only_resident = "resident" in args
     only_affairs = "affairs" in args
     from playwright.sync_api import sync_playwright
@@ -283,8 +347,7 @@ def main(argv: list[str] | None = None) -> int:
                                        ("workflows", "/admin/workflows"),
                                        ("workflows-claim", "/admin/workflows/claim"),
                                        ("workflows-moves", "/admin/workflows/moves"),
-                                       ("briefings", "/admin/briefings"),
-                                       ("reports", "/admin/reports")):
+                                       ("briefings", "/admin/briefings")):
                         page.goto(served.url + path)
                         page.locator("h1").wait_for()
                         page.screenshot(path=OUT / f"{name}-{size}.png")
@@ -308,6 +371,8 @@ def main(argv: list[str] | None = None) -> int:
                 browser.close()
         finally:
             served.stop()
+    if not (only_resident or only_affairs):
+        report_shots()
     print(f"网页截图已保存到 {OUT}")
     return 0
 

@@ -190,13 +190,22 @@ class Briefing(ServerBase):
 
 class ReportDef(ServerBase):
     """A report an admin designed (报表管理, services/reports.py): its rows are the org nodes of
-    `row_level` below the definer's node; `columns`: [{key, label, kind, ...}]."""
+    `row_level` below the definer's node, or with `row_group` the entries of that people
+    filter's dictionary; `columns`: [{key, label, group, kind, format, ...}]; `filters`:
+    [{field, value}] narrowing every people column; `frequency`: month | quarter."""
 
     __tablename__ = "report_defs"
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     title: Mapped[str] = mapped_column(String(100))
     row_level: Mapped[str] = mapped_column(String(16))
+    row_group: Mapped[str | None] = mapped_column(String(32))
+    filters: Mapped[list[Any] | None] = mapped_column(JSON)
+    frequency: Mapped[str | None] = mapped_column(String(8))
+    standing: Mapped[list[Any] | None] = mapped_column(JSON)
+    """Places given the report every period (by the housekeeping round), set up by
+    `standing_by`."""
+    standing_by: Mapped[str | None] = mapped_column(String(36))
     columns: Mapped[list[Any]] = mapped_column(JSON)
     node_id: Mapped[str] = mapped_column(String(36))
     node_path: Mapped[str] = mapped_column(String(400), index=True)
@@ -205,8 +214,10 @@ class ReportDef(ServerBase):
 
 
 class ReportSubmission(ServerBase):
-    """One township's share of a report for one period ("2026-11", "2026-Q4"): the free columns
-    it fills (`values`: {row node id: {column key: number}}), submitted, approved or returned."""
+    """One township's or grid's share of a report for one period ("2026-11", "2026-Q4"): the
+    free columns it fills (`values`: {row key: {column key: number}}), the computed columns
+    frozen when it was submitted (`frozen`), submitted, approved or returned. A grid's share
+    has its township's share as `parent_id` (the township reviews it and sends up the sum)."""
 
     __tablename__ = "report_submissions"
     __table_args__ = (UniqueConstraint("report_id", "node_id", "period"),)
@@ -218,6 +229,10 @@ class ReportSubmission(ServerBase):
     period: Mapped[str] = mapped_column(String(16))
     status: Mapped[str] = mapped_column(String(16))  # assigned | submitted | approved | returned
     values: Mapped[dict[str, Any]] = mapped_column(JSON)
+    level: Mapped[str | None] = mapped_column(String(16))  # township | grid
+    parent_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    frozen: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    submitted_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     note: Mapped[str | None] = mapped_column(String(200))
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime)
     updated_by: Mapped[str | None] = mapped_column(String(36))

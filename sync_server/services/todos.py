@@ -13,6 +13,8 @@ from common.schema import Event, User, VisitTask, WorkRequest
 
 from .affair_handling import waiting_counts as affair_counts
 from .imports import waiting_for_review
+from .permissions import permissions_of
+from .reports import waiting as reports_waiting
 from .scope import Scope
 from .workflows import waiting_for
 
@@ -60,7 +62,8 @@ def todos(session: Session, scope: Scope, *, now: dt.datetime,
 
 def work_items(session: Session, user: User, *, now: dt.datetime) -> list[Todo]:
     """What waits for this user in the workflows: reviews by kind (overdue ones apart), batch
-    imports to review, and their own requests returned to them."""
+    imports to review, their own requests returned to them, and the reports their place has
+    to fill or they have to review."""
     rows = session.execute(select(WorkRequest.kind, WorkRequest.due_date, func.count())
                            .where(waiting_for(session, user))
                            .group_by(WorkRequest.kind, WorkRequest.due_date)).all()
@@ -91,4 +94,9 @@ def work_items(session: Session, user: User, *, now: dt.datetime) -> list[Todo]:
             Todo("affairs_overdue", "超期未办的网上办事和主动上报",
                  waiting.get("service_overdue", 0) + waiting.get("report_overdue", 0), True,
                  "/admin/affairs?list=overdue")]
+    if "web:reports" in permissions_of(session, user):  # a role without the page: no item
+        to_fill, to_review = reports_waiting(session, user)
+        out.append(Todo("reports_to_fill", "待填报的报表", to_fill, False, "/admin/reports"))
+        out.append(Todo("reports_to_review", "待我审核的报表", to_review, False,
+                        "/admin/reports"))
     return out

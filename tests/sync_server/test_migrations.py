@@ -82,7 +82,8 @@ def test_an_older_database_teaches_its_built_in_roles_the_new_pages_and_leaves_d
         assert {"web:map", "web:map_edit", "web:dashboards", "web:briefings"} <= set(
             after["county_admin"])
         assert "web:dashboards" in after["township_office"]
-        assert after["grid_worker"] == before["grid_worker"] + ["web:map", "web:affairs"]
+        assert after["grid_worker"] == before["grid_worker"] + ["web:map", "web:affairs",
+                                                                "web:reports"]
         assert "web:affair_services" in after["county_admin"]
         assert "web:affair_services" not in after["township_office"]
         assert after["inspector"] == ["web:people"]
@@ -90,6 +91,7 @@ def test_an_older_database_teaches_its_built_in_roles_the_new_pages_and_leaves_d
         command.downgrade(cfg, "0023_briefings")
         back = _permissions(engine)
         assert "web:dashboards" not in back["county_admin"]
+        assert "web:reports" not in back["grid_worker"]  # 0028_reports taken back
         assert "web:map" in back["county_admin"] and back["inspector"] == ["web:people"]
         command.upgrade(cfg, "head")  # a second upgrade grants once, not twice
         assert _permissions(engine)["county_admin"].count("web:dashboards") == 1

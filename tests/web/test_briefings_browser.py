@@ -44,5 +44,5 @@ def test_a_township_user_generates_a_briefing_and_opens_the_reports(page, live):
             "link", name="下载 PDF").click()
     assert download.value.suggested_filename.endswith("2020-01-06.pdf")
     menu_click(page, "报表管理")
-    page.get_by_role("heading", name="设计报表").wait_for()
+    page.get_by_role("heading", name="报表管理", exact=True).wait_for()
     assert not [v for v in page.violations if "Content Security Policy" in v]
