@@ -37,11 +37,9 @@ DATE_FORMAT = "yyyy-mm-dd"
 TEXT_FORMAT_ID = 49  # "@", a built-in format
 
 _ROW = re.compile(r"<row\b[^>]*?(?:/>|>.*?</row>)", re.S)
-_CELL = re.compile(r"<c(?=[\s/>])[^>]*?(?:/>|>.*?</c>)", re.S)
 _ATTR = r"""\b{}\s*=\s*["']([^"']*)["']"""
 _R = re.compile(_ATTR.format("r"))
 _S = re.compile(_ATTR.format("s"))
-_REF = re.compile(r"([A-Z]+)(\d+)$")
 
 
 class Unpatchable(Exception):
@@ -83,8 +81,14 @@ def col_number(letters: str) -> int:
     return n
 
 
+_ATTRS: dict[str, re.Pattern] = {}
+
+
 def _attr(tag: str, name: str) -> str | None:
-    m = re.search(_ATTR.format(re.escape(name)), tag)
+    pat = _ATTRS.get(name)
+    if pat is None:
+        pat = _ATTRS[name] = re.compile(_ATTR.format(re.escape(name)))
+    m = pat.search(tag)
     return m.group(1) if m else None
 
 
@@ -384,34 +388,35 @@ def _edit_cell(old: str | None, ref: str, edit: CellEdit, styles: _Styles,
     return tag[:-1] + "/>" if selfclose else tag + rest
 
 
+_CELL_AT = re.compile(r"""<c\b[^>]*?\br\s*=\s*["']([A-Z]{1,3})(\d+)["'][^>]*?(?:/>|>.*?</c>)""",
+                      re.S)
+_COLS: dict[str, int] = {}
+
+
 def _edit_row(row: str, r: int, edits: dict[int, CellEdit], styles: _Styles,
               date1904: bool) -> str:
     if row.endswith("/>"):
-        head, body, tail = row[:-2] + ">", "", "</row>"
+        head, body = row[:-2] + ">", ""
     else:
         head_end = row.index(">") + 1
-        head, body, tail = row[:head_end], row[head_end:-len("</row>")], "</row>"
+        head, body = row[:head_end], row[head_end:-len("</row>")]
     head = _set_attr(head, "spans", None)  # optional; the new cells may lie outside it
-    cells: list[tuple[int, str]] = []
-    last = 0
-    for m in _CELL.finditer(body):
-        ref = _attr(m.group(0).split(">", 1)[0], "r")
-        if ref is None:
-            raise Unpatchable("a cell without its position")
-        pos = _REF.match(ref)
-        if pos is None or int(pos.group(2)) != r:
+    by_col: dict[int, str] = {}
+    covered = 0
+    for m in _CELL_AT.finditer(body):
+        letters = m.group(1)
+        c = _COLS.get(letters)
+        if c is None:
+            c = _COLS[letters] = col_number(letters)
+        if int(m.group(2)) != r:
             raise Unpatchable("a cell out of its row")
-        cells.append((col_number(pos.group(1)), m.group(0)))
-        if body[last:m.start()].strip():
-            raise Unpatchable("something other than cells in a row")
-        last = m.end()
-    if body[last:].strip():
-        raise Unpatchable("something other than cells in a row")
-    by_col = dict(cells)
+        by_col[c] = m.group(0)
+        covered += m.end() - m.start()
+    if covered != len(body) and _CELL_AT.sub("", body).strip():
+        raise Unpatchable("a cell without its position, or something else in a row")
     for c, edit in edits.items():
-        ref = f"{col_letter(c)}{r}"
-        by_col[c] = _edit_cell(by_col.get(c), ref, edit, styles, date1904)
-    return head + "".join(by_col[c] for c in sorted(by_col)) + tail
+        by_col[c] = _edit_cell(by_col.get(c), f"{col_letter(c)}{r}", edit, styles, date1904)
+    return head + "".join(by_col[c] for c in sorted(by_col)) + "</row>"
 
 
 def _edit_sheet(xml: str, edits: dict[tuple[int, int], CellEdit], styles: _Styles,
@@ -429,22 +434,24 @@ def _edit_sheet(xml: str, edits: dict[tuple[int, int], CellEdit], styles: _Style
     body = xml[open_end:end]
     out: list[str] = []
     pos = 0
-    done: set[int] = set()
+    wanted = sorted(by_row)
+    i = 0  # the next changed row: rows come in order, each must be met
     for m in _ROW.finditer(body):
+        if i == len(wanted):
+            break
         row = m.group(0)
-        rr = _attr(row.split(">", 1)[0], "r")
+        rr = _R.search(row, 0, row.index(">"))
         if rr is None:
             raise Unpatchable("a row without its number")
-        r = int(rr)
-        pending = [x for x in by_row if x < r and x not in done]
-        if pending:
+        r = int(rr.group(1))
+        if r > wanted[i]:
             raise Unpatchable("a changed row the sheet does not have")
-        if r in by_row:
+        if r == wanted[i]:
             out.append(body[pos:m.start()])
             out.append(_edit_row(row, r, by_row[r], styles, date1904))
             pos = m.end()
-            done.add(r)
-    if len(done) != len(by_row):
+            i += 1
+    if i != len(wanted):
         raise Unpatchable("a changed row the sheet does not have")
     out.append(body[pos:])
     return xml[:open_end] + "".join(out) + xml[end:]
@@ -493,8 +500,9 @@ def _add_legacy_drawing(xml: str, rid: str) -> str:
     tag = f'<legacyDrawing r:id="{rid}"/>'
     if not re.search(r"<worksheet\b[^>]*xmlns:r=", xml):
         tag = f'<legacyDrawing xmlns:r="{REL_NS}" r:id="{rid}"/>'
+    tail = xml.index("</sheetData>")  # what may follow comes after the cells
     for name in _AFTER_LEGACY:
-        m = re.search(rf"<(?:\w+:)?{name}\b", xml)
+        m = re.compile(rf"<(?:\w+:)?{name}\b").search(xml, tail)
         if m:
             return xml[:m.start()] + tag + xml[m.start():]
     return xml.replace("</worksheet>", tag + "</worksheet>")
