@@ -124,7 +124,7 @@ class _Package:
         self.changed[name] = text.encode("utf-8")
 
     def write(self, out) -> None:  # noqa: ANN001 - a file object
-        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as z:
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
             for info in self.zip.infolist():
                 if info.filename in self.changed:
                     z.writestr(info.filename, self.changed.pop(info.filename))
@@ -271,6 +271,13 @@ class _Styles:
                 font = font.replace("<name", f'<color rgb="{spec}"/><name', 1)
             else:
                 font = font.replace("</font>", f'<color rgb="{spec}"/></font>')
+        fid = self._add(self.fonts, self.new_fonts, font)
+        return self._xf_attrs(xf, fontId=str(fid), applyFont="1")
+
+    def _newfont(self, xf: str, spec: str) -> str:
+        """A font of its own (bold, or a colour), as openpyxl's Font(bold=True) or
+        Font(color=…) writes it: the new sheet's cells."""
+        font = "<font><b/></font>" if spec == "bold" else f'<font><color rgb="{spec}"/></font>'
         fid = self._add(self.fonts, self.new_fonts, font)
         return self._xf_attrs(xf, fontId=str(fid), applyFont="1")
 
@@ -528,7 +535,9 @@ def _new_sheet_xml(sheet: NewSheet, styles: _Styles, date1904: bool) -> str:
                 continue
             s = None
             if style == "bold":
-                s = styles.derive(0, (("font", "bold"),))
+                s = styles.derive(0, (("newfont", "bold"),))
+            elif isinstance(style, tuple) and style[0] == "font":
+                s = styles.derive(0, (("newfont", style[1]),))
             elif isinstance(style, tuple):
                 s = styles.derive(0, (style,))
             xml_cells.append(_cell_xml(f"{col_letter(c)}{r}", s, value, date1904))
