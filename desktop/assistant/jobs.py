@@ -235,6 +235,7 @@ class EditCells:
         self.edits: dict[tuple[int, int], CellEdit] = {}
         self._new = CellEdit
         self._covered: set[tuple[int, int]] | None = None
+        self._changes: dict[tuple, tuple] = {}
 
     def _edit(self, r: int, c: int):  # noqa: ANN202
         e = self.edits.get((r, c))
@@ -266,7 +267,10 @@ class EditCells:
         e.value, e.has_value = value, True
 
     def style(self, r: int, c: int, change: str) -> None:
-        self._edit(r, c).changes.append(CHANGES[change][1])
+        e = self._edit(r, c)
+        changes = e.changes + (CHANGES[change][1],)
+        # one tuple per combination, shared by the cells that have it (memory: 300,000 cells)
+        e.changes = self._changes.setdefault(changes, changes)
 
     def comment(self, r: int, c: int, text: str, *, unless_present: bool = False) -> None:
         e = self._edit(r, c)

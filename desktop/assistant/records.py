@@ -57,13 +57,15 @@ def _org_names(session: Session) -> dict[str, tuple[str, str]]:
 
 def load_people(session: Session, *, today: dt.date, person_ids: Iterable[str] | None = None,
                 id_numbers: Iterable[str] | None = None, names: Iterable[str] | None = None,
-                with_tags: bool = True) -> list[dict[str, Any]]:
+                with_tags: bool = True,
+                fields: Iterable[str] | None = None) -> list[dict[str, Any]]:
     """Flat records (assistant field keys -> canonical values), in register order (grid,
     household number, head first).
 
     With no selector: every person not deleted. With selectors: the people whose id, ID number
     or name is among the values given (the union), fetched through the indexes in chunks —
-    a 10,000-row sheet reads its 10,000 people, not the county's 130,000."""
+    a 10,000-row sheet reads its 10,000 people, not the county's 130,000. `fields`: keep only
+    these keys (and the ones matching and the order need) in each record."""
     head = aliased(Person)
     cols = [getattr(Person, c) for c in _PERSON_COLS]
     q = (select(*cols, Household.household_no, Household.address, head.name, head.id_number,
@@ -80,6 +82,9 @@ def load_people(session: Session, *, today: dt.date, person_ids: Iterable[str] |
     queries = [q.where(Person.deleted.is_(False))] if not selectors else [
         q.where(col.in_(values[i:i + 900])) for col, values in selectors
         for i in range(0, len(values), 900)]
+    keep = None if fields is None else \
+        {"id", "name", "id_number", "grid", "household_no", "relation_to_head", "birth_date",
+         "tags", *fields}
     orgs = _org_names(session)
     paths = dict(session.execute(select(OrgNode.id, OrgNode.path)).all())
     out: dict[str, dict[str, Any]] = {}
@@ -95,6 +100,8 @@ def load_people(session: Session, *, today: dt.date, person_ids: Iterable[str] |
             rec["age"] = age_on(birth, today) if birth else None
             _place(rec, orgs, paths)
             rec["tags"] = frozenset()
+            if keep is not None:  # a large sheet's people: only what it reads (memory)
+                rec = {k: rec[k] for k in keep if k in rec}
             out[rec["id"]] = rec
     if with_tags and out:
         _attach_tags(session, out, subset=bool(selectors))

@@ -24,6 +24,7 @@ from desktop.services.search import PeopleQuery
 from . import jobs
 from .files import check_output, save_atomic, save_workbook
 from .jobs import JobReport, Progress
+from .matching import DISAMBIGUATORS
 from common.sheets.mapping import Column, apply_overrides, describe
 from .population import Conditions, population, query_of, query_summary
 from .records import PeopleIndex, load_people
@@ -121,21 +122,24 @@ class AssistantService:
                 save_workbook(plan.workbook, out)
             else:
                 ids, names = jobs.sheet_keys(plan.book, plan.table)
-                with _small_page_cache(session):
-                    people = load_people(session, today=today, id_numbers=ids, names=names,
-                                         with_tags=with_tags)
-                index = PeopleIndex.build(people, vocab)
-                report = self._patch(job, plan, index, out, progress)
+                fields = {c.field for c in mapped} | set(DISAMBIGUATORS)
+
+                def people_index() -> PeopleIndex:
+                    with _small_page_cache(session):
+                        return PeopleIndex.build(load_people(
+                            session, today=today, id_numbers=ids, names=names,
+                            with_tags=with_tags, fields=fields), vocab)
+                report = self._patch(job, plan, people_index, out, progress)
                 if report is None:
                     plan.table.cache.clear()  # read from the values: read again from cells
                     run = jobs.complete if job == "complete" else jobs.check
-                    report = run(plan.workbook, plan.table, index, progress=progress)
+                    report = run(plan.workbook, plan.table, people_index(), progress=progress)
                     save_workbook(plan.workbook, out)
             self._log_export(session, job, plan, out, report, now)
         return report
 
     @staticmethod
-    def _patch(job: str, plan: Plan, index: PeopleIndex, out: Path,
+    def _patch(job: str, plan: Plan, people_index: Callable[[], PeopleIndex], out: Path,
                progress: Progress | None) -> JobReport | None:
         """Complete or check by editing the user's .xlsx directly (xlsx_patch): only the
         changed cells, the styles they need, their comments and the summary sheet are
@@ -147,14 +151,15 @@ class AssistantService:
         from .xlsx_patch import Unpatchable, patch
         cells = jobs.EditCells(plan.book[plan.table.sheet])
         report = jobs.JobReport(job, plan.table.sheet, plan.table.columns)
-        jobs.compare_and_fill(cells, plan.table, job, index, report, progress)
+        # the people are let go before the file is written (memory: a 50,000-row sheet)
+        jobs.compare_and_fill(cells, plan.table, job, people_index(), report, progress)
         rows = (summary.legend_rows if job == "complete" else summary.summary_rows)(report)
         try:
             pkg = patch(plan.data, plan.table.sheet, cells.edits,
                         new_sheet=summary.new_sheet(*rows), author=jobs.AUTHOR)
+            save_atomic(pkg.write, out)  # a failure removes the partly written file
         except Unpatchable:
             return None
-        save_atomic(pkg.write, out)
         return report
 
     def _log_export(self, session: Session, job: str, plan: Plan, out: Path,
@@ -165,17 +170,17 @@ class AssistantService:
             "fields": sorted({c.field for c in plan.table.mapped()})})
 
 
-JOB_CACHE_KIB = 16384
-"""The page cache (KiB) of the connection while a job reads its people: each page is read
-about once (people scattered over the file), so the profile's large cache (256 MB, for
-searches that read the same pages again) would only fill with pages read once: a 10,000-row
-sheet on the county profile peaked at 814 MB of memory with it."""
+JOB_CACHE_KIB = 65536
+"""The page cache (KiB) of the connection while a job reads its people: they are scattered
+over the file and each page is read about once, so the profile's 256 MB cache (for searches
+that read the same pages again) would only fill with pages not read again. 64 MB keeps the
+indexes' pages (16 MB cost 2x the CPU on 50,000 people: index pages decrypted again)."""
 
 
 @contextmanager
 def _small_page_cache(session: Session) -> Iterator[None]:
     """SQLite/SQLCipher only: the connection's page cache is JOB_CACHE_KIB for the block
-    (lowering it frees the pages above it), then as it was."""
+    (lowering it frees the pages above it), then emptied and as large as it was."""
     conn = session.connection()
     if conn.dialect.name != "sqlite":
         yield
@@ -185,6 +190,8 @@ def _small_page_cache(session: Session) -> Iterator[None]:
     try:
         yield
     finally:
+        # the pages read are let go (a tiny cache first), then the cache may grow again
+        conn.exec_driver_sql("PRAGMA cache_size = -256")
         conn.exec_driver_sql(f"PRAGMA cache_size = {int(before):d}")
 
 

@@ -24,7 +24,7 @@ import posixpath
 import re
 import zipfile
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable, Iterator
 from xml.sax.saxutils import escape, quoteattr
 
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -49,7 +49,7 @@ class CellEdit:
 
     value: Any = None
     has_value: bool = False
-    changes: list[tuple[str, str]] = field(default_factory=list)  # ("fill"|"font"|"numfmt", arg)
+    changes: tuple[tuple[str, str], ...] = ()  # ("fill"|"font"|"numfmt", arg), in order
     comment: str | None = None
 
 
@@ -108,7 +108,9 @@ class _Package:
         except zipfile.BadZipFile as e:
             raise Unpatchable("not a zip") from e
         self.names = set(self.zip.namelist())
-        self.changed: dict[str, bytes] = {}
+        self.changed: dict[str, Any] = {}  # name -> bytes, or an iterator of pieces
+        self.deferred: set[str] = set()  # written only after the streamed parts
+        self.finish: list[Callable[[], None]] = []  # run once the streamed parts are written
 
     def text(self, name: str) -> str:
         if name in self.changed:
@@ -121,14 +123,32 @@ class _Package:
         self.changed[name] = text.encode("utf-8")
 
     def write(self, out) -> None:  # noqa: ANN001 - a file object
+        """The package into `out`: parts as they were, then the worked sheet, written as
+        it is produced (its changed rows are made on the way, so the whole sheet is never
+        held twice), then the parts that depend on it (styles.xml) and the other changes."""
         with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
             for info in self.zip.infolist():
-                if info.filename in self.changed:
-                    z.writestr(info.filename, self.changed.pop(info.filename))
-                else:
+                if info.filename not in self.changed and info.filename not in self.deferred:
                     z.writestr(info, self.zip.read(info.filename))
+            for name, data in list(self.changed.items()):
+                if not isinstance(data, bytes):
+                    self._stream(z, name, data)
+                    del self.changed[name]
+            for finish in self.finish:
+                finish()
             for name, data in self.changed.items():
                 z.writestr(name, data)
+            for info in self.zip.infolist():
+                if info.filename in self.deferred and info.filename not in self.changed:
+                    z.writestr(info, self.zip.read(info.filename))
+
+    @staticmethod
+    def _stream(z: zipfile.ZipFile, name: str, pieces) -> None:  # noqa: ANN001
+        info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+        info.compress_type = zipfile.ZIP_DEFLATED
+        with z.open(info, "w", force_zip64=True) as fh:
+            for piece in pieces:
+                fh.write(piece)
 
 
 def _rels_path(part: str) -> str:
@@ -382,7 +402,7 @@ def _cell_xml(ref: str, style: int | None, value: Any, date1904: bool) -> str:
 def _edit_cell(old: str | None, ref: str, edit: CellEdit, styles: _Styles,
                date1904: bool) -> str:
     base = int(_attr(old.split(">", 1)[0], "s") or 0) if old else 0
-    style = styles.derive(base, tuple(edit.changes)) if edit.changes else base
+    style = styles.derive(base, edit.changes) if edit.changes else base
     if edit.has_value or old is None:
         return _cell_xml(ref, style, edit.value if edit.has_value else None, date1904)
     head, sep, rest = old.partition(">")
@@ -431,7 +451,10 @@ def _edit_row(row: bytes, r: int, edits: dict[int, CellEdit], styles: _Styles,
 
 
 def _edit_sheet(xml: bytes, edits: dict[tuple[int, int], CellEdit], styles: _Styles,
-                date1904: bool) -> bytes:
+                date1904: bool, legacy_rid: str | None = None) -> Iterator:
+    """The sheet with the edits, as pieces to write one after the other: views into the
+    original around the changed rows, each changed row made when it is reached. Raises
+    Unpatchable on the way (the caller discards what was written)."""
     by_row: dict[int, dict[int, CellEdit]] = {}
     for (r, c), e in edits.items():
         by_row.setdefault(r, {})[c] = e
@@ -442,7 +465,14 @@ def _edit_sheet(xml: bytes, edits: dict[tuple[int, int], CellEdit], styles: _Sty
     if xml[open_end - 2:open_end - 1] == b"/":  # <sheetData/>
         raise Unpatchable("empty sheet")
     end = xml.index(b"</sheetData>", open_end)
-    out: list[bytes] = [xml[:open_end]]
+    return _sheet_pieces(memoryview(xml), open_end, end, by_row, styles, date1904, legacy_rid)
+
+
+def _sheet_pieces(view: memoryview, open_end: int, end: int,
+                  by_row: dict[int, dict[int, CellEdit]], styles: _Styles, date1904: bool,
+                  legacy_rid: str | None) -> Iterator:
+    xml = view.obj
+    yield view[:open_end]
     pos = open_end
     wanted = sorted(by_row)
     i = 0  # the next changed row: rows come in order, each must be met
@@ -456,14 +486,17 @@ def _edit_sheet(xml: bytes, edits: dict[tuple[int, int], CellEdit], styles: _Sty
         if r > wanted[i]:
             raise Unpatchable("a changed row the sheet does not have")
         if r == wanted[i]:
-            out.append(xml[pos:m.start()])
-            out.append(_edit_row(m.group(0), r, by_row[r], styles, date1904))
+            yield view[pos:m.start()]
+            yield _edit_row(m.group(0), r, by_row.pop(r), styles, date1904)
             pos = m.end()
             i += 1
     if i != len(wanted):
         raise Unpatchable("a changed row the sheet does not have")
-    out.append(xml[pos:])
-    return b"".join(out)
+    yield view[pos:end]
+    tail = bytes(view[end:])
+    if legacy_rid is not None:
+        tail = _add_legacy_drawing(tail, bytes(view[:open_end]), legacy_rid)
+    yield tail
 
 
 # ---------------------------------------------------------------- comments
@@ -505,17 +538,16 @@ _AFTER_LEGACY = ("legacyDrawingHF", "drawingHF", "picture", "oleObjects", "contr
                  "webPublishItems", "tableParts", "extLst")
 
 
-def _add_legacy_drawing(xml: bytes, rid: str) -> bytes:
+def _add_legacy_drawing(tail: bytes, head: bytes, rid: str) -> bytes:
+    """The sheet's end (from </sheetData>) with the comments' drawing in its place."""
     tag = f'<legacyDrawing r:id="{rid}"/>'
-    head = xml[:xml.index(b">", xml.index(b"<worksheet")) + 1]
-    if not re.search(rb"xmlns:r=", head):
+    if not re.search(rb"<worksheet\b[^>]*xmlns:r=", head):
         tag = f'<legacyDrawing xmlns:r="{REL_NS}" r:id="{rid}"/>'
-    tail = xml.index(b"</sheetData>")  # what may follow comes after the cells
     for name in _AFTER_LEGACY:
-        m = re.compile(rb"<(?:\w+:)?" + name.encode() + rb"\b").search(xml, tail)
+        m = re.compile(rb"<(?:\w+:)?" + name.encode() + rb"\b").search(tail)
         if m:
-            return xml[:m.start()] + tag.encode() + xml[m.start():]
-    return xml.replace(b"</worksheet>", tag.encode() + b"</worksheet>")
+            return tail[:m.start()] + tag.encode() + tail[m.start():]
+    return tail.replace(b"</worksheet>", tag.encode() + b"</worksheet>")
 
 
 def _unused_name(pkg: _Package, pattern: str) -> str:
@@ -579,7 +611,8 @@ def _append_sheet(pkg: _Package, sheet: NewSheet, styles: _Styles, date1904: boo
 def patch(data: bytes, sheet: str, edits: dict[tuple[int, int], CellEdit], *,
           new_sheet: NewSheet | None = None, author: str = "") -> _Package:
     """The package with `edits` applied to `sheet` and `new_sheet` appended; call .write(f)
-    to produce the file. Raises Unpatchable (nothing written) on a file it does not handle."""
+    to produce the file. Raises Unpatchable, here or while writing (the caller then
+    discards the file), on a file it does not handle."""
     pkg = _Package(data)
     part = _sheet_part(pkg, sheet)
     rels = _rels(pkg, part)
@@ -594,7 +627,7 @@ def patch(data: bytes, sheet: str, edits: dict[tuple[int, int], CellEdit], *,
     xml = pkg.zip.read(part)
     if b"purl.oclc.org/ooxml" in xml[:2000]:
         raise Unpatchable("strict OOXML")
-    xml = _edit_sheet(xml, edits, styles, date1904)
+    vrid = None
     if comments:
         cpart = _unused_name(pkg, "xl/comments{}.xml")
         vpart = _unused_name(pkg, "xl/drawings/commentsDrawing{}.vml")
@@ -602,13 +635,14 @@ def patch(data: bytes, sheet: str, edits: dict[tuple[int, int], CellEdit], *,
         pkg.put(vpart, _vml_xml(comments))
         _add_rel(pkg, part, COMMENTS_REL, posixpath.relpath(cpart, posixpath.dirname(part)))
         vrid = _add_rel(pkg, part, VML_REL, posixpath.relpath(vpart, posixpath.dirname(part)))
-        xml = _add_legacy_drawing(xml, vrid)
         _content_type(pkg, override=(cpart, "application/vnd.openxmlformats-officedocument."
                                             "spreadsheetml.comments+xml"))
         _content_type(pkg, default=("vml", "application/vnd.openxmlformats-officedocument."
                                            "vmlDrawing"))
-    pkg.changed[part] = xml
+    pkg.changed[part] = _edit_sheet(xml, edits, styles, date1904, vrid)
     if new_sheet is not None:
         _append_sheet(pkg, new_sheet, styles, date1904)
-    styles.save()
+    # the sheet's cell formats are made as its rows are written: styles.xml after it
+    pkg.deferred.add(styles.path)
+    pkg.finish.append(styles.save)
     return pkg
