@@ -235,7 +235,7 @@ def _write(args, total: int, what: str, figures: dict) -> None:  # noqa: ANN001
                   f"{r['rows']:,} rows, {r['filled']:,} cells filled")
         lines.append(f"| {name} | {r['rows']:,} | {wall:.2f} s | {cpu:.2f} s | {rss:.0f} MB | "
                      f"{load:.1f} | {', '.join(f'{x:.2f}' for x in times)} | {result} |")
-    lines += [""]
+    lines += ["", ""]
     text = DOC.read_text(encoding="utf-8")
     if SECTION in text:
         start = text.index(SECTION)

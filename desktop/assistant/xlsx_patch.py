@@ -20,6 +20,7 @@ caller then uses openpyxl.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import posixpath
 import re
 import zipfile
@@ -104,7 +105,7 @@ def _set_attr(tag: str, name: str, value: str | None) -> str:
 class _Package:
     def __init__(self, data: bytes) -> None:
         try:
-            self.zip = zipfile.ZipFile(__import__("io").BytesIO(data))
+            self.zip = zipfile.ZipFile(io.BytesIO(data))
         except zipfile.BadZipFile as e:
             raise Unpatchable("not a zip") from e
         self.names = set(self.zip.namelist())
