@@ -154,6 +154,7 @@ class Dictionaries(Mapping[str, list[tuple[str, str]]]):
             k: list(v) for k, v in source.items()}
         self._forms: dict[str, dict[str, list[str]]] = {}
         self._lookup: dict[str, dict[str, str]] = {}
+        self._labels: dict[str, dict[str, str]] = {}
 
     @classmethod
     def from_entries(cls, entries: Iterable[tuple[str, str, str]]) -> "Dictionaries":
@@ -192,10 +193,13 @@ class Dictionaries(Mapping[str, list[tuple[str, str]]]):
         """The label these dictionaries show for `code` (the code itself when unknown)."""
         if code is None:
             return None
-        for c, text in self.dictionaries.get(dict_code, ()):
-            if c == code:
-                return text
-        return code
+        labels = self._labels.get(dict_code)
+        if labels is None:  # a dict per dictionary: the assistant asks for 10,000s of labels
+            labels = {}
+            for c, text in self.dictionaries.get(dict_code, ()):
+                labels.setdefault(c, text)  # the first entry of a code, as a scan would
+            self._labels[dict_code] = labels
+        return labels.get(code, code)
 
     def code(self, dict_code: str, text: object) -> str | None:
         """The code of the entry `text` names in any accepted form, or None."""

@@ -12,6 +12,7 @@ import errno
 import os
 import secrets
 from pathlib import Path
+from typing import Callable
 
 from openpyxl.workbook import Workbook
 
@@ -37,17 +38,24 @@ def check_output(path: str | Path, *, overwrite: bool = False,
 
 
 def save_workbook(wb: Workbook, path: str | Path) -> None:
-    """Save `wb` at `path` atomically: to a hidden temporary file in the same folder, then
-    renamed over the target. On any failure the temporary file is removed, the target (if it
-    existed) is untouched, and an OSError becomes DomainError("output_write_failed")."""
+    """Save `wb` at `path` atomically (see save_atomic)."""
+    # openpyxl writes the temporary file by name (a failing save leaves its zip writer
+    # holding its own handle, not ours)
+    save_atomic(lambda tmp: wb.save(str(tmp)), path)
+
+
+def save_atomic(write: Callable[[Path], None], path: str | Path) -> None:
+    """Have `write` produce the file at a temporary path, then rename it to `path`: a hidden
+    temporary file in the same folder, renamed over the target. On any failure the temporary
+    file is removed, the target (if it existed) is untouched, and an OSError becomes
+    DomainError("output_write_failed")."""
     target = Path(path)
     tmp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.part")
     try:
         # O_EXCL: never write through a file someone else created; mode 0666 minus the umask,
-        # as a plain save would give. openpyxl then writes it by name (a failing save leaves
-        # its zip writer holding its own handle, not ours).
+        # as a plain save would give
         os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
-        wb.save(str(tmp))
+        write(tmp)
         fd = os.open(tmp, os.O_RDONLY)
         try:
             os.fsync(fd)  # on disk before it takes the target's name

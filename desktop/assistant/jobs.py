@@ -143,6 +143,17 @@ def _date_format(cell) -> None:  # noqa: ANN001
         cell.number_format = "yyyy-mm-dd"
 
 
+CHANGES: dict[str, tuple[Callable[[Any], None], tuple[str, str]]] = {
+    "filled": (_set_fill(FILLED), ("fill", FILLED.fgColor.rgb)),
+    "unsure": (_set_fill(UNSURE), ("fill", UNSURE.fgColor.rgb)),
+    "not_found": (_set_fill(NOT_FOUND), ("fill", NOT_FOUND.fgColor.rgb)),
+    "diff": (_red_font, ("font", DIFF_COLOUR)),
+    "text": (_text_format, ("numfmt", "text")),
+    "date": (_date_format, ("numfmt", "date")),
+}
+"""A style change by name: how it is made on an openpyxl cell, and as an xlsx_patch change."""
+
+
 def sheet_keys(wb: Workbook, table: Table) -> tuple[set[str], set[str]]:
     """The ID numbers a sheet's rows carry, and the names of rows without a usable one: the
     only people the rows can match, so the only ones read from the database."""
@@ -161,12 +172,6 @@ def sheet_keys(wb: Workbook, table: Table) -> tuple[set[str], set[str]]:
         if not is_blank(name):
             names.update({text_of(name), normalise_name(name)})
     return ids, names
-
-
-def _mark_diff(cell, key: str, db: Any, styles: Restyler,  # noqa: ANN001
-               vocab: Dictionaries | None = None) -> None:
-    styles.apply(cell, "diff", _red_font)
-    cell.comment = _comment(f"数据库：{display_text(key, db, vocab)}")
 
 
 def _comment(text: str) -> Comment:
@@ -190,85 +195,163 @@ def write_value(cell, key: str, db: Any, styles: Restyler,  # noqa: ANN001
         cell.value = value
 
 
-def _compare_and_fill(ws: Worksheet, table: Table, job: str, index: PeopleIndex,
-                      report: JobReport, progress: Progress | None) -> None:
-    rows = _row_cells(ws, table)
+class BookCells:
+    """The cells of an openpyxl sheet, as the comparison reads and changes them."""
+
+    def __init__(self, ws: Worksheet) -> None:
+        self.ws = ws
+        self.store = ws._cells  # openpyxl's {(row, col): Cell}: a lookup, not a new Cell
+        self.styles = Restyler()
+
+    def _cell(self, r: int, c: int):  # noqa: ANN202
+        return self.store.get((r, c)) or self.ws.cell(r, c)
+
+    def skip(self, r: int, c: int) -> bool:
+        """Part of a merged block (not its top left cell, which holds the value)."""
+        return isinstance(self._cell(r, c), MergedCell)
+
+    def value(self, r: int, c: int) -> Any:
+        return self._cell(r, c).value
+
+    def write(self, r: int, c: int, key: str, db: Any, vocab: Dictionaries | None) -> None:
+        write_value(self._cell(r, c), key, db, self.styles, vocab)
+
+    def style(self, r: int, c: int, change: str) -> None:
+        self.styles.apply(self._cell(r, c), change, CHANGES[change][0])
+
+    def comment(self, r: int, c: int, text: str, *, unless_present: bool = False) -> None:
+        cell = self._cell(r, c)
+        if not (unless_present and cell.comment is not None):
+            cell.comment = _comment(text)
+
+
+class EditCells:
+    """The cells of a sheet read as values only (common.sheets.tables.ValueSheet); changes are
+    recorded as CellEdits for xlsx_patch instead of being made on cell objects."""
+
+    def __init__(self, ws: Any) -> None:
+        from .xlsx_patch import CellEdit
+        self.ws = ws
+        self.edits: dict[tuple[int, int], CellEdit] = {}
+        self._new = CellEdit
+        self._covered: set[tuple[int, int]] | None = None
+        self._changes: dict[tuple, tuple] = {}
+
+    def _edit(self, r: int, c: int):  # noqa: ANN202
+        e = self.edits.get((r, c))
+        if e is None:
+            e = self.edits[(r, c)] = self._new()
+        return e
+
+    def skip(self, r: int, c: int) -> bool:
+        if self._covered is None:
+            self._covered = {(rr, cc) for m in self.ws.merged_cells.ranges
+                             for rr in range(m.min_row, m.max_row + 1)
+                             for cc in range(m.min_col, m.max_col + 1)
+                             if (rr, cc) != (m.min_row, m.min_col)}
+        return (r, c) in self._covered
+
+    def value(self, r: int, c: int) -> Any:
+        e = self.edits.get((r, c))
+        return e.value if e is not None and e.has_value else self.ws.value(r, c)
+
+    def write(self, r: int, c: int, key: str, db: Any, vocab: Dictionaries | None) -> None:
+        value = display(key, db, vocab)
+        kind = BY_KEY[key].kind
+        e = self._edit(r, c)
+        if kind == "id" or key == "phone":
+            self.style(r, c, "text")  # so Excel never shows 6.52123E+17
+            value = str(value)
+        elif kind == "date":
+            self.style(r, c, "date")
+        e.value, e.has_value = value, True
+
+    def style(self, r: int, c: int, change: str) -> None:
+        e = self._edit(r, c)
+        changes = e.changes + (CHANGES[change][1],)
+        # one tuple per combination, shared by the cells that have it (memory: 300,000 cells)
+        e.changes = self._changes.setdefault(changes, changes)
+
+    def comment(self, r: int, c: int, text: str, *, unless_present: bool = False) -> None:
+        e = self._edit(r, c)
+        if not (unless_present and e.comment is not None):
+            e.comment = text
+
+
+def compare_and_fill(cells: BookCells | EditCells, table: Table, job: str,
+                      index: PeopleIndex, report: JobReport,
+                      progress: Progress | None) -> None:
+    rows = _row_cells(cells.ws, table)
     mapped = [c for c in table.mapped() if c.field != "seq"]
     total = len(rows)
-    styles = Restyler()
-    store = ws._cells  # openpyxl's {(row, col): Cell}: a lookup, not a new Cell per position
-    filled = _set_fill(FILLED)
-    unsure = _set_fill(UNSURE)
-    for n, (r, cells) in enumerate(rows.items(), start=1):
+    for n, (r, values) in enumerate(rows.items(), start=1):
         if progress and n % 500 == 0:
             progress(n, total)
         report.rows += 1
-        m = match_row(cells, index)
+        m = match_row(values, index)
         if m.id_problem:
             report.damaged_ids += 1
-            _flag_id(ws, table, r, m, styles)
+            _flag_id(cells, table, r, m)
         if m.status != "matched":
-            _flag_row(ws, table, r, m, report, styles)
+            _flag_row(cells, table, r, m, report)
             continue
         report.matched += 1
         differs = False
         for col in mapped:
-            cell = store.get((r, col.index)) or ws.cell(r, col.index)
-            if isinstance(cell, MergedCell):
+            c = col.index
+            if cells.skip(r, c):
                 continue  # part of a merged block (a household's shared address): its top
                 # left cell holds the value and is compared on its own row
             db = m.person.get(col.field)
-            if is_blank(cell.value):
+            value = cells.value(r, c)
+            if is_blank(value):
                 if job == "complete" and db is not None and db != frozenset():
-                    write_value(cell, col.field, db, styles, index.vocab)
-                    styles.apply(cell, "filled", filled)
+                    cells.write(r, c, col.field, db, index.vocab)
+                    cells.style(r, c, "filled")
                     report.filled_cells += 1
                 elif job == "check" and db is not None and db != frozenset():
                     report.blank_cells += 1
-                    styles.apply(cell, "unsure", unsure)
-                    cell.comment = _comment(
-                        f"表中为空，数据库：{display_text(col.field, db, index.vocab)}")
+                    cells.style(r, c, "unsure")
+                    cells.comment(r, c, f"表中为空，数据库：{display_text(col.field, db, index.vocab)}")
                 continue
             if col.field == "id_number" and m.id_problem:
                 continue  # already flagged as damaged
-            if not same(col.field, parse_cell(col.field, cell.value, index.vocab), db,
+            if not same(col.field, parse_cell(col.field, value, index.vocab), db,
                         index.vocab):
                 differs = True
                 report.differing_cells += 1
-                _mark_diff(cell, col.field, db, styles, index.vocab)
+                cells.style(r, c, "diff")
+                cells.comment(r, c, f"数据库：{display_text(col.field, db, index.vocab)}")
         if differs:
             report.differing_rows += 1
     if progress:
         progress(total, total)
 
 
-def _flag_id(ws: Worksheet, table: Table, r: int, m: Match, styles: Restyler) -> None:
+def _flag_id(cells: BookCells | EditCells, table: Table, r: int, m: Match) -> None:
     col = next(c for c in table.mapped() if c.field == "id_number")
-    cell = ws.cell(r, col.index)
-    if isinstance(cell, MergedCell):
+    if cells.skip(r, col.index):
         return
-    styles.apply(cell, "not_found", _set_fill(NOT_FOUND))
+    cells.style(r, col.index, "not_found")
     text = _message(m.id_problem, {})
     if m.person is not None:
         text += f"；按姓名等信息匹配到：{m.person['id_number']}"
-    cell.comment = _comment(text)
+    cells.comment(r, col.index, text)
 
 
-def _flag_row(ws: Worksheet, table: Table, r: int, m: Match, report: JobReport,
-              styles: Restyler) -> None:
+def _flag_row(cells: BookCells | EditCells, table: Table, r: int, m: Match,
+              report: JobReport) -> None:
     counter = {"missing": "missing", "bad_id": "missing", "ambiguous": "ambiguous",
                "insufficient": "insufficient"}[m.status]
     setattr(report, counter, getattr(report, counter) + 1)
     report.problems.append(Problem(r, m.code or m.status, m.params))
-    fill = UNSURE if m.status in ("ambiguous", "insufficient") else NOT_FOUND
+    change = "unsure" if m.status in ("ambiguous", "insufficient") else "not_found"
     key_cols = [c for c in table.mapped() if c.field in ("name", "id_number")] or table.mapped()
-    cells = [ws.cell(r, c.index) for c in key_cols]
-    cells = [c for c in cells if not isinstance(c, MergedCell)]
-    for cell in cells:
-        styles.apply(cell, f"row_{fill.fgColor.rgb}", _set_fill(fill))
-    first = cells[0] if cells else None
-    if first is not None and first.comment is None:
-        first.comment = _comment(_message(m.code or m.status, m.params))
+    cols = [c.index for c in key_cols if not cells.skip(r, c.index)]
+    for c in cols:
+        cells.style(r, c, change)
+    if cols:
+        cells.comment(r, cols[0], _message(m.code or m.status, m.params), unless_present=True)
 
 
 def _message(code: str, params: dict[str, Any]) -> str:
@@ -280,7 +363,7 @@ def complete(wb: Workbook, table: Table, index: PeopleIndex, *,
              progress: Progress | None = None) -> JobReport:
     """Fill the empty recognised cells of matched rows, colour them, mark disagreements."""
     report = JobReport("complete", table.sheet, table.columns)
-    _compare_and_fill(wb[table.sheet], table, "complete", index, report, progress)
+    compare_and_fill(BookCells(wb[table.sheet]), table, "complete", index, report, progress)
     from .summary import add_legend
     add_legend(wb, report)
     return report
@@ -290,7 +373,7 @@ def check(wb: Workbook, table: Table, index: PeopleIndex, *,
           progress: Progress | None = None) -> JobReport:
     """Compare every recognised cell with the database; mark differences and missing rows."""
     report = JobReport("check", table.sheet, table.columns)
-    _compare_and_fill(wb[table.sheet], table, "check", index, report, progress)
+    compare_and_fill(BookCells(wb[table.sheet]), table, "check", index, report, progress)
     from .summary import add_summary
     add_summary(wb, report)
     return report

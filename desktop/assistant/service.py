@@ -8,9 +8,10 @@ Runs on a worker thread (never the GUI thread); reads the database, writes only 
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session
@@ -21,25 +22,42 @@ from desktop.services.records import load_dictionaries
 from desktop.services.search import PeopleQuery
 
 from . import jobs
-from .files import check_output, save_workbook
+from .files import check_output, save_atomic, save_workbook
 from .jobs import JobReport, Progress
+from .matching import DISAMBIGUATORS
 from common.sheets.mapping import Column, apply_overrides, describe
 from .population import Conditions, population, query_of, query_summary
 from .records import PeopleIndex, load_people
-from .sheets import Table, column_samples, find_tables, open_workbook, pick_table
+from .sheets import Table, ValueBook, column_samples, find_tables, pick_table, read_book
+from common.sheets.tables import load_workbook_bytes
 
 JOBS = ("fill", "complete", "check")
 
 
 @dataclass
 class Plan:
-    """An opened workbook, the table to work on and its column mapping (editable)."""
+    """An opened file, the table to work on and its column mapping (editable).
+
+    `book` holds what tables were found in: an .xlsx's values (python-calamine) or a CSV's
+    workbook. `workbook` (openpyxl, styles and all) is opened only when a job needs it: fill,
+    and complete or check on a file xlsx_patch cannot edit directly."""
 
     path: Path
-    workbook: Workbook
+    book: Workbook | ValueBook
     table: Table
     tables: list[Table]
     samples: dict[int, list[str]] = field(default_factory=dict)  # column -> first values
+    data: bytes | None = field(default=None, repr=False)  # the .xlsx file's bytes
+    _workbook: Workbook | None = field(default=None, repr=False)
+
+    @property
+    def workbook(self) -> Workbook:
+        if self._workbook is None:
+            if isinstance(self.book, Workbook):
+                self._workbook = self.book
+            else:
+                self._workbook = load_workbook_bytes(self.data, self.path.name)
+        return self._workbook
 
     @property
     def columns(self) -> list[Column]:
@@ -69,13 +87,14 @@ class AssistantService:
         """Open the file and find its table. `overrides` (header -> field, as --map gives
         them) are applied to the mapping, and a header they name counts as recognised, so
         they rescue a sheet whose headers no synonym knows."""
-        wb = open_workbook(path)
-        tables = find_tables(wb, overrides)
+        data, book = read_book(path)
+        tables = find_tables(book, overrides)
         if sheet is None and tables:
             table = tables[0]
         else:
-            table = pick_table(wb, sheet, overrides)
-        plan = Plan(Path(path), wb, table, tables, column_samples(wb, table))
+            table = pick_table(book, sheet, overrides)
+        plan = Plan(Path(path), book, table, tables, column_samples(book, table),
+                    data=None if isinstance(book, Workbook) else data)
         if overrides:
             plan.override(overrides)
         return plan
@@ -100,15 +119,47 @@ class AssistantService:
                 people = population(session, query, today=today)
                 report = jobs.fill(plan.workbook, plan.table, people, progress=progress,
                                    conditions=query_summary(session, query), vocab=vocab)
+                save_workbook(plan.workbook, out)
             else:
-                ids, names = jobs.sheet_keys(plan.workbook, plan.table)
-                index = PeopleIndex.build(load_people(session, today=today, id_numbers=ids,
-                                                      names=names, with_tags=with_tags),
-                                          vocab)
-                run = jobs.complete if job == "complete" else jobs.check
-                report = run(plan.workbook, plan.table, index, progress=progress)
-            save_workbook(plan.workbook, out)
+                ids, names = jobs.sheet_keys(plan.book, plan.table)
+                fields = {c.field for c in mapped} | set(DISAMBIGUATORS)
+
+                def people_index() -> PeopleIndex:
+                    with _small_page_cache(session):
+                        return PeopleIndex.build(load_people(
+                            session, today=today, id_numbers=ids, names=names,
+                            with_tags=with_tags, fields=fields), vocab)
+                report = self._patch(job, plan, people_index, out, progress)
+                if report is None:
+                    plan.table.cache.clear()  # read from the values: read again from cells
+                    run = jobs.complete if job == "complete" else jobs.check
+                    report = run(plan.workbook, plan.table, people_index(), progress=progress)
+                    save_workbook(plan.workbook, out)
             self._log_export(session, job, plan, out, report, now)
+        return report
+
+    @staticmethod
+    def _patch(job: str, plan: Plan, people_index: Callable[[], PeopleIndex], out: Path,
+               progress: Progress | None) -> JobReport | None:
+        """Complete or check by editing the user's .xlsx directly (xlsx_patch): only the
+        changed cells, the styles they need, their comments and the summary sheet are
+        written; everything else in the file is copied as it is. None when the file is not an
+        .xlsx this can edit (the caller then uses openpyxl)."""
+        if plan.data is None:
+            return None
+        from . import summary
+        from .xlsx_patch import Unpatchable, patch
+        cells = jobs.EditCells(plan.book[plan.table.sheet])
+        report = jobs.JobReport(job, plan.table.sheet, plan.table.columns)
+        # the people are let go before the file is written (memory: a 50,000-row sheet)
+        jobs.compare_and_fill(cells, plan.table, job, people_index(), report, progress)
+        rows = (summary.legend_rows if job == "complete" else summary.summary_rows)(report)
+        try:
+            pkg = patch(plan.data, plan.table.sheet, cells.edits,
+                        new_sheet=summary.new_sheet(*rows), author=jobs.AUTHOR)
+            save_atomic(pkg.write, out)  # a failure removes the partly written file
+        except Unpatchable:
+            return None
         return report
 
     def _log_export(self, session: Session, job: str, plan: Plan, out: Path,
@@ -117,6 +168,31 @@ class AssistantService:
             "tool": "assistant", "job": job, "input": plan.path.name, "output": out.name,
             "rows": report.rows, "matched": report.matched,
             "fields": sorted({c.field for c in plan.table.mapped()})})
+
+
+JOB_CACHE_KIB = 65536
+"""The page cache (KiB) of the connection while a job reads its people: they are scattered
+over the file and each page is read about once, so the profile's 256 MB cache (for searches
+that read the same pages again) would only fill with pages not read again. 64 MB keeps the
+indexes' pages (16 MB cost 2x the CPU on 50,000 people: index pages decrypted again)."""
+
+
+@contextmanager
+def _small_page_cache(session: Session) -> Iterator[None]:
+    """SQLite/SQLCipher only: the connection's page cache is JOB_CACHE_KIB for the block
+    (lowering it frees the pages above it), then emptied and as large as it was."""
+    conn = session.connection()
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    before = conn.exec_driver_sql("PRAGMA cache_size").scalar()
+    conn.exec_driver_sql(f"PRAGMA cache_size = -{JOB_CACHE_KIB:d}")
+    try:
+        yield
+    finally:
+        # the pages read are let go (a tiny cache first), then the cache may grow again
+        conn.exec_driver_sql("PRAGMA cache_size = -256")
+        conn.exec_driver_sql(f"PRAGMA cache_size = {int(before):d}")
 
 
 def log_export(session: Session, user_id: str | None, entity: str, now: dt.datetime,

@@ -10,8 +10,9 @@ from pathlib import Path
 from openpyxl.workbook import Workbook
 
 from common.errors import DomainError
-from common.sheets.tables import (Table, find_table, find_tables, load_workbook_bytes,
-                                  pick_table, row_values, sniff_bytes)
+from common.sheets.tables import (Table, ValueBook, ValueSheet, find_table, find_tables,
+                                  load_workbook_bytes, pick_table, read_values, row_values,
+                                  sniff_bytes)
 from common.sheets.values import text_of
 
 
@@ -39,17 +40,37 @@ def open_workbook(path: str | Path) -> Workbook:
     return load_workbook_bytes(data, p.name)
 
 
-def column_samples(wb: Workbook, table: Table, n: int = 2) -> dict[int, list[str]]:
+def read_book(path: str | Path) -> tuple[bytes, Workbook | ValueBook]:
+    """The file's bytes and its sheets for finding tables: an .xlsx as values only (read with
+    python-calamine, several times faster than openpyxl, no styles), a CSV as a workbook."""
+    p = sniff(path)
+    try:
+        data = p.read_bytes()
+    except OSError as e:
+        raise DomainError("sheet_corrupt", value=p.name, detail=type(e).__name__) from None
+    if sniff_bytes(data, p.name) == "csv":
+        return data, load_workbook_bytes(data, p.name)
+    return data, read_values(data, p.name)
+
+
+def _value(ws, r: int, c: int):  # noqa: ANN001, ANN202
+    if isinstance(ws, ValueSheet):
+        return ws.value(r, c)
+    return getattr(ws._cells.get((r, c)), "value", None)  # ws.cell() would create cells
+
+
+def column_samples(wb: Workbook | ValueBook, table: Table,
+                   n: int = 2) -> dict[int, list[str]]:
     """The first `n` values of each column's data (example rows included when there is no
     data), shown beside the mapping so a person can see what a column holds."""
     from desktop.services.people import mask_id_number, mask_phone
-    store = wb[table.sheet]._cells  # read only: ws.cell() would create empty cells
+    ws = wb[table.sheet]
     rows = (table.data_rows or table.example_rows)[:20]
     out: dict[int, list[str]] = {}
     for c in table.columns:
         seen: list[str] = []
         for r in rows:
-            text = text_of(getattr(store.get((r, c.index)), "value", None))
+            text = text_of(_value(ws, r, c.index))
             # personal numbers on screen are masked, as in every list of the client
             if re.fullmatch(r"\d{17}[\dXx]", text):
                 text = mask_id_number(text)
@@ -63,5 +84,5 @@ def column_samples(wb: Workbook, table: Table, n: int = 2) -> dict[int, list[str
     return out
 
 
-__all__ = ["Table", "column_samples", "find_table", "find_tables", "open_workbook",
-           "pick_table", "row_values", "sniff"]
+__all__ = ["Table", "ValueBook", "column_samples", "find_table", "find_tables",
+           "open_workbook", "pick_table", "read_book", "row_values", "sniff"]

@@ -195,9 +195,47 @@ def count_people(session: Session, q: PeopleQuery, *, today: dt.date) -> int:
     if index is not None:
         return index.count(q, today=today, session=session)
     pinyin = has_pinyin_index(session)
+    if pinyin:
+        # the first page's query decides: a narrow search reads every match in that one pass
+        # (kept for the count), a wide one finds its page in a window of names and is counted
+        _ordered_ids(session, q, today=today, limit=_FIRST_PAGE)
+        known = _memo_get(session, ("matches", q, today))
+        if known is not None:
+            return len(known)
     stmt = select(func.count()).select_from(Person).where(
         and_(*conditions(q, today=today, pinyin=pinyin)))
     return session.execute(stmt).scalar_one()
+
+
+_FIRST_PAGE = 200  # the list's page (desktop/ui/widgets/people_model.PAGE)
+_MEMO_SIZE = 16
+
+
+def _memo(session: Session) -> tuple[dict, tuple]:
+    """This connection's memo (kept with the pooled connection, gone with it) and the state
+    of the file it was read at: SQLite's data_version moves with every commit of another
+    connection, total_changes with every change made on this one."""
+    fairy = session.connection().connection
+    raw = fairy.driver_connection
+    version = raw.execute("PRAGMA data_version").fetchone()[0]
+    return fairy.info.setdefault("search_memo", {}), (version, raw.total_changes)
+
+
+def _memo_get(session: Session, key: tuple) -> Any:
+    """What the SQL path worked out for `key` while the database has not changed since (any
+    commit, local or pulled, pinyin keys included): the count and page of one search share
+    one pass over the people instead of scanning them twice."""
+    memo, state = _memo(session)
+    return memo.get((state, key))
+
+
+def _memo_put(session: Session, key: tuple, value: Any) -> None:
+    memo, state = _memo(session)
+    for old in [k for k in memo if k[0] != state]:
+        del memo[old]
+    if len(memo) >= _MEMO_SIZE:
+        memo.pop(next(iter(memo)))
+    memo[(state, key)] = value
 
 
 def search_people(session: Session, q: PeopleQuery, *, today: dt.date, limit: int = 200,
@@ -227,6 +265,13 @@ def _ordered_ids(session: Session, q: PeopleQuery, *, today: dt.date, limit: int
     """The ids of the matches in list order, from SQL (while the in-memory index is stale or
     rebuilding). On the client the name's sort key is stored beside the pinyin index, so SQL
     orders and cuts the page; elsewhere (no index tables) the names are sorted here."""
+    if has_pinyin_index(session) and limit is not None and after is None:
+        known = _memo_get(session, ("matches", q, today))
+        if known is not None:
+            return known[:limit]
+        known = _memo_get(session, ("first", q, today, limit))
+        if known is not None:
+            return list(known)
     conds = conditions(q, today=today, pinyin=has_pinyin_index(session))
     if not has_pinyin_index(session):
         rows = session.execute(select(Person.name, Person.id).where(and_(*conds))).all()
@@ -239,7 +284,8 @@ def _ordered_ids(session: Session, q: PeopleQuery, *, today: dt.date, limit: int
     if after is not None:
         k = _stored_key(session, after)
         conds.append(or_(key > k, and_(key == k, Person.id > after[1])))
-    if limit is not None and _names_complete(session):
+    walked = limit is not None and _names_complete(session)
+    if walked:
         # Many matches (the whole list, a wide filter): walk the names in list order from
         # `after` and stop at the page; only when a window of names holds too few matches is
         # every match sorted (a narrow filter has few to sort).
@@ -254,10 +300,18 @@ def _ordered_ids(session: Session, q: PeopleQuery, *, today: dt.date, limit: int
             .where(and_(*(conds[:-1] if after is not None else conds)))
             .order_by(w.c.sort_key, w.c.person_id).limit(limit)).scalars())
         if len(page) == limit:
+            if after is None:
+                _memo_put(session, ("first", q, today, limit), tuple(page))
             return page
     stmt = (select(Person.id)
             .outerjoin(PersonSearchName, PersonSearchName.person_id == Person.id)
             .where(and_(*conds)).order_by(key, Person.id))
+    if walked and after is None:
+        # a narrow search (its first page was not in the window): every match is read and
+        # sorted in this one pass anyway, so all are kept; the count is their number
+        everyone = list(session.execute(stmt).scalars())
+        _memo_put(session, ("matches", q, today), everyone)
+        return everyone[:limit]
     if limit is not None:
         stmt = stmt.limit(limit)
     return list(session.execute(stmt).scalars())
@@ -277,9 +331,13 @@ def _stored_key(session: Session, after: tuple[str, str]) -> str:
 def _names_complete(session: Session) -> bool:
     """Whether every person has a name sort key (not so for people a pull brought in until
     the pinyin index is refreshed after it)."""
+    known = _memo_get(session, ("names_complete",))
+    if known is not None:
+        return known
     people = session.execute(select(func.count()).select_from(Person)).scalar_one()
     keyed = session.execute(select(func.count()).select_from(PersonSearchName)
                             .where(PersonSearchName.sort_key.is_not(None))).scalar_one()
+    _memo_put(session, ("names_complete",), keyed >= people)
     return keyed >= people
 
 

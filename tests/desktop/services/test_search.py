@@ -180,3 +180,30 @@ def test_sql_paging_follows_the_list_order_for_any_page_and_window(crowd, monkey
             after = (rows[-1].name, rows[-1].id)
         s.rollback()
     assert seen == expected
+
+
+def test_the_sql_count_and_first_page_follow_every_change_on_either_connection(tmp_path):
+    """The SQL path reads a narrow search's matches once for its count and first page; a
+    person saved since (on this connection or another) is counted and listed at once."""
+    engine = make_database(tmp_path / "p.db")
+    with Session(engine, expire_on_commit=False) as s:
+        org = make_org(s)
+        for i in range(5):
+            make_person(s, org["grid"].id, name=f"古丽{i}", birth=dt.date(1960 + i, 1, 1),
+                        female=True)
+        s.commit()
+    q = PeopleQuery(text="古丽")
+    with Session(engine) as reader, Session(engine) as writer:
+        assert count_people(reader, q, today=TODAY) == 5
+        assert len(search_people(reader, q, today=TODAY)) == 5
+        reader.rollback()
+        make_person(writer, org["grid"].id, name="古丽新", birth=dt.date(1980, 1, 1), female=True)
+        writer.commit()
+        assert len(search_people(reader, q, today=TODAY)) == 6
+        assert count_people(reader, q, today=TODAY) == 6
+        reader.rollback()
+        make_person(reader, org["grid"].id, name="古丽再", birth=dt.date(1981, 1, 1), female=True)
+        reader.flush()
+        assert count_people(reader, q, today=TODAY) == 7
+        assert len(search_people(reader, q, today=TODAY)) == 7
+    engine.dispose()
