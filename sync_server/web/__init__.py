@@ -11,7 +11,7 @@ from . import (affairs, briefings, config, dashboards, exports, fieldwork, grids
                imports, map, notices, oplog, org, people, places, registry, releases, reports,
                resident, resident_affairs, roles, signin, sms, users, wishes, work_stats,
                workflows)
-from .security import SecurityHeaders, install_redirects
+from .security import CompressedAssets, SecurityHeaders, install_redirects
 
 STATIC = Path(__file__).parent / "static"
 # Every page module's router; a new page module is added here (and its menu line in menu.py).
@@ -32,6 +32,7 @@ def page_paths() -> list[str]:
 def install_web(app: FastAPI) -> None:
     """Pages, their static files, the security headers and the sign-in redirect."""
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(CompressedAssets)
     install_redirects(app)
     app.mount("/admin/static", StaticFiles(directory=STATIC), name="admin-static")
     resident.install(app)
