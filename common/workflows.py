@@ -110,6 +110,14 @@ def step(kind: str, before: str, after: str, *, is_filer: bool, is_assignee: boo
     return Step(_ACTION_OF[(before, after)], who)
 
 
+def check_pending(before: str | None, after: str | None) -> None:
+    """A person's 待审核 status is set and lifted only by their population review (the server's
+    workflow engine), never by a write: nobody skips the review by editing the status.
+    `before`: the stored status (None: a new person); `after`: the status being written."""
+    if (after == PENDING) != (before == PENDING):
+        raise DomainError("person_pending_review", "status")
+
+
 def allowed_steps(kind: str, state: str, *, is_filer: bool, is_assignee: bool) -> list[str]:
     """The states an actor may move a request to now (what buttons a page offers)."""
     out = []
@@ -148,4 +156,5 @@ __all__ = ["KINDS", "STATES", "ACTIONS", "TRANSITIONS", "DECISIONS", "OPEN_STATE
            "FINAL_STATES", "FIXED_FIELDS", "DECISION_FIELDS", "Step", "step", "allowed_steps",
            "assignee_node", "CLAIM", "POPULATION_REVIEW", "FLOATING_CONVERSION", "SUBMITTED",
            "APPROVED", "REFUSED", "RETURNED", "WITHDRAWN", "DUE_DAYS", "CONVERSION_MONTHS",
-           "FLOATING", "PERMANENT", "NOTE_REQUIRED", "PENDING", "NORMAL", "RESUBMIT_FIELDS", "fields_allowed"]
+           "FLOATING", "PERMANENT", "NOTE_REQUIRED", "PENDING", "NORMAL", "RESUBMIT_FIELDS", "fields_allowed",
+           "check_pending"]

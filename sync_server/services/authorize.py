@@ -64,7 +64,7 @@ def authorize_and_validate(session: Session, scope: Scope, entity: type[Base],
     clean = check_fields(entity, values)
     row = session.get(entity, record_id) if record_id is not None else None
     if entity is Person and "status" in clean:
-        check_pending(row, clean["status"])
+        wf.check_pending(getattr(row, "status", None), clean["status"])
     if entity is OrgNode and clean.get("boundary"):
         parent_id = row.parent_id if row is not None else clean.get("parent_id")
         clean["boundary"] = check_boundary(session, record_id, parent_id, clean["boundary"])
@@ -89,14 +89,6 @@ def authorize_and_validate(session: Session, scope: Scope, entity: type[Base],
         raise DomainError("out_of_scope", "grid_id", label=label_of(entity, "grid_id"))
     check_photos(session, scope, row, clean, user_id)
     return Authorized(row, clean)
-
-
-def check_pending(row: Base | None, status: Any) -> None:
-    """A person's 待审核 status is set and lifted only by their population review
-    (services/workflows.py), never by a write: nobody skips the review by editing the status."""
-    before = getattr(row, "status", None)
-    if (status == wf.PENDING) != (before == wf.PENDING):
-        raise DomainError("person_pending_review", "status")
 
 
 def check_whole_county(session: Session, scope: Scope) -> None:

@@ -315,7 +315,8 @@ def create_record(session: Session, scope: Scope, user: User, entity: type[Base]
     row = apply_change(session, entity, record_id, values, now=now, actor_id=user.id)
     if tags is not None and entity is Person:
         set_tags(session, user, row, tags, now=now)
-    if entity is Person:
+    if entity is Person and source is None:
+        # a batch import's rows were reviewed (入库审核) before they got here: no second review
         from .workflows import on_person_created
         on_person_created(session, user, row, now=now)
     log_operation(session, user=user, action="create", now=now, entity=entity.__tablename__,
