@@ -156,5 +156,5 @@ __all__ = ["KINDS", "STATES", "ACTIONS", "TRANSITIONS", "DECISIONS", "OPEN_STATE
            "FINAL_STATES", "FIXED_FIELDS", "DECISION_FIELDS", "Step", "step", "allowed_steps",
            "assignee_node", "CLAIM", "POPULATION_REVIEW", "FLOATING_CONVERSION", "SUBMITTED",
            "APPROVED", "REFUSED", "RETURNED", "WITHDRAWN", "DUE_DAYS", "CONVERSION_MONTHS",
-           "FLOATING", "PERMANENT", "NOTE_REQUIRED", "PENDING", "NORMAL", "RESUBMIT_FIELDS", "fields_allowed",
-           "check_pending"]
+           "FLOATING", "PERMANENT", "NOTE_REQUIRED", "PENDING", "NORMAL", "RESUBMIT_FIELDS",
+           "fields_allowed", "check_pending"]
