@@ -25,7 +25,8 @@ DEFAULTS: dict[str, list[tuple[str, str]]] = {
                  ("other", "其他")],
     "resident_type": [("registered", "户籍人口"), ("permanent", "常住人口"),
                       ("floating", "流动人口"), ("lodging", "寄住人口")],
-    "person_status": [("normal", "正常"), ("deceased", "死亡"), ("moved_out", "迁出")],
+    "person_status": [("normal", "正常"), ("deceased", "死亡"), ("moved_out", "迁出"),
+                      ("pending", "待审核")],
     "tag": [
         ("elderly_60", "60岁以上老人"), ("living_alone", "独居老人"), ("dibao", "低保"),
         ("disabled", "残疾"), ("veteran", "退役军人"), ("party_member", "党员"),

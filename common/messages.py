@@ -301,6 +301,8 @@ MESSAGES: dict[str, str] = {
     "claim_not_found": "全县没有身份证号为 {value} 的在册人员",
     "claim_already_here": "该人员已在目标网格，无需认领",
     "claim_subject_moved": "该人员已不在提出认领时的网格，请重新认领",
+    "saved_search_limit": "每人最多保存 {max} 个常用检索，请先删除不用的检索",
+    "person_pending_review": "该人员的登记正在人口审核中，人员状态“待审核”只能由审核结果改变",
     "conversion_not_floating": "该人员不是流动人口，不能转为常住人口",
     "setting_invalid": "{label}应为 {min} 到 {max} 之间的整数",
     # demo county (sync_server/demo)

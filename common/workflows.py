@@ -38,7 +38,7 @@ TRANSITIONS: dict[tuple[str, str], str] = {
     (SUBMITTED, RETURNED): ASSIGNEE,
 }
 DECISIONS: dict[str, frozenset[str]] = {
-    CLAIM: frozenset({APPROVED, REFUSED}),
+    CLAIM: frozenset({APPROVED, REFUSED, RETURNED}),
     POPULATION_REVIEW: frozenset({APPROVED, RETURNED}),
     FLOATING_CONVERSION: frozenset({APPROVED, REFUSED}),
 }
@@ -55,6 +55,9 @@ DUE_DAYS = 7
 CONVERSION_MONTHS = 6
 """Default months of continuous residence before a floating resident is proposed for
 conversion to permanent resident (a county setting overrides it)."""
+PENDING, NORMAL = "pending", "normal"
+"""person_status codes: a person held by a population review (not yet in the register), and
+what an approval makes of them."""
 FLOATING, PERMANENT = "floating", "permanent"
 """resident_type codes: 流动人口, and what a confirmed conversion makes of it (常住人口)."""
 
@@ -64,6 +67,15 @@ FIXED_FIELDS = ("kind", "subject_entity", "subject_id", "id_number", "subject_na
                 "payload", "due_date", "grid_id")
 DECISION_FIELDS = ("state", "note")
 """What a filer or an assignee may change on a filed request (the server stamps the rest)."""
+RESUBMIT_FIELDS = ("reason",)
+"""What a filer may correct, besides the state, when filing a returned request again."""
+
+
+def fields_allowed(before: str, after: str) -> tuple[str, ...]:
+    """The request fields a step from `before` to `after` may change."""
+    if (before, after) == (RETURNED, SUBMITTED):
+        return DECISION_FIELDS + RESUBMIT_FIELDS
+    return DECISION_FIELDS
 
 
 @dataclass(frozen=True)
@@ -96,6 +108,14 @@ def step(kind: str, before: str, after: str, *, is_filer: bool, is_assignee: boo
     elif not is_filer:
         raise DomainError("workflow_not_filer", "state")
     return Step(_ACTION_OF[(before, after)], who)
+
+
+def check_pending(before: str | None, after: str | None) -> None:
+    """A person's 待审核 status is set and lifted only by their population review (the server's
+    workflow engine), never by a write: nobody skips the review by editing the status.
+    `before`: the stored status (None: a new person); `after`: the status being written."""
+    if (after == PENDING) != (before == PENDING):
+        raise DomainError("person_pending_review", "status")
 
 
 def allowed_steps(kind: str, state: str, *, is_filer: bool, is_assignee: bool) -> list[str]:
@@ -136,4 +156,5 @@ __all__ = ["KINDS", "STATES", "ACTIONS", "TRANSITIONS", "DECISIONS", "OPEN_STATE
            "FINAL_STATES", "FIXED_FIELDS", "DECISION_FIELDS", "Step", "step", "allowed_steps",
            "assignee_node", "CLAIM", "POPULATION_REVIEW", "FLOATING_CONVERSION", "SUBMITTED",
            "APPROVED", "REFUSED", "RETURNED", "WITHDRAWN", "DUE_DAYS", "CONVERSION_MONTHS",
-           "FLOATING", "PERMANENT", "NOTE_REQUIRED"]
+           "FLOATING", "PERMANENT", "NOTE_REQUIRED", "PENDING", "NORMAL", "RESUBMIT_FIELDS",
+           "fields_allowed", "check_pending"]

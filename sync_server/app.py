@@ -20,6 +20,7 @@ from .db.engine import make_engine, make_session_factory, unit_of_work
 from .services import briefings
 from .services import reports as report_manager
 from .services.attachments import AttachmentFiles, purge_abandoned
+from .services.cadres import make_visit_tasks
 from .services.collections import make_due_tasks, monthly_running
 from .services.sms import gateway_for
 from .services.workflows import propose_conversions
@@ -44,11 +45,12 @@ def _propose_conversions(app: FastAPI) -> int:
 async def _housekeeping(app: FastAPI) -> None:
     """What a server left running must do by itself: delete uploads abandoned for two weeks
     (a laptop that never came back must not fill the disk), make a new month's tasks of
-    the monthly data collections, and propose the conversion of floating residents who
-    have lived here the county's period (services/workflows.py), make (and push) the
-    last finished week's and month's 接诉即办 briefings (services/briefings.py), give standing
-    reports to their places for a new period (services/reports.py), and delete the console's
-    export files a day after they were made (web/jobs.py)."""
+    the monthly data collections and a new period's 包户 visit tasks, and propose the
+    conversion of floating residents who have lived here the county's period
+    (services/workflows.py), make (and push) the last finished week's and month's 接诉即办
+    briefings (services/briefings.py), give standing reports to their places for a new period
+    (services/reports.py), and delete the console's export files a day after they were made
+    (web/jobs.py)."""
     settings: Settings = app.state.settings
     while True:
         try:
@@ -65,6 +67,9 @@ async def _housekeeping(app: FastAPI) -> None:
             made = await asyncio.to_thread(_collection_tasks, app)
             if made:
                 log.info("housekeeping: made %d monthly collection tasks", made)
+            made = await asyncio.to_thread(_cadre_tasks, app)
+            if made:
+                log.info("housekeeping: made %d 包户 visit tasks", made)
             proposed = await asyncio.to_thread(_propose_conversions, app)
             if proposed:
                 log.info("housekeeping: proposed %d floating-population conversions", proposed)
@@ -97,6 +102,11 @@ def _report_shares(app: FastAPI) -> int:
             return 0  # no write lock taken for nothing
     with unit_of_work(app.state.sessions) as session:
         return report_manager.make_due(session, now=now)
+
+
+def _cadre_tasks(app: FastAPI) -> int:
+    with unit_of_work(app.state.sessions) as session:
+        return make_visit_tasks(session, now=app.state.clock())
 
 
 def _collection_tasks(app: FastAPI) -> int:

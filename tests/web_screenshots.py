@@ -1,5 +1,5 @@
-"""`make screenshots`, web half: the console's sign-in (password, SMS code, QR), home, people,
-grids, households, statistics, SMS, client version, work statistics and operation log and config centre pages,
+"""`make screenshots`, web half: the console's sign-in (password, SMS code, QR), home, people
+(and its saved searches), grids, households, statistics, SMS, client version, work statistics and operation log and config centre pages,
 the import upload and an import's preview, the situation map and its panels, its boundary
 editor and a month's population changes
 over a small demo county, in Debian's Chromium at 1366x768 and 1920x1080, into
@@ -267,6 +267,28 @@ def report_shots() -> int:
     return 0
 
 
+def people_searches(page, size: str) -> None:  # noqa: ANN001
+    """常用检索: the people list narrowed to floating residents, saved under a name."""
+    page.get_by_label("人口类型").select_option(label="流动人口")
+    page.get_by_role("button", name="查询").click()
+    page.wait_for_url("**resident_type=**")
+    page.get_by_label("检索名称").fill("流动人口")
+    page.get_by_role("button", name="保存为常用检索").click()
+    page.get_by_role("link", name="流动人口", exact=True).wait_for()
+    page.screenshot(path=OUT / f"people-searches-{size}.png")
+
+
+def a_cadre(page, base: str) -> None:  # noqa: ANN001
+    """One 包户 assignment (the first household, the first account), so the 包户 page shows a
+    cadre's households, coverage and visit task; a second run is refused as a repeat."""
+    page.goto(base + "/admin/fieldwork/cadres")
+    page.get_by_label("户", exact=True).select_option(index=1)
+    page.get_by_label("包户干部").select_option(index=1)
+    page.get_by_label("走访周期(天)").fill("30")
+    page.get_by_role("button", name="指定包户").click()
+    page.locator("h1").wait_for()
+
+
 def main(argv: list[str] | None = None) -> int:
     args = argv if argv is not None else sys.argv[1:]
     if "reports" in args:
@@ -330,6 +352,8 @@ def main(argv: list[str] | None = None) -> int:
                     menu_click(page, "人口")
                     page.locator("table.list").wait_for()
                     page.screenshot(path=OUT / f"people-{size}.png")
+                    people_searches(page, size)
+                    a_cadre(page, served.url)
                     for name, path in (("grids", "/admin/grids"),
                                        ("households", "/admin/registry/households"),
                                        ("statistics", "/admin/registry/statistics"),

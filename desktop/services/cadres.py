@@ -1,23 +1,17 @@
 """包户 on the device: the households a cadre is assigned to (synced `HouseholdCadre` records),
-when each was last visited by them and whether that is within the assignment's period; the
-assignments make the cadre's visit tasks (one open task per assignment, due a period after the
-last visit, today if never visited). Reads on a reader thread, task making on the writer.
+when each was last visited by them and whether that is within the assignment's period. The
+visit tasks the assignments drive are made by the server (sync_server/services/cadres.py, one
+per assignment and period) and arrive with the sync like every task. Reads on a reader thread.
 """
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from dataclasses import dataclass
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from common.schema import Household, HouseholdCadre, Person, Visit, VisitTask
-from desktop.storage.changes import record_change
-
-from .visits import RULE_HORIZON_DAYS
-
-_NS = uuid.UUID("0b6a1f5e-4f1e-4f7e-9d11-3c0c9a6f2b44")
+from common.schema import Household, HouseholdCadre, Person, Visit
 
 
 @dataclass(frozen=True)
@@ -82,51 +76,3 @@ def my_households(session: Session, cadre_id: str, *, today: dt.date) -> list[Ca
 def coverage(rows: list[CadreHousehold]) -> tuple[int, int]:
     """(households visited within their period, households)."""
     return sum(r.covered for r in rows), len(rows)
-
-
-def task_id(assignment_id: str, due: dt.date) -> str:
-    return str(uuid.uuid5(_NS, f"{assignment_id}/{due.isoformat()}"))
-
-
-def generate_cadre_tasks(session: Session, cadre_id: str, *, today: dt.date,
-                         now: dt.datetime) -> int:
-    """Make the cadre's 包户 visit tasks: for each assignment without an open task, one due
-    `interval_days` after the cadre's last visit (today if never), when due within the
-    horizon the visit rules use. The task names the head (or a member) and the house, so
-    recording a visit there completes it (services/visits). Returns how many were made."""
-    horizon = today + dt.timedelta(days=RULE_HORIZON_DAYS)
-    made = 0
-    rows = my_households(session, cadre_id, today=today)
-    for r in rows:
-        if _open_task_for(session, r.assignment_id, cadre_id):
-            continue
-        due = today if r.last_visit is None else max(
-            today, r.last_visit.date() + dt.timedelta(days=r.interval_days))
-        if due > horizon:
-            continue
-        tid = task_id(r.assignment_id, due)
-        if session.get(VisitTask, tid) is not None:
-            continue
-        household = session.get(Household, r.household_id)
-        person = household.head_person_id or session.scalar(
-            select(Person.id).where(Person.household_id == household.id,
-                                    Person.deleted.is_(False)).order_by(Person.id).limit(1))
-        record_change(session, VisitTask, tid, {
-            "title": f"包户走访：{r.head or r.household_no}户", "kind": "person",
-            "person_id": person, "house_id": household.house_id, "assignee_id": cadre_id,
-            "due_date": due, "status": "open", "grid_id": household.grid_id}, now=now)
-        made += 1
-    return made
-
-
-def _open_task_for(session: Session, assignment_id: str, cadre_id: str) -> bool:
-    """Whether an earlier due date's task of this assignment is still open."""
-    ids = set(session.scalars(select(VisitTask.id).where(
-        VisitTask.assignee_id == cadre_id, VisitTask.status == "open",
-        VisitTask.deleted.is_(False))))
-    if not ids:
-        return False
-    # a task id is derived from (assignment, due date): compare over the open ones' dates
-    dates = session.scalars(select(VisitTask.due_date).where(VisitTask.id.in_(ids))
-                            .distinct()).all()
-    return any(task_id(assignment_id, d) in ids for d in dates)

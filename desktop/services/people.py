@@ -18,6 +18,7 @@ from common.errors import DomainError, ValidationError, ValidationErrors
 from common.rules import id_duplicate, same_id_number, tag_changes, tags_left_behind
 from common.schema import Household, House, Person, PersonTag, user_fields
 from common.schema.fields import sensitive_fields
+from common.workflows import check_pending
 from desktop.storage.changes import record_change
 from desktop.storage.search_index import has_index_tables, index_people
 
@@ -80,6 +81,9 @@ def save_person(session: Session, person_id: str | None, values: dict[str, Any],
     number = values.get("id_number")
     if number:
         _refuse_duplicate(session, person_id, str(number))
+    if "status" in values:
+        stored = session.get(Person, person_id) if person_id else None
+        check_pending(stored.status if stored is not None else None, values["status"])
     row = save_record(session, Person, person_id, values, now=now, actor_id=actor_id,
                       dictionaries=dictionaries)
     if tags is not None:
@@ -125,6 +129,8 @@ def mark_status(session: Session, person_id: str, status: str, *, now: dt.dateti
         raise ValidationErrors([ValidationError("not_in_dict", "status", label="人员状态",
                                                 value=status)])
     values: dict[str, Any] = {"status": status}
+    stored = session.get(Person, person_id)
+    check_pending(stored.status if stored is not None else None, status)
     if note:
         p = session.get(Person, person_id)
         old = (p.notes or "") if p else ""

@@ -243,9 +243,13 @@ def _tasks_fulfilled(session: Session, visit: Visit, task_id: str | None, *,
         conds.append(VisitTask.organisation_id == visit.organisation_id)
     if not conds:
         return []
+    # a rule's task counts only when due within the horizon; a task assigned to the visitor
+    # without a rule (a 包户 period's task) is done by their visit any day of its period
+    mine = VisitTask.rule_id.is_(None) & (VisitTask.assignee_id == visit.visitor_id) \
+        if visit.visitor_id else False
     return list(session.scalars(select(VisitTask).where(
         or_(*conds), VisitTask.status == "open", VisitTask.deleted.is_(False),
-        VisitTask.due_date <= today + dt.timedelta(days=RULE_HORIZON_DAYS))))
+        or_(VisitTask.due_date <= today + dt.timedelta(days=RULE_HORIZON_DAYS), mine))))
 
 
 def recent_visits(session: Session, *, limit: int = 200) -> list[dict[str, Any]]:

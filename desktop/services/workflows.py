@@ -62,16 +62,20 @@ def file_claim(session: Session, worker: Worker, id_number: str, reason: str | N
 
 
 def take_step(session: Session, worker: Worker, request_id: str, after: str,
-              note: str | None = None, *, now: dt.datetime) -> WorkRequest:
-    """Withdraw (the filer) or decide (the assignee's level) a request, as the table allows.
-    The server checks the same step again against its own copy when the change arrives."""
+              note: str | None = None, *, now: dt.datetime,
+              reason: str | None = None) -> WorkRequest:
+    """Withdraw or resubmit (the filer) or decide (the assignee's level) a request, as the
+    table allows; `reason`: a resubmission's corrected reason (None: kept). The server checks
+    the same step again against its own copy when the change arrives."""
     row = session.get(WorkRequest, request_id)
     if row is None or row.deleted:
         raise DomainError("not_found")
     wf.step(row.kind, row.state, after, is_filer=row.filed_by == worker.user_id,
             is_assignee=_within(session, worker, row.assignee_node_id), note=note)
-    row = record_change(session, WorkRequest, request_id,
-                        {"state": after, "note": (note or "").strip() or None}, now=now)
+    values: dict[str, object] = {"state": after, "note": (note or "").strip() or None}
+    if reason is not None and "reason" in wf.fields_allowed(row.state, after):
+        values["reason"] = reason.strip() or None
+    row = record_change(session, WorkRequest, request_id, values, now=now)
     log_operation(session, "workflow_" + after, "work_requests", row.id, {"kind": row.kind},
                   now=now, actor_id=worker.user_id)
     return row

@@ -1,10 +1,11 @@
 """Server-only tables of the web console: browser sessions (services/web_sessions.py), SMS
-sign-in codes and QR sign-ins (services/web_signin.py)."""
+sign-in codes and QR sign-ins (services/web_signin.py), saved people-list searches
+(services/saved_searches.py)."""
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, DateTime, Integer, String
+from sqlalchemy import JSON, Boolean, DateTime, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .tables import ServerBase
@@ -53,3 +54,19 @@ class QrLogin(ServerBase):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime)
     approved_by: Mapped[str | None] = mapped_column(String(36))
+
+
+class SavedSearch(ServerBase):
+    """A named search of the people list (the list's own query: text, declared filters, org
+    subtree, tag, birth years) saved by a township or county user; a data collection may take
+    its people as its population, within the collection's scope."""
+
+    __tablename__ = "saved_searches"
+    __table_args__ = (UniqueConstraint("owner_id", "name", name="uq_saved_searches_owner_name"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    owner_id: Mapped[str] = mapped_column(String(36), index=True)
+    scope_node_id: Mapped[str | None] = mapped_column(String(36))
+    name: Mapped[str] = mapped_column(String(40))
+    query: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)

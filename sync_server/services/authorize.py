@@ -28,10 +28,11 @@ from typing import Any
 from sqlalchemy import String, bindparam, cast, exists, literal, select, union_all
 from sqlalchemy.orm import Session
 
+from common import workflows as wf
 from common.attachments import photo_hashes
 from common.dictionaries import label as dict_label
 from common.errors import DomainError, ValidationError, ValidationErrors
-from common.schema import ENTITIES, Base, Event, OrgNode, Visit, label_of
+from common.schema import ENTITIES, Base, Event, OrgNode, Person, Visit, label_of
 from common.validation import check_fields, check_record_id
 
 from ..db.attachment_tables import Attachment
@@ -62,6 +63,8 @@ def authorize_and_validate(session: Session, scope: Scope, entity: type[Base],
         check_record_id(record_id)
     clean = check_fields(entity, values)
     row = session.get(entity, record_id) if record_id is not None else None
+    if entity is Person and "status" in clean:
+        wf.check_pending(getattr(row, "status", None), clean["status"])
     if entity is OrgNode and clean.get("boundary"):
         parent_id = row.parent_id if row is not None else clean.get("parent_id")
         clean["boundary"] = check_boundary(session, record_id, parent_id, clean["boundary"])

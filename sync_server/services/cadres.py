@@ -1,6 +1,8 @@
 """包户 (contract item 16): cadres assigned to households, many to many, as synced
-`HouseholdCadre` records (so the cadre's devices get them and make the visit tasks); each
-cadre's households and their visit coverage for the console. Never commits.
+`HouseholdCadre` records; the assignments drive the cadres' visit tasks, made here (on
+assignment and by the server's housekeeping round: one per assignment and period, ids from
+common/cadres.py, so no round and no device adds a duplicate) and synced to the household's
+grid; each cadre's households, visit coverage and tasks for the console. Never commits.
 """
 from __future__ import annotations
 
@@ -11,8 +13,9 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from common import cadres as rules
 from common.errors import DomainError, ValidationError, ValidationErrors
-from common.schema import Household, HouseholdCadre, Person, User, Visit
+from common.schema import Household, HouseholdCadre, Person, User, Visit, VisitTask
 
 from .changes import apply_change
 from .oplog import log_operation
@@ -79,9 +82,11 @@ def assign(session: Session, scope: Scope, actor: User, values: dict[str, Any], 
     row = apply_change(session, HouseholdCadre, None, {
         "household_id": household.id, "cadre_id": cadre.id, "interval_days": interval,
         "notes": notes, "grid_id": household.grid_id}, now=now, actor_id=actor.id)
+    made = make_visit_tasks(session, now=now, assignment_ids=[row.id], actor_id=actor.id)
     log_operation(session, user=actor, action="create", now=now, entity="household_cadres",
                   record_id=row.id, details={"household_id": household.id,
-                                             "cadre_id": cadre.id, "grid_id": row.grid_id})
+                                             "cadre_id": cadre.id, "grid_id": row.grid_id,
+                                             "tasks": made})
     return row
 
 
@@ -92,8 +97,74 @@ def end(session: Session, scope: Scope, actor: User, assignment_id: str, *,
     row = get_record(session, scope, HouseholdCadre, assignment_id)
     apply_change(session, HouseholdCadre, row.id, {}, deleted=True, now=now,
                  actor_id=actor.id)
+    for task in session.scalars(select(VisitTask).where(
+            VisitTask.id.in_(_task_ids(row, now.date())), VisitTask.status == "open",
+            VisitTask.deleted.is_(False))):
+        apply_change(session, VisitTask, task.id, {}, deleted=True, now=now,
+                     actor_id=actor.id)
     log_operation(session, user=actor, action="delete", now=now, entity="household_cadres",
                   record_id=row.id, details={"grid_id": row.grid_id})
+
+
+def _start(a: HouseholdCadre) -> dt.date:
+    return a.created_at.date()
+
+
+def _task_ids(a: HouseholdCadre, day: dt.date) -> list[str]:
+    """The ids of the assignment's current period's task and of the earlier periods' ones."""
+    begin, _ = rules.period(_start(a), a.interval_days, day)
+    return [rules.task_id(a.id, b) for b in [begin, *rules.earlier_starts(
+        _start(a), a.interval_days, begin)]]
+
+
+def _visited_since(session: Session, cadre_id: str, household: Household,
+                   since: dt.date) -> bool:
+    people = select(Person.id).where(Person.household_id == household.id)
+    where = [Visit.person_id.in_(people)]
+    if household.house_id:
+        where.append(Visit.house_id == household.house_id)
+    return session.scalar(select(Visit.id).where(
+        Visit.deleted.is_(False), Visit.visitor_id == cadre_id, or_(*where),
+        Visit.visited_at >= dt.datetime.combine(since, dt.time())).limit(1)) is not None
+
+
+def make_visit_tasks(session: Session, *, now: dt.datetime,
+                     assignment_ids: list[str] | None = None,
+                     actor_id: str | None = None) -> int:
+    """The visit task of the current period of every live assignment (or of these), unless the
+    cadre already visited the household in this period or an earlier period's task is still
+    open; due on the period's last day, naming the head (or a member) and the house, so
+    recording the visit there completes it (on a device or on the server). The number made."""
+    day = now.date()
+    q = select(HouseholdCadre, Household).join(
+        Household, Household.id == HouseholdCadre.household_id).where(
+        HouseholdCadre.deleted.is_(False), Household.deleted.is_(False))
+    if assignment_ids is not None:
+        q = q.where(HouseholdCadre.id.in_(assignment_ids))
+    pairs = session.execute(q).all()
+    wanted = {a.id: _task_ids(a, day) for a, _ in pairs}
+    every = [t for ids in wanted.values() for t in ids]
+    have = {i: st for i, st in session.execute(select(VisitTask.id, VisitTask.status).where(
+        VisitTask.id.in_(every), VisitTask.deleted.is_(False)))} if every else {}
+    made = 0
+    for a, household in pairs:
+        current, *earlier = wanted[a.id]
+        if current in have or any(have.get(t) == "open" for t in earlier):
+            continue
+        begin, last = rules.period(_start(a), a.interval_days, day)
+        if _visited_since(session, a.cadre_id, household, begin):
+            continue
+        person = household.head_person_id or session.scalar(
+            select(Person.id).where(Person.household_id == household.id,
+                                    Person.deleted.is_(False)).order_by(Person.id).limit(1))
+        head = session.get(Person, person) if person else None
+        apply_change(session, VisitTask, current, {
+            "title": f"包户走访：{head.name if head else household.household_no}户",
+            "kind": "person", "person_id": person, "house_id": household.house_id,
+            "assignee_id": a.cadre_id, "due_date": last, "status": "open",
+            "grid_id": household.grid_id}, now=now, actor_id=actor_id)
+        made += 1
+    return made
 
 
 @dataclass(frozen=True)
@@ -104,6 +175,8 @@ class Assignment:
     interval_days: int
     last_visit: dt.datetime | None
     covered: bool
+    task_due: dt.date | None = None
+    """The due day of the household's open visit task (None: no open task)."""
 
 
 @dataclass(frozen=True)
@@ -117,6 +190,10 @@ class CadreCoverage:
     @property
     def covered(self) -> int:
         return sum(a.covered for a in self.households)
+
+    @property
+    def open_tasks(self) -> int:
+        return sum(a.task_due is not None for a in self.households)
 
     @property
     def percent(self) -> int:
@@ -147,6 +224,9 @@ def coverage(session: Session, scope: Scope, *, now: dt.datetime) -> list[CadreC
         or_(Visit.person_id.in_(people), Visit.house_id.in_(houses)))).all()
     names = {u.id: f"{u.display_name}（{u.username}）" for u in session.scalars(
         select(User).where(User.id.in_(cadres)))}
+    ids = [t for a, _ in rows for t in _task_ids(a, now.date())]
+    open_tasks = dict(session.execute(select(VisitTask.id, VisitTask.due_date).where(
+        VisitTask.id.in_(ids), VisitTask.status == "open", VisitTask.deleted.is_(False))).all())
     by_cadre: dict[str, list[Assignment]] = {}
     for a, h in rows:
         mine = members.get(h.id, set())
@@ -154,8 +234,9 @@ def coverage(session: Session, scope: Scope, *, now: dt.datetime) -> list[CadreC
             (pid and pid in mine) or (h.house_id and house == h.house_id))]
         last = max(times) if times else None
         covered = last is not None and last > now - dt.timedelta(days=a.interval_days)
+        due = next((open_tasks[t] for t in _task_ids(a, now.date()) if t in open_tasks), None)
         by_cadre.setdefault(a.cadre_id, []).append(Assignment(
             a.id, h.household_no, heads.get(h.head_person_id, ""), a.interval_days, last,
-            covered))
+            covered, due))
     return sorted((CadreCoverage(c, names.get(c, c), sorted(hs, key=lambda x: x.household_no))
                    for c, hs in by_cadre.items()), key=lambda c: c.cadre)

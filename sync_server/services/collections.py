@@ -23,9 +23,11 @@ from common.schema import Collection, CollectionTask, OrgNode, Person, PersonTag
 from common.schema.fields import filters as list_filters
 from common.schema.fields import form_fields
 
+from . import saved_searches
 from .changes import apply_change
 from .dictionary_admin import list_entries
 from .oplog import log_operation
+from .records import record_conditions
 from .scope import Scope
 
 COLLECTABLE: tuple[str, ...] = tuple(f for f in form_fields(Person)
@@ -38,6 +40,7 @@ FILTERS: tuple[tuple[str, str, str], ...] = (
       for f in list_filters(Person) if Person.__table__.columns[f].info.get("dict")),
     ("tag", "人员标签", "tag"),
 )
+SEARCH_LABEL = "人员范围（已保存的检索）"
 DEFINERS = ("county_admin", "township_office")
 _DONE = func.sum(case((CollectionTask.status == "done", 1), else_=0))
 TASK_NS = uuid.UUID("6f1f4c8e-39c5-4a59-9f55-2a1c0c1d0b71")
@@ -91,7 +94,15 @@ def create_collection(session: Session, scope: Scope, user: User, values: dict[s
         errors.append(ValidationError("date_invalid", "due_date", label="截止日期",
                                       value=raw_due) if raw_due else
                       ValidationError("required", "due_date", label="截止日期"))
-    filters: dict[str, str] = {}
+    filters: dict[str, Any] = {}
+    search_id = str(values.get("search_id") or "").strip()
+    if search_id:
+        # the population of a saved search of the people list, run within this scope
+        try:
+            saved = saved_searches.get_search(session, user, search_id)
+            filters.update(search=dict(saved.query), search_name=saved.name)
+        except DomainError:
+            errors.append(ValidationError("bad_reference", "search_id", label=SEARCH_LABEL))
     for key, label, dict_code in FILTERS:
         code = str(values.get(key) or "").strip()
         if not code:
@@ -120,6 +131,11 @@ def _people(session: Session, collection: Collection) -> list[tuple[str, str]]:
     q = select(Person.id, Person.grid_id).where(scope.condition(Person),
                                                Person.deleted.is_(False))
     f = collection.filters or {}
+    if f.get("search"):
+        conds = record_conditions(session, Person, saved_searches.as_filters(f["search"]))
+        if conds is None:
+            return []
+        q = q.where(*conds)
     for key, code in f.items():
         if key != "tag" and key in Person.__table__.columns:
             q = q.where(Person.__table__.columns[key] == code)

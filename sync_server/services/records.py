@@ -47,6 +47,25 @@ class RecordFilters:
     offset: int = 0
 
 
+NARROWING = ("under", "tag", "born_from", "born_to")
+"""List query keys beyond the declared filters: a subtree (org node id), a person tag, birth
+years (the situation map's figures link to the records behind them with these)."""
+
+
+def _year(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() and 1800 <= int(value) <= 2200 else None
+
+
+def filters_from(values: dict[str, str], q: str | None, *, sort: str | None = None,
+                 descending: bool = False, limit: int = 50, offset: int = 0) -> RecordFilters:
+    """A list's query-string state (declared filters and the narrowing keys) as a query."""
+    exact = {k: v for k, v in values.items() if k not in NARROWING}
+    return RecordFilters(filters=exact, q=q or None, sort=sort, under=values.get("under"),
+                         tag=values.get("tag"), born_from=_year(values.get("born_from")),
+                         born_to=_year(values.get("born_to")), descending=descending,
+                         limit=limit, offset=offset)
+
+
 # Columns searched by the fragment `q`, and the listing order, per entity.
 SEARCH_COLUMNS: dict[str, tuple[str, ...]] = {
     "org_nodes": ("name", "code"), "people": ("name",),
@@ -66,16 +85,11 @@ def _like(fragment: str) -> str:
     return "%" + fragment.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-def list_records(session: Session, scope: Scope, entity: type[Base],
-                 query: RecordFilters) -> tuple[list[Base], int]:
-    """One page of live records in scope matching `query`, and the total count.
-
-    The count reads the (grid_id, deleted) index. The page is read one of two ways: by grid
-    (then sorted) when the matches are few, or along the sort column's index, checking scope
-    and filters row by row, when they are many enough that the first pages are found after a
-    few thousand rows (a county-wide list: ~1 ms instead of sorting 130,000 rows)."""
+def record_conditions(session: Session, entity: type[Base], query: RecordFilters
+                      ) -> list[Any] | None:
+    """The WHERE conditions of a list query beyond the scope (None: nothing can match)."""
     table = entity.__tablename__
-    conds = [entity.deleted.is_(False)]
+    conds: list[Any] = [entity.deleted.is_(False)]
     for key, value in query.filters.items():
         if value is not None:
             conds.append(getattr(entity, key) == value)
@@ -86,7 +100,7 @@ def list_records(session: Session, scope: Scope, entity: type[Base],
     if query.under:
         node = session.get(OrgNode, query.under)
         if node is None or not node.path:
-            return [], 0
+            return None
         if entity is OrgNode:
             conds.append(OrgNode.path.startswith(node.path, autoescape=True))
         else:
@@ -99,6 +113,21 @@ def list_records(session: Session, scope: Scope, entity: type[Base],
         conds.append(Person.birth_date >= dt.date(query.born_from, 1, 1))
     if entity is Person and query.born_to is not None:
         conds.append(Person.birth_date <= dt.date(query.born_to, 12, 31))
+    return conds
+
+
+def list_records(session: Session, scope: Scope, entity: type[Base],
+                 query: RecordFilters) -> tuple[list[Base], int]:
+    """One page of live records in scope matching `query`, and the total count.
+
+    The count reads the (grid_id, deleted) index. The page is read one of two ways: by grid
+    (then sorted) when the matches are few, or along the sort column's index, checking scope
+    and filters row by row, when they are many enough that the first pages are found after a
+    few thousand rows (a county-wide list: ~1 ms instead of sorting 130,000 rows)."""
+    table = entity.__tablename__
+    conds = record_conditions(session, entity, query)
+    if conds is None:
+        return [], 0
     total = session.scalar(select(func.count()).select_from(entity)
                            .where(scope.condition(entity), *conds)) or 0
     order_columns = [entity.__table__.columns[c] for c in ORDER_COLUMNS.get(table, ())]
@@ -286,7 +315,8 @@ def create_record(session: Session, scope: Scope, user: User, entity: type[Base]
     row = apply_change(session, entity, record_id, values, now=now, actor_id=user.id)
     if tags is not None and entity is Person:
         set_tags(session, user, row, tags, now=now)
-    if entity is Person:
+    if entity is Person and source is None:
+        # a batch import's rows were reviewed (入库审核) before they got here: no second review
         from .workflows import on_person_created
         on_person_created(session, user, row, now=now)
     log_operation(session, user=user, action="create", now=now, entity=entity.__tablename__,

@@ -225,10 +225,10 @@ def _apply_one(session: Session, user: User, scope: Scope, device_id: str, chang
     if entity is Person and applied.moved_from is not None:
         # The same rule as a REST move: the person's tags go with them (issue 11, defect 2).
         move_tags_with(session, applied.row, now=now, actor_id=user.id)
-    if entity is Person and applied.created:
-        workflows.on_person_created(session, user, applied.row, now=now)
+    held = entity is Person and applied.created and workflows.on_person_created(
+        session, user, applied.row, now=now) is not None
     clean = (not applied.conflicts and not applied.restamped and clock == change.clock
-             and applied.moved_from is None)
+             and applied.moved_from is None and not held)  # held: 待审核 goes back
     return (Ack(change_id=change.id, status="accepted", rev=applied.rev),
             {"pre_rev": pre_rev, "clean": clean})
 

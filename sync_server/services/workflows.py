@@ -254,7 +254,15 @@ def on_person_created(session: Session, user: User | None, person: Person, *,
     reason = "流动人口登记" if floating else "非本网格人员新增"
     values = _review_values(session, person, user.scope_node_id if user else None,
                             {"floating": floating, "source": "register"})
-    return _file(session, {**values, "reason": reason}, filer=user, now=now)
+    row = _file(session, {**values, "reason": reason}, filer=user, now=now)
+    _hold(session, person, user, now=now)
+    return row
+
+
+def _hold(session: Session, person: Person, actor: User | None, *, now: dt.datetime) -> None:
+    """A person under population review is not in the register yet: 待审核 until approved."""
+    apply_change(session, Person, person.id, {"status": wf.PENDING}, now=now,
+                 actor_id=actor.id if actor else None)
 
 
 def file_floating_registration(session: Session, person: Person, *, now: dt.datetime,
@@ -268,7 +276,9 @@ def file_floating_registration(session: Session, person: Person, *, now: dt.date
     values = _review_values(session, person, filer.scope_node_id if filer else None,
                             {**(details or {}), "floating": True, "source": source})
     reason = "流动人口登记" + (f"：{summary}" if summary else "")
-    return _file(session, {**values, "reason": reason}, filer=filer, now=now)
+    row = _file(session, {**values, "reason": reason}, filer=filer, now=now)
+    _hold(session, person, filer, now=now)
+    return row
 
 
 def conversion_months(session: Session) -> int:
@@ -337,14 +347,43 @@ def _apply_conversion(session: Session, request: WorkRequest, actor: User, *,
                  actor_id=actor.id)
 
 
-EFFECTS = {wf.CLAIM: _apply_claim, wf.FLOATING_CONVERSION: _apply_conversion}
-"""What an approval does, per kind (a population review's approval only records the review)."""
+def _held_person(session: Session, request: WorkRequest) -> Person | None:
+    person = session.get(Person, request.subject_id) if request.subject_id else None
+    return person if person is not None and not person.deleted else None
+
+
+def _apply_review(session: Session, request: WorkRequest, actor: User, *,
+                  now: dt.datetime) -> None:
+    """The reviewed person enters the register: 待审核 becomes 正常, with the values the sender
+    pushed (and corrected after a return), which went through the same checks as every write."""
+    person = _held_person(session, request)
+    if person is None:
+        raise DomainError("not_found", entity="people")
+    if person.status == wf.PENDING:
+        apply_change(session, Person, person.id, {"status": wf.NORMAL}, now=now,
+                     actor_id=actor.id)
+
+
+def _drop_held(session: Session, request: WorkRequest, actor: User, *,
+               now: dt.datetime) -> None:
+    """A withdrawn registration leaves the register as it was: the held person goes."""
+    person = _held_person(session, request)
+    if person is not None and person.status == wf.PENDING:
+        apply_change(session, Person, person.id, {}, deleted=True, now=now, actor_id=actor.id)
+
+
+EFFECTS = {wf.CLAIM: _apply_claim, wf.FLOATING_CONVERSION: _apply_conversion,
+           wf.POPULATION_REVIEW: _apply_review}
+"""What an approval does, per kind. A return changes nothing in the register: a held person
+stays 待审核 (outside the register) until the sender corrects and files again, or withdraws."""
+WITHDRAW_EFFECTS = {wf.POPULATION_REVIEW: _drop_held}
 
 
 # --- taking a step ----------------------------------------------------------------------------
 
 def _take_step(session: Session, user: User, row: WorkRequest, after: str, note: str | None,
-               *, now: dt.datetime) -> WorkRequest:
+               *, now: dt.datetime, reason: str | None = None) -> WorkRequest:
+    """`reason`: a resubmission's corrected reason (None: kept as it was)."""
     before = row.state
     step = wf.step(row.kind, before, after, is_filer=row.filed_by == user.id,
                    is_assignee=is_assignee(session, user, row), note=note)
@@ -352,20 +391,30 @@ def _take_step(session: Session, user: User, row: WorkRequest, after: str, note:
     values: dict[str, Any] = {"state": after}
     if step.by == wf.ASSIGNEE:
         values.update(note=note, decided_by=user.id, decided_at=now)
+    if step.action == "resubmit":
+        # filed again: a fresh due date; the return's note stays in the history
+        values.update(due_date=now.date() + dt.timedelta(days=wf.DUE_DAYS), decided_by=None,
+                      decided_at=None)
+        if reason is not None:
+            values["reason"] = reason.strip() or None
+        note = values.get("reason", row.reason) if reason is not None else note
     row = _write(session, row.id, values, actor_id=user.id, now=now)
     if after == wf.APPROVED and row.kind in EFFECTS:
         EFFECTS[row.kind](session, row, user, now=now)
+    if after == wf.WITHDRAWN and row.kind in WITHDRAW_EFFECTS:
+        WITHDRAW_EFFECTS[row.kind](session, row, user, now=now)
     _history(session, row, step.action, before, after, actor_id=user.id, note=note, now=now)
     return row
 
 
 def act(session: Session, user: User, scope: Scope, request_id: str, after: str,
-        note: str | None, *, now: dt.datetime) -> WorkRequest:
-    """Withdraw, resubmit or decide a request (REST, web, desktop through its sync push)."""
+        note: str | None, *, now: dt.datetime, reason: str | None = None) -> WorkRequest:
+    """Withdraw, resubmit (with a corrected `reason`) or decide a request (REST, web, desktop
+    through its sync push)."""
     row = session.get(WorkRequest, request_id)
     if row is None or row.deleted or not scope.contains(session, row):
         raise DomainError("not_found", entity="work_requests")
-    row = _take_step(session, user, row, after, note, now=now)
+    row = _take_step(session, user, row, after, note, now=now, reason=reason)
     log_operation(session, user=user, action="workflow_" + after, now=now,
                   entity="work_requests", record_id=row.id,
                   details={"kind": row.kind, "grid_id": row.grid_id})
@@ -393,16 +442,19 @@ def push_request(session: Session, user: User, scope: Scope, record_id: str,
         derived = _claim_values(session, user, scope, clean, now=now)
         return _file(session, derived, filer=user, now=now, record_id=record_id,
                      stamp=stamp), False
-    fixed = [k for k in clean if k not in wf.DECISION_FIELDS and clean[k] != getattr(row, k)]
+    after = clean.get("state", row.state)
+    allowed = wf.fields_allowed(row.state, after)
+    fixed = [k for k in clean if k not in allowed and clean[k] != getattr(row, k)]
     if fixed:
         raise DomainError("workflow_field_fixed", fixed[0], label=label_of(WorkRequest,
                                                                             fixed[0]))
-    after = clean.get("state", row.state)
     if after == row.state:
         raise DomainError("workflow_transition_forbidden", "state",
                           before=wf.STATES.get(row.state, row.state),
                           after=wf.STATES.get(after, after))
-    return _take_step(session, user, row, after, clean.get("note"), now=now), False
+    reason = clean.get("reason") if "reason" in clean and "reason" in allowed else None
+    return _take_step(session, user, row, after, clean.get("note"), now=now,
+                      reason=reason), False
 
 
 # --- reading ----------------------------------------------------------------------------------

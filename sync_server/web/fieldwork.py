@@ -11,10 +11,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from common.errors import DomainError
+from common.schema import User
 
 from ..api.deps import NowDep
 from ..api.errors import status_of
-from ..services import cadres, collections
+from ..services import cadres, collections, saved_searches
 from ..services.oplog import BEIJING
 from .deps import (FormDep, PageSession, WebScopeDep, WebUserDep, errors_of, page_permission,
                    render)
@@ -29,12 +30,15 @@ def _today(now: dt.datetime) -> dt.date:
 
 # -- collections ----------------------------------------------------------------------------------
 def _collections_page(request: Request, session: PageSession, scope: WebScopeDep,
-                      values: dict[str, Any] | None = None, errors: dict[str, str] | None = None,
+                      user: User, values: dict[str, Any] | None = None,
+                      errors: dict[str, str] | None = None,
                       status_code: int = 200) -> Response:
     return render(request, "fieldwork_collections.html", status_code=status_code,
                   title="数据采集", rows=collections.list_collections(session, scope),
                   offered=collections.fields_offered(),
                   filters=collections.filter_options(session),
+                  searches=[(r.id, r.name) for r in saved_searches.searches_of(session, user)],
+                  search_label=collections.SEARCH_LABEL,
                   frequencies=[("once", "一次性"), ("monthly", "每月")],
                   values=values or {"frequency": "once", "fields": []}, errors=errors or {},
                   field_labels=collections.field_labels)
@@ -43,19 +47,20 @@ def _collections_page(request: Request, session: PageSession, scope: WebScopeDep
 @router.get("/collections")
 def collections_page(request: Request, session: PageSession, signed: WebUserDep,
                      scope: WebScopeDep) -> Response:
-    return _collections_page(request, session, scope)
+    return _collections_page(request, session, scope, signed.user)
 
 
 @router.post("/collections")
 def create_collection(request: Request, session: PageSession, signed: WebUserDep,
                       scope: WebScopeDep, now: NowDep, form: FormDep) -> Response:
     values: dict[str, Any] = {k: str(form.get(k) or "")[:200] for k in (
-        "title", "frequency", "due_date", *[f for f, _, _ in collections.FILTERS])}
+        "title", "frequency", "due_date", "search_id",
+        *[f for f, _, _ in collections.FILTERS])}
     values["fields"] = [str(f) for f in form.getlist("fields")][:50]
     try:
         row, _ = collections.create_collection(session, scope, signed.user, values, now=now)
     except DomainError as err:
-        return _collections_page(request, session, scope, values, errors_of(err),
+        return _collections_page(request, session, scope, signed.user, values, errors_of(err),
                                  status_of(err))
     return RedirectResponse(f"/admin/fieldwork/collections/{row.id}", status_code=303)
 

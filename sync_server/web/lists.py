@@ -16,17 +16,10 @@ from common.schema.fields import FieldSpec, facet_fields, list_columns, sensitiv
 from common.schema.fields import filters as filter_fields
 
 from ..services.dictionary_admin import list_entries
-from ..services.records import RecordFilters, list_records
+from ..services.records import NARROWING, RecordFilters, filters_from, list_records
 from ..services.scope import Scope
 
 PAGE_SIZES = (20, 50, 100)
-NARROWING = ("under", "tag", "born_from", "born_to")
-"""Query keys beyond the declared filters: a subtree (org node id), a person tag, birth years
-(the situation map's figures link to the records behind them with these)."""
-
-
-def _year(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() and 1800 <= int(value) <= 2200 else None
 
 
 @dataclass(frozen=True)
@@ -83,14 +76,9 @@ class ListQuery:
 
     def filters_of(self, *, limit: int | None = None, offset: int | None = None
                    ) -> RecordFilters:
-        exact = {k: v for k, v in self.filters.items() if k not in NARROWING}
-        return RecordFilters(filters=exact, q=self.q or None, sort=self.sort,
-                             under=self.filters.get("under"), tag=self.filters.get("tag"),
-                             born_from=_year(self.filters.get("born_from")),
-                             born_to=_year(self.filters.get("born_to")),
-                             descending=self.descending,
-                             limit=self.size if limit is None else limit,
-                             offset=(self.page - 1) * self.size if offset is None else offset)
+        return filters_from(self.filters, self.q, sort=self.sort, descending=self.descending,
+                            limit=self.size if limit is None else limit,
+                            offset=(self.page - 1) * self.size if offset is None else offset)
 
     def link(self, **changes: Any) -> str:
         """This list's query string with `changes` (e.g. another page or sort)."""

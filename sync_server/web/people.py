@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from html import escape
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from common.errors import DomainError
+from common.errors import DomainError, ValidationErrors
 from common.schema import Person, User
 
 from ..api.deps import NowDep
-from ..services import records
+from ..api.errors import status_of
+from ..services import records, saved_searches
 from ..services.exports import may_export_clear
 from ..services.field_visibility import hidden_fields
 from .deps import (FormDep, PageSession, WebScopeDep, WebUserDep, page_permission,
@@ -32,18 +33,52 @@ def _spec(session: Session, user: User) -> ListSpec:
     return SPEC.without(hidden_fields(session, user.role, "people"))
 
 
-@router.get("")
-def people_list(request: Request, session: PageSession, signed: WebUserDep,
-                scope: WebScopeDep) -> Response:
+def _list(request: Request, session: Session, signed: Any, scope: Any, params: Any, *,
+          name: str = "people.html", search_name: str = "", search_error: str = "",
+          status_code: int = 200) -> Response:
     spec_ = _spec(session, signed.user)
-    query = ListQuery.parse(spec_, request.query_params)
+    query = ListQuery.parse(spec_, params)
     options = choices(session, spec_)
     labels = {k: dict(v) for k, v in options.items()}
     page = load(session, scope, spec_, query, labels)
-    name = "_list_table.html" if request.headers.get("hx-request") else "people.html"
+    searches = [(r, saved_searches.link(r))
+                for r in saved_searches.searches_of(session, signed.user)]
     return render(request, name, title="人口", spec=spec_, page=page, options=options,
                   base_url="/admin/people", detail_url="/admin/registry/people",
-                  may_clear=may_export_clear(signed.user))
+                  may_clear=may_export_clear(signed.user), searches=searches,
+                  search_name=search_name, search_error=search_error,
+                  status_code=status_code)
+
+
+@router.get("")
+def people_list(request: Request, session: PageSession, signed: WebUserDep,
+                scope: WebScopeDep) -> Response:
+    name = "_list_table.html" if request.headers.get("hx-request") else "people.html"
+    return _list(request, session, signed, scope, request.query_params, name=name)
+
+
+@router.post("/searches")
+def save_search(request: Request, session: PageSession, signed: WebUserDep,
+                scope: WebScopeDep, now: NowDep, form: FormDep) -> Response:
+    """Save the list's current query (carried by the form) under a name."""
+    query = ListQuery.parse(_spec(session, signed.user), form)
+    name = str(form.get("search_name") or "")[:100]
+    try:
+        row = saved_searches.save_search(session, scope, signed.user, name, query.filters,
+                                         query.q, now=now)
+    except DomainError as err:
+        errors = err.errors if isinstance(err, ValidationErrors) else [err]
+        return _list(request, session, signed, scope, form, search_name=name,
+                     search_error="；".join(e.message() for e in errors),
+                     status_code=status_of(err))
+    return RedirectResponse(saved_searches.link(row), status_code=303)
+
+
+@router.post("/searches/{search_id}/delete")
+def delete_search(search_id: str, session: PageSession, signed: WebUserDep,
+                  now: NowDep) -> Response:
+    saved_searches.delete_search(session, signed.user, search_id, now=now)
+    return RedirectResponse("/admin/people", status_code=303)
 
 
 @router.post("/{person_id}/reveal/{field}")

@@ -101,8 +101,11 @@ def take_step(request_id: str, request: Request, session: PageSession, signed: W
     state = str(form.get("state") or "")
     note = str(form.get("note") or "")[:500]
     back = str(form.get("back") or "")
+    # a resubmission may correct the reason (the field is on 我的申请 beside the button)
+    reason = str(form.get("reason"))[:500] if state == wf.SUBMITTED and "reason" in form \
+        else None
     try:
-        svc.act(session, signed.user, scope, request_id, state, note, now=now)
+        svc.act(session, signed.user, scope, request_id, state, note, now=now, reason=reason)
     except DomainError as err:
         if err.code == "not_found":
             raise

@@ -128,3 +128,73 @@ def test_a_claim_for_an_unknown_number_comes_back_refused_with_its_reason(live):
     with Session(new.engine) as s:
         (row,) = workflows.my_requests(s, worker2)
         assert row.id == rid and re.search("全县没有身份证号为 .* 的在册人员", row.refused)
+
+
+def test_a_returned_claim_is_resubmitted_offline_and_the_web_shows_it(live):
+    h = live.harness
+    g1a, g2 = h.grid("g1a"), h.grid("g2")
+    number = make_id_number("19700102")
+    pid = h.write(Person, None, make_person(g1a, id_number=number, name="王再来"))
+    new, new_sync = laptop(live, "worker2")
+    worker2 = Worker(live.tree.users["worker2"].id, "grid_worker", g2)
+    with Session(new.engine) as s, s.begin():
+        rid = workflows.file_claim(s, worker2, number, "已搬来", now=NOW).id
+    new_sync.sync_now()
+    with httpx.Client(base_url=live.url, follow_redirects=True, timeout=30) as browser:
+        web_sign_in(browser, "office1")
+        queue = browser.get("/admin/workflows")
+        answer = browser.post(f"/admin/workflows/{rid}/step", data={
+            "csrf_token": csrf_of(queue.text), "state": "returned", "note": "请写明居住地址"})
+        assert answer.status_code == 200
+    new_sync.sync_now()
+    with Session(new.engine) as s:
+        (row,) = workflows.my_requests(s, worker2)
+        assert (row.state, row.note) == ("已退回", "请写明居住地址")  # the reason reaches the worker
+    # offline: corrected and filed again; it goes with the next sync
+    with Session(new.engine) as s, s.begin():
+        workflows.take_step(s, worker2, rid, "submitted", None, now=NOW,
+                            reason="已搬到本网格幸福小区3栋居住")
+    progress = new_sync.sync_now()
+    assert progress.refused == 0 and progress.accepted == 1
+    with h.session() as s:
+        assert s.get(WorkRequest, rid).state == "submitted"
+        assert s.get(Person, pid).grid_id == g1a
+    with httpx.Client(base_url=live.url, follow_redirects=True, timeout=30) as browser:
+        web_sign_in(browser, "office1")
+        assert f'data-request="{rid}"' in browser.get("/admin/workflows").text
+        detail = browser.get(f"/admin/workflows/{rid}").text
+        assert "重新提交" in detail and "已搬到本网格幸福小区3栋居住" in detail \
+            and "请写明居住地址" in detail
+
+
+def test_a_person_the_township_adds_on_the_web_enters_the_register_when_the_grid_approves(live):
+    h = live.harness
+    g1a = h.grid("g1a")
+    old, old_sync = laptop(live, "worker1a")
+    values = make_person(g1a, name="赵新生")
+    values.pop("status"), values.pop("resident_type")
+    with httpx.Client(base_url=live.url, follow_redirects=False, timeout=30) as browser:
+        web_sign_in(browser, "office1")
+        form = browser.get("/admin/registry/people/new")
+        made = browser.post("/admin/registry/people/new", data={
+            **values, "resident_type": "registered", "status": "normal",
+            "csrf_token": csrf_of(form.text)})
+        assert made.status_code == 303
+    with h.session() as s:
+        pid = s.scalar(select(Person.id).where(Person.name == "赵新生"))
+        assert s.get(Person, pid).status == "pending"
+    old_sync.sync_now()
+    worker1a = Worker(live.tree.users["worker1a"].id, "grid_worker", g1a)
+    with Session(old.engine) as s:
+        assert s.get(Person, pid).status == "pending"
+        (review,) = workflows.waiting_for_me(s, worker1a)
+    # the grid worker approves offline; the approval reaches the server at the next sync
+    with Session(old.engine) as s, s.begin():
+        workflows.take_step(s, worker1a, review.id, "approved", None, now=NOW)
+    assert old_sync.sync_now().refused == 0
+    with h.session() as s:
+        assert s.get(Person, pid).status == "normal"
+        assert s.get(WorkRequest, review.id).state == "approved"
+    old_sync.sync_now()
+    with Session(old.engine) as s:
+        assert s.get(Person, pid).status == "normal"

@@ -307,3 +307,102 @@ def test_a_residents_own_floating_registration_waits_for_the_grid(world):
             "population_review", "submitted", None, world.tree.id("g1b"))
         worker = s.get(type(world.tree.users["worker1b"]), world.tree.users["worker1b"].id)
         assert [r.id for r in svc.queue(s, worker)] == [req.id]
+
+
+# --- population review applies the record; returned requests are corrected and filed again -----
+
+def _township_adds(world, **values):
+    with world.session() as s:
+        office = s.get(type(world.tree.users["office1"]), world.tree.users["office1"].id)
+        person = create_record(s, Scope.of(s, office), office, Person,
+                               make_person(world.tree.id("g1a"), **values), now=NOW)
+        s.commit()
+        rid = s.scalar(select(WorkRequest.id).where(WorkRequest.subject_id == person.id))
+        return person.id, rid
+
+
+def test_a_reviewed_person_enters_the_register_only_when_the_grid_approves(world):
+    pid, rid = _township_adds(world, name="赵新生")
+    with world.session() as s:
+        assert s.get(Person, pid).status == "pending"  # held: not in the register yet
+    # nobody skips the review by editing the status, on any path
+    ack = _push(world, "worker1a", "people", pid, {"status": "normal"})
+    assert ack.status == "refused" and ack.error["code"] == "person_pending_review"
+    ack = _push(world, "worker1a", "people", str(uuid.uuid4()),
+                make_person(world.tree.id("g1a"), status="pending"))
+    assert ack.error["code"] == "person_pending_review"
+    _act(world, "worker1a", rid, "approved")
+    with world.session() as s:
+        assert s.get(Person, pid).status == "normal"
+        assert s.get(WorkRequest, rid).state == "approved"
+
+
+def test_a_returned_registration_leaves_the_register_and_is_corrected_and_filed_again(world):
+    pid, rid = _township_adds(world, name="钱错字", ethnicity="01")
+    _act(world, "worker1a", rid, "returned", "姓名有误，请核对户口簿")
+    with world.session() as s:
+        req = s.get(WorkRequest, rid)
+        assert (req.state, req.note) == ("returned", "姓名有误，请核对户口簿")  # the sender reads it
+        assert s.get(Person, pid).status == "pending"
+        office = s.get(type(world.tree.users["office1"]), world.tree.users["office1"].id)
+        # the sender corrects the record through the one door, then files the request again
+        from sync_server.services.records import update_record
+        update_record(s, Scope.of(s, office), office, Person, pid, {"name": "钱正字"}, now=NOW)
+        svc.act(s, office, Scope.of(s, office), rid, "submitted", None, now=NOW,
+                reason="姓名已按户口簿更正")
+        s.commit()
+        assert s.get(WorkRequest, rid).reason == "姓名已按户口簿更正"
+    _act(world, "worker1a", rid, "approved")
+    with world.session() as s:
+        person = s.get(Person, pid)
+        assert (person.name, person.status) == ("钱正字", "normal")
+        assert [a.action for a in s.scalars(select(WorkRequestAction).where(
+            WorkRequestAction.request_id == rid).order_by(WorkRequestAction.rev))] \
+            == ["file", "return", "resubmit", "approve"]
+
+
+def test_a_withdrawn_registration_leaves_the_register_as_it_was(world):
+    pid, rid = _township_adds(world)
+    _act(world, "worker1a", rid, "returned", "此人不在本网格居住")
+    _act(world, "office1", rid, "withdrawn")
+    with world.session() as s:
+        assert s.get(Person, pid).deleted
+
+
+def test_a_returned_claim_is_corrected_offline_and_resubmitted_by_push(world):
+    rid, _ = _claim(world)
+    _act(world, "worker1a", rid, "returned", "请写明居住地址")
+    # a correction of anything but the reason is still refused
+    ack = _push(world, "worker2", "work_requests", rid, {
+        "state": "submitted", "to_node_id": world.tree.id("g1b")})
+    assert ack.error["code"] == "workflow_field_fixed"
+    ack = _push(world, "worker2", "work_requests", rid, {
+        "state": "submitted", "reason": "已在本网格幸福小区3栋租房居住"})
+    assert ack.status == "accepted", ack.error
+    with world.session() as s:
+        req = s.get(WorkRequest, rid)
+        assert (req.state, req.reason) == ("submitted", "已在本网格幸福小区3栋租房居住")
+        steps = s.scalars(select(WorkRequestAction).where(
+            WorkRequestAction.request_id == rid).order_by(WorkRequestAction.rev)).all()
+        assert [(a.action, a.note) for a in steps][-1] == ("resubmit",
+                                                           "已在本网格幸福小区3栋租房居住")
+        worker = s.get(type(world.tree.users["worker1a"]), world.tree.users["worker1a"].id)
+        assert rid in [r.id for r in svc.queue(s, worker)]
+    # only a reason may change when filing again, never on another step
+    ack = _push(world, "worker2", "work_requests", rid, {"state": "withdrawn",
+                                                         "reason": "改了"})
+    assert ack.error["code"] == "workflow_field_fixed"
+
+
+def test_a_grid_emptied_by_moves_is_retired_with_its_request_history(world):
+    from common.schema import OrgNode, User
+    from sync_server.services.admin import check_node_empty
+    rid, _ = _claim(world)
+    _act(world, "worker1a", rid, "approved")
+    g1a = world.tree.id("g1a")
+    with world.session() as s:
+        for u in s.scalars(select(User).where((User.scope_node_id == g1a)
+                                              | (User.grid_id == g1a))):
+            u.active = False
+        check_node_empty(s, s.get(OrgNode, g1a))  # requests and moves do not block it
+        assert s.scalar(select(PersonMove.id).where(PersonMove.grid_id == g1a)) is not None

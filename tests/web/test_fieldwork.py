@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from common.schema import (Collection, CollectionTask, Household, HouseholdCadre, Person,
-                           PersonTag, Visit)
+                           PersonTag, Visit, VisitTask)
 from sync_server.services.changes import apply_change
 from tests.factories import make_id_number, make_person
 from tests.web.conftest import csrf_of, sign_in
@@ -131,8 +131,11 @@ def test_cadres_are_assigned_to_households_and_their_coverage_shows(web):
     assert other.status_code == 422 and "包户干部指向的记录不存在" in other.text
     assert _count(web, HouseholdCadre) == 1
     shown = office.get("/admin/fieldwork/cadres").text
-    assert "worker1a（worker1a）：包户 1 户，周期内已走访 0 户（0%）" in shown
-    assert _cells(shown, "cadre-1")[0][:5] == ["H-001", "甲", "30", "从未走访", "否"]
+    # the assignment made this period's visit task (due on the period's last day)
+    assert "worker1a（worker1a）：包户 1 户，周期内已走访 0 户（0%），待走访任务 1 项" in shown
+    due = (web.clock().date() + dt.timedelta(days=29)).isoformat()
+    assert _cells(shown, "cadre-1")[0][:6] == ["H-001", "甲", "30", "从未走访", "否",
+                                               f"待走访，{due} 前"]
     with web.session() as s:
         apply_change(s, Visit, None, {"kind": "person", "person_id": ids["甲"],
                                       "visitor_id": worker, "visited_at": web.clock(),
@@ -146,3 +149,5 @@ def test_cadres_are_assigned_to_households_and_their_coverage_shows(web):
                         follow_redirects=False)
     assert ended.status_code == 303
     assert "本辖区还没有包户" in office.get("/admin/fieldwork/cadres").text
+    with web.session() as s:  # the ended assignment's open task goes with it
+        assert s.scalars(select(VisitTask.deleted)).all() == [True]

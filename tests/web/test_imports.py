@@ -9,7 +9,7 @@ import time
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from common.schema import Person
+from common.schema import Person, WorkRequest
 from sync_server.db.tables import OpLog
 from sync_server.services.records import create_record
 from sync_server.services.scope import Scope
@@ -103,6 +103,10 @@ def test_upload_preview_submit_review_some(web):
     with web.session() as s:
         person = s.scalar(select(Person).where(Person.id_number == new1))
         assert person.grid_id == web.tree.id("g1a")
+        # reviewed once (入库审核): in the register at once, no second population review
+        assert person.status == "normal"
+        assert s.scalar(select(WorkRequest.id).where(WorkRequest.subject_id == person.id)) \
+            is None
         assert s.scalar(select(Person).where(Person.id_number == new2)) is None
         log = s.scalar(select(OpLog).where(OpLog.record_id == person.id,
                                            OpLog.action == "create"))

@@ -146,3 +146,36 @@ def test_only_the_county_sets_the_conversion_period_and_bad_values_are_named(web
     assert "连续居住满多少个月" not in page.text
     assert office.post("/admin/workflows/settings", data={
         "csrf_token": csrf_of(page.text), "months": "3"}).status_code == 403
+
+
+def test_a_person_the_township_adds_is_returned_corrected_and_resubmitted_on_the_web(web):
+    g1a = web.tree.id("g1a")
+    with web.session() as s:
+        from common.schema import User
+        from sync_server.services.records import create_record
+        from sync_server.services.scope import Scope
+        office = s.get(User, web.tree.users["office1"].id)
+        pid = create_record(s, Scope.of(s, office), office, Person,
+                            make_person(g1a, name="钱错字"), now=NOW).id
+        s.commit()
+    worker = _client(web, "worker1a")
+    queue = worker.get("/admin/workflows")
+    rid = re.search(r'data-request="([^"]+)"', queue.text).group(1)
+    worker.post(f"/admin/workflows/{rid}/step", data={
+        "csrf_token": csrf_of(queue.text), "state": "returned", "note": "姓名有误"})
+    township = _client(web, "office1")
+    mine = township.get("/admin/workflows/mine")
+    assert "已退回" in mine.text and "姓名有误" in mine.text  # the reason reaches the sender
+    with web.session() as s:
+        assert s.get(Person, pid).status == "pending"  # still outside the register
+    answer = township.post(f"/admin/workflows/{rid}/step", data={
+        "csrf_token": csrf_of(mine.text), "state": "submitted", "back": "mine",
+        "reason": "姓名已按户口簿更正"}, follow_redirects=False)
+    assert answer.status_code == 303
+    detail = worker.get(f"/admin/workflows/{rid}").text
+    assert "重新提交" in detail and "姓名已按户口簿更正" in detail
+    queue = worker.get("/admin/workflows")
+    worker.post(f"/admin/workflows/{rid}/step", data={
+        "csrf_token": csrf_of(queue.text), "state": "approved"})
+    with web.session() as s:
+        assert s.get(Person, pid).status == "normal"

@@ -65,3 +65,43 @@ def test_a_claim_is_looked_up_filed_reviewed_and_recorded_as_a_move(page, live):
     page.get_by_role("cell", name=name).wait_for()
     assert "迁入" in page.locator("tr", has_text=name).inner_text()
     assert not [v for v in page.violations if "Content Security Policy" in v]
+
+
+def test_a_returned_claim_is_corrected_and_filed_again(page, live):
+    width = page.viewport_size["width"]
+    name, number = f"退回{width}", make_id_number("19800102")
+    g1a = live.harness.grid("g1a")
+    live.harness.write(Person, None, make_person(g1a, id_number=number, name=name))
+    sign_in(page, live, "worker2")
+    menu_click(page, "人员认领")
+    page.get_by_label("公民身份号码").fill(number)
+    page.get_by_role("button", name="查找").click()
+    page.get_by_text("该人员现在").wait_for()
+    page.get_by_label("认领到网格").select_option(label="南湖村第一网格")
+    page.get_by_label("申请理由").fill("已搬来")
+    page.get_by_role("button", name="提交认领申请").click()
+    page.get_by_role("heading", name="我的申请").wait_for()
+    page.get_by_role("button", name="退出登录").click()
+
+    sign_in(page, live, "office1")
+    menu_click(page, "审核队列")
+    row = page.locator("tr", has_text=name)
+    row.get_by_label("审核意见").fill(f"请写明居住地址{width}")
+    row.get_by_role("button", name="退回").click()
+    page.get_by_role("heading", name="审核队列").wait_for()
+    page.get_by_role("button", name="退出登录").click()
+
+    sign_in(page, live, "worker2")
+    menu_click(page, "我的申请")
+    row = page.locator("tr", has_text=f"请写明居住地址{width}")
+    assert "已退回" in row.inner_text()
+    row.get_by_role("textbox").fill("已搬到南湖村一组12号居住")
+    row.get_by_role("button", name="重新提交").click()
+    page.get_by_role("heading", name="我的申请").wait_for()
+    row = page.locator("tr", has_text=f"请写明居住地址{width}")
+    assert "待审核" in row.inner_text()
+    row.get_by_role("link").first.click()
+    page.get_by_role("heading", name="办理记录").wait_for()
+    history = page.locator("table.list").inner_text()
+    assert "重新提交" in history and "已搬到南湖村一组12号居住" in history
+    assert not [v for v in page.violations if "Content Security Policy" in v]

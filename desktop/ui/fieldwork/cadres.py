@@ -1,6 +1,6 @@
 """包户: the households this cadre is assigned to, their last visit by the cadre and whether it
-is within the period; showing the page makes the visit tasks the assignments call for (they
-appear on the 走访 page, and recording the visit completes them)."""
+is within the period. The visit tasks the assignments call for come from the server with the
+sync (they appear on the 走访 page, and recording the visit completes them)."""
 from __future__ import annotations
 
 from typing import Any
@@ -39,13 +39,6 @@ class CadreHouseholdsPage(QWidget):
         layout.addWidget(self.table, 1)
 
     def refresh(self) -> None:
-        user, now, today = self.ctx.user.id, self.ctx.now(), local_today(self.ctx)
-        self.tasks.write(lambda s: svc.generate_cadre_tasks(s, user, today=today, now=now),
-                         self._generated, lambda e: self.message.setText(error_text(e)),
-                         touches="visit_tasks")
-
-    def _generated(self, made: int) -> None:
-        self.message.setText(f"已按包户生成 {made} 项走访任务（见“走访”页）" if made else "")
         user, today = self.ctx.user.id, local_today(self.ctx)
         self.tasks.read(lambda s: svc.my_households(s, user, today=today), self._loaded,
                         lambda e: self.message.setText(error_text(e)))
@@ -54,6 +47,8 @@ class CadreHouseholdsPage(QWidget):
         covered, total = svc.coverage(rows)
         self.summary.setText(f"包户 {total} 户，周期内已走访 {covered} 户" if total
                              else "您还没有包户（由乡镇在网页端指定）")
+        self.message.setText("每个走访周期的包户走访任务由系统生成，同步后见“走访”页" if total
+                             else "")
         self.table.setRowCount(len(rows))
         for i, r in enumerate(rows):
             for j, text in enumerate((r.household_no, r.head, r.address, str(r.interval_days),

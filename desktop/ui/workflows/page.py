@@ -72,6 +72,12 @@ class WorkflowsPage(QWidget):
         self.mine_view = rows_table(self.mine, "我的申请")
         self.withdraw_button = QPushButton("撤回(&W)", objectName="withdraw")
         self.withdraw_button.clicked.connect(self.withdraw)
+        self.new_reason = QLineEdit(objectName="resubmit_reason")
+        self.new_reason.setPlaceholderText("按审核意见修改后的申请理由（不填则沿用原理由）")
+        self.resubmit_button = QPushButton("重新提交(&S)", objectName="resubmit")
+        self.resubmit_button.setToolTip("被退回的申请修改后重新提交（离线也可，同步后由原审核单位审核）")
+        self.resubmit_button.clicked.connect(self.resubmit)
+        self.mine_view.clicked.connect(self._mine_selected)
         self.id_number = QLineEdit(objectName="claim_id_number")
         self.id_number.setMaxLength(24)
         self.reason = QLineEdit(objectName="claim_reason")
@@ -93,7 +99,14 @@ class WorkflowsPage(QWidget):
         ol = QVBoxLayout(own)
         ol.addWidget(claim)
         ol.addWidget(self.mine_view, 1)
-        ol.addWidget(self.withdraw_button)
+        own_steps = QHBoxLayout()
+        reason_label = QLabel("修改理由(&M)：")
+        reason_label.setBuddy(self.new_reason)
+        own_steps.addWidget(reason_label)
+        own_steps.addWidget(self.new_reason, 1)
+        own_steps.addWidget(self.resubmit_button)
+        own_steps.addWidget(self.withdraw_button)
+        ol.addLayout(own_steps)
 
         self.tabs = QTabWidget()
         self.tabs.addTab(review, "待我审核(&1)")
@@ -136,10 +149,24 @@ class WorkflowsPage(QWidget):
             return
         self._step(row.id, wf.WITHDRAWN, None)
 
-    def _step(self, request_id: str, state: str, note: str | None) -> None:
+    def _mine_selected(self, index: Any) -> None:
+        """A returned request's reason, ready to correct."""
+        row = self.mine.row_at(index.row()) if index.isValid() else None
+        if row is not None and wf.SUBMITTED in row.steps:
+            self.new_reason.setText(row.reason)
+
+    def resubmit(self) -> None:
+        row = self._selected(self.mine_view, self.mine)
+        if row is None:
+            self.message.setText("请先在列表中选择一条申请")
+            return
+        self._step(row.id, wf.SUBMITTED, None, reason=self.new_reason.text())
+
+    def _step(self, request_id: str, state: str, note: str | None,
+              reason: str | None = None) -> None:
         worker, now = worker_of(self.ctx), self.ctx.now()
         self.tasks.write(lambda s: workflows.take_step(s, worker, request_id, state, note,
-                                                       now=now).id,
+                                                       now=now, reason=reason).id,
                          lambda rid: self._saved(rid, f"{DONE[state]}，同步后生效"),
                          self._failed, touches="work_requests")
 
@@ -170,6 +197,7 @@ class WorkflowsPage(QWidget):
         self.note.clear()
         self.id_number.clear()
         self.reason.clear()
+        self.new_reason.clear()
         self.request_saved.emit(request_id)
         self.refresh()
 

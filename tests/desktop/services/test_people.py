@@ -165,3 +165,27 @@ def test_a_person_moved_to_another_grid_takes_their_tags_along(db):
         assert tags == [("dibao", org["grid2"].id)]
         moved = s.execute(select(OutboxEntry).where(OutboxEntry.entity == "person_tags")).scalars()
         assert len(list(moved)) >= 2  # the tag's creation and its move both go to the server
+
+
+def test_a_person_under_population_review_keeps_待审核_until_the_review_decides(db):
+    """The server holds a person another grid pushed (status pending, synced down); the device
+    refuses any write that would set or lift that status, as the server does."""
+    from common.errors import DomainError
+    engine, org, _ = db
+    with Session(engine) as s:
+        p = make_person(s, org["grid"].id, name="待审")
+        p.status = "pending"  # as the sync writes the server's copy
+        s.flush()
+        for write in (lambda: people.mark_status(s, p.id, "normal", now=NOW, actor_id=ACTOR),
+                      lambda: people.save_person(s, p.id, {"status": "deceased"}, now=NOW,
+                                                 actor_id=ACTOR),
+                      lambda: people.save_person(s, None, {
+                          "id_number": make_id_number(), "name": "自封", "status": "pending",
+                          "grid_id": org["grid"].id}, now=NOW, actor_id=ACTOR)):
+            with pytest.raises(DomainError) as exc:
+                write()
+            assert "人口审核" in exc.value.message()
+        # other corrections of the held record are fine (the sender fixes what was returned)
+        people.save_person(s, p.id, {"name": "待审核人", "status": "pending"}, now=NOW,
+                           actor_id=ACTOR)
+        assert s.get(Person, p.id).name == "待审核人"

@@ -114,3 +114,31 @@ def test_the_lookup_needs_the_network_and_says_so_offline(ctx, seeded, qtbot):
     page.id_number.setText(make_id_number(79))
     page.lookup_button.click()
     assert page.message.text().startswith("查找需要联网")
+
+
+def test_a_returned_claim_is_corrected_and_resubmitted_offline(ctx, seeded, qtbot):
+    """As a sync brings it: my claim, returned by the person's grid with the reason why."""
+    from tests.desktop.work_fixtures import WORKER_ID
+    with Session(seeded.engine) as s, s.begin():
+        rid = record_change(s, WorkRequest, None, {
+            "kind": "claim", "state": "returned", "subject_name": "王**",
+            "id_number": make_id_number(41), "from_node_id": OTHER_GRID, "to_node_id": GRID,
+            "grid_id": GRID, "assignee_node_id": OTHER_GRID, "filed_by": WORKER_ID,
+            "filed_at": NOW, "due_date": NOW.date(), "reason": "已搬来",
+            "note": "请写明居住地址", "payload": {}}, now=NOW).id
+        s.query(OutboxEntry).delete()
+    page = _page(ctx, qtbot)
+    page.tabs.setCurrentIndex(1)
+    assert [(r.state, r.note) for r in page.mine.rows()] == [("已退回", "请写明居住地址")]
+    page.mine_view.selectRow(0)
+    page._mine_selected(page.mine_view.currentIndex())
+    assert page.new_reason.text() == "已搬来"  # ready to correct
+    page.new_reason.setText("已搬到本网格幸福小区3栋居住")
+    with qtbot.wait_signal(page.request_saved, timeout=10000):
+        page.resubmit_button.click()
+    assert "已重新提交" in page.message.text()
+    qtbot.wait_until(lambda: [r.state for r in page.mine.rows()] == ["待审核"], timeout=10000)
+    with Session(seeded.engine) as s:
+        sent = s.scalars(select(OutboxEntry).where(OutboxEntry.record_id == rid)).all()
+        assert [(e.values.get("state"), e.values.get("reason")) for e in sent] == [
+            ("submitted", "已搬到本网格幸福小区3栋居住")]
