@@ -17,19 +17,18 @@ import secrets
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from common.errors import DomainError, ValidationError, ValidationErrors
 from common.schema import Event, User
-from common.validation import check_phone
 
 from ..db.engine import refuse_keeping
 from ..db.resident_tables import Resident, ResidentCode, ResidentReport, ResidentSession
 from ..settings import Settings
-from . import captcha, locks, sms
+from . import sms
 from .changes import apply_change
-from .web_signin import CODE_LIFETIME, HOUR, MAX_ATTEMPTS, PER_ADDRESS, PER_PHONE, SEND_GAP
+from .web_signin import CODE_LIFETIME, check_code_request, latest_code
 
 CONSENT_VERSION = "2026-12"
 """The version of the user agreement and privacy policy (templates/h5/policy.html); a new
@@ -46,30 +45,13 @@ def _hash(*parts: str) -> str:
 def send_code(session: Session, gateway: sms.SmsGateway, phone: str, *, address: str,
               captcha_id: str | None, captcha_answer: str | None, settings: Settings,
               now: dt.datetime) -> str:
-    """Check the number, the captcha and the limits, then send a sign-in code to any mobile
-    number (a new resident signs up by signing in). Answers the normalised number."""
-    number = check_phone(phone, field="phone", label="手机号码", mobile_only=True)
-    if not (captcha_answer or "").strip():
-        raise DomainError("captcha_required", "captcha_answer", label="图片验证码")
-    if not captcha.solve(session, captcha_id, captcha_answer, now=now):
-        raise refuse_keeping(session, DomainError("captcha_wrong", "captcha_answer",
-                                                  label="图片验证码"))
-    # count and insert as one step per number and per address (services/locks.py)
-    locks.hold(session, f"resident_code:phone:{number}", f"resident_code:addr:{address[:64]}")
-    session.execute(delete(ResidentCode).where(ResidentCode.created_at < now - 24 * HOUR))
-    last = session.scalar(select(func.max(ResidentCode.created_at))
-                          .where(ResidentCode.phone == number))
-    if last is not None and now - last < SEND_GAP:
-        left = int((last + SEND_GAP - now).total_seconds() + 0.999)
-        raise refuse_keeping(session, DomainError("sms_code_too_soon", "phone", seconds=left))
-    by_phone = session.scalar(select(func.count()).where(
-        ResidentCode.phone == number, ResidentCode.created_at > now - HOUR)) or 0
-    by_address = session.scalar(select(func.count()).where(
-        ResidentCode.address == address[:64], ResidentCode.created_at > now - HOUR)) or 0
-    if by_phone >= PER_PHONE or by_address >= PER_ADDRESS:
-        raise refuse_keeping(session, DomainError("resident_code_limit", "phone",
-                                                  per_phone=PER_PHONE,
-                                                  per_address=PER_ADDRESS))
+    """Check the request as a staff code is checked (web_signin.check_code_request), then send
+    a sign-in code to any mobile number (a new resident signs up by signing in). Answers the
+    normalised number."""
+    number = check_code_request(session, ResidentCode, phone, address=address,
+                                captcha_id=captcha_id, captcha_answer=captcha_answer,
+                                captcha_label="图片验证码", limit_code="resident_code_limit",
+                                now=now)
     code = f"{secrets.randbelow(10 ** 6):06d}"
     row = ResidentCode(phone=number, address=address[:64], code_hash="", created_at=now,
                        expires_at=now + CODE_LIFETIME, attempts=0, used=False)
@@ -84,24 +66,9 @@ def send_code(session: Session, gateway: sms.SmsGateway, phone: str, *, address:
 def sign_in(session: Session, phone: str, code: str, *, now: dt.datetime) -> Resident:
     """The resident of `phone` (created on first sign-in) when `code` is the latest live code
     sent to it. A wrong code counts, and is kept though the sign-in is refused."""
-    number = check_phone(phone, field="phone", label="手机号码", mobile_only=True)
-    code = (code or "").strip()
-    if not code:
-        raise DomainError("required", "code", label="短信验证码")
-    row = session.scalar(select(ResidentCode).where(ResidentCode.phone == number)
-                         .order_by(ResidentCode.created_at.desc(), ResidentCode.id.desc())
-                         .limit(1))
-    if row is None or row.used or row.expires_at <= now:
-        raise DomainError("sms_code_expired", "code")
-    if row.attempts >= MAX_ATTEMPTS:
-        raise DomainError("sms_code_attempts", "code")
-    if not secrets.compare_digest(row.code_hash, _hash("resident", str(row.id), code)):
-        row.attempts += 1
-        session.flush()
-        if row.attempts >= MAX_ATTEMPTS:
-            raise refuse_keeping(session, DomainError("sms_code_attempts", "code"))
-        raise refuse_keeping(session, DomainError("sms_code_wrong", "code",
-                                                  left=MAX_ATTEMPTS - row.attempts))
+    row = latest_code(session, ResidentCode, phone, code,
+                      lambda r, typed: _hash("resident", str(r.id), typed), now=now)
+    number = row.phone
     row.used = True
     resident = session.scalar(select(Resident).where(Resident.phone == number))
     if resident is None:

@@ -18,7 +18,9 @@ import datetime as dt
 import hashlib
 import io
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import qrcode
 from sqlalchemy import delete, func, select
@@ -31,7 +33,7 @@ from common.validation import check_phone, normalise_phone
 from ..db.engine import refuse_keeping
 from ..db.web_tables import QrLogin, SmsLoginCode
 from ..settings import Settings
-from . import captcha, sms
+from . import captcha, locks, sms
 from .oplog import log_operation
 
 CODE_LIFETIME = dt.timedelta(minutes=5)
@@ -58,31 +60,70 @@ def user_by_phone(session: Session, phone: str) -> User | None:
 
 
 # -- SMS codes ---------------------------------------------------------------------------------
-def send_sms_code(session: Session, gateway: sms.SmsGateway, phone: str, *, address: str,
-                  captcha_id: str | None, captcha_answer: str | None, settings: Settings,
-                  now: dt.datetime) -> str:
-    """Check the number and the captcha, the limits, then send a code. Answers the normalised
+def check_code_request(session: Session, table: type, phone: str, *, address: str,
+                       captcha_id: str | None, captcha_answer: str | None,
+                       captcha_label: str, limit_code: str, now: dt.datetime) -> str:
+    """The checks before an SMS code is sent, the same for staff (SmsLoginCode) and residents
+    (ResidentCode): a mobile number, a solved captcha (used up even when the request is then
+    refused), one code per number per SEND_GAP, PER_PHONE an hour per number and PER_ADDRESS
+    per address, counted and then inserted by the caller under one lock per number and per
+    address (services/locks.py). Codes older than a day are deleted. Answers the normalised
     number."""
     number = check_phone(phone, field="phone", label="手机号码", mobile_only=True)
     if not (captcha_answer or "").strip():
-        raise DomainError("captcha_required", "captcha_answer", label="验证码")
+        raise DomainError("captcha_required", "captcha_answer", label=captcha_label)
     if not captcha.solve(session, captcha_id, captcha_answer, now=now):
-        # the captcha is used up even though the request is refused
         raise refuse_keeping(session, DomainError("captcha_wrong", "captcha_answer",
-                                                  label="验证码"))
-    session.execute(delete(SmsLoginCode).where(SmsLoginCode.created_at < now - 24 * HOUR))
-    last = session.scalar(select(func.max(SmsLoginCode.created_at))
-                          .where(SmsLoginCode.phone == number))
+                                                  label=captcha_label))
+    kind = table.__tablename__
+    locks.hold(session, f"{kind}:phone:{number}", f"{kind}:addr:{address[:64]}")
+    session.execute(delete(table).where(table.created_at < now - 24 * HOUR))
+    last = session.scalar(select(func.max(table.created_at)).where(table.phone == number))
     if last is not None and now - last < SEND_GAP:
         left = int((last + SEND_GAP - now).total_seconds() + 0.999)
         raise refuse_keeping(session, DomainError("sms_code_too_soon", "phone", seconds=left))
     by_phone = session.scalar(select(func.count()).where(
-        SmsLoginCode.phone == number, SmsLoginCode.created_at > now - HOUR)) or 0
+        table.phone == number, table.created_at > now - HOUR)) or 0
     by_address = session.scalar(select(func.count()).where(
-        SmsLoginCode.address == address[:64], SmsLoginCode.created_at > now - HOUR)) or 0
+        table.address == address[:64], table.created_at > now - HOUR)) or 0
     if by_phone >= PER_PHONE or by_address >= PER_ADDRESS:
-        raise refuse_keeping(session, DomainError("sms_code_limit", "phone", per_phone=PER_PHONE,
+        raise refuse_keeping(session, DomainError(limit_code, "phone", per_phone=PER_PHONE,
                                                   per_address=PER_ADDRESS))
+    return number
+
+
+def latest_code(session: Session, table: type, phone: str, code: str,
+                hash_of: Callable[[Any, str], str], *, now: dt.datetime) -> Any:
+    """The latest live code row of `phone` when `code` is it; a wrong code counts and is kept though the sign-in is refused, and
+    MAX_ATTEMPTS wrong ones use the code up. `hash_of(row, code)` is how the row keeps it."""
+    number = check_phone(phone, field="phone", label="手机号码", mobile_only=True)
+    code = (code or "").strip()
+    if not code:
+        raise DomainError("required", "code", label="短信验证码")
+    row = session.scalar(select(table).where(table.phone == number)
+                         .order_by(table.created_at.desc(), table.id.desc()).limit(1))
+    if row is None or row.used or row.expires_at <= now:
+        raise DomainError("sms_code_expired", "code")
+    if row.attempts >= MAX_ATTEMPTS:
+        raise DomainError("sms_code_attempts", "code")
+    if not secrets.compare_digest(row.code_hash, hash_of(row, code)):
+        row.attempts += 1
+        session.flush()
+        if row.attempts >= MAX_ATTEMPTS:
+            raise refuse_keeping(session, DomainError("sms_code_attempts", "code"))
+        raise refuse_keeping(session, DomainError("sms_code_wrong", "code",
+                                                  left=MAX_ATTEMPTS - row.attempts))
+    return row
+
+
+def send_sms_code(session: Session, gateway: sms.SmsGateway, phone: str, *, address: str,
+                  captcha_id: str | None, captcha_answer: str | None, settings: Settings,
+                  now: dt.datetime) -> str:
+    """Check the request (`check_code_request`), then send a code to the account of that
+    number. Answers the normalised number."""
+    number = check_code_request(session, SmsLoginCode, phone, address=address,
+                                captcha_id=captcha_id, captcha_answer=captcha_answer,
+                                captcha_label="验证码", limit_code="sms_code_limit", now=now)
     user = user_by_phone(session, number)
     code = f"{secrets.randbelow(10 ** 6):06d}"
     row = SmsLoginCode(phone=number, address=address[:64], user_id=user.id if user else None,
@@ -100,24 +141,8 @@ def send_sms_code(session: Session, gateway: sms.SmsGateway, phone: str, *, addr
 def check_sms_code(session: Session, phone: str, code: str, *, now: dt.datetime) -> User:
     """The account the latest live code of `phone` belongs to, when `code` is it. A wrong code
     counts, and is kept though the sign-in is refused (`refuse_keeping`)."""
-    number = check_phone(phone, field="phone", label="手机号码", mobile_only=True)
-    code = (code or "").strip()
-    if not code:
-        raise DomainError("required", "code", label="短信验证码")
-    row = session.scalar(select(SmsLoginCode).where(SmsLoginCode.phone == number)
-                         .order_by(SmsLoginCode.created_at.desc(), SmsLoginCode.id.desc())
-                         .limit(1))
-    if row is None or row.used or row.expires_at <= now:
-        raise DomainError("sms_code_expired", "code")
-    if row.attempts >= MAX_ATTEMPTS:
-        raise DomainError("sms_code_attempts", "code")
-    if not secrets.compare_digest(row.code_hash, _hash(str(row.id), code)):
-        row.attempts += 1
-        session.flush()
-        if row.attempts >= MAX_ATTEMPTS:
-            raise refuse_keeping(session, DomainError("sms_code_attempts", "code"))
-        raise refuse_keeping(session, DomainError("sms_code_wrong", "code",
-                                                  left=MAX_ATTEMPTS - row.attempts))
+    row = latest_code(session, SmsLoginCode, phone, code,
+                      lambda r, typed: _hash(str(r.id), typed), now=now)
     user = session.get(User, row.user_id) if row.user_id else None
     if user is None or user.deleted or not user.active:
         # a number on no account: refused like a wrong code, so it tells nothing
