@@ -190,9 +190,11 @@ def client_apply(files: list[Path], folder: Path) -> dict:
     now = dt.datetime(2026, 11, 24, 9, 0, 0)
     decode = apply = commit = 0.0
     cpu = time.process_time()
+    known: list[str] = []  # the snapshot's identifier table, filled batch by batch
     for path in files:
         t0 = time.perf_counter()
-        pull = PullResponse.model_validate(expand_columnar(unpack(path.read_bytes(), 1 << 30)))
+        pull = PullResponse.model_validate(expand_columnar(unpack(path.read_bytes(), 1 << 30),
+                                                           known))
         t1 = time.perf_counter()
         with Session(engine) as s:
             s.begin()

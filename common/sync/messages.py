@@ -13,11 +13,14 @@ from pydantic import BaseModel, Field
 from ..version import APP_VERSION
 from .digest import Verify
 
-PROTOCOL_VERSION = 2
+PROTOCOL_VERSION = 3
 """Bumped when the messages change shape (2: snapshot batches in the column-wise form,
-codec.columnar; compact access tokens)."""
+codec.columnar; compact access tokens; 3: one table of identifiers per snapshot)."""
 MIN_PROTOCOL_VERSION = 2
 """The oldest client protocol the server still speaks; older clients are told to update."""
+MIN_SNAPSHOT_PROTOCOL = 3
+"""The oldest client protocol that reads the snapshot batches (their identifier table spans
+the snapshot); an older client asking for a snapshot is told to update."""
 SCHEMA_VERSION = 2
 """Bumped when a synced entity gains or loses a field; older clients are told to update."""
 MIN_SCHEMA_VERSION = 2
@@ -166,7 +169,7 @@ class SyncResponse(BaseModel):
 
 
 __all__ = [
-    "PROTOCOL_VERSION", "MIN_PROTOCOL_VERSION", "SCHEMA_VERSION", "MIN_SCHEMA_VERSION",
+    "PROTOCOL_VERSION", "MIN_PROTOCOL_VERSION", "MIN_SNAPSHOT_PROTOCOL", "SCHEMA_VERSION", "MIN_SCHEMA_VERSION",
     "MEDIA_TYPE", "PROTOCOL_HEADER", "CONFLICTS", "Change", "PushRequest", "Ack", "PushResponse", "PullRequest",
     "EntityRows", "ConflictWire", "PullResponse", "SyncRequest", "SyncResponse",
     "LocalLogEntry", "MAX_LOCAL_LOG", "wire_form",

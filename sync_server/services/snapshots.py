@@ -150,12 +150,13 @@ class SnapshotJobs:
         folder.mkdir(parents=True, exist_ok=True)
         index, rows, wire, raw, cursors = 0, 0, 0, 0, []
         compressor = zstandard.ZstdCompressor(level=LEVEL)
+        known: dict[str, int] = {}  # the snapshot's identifiers: each sent once, in one batch
         try:
             # One read transaction (a consistent view on SQLite; on PostgreSQL each entity's
             # statement is consistent and rows changed meanwhile come with the next pull).
             with self.factory() as reader:
                 for batch in stream_batches(reader, scope, self.batch_bytes):
-                    text = _encode(columnar(json.loads(batch.text))).encode()
+                    text = _encode(columnar(json.loads(batch.text), known)).encode()
                     data = compressor.compress(text)
                     _write(folder / f"{index}.zst", data)
                     rows += batch.rows

@@ -21,7 +21,7 @@ from fastapi.security import HTTPAuthorizationCredentials
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 
-from common.sync.messages import MEDIA_TYPE, PROTOCOL_HEADER
+from common.sync.messages import MEDIA_TYPE, MIN_SNAPSHOT_PROTOCOL, PROTOCOL_HEADER
 
 from ...services.scope import Scope
 from ...services.snapshots import BATCH_BYTES, LONG_POLL, SnapshotJobs, get_snapshot
@@ -97,7 +97,7 @@ def _signed_in(request: Request, session: Any, settings: Any, now: Any,
                             credentials=credentials)
     protocol, schema = client_versions(request.headers.get(PROTOCOL_HEADER))
     # A client that cannot read these batches is told to update (426 with the release).
-    check_versions(session, protocol, schema)
+    check_versions(session, protocol, schema, min_protocol=MIN_SNAPSHOT_PROTOCOL)
     scope = Scope.of(session, user)
     scope.check_desktop()  # a read-only role has no desktop copy (services/scope.py)
     return scope
