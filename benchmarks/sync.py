@@ -90,9 +90,21 @@ class Client:
         self.service = SyncService(self.profile, self.transport, password=PASSWORD)
 
     def first(self) -> Any:
-        """From an empty device to in sync: sign in, then sync."""
+        """From an empty device to in sync: sign in, then sync. The progress carries the split
+        (`split`: seconds signing in, waiting for the snapshot, waiting for its batches on the
+        link beyond what overlapped writing, decoding and writing them, and the exchange after)."""
+        t0 = time.perf_counter()
         self.service.sign_in("bench_worker", PASSWORD)
-        return self.service.sync_now()
+        t1 = time.perf_counter()
+        progress = self.service.sync_now()
+        t2 = time.perf_counter()
+        snap = progress.first_sync
+        parts = {"sign_in_s": t1 - t0, "snapshot_wait_s": snap.wait_seconds if snap else 0.0,
+                 "transfer_s": snap.transfer_seconds if snap else 0.0,
+                 "apply_s": snap.apply_seconds if snap else 0.0}
+        parts["exchanges_s"] = t2 - t1 - sum(v for k, v in parts.items() if k != "sign_in_s")
+        progress.split = {k: round(v, 2) for k, v in parts.items()}
+        return progress
 
     def close(self) -> None:
         self.transport.close()
@@ -101,16 +113,20 @@ class Client:
 
 def measure(ctl: int, fn) -> dict[str, Any]:
     control(ctl, "/reset", "POST")
-    t0 = time.perf_counter()
+    load = os.getloadavg()[0]
+    t0, cpu = time.perf_counter(), time.process_time()
     progress = fn()
     wall = time.perf_counter() - t0
+    cpu = time.process_time() - cpu
     st = control(ctl, "/stats")
     up, down = st["bytes_up"], st["bytes_down"]
     ideal = down / DOWN_BPS + up / UP_BPS + progress.exchanges * RTT
     return {"wall_s": round(wall, 2), "exchanges": progress.exchanges, "bytes_up": up,
             "connections": st["connections"],
             "bytes_down": down, "ideal_s": round(ideal, 2),
-            "received": progress.received, "sent": progress.sent}
+            "received": progress.received, "sent": progress.sent,
+            "client_cpu_s": round(cpu, 2), "load": round((load + os.getloadavg()[0]) / 2, 1),
+            **getattr(progress, "split", {})}
 
 
 def local_edits(client: Client, rng: random.Random, grid: str) -> None:
@@ -169,6 +185,12 @@ def main() -> None:
         shaper.wait(), server.wait()
         shutil.rmtree(work, ignore_errors=True)
     med = {k: {f: statistics.median(r[f] for r in v) for f in v[0]} for k, v in results.items()}
+    i = med["initial"]
+    print("initial split (median s): " + ", ".join(
+        f"{f} {i[f]:.2f}" for f in ("sign_in_s", "snapshot_wait_s", "transfer_s", "apply_s",
+                                    "exchanges_s") if f in i)
+          + f"; wall {i['wall_s']:.2f}, ideal {i['ideal_s']:.2f}, client CPU {i['client_cpu_s']:.2f},"
+          f" load average {i['load']:.1f} (target: wall < 50 s)")
     print(f"floor: {floor['documents']} plain JSON documents, {floor['json']} bytes; "
           f"gzip -9 {floor['gzip']} bytes ({floor['gzip'] / DOWN_BPS:.1f} s on the link), "
           f"xz -9 {floor['xz']} bytes")

@@ -47,6 +47,12 @@ class FirstSyncReport:
     rows: int = 0
     wire_bytes: int = 0
     waited_polls: int = 0
+    wait_seconds: float = 0.0
+    """From asking for the snapshot to its manifest saying ready (the server preparing it)."""
+    transfer_seconds: float = 0.0
+    """Waiting for batches to arrive (the link), beyond what overlapped writing earlier ones."""
+    apply_seconds: float = 0.0
+    """Decoding batches and writing them to the local copy."""
 
 
 def first_sync(engine: Any, client: SnapshotClient, *, now: Callable[[], dt.datetime],
@@ -78,6 +84,7 @@ def first_sync(engine: Any, client: SnapshotClient, *, now: Callable[[], dt.date
         except DomainError as err:
             if err.code not in ("not_found", "snapshot_gone"):
                 raise
+    asked = clock()
     if manifest is None or manifest.get("status") == "failed":
         manifest = client.request()
     since = clock()
@@ -96,6 +103,7 @@ def first_sync(engine: Any, client: SnapshotClient, *, now: Callable[[], dt.date
         sleep(pause)
         report.waited_polls += 1
         manifest = client.status(manifest["id"])
+    report.wait_seconds = clock() - asked
     report.snapshot_id, report.rev = manifest["id"], int(manifest["rev"])
     batches = manifest["batches"]
     report.batches = len(batches)
@@ -112,7 +120,10 @@ def first_sync(engine: Any, client: SnapshotClient, *, now: Callable[[], dt.date
         ahead = pool.submit(client.batch, report.snapshot_id, todo[0]["index"]) if todo else None
         try:
             for k, batch in enumerate(todo):
+                waiting = clock()
                 sent, size = ahead.result()
+                applying = clock()
+                report.transfer_seconds += applying - waiting
                 ahead = pool.submit(client.batch, report.snapshot_id, todo[k + 1]["index"]) \
                     if k + 1 < len(todo) else None
                 pull = PullResponse.model_validate(expand_columnar(sent, known))
@@ -130,6 +141,7 @@ def first_sync(engine: Any, client: SnapshotClient, *, now: Callable[[], dt.date
                                     {"snapshot": report.snapshot_id, "ids": added}, now=now())
                     return rows
                 report.rows += write(apply)
+                report.apply_seconds += clock() - applying
                 report.fetched += 1
                 report.wire_bytes += size
                 if on_progress:
