@@ -21,6 +21,8 @@ from fastapi.security import HTTPAuthorizationCredentials
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 
+from common.errors import DomainError
+from common.schema import User
 from common.sync.messages import MEDIA_TYPE, MIN_SNAPSHOT_PROTOCOL, PROTOCOL_HEADER
 
 from ...services.scope import Scope
@@ -54,6 +56,23 @@ def _make_jobs(state: Any) -> SnapshotJobs:
                         batch_bytes=getattr(state, "snapshot_batch_bytes", BATCH_BYTES))
     state.snapshot_jobs = jobs
     return jobs
+
+
+def warm(request: Request, user_id: str) -> None:
+    """After a sign-in (a background task, after the answer left): start preparing the user's
+    scope's snapshot unless a fresh one is ready or being prepared, so that a new device's
+    first sync finds it ready or nearly (it asks for it one round trip after signing in)."""
+    try:
+        with request.app.state.sessions() as session:
+            user = session.get(User, user_id)
+            if user is None:
+                return
+            scope = Scope.of(session, user)
+            if scope.empty or scope.read_only:  # no desktop copy for this user
+                return
+        jobs_of(request).request(scope)
+    except DomainError:  # no snapshot for this scope: the device's own request will say why
+        pass
 
 
 def _answer(jobs: SnapshotJobs, snap: Any, *, waited: bool = False) -> JSONResponse:
