@@ -42,7 +42,8 @@ def _propose_conversions(app: FastAPI) -> int:
 
 
 async def _housekeeping(app: FastAPI) -> None:
-    """What a server left running must do by itself: delete uploads abandoned for two weeks
+    """What a server left running must do by itself: keep every grid's first-sync snapshot
+    ready (routes/snapshots.py keep_ready), delete uploads abandoned for two weeks
     (a laptop that never came back must not fill the disk), make a new month's tasks of
     the monthly data collections, and propose the conversion of floating residents who
     have lived here the county's period (services/workflows.py), make (and push) the
@@ -52,6 +53,12 @@ async def _housekeeping(app: FastAPI) -> None:
     settings: Settings = app.state.settings
     while True:
         try:
+            # First: a grid's new device must not wait for its snapshot (routes/snapshots.py).
+            # Not in tests' servers: jobs nobody asked for would run beside every test.
+            started = await asyncio.to_thread(snapshots.keep_ready, app.state) \
+                if settings.environment != "test" else 0
+            if started:
+                log.info("housekeeping: preparing %d grid snapshots", started)
             removed = 0
             if (settings.attachments_dir / "staging").is_dir():  # nothing uploaded yet: no-op
                 files = AttachmentFiles(settings.attachments_dir)

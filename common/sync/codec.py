@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import re
 from typing import Any
@@ -108,7 +109,9 @@ def columnar(pull: dict[str, Any], known: dict[str, int] | None = None) -> dict[
       in `ids`, as 32 hex digits with nothing between them, and everywhere else by its position
       in the table of identifiers; an entity whose ids are a run of that table gives the run's
       start instead of a list. The columns whose values became positions are named in `refs`
-      (`expand_columnar` turns them back; a value that was not a UUID stays as it was).
+      (`expand_columnar` turns them back; a value that was not a UUID stays as it was);
+    - a column of integers that never decreases (the revs: rows come in rev order) goes as its
+      first value and the steps between values, named in `steps`.
 
     `known`: the table of the batches before this one in the same snapshot (identifier ->
     position), extended in place: this batch then sends only the identifiers new to the
@@ -152,10 +155,23 @@ def columnar(pull: dict[str, Any], known: dict[str, int] | None = None) -> dict[
                 columns[i] = values[0]
             else:
                 columns[i] = values
+        rising = [cols[i] for i, values in enumerate(columns) if _rising(values)]
+        for col in rising:  # revs, in rev order: small steps instead of large numbers
+            values = columns[cols.index(col)]
+            columns[cols.index(col)] = [values[0]] + [b - a for a, b in zip(values, values[1:])]
         data[name] = {"cols": cols, "n": len(rows), "refs": refs, "c": columns}
+        if rising:
+            data[name]["steps"] = rising
     out = {k: v for k, v in pull.items() if k != "data"}
     out.update(v=COLUMNAR, id0=first, ids="".join(v.replace("-", "") for v in ids), data=data)
     return out
+
+
+def _rising(values: Any) -> bool:
+    """A column of integers (not booleans) that never decreases, of at least two values."""
+    return isinstance(values, list) and len(values) > 1 \
+        and all(type(v) is int for v in values) \
+        and all(a <= b for a, b in zip(values, values[1:]))
 
 
 def expand_columnar(obj: dict[str, Any], known: list[str] | None = None) -> dict[str, Any]:
@@ -172,6 +188,9 @@ def expand_columnar(obj: dict[str, Any], known: list[str] | None = None) -> dict
     data: dict[str, Any] = {}
     for name, block in obj["data"].items():
         cols, n, columns = block["cols"], block["n"], list(block["c"])
+        for col in block.get("steps", []):  # before `refs`: steps of positions give positions
+            i = cols.index(col)
+            columns[i] = list(itertools.accumulate(columns[i]))
         for ref in block.get("refs", []):
             i = cols.index(ref)
             values = columns[i]

@@ -20,13 +20,15 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy import select
 
 from common.errors import DomainError
-from common.schema import User
+from common.schema import OrgNode, User
 from common.sync.messages import MEDIA_TYPE, MIN_SNAPSHOT_PROTOCOL, PROTOCOL_HEADER
 
 from ...services.scope import Scope
-from ...services.snapshots import BATCH_BYTES, LONG_POLL, SnapshotJobs, get_snapshot
+from ...services.snapshots import (BATCH_BYTES, KEEP_READY_LEVELS, LONG_POLL, SnapshotJobs,
+                                   get_snapshot)
 from ...services.sync import check_versions
 from ..deps import NowDep, SettingsDep, _bearer, get_current_user
 
@@ -73,6 +75,27 @@ def warm(request: Request, user_id: str) -> None:
         jobs_of(request).request(scope)
     except DomainError:  # no snapshot for this scope: the device's own request will say why
         pass
+
+
+def keep_ready(state: Any) -> int:
+    """Housekeeping (app.py): keep the snapshot of every grid worker's scope ready and fresh,
+    so that a new device of a grid never waits for its preparation. Returns the jobs started."""
+    scopes: dict[str, Scope] = {}
+    with state.sessions() as session:
+        users = session.scalars(select(User).join(OrgNode, OrgNode.id == User.scope_node_id)
+                                .where(User.active.is_(True), User.deleted.is_(False),
+                                       OrgNode.level.in_(KEEP_READY_LEVELS)))
+        for user in users:
+            scope = Scope.of(session, user)
+            if not scope.empty and not scope.read_only and scope.path not in scopes:
+                scopes[scope.path] = scope
+    if not scopes:
+        return 0
+    jobs = getattr(state, "snapshot_jobs", None)
+    if jobs is None:
+        with _MAKING:
+            jobs = getattr(state, "snapshot_jobs", None) or _make_jobs(state)
+    return jobs.keep_ready(list(scopes.values()))
 
 
 def _answer(jobs: SnapshotJobs, snap: Any, *, waited: bool = False) -> JSONResponse:

@@ -92,3 +92,15 @@ def test_a_later_batch_names_an_earlier_batchs_identifier_by_position_only():
     known: list[str] = []
     expand_columnar(json.loads(json.dumps(one)), known)
     assert expand_columnar(json.loads(two), known) == second
+
+
+@hsettings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(0, 2**62), min_size=2, max_size=30).map(sorted))
+def test_rising_revs_go_as_steps_and_come_back(revs):
+    pull = {"cursor": revs[-1], "more": False, "exits": [], "conflicts": [],
+            "data": {"visits": {"cols": ["rev", "deleted"],
+                                "rows": [[r, False] for r in revs]}}}
+    wire = json.loads(json.dumps(columnar(pull)))
+    assert wire["data"]["visits"]["steps"] == ["rev"]
+    assert wire["data"]["visits"]["c"][0][1:] == [b - a for a, b in zip(revs, revs[1:])]
+    assert expand_columnar(wire) == pull
