@@ -54,12 +54,13 @@ def test_every_grid_workers_snapshot_is_kept_ready_and_renewed_before_it_goes_st
         srv.close()
 
 
-def test_a_sign_in_starts_preparing_the_users_snapshot(live):
+def test_a_desktop_sign_in_starts_preparing_the_users_snapshot(live):
     with live.harness.session() as s:
         path = Scope.of(s, s.get(User, live.harness.user("office1").id)).path
         assert not s.scalars(select(ScopeSnapshot).where(ScopeSnapshot.scope_path == path)).all()
     r = httpx.post(live.url + "/api/auth/login", timeout=60,
-                   json={"username": "office1", "password": PASSWORD})
+                   json={"username": "office1", "password": PASSWORD,
+                         "device_id": "laptop-office1"})
     assert r.status_code == 200
     deadline = time.time() + 60
     while True:

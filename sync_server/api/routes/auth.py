@@ -62,9 +62,10 @@ def login(body: LoginRequest, request: Request, session: SessionDep, settings: S
                           captcha_id=body.captcha_id, captcha_answer=body.captcha_answer)
     except DomainError as err:
         raise LoginRefused(err) from None
-    # A desktop or the CLI signs in before its first sync: its scope's snapshot is prepared
-    # meanwhile (a fresh one is reused), so the first sync does not wait for it.
-    background.add_task(snapshots.warm, request, pair.user.id)
+    # A desktop (it names its device) signs in before its first sync: its scope's snapshot is
+    # prepared meanwhile (a fresh one is reused), so the first sync does not wait for it.
+    if body.device_id:
+        background.add_task(snapshots.warm, request, pair.user.id)
     return _answer(session, pair)
 
 
