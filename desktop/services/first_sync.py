@@ -153,6 +153,7 @@ def first_sync(engine: Any, client: SnapshotClient, *, now: Callable[[], dt.date
                     ahead.result()
                 except Exception:  # noqa: BLE001 - the failure that matters is raised above
                     pass
+
     def done(s: Session) -> None:
         put_setting(s, MARK, {}, now=now())
         drop_settings(s, IDS)
