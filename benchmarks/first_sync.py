@@ -37,7 +37,7 @@ from common.sync import hlc
 from common.sync.codec import expand_columnar, pack, unpack
 from common.sync.messages import (MEDIA_TYPE, PROTOCOL_HEADER, PROTOCOL_VERSION,
                                   SCHEMA_VERSION, Change, PullRequest, PushRequest, SyncRequest,
-                                  SyncResponse)
+                                  SyncResponse, expand_acks)
 
 SECRET = "bench-secret-" + "y" * 40
 
@@ -116,7 +116,7 @@ async def incremental(client: httpx.AsyncClient, base: str, token: str, grid: st
                 if r.status_code != 200:
                     raise RuntimeError(f"HTTP {r.status_code} {r.text[:80]}")
                 # fields at their defaults are left out of the body: read it as the client does
-                pull = SyncResponse.model_validate(unpack(r.content)).pull
+                pull = SyncResponse.model_validate(expand_acks(unpack(r.content), req)).pull
                 cursor, more, changes = pull.cursor, pull.more, []
             out["lat"].append(time.perf_counter() - t0)
         except Exception as exc:  # noqa: BLE001 - counted and reported
@@ -190,9 +190,11 @@ def client_apply(files: list[Path], folder: Path) -> dict:
     now = dt.datetime(2026, 11, 24, 9, 0, 0)
     decode = apply = commit = 0.0
     cpu = time.process_time()
+    known: list[str] = []  # the snapshot's identifier table, filled batch by batch
     for path in files:
         t0 = time.perf_counter()
-        pull = PullResponse.model_validate(expand_columnar(unpack(path.read_bytes(), 1 << 30)))
+        pull = PullResponse.model_validate(expand_columnar(unpack(path.read_bytes(), 1 << 30),
+                                                           known))
         t1 = time.perf_counter()
         with Session(engine) as s:
             s.begin()

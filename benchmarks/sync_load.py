@@ -31,7 +31,7 @@ THINK = 10.0
 from common.sync import hlc
 from common.sync.codec import pack, unpack
 from common.sync.messages import (MEDIA_TYPE, Change, PullRequest, PushRequest, SyncRequest,
-                                  SyncResponse)
+                                  SyncResponse, expand_acks)
 
 
 async def device(client: httpx.AsyncClient, url: str, token: str, people: list[str],
@@ -85,7 +85,7 @@ async def device(client: httpx.AsyncClient, url: str, token: str, people: list[s
                     continue
                 if r.status_code != 200:
                     raise RuntimeError(f"HTTP {r.status_code} {r.text[:100]}")
-                answer = SyncResponse.model_validate(unpack(r.content))
+                answer = SyncResponse.model_validate(expand_acks(unpack(r.content), req))
                 if any(a.status != "accepted" for a in answer.push.acks):
                     raise RuntimeError("refused change")
                 cursor, more, changes = answer.pull.cursor, answer.pull.more, []

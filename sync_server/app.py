@@ -42,8 +42,24 @@ def _propose_conversions(app: FastAPI) -> int:
         return propose_conversions(session, now=app.state.clock())
 
 
+async def _keep_snapshots_ready(app: FastAPI) -> None:
+    """A grid's new device must not wait for its snapshot (routes/snapshots.py keep_ready). Not
+    in tests' servers: jobs nobody asked for would run beside every test. A failure is logged
+    and leaves the other chores to run."""
+    if app.state.settings.environment == "test":
+        return
+    try:
+        started = await asyncio.to_thread(snapshots.keep_ready, app.state)
+    except Exception:  # noqa: BLE001 - one chore's boundary: tried again next round
+        log.exception("housekeeping: keeping snapshots ready failed")
+        return
+    if started:
+        log.info("housekeeping: preparing %d grid snapshots", started)
+
+
 async def _housekeeping(app: FastAPI) -> None:
-    """What a server left running must do by itself: delete uploads abandoned for two weeks
+    """What a server left running must do by itself: keep every grid's first-sync snapshot
+    ready (routes/snapshots.py keep_ready), delete uploads abandoned for two weeks
     (a laptop that never came back must not fill the disk), make a new month's tasks of
     the monthly data collections and a new period's 包户 visit tasks, and propose the
     conversion of floating residents who have lived here the county's period
@@ -54,6 +70,7 @@ async def _housekeeping(app: FastAPI) -> None:
     settings: Settings = app.state.settings
     while True:
         try:
+            await _keep_snapshots_ready(app)
             removed = 0
             if (settings.attachments_dir / "staging").is_dir():  # nothing uploaded yet: no-op
                 files = AttachmentFiles(settings.attachments_dir)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import re
 from typing import Any
@@ -89,30 +90,45 @@ def unpack(body: bytes, max_size: int = 256 * 1024 * 1024) -> Any:
 
 
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-COLUMNAR = 2
-"""Version of the column-wise form of a pull batch (`columnar`)."""
+COLUMNAR = 3
+"""Version of the column-wise form of a pull batch (`columnar`). 3: one table of identifiers
+for a whole snapshot (each batch sends only the ones new to it); 2: one table per batch."""
 
 
-def columnar(pull: dict[str, Any]) -> dict[str, Any]:
+class SnapshotGap(ValueError):
+    """A batch refers to identifiers of earlier batches of its snapshot that the reader does not
+    hold (it must read the snapshot from its first batch)."""
+
+
+def columnar(pull: dict[str, Any], known: dict[str, int] | None = None) -> dict[str, Any]:
     """A pull batch (PullResponse JSON) in its compact form for the wire, for any entity:
 
     - each entity's values go column by column (`c`: one list per column of `cols`), so values
       of one kind sit together and compress together;
     - every identifier (a canonical UUID: a record's id, or a reference to one) is written once
       in `ids`, as 32 hex digits with nothing between them, and everywhere else by its position
-      there; an entity whose ids are a run of that table gives the run's start instead of a list.
-      The columns whose values became positions are named in `refs` (`expand_columnar` turns
-      them back; a value that was not a UUID stays as it was).
+      in the table of identifiers; an entity whose ids are a run of that table gives the run's
+      start instead of a list. The columns whose values became positions are named in `refs`
+      (`expand_columnar` turns them back; a value that was not a UUID stays as it was);
+    - a column of integers that never decreases (the revs: rows come in rev order) goes as its
+      first value and the steps between values, named in `steps`.
+
+    `known`: the table of the batches before this one in the same snapshot (identifier ->
+    position), extended in place: this batch then sends only the identifiers new to the
+    snapshot, the first at position `id0`, and refers to earlier ones by their position (a visit
+    in the fourth batch names its person of the first by a small number, not by a second copy
+    of the UUID). Without it the batch stands alone (`id0` 0).
 
     Random UUIDs do not compress: sent once each as bare hex they cost their 16 bytes of
     information, and a reference costs a small number instead of a second copy."""
+    where: dict[str, int] = {} if known is None else known
+    first = len(where)
     ids: list[str] = []
-    where: dict[str, int] = {}
 
     def at(value: str) -> int:
         n = where.get(value)
         if n is None:
-            n = where[value] = len(ids)
+            n = where[value] = len(where)
             ids.append(value)
         return n
 
@@ -139,34 +155,65 @@ def columnar(pull: dict[str, Any]) -> dict[str, Any]:
                 columns[i] = values[0]
             else:
                 columns[i] = values
+        rising = [cols[i] for i, values in enumerate(columns) if _rising(values)]
+        for col in rising:  # revs, in rev order: small steps instead of large numbers
+            values = columns[cols.index(col)]
+            columns[cols.index(col)] = [values[0]] + [b - a for a, b in zip(values, values[1:])]
         data[name] = {"cols": cols, "n": len(rows), "refs": refs, "c": columns}
+        if rising:
+            data[name]["steps"] = rising
     out = {k: v for k, v in pull.items() if k != "data"}
-    out.update(v=COLUMNAR, ids="".join(v.replace("-", "") for v in ids), data=data)
+    out.update(v=COLUMNAR, id0=first, ids="".join(v.replace("-", "") for v in ids), data=data)
     return out
 
 
-def expand_columnar(obj: dict[str, Any]) -> dict[str, Any]:
-    """The PullResponse JSON of a batch: `columnar`'s form undone; any other form as it is."""
-    if obj.get("v") != COLUMNAR:
+def _rising(values: Any) -> bool:
+    """A column of integers (not booleans) that never decreases, of at least two values."""
+    return isinstance(values, list) and len(values) > 1 \
+        and all(type(v) is int for v in values) \
+        and all(a <= b for a, b in zip(values, values[1:]))
+
+
+def expand_columnar(obj: dict[str, Any], known: list[str] | None = None) -> dict[str, Any]:
+    """The PullResponse JSON of a batch: `columnar`'s form undone; any other form as it is.
+    `known`: the identifiers of the snapshot's batches before this one, in order (extended in
+    place with this batch's); a batch whose `id0` is not where `known` ends raises SnapshotGap."""
+    version = obj.get("v")
+    if version not in (2, COLUMNAR):
         return obj
-    hexes = obj["ids"]
-    ids = [f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:32]}"
-           for h in (hexes[i:i + 32] for i in range(0, len(hexes), 32))]
+    table = [] if version == 2 or known is None else known
+    if int(obj.get("id0", 0)) != len(table):
+        raise SnapshotGap(f"batch starts at identifier {obj.get('id0')}, {len(table)} known")
+    table.extend(hex_ids(obj["ids"]))
     data: dict[str, Any] = {}
     for name, block in obj["data"].items():
         cols, n, columns = block["cols"], block["n"], list(block["c"])
+        for col in block.get("steps", []):  # before `refs`: steps of positions give positions
+            i = cols.index(col)
+            columns[i] = list(itertools.accumulate(columns[i]))
         for ref in block.get("refs", []):
             i = cols.index(ref)
             values = columns[i]
             if isinstance(values, int):
-                columns[i] = ids[values:values + n]
+                columns[i] = table[values:values + n]
             else:
-                columns[i] = [ids[v] if isinstance(v, int) else v for v in values]
+                columns[i] = [table[v] if isinstance(v, int) else v for v in values]
         data[name] = {"cols": cols, "rows": [list(r) for r in zip(*columns)] if cols else []}
-    out = {k: v for k, v in obj.items() if k not in ("v", "ids", "data")}
+    out = {k: v for k, v in obj.items() if k not in ("v", "id0", "ids", "data")}
     out["data"] = data
     return out
 
 
+def batch_ids(obj: dict[str, Any]) -> str:
+    """The identifiers a batch in the column-wise form adds to its snapshot's table, as sent
+    (32 hex digits each): what a reader keeps to read the batches after it."""
+    return obj.get("ids", "") if obj.get("v") == COLUMNAR else ""
+
+
+def hex_ids(hexes: str) -> list[str]:
+    return [f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:32]}"
+            for h in (hexes[i:i + 32] for i in range(0, len(hexes), 32))]
+
+
 __all__ = ["to_wire", "from_wire", "values_from_wire", "pack", "unpack", "columnar",
-           "expand_columnar", "COLUMNAR", "DICTIONARY"]
+           "expand_columnar", "COLUMNAR", "DICTIONARY", "SnapshotGap", "batch_ids", "hex_ids"]

@@ -13,11 +13,14 @@ from pydantic import BaseModel, Field
 from ..version import APP_VERSION
 from .digest import Verify
 
-PROTOCOL_VERSION = 2
+PROTOCOL_VERSION = 3
 """Bumped when the messages change shape (2: snapshot batches in the column-wise form,
-codec.columnar; compact access tokens)."""
+codec.columnar; compact access tokens; 3: one table of identifiers per snapshot)."""
 MIN_PROTOCOL_VERSION = 2
 """The oldest client protocol the server still speaks; older clients are told to update."""
+MIN_SNAPSHOT_PROTOCOL = 3
+"""The oldest client protocol that reads the snapshot batches (their identifier table spans
+the snapshot); an older client asking for a snapshot is told to update."""
 SCHEMA_VERSION = 2
 """Bumped when a synced entity gains or loses a field; older clients are told to update."""
 MIN_SCHEMA_VERSION = 2
@@ -152,6 +155,63 @@ def wire_form(message: BaseModel) -> dict[str, Any]:
     return out
 
 
+COMPACT_ACKS = 3
+"""From this protocol on, an answer's acks travel in their compact form (`compact_acks`)."""
+
+
+def compact_acks(answer: dict[str, Any], request: SyncRequest) -> dict[str, Any]:
+    """An answer's JSON (`wire_form`) with its acks compact, for a client of protocol 3 or
+    later (`expand_acks` undoes it): the acks answer the request's changes one for one and in
+    order, so each leaves out its `change_id` when it is that change's, `status` when
+    accepted, and `rev` when it is the rev of the ack before it that had one, plus one (the
+    revs of a push are one block). What is left of an ordinary ack is `{"settled":true}`."""
+    if request.protocol < COMPACT_ACKS:
+        return answer
+    acks = (answer.get("push") or {}).get("acks")
+    changes = request.push.changes
+    if not acks or len(acks) != len(changes):
+        return answer
+    last = None
+    out = []
+    for ack, change in zip(acks, changes):
+        ack = dict(ack)
+        rev = ack.get("rev")
+        if ack.get("change_id") == change.id:
+            del ack["change_id"]
+        if ack.get("status") == "accepted":
+            del ack["status"]
+            if rev is None:
+                ack["rev"] = None  # stated: a missing rev would read as the next one
+            elif last is not None and rev == last + 1:
+                del ack["rev"]
+        if rev is not None:
+            last = rev
+        out.append(ack)
+    return {**answer, "push": {**answer["push"], "acks": out}}
+
+
+def expand_acks(answer: dict[str, Any], request: SyncRequest) -> dict[str, Any]:
+    """`compact_acks` undone (an answer in the full form is returned as it is)."""
+    acks = (answer.get("push") or {}).get("acks")
+    if not acks:
+        return answer
+    changes = request.push.changes
+    last = None
+    out = []
+    for i, ack in enumerate(acks):
+        ack = dict(ack)
+        if "change_id" not in ack and i < len(changes):
+            ack["change_id"] = changes[i].id
+        if "status" not in ack:
+            ack["status"] = "accepted"
+            if "rev" not in ack and last is not None:
+                ack["rev"] = last + 1
+        if ack.get("rev") is not None:
+            last = ack["rev"]
+        out.append(ack)
+    return {**answer, "push": {**answer["push"], "acks": out}}
+
+
 class SyncResponse(BaseModel):
     protocol: int = PROTOCOL_VERSION
     schema_version: int = SCHEMA_VERSION
@@ -166,8 +226,8 @@ class SyncResponse(BaseModel):
 
 
 __all__ = [
-    "PROTOCOL_VERSION", "MIN_PROTOCOL_VERSION", "SCHEMA_VERSION", "MIN_SCHEMA_VERSION",
+    "PROTOCOL_VERSION", "MIN_PROTOCOL_VERSION", "MIN_SNAPSHOT_PROTOCOL", "SCHEMA_VERSION", "MIN_SCHEMA_VERSION",
     "MEDIA_TYPE", "PROTOCOL_HEADER", "CONFLICTS", "Change", "PushRequest", "Ack", "PushResponse", "PullRequest",
     "EntityRows", "ConflictWire", "PullResponse", "SyncRequest", "SyncResponse",
-    "LocalLogEntry", "MAX_LOCAL_LOG", "wire_form",
+    "LocalLogEntry", "MAX_LOCAL_LOG", "wire_form", "compact_acks", "expand_acks", "COMPACT_ACKS",
 ]

@@ -7,8 +7,8 @@ from typing import Any
 import httpx
 
 from common.errors import DomainError
-from common.sync.codec import expand_columnar, unpack
-from common.sync.messages import PROTOCOL_HEADER, PROTOCOL_VERSION, SCHEMA_VERSION, PullResponse
+from common.sync.codec import unpack
+from common.sync.messages import PROTOCOL_HEADER, PROTOCOL_VERSION, SCHEMA_VERSION
 
 from .sync import refusal
 
@@ -36,11 +36,12 @@ class SnapshotClient:
     def status(self, snapshot_id: str, wait: float = WAIT_SECONDS) -> dict[str, Any]:
         return self._json("GET", f"/api/sync/snapshots/{snapshot_id}", wait)
 
-    def batch(self, snapshot_id: str, index: int) -> tuple[PullResponse, int]:
-        """One batch and its size on the wire."""
+    def batch(self, snapshot_id: str, index: int) -> tuple[dict[str, Any], int]:
+        """One batch as sent (the column-wise form, codec.columnar: it names identifiers of
+        the snapshot's earlier batches by position, so the reader expands the batches in order
+        with `expand_columnar`) and its size on the wire."""
         resp = self._send("GET", f"/api/sync/snapshots/{snapshot_id}/{int(index)}")
-        pull = expand_columnar(unpack(resp.content, MAX_BATCH))
-        return PullResponse.model_validate(pull), len(resp.content)
+        return unpack(resp.content, MAX_BATCH), len(resp.content)
 
     def _json(self, method: str, path: str, wait: float = 0) -> dict[str, Any]:
         return self._send(method, path, {"wait": wait} if wait else None).json()

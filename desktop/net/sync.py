@@ -20,7 +20,7 @@ from tenacity import (RetryCallState, retry, retry_if_exception_type, stop_after
 
 from common.errors import DomainError
 from common.sync.codec import pack, unpack
-from common.sync.messages import MEDIA_TYPE, SyncRequest, SyncResponse, wire_form
+from common.sync.messages import MEDIA_TYPE, SyncRequest, SyncResponse, expand_acks, wire_form
 
 
 class SyncTransport(Protocol):
@@ -102,7 +102,7 @@ class HttpSyncTransport:
         if token:
             headers["Authorization"] = f"Bearer {token}"
         resp = self._post("/api/sync", content=body, headers=headers)
-        return SyncResponse.model_validate(unpack(resp.content))
+        return SyncResponse.model_validate(expand_acks(unpack(resp.content), request))
 
     def login(self, username: str, password: str, *,
               device_id: str | None = None) -> dict[str, Any]:

@@ -17,16 +17,22 @@ from typing import Any, Callable
 from sqlalchemy.orm import Session, sessionmaker
 
 from common.errors import DomainError
+from common.sync.codec import batch_ids, expand_columnar, hex_ids
+from common.sync.messages import PullResponse
 from desktop.net.snapshots import SnapshotClient
 from desktop.storage import replica
 from desktop.storage.changes import sync_state
 from desktop.storage.database import read_only
-from desktop.storage.settings import get_setting, put_setting
+from desktop.storage.settings import drop_settings, get_setting, put_setting
 
 POLL_SECONDS = 1.0
 MAX_WAIT_SECONDS = 1800.0
 MARK = "first_sync"
 """Client setting naming the snapshot being downloaded (cleared when done)."""
+IDS = "first_sync_ids/"
+"""Client settings `IDS<index>`: the identifiers batch <index> added to its snapshot's table
+(codec.columnar), kept while the download runs so that a resumed download can read the batches
+after it (they name those identifiers by position); removed when done."""
 
 
 @dataclass
@@ -41,6 +47,12 @@ class FirstSyncReport:
     rows: int = 0
     wire_bytes: int = 0
     waited_polls: int = 0
+    wait_seconds: float = 0.0
+    """From asking for the snapshot to its manifest saying ready (the server preparing it)."""
+    transfer_seconds: float = 0.0
+    """Waiting for batches to arrive (the link), beyond what overlapped writing earlier ones."""
+    apply_seconds: float = 0.0
+    """Decoding batches and writing them to the local copy."""
 
 
 def first_sync(engine: Any, client: SnapshotClient, *, now: Callable[[], dt.datetime],
@@ -72,6 +84,7 @@ def first_sync(engine: Any, client: SnapshotClient, *, now: Callable[[], dt.date
         except DomainError as err:
             if err.code not in ("not_found", "snapshot_gone"):
                 raise
+    asked = clock()
     if manifest is None or manifest.get("status") == "failed":
         manifest = client.request()
     since = clock()
@@ -90,12 +103,16 @@ def first_sync(engine: Any, client: SnapshotClient, *, now: Callable[[], dt.date
         sleep(pause)
         report.waited_polls += 1
         manifest = client.status(manifest["id"])
+    report.wait_seconds = clock() - asked
     report.snapshot_id, report.rev = manifest["id"], int(manifest["rev"])
     batches = manifest["batches"]
     report.batches = len(batches)
     with reads() as s:
         cursor = sync_state(s).cursor or 0
     todo = [b for b in batches if b["cursor"] > cursor]
+    known = _known_ids(reads, report.snapshot_id, batches, todo[0]["index"] if todo else 0)
+    if known is None:  # another snapshot than the one begun, or its table is lost: start over
+        todo, known = list(batches), []
     report.skipped = len(batches) - len(todo)  # applied before the connection was cut
     # While one batch is written locally the next is already on its way (one request in
     # flight at a time, on the same connection): the slow link never waits for the disk.
@@ -103,18 +120,28 @@ def first_sync(engine: Any, client: SnapshotClient, *, now: Callable[[], dt.date
         ahead = pool.submit(client.batch, report.snapshot_id, todo[0]["index"]) if todo else None
         try:
             for k, batch in enumerate(todo):
-                pull, size = ahead.result()
+                waiting = clock()
+                sent, size = ahead.result()
+                applying = clock()
+                report.transfer_seconds += applying - waiting
                 ahead = pool.submit(client.batch, report.snapshot_id, todo[k + 1]["index"]) \
                     if k + 1 < len(todo) else None
+                pull = PullResponse.model_validate(expand_columnar(sent, known))
+                added = batch_ids(sent)
 
-                def apply(s: Session, pull: Any = pull) -> int:
+                def apply(s: Session, pull: Any = pull, index: int = batch["index"],
+                          added: str = added) -> int:
                     rows = replica.apply_pull(s, pull, now=now())["rows"]
                     # Committed with the batch: the next attempt resumes this snapshot, not the
                     # incremental pull (which would fetch the rest again as one file).
                     put_setting(s, MARK, {"snapshot": report.snapshot_id, "rev": report.rev},
                                 now=now())
+                    if index + 1 < len(batches):
+                        put_setting(s, f"{IDS}{index}",
+                                    {"snapshot": report.snapshot_id, "ids": added}, now=now())
                     return rows
                 report.rows += write(apply)
+                report.apply_seconds += clock() - applying
                 report.fetched += 1
                 report.wire_bytes += size
                 if on_progress:
@@ -126,8 +153,26 @@ def first_sync(engine: Any, client: SnapshotClient, *, now: Callable[[], dt.date
                     ahead.result()
                 except Exception:  # noqa: BLE001 - the failure that matters is raised above
                     pass
-    write(lambda s: put_setting(s, MARK, {}, now=now()))
+
+    def done(s: Session) -> None:
+        put_setting(s, MARK, {}, now=now())
+        drop_settings(s, IDS)
+    write(done)
     return report
+
+
+def _known_ids(reads: sessionmaker[Session], snapshot_id: str, batches: list[dict[str, Any]],
+               start: int) -> list[str] | None:
+    """The snapshot's identifiers added by its batches before `start`, as kept when they were
+    applied; None if any is missing or belongs to another snapshot."""
+    known: list[str] = []
+    with reads() as s:
+        for b in batches[:start]:
+            kept = get_setting(s, f"{IDS}{b['index']}")
+            if not isinstance(kept, dict) or kept.get("snapshot") != snapshot_id:
+                return None
+            known += hex_ids(kept.get("ids", ""))
+    return known
 
 
 def first_sync_pending(engine: Any) -> bool:

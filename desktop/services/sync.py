@@ -62,6 +62,8 @@ class SyncProgress:
     rebuilt: bool = False
     stage: str = ""
     log: list[str] = field(default_factory=list)
+    first_sync: Any = None
+    """The FirstSyncReport when this run filled an empty copy from a snapshot."""
 
     def text(self) -> str:
         return (f"已上传 {self.accepted} 条，被拒 {self.refused} 条，已下载 {self.received} 条，"
@@ -324,6 +326,7 @@ class SyncService:
                     raise self._revoked(err) from err
                 raise
             progress.received += done.rows
+            progress.first_sync = done
             progress.log.append(f"首次同步：从辖区数据包下载 {done.fetched} 批，{done.rows} 条"
                                 + (f"（续传，跳过已收到的 {done.skipped} 批）" if done.skipped
                                    else ""))

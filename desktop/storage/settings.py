@@ -17,7 +17,7 @@ import datetime as dt
 import secrets
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, String, select
+from sqlalchemy import JSON, DateTime, String, delete, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from common.errors import DomainError
@@ -66,6 +66,13 @@ def put_setting(session: Session, name: str, value: Any, *, now: dt.datetime) ->
         row.value = value
         row.updated_at = now
     session.flush()
+
+
+def drop_settings(session: Session, prefix: str) -> None:
+    """Remove every setting whose name starts with `prefix`; never commits."""
+    _ensure_table(session)
+    session.execute(delete(ClientSetting).where(ClientSetting.name.startswith(prefix,
+                                                                               autoescape=True)))
 
 
 PLATE_KEY_DICT = "plate_key"

@@ -39,14 +39,15 @@ a request's history and migration records are written by services/workflows.py).
 
 
 def check_versions(session: Session, protocol: int, schema_version: int,
-                   client_version: str | None = None) -> None:
-    """A client too old for this server, or below the minimum version of the latest published
-    release, is told to update, with the release to download when there is one (its unsent
-    changes stay with it)."""
+                   client_version: str | None = None, *,
+                   min_protocol: int = MIN_PROTOCOL_VERSION) -> None:
+    """A client too old for this server (or for what it asks: `min_protocol`), or below the
+    minimum version of the latest published release, is told to update, with the release to
+    download when there is one (its unsent changes stay with it)."""
     update = required_update(session, client_version)
-    if protocol < MIN_PROTOCOL_VERSION or schema_version < MIN_SCHEMA_VERSION or update:
+    if protocol < min_protocol or schema_version < MIN_SCHEMA_VERSION or update:
         raise DomainError("client_too_old", protocol=protocol, schema_version=schema_version,
-                          min_protocol=MIN_PROTOCOL_VERSION, min_schema=MIN_SCHEMA_VERSION,
+                          min_protocol=min_protocol, min_schema=MIN_SCHEMA_VERSION,
                           release=describe(update) if update else None)
     if protocol > PROTOCOL_VERSION or schema_version > SCHEMA_VERSION:
         raise DomainError("server_too_old", protocol=protocol, schema_version=schema_version)

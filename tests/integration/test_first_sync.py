@@ -161,9 +161,10 @@ def test_a_snapshot_holds_exactly_the_scope_on_either_backend(db_url, tmp_path):
         cursors = [b["cursor"] for b in manifest["batches"]]
         assert cursors == sorted(set(cursors)) and cursors[-1] == high
         got: list[str] = []
+        known: list[str] = []  # one identifier table for the whole snapshot
         for b in manifest["batches"]:
             batch = expand_columnar(unpack(
-                (tmp_path / "snap" / snap.id / f"{b['index']}.zst").read_bytes()))
+                (tmp_path / "snap" / snap.id / f"{b['index']}.zst").read_bytes()), known)
             rows = batch["data"].get("households", {"rows": []})["rows"]
             at = batch["data"]["households"]["cols"].index("id") if rows else 0
             got += [r[at] for r in rows]
@@ -192,8 +193,9 @@ def test_a_first_sync_hears_the_snapshot_is_ready_without_polling(live, tmp_path
 
 
 def test_an_older_client_asking_for_a_snapshot_is_told_to_update(live, tmp_path):
-    """Snapshot batches are in protocol 2's column-wise form: a client that does not say it
-    reads them gets the "please update" answer (426), not batches it would fail on."""
+    """Snapshot batches are in protocol 3's column-wise form (one identifier table per
+    snapshot): a client that does not say it reads them gets the "please update" answer (426),
+    not batches it would fail on."""
     from common.sync.messages import PROTOCOL_HEADER
     with live.harness.session() as s:
         user = s.scalar(select(User).where(User.username == "bench_office"))
@@ -201,6 +203,10 @@ def test_an_older_client_asking_for_a_snapshot_is_told_to_update(live, tmp_path)
     auth = {"Authorization": f"Bearer {token}"}
     old = httpx.post(live.url + "/api/sync/snapshots", headers=auth, timeout=60)
     assert old.status_code == 426 and old.json()["code"] == "client_too_old"
-    new = httpx.post(live.url + "/api/sync/snapshots", timeout=60,
+    two = httpx.post(live.url + "/api/sync/snapshots", timeout=60,
                      headers={**auth, PROTOCOL_HEADER: "2.2"})
+    assert two.status_code == 426 and two.json()["code"] == "client_too_old"
+    assert "请更新" in two.json()["message"]
+    new = httpx.post(live.url + "/api/sync/snapshots", timeout=60,
+                     headers={**auth, PROTOCOL_HEADER: "3.2"})
     assert new.status_code in (200, 202) and new.json()["id"]

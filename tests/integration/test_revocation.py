@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from functools import partial
+from types import SimpleNamespace
 
 import httpx
 import pytest
@@ -24,6 +26,9 @@ from tests.conftest import NOW
 from tests.factories import PASSWORD
 from tests.integration.attachment_helpers import make_photo
 
+# A loaded machine may be preparing a snapshot in the same server: wait longer than 5 s.
+_http = SimpleNamespace(post=partial(httpx.post, timeout=60), get=partial(httpx.get, timeout=60))
+
 
 @pytest.fixture
 def live_db(db_url):
@@ -40,7 +45,7 @@ def login(live, username, device_id=None):
     body = {"username": username, "password": PASSWORD}
     if device_id:
         body["device_id"] = device_id
-    return httpx.post(f"{live.url}/api/auth/login", json=body)
+    return _http.post(f"{live.url}/api/auth/login", json=body)
 
 
 def bearer(token):
@@ -54,7 +59,7 @@ def admin_token(live, username="admin"):
 
 
 def revoke(live, device_id, username="admin"):
-    return httpx.post(f"{live.url}/api/admin/devices/{device_id}/revoke",
+    return _http.post(f"{live.url}/api/admin/devices/{device_id}/revoke",
                       json={"reason": "笔记本丢失"},
                       headers=bearer(admin_token(live, username)))
 
@@ -98,14 +103,14 @@ def test_a_revoked_laptop_is_refused_at_its_next_sync_and_wipes_its_local_data(l
                           json={"hashes": []} if method == "POST" else None)
         assert r.status_code == 403 and r.json()["code"] == "device_revoked", (path, r.text)
     if refresh:
-        r = httpx.post(f"{live.url}/api/auth/refresh", json={"refresh_token": refresh})
+        r = _http.post(f"{live.url}/api/auth/refresh", json={"refresh_token": refresh})
         assert r.status_code == 403 and r.json()["code"] == "device_revoked"
     r = login(live, "worker1a", device_id)
     assert r.status_code == 403 and r.json()["code"] == "device_revoked"
     # The person is not locked out: a new laptop signs in and works.
     r = login(live, "worker1a", "a-new-laptop")
     assert r.status_code == 200
-    assert httpx.get(f"{live.url}/api/auth/me",
+    assert _http.get(f"{live.url}/api/auth/me",
                      headers=bearer(r.json()["access_token"])).status_code == 200
 
 
@@ -117,7 +122,7 @@ def test_the_command_line_sync_of_a_revoked_laptop_wipes_it_and_fails_with_the_r
     assert first.returncode == 0, first.stderr
     folder = base_dir() / "profiles" / "worker1b"
     assert (folder / "local.db").exists()
-    listed = httpx.get(f"{live.url}/api/admin/devices",
+    listed = _http.get(f"{live.url}/api/admin/devices",
                        headers=bearer(admin_token(live))).json()
     (device_id,) = [d["device_id"] for d in listed if d["username"] == "worker1b"]
     assert revoke(live, device_id).status_code == 200
@@ -149,12 +154,12 @@ def test_a_township_office_revokes_devices_in_its_scope_only_and_a_worker_none(l
     assert revoke(live, "no-such-laptop", "office1").status_code == 404
     refused = revoke(live, "laptop-1a", "worker1b")
     assert refused.status_code == 403
-    assert httpx.get(f"{live.url}/api/auth/me",
+    assert _http.get(f"{live.url}/api/auth/me",
                      headers=bearer(r.json()["access_token"])).status_code == 200
     assert revoke(live, "laptop-1a", "office1").status_code == 200
-    assert httpx.get(f"{live.url}/api/auth/me",
+    assert _http.get(f"{live.url}/api/auth/me",
                      headers=bearer(r.json()["access_token"])).json()["code"] == "device_revoked"
-    listed = httpx.get(f"{live.url}/api/admin/devices",
+    listed = _http.get(f"{live.url}/api/admin/devices",
                        headers=bearer(admin_token(live, "office1"))).json()
     assert {d["device_id"]: bool(d["revoked_at"]) for d in listed} == {"laptop-1a": True}
 
@@ -164,7 +169,7 @@ def test_a_token_issued_without_a_device_stops_working_when_a_device_of_its_user
     old = login(live, "worker1a").json()["access_token"]  # an older client: no device id
     assert login(live, "worker1a", "laptop-1a").status_code == 200
     assert revoke(live, "laptop-1a").status_code == 200
-    r = httpx.get(f"{live.url}/api/auth/me", headers=bearer(old))
+    r = _http.get(f"{live.url}/api/auth/me", headers=bearer(old))
     assert r.status_code == 401 and r.json()["code"] == "token_invalid"
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import base64
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, BackgroundTasks, Request
 from pydantic import BaseModel, Field
 
 from common.dictionaries import label as dict_label
@@ -12,6 +12,7 @@ from common.schema import OrgNode, User
 
 from ...services import auth, captcha, field_visibility, permissions, web_signin
 from ...services.devices import token_device
+from . import snapshots
 from ..deps import CurrentUser, NowDep, SessionDep, SettingsDep
 from ..errors import LoginRefused
 from ..wire import (CaptchaChallengePublic, LoginRefusal, LoginRequest, PasswordChange,
@@ -54,13 +55,17 @@ def _address(request: Request) -> str:
 @router.post("/login", response_model=TokenResponse, summary="账号密码登录",
              responses={401: {"model": LoginRefusal}, 429: {"model": LoginRefusal}})
 def login(body: LoginRequest, request: Request, session: SessionDep, settings: SettingsDep,
-          now: NowDep) -> TokenResponse:
+          now: NowDep, background: BackgroundTasks) -> TokenResponse:
     try:
         pair = auth.login(session, body.username, body.password, settings=settings, now=now,
                           device_id=body.device_id, address=_address(request),
                           captcha_id=body.captcha_id, captcha_answer=body.captcha_answer)
     except DomainError as err:
         raise LoginRefused(err) from None
+    # A desktop (it names its device) signs in before its first sync: its scope's snapshot is
+    # prepared meanwhile (a fresh one is reused), so the first sync does not wait for it.
+    if body.device_id:
+        background.add_task(snapshots.warm, request, pair.user.id)
     return _answer(session, pair)
 
 

@@ -20,11 +20,15 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy import select
 
-from common.sync.messages import MEDIA_TYPE, PROTOCOL_HEADER
+from common.errors import DomainError
+from common.schema import OrgNode, User
+from common.sync.messages import MEDIA_TYPE, MIN_SNAPSHOT_PROTOCOL, PROTOCOL_HEADER
 
 from ...services.scope import Scope
-from ...services.snapshots import BATCH_BYTES, LONG_POLL, SnapshotJobs, get_snapshot
+from ...services.snapshots import (BATCH_BYTES, KEEP_READY_LEVELS, LONG_POLL, SnapshotJobs,
+                                   get_snapshot)
 from ...services.sync import check_versions
 from ..deps import NowDep, SettingsDep, _bearer, get_current_user
 
@@ -54,6 +58,44 @@ def _make_jobs(state: Any) -> SnapshotJobs:
                         batch_bytes=getattr(state, "snapshot_batch_bytes", BATCH_BYTES))
     state.snapshot_jobs = jobs
     return jobs
+
+
+def warm(request: Request, user_id: str) -> None:
+    """After a sign-in (a background task, after the answer left): start preparing the user's
+    scope's snapshot unless a fresh one is ready or being prepared, so that a new device's
+    first sync finds it ready or nearly (it asks for it one round trip after signing in)."""
+    try:
+        with request.app.state.sessions() as session:
+            user = session.get(User, user_id)
+            if user is None:
+                return
+            scope = Scope.of(session, user)
+            if scope.empty or scope.read_only:  # no desktop copy for this user
+                return
+        jobs_of(request).request(scope)
+    except DomainError:  # no snapshot for this scope: the device's own request will say why
+        pass
+
+
+def keep_ready(state: Any) -> int:
+    """Housekeeping (app.py): keep the snapshot of every grid worker's scope ready and fresh,
+    so that a new device of a grid never waits for its preparation. Returns the jobs started."""
+    scopes: dict[str, Scope] = {}
+    with state.sessions() as session:
+        users = session.scalars(select(User).join(OrgNode, OrgNode.id == User.scope_node_id)
+                                .where(User.active.is_(True), User.deleted.is_(False),
+                                       OrgNode.level.in_(KEEP_READY_LEVELS)))
+        for user in users:
+            scope = Scope.of(session, user)
+            if not scope.empty and not scope.read_only and scope.path not in scopes:
+                scopes[scope.path] = scope
+    if not scopes:
+        return 0
+    jobs = getattr(state, "snapshot_jobs", None)
+    if jobs is None:
+        with _MAKING:
+            jobs = getattr(state, "snapshot_jobs", None) or _make_jobs(state)
+    return jobs.keep_ready(list(scopes.values()))
 
 
 def _answer(jobs: SnapshotJobs, snap: Any, *, waited: bool = False) -> JSONResponse:
@@ -97,7 +139,7 @@ def _signed_in(request: Request, session: Any, settings: Any, now: Any,
                             credentials=credentials)
     protocol, schema = client_versions(request.headers.get(PROTOCOL_HEADER))
     # A client that cannot read these batches is told to update (426 with the release).
-    check_versions(session, protocol, schema)
+    check_versions(session, protocol, schema, min_protocol=MIN_SNAPSHOT_PROTOCOL)
     scope = Scope.of(session, user)
     scope.check_desktop()  # a read-only role has no desktop copy (services/scope.py)
     return scope

@@ -22,7 +22,7 @@ from pydantic import ValidationError as PydanticError
 
 from common.errors import DomainError
 from common.sync.codec import pack
-from common.sync.messages import MEDIA_TYPE, SyncRequest, wire_form
+from common.sync.messages import MEDIA_TYPE, SyncRequest, compact_acks, wire_form
 
 from ...services import sync as service
 from ...services.auth import read_access_token
@@ -102,7 +102,7 @@ def _exchange(request: Request, settings: Any, now: Any, credentials: Any,
             user = get_current_user(request=request, session=session, settings=settings,
                                     now=now, credentials=credentials)
             answer = service.exchange(session, user, message, now=now)
-    return pack(wire_form(answer), level=6)
+    return pack(compact_acks(wire_form(answer), message), level=6)
 
 
 _LOCKS: dict[int, Any] = {}
