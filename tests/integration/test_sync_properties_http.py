@@ -8,6 +8,9 @@ port). Fewer examples than the in-process run: each one starts a server.
 from __future__ import annotations
 
 import contextlib
+import shutil
+import tempfile
+from pathlib import Path
 from typing import Any, Iterator
 
 import httpx
@@ -36,7 +39,10 @@ class ServedApp:
 
     def __init__(self, server: ServerHarness) -> None:
         self.server = server
-        self.settings = Settings(database_url=server.url, environment="test", secret_key=SECRET)
+        # its own folder (removed in stop): a first sync writes the snapshot's files beside it
+        self.folder = Path(tempfile.mkdtemp(prefix="yzb-served-"))
+        self.settings = Settings(database_url=server.url, environment="test", secret_key=SECRET,
+                                 attachments_dir=self.folder / "attachments")
         self._start()
 
     def _start(self) -> None:
@@ -45,15 +51,19 @@ class ServedApp:
         self.url = self.thread.url
 
     def restart(self) -> None:
-        self.stop()
+        self._stop_app()
         self._start()
 
     def token(self, username: str) -> str:
         return make_access_token(self.server.user(username), self.settings, self.server.clock())
 
-    def stop(self) -> None:
+    def _stop_app(self) -> None:
         self.thread.stop(10)
         self.app.state.engine.dispose()
+
+    def stop(self) -> None:
+        self._stop_app()
+        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 class FaultyWire(HttpSyncTransport):

@@ -151,16 +151,17 @@ def test_a_cut_mid_upload_resumes_and_the_position_picks_the_grid(browser, live,
     import json
 
     from common.schema import OrgNode
+    from sync_server.db.engine import unit_of_work
     from tests.integration.attachment_helpers import Shaper, cut_when
 
     def square(lon: float, lat: float) -> str:
         return json.dumps({"type": "Polygon", "coordinates": [[
             [lon, lat], [lon + .01, lat], [lon + .01, lat + .01], [lon, lat + .01], [lon, lat]]]})
 
-    with live.app.state.sessions() as s:
+    # the write lock up front (the running server may commit between a read and a write)
+    with unit_of_work(live.app.state.sessions) as s:
         s.get(OrgNode, live.tree.id("g1a")).boundary = square(87.60, 43.80)
         s.get(OrgNode, live.tree.id("g1b")).boundary = square(87.61, 43.80)
-        s.commit()
     shaper = Shaper(live.port, tmp_path, latency_ms=50, up_kbps=1024, down_kbps=2048).start()
     staging = live.settings.attachments_dir / "staging"
     stop = __import__("threading").Event()
