@@ -51,7 +51,7 @@ def test_settings_come_from_the_environment(monkeypatch, tmp_path):
     assert (tmp_path / "sub" / "dir").is_dir()
 
 
-def test_a_real_uvicorn_server_serves_login_and_scoped_lists(db_url):
+def test_a_real_uvicorn_server_serves_login_and_scoped_lists(db_url, tmp_path):
     from sync_server.db.migrate import migrate
     migrate(db_url)
     engine = make_engine(db_url)
@@ -61,7 +61,10 @@ def test_a_real_uvicorn_server_serves_login_and_scoped_lists(db_url):
     engine.dispose()
     port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "sync_server", "--host", "127.0.0.1",
-                             "--port", str(port)], env={**os.environ, "DATABASE_URL": db_url},
+                             "--port", str(port)],
+                            # its files (attachments, the snapshots housekeeping keeps ready) in tmp
+                            env={**os.environ, "DATABASE_URL": db_url,
+                                 "ATTACHMENTS_DIR": str(tmp_path / "attachments")},
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         base = f"http://127.0.0.1:{port}"
@@ -97,15 +100,18 @@ def test_every_setting_and_command_is_documented():
         assert command in doc
 
 
-def test_create_admin_on_an_empty_database_makes_the_county_and_an_admin_who_signs_in(db_url):
-    env = {"DATABASE_URL": db_url, "YZB_ADMIN_PASSWORD": "Strong@Pass1"}
+def test_create_admin_on_an_empty_database_makes_the_county_and_an_admin_who_signs_in(db_url,
+                                                                                   tmp_path):
+    env = {"DATABASE_URL": db_url, "YZB_ADMIN_PASSWORD": "Strong@Pass1",
+           "ATTACHMENTS_DIR": str(tmp_path / "attachments")}
     done = run("create-admin", "--username", "root", env=env)
     assert done.returncode == 0, done.stderr
     again = run("create-admin", "--username", "root", env=env)
     assert again.returncode == 1 and "root 已被使用" in again.stderr
     from sync_server.app import create_app
     from fastapi.testclient import TestClient
-    client = TestClient(create_app(Settings(database_url=db_url, secret_key="k" * 40)))
+    client = TestClient(create_app(Settings(database_url=db_url, secret_key="k" * 40,
+                                            attachments_dir=tmp_path / "attachments")))
     r = client.post("/api/auth/login", json={"username": "root", "password": "Strong@Pass1"})
     assert r.status_code == 200
     assert r.json()["user"]["scope_node_name"] == "托克逊县"
