@@ -176,7 +176,7 @@ def _where(session: Session, village_id: str, address: str, errors: list[Validat
     address = (address or "").strip()
     village = session.get(OrgNode, village_id) if village_id else None
     if village is None or village.deleted or village.level != "village":
-        errors.append(ValidationError("required", "village_id", label="所在村/社区"))
+        errors.append(ValidationError("required", "village_id", label="居住村/社区"))
     if not address:
         errors.append(ValidationError("required", "address", label="详细地址"))
     elif len(address) > ADDRESS_MAX:

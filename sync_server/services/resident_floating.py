@@ -74,7 +74,7 @@ def check(session: Session, *, name: str, id_number: str, phone: str, village_id
     except ValidationErrors as err:
         errors.extend(err.errors)
     if village_id not in dict(places(session)):
-        errors.append(ValidationError("required", "village_id", label="所在村/社区"))
+        errors.append(ValidationError("required", "village_id", label="居住村/社区"))
     address, reason = (address or "").strip(), (reason or "").strip()
     if not address:
         errors.append(ValidationError("required", "address", label="详细地址"))

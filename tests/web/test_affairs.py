@@ -143,8 +143,10 @@ def test_missing_and_wrong_materials_are_named_and_nothing_is_written(web):
     sid = service_id(web)
     client = signed_in(web)
     bad = apply(web, client, sid, files=[("m1", ("c.txt", b"hello", "text/plain"))],
-                applicant="", phone="123")
+                applicant="", phone="123", village_id="")
     assert bad.status_code == 422
+    # the message names the field as the form labels it
+    assert re.search(r'id="e-village_id" role="alert">居住村/社区不能为空', bad.text)
     assert re.search(r'id="e-m0" role="alert">请上传“身份证照片”', bad.text)
     assert re.search(r'id="e-m1" role="alert">“租房合同”应为照片或 PDF', bad.text)
     assert re.search(r'id="e-applicant" role="alert">申请人姓名不能为空', bad.text)

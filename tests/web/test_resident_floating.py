@@ -98,8 +98,10 @@ def test_a_wrong_check_digit_is_named_beside_the_field_and_nothing_is_written(we
     assert bad.status_code == 422
     assert re.search(r'id="e-id_number" role="alert">公民身份号码校验位错误', bad.text)
     assert f'value="{wrong}"' in bad.text  # what was typed stays in the form
-    no_stay = register(web, client, number, stay_months="", stay_until="", reason="")
+    no_stay = register(web, client, number, stay_months="", stay_until="", reason="",
+                       village_id="")
     assert no_stay.status_code == 422
+    assert re.search(r'id="e-village_id" role="alert">居住村/社区不能为空', no_stay.text)
     assert re.search(r'id="e-stay_months" role="alert">请填写预计居住月数', no_stay.text)
     assert re.search(r'id="e-reason" role="alert">来此原因不能为空', no_stay.text)
     past = register(web, client, number, stay_months="", stay_until="2000-01-01")
