@@ -92,8 +92,12 @@ def test_apply_ask_supply_approve_sign_and_download_on_a_phone(browser, live, tm
     phone.get_by_label("申请人姓名").fill("张三")
     phone.get_by_label("居住村/社区").select_option(value=live.tree.id("v1"))
     phone.get_by_label("详细地址").fill("幸福路 12 号")
+    # the picker is a Chinese button whatever the phone's language; the chosen file is named
+    assert phone.locator("#n-m0").inner_text() == "未选择文件"
     phone.get_by_label(re.compile("^身份证照片")).set_input_files(
         files=[{"name": "id.jpg", "mimeType": "image/jpeg", "buffer": photo()}])
+    assert phone.locator("#n-m0").inner_text() == "已选择：id.jpg"
+    assert phone.get_by_text("拍照或选择文件").first.is_visible()
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
     phone.get_by_role("button", name="提交申请").click()
     phone.get_by_text(re.compile("已提交，编号")).wait_for()

@@ -174,6 +174,17 @@
     if (!navigator.geolocation) { el("locate").hidden = true; }
   }
 
+  /* a file picker outside the 随手拍 form says which files are chosen (the browser's own
+     button is hidden: it speaks the phone's language, not the page's) */
+  document.addEventListener("change", function (e) {
+    var input = e.target;
+    if (!input || input.type !== "file" || !input.classList.contains("picker")) { return; }
+    var note = document.getElementById("n-" + input.name);
+    if (!note) { return; }
+    var names = Array.prototype.map.call(input.files, function (f) { return f.name; });
+    note.textContent = names.length ? "已选择：" + names.join("、") : "未选择文件";
+  });
+
   document.addEventListener("DOMContentLoaded", function () {
     var form = document.getElementById("report-form");
     if (form) { setUp(form); }
