@@ -78,7 +78,10 @@ async def _housekeeping(app: FastAPI) -> None:
                                                   now=app.state.clock())
             if removed:
                 log.info("housekeeping: removed %d abandoned uploads", removed)
-            removed = jobs.purge(app, exports_dir(settings), now=app.state.clock())
+            # off the event loop (it deletes files); safe beside requests: a job is registered
+            # before its file is written, and the jobs dict's single steps are atomic
+            removed = await asyncio.to_thread(jobs.purge, app, exports_dir(settings),
+                                              now=app.state.clock())
             if removed:
                 log.info("housekeeping: deleted %d old export files", removed)
             made = await asyncio.to_thread(_collection_tasks, app)
