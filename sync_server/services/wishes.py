@@ -130,19 +130,26 @@ def in_scope(session: Session, scope: Scope) -> list[dict[str, Any]]:
     return [_view(w, names) for w in wishes]
 
 
+def _move(wish: Wish, action: str, holder: str, who: str, *, now: dt.datetime) -> None:
+    """A wish's one transition, for a cadre and a volunteer alike: claim an open wish for `who`
+    (kept in the `holder` column), or mark fulfilled the wish `who` claimed."""
+    if action == "claim" and wish.status == "open":
+        wish.status, wish.claimed_at = "claimed", now
+        setattr(wish, holder, who)
+    elif action == "fulfil" and wish.status == "claimed" and getattr(wish, holder) == who:
+        wish.status, wish.fulfilled_at = "fulfilled", now
+    else:
+        raise DomainError("wish_step_invalid", step={"claim": "认领", "fulfil": "标记完成"}
+                          .get(action, action[:10]), status=STATUS[wish.status])
+
+
 def step(session: Session, scope: Scope, user: User, wish_id: str, action: str, *,
          now: dt.datetime) -> None:
     """A cadre claims an open wish, or marks the wish they claimed fulfilled."""
     wish = session.scalar(select(Wish).where(Wish.id == wish_id, _visible(scope)))
     if wish is None:
         raise DomainError("not_found")
-    if action == "claim" and wish.status == "open":
-        wish.status, wish.claimed_by, wish.claimed_at = "claimed", user.id, now
-    elif action == "fulfil" and wish.status == "claimed" and wish.claimed_by == user.id:
-        wish.status, wish.fulfilled_at = "fulfilled", now
-    else:
-        raise DomainError("wish_step_invalid", step={"claim": "认领", "fulfil": "标记完成"}
-                          .get(action, action[:10]), status=STATUS[wish.status])
+    _move(wish, action, "claimed_by", user.id, now=now)
     session.flush()
     log_operation(session, user=user, action=f"wish_{action}", now=now, entity="wishes",
                   record_id=wish.id)
@@ -181,13 +188,7 @@ def volunteer_step(session: Session, resident: Resident, wish_id: str, action: s
                                              _volunteer_visible(resident)))
     if wish is None:
         raise DomainError("not_found")
-    if action == "claim" and wish.status == "open":
-        wish.status, wish.volunteer_id, wish.claimed_at = "claimed", resident.id, now
-    elif action == "fulfil" and wish.status == "claimed" and wish.volunteer_id == resident.id:
-        wish.status, wish.fulfilled_at = "fulfilled", now
-    else:
-        raise DomainError("wish_step_invalid", step={"claim": "认领", "fulfil": "标记完成"}
-                          .get(action, action[:10]), status=STATUS[wish.status])
+    _move(wish, action, "volunteer_id", resident.id, now=now)
     session.flush()
 
 
