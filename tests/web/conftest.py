@@ -45,6 +45,20 @@ def csrf_of(html: str) -> str:
 
 
 @pytest.fixture(scope="module")
+def resident_server(sqlite_template, tmp_path_factory):
+    """A real server on 127.0.0.1 for the resident pages (the captcha's answer fixed), one per
+    test module."""
+    from tests.live_server import LiveServer
+    folder = tmp_path_factory.mktemp("resident-live")
+    shutil.copyfile(sqlite_template, folder / "server.db")
+    srv = LiveServer(f"sqlite:///{folder / 'server.db'}", folder)
+    srv.settings.captcha_fixed_answer = CAPTCHA
+    srv.start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(scope="module")
 def browser():
     if not shutil.which(CHROMIUM):
         pytest.skip("Debian's chromium is not installed (make test installs it)")

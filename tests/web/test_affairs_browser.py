@@ -7,12 +7,10 @@ from __future__ import annotations
 
 import io
 import re
-import shutil
 
 import pytest
 from PIL import Image
 
-from tests.live_server import LiveServer
 from tests.web.conftest import CAPTCHA, menu_click, sign_in_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("web_browser")]
@@ -21,14 +19,8 @@ PHONE = "13600004321"
 
 
 @pytest.fixture(scope="module")
-def live(sqlite_template, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("affairs-live")
-    shutil.copyfile(sqlite_template, folder / "server.db")
-    srv = LiveServer(f"sqlite:///{folder / 'server.db'}", folder)
-    srv.settings.captcha_fixed_answer = CAPTCHA
-    srv.start()
-    yield srv
-    srv.stop()
+def live(resident_server):
+    return resident_server
 
 
 def _context(browser, width: int, height: int, **kw):

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import io
 import re
-import shutil
 
 import pytest
 from PIL import Image
@@ -23,7 +22,6 @@ from desktop.services.sync import SyncService
 from desktop.services.work_context import Worker
 from tests.conftest import NOW
 from tests.factories import PASSWORD
-from tests.live_server import LiveServer
 from tests.web.conftest import CAPTCHA
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("web_browser")]
@@ -32,14 +30,8 @@ PHONE = "13600005678"
 
 
 @pytest.fixture(scope="module")
-def live(sqlite_template, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("resident-live")
-    shutil.copyfile(sqlite_template, folder / "server.db")
-    srv = LiveServer(f"sqlite:///{folder / 'server.db'}", folder)
-    srv.settings.captcha_fixed_answer = CAPTCHA
-    srv.start()
-    yield srv
-    srv.stop()
+def live(resident_server):
+    return resident_server
 
 
 @pytest.fixture
