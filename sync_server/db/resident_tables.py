@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, DateTime, Integer, String, Text
+from sqlalchemy import Boolean, DateTime, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .tables import ServerBase
@@ -70,11 +70,14 @@ class ResidentReport(ServerBase):
     the answer. `address` is where it was filed from (the per-address limit)."""
 
     __tablename__ = "resident_reports"
+    __table_args__ = (Index("ix_resident_reports_form", "resident_id", "form_id"),)
 
     event_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     resident_id: Mapped[str] = mapped_column(String(36), index=True)
     address: Mapped[str] = mapped_column(String(64), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+    form_id: Mapped[str | None] = mapped_column(String(36))
+    """The form it was filed from (a form sent again opens this report: no second one)."""
     rating: Mapped[int | None] = mapped_column(Integer)
     rating_note: Mapped[str | None] = mapped_column(Text)
     rated_at: Mapped[dt.datetime | None] = mapped_column(DateTime)

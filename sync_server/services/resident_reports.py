@@ -200,10 +200,21 @@ class Reporter:
     phone: str | None
 
 
+def filed_from(session: Session, resident: Resident, form_id: str) -> str | None:
+    """The event a resident's form already filed (the form sent again after its answer was lost
+    on the way, or tapped twice), or None. Holds the resident's filing lock first, so a second
+    copy arriving at the same instant waits for the first one's commit and then finds it."""
+    if not form_id:
+        return None
+    locks.hold(session, f"resident_report:{resident.id}")
+    return session.scalar(select(ResidentReport.event_id).where(
+        ResidentReport.resident_id == resident.id, ResidentReport.form_id == form_id[:36]))
+
+
 def file_report(session: Session, files: AttachmentFiles, resident: Resident, *,
                 category: str, description: str, village_id: str, address: str,
                 lat: str = "", lon: str = "", photos: list[bytes], client: str,
-                now: dt.datetime) -> Event:
+                now: dt.datetime, form_id: str = "") -> Event:
     """A 随手拍 becomes a pending event in the grid holding the place, due by its category's
     time limit. Refusals name the field; nothing is written when any check fails."""
     reporter = Reporter(resident.id, "居民" + (mask_phone(resident.phone or "") or ""),
@@ -213,7 +224,8 @@ def file_report(session: Session, files: AttachmentFiles, resident: Resident, *,
                          lat=lat, lon=lon, photos=photos, now=now,
                          limits=lambda: _check_limits(session, resident, client, now))
     session.add(ResidentReport(event_id=event.id, resident_id=resident.id,
-                               address=client[:64], created_at=now))
+                               address=client[:64], created_at=now,
+                               form_id=form_id[:36] or None))
     session.flush()
     return event
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import secrets
+import uuid
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -266,6 +267,9 @@ def notice_list(request: Request, session: PageSession, signed: ConsentingDep) -
 def _report_page(request: Request, session, status_code: int = 200,  # noqa: ANN001
                  **context: Any) -> Response:
     context.setdefault("values", {})
+    # each form carries its own id: sent again, it opens the report it filed (no second one)
+    if not context["values"].get("form_id"):
+        context["values"]["form_id"] = str(uuid.uuid4())
     return page(request, "report.html", status_code, title="随手拍",
                 categories=resident_reports.categories(session),
                 places=resident_reports.places(session), max_photos=resident_reports.MAX_PHOTOS,
@@ -286,8 +290,9 @@ def report_submit(request: Request, session: PageSession, signed: ConsentingDep,
     files = request.app.state.attachment_files
     uploads = [str(u) for u in form.getlist("upload") if str(u)][:resident_reports.MAX_PHOTOS + 1]
     values = {k: str(form.get(k, "")) for k in ("category", "description", "village_id",
-                                                "address", "lat", "lon")}
-    done = resident_uploads.used_by(session, signed.resident, uploads)
+                                                "address", "lat", "lon", "form_id")}
+    done = resident_uploads.used_by(session, signed.resident, uploads) or \
+        resident_reports.filed_from(session, signed.resident, values["form_id"])
     if done:  # the same form again after its answer was lost on the way: already filed
         return _filed(request, done)
     try:

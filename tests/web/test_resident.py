@@ -11,7 +11,7 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from common.attachments import thumb_bytes
 from common.schema import Event, EventAction
@@ -172,6 +172,29 @@ def close_event(web, event_id: str, note: str) -> None:
                                             "acted_at": web.clock(), "grid_id": event.grid_id},
                      now=web.clock())
         s.commit()
+
+
+def test_a_report_form_sent_again_opens_the_report_it_filed_instead_of_a_second(web):
+    # no photos: nothing else tells the two copies apart (the answer lost on a 2G link, a
+    # double tap); a new form files a new report
+    client = signed_in(web)
+    page = client.get("/h5/report")
+    form_id = re.search(r'name="form_id" value="([^"]+)"', page.text).group(1)
+    data = {"csrf_token": csrf(page.text), "form_id": form_id, "category": "environment",
+            "description": "幸福路垃圾桶满了没人清运", "village_id": web.tree.id("v1"),
+            "address": "幸福路 12 号"}
+    first = client.post("/h5/report", data=data, follow_redirects=False)
+    second = client.post("/h5/report", data=data, follow_redirects=False)
+    assert first.status_code == second.status_code == 303
+    assert first.headers["location"] == second.headers["location"]
+    refused = client.post("/h5/report", data={**data, "form_id": "", "description": ""},
+                          follow_redirects=False)
+    assert refused.status_code == 422
+    kept = re.search(r'name="form_id" value="([^"]+)"', refused.text).group(1)
+    assert kept != form_id  # a refused new form is a new form: it files once corrected
+    assert file_report(web, client).status_code == 303
+    with web.session() as s:
+        assert s.scalar(select(func.count()).select_from(Event)) == 2
 
 
 def test_a_resident_sees_only_their_own_reports_and_rates_the_answer(web):

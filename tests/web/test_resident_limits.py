@@ -97,7 +97,27 @@ def test_parallel_codes_and_reports_stop_exactly_at_the_limits_on_postgresql(liv
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         told = list(pool.map(situation, range(AFFAIRS_PER_DAY + 8)))
-    client.close()
     assert told.count(303) == AFFAIRS_PER_DAY and set(told) == {303, 429}, told
     with live_pg.app.state.sessions() as s:
         assert s.scalar(select(func.count()).select_from(AffairApplication)) == AFFAIRS_PER_DAY
+
+    # a day later, one 随手拍 form without photos tapped six times at once (a slow link): one
+    # report, and every answer opens it
+    live_pg.clock.advance(days=1, hours=1)
+    form_id = re.search(r'name="form_id" value="([^"]+)"', client.get("/h5/report").text).group(1)
+
+    def again(_: int) -> str:
+        answer = client.post("/h5/report", data={
+            "csrf_token": csrf, "form_id": form_id, "category": "other",
+            "description": "路灯不亮", "village_id": live_pg.tree.id("v2"),
+            "address": "南湖村口"}, follow_redirects=False)
+        assert answer.status_code == 303, answer.text
+        return answer.headers["location"]
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        opened = set(pool.map(again, range(6)))
+    client.close()
+    assert len(opened) == 1, opened
+    with live_pg.app.state.sessions() as s:
+        assert s.scalar(select(func.count()).select_from(ResidentReport).where(
+            ResidentReport.form_id == form_id)) == 1
