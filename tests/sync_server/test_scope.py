@@ -77,7 +77,12 @@ def test_a_township_office_moves_a_person_between_its_grids_but_not_out_of_its_t
         server, people):
     api = server.as_("office1")
     r = api.patch(f"/api/people/{people['g1a']}", json={"grid_id": server.tree.id("g1b")})
-    assert r.status_code == 200 and r.json()["grid_id"] == server.tree.id("g1b")
+    # the move waits for the receiving grid's approval (a transfer, 人员转移)
+    assert r.status_code == 200 and r.json()["grid_id"] == server.tree.id("g1a")
+    assert listed(server, "worker1a") == ["居民g1a"]
+    (request,) = server.as_("worker1b").get("/api/workflows/queue").json()
+    assert server.as_("worker1b").post(f"/api/workflows/{request['id']}/steps",
+                                       json={"state": "approved"}).status_code == 200
     assert listed(server, "worker1a") == []
     assert listed(server, "worker1b") == ["居民g1a", "居民g1b"]
     out = api.patch(f"/api/people/{people['g1a']}", json={"grid_id": server.tree.id("g2")})
