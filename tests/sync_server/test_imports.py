@@ -101,8 +101,8 @@ def test_preview_classifies_every_row_with_its_reason(server, sheet):
         rows[12].problems[0]["message"]
     assert "火星族" in rows[13].problems[0]["message"]
     # a different grid inside the uploader's scope: written as a transfer the grid approves
-    assert rows[14].changes == {"grid_id": ["团结社区第二网格",
-                                            "团结社区第一网格（提交人员转移申请，须该网格审核）"]}
+    assert rows[14].changes["grid_id"] == ["团结社区第二网格",
+                                           "团结社区第一网格（提交人员转移申请，须该网格审核）"]
     assert rows[15].grid_id == server.tree.id("g1b")  # no grid in the row: the default grid
 
 

@@ -64,11 +64,13 @@ def _update(server, username, values, person=None):
 
 
 def _push(server, username, values, person=None):
+    """A change typed on `username`'s device, which had pulled the person as they are now."""
     with server.session() as s:
         user = _user(s, server, username)
+        seen = dict(s.get(Person, person or server.ids["person"]).field_clock)
         change = Change(id=str(uuid.uuid4()), entity="people",
-                        record_id=person or server.ids["person"], values=values,
-                        clock=hlc.tick(None, int(NOW.timestamp() * 1000), "dev-" + username))
+                        record_id=person or server.ids["person"], values=values, base=seen,
+                        clock=hlc.tick(max(seen.values()), 0, "dev-" + username))
         acks, settled = push(s, user, Scope.of(s, user), "device-" + username, [change],
                              cursor=0, now=NOW)
         s.commit()
