@@ -277,7 +277,9 @@ def file_transfer(session: Session, user: User, person: Person, target: str, *,
         "subject_name": person.name, "id_number": person.id_number,
         "from_node_id": person.grid_id, "to_node_id": target, "grid_id": target,
         "assignee_node_id": assignee, "reason": wf.TRANSFER_REASON,
-        "payload": {"household_id": person.household_id}}, filer=user, now=now)
+        # the receiving grid's laptops hold no other grid's org node: the name goes along
+        "payload": {"household_id": person.household_id,
+                    "from_name": node_name(session, person.grid_id)}}, filer=user, now=now)
     log_operation(session, user=user, action="create", now=now, entity="work_requests",
                   record_id=row.id, details={"kind": wf.TRANSFER, "grid_id": target})
     return row

@@ -72,7 +72,7 @@ def test_a_township_move_on_the_web_waits_for_the_receiving_grids_offline_approv
         assert "已提交人员转移申请：转入「团结社区第二网格」须由该网格审核通过后生效" in saved.text
         assert record_form(saved.text)["grid_id"] == g1a  # the form shows where they are
         mine = browser.get("/admin/workflows/mine").text
-        assert "人员转移" in mine and "网格变更" in mine
+        assert "人员转移" in mine and "团结社区第二网格" in mine
     with h.session() as s:
         person = s.get(Person, pid)
         assert (person.grid_id, person.phone) == (g1a, "13900001111")

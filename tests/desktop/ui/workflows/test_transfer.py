@@ -21,7 +21,7 @@ pytestmark = pytest.mark.qt
 def _dialog(ctx, qtbot, person_id) -> PersonDialog:
     dialog = PersonDialog(ctx, person_id)
     qtbot.addWidget(dialog)
-    qtbot.wait_until(lambda: dialog.grid.count() == 2 and dialog._stored, timeout=10000)
+    qtbot.wait_until(lambda: dialog.grid.count() == 2 and bool(dialog._stored), timeout=10000)
     return dialog
 
 
