@@ -15,8 +15,9 @@ from .errors import DomainError
 CLAIM = "claim"
 POPULATION_REVIEW = "population_review"
 FLOATING_CONVERSION = "floating_conversion"
+TRANSFER = "transfer"
 KINDS: dict[str, str] = {CLAIM: "人员认领", POPULATION_REVIEW: "人口审核",
-                         FLOATING_CONVERSION: "流动人口转常住"}
+                         FLOATING_CONVERSION: "流动人口转常住", TRANSFER: "人员转移"}
 
 SUBMITTED, APPROVED, REFUSED, RETURNED, WITHDRAWN = (
     "submitted", "approved", "refused", "returned", "withdrawn")
@@ -41,12 +42,17 @@ DECISIONS: dict[str, frozenset[str]] = {
     CLAIM: frozenset({APPROVED, REFUSED, RETURNED}),
     POPULATION_REVIEW: frozenset({APPROVED, RETURNED}),
     FLOATING_CONVERSION: frozenset({APPROVED, REFUSED}),
+    TRANSFER: frozenset({APPROVED, REFUSED, RETURNED}),
 }
 ACTIONS: dict[str, str] = {"file": "提交", "withdraw": "撤回", "resubmit": "重新提交",
-                           "approve": "通过", "refuse": "不通过", "return": "退回"}
+                           "approve": "通过", "refuse": "不通过", "return": "退回",
+                           "retarget": "更改目标网格"}
 _ACTION_OF = {(SUBMITTED, WITHDRAWN): "withdraw", (RETURNED, WITHDRAWN): "withdraw",
               (RETURNED, SUBMITTED): "resubmit", (SUBMITTED, APPROVED): "approve",
               (SUBMITTED, REFUSED): "refuse", (SUBMITTED, RETURNED): "return"}
+
+TRANSFER_REASON = "网格变更"
+"""The reason of a transfer filed by an edit that changed an existing person's grid."""
 
 NOTE_REQUIRED = frozenset({REFUSED, RETURNED})
 """A refusal or a return says why (the filer reads it)."""
@@ -138,6 +144,7 @@ def assignee_node(kind: str, *, subject_chain: list[tuple[str, str]],
 
     - a claim: the person's current grid; the township of the target grid when the person has
       no grid;
+    - a transfer (someone outside the target grid moved the person there): the target grid;
     - a population review or a conversion: the subject's grid, or its township when the filer
       works at that grid itself (nobody reviews their own registration)."""
     def township(chain: list[tuple[str, str]]) -> str | None:
@@ -145,6 +152,8 @@ def assignee_node(kind: str, *, subject_chain: list[tuple[str, str]],
 
     if kind == CLAIM:
         return subject_chain[-1][0] if subject_chain else township(target_chain)
+    if kind == TRANSFER:
+        return target_chain[-1][0] if target_chain else None
     chain = subject_chain or target_chain
     if not chain:
         return None
@@ -156,5 +165,5 @@ __all__ = ["KINDS", "STATES", "ACTIONS", "TRANSITIONS", "DECISIONS", "OPEN_STATE
            "FINAL_STATES", "FIXED_FIELDS", "DECISION_FIELDS", "Step", "step", "allowed_steps",
            "assignee_node", "CLAIM", "POPULATION_REVIEW", "FLOATING_CONVERSION", "SUBMITTED",
            "APPROVED", "REFUSED", "RETURNED", "WITHDRAWN", "DUE_DAYS", "CONVERSION_MONTHS",
-           "FLOATING", "PERMANENT", "NOTE_REQUIRED", "PENDING", "NORMAL", "RESUBMIT_FIELDS",
+           "FLOATING", "PERMANENT", "TRANSFER", "TRANSFER_REASON", "NOTE_REQUIRED", "PENDING", "NORMAL", "RESUBMIT_FIELDS",
            "fields_allowed", "check_pending"]

@@ -118,7 +118,8 @@ def _rows(session: Session, worker: Worker, requests: list[WorkRequest]) -> list
         out.append(RequestRow(
             r.id, wf.KINDS.get(r.kind, r.kind), wf.STATES.get(r.state, r.state),
             _subject_name(session, r), mask("id_number", r.id_number) or "",
-            names.get(r.from_node_id or "", "其他网格" if r.from_node_id else ""),
+            names.get(r.from_node_id or "", (r.payload or {}).get("from_name") or
+                      ("其他网格" if r.from_node_id else "")),
             names.get(r.to_node_id or "", ""), r.filed_at, r.due_date, r.reason or "",
             r.note or "", refused.get(r.id, ""),
             tuple(wf.allowed_steps(r.kind, r.state, is_filer=r.filed_by == worker.user_id,

@@ -16,6 +16,11 @@ USB bundle (services/bundles.py, which runs the sync exchange) goes through
   has pulled shows it had not yet heard of the move (never the client's word alone).
 
 - the role: a read-only role (services/scope.Scope.check_write) writes nothing.
+- a person's move: an edit that changes an existing person's grid is not applied by the write;
+  the rest of the edit goes ahead and the requested grid is handed back (`transfer_to`) for the
+  caller's apply path to file a transfer request the receiving grid decides
+  (services/workflows.on_person_updated). A person still held for review (待审核) is not in
+  the register yet: their move applies, and their review follows them.
 
 Raises DomainError / ValidationErrors with a code; never commits.
 """
@@ -32,7 +37,8 @@ from common import workflows as wf
 from common.attachments import photo_hashes
 from common.dictionaries import label as dict_label
 from common.errors import DomainError, ValidationError, ValidationErrors
-from common.schema import ENTITIES, Base, Event, OrgNode, Person, Visit, label_of
+from common.schema import (ENTITIES, Base, Event, OrgNode, Person, PersonTag, Visit,
+                           label_of)
 from common.validation import check_fields, check_record_id
 
 from ..db.attachment_tables import Attachment
@@ -48,6 +54,8 @@ class Authorized:
 
     row: Base | None
     values: dict[str, Any]
+    transfer_to: str | None = None
+    """A person's requested grid, taken out of `values`: the move waits for a transfer."""
 
 
 def authorize_and_validate(session: Session, scope: Scope, entity: type[Base],
@@ -79,16 +87,32 @@ def authorize_and_validate(session: Session, scope: Scope, entity: type[Base],
     if scope.contains(session, row):
         if getattr(row, "grid_id", "") is None and entity in REFERENCE_ENTITIES:
             check_whole_county(session, scope)
+        transfer_to = None
         if moving:
             check_grid(session, scope, entity, clean["grid_id"])
+            transfer_to = _waits_for_transfer(session, entity, row, clean)
         check_photos(session, scope, row, clean, user_id)
-        return Authorized(row, clean)
+        return Authorized(row, clean, transfer_to)
     if not left_scope_unseen(session, scope, entity, row.id, seen):
         raise DomainError("out_of_scope")
     if moving:
         raise DomainError("out_of_scope", "grid_id", label=label_of(entity, "grid_id"))
     check_photos(session, scope, row, clean, user_id)
     return Authorized(row, clean)
+
+
+def _waits_for_transfer(session: Session, entity: type[Base], row: Base,
+                        clean: dict[str, Any]) -> str | None:
+    """A registered person's move waits for the receiving grid: take it out of the write and
+    hand it back. A tag stays with its person (a device moves a person's tags with them): its
+    move goes through only where its person already is."""
+    if entity is Person and row.status != wf.PENDING:
+        return clean.pop("grid_id")
+    if entity is PersonTag:
+        person = session.get(Person, row.person_id)
+        if person is not None and person.grid_id != clean["grid_id"]:
+            return clean.pop("grid_id")
+    return None
 
 
 def check_whole_county(session: Session, scope: Scope) -> None:

@@ -8,12 +8,14 @@ two-row headers, merged cells, ID numbers as text or damaged floats, mixed dates
 preview row:
 
 - new: a person the register does not hold, in a grid of the uploader's scope;
-- update: a person of the uploader's scope whose sheet values differ (field: old -> new);
+- update: a person of the uploader's scope whose sheet values differ (field: old -> new); a
+  different grid becomes a transfer request at the review, which the receiving grid decides;
 - unchanged: a known person the sheet agrees with;
 - duplicate: an ID number on several rows of the file (none of them is imported);
 - invalid: a value the rules refuse (column and reason);
 - out_of_scope: the row names a grid outside the uploader's scope;
-- other_grid: the person is registered in another grid (moving them is a claim, not an import).
+- other_grid: the person is registered in a grid outside the uploader's scope (moving them is a
+  claim, not an import).
 """
 from __future__ import annotations
 
@@ -56,6 +58,8 @@ STATES: dict[str, str] = {
 MAX_BYTES = 15 * 1024 * 1024
 """Below the server's request-body limit (settings.max_body_bytes) with room for the form."""
 PERSON_KEYS = {f.key: f for f in PERSON_FIELDS}
+TRANSFER_NOTE = "（提交人员转移申请，须该网格审核）"
+"""How the preview shows a row's new grid: the move waits for the receiving grid."""
 CHUNK = 500
 
 
@@ -367,11 +371,6 @@ def _match_register(session: Session, scope: Scope, rows: list[dict[str, Any]],
             r["kind"] = "other_grid"
             r["problems"] = [_problem(None, "公民身份号码", message("import_person_elsewhere"))]
             continue
-        if target is not None and target.id != person.grid_id:
-            r["kind"] = "other_grid"
-            r["problems"] = [_problem(None, "所属网格", message(
-                "import_person_other_grid", grid=here.name, target=target.name))]
-            continue
         if grid_problem and grid_problem[0] == "out_of_scope":
             r["kind"], problem = grid_problem
             r["problems"] = [problem]
@@ -384,8 +383,13 @@ def _match_register(session: Session, scope: Scope, rows: list[dict[str, Any]],
             old = getattr(person, key)
             if not _same(key, value, old, vocab):
                 changes[key] = [_shown(key, old, vocab), _shown(key, value, vocab)]
-        r["changes"] = changes
         r["values"] = {k: v for k, v in r["values"].items() if k in changes}
+        if target is not None and target.id != person.grid_id:
+            # Written as any edit of the grid is: a transfer the receiving grid approves
+            # (services/workflows.file_transfer); the person stays until then.
+            changes["grid_id"] = [here.name, f"{target.name}{TRANSFER_NOTE}"]
+            r["values"]["grid_id"] = target.id
+        r["changes"] = changes
         r["kind"] = "update" if changes else "unchanged"
 
 

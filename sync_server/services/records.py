@@ -347,18 +347,27 @@ def update_record(session: Session, scope: Scope, user: User, entity: type[Base]
         if fixed:
             raise ValidationErrors([ValidationError("field_readonly", k,
                                                     label=label_of(OrgNode, k)) for k in fixed])
-    values = authorize_and_validate(session, scope, entity, record_id, values,
-                                    user_id=user.id).values
+    checked = authorize_and_validate(session, scope, entity, record_id, values,
+                                     user_id=user.id)
+    values = checked.values
     if entity is not OrgNode:
         if "grid_id" in values:
             details.update(from_grid=row.grid_id, to_grid=values["grid_id"])
+        if checked.transfer_to is not None:
+            details.update(transfer_to=checked.transfer_to)
         _check_references(session, scope, entity, values)
         if entity is Person and values:
             values = {**values, **_person_values(session, scope, values, row, now)}
+    moved_from = row.grid_id if "grid_id" in values else None
     if values:
         row = apply_change(session, entity, record_id, values, now=now, actor_id=user.id)
         if entity is Person and "grid_id" in values:
             move_tags_with(session, row, now=now, actor_id=user.id)
+    if entity is Person:
+        # a grid change waits for the receiving grid (services/authorize.py)
+        from .workflows import on_person_updated
+        on_person_updated(session, user, row, moved_from=moved_from,
+                          transfer_to=checked.transfer_to, now=now)
     if details["fields"]:
         log_operation(session, user=user, action="update", now=now,
                       entity=entity.__tablename__, record_id=row.id, details=details)

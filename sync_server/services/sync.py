@@ -228,8 +228,14 @@ def _apply_one(session: Session, user: User, scope: Scope, device_id: str, chang
         move_tags_with(session, applied.row, now=now, actor_id=user.id)
     held = entity is Person and applied.created and workflows.on_person_created(
         session, user, applied.row, now=now) is not None
+    if entity is Person and not applied.created:
+        # A grid change waits for the receiving grid: the device gets the old grid back (for
+        # the person and the tags it moved with them), and the transfer request, at its pull.
+        workflows.on_person_updated(session, user, applied.row, moved_from=applied.moved_from,
+                                    transfer_to=checked.transfer_to, now=now)
     clean = (not applied.conflicts and not applied.restamped and clock == change.clock
-             and applied.moved_from is None and not held)  # held: 待审核 goes back
+             and applied.moved_from is None and not held  # held: 待审核 goes back
+             and checked.transfer_to is None)
     return (Ack(change_id=change.id, status="accepted", rev=applied.rev),
             {"pre_rev": pre_rev, "clean": clean})
 

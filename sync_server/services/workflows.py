@@ -187,14 +187,15 @@ def file_claim(session: Session, user: User, scope: Scope, *, id_number: str,
 
 def _apply_claim(session: Session, request: WorkRequest, actor: User, *,
                  now: dt.datetime) -> None:
-    """Move the person, their household (with its members in the same grid), their tags and
+    """An approved claim or transfer. Move the person, their household (with its members in the same grid), their tags and
     open visit tasks to the target grid, and keep the migration records."""
     person = session.get(Person, request.subject_id)
     if person is None or person.deleted:
         raise DomainError("claim_not_found", "id_number", value=mask("id_number",
                                                                      request.id_number))
     if person.grid_id != request.from_node_id:
-        raise DomainError("claim_subject_moved")
+        raise DomainError("claim_subject_moved" if request.kind == wf.CLAIM
+                          else "transfer_subject_moved")
     old, target = person.grid_id, request.to_node_id
     _write(session, request.id, {"subject_name": person.name}, actor_id=actor.id, now=now)
     node = session.get(OrgNode, target)
@@ -226,6 +227,87 @@ def _apply_claim(session: Session, request: WorkRequest, actor: User, *,
                 "from_node_id": old, "to_node_id": target, "moved_on": now.date(),
                 "reason": request.reason, "request_id": request.id, "grid_id": grid},
                 now=now, actor_id=actor.id)
+
+
+# --- transfers: a move asked for by an edit ---------------------------------------------------
+
+def open_transfer(session: Session, person_id: str) -> WorkRequest | None:
+    """The person's transfer waiting for its target grid, if any (at most one is open)."""
+    return session.scalar(select(WorkRequest).where(
+        WorkRequest.kind == wf.TRANSFER, WorkRequest.subject_id == person_id,
+        WorkRequest.state == wf.SUBMITTED, WorkRequest.deleted.is_(False)).limit(1))
+
+
+def _follow(session: Session, request: WorkRequest, values: dict[str, Any], *,
+            actor_id: str | None, now: dt.datetime) -> WorkRequest:
+    """Point a request (and its history, which its grid's devices read) at another grid."""
+    row = _write(session, request.id, values, actor_id=actor_id, now=now)
+    for action in session.scalars(select(WorkRequestAction).where(
+            WorkRequestAction.request_id == row.id)):
+        apply_change(session, WorkRequestAction, action.id,
+                     {"grid_id": row.grid_id, "assignee_node_id": row.assignee_node_id},
+                     now=now, actor_id=actor_id)
+    return row
+
+
+def file_transfer(session: Session, user: User, person: Person, target: str, *,
+                  now: dt.datetime) -> WorkRequest:
+    """An edit asked to move `person` to grid `target` (checked already: a live grid inside
+    the writer's scope). The person stays where they are until the target grid approves; an
+    open transfer of the same person is pointed at the new target instead of a second one."""
+    assignee = wf.assignee_node(wf.TRANSFER, subject_chain=chain_of(session, person.grid_id),
+                                target_chain=chain_of(session, target),
+                                filer_node=user.scope_node_id)
+    pending = open_transfer(session, person.id)
+    if pending is not None:
+        if pending.to_node_id == target:
+            return pending
+        row = _follow(session, pending, {
+            "to_node_id": target, "grid_id": target, "assignee_node_id": assignee,
+            "due_date": now.date() + dt.timedelta(days=wf.DUE_DAYS)},
+            actor_id=user.id, now=now)
+        _history(session, row, "retarget", wf.SUBMITTED, wf.SUBMITTED, actor_id=user.id,
+                 note=f"转入{node_name(session, target)}", now=now)
+        log_operation(session, user=user, action="workflow_retarget", now=now,
+                      entity="work_requests", record_id=row.id,
+                      details={"kind": wf.TRANSFER, "grid_id": target})
+        return row
+    row = _file(session, {
+        "kind": wf.TRANSFER, "subject_entity": "people", "subject_id": person.id,
+        "subject_name": person.name, "id_number": person.id_number,
+        "from_node_id": person.grid_id, "to_node_id": target, "grid_id": target,
+        "assignee_node_id": assignee, "reason": wf.TRANSFER_REASON,
+        # the receiving grid's laptops hold no other grid's org node: the name goes along
+        "payload": {"household_id": person.household_id,
+                    "from_name": node_name(session, person.grid_id)}}, filer=user, now=now)
+    log_operation(session, user=user, action="create", now=now, entity="work_requests",
+                  record_id=row.id, details={"kind": wf.TRANSFER, "grid_id": target})
+    return row
+
+
+def on_person_updated(session: Session, user: User, person: Person, *,
+                      moved_from: str | None, transfer_to: str | None,
+                      now: dt.datetime) -> WorkRequest | None:
+    """Every path that updates a person calls this after the write: a grid change the edit
+    asked for (kept out of the write by services/authorize.py) is filed as a transfer, and a
+    held person's open review follows them to the grid they were moved to."""
+    if transfer_to is not None:
+        return file_transfer(session, user, person, transfer_to, now=now)
+    if moved_from is not None and person.status == wf.PENDING:
+        for review in session.scalars(select(WorkRequest).where(
+                WorkRequest.kind == wf.POPULATION_REVIEW,
+                WorkRequest.subject_id == person.id,
+                WorkRequest.state.in_((wf.SUBMITTED, wf.RETURNED)),
+                WorkRequest.deleted.is_(False))).all():
+            filer = session.get(User, review.filed_by) if review.filed_by else None
+            assignee = wf.assignee_node(wf.POPULATION_REVIEW,
+                                        subject_chain=chain_of(session, person.grid_id),
+                                        target_chain=[],
+                                        filer_node=filer.scope_node_id if filer else None)
+            _follow(session, review, {"to_node_id": person.grid_id, "grid_id": person.grid_id,
+                                      "assignee_node_id": assignee},
+                    actor_id=user.id, now=now)
+    return None
 
 
 # --- population review and floating population ------------------------------------------------
@@ -372,8 +454,8 @@ def _drop_held(session: Session, request: WorkRequest, actor: User, *,
         apply_change(session, Person, person.id, {}, deleted=True, now=now, actor_id=actor.id)
 
 
-EFFECTS = {wf.CLAIM: _apply_claim, wf.FLOATING_CONVERSION: _apply_conversion,
-           wf.POPULATION_REVIEW: _apply_review}
+EFFECTS = {wf.CLAIM: _apply_claim, wf.TRANSFER: _apply_claim,
+           wf.FLOATING_CONVERSION: _apply_conversion, wf.POPULATION_REVIEW: _apply_review}
 """What an approval does, per kind. A return changes nothing in the register: a held person
 stays 待审核 (outside the register) until the sender corrects and files again, or withdraws."""
 WITHDRAW_EFFECTS = {wf.POPULATION_REVIEW: _drop_held}
@@ -497,6 +579,7 @@ def history(session: Session, scope: Scope, request_id: str) -> list[WorkRequest
 
 
 __all__ = ["file_claim", "find_by_id_number", "act", "push_request", "on_person_created",
-           "file_floating_registration", "propose_conversions", "conversion_months",
+           "file_floating_registration", "propose_conversions", "file_transfer",
+           "on_person_updated", "open_transfer", "conversion_months",
            "set_conversion_months", "queue", "filed_by", "history", "waiting_for",
            "is_assignee", "Found", "Stamp", "mask_name", "node_name", "chain_of"]

@@ -130,7 +130,8 @@ def _batch_page(request: Request, session: Session, scope: Scope, signed: Any, b
                   title=f"导入预览：{batch.filename}", batch=batch, rows=rows, page=page,
                   kinds=imports.KINDS, states=imports.STATES, importable=imports.IMPORTABLE,
                   masked=mask_id_number, reviewing=reviewing,
-                  field_labels={k: f.label for k, f in imports.PERSON_KEYS.items()},
+                  field_labels={"grid_id": "所属网格",
+                                **{k: f.label for k, f in imports.PERSON_KEYS.items()}},
                   shown=_masked_change,
                   may_submit=batch.state == "ready" and batch.uploader_id == signed.user.id,
                   errors=errors or {}, values=values or {})

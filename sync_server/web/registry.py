@@ -21,7 +21,7 @@ from common.schema.fields import FieldSpec, facet_fields, form_fields, list_colu
 
 from ..api.deps import NowDep
 from ..api.errors import status_of
-from ..services import doorplates, field_guides, records, registry
+from ..services import doorplates, field_guides, records, registry, workflows
 from ..services.exports import may_export_clear
 from ..services.scope import Scope
 from ..services.sync_history import record_history
@@ -140,11 +140,23 @@ def _form_page(request: Request, session: Session, scope: Scope, signed, kind: K
         extra.update(registry.details(session, scope, row))
         if kind.entity is House:
             extra["plate"] = _plate_or_message(session, scope, row.id)
+        if kind.entity is Person:
+            extra["transfer"] = _transfer_notice(session, row)
     return render(request, "registry_form.html", status_code=status_code,
                   title=f"{'修改' if row is not None else '新增'}{kind.label}", kind=kind,
                   row=row, fields=_fields(session, scope, kind), values=values,
                   errors=errors or {}, confirm=confirm, record_title=registry.title_of(row)
                   if row is not None else "", **extra)
+
+
+def _transfer_notice(session: Session, person: Person) -> str:
+    """What the form says while the person's move waits for the receiving grid."""
+    pending = workflows.open_transfer(session, person.id)
+    if pending is None:
+        return ""
+    target = workflows.node_name(session, pending.to_node_id)
+    here = workflows.node_name(session, person.grid_id)
+    return f"已提交人员转移申请：转入「{target}」须由该网格审核通过后生效，此前仍属「{here}」。"
 
 
 def history_rows(session: Session, scope: Scope, kind: Kind, record_id: str

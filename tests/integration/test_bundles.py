@@ -253,3 +253,23 @@ def test_a_long_queue_and_a_large_scope_go_over_several_bundles(server, laptop, 
     assert rounds[-1].pending == 0
     assert worker.view() == server.scope_view("worker1a")
     assert len(worker.view()) == 11
+
+
+def test_a_township_bundle_changing_a_persons_grid_files_a_transfer_and_moves_no_one(
+        server, laptop):
+    from common.schema import Person, WorkRequest
+    from tests.factories import make_person
+    g1a, g1b = server.grid("g1a"), server.grid("g1b")
+    pid = server.write(Person, None, make_person(g1a, name="带U盘的"))
+    office = laptop("office1")
+    office.sync()
+    office.write(Person, pid, {"grid_id": g1b, "phone": "13900001111"})
+    answer = relay(server, bundles.export_request(office.engine, now=office.now()).data)
+    result = bundles.import_answer(office.engine, answer, now=office.now())
+    assert (result.accepted, result.refused) == (1, 0)
+    with server.session() as s:
+        person = s.get(Person, pid)
+        assert (person.grid_id, person.phone) == (g1a, "13900001111")
+        (request,) = s.scalars(select(WorkRequest).where(WorkRequest.subject_id == pid))
+        assert (request.kind, request.to_node_id) == ("transfer", g1b)
+    assert office.view(Person)[pid]["grid_id"] == g1a  # the answer brings the grid back

@@ -1,15 +1,18 @@
 """A person's tags belong to the person's scope: a move that arrives by sync push (from a client
-that sends only the person's new grid, or a USB bundle relayed through the same exchange) takes
-the tags along, as a REST move does (issue 11, defect 2)."""
+that sends only the person's new grid, or a USB bundle relayed through the same exchange) waits
+for the receiving grid like a REST move (a transfer, issue 13), and once approved takes the tags
+along (issue 11, defect 2)."""
 from __future__ import annotations
 
 import uuid
 
 from sqlalchemy import select
 
-from common.schema import Person, PersonTag
+from common.schema import Person, PersonTag, User
 from common.sync import hlc
 from common.sync.messages import Change, PullRequest, PushRequest, SyncRequest
+from sync_server.services import workflows
+from sync_server.services.scope import Scope
 from tests.factories import make_id_number
 from tests.integration.sync_harness import ServerHarness
 
@@ -47,6 +50,14 @@ def test_a_person_moved_by_sync_push_takes_their_tags_to_the_new_grid(db_url):
         move = _move(harness, pid, g1b)
         (ack,) = _push(harness, "office1", [move]).push.acks
         assert ack.status == "accepted", ack
+        with harness.session() as s:
+            assert s.get(Person, pid).grid_id == g1a  # until the receiving grid approves
+            assert s.get(PersonTag, tag).grid_id == g1a
+            worker = s.get(User, harness.tree.users["worker1b"].id)
+            request = workflows.open_transfer(s, pid)
+            workflows.act(s, worker, Scope.of(s, worker), request.id, "approved", None,
+                          now=harness.clock())
+            s.commit()
         with harness.session() as s:
             assert s.get(Person, pid).grid_id == g1b
             live = s.scalars(select(PersonTag).where(PersonTag.person_id == pid,

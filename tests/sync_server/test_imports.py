@@ -88,7 +88,7 @@ def test_preview_classifies_every_row_with_its_reason(server, sheet):
     kinds = {n: r.kind for n, r in rows.items()}
     assert kinds == {4: "new", 5: "invalid", 6: "duplicate", 7: "duplicate", 8: "other_grid",
                      9: "invalid", 10: "update", 11: "out_of_scope", 12: "invalid",
-                     13: "invalid", 14: "other_grid", 15: "new"}
+                     13: "invalid", 14: "update", 15: "new"}
     assert "校验位错误" in rows[5].problems[0]["message"]
     assert rows[5].problems[0]["column"] == "C列（基本信息/身份证号码）"
     assert "第 7 行" in rows[6].problems[0]["message"] and "第 6 行" in rows[7].problems[0]["message"]
@@ -100,7 +100,9 @@ def test_preview_classifies_every_row_with_its_reason(server, sheet):
     assert rows[12].problems[0]["column"].startswith("E列") and "1975年13月" in \
         rows[12].problems[0]["message"]
     assert "火星族" in rows[13].problems[0]["message"]
-    assert "团结社区第二网格" in rows[14].problems[0]["message"]
+    # a different grid inside the uploader's scope: written as a transfer the grid approves
+    assert rows[14].changes["grid_id"] == ["团结社区第二网格",
+                                           "团结社区第一网格（提交人员转移申请，须该网格审核）"]
     assert rows[15].grid_id == server.tree.id("g1b")  # no grid in the row: the default grid
 
 
@@ -219,4 +221,9 @@ def test_approve_all_except_the_marked_rows(server, sheet):
             select(ImportRow).where(ImportRow.batch_id == batch_id))}
         assert decisions[4] == ("approved", True) and decisions[10] == ("approved", True)
         assert decisions[15] == ("refused", False)
+        # 热依拉 was added by the county and is still held (待审核): not in the register yet,
+        # so the sheet's grid applies and the review follows her there
+        assert decisions[14] == ("approved", True)
+        moved = s.scalar(select(Person).where(Person.name == "热依拉"))
+        assert (moved.grid_id, moved.status) == (server.tree.id("g1a"), "pending")
         assert decisions[5] == (None, False)  # an invalid row is never decided or written

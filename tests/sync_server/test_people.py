@@ -9,6 +9,16 @@ from sync_server.db.tables import Counter, OpLog
 from tests.factories import make_id_number, make_person, with_wrong_check_digit
 
 
+def _approve_all(server, username) -> int:
+    """The user approves every request waiting for them (over the API); how many."""
+    api = server.as_(username)
+    waiting = api.get("/api/workflows/queue").json()
+    for r in waiting:
+        assert api.post(f"/api/workflows/{r['id']}/steps",
+                        json={"state": "approved"}).status_code == 200
+    return len(waiting)
+
+
 def counts(server):
     with server.session() as s:
         return (s.scalar(select(func.count()).select_from(Person)),
@@ -166,7 +176,9 @@ def test_tags_are_set_on_create_replaced_on_update_and_follow_a_move(server):
     r = api.patch(f"/api/people/{pid}", json={"tags": ["veteran", "disabled"]})
     assert r.json()["tags"] == ["disabled", "veteran"]
     assert api.get("/api/people", params={"tag": "dibao"}).json()["total"] == 0
+    assert _approve_all(server, "worker1a")  # added by the township: the grid reviews it
     api.patch(f"/api/people/{pid}", json={"grid_id": server.tree.id("g1b")})
+    assert _approve_all(server, "worker1b")  # the move: a transfer the new grid approves
     seen = server.as_("worker1b").get(f"/api/people/{pid}").json()
     assert seen["tags"] == ["disabled", "veteran"]
     from common.schema import PersonTag

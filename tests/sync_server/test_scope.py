@@ -75,9 +75,22 @@ def test_a_worker_cannot_create_in_or_move_into_another_grid(server, people):
 
 def test_a_township_office_moves_a_person_between_its_grids_but_not_out_of_its_township(
         server, people):
+    def approve_all(username):
+        worker = server.as_(username)
+        for request in worker.get("/api/workflows/queue").json():
+            assert worker.post(f"/api/workflows/{request['id']}/steps",
+                               json={"state": "approved"}).status_code == 200
+
+    approve_all("worker1a")  # added by the county: in the register once the grid approves
     api = server.as_("office1")
     r = api.patch(f"/api/people/{people['g1a']}", json={"grid_id": server.tree.id("g1b")})
-    assert r.status_code == 200 and r.json()["grid_id"] == server.tree.id("g1b")
+    # the move waits for the receiving grid's approval (a transfer, 人员转移)
+    assert r.status_code == 200 and r.json()["grid_id"] == server.tree.id("g1a")
+    assert listed(server, "worker1a") == ["居民g1a"]
+    (request,) = [r for r in server.as_("worker1b").get("/api/workflows/queue").json()
+                  if r["kind"] == "transfer"]
+    assert request["to_node_id"] == server.tree.id("g1b")
+    approve_all("worker1b")
     assert listed(server, "worker1a") == []
     assert listed(server, "worker1b") == ["居民g1a", "居民g1b"]
     out = api.patch(f"/api/people/{people['g1a']}", json={"grid_id": server.tree.id("g2")})

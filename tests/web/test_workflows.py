@@ -179,3 +179,28 @@ def test_a_person_the_township_adds_is_returned_corrected_and_resubmitted_on_the
         "csrf_token": csrf_of(queue.text), "state": "approved"})
     with web.session() as s:
         assert s.get(Person, pid).status == "normal"
+
+
+def test_a_grid_change_on_the_person_form_is_a_transfer_the_new_grid_sees_as_work(web):
+    pid, _ = _person_in(web, "g1a")
+    office = _client(web, "office1")
+    url = f"/admin/registry/people/{pid}"
+    form = office.get(url).text
+    values = {m.group(1): m.group(2) for m in re.finditer(
+        r'<input id="f-[^"]+" name="([^"]+)" type="[^"]+" value="([^"]*)"', form)}
+    values.update({k: m.group(1) for k in ("sex", "resident_type", "status", "ethnicity")
+                   if (m := re.search(rf'<select id="f-{k}" name="{k}".*?<option value="([^"]*)"'
+                                      r' selected>', form, re.S))})
+    saved = office.post(url, data={**values, "csrf_token": csrf_of(form),
+                                   "grid_id": web.tree.id("g1b")})
+    assert saved.status_code == 200, saved.text[-500:]
+    assert re.search(r'id="transfer-notice" role="status">已提交人员转移申请：转入「团结社区第二网格」'
+                     r'须由该网格审核通过后生效，此前仍属「团结社区第一网格」', saved.text)
+    with web.session() as s:
+        assert s.get(Person, pid).grid_id == web.tree.id("g1a")
+    home = _client(web, "worker1b").get("/admin/").text
+    assert re.search(r'data-key="review_transfer"><a href="/admin/workflows\?kind=transfer">'
+                     r'待我审核的人员转移</a> <strong>1</strong>', home)
+    queue = _client(web, "worker1b").get("/admin/workflows?kind=transfer").text
+    assert "王小明" in queue and "网格变更" in queue
+    assert 'data-key="review_transfer"' not in _client(web, "worker1a").get("/admin/").text

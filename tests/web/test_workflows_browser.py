@@ -105,3 +105,31 @@ def test_a_returned_claim_is_corrected_and_filed_again(page, live):
     history = page.locator("table.list").inner_text()
     assert "重新提交" in history and "已搬到南湖村一组12号居住" in history
     assert not [v for v in page.violations if "Content Security Policy" in v]
+
+
+def test_a_township_move_on_the_form_is_announced_and_approved_by_the_receiving_grid(page,
+                                                                                    live):
+    width = page.viewport_size["width"]
+    name = f"转移{width}"
+    g1a = live.harness.grid("g1a")
+    pid = live.harness.write(Person, None, make_person(g1a, name=name))
+    sign_in(page, live, "office1")
+    page.goto(f"{live.url}/admin/registry/people/{pid}")
+    page.get_by_label("所属网格").select_option(label="团结社区第二网格")
+    page.get_by_role("button", name="保存", exact=True).click()
+    page.locator("#transfer-notice").wait_for()
+    notice = page.locator("#transfer-notice").inner_text()
+    assert "已提交人员转移申请" in notice and "转入「团结社区第二网格」须由该网格审核" in notice
+    assert "此前仍属「团结社区第一网格」" in notice
+    page.get_by_role("button", name="退出登录").click()
+
+    sign_in(page, live, "worker1b")
+    menu_click(page, "审核队列")
+    row = page.locator("tr", has_text=name)
+    assert "人员转移" in row.inner_text() and "网格变更" in row.inner_text()
+    row.get_by_role("button", name="通过", exact=True).click()
+    page.get_by_text("没有待审核的申请").wait_for()
+    menu_click(page, "迁移记录")
+    page.get_by_role("cell", name=name).wait_for()
+    assert "迁入" in page.locator("tr", has_text=name).inner_text()
+    assert not [v for v in page.violations if "Content Security Policy" in v]

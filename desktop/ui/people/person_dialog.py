@@ -7,6 +7,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QComboBox, QDialog, QHBoxLayout, QLabel,
                                QListWidget, QListWidgetItem, QVBoxLayout)
 
+from common import workflows as wf
 from common.errors import DomainError
 from common.schema import Person
 from common.schema.fields import defaults as field_defaults
@@ -48,6 +49,12 @@ class PersonDialog(QDialog):
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(Qt.CheckState.Unchecked)
             self.tags.addItem(item)
+        self.move_note = QLabel("")
+        self.move_note.setObjectName("move_note")
+        self.move_note.setWordWrap(True)
+        self.move_note.setVisible(False)
+        self._stored: dict[str, Any] = {}
+        self.grid.currentIndexChanged.connect(self._grid_changed)
         self.message = QLabel("")
         self.message.setObjectName("message")
         self.message.setStyleSheet(ERROR_STYLE)
@@ -61,6 +68,7 @@ class PersonDialog(QDialog):
         row.addWidget(grid_label)
         row.addWidget(self.grid, 1)
         layout.addLayout(row)
+        layout.addWidget(self.move_note)
         layout.addWidget(QLabel("标签（空格键勾选）"))
         layout.addWidget(self.tags)
         layout.addWidget(self.message)
@@ -86,6 +94,7 @@ class PersonDialog(QDialog):
     def _loaded(self, detail: Any) -> None:
         self.form.set_values(detail.values)
         self._default_grid = detail.values.get("grid_id")
+        self._stored = dict(detail.values)
         i = self.grid.findData(self._default_grid)
         if i >= 0:
             self.grid.setCurrentIndex(i)
@@ -93,6 +102,23 @@ class PersonDialog(QDialog):
             item = self.tags.item(row)
             checked = item.data(Qt.ItemDataRole.UserRole) in detail.tags
             item.setCheckState(Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
+
+    def _grid_changed(self) -> None:
+        """Changing a registered person's grid does not move them: the server files a transfer
+        (人员转移) that the receiving grid approves. Say so before saving."""
+        stored = self._stored.get("grid_id")
+        target = self.grid.currentData()
+        if not stored or not target or target == stored:
+            self.move_note.setVisible(False)
+            return
+        name = self.grid.currentText()
+        if self._stored.get("status") == wf.PENDING:
+            text = f"该人员尚在审核中：改到「{name}」后，由「{name}」审核其登记。"
+        else:
+            text = (f"更改所属网格将提交人员转移申请：须由「{name}」审核通过后才转入，"
+                    f"此前该人员仍属原网格；其他修改照常保存。")
+        self.move_note.setText(text)
+        self.move_note.setVisible(True)
 
     def checked_tags(self) -> list[str]:
         return [self.tags.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.tags.count())
