@@ -12,16 +12,16 @@ import io
 import re
 import zipfile
 from dataclasses import dataclass, field
-
-import openpyxl
-from openpyxl.utils.exceptions import InvalidFileException
-from openpyxl.workbook import Workbook
-from openpyxl.worksheet.worksheet import Worksheet
+from typing import TYPE_CHECKING
 
 from common.errors import DomainError
 
 from .mapping import Column, map_headers
 from .values import text_of
+
+if TYPE_CHECKING:  # openpyxl is imported where a workbook is opened: values need none of it
+    from openpyxl.workbook import Workbook
+    from openpyxl.worksheet.worksheet import Worksheet
 
 HEADER_SCAN_ROWS = 30
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -76,6 +76,8 @@ def load_workbook_bytes(data: bytes, name: str, *, read_only: bool = False) -> W
     cannot be read."""
     if sniff_bytes(data, name) == "csv":
         return read_csv(data, name)
+    import openpyxl
+    from openpyxl.utils.exceptions import InvalidFileException
     try:
         # from the bytes, not the name: openpyxl refuses by extension (InvalidFileException)
         # an .xlsx renamed .xls or saved without one
@@ -102,6 +104,7 @@ def _sheet_title(name: str) -> str:
 
 def read_csv(raw: bytes, name: str) -> Workbook:
     """A CSV (UTF-8 with or without BOM, else GBK/GB18030) as a one-sheet workbook."""
+    from openpyxl.workbook import Workbook
     text = _decode_csv(raw, name)
     wb = Workbook()
     ws = wb.active

@@ -12,11 +12,12 @@ import errno
 import os
 import secrets
 from pathlib import Path
-from typing import Callable
-
-from openpyxl.workbook import Workbook
+from typing import TYPE_CHECKING, Callable
 
 from common.errors import DomainError
+
+if TYPE_CHECKING:
+    from openpyxl.workbook import Workbook
 
 
 def check_output(path: str | Path, *, overwrite: bool = False,

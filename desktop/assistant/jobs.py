@@ -7,13 +7,7 @@ from __future__ import annotations
 
 from copy import copy
 from dataclasses import dataclass, field
-from typing import Any, Callable
-
-from openpyxl.comments import Comment
-from openpyxl.styles import PatternFill
-from openpyxl.cell.cell import MergedCell
-from openpyxl.workbook import Workbook
-from openpyxl.worksheet.worksheet import Worksheet
+from typing import TYPE_CHECKING, Any, Callable
 
 from common.dictionaries import Dictionaries
 
@@ -25,11 +19,29 @@ from .sheets import Table, row_values
 from common.sheets.values import (display, display_text, is_blank, normalise_name, parse_cell, parse_id,
                      same, text_of)
 
-FILLED = PatternFill("solid", start_color="FFC6EFCE", end_color="FFC6EFCE")     # light green
-NOT_FOUND = PatternFill("solid", start_color="FFFFC7CE", end_color="FFFFC7CE")  # light red
-UNSURE = PatternFill("solid", start_color="FFFFEB9C", end_color="FFFFEB9C")     # light yellow
-DIFF_COLOUR = "FFC00000"                                                          # dark red font
+if TYPE_CHECKING:  # openpyxl is imported only by the jobs that edit a workbook with it
+    from openpyxl.styles import PatternFill
+    from openpyxl.workbook import Workbook
+    from openpyxl.worksheet.worksheet import Worksheet
+
+FILL_COLOURS = {"FILLED": "FFC6EFCE",     # light green
+                "NOT_FOUND": "FFFFC7CE",  # light red
+                "UNSURE": "FFFFEB9C"}     # light yellow
+DIFF_COLOUR = "FFC00000"                  # dark red font
 AUTHOR = "一张表助手"
+
+
+def solid_fill(rgb: str) -> PatternFill:
+    from openpyxl.styles import PatternFill
+    return PatternFill("solid", start_color=rgb, end_color=rgb)
+
+
+def __getattr__(name: str) -> PatternFill:
+    """FILLED, NOT_FOUND, UNSURE as openpyxl fills, made when asked for (the direct edit of
+    an .xlsx and its callers never import openpyxl)."""
+    if name in FILL_COLOURS:
+        return solid_fill(FILL_COLOURS[name])
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 Progress = Callable[[int, int], None]
 
@@ -122,9 +134,9 @@ class Restyler:
             cell._style = copy(done)
 
 
-def _set_fill(fill: PatternFill) -> Callable[[Any], None]:
+def _set_fill(rgb: str) -> Callable[[Any], None]:
     def fn(cell) -> None:  # noqa: ANN001
-        cell.fill = fill
+        cell.fill = solid_fill(rgb)
     return fn
 
 
@@ -144,9 +156,9 @@ def _date_format(cell) -> None:  # noqa: ANN001
 
 
 CHANGES: dict[str, tuple[Callable[[Any], None], tuple[str, str]]] = {
-    "filled": (_set_fill(FILLED), ("fill", FILLED.fgColor.rgb)),
-    "unsure": (_set_fill(UNSURE), ("fill", UNSURE.fgColor.rgb)),
-    "not_found": (_set_fill(NOT_FOUND), ("fill", NOT_FOUND.fgColor.rgb)),
+    "filled": (_set_fill(FILL_COLOURS["FILLED"]), ("fill", FILL_COLOURS["FILLED"])),
+    "unsure": (_set_fill(FILL_COLOURS["UNSURE"]), ("fill", FILL_COLOURS["UNSURE"])),
+    "not_found": (_set_fill(FILL_COLOURS["NOT_FOUND"]), ("fill", FILL_COLOURS["NOT_FOUND"])),
     "diff": (_red_font, ("font", DIFF_COLOUR)),
     "text": (_text_format, ("numfmt", "text")),
     "date": (_date_format, ("numfmt", "date")),
@@ -174,7 +186,8 @@ def sheet_keys(wb: Workbook, table: Table) -> tuple[set[str], set[str]]:
     return ids, names
 
 
-def _comment(text: str) -> Comment:
+def _comment(text: str):  # noqa: ANN202 - an openpyxl Comment
+    from openpyxl.comments import Comment
     c = Comment(text, AUTHOR)
     c.width, c.height = 220, 60
     return c
@@ -199,16 +212,18 @@ class BookCells:
     """The cells of an openpyxl sheet, as the comparison reads and changes them."""
 
     def __init__(self, ws: Worksheet) -> None:
+        from openpyxl.cell.cell import MergedCell
         self.ws = ws
         self.store = ws._cells  # openpyxl's {(row, col): Cell}: a lookup, not a new Cell
         self.styles = Restyler()
+        self._merged = MergedCell
 
     def _cell(self, r: int, c: int):  # noqa: ANN202
         return self.store.get((r, c)) or self.ws.cell(r, c)
 
     def skip(self, r: int, c: int) -> bool:
         """Part of a merged block (not its top left cell, which holds the value)."""
-        return isinstance(self._cell(r, c), MergedCell)
+        return isinstance(self._cell(r, c), self._merged)
 
     def value(self, r: int, c: int) -> Any:
         return self._cell(r, c).value
@@ -386,6 +401,7 @@ def fill(wb: Workbook, table: Table, people: list[dict[str, Any]], *,
     """One row per person below the header, every recognised column filled. A template's
     示例 rows are written over (or emptied); rows someone already typed are kept, and the
     people go below them."""
+    from openpyxl.cell.cell import MergedCell
     ws = wb[table.sheet]
     report = JobReport("fill", table.sheet, table.columns, conditions=list(conditions or []))
     for r in table.example_rows:

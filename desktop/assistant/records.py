@@ -11,7 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, literal_column, select
 from sqlalchemy.orm import Session, aliased
 
 from common.dictionaries import Dictionaries, default_dictionaries
@@ -23,6 +23,10 @@ from common.sheets.values import normalise_name
 
 _PERSON_COLS = ("id", "grid_id", *(f.key for f in assistant_fields(Person)))
 """The person's own columns the assistant reads: what the schema declares for it."""
+_CODE_KEYS = frozenset(f.key for f in assistant_fields(Person) if f.assistant == "dict") | {
+    "relation_to_head"}
+"""Keys whose values are dictionary codes, shared by many people."""
+NO_TAGS: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -79,12 +83,18 @@ def load_people(session: Session, *, today: dt.date, person_ids: Iterable[str] |
     # with selectors the deleted flag is checked on the rows read, not in SQL: given both,
     # SQLite's planner walked the covering index on `deleted` (every person) instead of
     # looking the values up (0.5 s per chunk of 900 on the county)
-    queries = [q.where(Person.deleted.is_(False))] if not selectors else [
-        q.where(col.in_(values[i:i + 900])) for col, values in selectors
-        for i in range(0, len(values), 900)]
+    if not selectors:
+        queries = [q.where(Person.deleted.is_(False))]
+    elif session.get_bind().dialect.name == "sqlite":
+        queries = _in_table_order(session, q, selectors)
+    else:
+        queries = [q.where(col.in_(values[i:i + 900])) for col, values in selectors
+                   for i in range(0, len(values), 900)]
     keep = None if fields is None else \
         {"id", "name", "id_number", "grid", "household_no", "relation_to_head", "birth_date",
          "tags", *fields}
+    codes = _CODE_KEYS
+    shared: dict[Any, Any] = {}
     orgs = _org_names(session)
     paths = dict(session.execute(select(OrgNode.id, OrgNode.path)).all())
     out: dict[str, dict[str, Any]] = {}
@@ -99,15 +109,32 @@ def load_people(session: Session, *, today: dt.date, person_ids: Iterable[str] |
             birth = rec.get("birth_date")
             rec["age"] = age_on(birth, today) if birth else None
             _place(rec, orgs, paths)
-            rec["tags"] = frozenset()
+            rec["tags"] = NO_TAGS
             if keep is not None:  # a large sheet's people: only what it reads (memory)
-                rec = {k: rec[k] for k in keep if k in rec}
+                # codes (sex, ethnicity …) repeat on every person: one string for each
+                rec = {k: shared.setdefault(v, v) if k in codes else rec[k]
+                       for k in keep if k in rec for v in (rec[k],)}
             out[rec["id"]] = rec
     if with_tags and out:
         _attach_tags(session, out, subset=bool(selectors))
     return sorted(out.values(), key=lambda r: (r["grid"] or "", r["household_no"] or "",
                                                r["relation_to_head"] != "head",
                                                r["birth_date"] or dt.date.min))
+
+
+def _in_table_order(session: Session, q: Any, selectors: list) -> list:
+    """The queries for the people the selectors name, in the table's own (rowid) order.
+    The values are looked up in their indexes in sorted order (each index page read once),
+    then the rows fetched by rowid, ascending: on an encrypted file every page read is
+    decrypted, and rows fetched in a sheet's order touch each page several times."""
+    rowid = literal_column(f"{Person.__tablename__}.rowid")
+    found: set[int] = set()
+    for col, values in selectors:
+        values = sorted(v for v in values if v is not None)
+        for i in range(0, len(values), 900):
+            found.update(session.scalars(select(rowid).where(col.in_(values[i:i + 900]))))
+    rows = sorted(found)
+    return [q.where(rowid.in_(rows[i:i + 900])) for i in range(0, len(rows), 900)]
 
 
 def _derive(rec: dict[str, Any]) -> None:

@@ -6,14 +6,16 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-
-from openpyxl.workbook import Workbook
+from typing import TYPE_CHECKING
 
 from common.errors import DomainError
 from common.sheets.tables import (Table, ValueBook, ValueSheet, find_table, find_tables,
                                   load_workbook_bytes, pick_table, read_values, row_values,
                                   sniff_bytes)
 from common.sheets.values import text_of
+
+if TYPE_CHECKING:
+    from openpyxl.workbook import Workbook
 
 
 def sniff(path: str | Path) -> Path:

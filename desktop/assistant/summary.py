@@ -5,16 +5,20 @@ Each is first built as rows of (value, style) cells, then made into an openpyxl 
 workbook path) or an xlsx_patch.NewSheet (the path that edits the user's file directly)."""
 from __future__ import annotations
 
-from typing import Any
-
-from openpyxl.styles import Font, PatternFill
-from openpyxl.workbook import Workbook
+from typing import TYPE_CHECKING, Any
 
 from common.errors import DomainError
 
-from .jobs import DIFF_COLOUR, FILLED, NOT_FOUND, UNSURE, JobReport
+from .jobs import DIFF_COLOUR, FILL_COLOURS, JobReport
 
-BOLD = Font(bold=True)
+if TYPE_CHECKING:
+    from openpyxl.workbook import Workbook
+
+FILLED = ("fill", FILL_COLOURS["FILLED"])
+NOT_FOUND = ("fill", FILL_COLOURS["NOT_FOUND"])
+UNSURE = ("fill", FILL_COLOURS["UNSURE"])
+DIFF = ("font", DIFF_COLOUR)
+"""The legend's marks: a cell style as the rows below give it."""
 WIDTHS = {1: 28, 2: 16, 3: 60}
 
 Row = list[tuple[Any, Any]]
@@ -52,10 +56,9 @@ def _problems(rows: list[Row], report: JobReport) -> None:
         rows.append(_plain(p.row, DomainError(p.code, **p.params).message()))
 
 
-def _legend_rows(rows: list[Row], legend: list[tuple[object, str]]) -> None:
+def _legend_rows(rows: list[Row], legend: list[tuple[tuple[str, str], str]]) -> None:
     rows.append([("图例", "bold"), ("", None), ("含义", None)])
-    for style, meaning in legend:
-        mark = ("fill", style.fgColor.rgb) if isinstance(style, PatternFill) else ("font", style)
+    for mark, meaning in legend:
         rows.append([("", None), ("示例", mark), (meaning, None)])
     rows.append([])
 
@@ -63,7 +66,7 @@ def _legend_rows(rows: list[Row], legend: list[tuple[object, str]]) -> None:
 def legend_rows(report: JobReport) -> tuple[str, list[Row]]:
     rows: list[Row] = []
     _legend_rows(rows, [(FILLED, "由数据库补全的单元格"),
-                        (DIFF_COLOUR, "已填写但与数据库不一致（批注中为数据库的值，未改动）"),
+                        (DIFF, "已填写但与数据库不一致（批注中为数据库的值，未改动）"),
                         (NOT_FOUND, "未找到对应人员，或身份证号有误"),
                         (UNSURE, "匹配到多人或信息不足，未补全，请人工确认")])
     _counts(rows, report)
@@ -74,7 +77,7 @@ def legend_rows(report: JobReport) -> tuple[str, list[Row]]:
 
 def summary_rows(report: JobReport) -> tuple[str, list[Row]]:
     rows: list[Row] = []
-    _legend_rows(rows, [(DIFF_COLOUR, "与数据库不一致（批注中为数据库的值）"),
+    _legend_rows(rows, [(DIFF, "与数据库不一致（批注中为数据库的值）"),
                         (UNSURE, "表中为空而数据库有值，或匹配到多人/信息不足"),
                         (NOT_FOUND, "未找到对应人员，或身份证号有误")])
     _counts(rows, report)
@@ -100,6 +103,7 @@ def fill_note_rows(report: JobReport) -> tuple[str, list[Row]]:
 
 
 def _render(wb: Workbook, title: str, rows: list[Row]) -> None:
+    from openpyxl.styles import Font, PatternFill
     name, n = title, 2
     while name in wb.sheetnames:
         name, n = f"{title}{n}", n + 1
@@ -112,7 +116,7 @@ def _render(wb: Workbook, title: str, rows: list[Row]) -> None:
                 continue
             cell = ws.cell(r, c, value)
             if style == "bold":
-                cell.font = BOLD
+                cell.font = Font(bold=True)
             elif isinstance(style, tuple) and style[0] == "fill":
                 cell.fill = PatternFill("solid", start_color=style[1], end_color=style[1])
             elif isinstance(style, tuple):

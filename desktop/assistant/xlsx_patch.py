@@ -387,30 +387,41 @@ def _serial(value: dt.date, date1904: bool) -> str:
 
 def _cell_xml(ref: str, style: int | None, value: Any, date1904: bool) -> str:
     s = f' s="{style}"' if style else ""
-    if value is None or value == "":
-        return f'<c r="{ref}"{s}/>'
-    if isinstance(value, bool):
-        return f'<c r="{ref}"{s} t="b"><v>{int(value)}</v></c>'
-    if isinstance(value, (int, float)):
-        return f'<c r="{ref}"{s}><v>{value!r}</v></c>'
-    if isinstance(value, dt.date):
-        return f'<c r="{ref}"{s}><v>{_serial(value, date1904)}</v></c>'
-    text = str(value)
+    if type(value) is str and value:  # most written cells: text, checked first
+        text = value
+    else:
+        if value is None or value == "":
+            return f'<c r="{ref}"{s}/>'
+        if isinstance(value, bool):
+            return f'<c r="{ref}"{s} t="b"><v>{int(value)}</v></c>'
+        if isinstance(value, (int, float)):
+            return f'<c r="{ref}"{s}><v>{value!r}</v></c>'
+        if isinstance(value, dt.date):
+            return f'<c r="{ref}"{s}><v>{_serial(value, date1904)}</v></c>'
+        text = str(value)
     space = ' xml:space="preserve"' if text != text.strip() or "\n" in text else ""
     return f'<c r="{ref}"{s} t="inlineStr"><is><t{space}>{escape(text)}</t></is></c>'
 
 
-def _edit_cell(old: str | None, ref: str, edit: CellEdit, styles: _Styles,
-               date1904: bool) -> str:
-    base = int(_attr(old.split(">", 1)[0], "s") or 0) if old else 0
+_STYLE_B = re.compile(rb"""\bs\s*=\s*["']([^"']*)["']""")
+
+
+def _edit_cell(old: bytes | None, ref: str, edit: CellEdit, styles: _Styles,
+               date1904: bool) -> bytes:
+    base = 0
+    if old:
+        end = old.find(b">")
+        m = _STYLE_B.search(old, 0, len(old) if end == -1 else end)
+        base = int(m.group(1) or 0) if m else 0
     style = styles.derive(base, edit.changes) if edit.changes else base
     if edit.has_value or old is None:
-        return _cell_xml(ref, style, edit.value if edit.has_value else None, date1904)
-    head, sep, rest = old.partition(">")
+        return _cell_xml(ref, style, edit.value if edit.has_value else None,
+                         date1904).encode("utf-8")
+    head, sep, rest = old.decode("utf-8").partition(">")
     selfclose = head.endswith("/")
     tag = (head[:-1] if selfclose else head) + ">"
     tag = _set_attr(tag, "s", str(style) if style else None)
-    return tag[:-1] + "/>" if selfclose else tag + rest
+    return (tag[:-1] + "/>" if selfclose else tag + rest).encode("utf-8")
 
 
 # The worked sheet's XML is handled as bytes: a 50,000-row sheet of Chinese text is ~50 MB of
@@ -418,8 +429,10 @@ def _edit_cell(old: str | None, ref: str, edit: CellEdit, styles: _Styles,
 _ROW_B = re.compile(rb"<row\b[^>]*?(?:/>|>.*?</row>)", re.S)
 _ROW_NUMBER_B = re.compile(rb"""\br\s*=\s*["'](\d+)["']""")
 _CELL_AT = re.compile(
-    rb"""<c\b[^>]*?\br\s*=\s*["']([A-Z]{1,3})(\d+)["'][^>]*?(?:/>|>.*?</c>)""", re.S)
+    rb"""(<c\b[^>]*?\br\s*=\s*["']([A-Z]{1,3})(\d+)["'][^>]*?(?:/>|>.*?</c>))""", re.S)
+_SPANS_B = re.compile(rb"""\sspans\s*=\s*["'][^"']*["']""")
 _COLS: dict[bytes, int] = {}
+_LETTERS: dict[int, str] = {}
 
 
 def _edit_row(row: bytes, r: int, edits: dict[int, CellEdit], styles: _Styles,
@@ -429,25 +442,25 @@ def _edit_row(row: bytes, r: int, edits: dict[int, CellEdit], styles: _Styles,
     else:
         head_end = row.index(b">") + 1
         head, body = row[:head_end], row[head_end:-len(b"</row>")]
-    # spans is optional; the new cells may lie outside it
-    head = _set_attr(head.decode("utf-8"), "spans", None).encode("utf-8")
+    head = _SPANS_B.sub(b"", head)  # spans is optional; the new cells may lie outside it
+    number = b"%d" % r
     by_col: dict[int, bytes] = {}
     covered = 0
-    for m in _CELL_AT.finditer(body):
-        letters = m.group(1)
+    for whole, letters, digits in _CELL_AT.findall(body):
         c = _COLS.get(letters)
         if c is None:
             c = _COLS[letters] = col_number(letters.decode("ascii"))
-        if int(m.group(2)) != r:
+        if digits != number and int(digits) != r:
             raise Unpatchable("a cell out of its row")
-        by_col[c] = m.group(0)
-        covered += m.end() - m.start()
+        by_col[c] = whole
+        covered += len(whole)
     if covered != len(body) and _CELL_AT.sub(b"", body).strip():
         raise Unpatchable("a cell without its position, or something else in a row")
     for c, edit in edits.items():
-        old = by_col.get(c)
-        by_col[c] = _edit_cell(old.decode("utf-8") if old is not None else None,
-                               f"{col_letter(c)}{r}", edit, styles, date1904).encode("utf-8")
+        letters = _LETTERS.get(c)
+        if letters is None:
+            letters = _LETTERS[c] = col_letter(c)
+        by_col[c] = _edit_cell(by_col.get(c), f"{letters}{r}", edit, styles, date1904)
     return head + b"".join(by_col[c] for c in sorted(by_col)) + b"</row>"
 
 

@@ -9,6 +9,8 @@ import zipfile
 
 import openpyxl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font
 
@@ -132,3 +134,88 @@ def test_a_sheet_that_already_has_comments_keeps_them_and_gets_the_new_ones(coun
                if cell.font.color is not None and cell.font.color.rgb == jobs.DIFF_COLOUR]
     assert len(flagged) == report.differing_cells
     assert all(cell.comment is not None for cell in flagged)
+
+
+_TEXT = st.text(alphabet="张三阿依古丽·托克逊镇 abcXYZ019&<>\"'-", min_size=1, max_size=12)
+_CHANGES = st.lists(st.sampled_from(["filled", "unsure", "not_found", "diff"]), max_size=3)
+_EDIT = st.one_of(
+    st.tuples(st.just("value"), st.one_of(_TEXT, st.integers(-10**9, 10**12))),
+    st.tuples(st.just("date"), st.dates(dt.date(1901, 1, 1), dt.date(2099, 12, 31))),
+    st.tuples(st.just("id"), st.from_regex(r"65\d{15}[\dX]", fullmatch=True)),
+    st.tuples(st.just("style"), st.none()))
+_BASE = st.fixed_dictionaries({
+    "value": st.one_of(st.none(), _TEXT, st.integers(0, 10**6)),
+    "bold": st.booleans(), "colour": st.sampled_from([None, "FF0000FF", "FF00B050"]),
+    "border": st.booleans(), "centre": st.booleans(),
+    "fill": st.sampled_from([None, "FFDDEBF7"]),
+    "format": st.sampled_from(["General", "General", "yyyy/m/d"])})
+
+
+@settings(max_examples=25, deadline=None)
+@given(base=st.lists(st.lists(_BASE, min_size=4, max_size=4), min_size=2, max_size=5),
+       edits=st.dictionaries(st.tuples(st.integers(2, 6), st.integers(1, 6)),
+                             st.tuples(_EDIT, _CHANGES, st.one_of(st.none(), _TEXT)),
+                             max_size=12))
+def test_any_edit_patched_into_the_file_reads_as_openpyxl_would_write_it(tmp_path_factory,
+                                                                        base, edits):
+    """For any sheet (values, fonts, borders, fills, number formats, a merged title, another
+    sheet) and any cell edits the jobs make (text, numbers, dates, ID numbers; fills and red
+    fonts in any order; comments), the patched file reads as the openpyxl-saved one."""
+    from openpyxl.styles import Border, PatternFill, Side
+    from desktop.assistant.xlsx_patch import CellEdit, patch
+    tmp = tmp_path_factory.mktemp("patch")
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "花名册"
+    ws["A1"] = "托克逊县花名册"
+    ws.merge_cells("A1:D1")
+    for r, row in enumerate(base, start=2):
+        for c, b in enumerate(row, start=1):
+            cell = ws.cell(r, c, b["value"])
+            cell.font = Font(bold=b["bold"], color=b["colour"])
+            if b["border"]:
+                cell.border = Border(left=Side(style="thin"), bottom=Side(style="thin"))
+            if b["centre"]:
+                cell.alignment = Alignment(horizontal="center")
+            if b["fill"]:
+                cell.fill = PatternFill("solid", start_color=b["fill"], end_color=b["fill"])
+            cell.number_format = b["format"]
+    wb.create_sheet("说明")["A1"] = "其他工作表"
+    src = tmp / "in.xlsx"
+    wb.save(src)
+    last = 1 + len(base)
+    edits = {k: v for k, v in edits.items() if k[0] <= last}  # rows the sheet has
+    # the openpyxl path: the same calls the jobs make on cells
+    book = openpyxl.load_workbook(src)
+    cells = jobs.BookCells(book["花名册"])
+    direct: dict[tuple[int, int], CellEdit] = {}
+    for (r, c), ((kind, value), changes, comment) in edits.items():
+        e = direct[(r, c)] = CellEdit()
+        names = list(changes)
+        if kind != "style":
+            cell = cells._cell(r, c)
+            if kind == "date":
+                cell.value = value
+                cells.styles.apply(cell, "date", jobs.CHANGES["date"][0])
+                names.insert(0, "date")
+            elif kind == "id":
+                cells.styles.apply(cell, "text", jobs.CHANGES["text"][0])
+                cell.value = value
+                names.insert(0, "text")
+            else:
+                cell.value = value
+            e.value, e.has_value = value, True
+        for name in changes:
+            cells.style(r, c, name)
+        e.changes = tuple(jobs.CHANGES[n][1] for n in names)
+        if comment is not None:
+            cells.comment(r, c, comment)
+            e.comment = comment
+    save_workbook(book, tmp / "openpyxl.xlsx")
+    with open(tmp / "direct.xlsx", "wb") as fh:
+        patch(src.read_bytes(), "花名册", direct, author=jobs.AUTHOR).write(fh)
+    for sheet in ("花名册", "说明"):
+        assert _cells(tmp / "direct.xlsx", sheet) == _cells(tmp / "openpyxl.xlsx", sheet)
+    out = openpyxl.load_workbook(tmp / "direct.xlsx")
+    assert out.sheetnames == ["花名册", "说明"]
+    assert [str(m) for m in out["花名册"].merged_cells.ranges] == ["A1:D1"]
