@@ -159,6 +159,9 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
         yield
         if chores is not None:
             chores.cancel()
+        jobs = getattr(app.state, "snapshot_jobs", None)
+        if jobs is not None:  # a snapshot being prepared ends before the database goes
+            await asyncio.to_thread(jobs.close)
         engine.dispose()
 
     app = FastAPI(title="一张表 同步服务", version="0.1.0", lifespan=lifespan,

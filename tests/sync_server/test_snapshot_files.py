@@ -48,3 +48,18 @@ def test_a_waiting_request_is_woken_when_its_job_ends(tmp_path):
     assert asyncio.run(scenario()) == (None, False, True)
     assert "s1" not in jobs.running and jobs.waiters == {}
     jobs.close()
+
+
+def test_a_stopping_server_waits_for_the_snapshot_being_prepared(server, tmp_path):
+    # a preparation still writing its files when the server goes would leave half a snapshot
+    # (and a thread holding the database) behind
+    import time
+
+    from fastapi.testclient import TestClient
+
+    from sync_server.api.routes.snapshots import _make_jobs
+    server.app.state.snapshots_dir = tmp_path / "snapshots"
+    with TestClient(server.app):  # the app's lifespan: started, then stopped on leaving
+        jobs = _make_jobs(server.app.state)
+        preparing = jobs.pool.submit(time.sleep, 0.5)
+    assert preparing.done()
