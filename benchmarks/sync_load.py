@@ -140,7 +140,8 @@ async def device(host: str, port: int, token: str, people: list[str], grid: str,
             out["lat"].append(time.perf_counter() - t0)
         except Exception as exc:  # noqa: BLE001 - counted and reported
             out["errors"].append(repr(exc)[:120])
-        await asyncio.sleep(rng.uniform(0.5, 1.5) * THINK)  # time between a device's syncs
+        # Time between a device's syncs (not past the end: the run's wall time is its load).
+        await asyncio.sleep(max(0.0, min(rng.uniform(0.5, 1.5) * THINK, until - time.time())))
     conn.close()
 
 

@@ -92,16 +92,21 @@ def _decode_and_exchange(request: Request, settings: Any, now: Any, credentials:
 
 def _exchange(request: Request, settings: Any, now: Any, credentials: Any,
               message: SyncRequest) -> bytes:
-    """Sign-in check and exchange in one write transaction. On SQLite (one writer) exchanges
-    queue on a lock, first come first served, and take a database connection only once it is
-    their turn, instead of dozens of threads each holding a connection and polling the file
-    lock."""
-    lock = _writer_lock(request, settings)
-    with lock:
-        with unit_of_work(request.app.state.sessions) as session:
+    """Sign-in check and push in one write transaction, committed; then the pull batch in a
+    read transaction of its own. On SQLite (one writer) pushes queue on a lock, first come
+    first served, and take a database connection only once it is their turn, instead of dozens
+    of threads each holding a connection and polling the file lock. The pull, a read, runs
+    outside that lock (and, on PostgreSQL, after the rev counter's row lock is released), so
+    the next push need not wait for it."""
+    sessions = request.app.state.sessions
+    with _writer_lock(request, settings):
+        with unit_of_work(sessions) as session:
             user = get_current_user(request=request, session=session, settings=settings,
                                     now=now, credentials=credentials)
-            answer = service.exchange(session, user, message, now=now)
+            answer, pending = service.push_half(session, user, message, now=now)
+    if pending is not None:
+        with unit_of_work(sessions, write=False) as session:
+            answer.pull = service.pull_half(session, message, pending)
     return pack(compact_acks(wire_form(answer), message), level=6)
 
 
