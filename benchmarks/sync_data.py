@@ -142,9 +142,11 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(url: str, port: int, secret: str | None = None) -> subprocess.Popen:
-    """`python -m sync_server serve` on 127.0.0.1:port, waiting until it answers."""
-    env = {**os.environ, "DATABASE_URL": url, "ENVIRONMENT": "development"}
+def start_server(url: str, port: int, secret: str | None = None, *,
+                 env: dict[str, str] | None = None) -> subprocess.Popen:
+    """`python -m sync_server serve` on 127.0.0.1:port, waiting until it answers. `env`: more
+    settings (environment variables)."""
+    env = {**os.environ, "DATABASE_URL": url, "ENVIRONMENT": "development", **(env or {})}
     if secret:
         env["SECRET_KEY"] = secret
     proc = subprocess.Popen([sys.executable, "-m", "sync_server", "serve", "--port", str(port)],

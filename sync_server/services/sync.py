@@ -4,7 +4,7 @@ batch. One call = one request = one transaction (the caller commits). Protocol: 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -55,7 +55,20 @@ def check_versions(session: Session, protocol: int, schema_version: int,
 
 def exchange(session: Session, user: User, request: SyncRequest, *,
              now: dt.datetime) -> SyncResponse:
-    """Push the device's changes, then answer the first pull batch. Never commits."""
+    """Push the device's changes, then answer the first pull batch, in one transaction. Never
+    commits. (The HTTP exchange commits the push first and reads the pull in a transaction of
+    its own: `push_half` and `pull_half`.)"""
+    answer, pending = push_half(session, user, request, now=now)
+    if pending is not None:
+        answer.pull = pull_half(session, request, pending)
+    return answer
+
+
+def push_half(session: Session, user: User, request: SyncRequest, *, now: dt.datetime
+              ) -> tuple[SyncResponse, "PendingPull | None"]:
+    """Everything of an exchange that writes: versions, device, push, local log. Never
+    commits. Returns the answer without its pull batch, and what `pull_half` needs to read it
+    (None: nothing to pull, the answer is complete: a drifted device)."""
     check_versions(session, request.protocol, request.schema_version, request.client_version)
     check_device(session, request.device_id)  # a lost laptop is told to wipe itself
     if len(request.push.changes) > MAX_CHANGES:
@@ -70,15 +83,29 @@ def exchange(session: Session, user: User, request: SyncRequest, *,
         reason = check_drift(session, scope, device.id, request.verify, now=now)
         if reason:
             return SyncResponse(server_time=now.isoformat(),
-                                pull=PullResponse(cursor=request.pull.cursor), drift=reason)
+                                pull=PullResponse(cursor=request.pull.cursor),
+                                drift=reason), None
     acks, settled = push(session, user, scope, device.id, request.push.changes,
                          cursor=request.pull.cursor, pulled=pulled, now=now)
-    pull = pull_batch(session, scope, request.pull.cursor, request.pull.max_bytes,
-                      skip=settled)
     device.cursor = max(device.cursor or 0, request.pull.cursor)
     logged = store_device_lines(session, user, device.id, request.local_log)
-    return SyncResponse(server_time=now.isoformat(), push=PushResponse(acks=acks), pull=pull,
-                        local_log_seq=logged)
+    return (SyncResponse(server_time=now.isoformat(), push=PushResponse(acks=acks),
+                         pull=PullResponse(cursor=request.pull.cursor), local_log_seq=logged),
+            PendingPull(scope, settled))
+
+
+class PendingPull(NamedTuple):
+    """What the pull of an exchange needs from its push: the user's scope, and the records
+    the device now holds exactly as the server does (left out of the batch)."""
+    scope: Scope
+    settled: dict[tuple[str, str], int]
+
+
+def pull_half(session: Session, request: SyncRequest, pending: PendingPull) -> PullResponse:
+    """The first pull batch of an exchange. In the push's transaction or in a later one: a
+    record changed again in between has another rev than the settled one and is sent."""
+    return pull_batch(session, pending.scope, request.pull.cursor, request.pull.max_bytes,
+                      skip=pending.settled)
 
 
 def _pulled(session: Session, scope: Scope, request: SyncRequest) -> int | None:
@@ -260,4 +287,5 @@ def _resolve_conflict(session: Session, user: User, scope: Scope, change: Change
     return conflict.rev
 
 
-__all__ = ["exchange", "push", "register_device", "check_versions", "MAX_AHEAD_MS"]
+__all__ = ["exchange", "push_half", "pull_half", "PendingPull", "push", "register_device",
+           "check_versions", "MAX_AHEAD_MS"]

@@ -92,16 +92,23 @@ def _decode_and_exchange(request: Request, settings: Any, now: Any, credentials:
 
 def _exchange(request: Request, settings: Any, now: Any, credentials: Any,
               message: SyncRequest) -> bytes:
-    """Sign-in check and exchange in one write transaction. On SQLite (one writer) exchanges
-    queue on a lock, first come first served, and take a database connection only once it is
-    their turn, instead of dozens of threads each holding a connection and polling the file
-    lock."""
-    lock = _writer_lock(request, settings)
-    with lock:
-        with unit_of_work(request.app.state.sessions) as session:
+    """Sign-in check and push in one write transaction, committed; then the pull batch in a
+    read transaction of its own. On SQLite (one writer) exchanges queue on a lock, first come
+    first served, and take a database connection only once it is their turn, instead of dozens
+    of threads each holding a connection and polling the file lock. On PostgreSQL the push's
+    commit releases the rev counter's row lock before the pull reads, so the next push need
+    not wait for the pull. The pull stays inside the lock (or slot): one process runs Python
+    one thread at a time, and pulls running beside the lock's holder only slowed it down (each
+    thread waits its turn for the interpreter), so the queue behind the lock grew."""
+    sessions = request.app.state.sessions
+    with _writer_lock(request, settings):
+        with unit_of_work(sessions) as session:
             user = get_current_user(request=request, session=session, settings=settings,
                                     now=now, credentials=credentials)
-            answer = service.exchange(session, user, message, now=now)
+            answer, pending = service.push_half(session, user, message, now=now)
+        if pending is not None:
+            with unit_of_work(sessions, write=False) as session:
+                answer.pull = service.pull_half(session, message, pending)
     return pack(compact_acks(wire_form(answer), message), level=6)
 
 
