@@ -104,12 +104,24 @@ class MainWindow(QMainWindow):
         self._index_poll = QTimer(self, interval=30_000)
         self._index_poll.timeout.connect(self.refresh_people_index)
         self._index_poll.start()
-        # As soon as the event loop runs: the build is a reader-thread task, so the first
-        # page's reads and paint go on beside it, and searches leave the SQL path sooner.
-        QTimer.singleShot(0, self.refresh_people_index)
+        # The build is seconds of Python on a reader thread: beside the first page's reads it
+        # would take the GIL from them and from the paint. So it starts once the home page shows
+        # its figures (at once when the first page is another; after 3 s whatever happens).
+        self._index_begun = False
+        loaded = getattr(self.current_page(), "loaded", None)
+        if loaded is not None:
+            loaded.connect(self._begin_people_index)
+            QTimer.singleShot(3000, self._begin_people_index)
+        else:
+            QTimer.singleShot(0, self._begin_people_index)
         self._fitted = False
         self._started = False
         self.place_on_screen()
+
+    def _begin_people_index(self) -> None:
+        if not self._index_begun:
+            self._index_begun = True
+            self.refresh_people_index()
 
     def refresh_people_index(self) -> None:
         """Rebuild the in-memory people index if the database changed; then bring the pinyin

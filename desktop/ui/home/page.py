@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QFrame, QGridLayout, QGroupBox, QHBoxLayout, QLabel,
                                QListWidget, QListWidgetItem, QPushButton, QVBoxLayout, QWidget)
 
@@ -35,6 +35,8 @@ class FigureCard(QPushButton):
 
 
 class HomePage(QWidget):
+    loaded = Signal()  # the figures are shown (the main window then builds the people index)
+
     def __init__(self, ctx: AppContext, parent: Any = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
@@ -143,3 +145,4 @@ class HomePage(QWidget):
         self.tags.setText("　".join(f"{self.labels.label('tag', code)} {n} 人"
                                    for code, n in sorted(tags.items(), key=lambda t: -t[1]))
                           or "暂无")
+        self.loaded.emit()

@@ -42,7 +42,8 @@ def db(tmp_path_factory):
 
 queries = st.builds(
     PeopleQuery,
-    text=st.sampled_from(["", "张", "zs", "zhang", "shan", "古丽", "1389900", "1970", "x", "mm"]),
+    text=st.sampled_from(["", "张", "zs", "zhang", "shan", "古丽", "1389900", "1970", "x", "mm",
+                          "买买提", "丽·买", "古丽娜", "娜"]),
     age_min=st.one_of(st.none(), st.integers(0, 100)),
     age_max=st.one_of(st.none(), st.integers(0, 100)),
     sex=st.sampled_from([None, "male", "female"]),

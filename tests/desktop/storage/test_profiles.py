@@ -97,7 +97,7 @@ def test_opening_records_every_migration_once(yzb_home):
                      "0100_operation_log_and_saved_searches", "0101_person_search_index",
                      "0102_client_search_indexes", "0103_people_facets_index",
                      "0104_people_religion", "0105_grid_live_indexes", "0106_person_sort_keys",
-                     "0110_client_settings"]
+                     "0110_client_settings", "0111_person_search_rows"]
     p.close()
 
 

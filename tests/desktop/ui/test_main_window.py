@@ -134,3 +134,31 @@ def test_the_window_fits_a_1366x768_screen_and_opens_again_where_it_was_left(tmp
     assert first["left"][2:] == [1000, 600]
     third = _open_window(tmp_path)
     assert third["maximised"]
+
+
+def test_the_people_index_is_built_on_its_own_once_the_home_figures_are_shown(
+        ctx, scope, qtbot, monkeypatch):
+    """Start-up: the home figures are not kept waiting by the index build, and searches leave
+    the SQL path without anyone asking."""
+    from sqlalchemy.orm import Session
+
+    from desktop.services.people_index import fresh_index
+    from desktop.ui import main_window
+    engine, *_ = scope
+    shown_first = []
+    real = main_window.rebuild_index
+
+    def rebuild(session):  # noqa: ANN001, ANN202
+        shown_first.append(home.figures is not None)
+        return real(session)
+    monkeypatch.setattr(main_window, "rebuild_index", rebuild)
+    window = MainWindow(ctx)
+    qtbot.addWidget(window)
+    home = window.page("home")
+    window.show()
+    qtbot.wait_until(lambda: home.figures is not None, timeout=5000)
+    qtbot.wait_until(lambda: bool(shown_first), timeout=5000)
+    wait_idle(qtbot, ctx)
+    assert shown_first == [True]
+    with Session(engine) as s:
+        assert fresh_index(s) is not None
