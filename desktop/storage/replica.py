@@ -75,8 +75,7 @@ def apply_pull(session: Session, pull: PullResponse, *, now: dt.datetime) -> dic
         # pass, the field stamps written as text from one template per set of fields.
         if plain:
             columns = list(zip(*plain))
-            out = [columns[i] if f is _identity else list(map(f, columns[i]))
-                   for i, _, f in picks]
+            out = [_convert(f, columns[i]) for i, _, f in picks]
             clocks, newest = _clock_texts(columns[clock_at] if clock_at is not None
                                           else [None] * len(plain), clock_out)
             if not mixed_rows:
@@ -135,6 +134,14 @@ def _identity(value: Any) -> Any:
     return value
 
 
+def _convert(f: Callable[[Any], Any], values: Any) -> Any:
+    """A column of values converted by `f` (by its own column-wise form if it has one)."""
+    if f is _identity:
+        return values
+    column = getattr(f, "column", None)
+    return column(values) if column is not None else list(map(f, values))
+
+
 _newest = itemgetter(slice(0, 18))
 """The part of a stamp `hlc.observe` compares (time and counter)."""
 _HOLE = "\x00"
@@ -148,7 +155,11 @@ def _clock_texts(wire: Any, clock_out: Callable[[Any], Any]) -> tuple[list[Any],
     texts: list[Any] = []
     tops: list[str] = []
     templates: dict[tuple[str, ...], list[str] | None] = {}
+    empty = clock_out({})
     for value in wire:
+        if not value:  # no stamps (as rows made outside the sync rules, e.g. imports, come)
+            texts.append(empty)
+            continue
         if type(value) is dict and len(value) == 2 and "*" in value and "_" in value:
             names = tuple(value["_"])
             parts = templates.get(names, False)
@@ -199,6 +210,11 @@ def _stored(table: Any, column: str, dialect: Any, *, wire: bool) -> Callable[[A
                 if len(v) == 19:
                     return f"{v[:10]} {v[11:]}.000000"
             return slow(v)
+
+        def column(values: Any) -> list[Any]:
+            return [f"{v[:10]} {v[11:]}" if type(v) is str and len(v) == 26 and v[10] == "T"
+                    and v[19] == "." else fast(v) for v in values]
+        fast.column = column  # type: ignore[attr-defined]
         return fast
     if wire and isinstance(kind, Date):
         return lambda v: bind(dt.date.fromisoformat(v[:10]) if isinstance(v, str) else v)
