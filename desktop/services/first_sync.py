@@ -24,6 +24,7 @@ from desktop.net.snapshots import SnapshotClient
 from desktop.storage import replica
 from desktop.storage.changes import sync_state
 from desktop.storage.database import read_only
+from desktop.storage.migrations import DROPPED_INDEXES
 from desktop.storage.settings import drop_settings, get_setting, put_setting
 
 POLL_SECONDS = 1.0
@@ -39,11 +40,12 @@ IDS = "first_sync_ids/"
 """Client settings `IDS<index>`: the identifiers batch <index> added to its snapshot's table
 (codec.columnar), kept while the download runs so that a resumed download can read the batches
 after it (they name those identifiers by position); removed when done."""
-INDEXES = "first_sync_indexes"
+INDEXES = DROPPED_INDEXES
 """Client setting: the secondary indexes of the entity tables dropped while an empty copy is
 filled ([name, CREATE INDEX statement] each), built again by the transaction that ends the first
 sync. A cut or crash leaves them dropped until the resumed first sync ends (queries meanwhile
-are right, only slower)."""
+are right, only slower), or until a client update migrates the copy (migrations.migrate builds
+them first)."""
 
 
 @dataclass

@@ -19,6 +19,7 @@ from common.sync import Ack, PullResponse, hlc
 from common.sync.codec import expand_clocks, values_from_wire
 
 from .changes import sync_state
+from .migrations import build_indexes
 from .tables import Conflict, Departure, OutboxEntry, Quarantined
 
 
@@ -259,11 +260,7 @@ def drop_secondary_indexes(session: Session) -> list[list[str]]:
 
 def create_indexes(session: Session, indexes: list[list[str]]) -> None:
     """Build the indexes `drop_secondary_indexes` dropped (any still there is left as it is)."""
-    for _, sql in indexes:
-        head, _, rest = sql.partition("INDEX")
-        if not rest.lstrip().upper().startswith("IF NOT EXISTS"):
-            sql = f"{head}INDEX IF NOT EXISTS{rest}"
-        session.connection().exec_driver_sql(sql)
+    build_indexes(session.connection(), indexes)
 
 
 def drop_settled_departures(session: Session) -> int:

@@ -145,3 +145,25 @@ def test_an_empty_copy_is_filled_without_its_indexes_and_gets_them_all_back_afte
     with Session(laptop) as s:
         assert s.scalar(select(Visit.notes).where(Visit.rev == 120)) == "第3批"
     uncut.dispose(), laptop.dispose()
+
+
+def test_a_client_update_in_the_middle_of_a_first_sync_migrates_a_copy_with_all_its_indexes(
+        tmp_path):
+    """A migration written for the full schema (dropping or replacing an index) never meets
+    a copy whose indexes a cut first sync left dropped: they are built before it runs."""
+    from sqlalchemy import text as sql
+
+    engine = open_database(tmp_path / "laptop.db", os.urandom(32))
+    migrations.migrate(engine)
+    full = indexes(engine)
+    server = PreparedSnapshot(3, 10, cut_at=1)
+    with pytest.raises(DomainError):
+        first_sync(engine, server, now=lambda: NOW)
+    assert indexes(engine) != full
+    with engine.begin() as conn:  # the update brings a migration this copy has not had
+        conn.execute(sql("DELETE FROM _migrations WHERE name = '0102_client_search_indexes'"))
+    assert migrations.migrate(engine) == ["0102_client_search_indexes"]
+    assert indexes(engine) == full
+    first_sync(engine, server, now=lambda: NOW)
+    assert indexes(engine) == full and len(visits(engine)) == 30
+    engine.dispose()
