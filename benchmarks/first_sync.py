@@ -2,6 +2,7 @@
 and a morning of 300 devices onboarding while others sync incrementally.
 
     .venv/bin/python -m benchmarks.first_sync township [--scale 1] [--runs 3] [--county]
+        [--cache DIR] [--client-runs N] [--no-one-file]
     .venv/bin/python -m benchmarks.first_sync storm [--devices 300] [--people 2000]
 
 township: the demo county at `scale` (scale 1: ~20,000 people in one township) on SQLite, served
@@ -9,9 +10,11 @@ by `python -m sync_server serve` on 127.0.0.1; the largest township's office acc
 the snapshot. Reports the server's preparation time, the wire bytes of all batches, and the same
 records (every batch's JSON, concatenated) compressed as one file with zstd at the same level
 and at level 19: the goal is wire <= 1.5x one file. Then the client's side after the download:
-every batch decoded and applied to a fresh SQLCipher profile database as the first sync does (one
-transaction per batch), timed as decode, apply and commit (issue 17 targets: township under 10 s,
-county under 45 s). `--county`: the county office's scope (every row) instead of one township.
+`first_sync` itself fills a fresh SQLCipher profile database from the batch files (in a fresh
+process, `--client-runs` times), timed as decode, apply, commit and index building (issue 17
+targets: township under 10 s, county under 45 s). `--county`: the county office's scope (every
+row) instead of one township. `--cache DIR`: keep the prepared batch files there, and when DIR
+already holds them skip the server side (generating and preparing the county takes minutes).
 storm: `devices` devices of one township scope start a first sync together (request, poll,
 download every batch) while 5 grid-worker devices keep syncing incrementally (push one visit,
 pull); reports the incremental syncs' p50/p99 latency and errors during the storm.
@@ -34,7 +37,7 @@ import zstandard
 
 from benchmarks.sync_data import PASSWORD, build, free_port, start_server
 from common.sync import hlc
-from common.sync.codec import expand_columnar, pack, unpack
+from common.sync.codec import pack, unpack
 from common.sync.messages import (MEDIA_TYPE, PROTOCOL_HEADER, PROTOCOL_VERSION,
                                   SCHEMA_VERSION, Change, PullRequest, PushRequest, SyncRequest,
                                   SyncResponse, expand_acks)
@@ -177,42 +180,79 @@ def storm(devices: int = 300, people: int = 2000, folder: Path | None = None) ->
             shutil.rmtree(folder, ignore_errors=True)
 
 
+class FileSnapshots:
+    """A snapshot server that is a folder of prepared batch files: what `first_sync` asks of
+    `desktop.net.snapshots.SnapshotClient`, with the link taken away (a batch is read from the
+    file and unpacked, as the client unpacks what it downloads)."""
+
+    def __init__(self, files: list[Path]) -> None:
+        self.files = files
+        self.manifest = {"id": "bench", "status": "ready", "rev": 0, "batches": []}
+        for i, path in enumerate(files):  # each batch's end cursor, as the manifest lists them
+            cursor = int(unpack(path.read_bytes(), 1 << 30)["cursor"])
+            self.manifest["batches"].append({"index": i, "cursor": cursor})
+            self.manifest["rev"] = max(self.manifest["rev"], cursor)
+
+    def request(self) -> dict:
+        return self.manifest
+
+    def status(self, snapshot_id: str) -> dict:
+        return self.manifest
+
+    def batch(self, snapshot_id: str, index: int) -> tuple[dict, int]:
+        body = self.files[index].read_bytes()
+        return unpack(body, 1 << 30), len(body)
+
+
 def client_apply(files: list[Path], folder: Path) -> dict:
-    """Decode and apply every batch file to a fresh client database, one transaction each."""
-    from sqlalchemy.orm import Session
-    from common.sync.messages import PullResponse
-    from desktop.storage import replica
+    """The client side of a first sync after the download: `first_sync` of a fresh SQLCipher
+    profile database from the batch files, as the desktop runs it (each batch decoded and
+    applied in one write transaction; the next batch read and unpacked meanwhile). Timed:
+    the whole first sync (`client_total_s`), inside it the write transactions' work (`apply`)
+    and their commits (`commit`), and the rest (`decode`: expanding and validating batches,
+    waiting for the next one). The first and last write transactions (dropping the secondary
+    indexes of an empty copy, building them again) are `client_index_s`."""
+    from sqlalchemy.orm import sessionmaker
+    from desktop.services.first_sync import first_sync
     from desktop.storage.database import open_database
     from desktop.storage.migrations import migrate as client_migrate
     import datetime as dt
+    import resource
+    server = FileSnapshots(files)
     engine = open_database(folder / "client.db", bytes(range(32)))
     client_migrate(engine)
+    sessions = sessionmaker(engine, expire_on_commit=False)
     now = dt.datetime(2026, 11, 24, 9, 0, 0)
-    decode = apply = commit = 0.0
-    cpu = time.process_time()
-    known: list[str] = []  # the snapshot's identifier table, filled batch by batch
-    for path in files:
-        t0 = time.perf_counter()
-        pull = PullResponse.model_validate(expand_columnar(unpack(path.read_bytes(), 1 << 30),
-                                                           known))
-        t1 = time.perf_counter()
-        with Session(engine) as s:
+    writes: list[tuple[float, float]] = []
+    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # before the first sync
+
+    def write(fn):  # noqa: ANN001, ANN202 - SyncService.write's shape
+        with sessions() as s:
             s.begin()
-            replica.apply_pull(s, pull, now=now)
-            t2 = time.perf_counter()
+            t0 = time.perf_counter()
+            out = fn(s)
+            t1 = time.perf_counter()
             s.commit()
-        t3 = time.perf_counter()
-        decode, apply, commit = decode + t1 - t0, apply + t2 - t1, commit + t3 - t2
+            writes.append((t1 - t0, time.perf_counter() - t1))
+        return out
+    cpu = time.process_time()
+    t0 = time.perf_counter()
+    report = first_sync(engine, server, now=lambda: now, write=write)
+    total = time.perf_counter() - t0
     cpu = time.process_time() - cpu
-    import resource
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
     size = (folder / "client.db").stat().st_size
     engine.dispose()
     (folder / "client.db").unlink()
-    return {"client_decode_s": round(decode, 2), "client_apply_s": round(apply, 2),
-            "client_commit_s": round(commit, 2),
-            "client_total_s": round(decode + apply + commit, 2), "client_cpu_s": round(cpu, 2),
-            "client_db_mb": round(size / 1e6, 1), "client_peak_rss_mb": round(peak, 1)}
+    batches = writes[1:-1] if len(writes) == report.fetched + 2 else writes[:-1]
+    index = sum(a + c for a, c in writes) - sum(a + c for a, c in batches)
+    apply, commit = sum(a for a, _ in batches), sum(c for _, c in batches)
+    return {"client_rows": report.rows, "client_decode_s": round(total - apply - commit - index, 2),
+            "client_apply_s": round(apply, 2), "client_commit_s": round(commit, 2),
+            "client_index_s": round(index, 2),
+            "client_total_s": round(total, 2), "client_cpu_s": round(cpu, 2),
+            "client_db_mb": round(size / 1e6, 1), "client_base_rss_mb": round(base, 1),
+            "client_peak_rss_mb": round(peak, 1)}
 
 
 def client_apply_apart(files: list[Path], folder: Path) -> dict:
@@ -223,10 +263,19 @@ def client_apply_apart(files: list[Path], folder: Path) -> dict:
         return pool.apply(client_apply, (files, folder))
 
 
-def township(scale: float = 1.0, runs: int = 3, county: bool = False) -> dict:
+def township(scale: float = 1.0, runs: int = 3, county: bool = False,
+             cache: Path | None = None, client_runs: int = 1, one_file: bool = True) -> dict:
     """Prepare the largest township's (or the county's) snapshot `runs` times (fresh job each
     time), compare its wire bytes with the same records compressed as one file, and apply it
-    on a client."""
+    on a client `client_runs` times (the median's figures, each run's in `client_runs`).
+
+    `cache`: a folder keeping the prepared batch files and the preparation's figures; when it
+    holds them, the server side is skipped and only the client side runs (preparing the county
+    takes minutes). `one_file`: also compress all batches as one file (slow at county scope)."""
+    if cache is not None and (cache / "prepared.json").exists():
+        prepared = json.loads((cache / "prepared.json").read_text())
+        files = sorted(cache.glob("*.zst"), key=lambda p: int(p.stem))
+        return {**prepared, "cached": str(cache), **_client_runs(files, client_runs)}
     from sqlalchemy import create_engine, func, select, update
     from sync_server.db.engine import make_engine, make_session_factory
     from sync_server.db.migrate import migrate
@@ -279,22 +328,47 @@ def township(scale: float = 1.0, runs: int = 3, county: bool = False) -> dict:
         prep.append(row.prepare_seconds)
     jobs.close()
     files = sorted((folder / "snapshots" / row.id).glob("*.zst"), key=lambda p: int(p.stem))
-    raw = b"".join(zstandard.ZstdDecompressor().decompress(p.read_bytes(),
-                                                          max_output_size=1 << 30)
-                   for p in files)
     wire = sum(p.stat().st_size for p in files)
-    one_same = len(zstandard.ZstdCompressor(level=LEVEL).compress(raw))
-    one_19 = len(zstandard.ZstdCompressor(level=19).compress(raw))
+    prepared: dict[str, Any] = {
+        "scale": scale, "generate_s": round(generated, 1), "township": town.name,
+        "people": sizes[town.id], "rows": row.rows, "batches": row.batches,
+        "wire_mb": round(wire / 1e6, 2), "prepare_s_runs": [round(p, 2) for p in prep],
+        "prepare_s_median": round(statistics.median(prep), 2)}
+    if one_file:
+        raw = b"".join(zstandard.ZstdDecompressor().decompress(p.read_bytes(),
+                                                              max_output_size=1 << 30)
+                       for p in files)
+        one_same = len(zstandard.ZstdCompressor(level=LEVEL).compress(raw))
+        one_19 = len(zstandard.ZstdCompressor(level=19).compress(raw))
+        prepared.update(raw_mb=round(len(raw) / 1e6, 2), one_file_mb=round(one_same / 1e6, 2),
+                        one_file_l19_mb=round(one_19 / 1e6, 2),
+                        ratio=round(wire / one_same, 3), ratio_l19=round(wire / one_19, 3))
     engine.dispose()
-    client = client_apply_apart(files, folder)
+    if cache is not None:
+        cache.mkdir(parents=True, exist_ok=True)
+        for p in files:
+            shutil.copyfile(p, cache / p.name)
+        (cache / "prepared.json").write_text(json.dumps(prepared, ensure_ascii=False))
+        files = sorted(cache.glob("*.zst"), key=lambda p: int(p.stem))
+    client = _client_runs(files, client_runs) if client_runs else {}
     shutil.rmtree(folder, ignore_errors=True)
-    return {"scale": scale, "generate_s": round(generated, 1), "township": town.name,
-            "people": sizes[town.id], "rows": row.rows, "batches": row.batches,
-            "raw_mb": round(len(raw) / 1e6, 2), "wire_mb": round(wire / 1e6, 2),
-            "one_file_mb": round(one_same / 1e6, 2), "one_file_l19_mb": round(one_19 / 1e6, 2),
-            "ratio": round(wire / one_same, 3), "ratio_l19": round(wire / one_19, 3),
-            "prepare_s_runs": [round(p, 2) for p in prep],
-            "prepare_s_median": round(statistics.median(prep), 2), **client}
+    return {**prepared, **client}
+
+
+def _client_runs(files: list[Path], runs: int) -> dict:
+    """`client_apply_apart` `runs` times, each in a fresh folder; the run of median total time
+    is reported, with every run's (total, CPU, peak) beside it."""
+    results = []
+    for _ in range(runs):
+        folder = Path(tempfile.mkdtemp(prefix="yzb-client-"))
+        try:
+            results.append(client_apply_apart(files, folder))
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+    results.sort(key=lambda r: r["client_total_s"])
+    return {**results[(len(results) - 1) // 2],
+            "client_runs": [(r["client_total_s"], r["client_cpu_s"], r["client_peak_rss_mb"])
+                            for r in results]}
 
 
 def main() -> None:
@@ -304,11 +378,16 @@ def main() -> None:
     t.add_argument("--scale", type=float, default=1.0)
     t.add_argument("--runs", type=int, default=3)
     t.add_argument("--county", action="store_true", help="the county office's whole scope")
+    t.add_argument("--cache", type=Path, help="keep (or reuse) the prepared batch files here")
+    t.add_argument("--client-runs", type=int, default=1)
+    t.add_argument("--no-one-file", action="store_true",
+                   help="skip compressing the batches as one file (slow for the county)")
     st = sub.add_parser("storm")
     st.add_argument("--devices", type=int, default=300)
     st.add_argument("--people", type=int, default=2000)
     args = ap.parse_args()
-    result = township(args.scale, args.runs, args.county) if args.what == "township" else \
+    result = township(args.scale, args.runs, args.county, args.cache, args.client_runs,
+                      not args.no_one_file) if args.what == "township" else \
         storm(args.devices, args.people)
     print(json.dumps(result, ensure_ascii=False, indent=1))
 

@@ -13,6 +13,7 @@ of running on tables it does not understand.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Callable
 
 from sqlalchemy import Connection, Engine, inspect, text
@@ -91,6 +92,9 @@ def migrate(engine: Engine, *, now: dt.datetime | None = None) -> list[str]:
     check_version(engine)
     with translated():
         done = set(applied(engine))
+        if any(name not in done for name, _ in MIGRATIONS):
+            with engine.begin() as conn:  # migrations meet the schema they were written for
+                restore_dropped_indexes(conn)
         ran = []
         for name, fn in sorted(MIGRATIONS, key=lambda m: m[0]):
             if name in done:
@@ -105,6 +109,35 @@ def migrate(engine: Engine, *, now: dt.datetime | None = None) -> list[str]:
             _add_missing_columns(conn)
             conn.exec_driver_sql(f"PRAGMA user_version = {schema_version():d}")
     return ran
+
+
+DROPPED_INDEXES = "first_sync_indexes"
+"""Client setting (client_settings): the secondary indexes a first sync into an empty copy
+dropped, [name, CREATE INDEX statement] each, until it ends and builds them again
+(services/first_sync.py)."""
+
+
+def build_indexes(conn: Connection, indexes: list[list[str]]) -> None:
+    """Build indexes from their CREATE INDEX statements (any still there is left as it is)."""
+    for _, sql in indexes:
+        head, _, rest = sql.partition("INDEX")
+        if not rest.lstrip().upper().startswith("IF NOT EXISTS"):
+            sql = f"{head}INDEX IF NOT EXISTS{rest}"
+        conn.exec_driver_sql(sql)
+
+
+def restore_dropped_indexes(conn: Connection) -> None:
+    """Build again the indexes an unfinished first sync dropped, and forget them: a migration
+    that drops or replaces one then sees it, and the first sync goes on with its indexes."""
+    if conn.exec_driver_sql("SELECT 1 FROM sqlite_master WHERE type = 'table' "
+                            "AND name = 'client_settings'").first() is None:
+        return
+    row = conn.exec_driver_sql("SELECT value FROM client_settings WHERE name = ?",
+                               (DROPPED_INDEXES,)).first()
+    if row is None:
+        return
+    build_indexes(conn, json.loads(row[0]) or [])
+    conn.exec_driver_sql("DELETE FROM client_settings WHERE name = ?", (DROPPED_INDEXES,))
 
 
 def _ensure_table(conn: Connection) -> None:

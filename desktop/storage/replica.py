@@ -19,6 +19,7 @@ from common.sync import Ack, PullResponse, hlc
 from common.sync.codec import expand_clocks, values_from_wire
 
 from .changes import sync_state
+from .migrations import build_indexes
 from .tables import Conflict, Departure, OutboxEntry, Quarantined
 
 
@@ -63,41 +64,42 @@ def apply_pull(session: Session, pull: PullResponse, *, now: dt.datetime) -> dic
         # setting them on an ORM object never reached the database either.
         picks = [(i, c, _stored(table, c, dialect, wire=True)) for i, c in enumerate(block.cols)
                  if c in table.columns and c != "field_clock"]
-        # Values stored as they come are picked in one C call; the others converted after.
-        picks.sort(key=lambda p: p[2] is not _identity)
-        same = [i for i, _, f in picks if f is _identity]
-        converted = [(i, f) for i, _, f in picks if f is not _identity]
-        take = itemgetter(*same) if len(same) > 1 else (
-            (lambda v, i=same[0]: (v[i],)) if same else (lambda v: ()))
         clock_at = block.cols.index("field_clock") if "field_clock" in block.cols else None
         clock_out = _stored(table, "field_clock", dialect, wire=False)
-        plain_keys = tuple(c for _, c, _ in picks) + ("field_clock",)
-        plain: list[tuple[Any, ...]] = []
-        mixed: dict[tuple[str, ...], list[tuple[Any, ...]]] = {}
-        ids = []
         id_at = block.cols.index("id")
-        for values in block.rows:
+        plain, mixed_rows = block.rows, []
+        if any(key[0] == name for key in overlay):
+            plain = [v for v in block.rows if (name, v[id_at]) not in overlay]
+            mixed_rows = [v for v in block.rows if (name, v[id_at]) in overlay]
+        ids = [v[id_at] for v in block.rows]
+        # Rows with nothing local on top go column by column: each column converted in one
+        # pass, the field stamps written as text from one template per set of fields.
+        if plain:
+            columns = list(zip(*plain))
+            out = [_convert(f, columns[i]) for i, _, f in picks]
+            clocks, newest = _clock_texts(columns[clock_at] if clock_at is not None
+                                          else [None] * len(plain), clock_out)
+            if not mixed_rows:
+                seen = hlc.observe(seen, newest)
+            _upsert_many(connection, table, tuple(c for _, c, _ in picks) + ("field_clock",),
+                         list(zip(*out, clocks)), dialect)
+        if mixed_rows:  # the stamps seen, row after row, as the server sent them
+            for values in block.rows:
+                seen = hlc.observe(seen, max(expand_clocks(
+                    values[clock_at] if clock_at is not None else None).values(), default=None))
+        mixed: dict[tuple[str, ...], list[tuple[Any, ...]]] = {}
+        for values in mixed_rows:
             clocks = expand_clocks(values[clock_at] if clock_at is not None else None)
-            seen = hlc.observe(seen, max(clocks.values(), default=None))
-            record_id = values[id_at]
-            ids.append(record_id)
-            pending = overlay.get((name, record_id))
-            if not pending:
-                plain.append(take(values) + tuple([f(values[i]) for i, f in converted])
-                             + (clock_out(clocks),))
-                continue
             record = {c: f(values[i]) for i, c, f in picks}
-            clocks = dict(clocks)
-            for entry in pending:
+            for entry in overlay[(name, values[id_at])]:
                 for key, value in values_from_wire(entity, entry.values).items():
                     if key in table.columns:
                         record[key] = _stored(table, key, dialect, wire=False)(value)
                         clocks[key] = entry.clock
             record["field_clock"] = clock_out(clocks)
             mixed.setdefault(tuple(record), []).append(tuple(record.values()))
-        for keys, group in [(plain_keys, plain), *mixed.items()]:
-            if group:
-                _upsert_many(connection, table, keys, group, dialect)
+        for keys, group in mixed.items():
+            _upsert_many(connection, table, keys, group, dialect)
         rows += len(ids)
         touched.add(entity)
         # A record the server sends is in the scope (again): a departure noted for it
@@ -133,6 +135,63 @@ def _identity(value: Any) -> Any:
     return value
 
 
+def _convert(f: Callable[[Any], Any], values: Any) -> Any:
+    """A column of values converted by `f` (by its own column-wise form if it has one)."""
+    if f is _identity:
+        return values
+    column = getattr(f, "column", None)
+    return column(values) if column is not None else list(map(f, values))
+
+
+_newest = itemgetter(slice(0, 18))
+"""The part of a stamp `hlc.observe` compares (time and counter)."""
+_HOLE = "\x00"
+
+
+def _clock_texts(wire: Any, clock_out: Callable[[Any], Any]) -> tuple[list[Any], str | None]:
+    """The stored `field_clock` of each of a column of wire stamps (`codec.compact_clocks`),
+    and the stamp `hlc.observe` would keep of them all, row after row: the first of the
+    highest. A compact value ({"*": stamp, "_": fields}) is written from one template per set
+    of fields, the stamp put into its holes, instead of a dict made and encoded per row."""
+    texts: list[Any] = []
+    tops: list[str] = []
+    templates: dict[tuple[str, ...], list[str] | None] = {}
+    empty = clock_out({})
+    for value in wire:
+        if not value:  # no stamps (as rows made outside the sync rules, e.g. imports, come)
+            texts.append(empty)
+            continue
+        if type(value) is dict and len(value) == 2 and "*" in value and "_" in value:
+            names = tuple(value["_"])
+            parts = templates.get(names, False)
+            if parts is False:
+                parts = templates[names] = _template(names, clock_out)
+            stamp = value["*"]
+            if parts is not None and type(stamp) is str and stamp.isascii() \
+                    and stamp.isprintable() and '"' not in stamp and "\\" not in stamp:
+                texts.append(stamp.join(parts) if names else parts[0])
+                if names:
+                    tops.append(stamp)
+                continue
+        clocks = expand_clocks(value)
+        texts.append(clock_out(clocks))
+        top = max(clocks.values(), default=None)
+        if top:
+            tops.append(top)
+    return texts, max(tops, key=_newest, default=None)
+
+
+def _template(names: tuple[str, ...], clock_out: Callable[[Any], Any]) -> list[str] | None:
+    """The stored text of {name: stamp for every name} cut where the stamps go (None when the
+    column's encoding does not keep such a text: not a string, or names needing escapes)."""
+    text = clock_out(dict.fromkeys(names, _HOLE))
+    hole = clock_out(_HOLE)
+    if not isinstance(text, str) or not isinstance(hole, str) or not hole.startswith('"'):
+        return None
+    parts = text.split(hole[1:-1])
+    return parts if len(parts) == len(names) + 1 else None
+
+
 def _stored(table: Any, column: str, dialect: Any, *, wire: bool) -> Callable[[Any], Any]:
     """The value `column` stores for a wire value (`wire`) or a Python value: what `from_wire`
     and then the column type's bind converter make of it, composed once per column."""
@@ -152,6 +211,11 @@ def _stored(table: Any, column: str, dialect: Any, *, wire: bool) -> Callable[[A
                 if len(v) == 19:
                     return f"{v[:10]} {v[11:]}.000000"
             return slow(v)
+
+        def column(values: Any) -> list[Any]:
+            return [f"{v[:10]} {v[11:]}" if type(v) is str and len(v) == 26 and v[10] == "T"
+                    and v[19] == "." else fast(v) for v in values]
+        fast.column = column  # type: ignore[attr-defined]
         return fast
     if wire and isinstance(kind, Date):
         return lambda v: bind(dt.date.fromisoformat(v[:10]) if isinstance(v, str) else v)
@@ -175,6 +239,28 @@ def _upsert_many(connection: Any, table: Any, keys: tuple[str, ...],
            f"ON CONFLICT ({quote('id')}) DO UPDATE SET "
            + ", ".join(f"{quote(k)} = excluded.{quote(k)}" for k in keys if k != "id"))
     connection.exec_driver_sql(sql, [row + defaults for row in rows] if defaults else rows)
+
+
+def drop_secondary_indexes(session: Session) -> list[list[str]]:
+    """Drop the non-unique indexes of the entity tables and return them as [name, CREATE INDEX
+    statement] for `create_indexes`. Filling an empty copy without them and building each
+    index once at the end (sorted) costs far less than inserting every row into every index.
+    Primary keys and unique indexes stay: the upsert and the rules rely on them."""
+    tables = sorted(e.__table__.name for e in ENTITIES.values())
+    found = session.connection().exec_driver_sql(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+        f"AND tbl_name IN ({', '.join('?' * len(tables))}) ORDER BY name", tuple(tables))
+    dropped = [[name, sql] for name, sql in found
+               if not sql.lstrip().upper().startswith("CREATE UNIQUE")]
+    quote = session.get_bind().dialect.identifier_preparer.quote
+    for name, _ in dropped:
+        session.connection().exec_driver_sql(f"DROP INDEX {quote(name)}")
+    return dropped
+
+
+def create_indexes(session: Session, indexes: list[list[str]]) -> None:
+    """Build the indexes `drop_secondary_indexes` dropped (any still there is left as it is)."""
+    build_indexes(session.connection(), indexes)
 
 
 def drop_settled_departures(session: Session) -> int:
@@ -208,4 +294,5 @@ def _drop(session: Session, name: str, record_id: str) -> None:
     session.execute(delete(Conflict).where(Conflict.record_id == record_id))
 
 
-__all__ = ["apply_pull", "apply_acks", "drop_settled_departures"]
+__all__ = ["apply_pull", "apply_acks", "drop_settled_departures", "drop_secondary_indexes",
+           "create_indexes"]

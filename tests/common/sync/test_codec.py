@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from common.sync.codec import (SnapshotGap, columnar, compact_clocks, expand_clocks,
+from common.sync.codec import (IdTable, SnapshotGap, columnar, compact_clocks, expand_clocks,
                                expand_columnar, pack, unpack)
 
 names = st.text("abcdefghij_", min_size=1, max_size=8).filter(lambda n: n not in ("_",))
@@ -76,6 +76,9 @@ def test_a_snapshot_read_in_order_gives_back_every_batch_exactly(pulls):
     wires = [json.loads(json.dumps(columnar(p, sent_table))) for p in pulls]
     read_table: list[str] = []
     assert [expand_columnar(w, read_table) for w in wires] == pulls
+    compact = IdTable()  # the reader's compact table reads the same
+    assert [expand_columnar(w, compact) for w in wires] == pulls
+    assert [compact[i] for i in range(len(compact))] == read_table == compact[:]
 
 
 def test_a_later_batch_names_an_earlier_batchs_identifier_by_position_only():
