@@ -627,6 +627,8 @@ def patch(data: bytes, sheet: str, edits: dict[tuple[int, int], CellEdit], *,
     """The package with `edits` applied to `sheet` and `new_sheet` appended; call .write(f)
     to produce the file. Raises Unpatchable, here or while writing (the caller then
     discards the file), on a file it does not handle."""
+    # an edit that changes nothing writes nothing (not even an empty cell element)
+    edits = {k: e for k, e in edits.items() if e.has_value or e.changes or e.comment is not None}
     pkg = _Package(data)
     part = _sheet_part(pkg, sheet)
     rels = _rels(pkg, part)

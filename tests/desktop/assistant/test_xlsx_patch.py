@@ -219,3 +219,17 @@ def test_any_edit_patched_into_the_file_reads_as_openpyxl_would_write_it(tmp_pat
     out = openpyxl.load_workbook(tmp / "direct.xlsx")
     assert out.sheetnames == ["花名册", "说明"]
     assert [str(m) for m in out["花名册"].merged_cells.ranges] == ["A1:D1"]
+
+
+def test_an_edit_that_changes_nothing_leaves_the_sheet_as_it_was(tmp_path):
+    # found by the property above: an empty cell element beyond the last column made the sheet
+    # one column wider than openpyxl's result
+    from desktop.assistant.xlsx_patch import CellEdit, patch
+    wb = openpyxl.Workbook()
+    wb.active.title = "花名册"
+    wb.active.append(["姓名", "电话"])
+    wb.active.append(["张三", "13900000000"])
+    wb.save(tmp_path / "in.xlsx")
+    with open(tmp_path / "out.xlsx", "wb") as fh:
+        patch((tmp_path / "in.xlsx").read_bytes(), "花名册", {(2, 5): CellEdit()}).write(fh)
+    assert _cells(tmp_path / "out.xlsx", "花名册") == _cells(tmp_path / "in.xlsx", "花名册")
