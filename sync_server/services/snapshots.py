@@ -79,6 +79,8 @@ class SnapshotJobs:
         self.cached = 0
         self.lock = threading.Lock()
         self.waiters: dict[str, list[tuple[asyncio.AbstractEventLoop, asyncio.Future]]] = {}
+        self.stopping = threading.Event()
+        """Set when the server stops: a job being prepared ends after its current batch."""
 
     async def wait(self, snap_id: str, timeout: float) -> bool | None:
         """Wait (on the event loop, holding no thread) until this process's job `snap_id`
@@ -176,6 +178,8 @@ class SnapshotJobs:
             # statement is consistent and rows changed meanwhile come with the next pull).
             with self.factory() as reader:
                 for batch in stream_batches(reader, scope, self.batch_bytes):
+                    if self.stopping.is_set():  # the server stops: the next start redoes it
+                        raise RuntimeError("interrupted")
                     text = _encode(columnar(json.loads(batch.text), known)).encode()
                     data = compressor.compress(text)
                     _write(folder / f"{index}.zst", data)
@@ -244,6 +248,9 @@ class SnapshotJobs:
         return data
 
     def close(self) -> None:
+        """Stop: jobs not started are dropped, a job being prepared ends after its current
+        batch (recorded as interrupted, its files removed); returns once none runs."""
+        self.stopping.set()
         self.pool.shutdown(wait=True, cancel_futures=True)
 
 

@@ -63,3 +63,24 @@ def test_a_stopping_server_waits_for_the_snapshot_being_prepared(server, tmp_pat
         jobs = _make_jobs(server.app.state)
         preparing = jobs.pool.submit(time.sleep, 0.5)
     assert preparing.done()
+
+
+def test_a_snapshot_being_prepared_ends_after_its_batch_when_the_server_stops(server, tmp_path):
+    # Ctrl+C on `make run` must not wait for a county's whole snapshot: the job stops after the
+    # batch it is writing, is recorded as interrupted and leaves no files
+    from sqlalchemy import select
+
+    from sync_server.db.snapshot_tables import ScopeSnapshot
+    from sync_server.services.scope import Scope
+    jobs = SnapshotJobs(server.app.state.sessions, tmp_path / "snapshots", clock=server.clock,
+                        batch_bytes=2_000)  # many small batches
+    with server.session() as s:
+        from common.schema import User
+        scope = Scope.of(s, s.get(User, server.tree.users["worker1a"].id))
+    jobs.stopping.set()  # as if the server began to stop before the first batch
+    snap = jobs.request(scope)
+    jobs.close()
+    with server.session() as s:
+        row = s.scalar(select(ScopeSnapshot).where(ScopeSnapshot.id == snap.id))
+        assert (row.status, row.error) == ("failed", "interrupted")
+    assert not (tmp_path / "snapshots" / snap.id).exists()
