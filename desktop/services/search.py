@@ -121,6 +121,30 @@ def _years_before(day: dt.date, years: int) -> dt.date:
         return day.replace(year=day.year - years, day=28)
 
 
+def _below(node_id: str, grid_column: Any) -> Any:
+    """`grid_column` is the node itself or a live grid below it."""
+    below = select(OrgNode.path).where(OrgNode.id == node_id).scalar_subquery()
+    grids = select(OrgNode.id).where(OrgNode.path.startswith(below), OrgNode.deleted.is_(False))
+    return or_(grid_column == node_id, grid_column.in_(grids))
+
+
+def _places(q: PeopleQuery) -> list[Any]:
+    """The conditions over `Person` of the household, house and building `q` names."""
+    c: list[Any] = []
+    if q.household_id:
+        c.append(Person.household_id == q.household_id)
+    if q.household_no.strip():
+        c.append(Person.household_id.in_(select(Household.id).where(
+            Household.household_no == q.household_no.strip(), Household.deleted.is_(False))))
+    if q.house_id:
+        c.append(Person.house_id == q.house_id)
+    if q.building_id:
+        c.append(Person.house_id.in_(
+            select(House.id).where(House.building_id == q.building_id,
+                                   House.deleted.is_(False))))
+    return c
+
+
 def conditions(q: PeopleQuery, *, today: dt.date, pinyin: bool) -> list[Any]:
     """The WHERE conditions of `q` over `Person` (tombstoned people never match)."""
     c: list[Any] = [Person.deleted.is_(False)]
@@ -134,21 +158,8 @@ def conditions(q: PeopleQuery, *, today: dt.date, pinyin: bool) -> list[Any]:
     if q.grid_ids:
         c.append(Person.grid_id.in_(q.grid_ids))
     if q.org_node_id:
-        below = select(OrgNode.path).where(OrgNode.id == q.org_node_id).scalar_subquery()
-        grids = select(OrgNode.id).where(OrgNode.path.startswith(below),
-                                         OrgNode.deleted.is_(False))
-        c.append(or_(Person.grid_id == q.org_node_id, Person.grid_id.in_(grids)))
-    if q.household_id:
-        c.append(Person.household_id == q.household_id)
-    if q.household_no.strip():
-        c.append(Person.household_id.in_(select(Household.id).where(
-            Household.household_no == q.household_no.strip(), Household.deleted.is_(False))))
-    if q.house_id:
-        c.append(Person.house_id == q.house_id)
-    if q.building_id:
-        c.append(Person.house_id.in_(
-            select(House.id).where(House.building_id == q.building_id,
-                                   House.deleted.is_(False))))
+        c.append(_below(q.org_node_id, Person.grid_id))
+    c += _places(q)
     # IN (subquery) rather than correlated EXISTS: the tag lookup is done once, through the
     # tag_code index, instead of once per person (seconds on a county-sized profile).
     if q.tags_any:
@@ -281,23 +292,9 @@ def row_conditions(q: PeopleQuery, *, today: dt.date) -> list[Any]:
     if q.grid_ids:
         c.append(ROWS.c.grid_id.in_(q.grid_ids))
     if q.org_node_id:
-        below = select(OrgNode.path).where(OrgNode.id == q.org_node_id).scalar_subquery()
-        grids = select(OrgNode.id).where(OrgNode.path.startswith(below),
-                                         OrgNode.deleted.is_(False))
-        c.append(or_(ROWS.c.grid_id == q.org_node_id, ROWS.c.grid_id.in_(grids)))
+        c.append(_below(q.org_node_id, ROWS.c.grid_id))
     # places are narrow: their people through people's own indexes
-    places = []
-    if q.household_id:
-        places.append(Person.household_id == q.household_id)
-    if q.household_no.strip():
-        places.append(Person.household_id.in_(select(Household.id).where(
-            Household.household_no == q.household_no.strip(), Household.deleted.is_(False))))
-    if q.house_id:
-        places.append(Person.house_id == q.house_id)
-    if q.building_id:
-        places.append(Person.house_id.in_(
-            select(House.id).where(House.building_id == q.building_id,
-                                   House.deleted.is_(False))))
+    places = _places(q)
     if places:
         c.append(ROWS.c.person_id.in_(select(Person.id).where(*places)))
     if q.tags_any:
