@@ -45,11 +45,11 @@ def csrf_of(html: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def resident_server(sqlite_template, tmp_path_factory):
-    """A real server on 127.0.0.1 for the resident pages (the captcha's answer fixed), one per
-    test module."""
+def web_live(sqlite_template, tmp_path_factory):
+    """A real server on 127.0.0.1 for a browser test module (the captcha's answer fixed), made
+    from the migrated template database; one per test module."""
     from tests.live_server import LiveServer
-    folder = tmp_path_factory.mktemp("resident-live")
+    folder = tmp_path_factory.mktemp("web-live")
     shutil.copyfile(sqlite_template, folder / "server.db")
     srv = LiveServer(f"sqlite:///{folder / 'server.db'}", folder)
     srv.settings.captcha_fixed_answer = CAPTCHA

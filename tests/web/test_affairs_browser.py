@@ -19,8 +19,8 @@ PHONE = "13600004321"
 
 
 @pytest.fixture(scope="module")
-def live(resident_server):
-    return resident_server
+def live(web_live):
+    return web_live
 
 
 def _context(browser, width: int, height: int, **kw):

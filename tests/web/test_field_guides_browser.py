@@ -3,26 +3,18 @@ and example in the config centre (a too-long example first), and the registry's 
 under the field."""
 from __future__ import annotations
 
-import shutil
 
 import pytest
 
-from tests.live_server import LiveServer
-from tests.web.conftest import CAPTCHA, menu_click
+from tests.web.conftest import menu_click
 from tests.web.conftest import sign_in_page as sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("web_browser")]
 
 
 @pytest.fixture(scope="module")
-def live(sqlite_template, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("web-guides")
-    shutil.copyfile(sqlite_template, folder / "server.db")
-    srv = LiveServer(f"sqlite:///{folder / 'server.db'}", folder)
-    srv.settings.captcha_fixed_answer = CAPTCHA
-    srv.start()
-    yield srv
-    srv.stop()
+def live(web_live):
+    return web_live
 
 
 def test_a_guide_written_in_the_config_centre_shows_in_the_registry_form(page, live):

@@ -3,28 +3,20 @@ reads the preview, submits it; the county admin approves some rows with a reason
 person is in the register and the refused one is not."""
 from __future__ import annotations
 
-import shutil
 
 import pytest
 
 from tests.factories import make_id_number, with_wrong_check_digit
 from tests.import_sheets import government_xlsx, person_row
-from tests.live_server import LiveServer
-from tests.web.conftest import CAPTCHA, menu_click
+from tests.web.conftest import menu_click
 from tests.web.conftest import sign_in_page as sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("web_browser")]
 
 
 @pytest.fixture(scope="module")
-def live(sqlite_template, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("web-imports")
-    shutil.copyfile(sqlite_template, folder / "server.db")
-    srv = LiveServer(f"sqlite:///{folder / 'server.db'}", folder)
-    srv.settings.captcha_fixed_answer = CAPTCHA
-    srv.start()
-    yield srv
-    srv.stop()
+def live(web_live):
+    return web_live
 
 
 def test_upload_preview_submit_and_approve_some(page, live, tmp_path):

@@ -4,27 +4,19 @@ township user of the place it left no longer sees it; a house's page shows its p
 opens the printable label."""
 from __future__ import annotations
 
-import shutil
 
 import httpx
 import pytest
 
-from tests.live_server import LiveServer
-from tests.web.conftest import CAPTCHA, menu_click
+from tests.web.conftest import menu_click
 from tests.web.conftest import sign_in_page as sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("web_browser")]
 
 
 @pytest.fixture(scope="module")
-def live(sqlite_template, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("web-org-plate")
-    shutil.copyfile(sqlite_template, folder / "server.db")
-    srv = LiveServer(f"sqlite:///{folder / 'server.db'}", folder)
-    srv.settings.captcha_fixed_answer = CAPTCHA
-    srv.start()
-    yield srv
-    srv.stop()
+def live(web_live):
+    return web_live
 
 
 def test_a_grid_moved_on_the_org_page_leaves_the_old_townships_grids(page, live):

@@ -3,27 +3,19 @@ person (a wrong ID number first), marks them dead after the confirmation naming 
 a grid; a township user sees only their township's grids."""
 from __future__ import annotations
 
-import shutil
 
 import pytest
 
 from tests.factories import make_id_number
-from tests.live_server import LiveServer
-from tests.web.conftest import CAPTCHA, menu_click
+from tests.web.conftest import menu_click
 from tests.web.conftest import sign_in_page as sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("web_browser")]
 
 
 @pytest.fixture(scope="module")
-def live(sqlite_template, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("web-registry")
-    shutil.copyfile(sqlite_template, folder / "server.db")
-    srv = LiveServer(f"sqlite:///{folder / 'server.db'}", folder)
-    srv.settings.captcha_fixed_answer = CAPTCHA
-    srv.start()
-    yield srv
-    srv.stop()
+def live(web_live):
+    return web_live
 
 
 def nav(page, label: str) -> None:

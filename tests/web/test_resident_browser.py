@@ -30,8 +30,8 @@ PHONE = "13600005678"
 
 
 @pytest.fixture(scope="module")
-def live(resident_server):
-    return resident_server
+def live(web_live):
+    return web_live
 
 
 @pytest.fixture

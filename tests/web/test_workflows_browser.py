@@ -3,28 +3,20 @@ number and claims them; the township opens 审核队列 from the menu, is told a
 reason, approves; the worker sees the move among the migration records."""
 from __future__ import annotations
 
-import shutil
 
 import pytest
 
 from common.schema import Household, Person
 from tests.factories import make_id_number, make_person
-from tests.live_server import LiveServer
-from tests.web.conftest import CAPTCHA, menu_click
+from tests.web.conftest import menu_click
 from tests.web.conftest import sign_in_page as sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("web_browser")]
 
 
 @pytest.fixture(scope="module")
-def live(sqlite_template, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("web-workflows")
-    shutil.copyfile(sqlite_template, folder / "server.db")
-    srv = LiveServer(f"sqlite:///{folder / 'server.db'}", folder)
-    srv.settings.captcha_fixed_answer = CAPTCHA
-    srv.start()
-    yield srv
-    srv.stop()
+def live(web_live):
+    return web_live
 
 
 def test_a_claim_is_looked_up_filed_reviewed_and_recorded_as_a_move(page, live):
