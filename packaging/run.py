@@ -79,6 +79,9 @@ def main() -> int:
         return 1
     for sig in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, _raise_stop)
+    # Ctrl+C stops everything even when started from a shell that ignored SIGINT for it (a
+    # non-interactive shell's background job): Python then keeps SIGINT ignored
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     server: subprocess.Popen | None = None
     client: subprocess.Popen | None = None
     try:
