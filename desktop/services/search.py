@@ -145,6 +145,24 @@ def _places(q: PeopleQuery) -> list[Any]:
     return c
 
 
+def _tagged(q: PeopleQuery, person_id: Any) -> list[Any]:
+    """`person_id` has any of `q.tags_any` and all of `q.tags_all`. IN (subquery) rather than
+    correlated EXISTS: the tag lookup is done once, through the tag_code index, instead of once
+    per person (seconds on a county-sized profile)."""
+    c: list[Any] = []
+    if q.tags_any:
+        c.append(person_id.in_(select(PersonTag.person_id).where(
+            PersonTag.tag_code.in_(q.tags_any), PersonTag.deleted.is_(False))))
+    if q.tags_all:
+        wanted = tuple(dict.fromkeys(q.tags_all))
+        c.append(person_id.in_(
+            select(PersonTag.person_id)
+            .where(PersonTag.tag_code.in_(wanted), PersonTag.deleted.is_(False))
+            .group_by(PersonTag.person_id)
+            .having(func.count(distinct(PersonTag.tag_code)) == len(wanted))))
+    return c
+
+
 def conditions(q: PeopleQuery, *, today: dt.date, pinyin: bool) -> list[Any]:
     """The WHERE conditions of `q` over `Person` (tombstoned people never match)."""
     c: list[Any] = [Person.deleted.is_(False)]
@@ -160,18 +178,7 @@ def conditions(q: PeopleQuery, *, today: dt.date, pinyin: bool) -> list[Any]:
     if q.org_node_id:
         c.append(_below(q.org_node_id, Person.grid_id))
     c += _places(q)
-    # IN (subquery) rather than correlated EXISTS: the tag lookup is done once, through the
-    # tag_code index, instead of once per person (seconds on a county-sized profile).
-    if q.tags_any:
-        c.append(Person.id.in_(select(PersonTag.person_id).where(
-            PersonTag.tag_code.in_(q.tags_any), PersonTag.deleted.is_(False))))
-    if q.tags_all:
-        wanted = tuple(dict.fromkeys(q.tags_all))
-        c.append(Person.id.in_(
-            select(PersonTag.person_id)
-            .where(PersonTag.tag_code.in_(wanted), PersonTag.deleted.is_(False))
-            .group_by(PersonTag.person_id)
-            .having(func.count(distinct(PersonTag.tag_code)) == len(wanted))))
+    c += _tagged(q, Person.id)
     text = (q.text or "").strip()
     if text:
         c.append(_text_condition(text, pinyin))
@@ -297,16 +304,7 @@ def row_conditions(q: PeopleQuery, *, today: dt.date) -> list[Any]:
     places = _places(q)
     if places:
         c.append(ROWS.c.person_id.in_(select(Person.id).where(*places)))
-    if q.tags_any:
-        c.append(ROWS.c.person_id.in_(select(PersonTag.person_id).where(
-            PersonTag.tag_code.in_(q.tags_any), PersonTag.deleted.is_(False))))
-    if q.tags_all:
-        wanted = tuple(dict.fromkeys(q.tags_all))
-        c.append(ROWS.c.person_id.in_(
-            select(PersonTag.person_id)
-            .where(PersonTag.tag_code.in_(wanted), PersonTag.deleted.is_(False))
-            .group_by(PersonTag.person_id)
-            .having(func.count(distinct(PersonTag.tag_code)) == len(wanted))))
+    c += _tagged(q, ROWS.c.person_id)
     text = (q.text or "").strip()
     if text:
         c.append(_row_text_condition(text))
