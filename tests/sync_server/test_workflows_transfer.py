@@ -23,31 +23,9 @@ from sync_server.services.records import create_record, update_record
 from sync_server.services.scope import Scope
 from sync_server.services.sync import push
 from tests.conftest import NOW
-from tests.factories import make_id_number, make_person
+from tests.factories import make_person
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
-
-
-@pytest.fixture
-def world(server):
-    """A household of two in grid g1a (one with a tag and an open visit task)."""
-    with server.session() as s:
-        g1a = server.tree.id("g1a")
-        hh = apply_change(s, Household, None, {"household_no": "H-1", "grid_id": g1a}, now=NOW)
-        person = apply_change(s, Person, None, make_person(
-            g1a, id_number=make_id_number("19700101"), name="王小明", household_id=hh.id),
-            now=NOW)
-        spouse = apply_change(s, Person, None, make_person(g1a, name="李小红",
-                                                           household_id=hh.id), now=NOW)
-        apply_change(s, PersonTag, None, {"person_id": person.id, "tag_code": "dibao",
-                                          "grid_id": g1a}, now=NOW)
-        task = apply_change(s, VisitTask, None, {
-            "title": "走访", "kind": "routine", "person_id": person.id, "grid_id": g1a,
-            "due_date": NOW.date(), "status": "open"}, now=NOW)
-        s.commit()
-        server.ids = {"person": person.id, "spouse": spouse.id, "household": hh.id,
-                      "task": task.id}
-    return server
 
 
 def _user(s, server, username) -> User:
